@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+// sockfuzz: a scriptable TCP test client and fuzzer with an embedded echo server.
+// The targets follow the layers: C shim -> syscalls -> reactor (event loop + backends)
+// -> embedded server / client engine -> scenario language and runner -> one executable.
+import PackageDescription
+
+let package = Package(
+    name: "sockfuzz",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sockfuzz", targets: ["sockfuzz"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // What Glibc does not import on this toolchain: epoll, eventfd, accept4, the FD_* macros.
+        .target(name: "CSockfuzz"),
+        // Every syscall wrapped once: EINTR retried, EAGAIN as a value, errors naming call/errno/fd.
+        .target(name: "Syscalls", dependencies: ["CSockfuzz"]),
+        // The single-threaded event loop and its busy / select / epoll backends.
+        .target(name: "Reactor", dependencies: [
+            "Syscalls", "CSockfuzz",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        // The echo server under test, on its own thread, in any backend.
+        .target(name: "EmbeddedServer", dependencies: ["Reactor", "Syscalls", "CSockfuzz"]),
+        // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
+        .target(name: "ScenarioLanguage"),
+        .executableTarget(name: "sockfuzz", dependencies: [
+            "EmbeddedServer", "Reactor", "Syscalls", "ScenarioLanguage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz"]),
+        .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz"]),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

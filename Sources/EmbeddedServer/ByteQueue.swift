@@ -1,0 +1,62 @@
+// A connection's unsent bytes: one contiguous buffer with a read and a write offset. Allocated
+// lazily (an idle connection holds no buffer) and freed when it empties past a small size.
+
+import Glibc
+
+struct ByteQueue {
+    private var storage: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private var head = 0
+    private var tail = 0
+
+    var count: Int { tail - head }
+    var isEmpty: Bool { tail == head }
+
+    /// The bytes waiting to be sent.
+    var readable: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage.map { UnsafeRawPointer($0 + head) }, count: tail - head)
+    }
+
+    mutating func append(_ bytes: UnsafeRawPointer, _ n: Int) {
+        guard n > 0 else { return }
+        if tail + n > capacity {
+            let live = tail - head
+            if head > 0 && live + n <= capacity {
+                // Enough room once the sent prefix is reclaimed.
+                memmove(storage!, storage! + head, live)
+            } else {
+                var newCapacity = max(capacity * 2, 4096)
+                while newCapacity < live + n { newCapacity *= 2 }
+                let fresh = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+                if let storage {
+                    fresh.copyMemory(from: storage + head, byteCount: live)
+                    storage.deallocate()
+                }
+                storage = fresh
+                capacity = newCapacity
+            }
+            head = 0
+            tail = live
+        }
+        (storage! + tail).copyMemory(from: bytes, byteCount: n)
+        tail += n
+    }
+
+    mutating func consume(_ n: Int) {
+        head += n
+        if head == tail {
+            head = 0
+            tail = 0
+            // Give large buffers back once drained, so a burst does not pin memory forever.
+            if capacity > 256 * 1024 { release() }
+        }
+    }
+
+    mutating func release() {
+        storage?.deallocate()
+        storage = nil
+        capacity = 0
+        head = 0
+        tail = 0
+    }
+}

@@ -1,0 +1,86 @@
+// The server's counters, readable from any thread at any time. The loop keeps plain counters
+// on its hot path and publishes them here once per iteration (no atomic per message).
+
+import Synchronization
+
+public struct ServerStatsSnapshot: Sendable, Equatable, Codable {
+    public var accepted: UInt64 = 0
+    public var active: UInt64 = 0
+    public var peerEOFs: UInt64 = 0
+    public var resets: UInt64 = 0
+    public var refusedOverLimit: UInt64 = 0
+    public var shedOnEMFILE: UInt64 = 0
+    public var bytesIn: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    public var iterations: UInt64 = 0
+    public var idleIterations: UInt64 = 0
+    /// The largest unsent queue any one connection has held, in bytes.
+    public var queueHighWater: UInt64 = 0
+    /// Other socket errors that closed a connection (ETIMEDOUT, EHOSTUNREACH, ...).
+    public var otherErrors: UInt64 = 0
+
+    public init() {}
+
+    /// The names scenario files use, in display order, with their values.
+    public var fields: [(name: String, value: UInt64)] {
+        [("accepted", accepted), ("active", active), ("peer_eofs", peerEOFs), ("resets", resets),
+         ("refused_over_limit", refusedOverLimit), ("shed_emfile", shedOnEMFILE),
+         ("bytes_in", bytesIn), ("bytes_out", bytesOut), ("iterations", iterations),
+         ("idle_iterations", idleIterations), ("queue_high_water", queueHighWater),
+         ("other_errors", otherErrors)]
+    }
+
+    public func value(named name: String) -> UInt64? {
+        fields.first { $0.name == name }?.value
+    }
+}
+
+public final class ServerStats: Sendable {
+    private let accepted = Atomic<UInt64>(0)
+    private let active = Atomic<UInt64>(0)
+    private let peerEOFs = Atomic<UInt64>(0)
+    private let resets = Atomic<UInt64>(0)
+    private let refusedOverLimit = Atomic<UInt64>(0)
+    private let shedOnEMFILE = Atomic<UInt64>(0)
+    private let bytesIn = Atomic<UInt64>(0)
+    private let bytesOut = Atomic<UInt64>(0)
+    private let iterations = Atomic<UInt64>(0)
+    private let idleIterations = Atomic<UInt64>(0)
+    private let queueHighWater = Atomic<UInt64>(0)
+    private let otherErrors = Atomic<UInt64>(0)
+
+    public init() {}
+
+    func publish(_ s: ServerStatsSnapshot) {
+        accepted.store(s.accepted, ordering: .relaxed)
+        active.store(s.active, ordering: .relaxed)
+        peerEOFs.store(s.peerEOFs, ordering: .relaxed)
+        resets.store(s.resets, ordering: .relaxed)
+        refusedOverLimit.store(s.refusedOverLimit, ordering: .relaxed)
+        shedOnEMFILE.store(s.shedOnEMFILE, ordering: .relaxed)
+        bytesIn.store(s.bytesIn, ordering: .relaxed)
+        bytesOut.store(s.bytesOut, ordering: .relaxed)
+        iterations.store(s.iterations, ordering: .relaxed)
+        idleIterations.store(s.idleIterations, ordering: .relaxed)
+        queueHighWater.store(s.queueHighWater, ordering: .relaxed)
+        // The release store last: a reader that acquires it sees the rest of this publication.
+        otherErrors.store(s.otherErrors, ordering: .releasing)
+    }
+
+    public func snapshot() -> ServerStatsSnapshot {
+        var s = ServerStatsSnapshot()
+        s.otherErrors = otherErrors.load(ordering: .acquiring)
+        s.accepted = accepted.load(ordering: .relaxed)
+        s.active = active.load(ordering: .relaxed)
+        s.peerEOFs = peerEOFs.load(ordering: .relaxed)
+        s.resets = resets.load(ordering: .relaxed)
+        s.refusedOverLimit = refusedOverLimit.load(ordering: .relaxed)
+        s.shedOnEMFILE = shedOnEMFILE.load(ordering: .relaxed)
+        s.bytesIn = bytesIn.load(ordering: .relaxed)
+        s.bytesOut = bytesOut.load(ordering: .relaxed)
+        s.iterations = iterations.load(ordering: .relaxed)
+        s.idleIterations = idleIterations.load(ordering: .relaxed)
+        s.queueHighWater = queueHighWater.load(ordering: .relaxed)
+        return s
+    }
+}

@@ -1,0 +1,119 @@
+// Every syscall sockfuzz makes, wrapped once: EINTR is retried (except for timed waits, which
+// the event loop re-arms with a recomputed timeout), EAGAIN becomes `.wouldBlock`, any other
+// failure throws a SystemError naming the call, errno and descriptor.
+import CSockfuzz
+import Glibc
+
+public enum Sys {
+    @inline(__always)
+    static func retrying(_ call: StaticString, fd: Int32?, _ body: () -> Int) throws(SystemError) -> Int {
+        while true {
+            let r = body()
+            if r >= 0 { return r }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemError(call: "\(call)", errno: e, fd: fd)
+        }
+    }
+
+    @inline(__always)
+    static func nonBlocking(_ call: StaticString, fd: Int32?, _ body: () -> Int) throws(SystemError) -> IOResult<Int> {
+        while true {
+            let r = body()
+            if r >= 0 { return .processed(r) }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
+            throw SystemError(call: "\(call)", errno: e, fd: fd)
+        }
+    }
+
+    // MARK: descriptors
+
+    public static func close(_ fd: Int32) {
+        // close(2) must not be retried on EINTR on Linux: the descriptor is already gone.
+        _ = Glibc.close(fd)
+    }
+
+    /// Reads into `buffer`; `.processed(0)` is end of file.
+    @inline(__always)
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws(SystemError) -> IOResult<Int> {
+        try nonBlocking("read", fd: fd) { Glibc.read(fd, buffer, count) }
+    }
+
+    /// recv(2) on a socket; `.processed(0)` is the peer's EOF.
+    @inline(__always)
+    public static func recv(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws(SystemError) -> IOResult<Int> {
+        try nonBlocking("recv", fd: fd) { Glibc.recv(fd, buffer, count, 0) }
+    }
+
+    /// send(2) with MSG_NOSIGNAL, so a closed peer is EPIPE and never SIGPIPE.
+    @inline(__always)
+    public static func send(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) throws(SystemError) -> IOResult<Int> {
+        try nonBlocking("send", fd: fd) { Glibc.send(fd, buffer, count, csf_MSG_NOSIGNAL) }
+    }
+
+    public static func write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) throws(SystemError) -> IOResult<Int> {
+        try nonBlocking("write", fd: fd) { Glibc.write(fd, buffer, count) }
+    }
+
+    public static func eventFD() throws(SystemError) -> Int32 {
+        Int32(try retrying("eventfd", fd: nil) { Int(csf_eventfd()) })
+    }
+
+    /// Opens /dev/null: the reserve descriptor the server frees to shed a connection on EMFILE.
+    public static func openDevNull() throws(SystemError) -> Int32 {
+        Int32(try retrying("open", fd: nil) { Int(Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)) })
+    }
+
+    // MARK: sockets
+
+    public static func socket(family: Int32) throws(SystemError) -> Int32 {
+        let type = Int32(csf_SOCK_STREAM) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        return Int32(try retrying("socket", fd: nil) { Int(Glibc.socket(family, type, 0)) })
+    }
+
+    public static func listen(_ fd: Int32, backlog: Int32) throws(SystemError) {
+        _ = try retrying("listen", fd: fd) { Int(Glibc.listen(fd, backlog)) }
+    }
+
+    /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC.
+    @inline(__always)
+    public static func accept(_ fd: Int32) throws(SystemError) -> IOResult<Int32> {
+        while true {
+            let r = csf_accept_nonblocking(fd)
+            if r >= 0 { return .processed(r) }
+            let e = Glibc.errno
+            // A connection that died in the backlog is not the listener's error.
+            if e == EINTR || e == ECONNABORTED || e == EPROTO { continue }
+            if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
+            throw SystemError(call: "accept4", errno: e, fd: fd)
+        }
+    }
+
+    public static func shutdownWrite(_ fd: Int32) throws(SystemError) {
+        _ = try retrying("shutdown", fd: fd) { Int(Glibc.shutdown(fd, Int32(csf_SHUT_WR))) }
+    }
+
+    /// SO_LINGER {on, 0}: the next close sends RST instead of FIN.
+    public static func setLingerZero(_ fd: Int32) throws(SystemError) {
+        _ = try retrying("setsockopt(SO_LINGER)", fd: fd) { Int(csf_set_linger_zero(fd)) }
+    }
+
+    public static func setNoDelay(_ fd: Int32) throws(SystemError) {
+        _ = try retrying("setsockopt(TCP_NODELAY)", fd: fd) { Int(csf_set_nodelay(fd)) }
+    }
+
+    public static func setReuseAddress(_ fd: Int32) throws(SystemError) {
+        _ = try retrying("setsockopt(SO_REUSEADDR)", fd: fd) { Int(csf_set_reuseaddr(fd)) }
+    }
+
+    /// The pending error of a socket (SO_ERROR), 0 when none: how a non-blocking connect ends.
+    public static func pendingError(_ fd: Int32) throws(SystemError) -> Int32 {
+        Int32(try retrying("getsockopt(SO_ERROR)", fd: fd) { Int(csf_get_so_error(fd)) })
+    }
+
+    public static func setNonBlocking(_ fd: Int32) throws(SystemError) {
+        _ = try retrying("fcntl(O_NONBLOCK)", fd: fd) { Int(csf_set_nonblocking(fd)) }
+    }
+}

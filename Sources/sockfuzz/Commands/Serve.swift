@@ -1,0 +1,45 @@
+// `sockfuzz serve`: the embedded echo server in the foreground, stats on Ctrl-C or SIGTERM.
+
+import ArgumentParser
+import EmbeddedServer
+import Glibc
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the embedded echo server in the foreground.",
+        discussion: "Prints the address it listens on; prints its counters and exits on Ctrl-C or SIGTERM."
+    )
+
+    @OptionGroup var server: ServerOptions
+
+    func run() throws {
+        // Block the signals before the server thread exists, so only sigwait below sees them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let echo = EchoServer(configuration: server.configuration)
+        let address: String
+        do {
+            address = try echo.start().description
+        } catch {
+            throw CleanExit.message("sockfuzz serve: cannot listen on \(server.host):\(server.port): \(error)")
+        }
+        var mode = server.mode.rawValue
+        if server.edge || server.fault == .edgeSingleRead { mode += " (edge-triggered)" }
+        if let fault = server.fault { mode += ", fault \(fault.rawValue)" }
+        Output.line("sockfuzz echo server listening on \(address), mode \(mode)")
+        Output.line("Ctrl-C or SIGTERM stops it and prints its counters.")
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        echo.stop()
+        Output.line()
+        Output.line("stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); counters:")
+        for (name, value) in echo.stats.snapshot().fields {
+            Output.line("  \(name.padded(to: 20)) \(value)")
+        }
+    }
+}

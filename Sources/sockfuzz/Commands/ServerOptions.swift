@@ -1,0 +1,43 @@
+// Command-line options shared by every command that starts the embedded server.
+
+import ArgumentParser
+import EmbeddedServer
+import Reactor
+
+extension BackendKind: ExpressibleByArgument {}
+
+extension ServerFault: ExpressibleByArgument {}
+
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "I/O design of the embedded server: busy, select or epoll.")
+    var mode: BackendKind = .epoll
+
+    @Option(name: .long, help: "Address to bind (loopback unless you ask for more).")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on; 0 picks a free one.")
+    var port: Int = 0
+
+    @Flag(name: .long, help: "epoll only: edge-triggered, draining each socket until EAGAIN.")
+    var edge = false
+
+    @Option(name: .long, help: ArgumentHelp("Inject a known server bug (for demonstrations and tests).",
+                                            valueName: ServerFault.allCases.map(\.rawValue).joined(separator: "|")))
+    var fault: ServerFault?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port \(port) is out of range (0-65535)")
+        }
+        if edge && mode != .epoll {
+            throw ValidationError("--edge needs --mode epoll (got --mode \(mode.rawValue))")
+        }
+        if fault == .edgeSingleRead && mode != .epoll {
+            throw ValidationError("--fault edge-single-read needs --mode epoll (got --mode \(mode.rawValue))")
+        }
+    }
+
+    var configuration: ServerConfiguration {
+        ServerConfiguration(mode: mode, host: host, port: port, edgeTriggered: edge, fault: fault)
+    }
+}

@@ -1,0 +1,33 @@
+// Writing to the terminal: straight to the descriptors, so output from a long run is never held
+// in a stdio buffer when a signal ends the process.
+
+import Glibc
+
+enum Output {
+    static func line(_ text: String = "") { write(1, text + "\n") }
+    static func error(_ text: String) { write(2, text + "\n") }
+
+    static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+                offset += n
+            }
+        }
+    }
+}
+
+extension String {
+    /// Left-aligned in a column of `width` characters.
+    func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    /// Right-aligned in a column of `width` characters.
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

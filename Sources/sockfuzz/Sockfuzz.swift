@@ -1,0 +1,32 @@
+// The command tree. This executable alone talks to the terminal; the libraries never print.
+
+import ArgumentParser
+import Syscalls
+
+@main
+struct Sockfuzz: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sockfuzz",
+        abstract: "A scriptable TCP test client and fuzzer with an embedded echo server.",
+        discussion: """
+        Runs an embedded echo server in any of three single-process designs (busy-poll, \
+        select, epoll) and drives it, or a third-party server, with scripted and random traffic.
+        """,
+        version: version,
+        subcommands: [Serve.self]
+    )
+
+    static func main() {
+        // Thousands of sockets need more than the default 1024 descriptors.
+        Sys.raiseOpenFileLimit()
+        Sys.ignoreSIGPIPE()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
