@@ -27,14 +27,27 @@ let package = Package(
         ]),
         // The echo server under test, on its own thread, in any backend.
         .target(name: "EmbeddedServer", dependencies: ["Reactor", "Syscalls", "CSockfuzz"]),
+        // The client side: connection groups driven on one epoll loop, echo and pattern checks.
+        .target(name: "ClientEngine", dependencies: [
+            "Reactor", "Syscalls", "CSockfuzz",
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage"),
+        // Executes scenarios against the embedded server or a target; results and reports.
+        .target(name: "ScenarioRunner", dependencies: [
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
+        ]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "EmbeddedServer", "Reactor", "Syscalls", "ScenarioLanguage",
+            "ScenarioRunner",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz"]),
-        .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz"]),
+        // Helpers shared by the test targets (blocking loopback clients, condition waits).
+        .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz"], path: "Tests/TestSupport"),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
+        .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"]),
     ],
     swiftLanguageModes: [.v6]

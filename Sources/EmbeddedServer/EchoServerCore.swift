@@ -14,7 +14,12 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         /// The peer sent EOF: flush, then close.
         var closing = false
         var queue = ByteQueue()
+        /// Bytes read so far; kept only for the corrupt-echo fault.
+        var bytesRead: UInt64 = 0
     }
+
+    /// The stream offset the corrupt-echo fault damages.
+    static var corruptedOffset: UInt64 { 100 }
 
     static var readBufferSize: Int { 64 * 1024 }
 
@@ -118,6 +123,11 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
     }
 
     private func register(_ fd: Int32) {
+        if let cap = configuration.maxConnections, counters.active >= UInt64(cap) {
+            Sys.close(fd)
+            counters.refusedOverLimit += 1
+            return
+        }
         do {
             try loop.setInterest(fd, .readable)
         } catch {
@@ -188,11 +198,22 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
                 return true
             }
             counters.bytesIn &+= UInt64(n)
+            if configuration.fault == .corruptEcho { corrupt(fd, n) }
             if !echo(fd, readBuffer, n) { return true }
             if !drainUntilWouldBlock { break }
         }
         updateInterest(fd)
         return worked
+    }
+
+    private func corrupt(_ fd: Int32, _ n: Int) {
+        let start = connections[Int(fd)].bytesRead
+        connections[Int(fd)].bytesRead += UInt64(n)
+        let target = Self.corruptedOffset
+        if start <= target && target < start + UInt64(n) {
+            readBuffer.storeBytes(of: readBuffer.load(fromByteOffset: Int(target - start), as: UInt8.self) ^ 0x20,
+                                  toByteOffset: Int(target - start), as: UInt8.self)
+        }
     }
 
     /// Sends what was read, queueing whatever the socket does not take. False if it closed.

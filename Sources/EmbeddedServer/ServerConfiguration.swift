@@ -13,17 +13,21 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A connection whose unsent queue reaches this many bytes is not read until it drains.
     public var queueLimit: Int
     public var backlog: Int32
+    /// At most this many connections at once; more are accepted and closed at once, counted as
+    /// refused-over-limit (like select's FD_SETSIZE refusals). nil: no limit but the descriptors.
+    public var maxConnections: Int?
     public var fault: ServerFault?
 
     public init(mode: BackendKind = .epoll, host: String = "127.0.0.1", port: Int = 0,
                 edgeTriggered: Bool = false, queueLimit: Int = 1 << 20, backlog: Int32 = 4096,
-                fault: ServerFault? = nil) {
+                maxConnections: Int? = nil, fault: ServerFault? = nil) {
         self.mode = mode
         self.host = host
         self.port = port
         self.edgeTriggered = edgeTriggered
         self.queueLimit = queueLimit
         self.backlog = backlog
+        self.maxConnections = maxConnections
         self.fault = fault
     }
 }
@@ -42,6 +46,8 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
     case stallSlowReader = "stall-slow-reader"
     /// Ignores the queue limit: a client that never reads makes the server grow without bound.
     case unboundedQueue = "unbounded-queue"
+    /// Flips one bit of the byte at offset 100 of every connection's stream.
+    case corruptEcho = "corrupt-echo"
 
     public var summary: String {
         switch self {
@@ -51,6 +57,7 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
         case .leakOnReset: return "never closes a descriptor after ECONNRESET"
         case .stallSlowReader: return "blocks the whole loop on a client that does not read"
         case .unboundedQueue: return "ignores the per-connection queue limit"
+        case .corruptEcho: return "flips a bit of byte 100 of every connection's echo"
         }
     }
 }

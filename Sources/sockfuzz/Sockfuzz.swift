@@ -15,7 +15,7 @@ struct Sockfuzz: ParsableCommand {
         select, epoll) and drives it, or a third-party server, with scripted and random traffic.
         """,
         version: version,
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Run.self]
     )
 
     static func main() {

@@ -1,23 +1,27 @@
-// A connection's unsent bytes: one contiguous buffer with a read and a write offset. Allocated
-// lazily (an idle connection holds no buffer) and freed when it empties past a small size.
+// A FIFO of bytes in one contiguous buffer with a read and a write offset: a connection's
+// unsent bytes, or the bytes a client sent and still expects back. Allocated lazily (an idle
+// connection holds no buffer) and given back when it drains from a large size. Not copyable
+// in spirit: call release() when done with it (connections do, on close).
 
 import Glibc
 
-struct ByteQueue {
+public struct ByteQueue {
     private var storage: UnsafeMutableRawPointer?
     private var capacity = 0
     private var head = 0
     private var tail = 0
 
-    var count: Int { tail - head }
-    var isEmpty: Bool { tail == head }
+    public init() {}
+
+    public var count: Int { tail - head }
+    public var isEmpty: Bool { tail == head }
 
     /// The bytes waiting to be sent.
-    var readable: UnsafeRawBufferPointer {
+    public var readable: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: storage.map { UnsafeRawPointer($0 + head) }, count: tail - head)
     }
 
-    mutating func append(_ bytes: UnsafeRawPointer, _ n: Int) {
+    public mutating func append(_ bytes: UnsafeRawPointer, _ n: Int) {
         guard n > 0 else { return }
         if tail + n > capacity {
             let live = tail - head
@@ -42,7 +46,7 @@ struct ByteQueue {
         tail += n
     }
 
-    mutating func consume(_ n: Int) {
+    public mutating func consume(_ n: Int) {
         head += n
         if head == tail {
             head = 0
@@ -52,7 +56,7 @@ struct ByteQueue {
         }
     }
 
-    mutating func release() {
+    public mutating func release() {
         storage?.deallocate()
         storage = nil
         capacity = 0

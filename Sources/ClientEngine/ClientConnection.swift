@@ -1,0 +1,97 @@
+// One client connection's books: where it stands, what it still has to send, what it sent and
+// expects back (only the bytes in flight are kept), what it received for pattern checks.
+
+import DequeModule
+import Reactor
+
+public enum ConnectionPhase: String, Sendable, Equatable {
+    case pending      // scheduled by a rate-limited connect, no socket yet
+    case connecting   // non-blocking connect in progress
+    case open
+    case refused      // ECONNREFUSED
+    case timedOut     // no answer within the connect timeout
+    case failed       // any other connect error (EMFILE, EHOSTUNREACH, ...)
+    case closed       // closed by us (orderly or abort)
+    case reset        // the peer reset it (ECONNRESET/EPIPE)
+}
+
+/// The first point where what came back differs from what was sent.
+public struct EchoMismatch: Sendable, Equatable, CustomStringConvertible {
+    /// Offset in the connection's byte stream (from its first byte).
+    public var offset: UInt64
+    public var expected: [UInt8]
+    public var seen: [UInt8]
+
+    public var description: String {
+        if expected.isEmpty {
+            return "unexpected extra bytes at offset \(offset): seen \(Excerpt.render(seen))"
+        }
+        return "first differing byte at offset \(offset): expected \(Excerpt.render(expected)), seen \(Excerpt.render(seen))"
+    }
+}
+
+/// Short, printable renderings of byte runs for failure messages.
+public enum Excerpt {
+    public static func render(_ bytes: [UInt8], limit: Int = 16) -> String {
+        let shown = bytes.prefix(limit)
+        let hex = shown.map { String($0, radix: 16).leftPaddedHex }.joined(separator: " ")
+        let text = String(shown.map { (0x20...0x7e).contains($0) ? Character(UnicodeScalar($0)) : "." })
+        let more = bytes.count > limit ? " …" : ""
+        return "[\(hex)\(more)] \"\(text)\(more)\""
+    }
+}
+
+private extension String {
+    var leftPaddedHex: String { count == 1 ? "0" + self : self }
+}
+
+final class ClientConnection {
+    let id: Int
+    let group: String
+    let index: Int
+    var fd: Int32 = -1
+    var phase: ConnectionPhase = .pending
+    var connectError: Int32 = 0
+    var connectStarted: UInt64 = 0
+    var connectTimer: TimerID?
+
+    // Sending.
+    var outgoing = Deque<OutgoingSegment>()
+    /// When the head segment may start (set when it reaches the head), 0 = not yet reached.
+    var headNotBefore: UInt64 = 0
+    /// Generated or copied bytes the kernel has not taken yet.
+    var staged = ByteQueue()
+    var writeTimer: TimerID?
+    var writeShut = false
+    var bytesSent: UInt64 = 0
+
+    // Receiving.
+    var readingPaused = false
+    var peerEOF = false
+    var bytesReceived: UInt64 = 0
+    /// Sent and not yet echoed: the whole echo check needs only these bytes.
+    var inFlight = ByteQueue()
+    var echoMismatch: EchoMismatch?
+    /// Received bytes not yet consumed by a `recv` or `match` check (capped).
+    var inbox: [UInt8] = []
+    var inboxDropped: UInt64 = 0
+    /// (stream offset of a fragment's last byte, time it was sent): for round-trip latency.
+    var latencyMarks = Deque<(offset: UInt64, sentAt: UInt64)>()
+    var firstByteAt: UInt64 = 0
+
+    init(id: Int, group: String, index: Int) {
+        self.id = id
+        self.group = group
+        self.index = index
+    }
+
+    var isEstablished: Bool { phase == .open }
+    var hasPendingOutput: Bool { !outgoing.isEmpty || !staged.isEmpty }
+
+    func releaseBuffers() {
+        staged.release()
+        inFlight.release()
+        outgoing.removeAll()
+        latencyMarks.removeAll()
+    }
+}

@@ -1,0 +1,128 @@
+// Opening connections: a burst (all at once, at most `maxConnectsInFlight` handshakes pending)
+// or at a rate. Refused, timed-out and failed connects are counted, never fatal.
+
+import Glibc
+import Reactor
+import Syscalls
+
+extension ClientEngine {
+    /// Adds `count` connections to `group` (created if new) and starts connecting them to
+    /// `address`, all at once or `ratePerSecond` apart. Returns their ids.
+    @discardableResult
+    public func connect(group: String, count: Int, to address: SocketAddress,
+                        ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000) -> [Int] {
+        if groupMembers[group] == nil {
+            groupMembers[group] = []
+            groupOrder.append(group)
+            stats[group] = GroupStats()
+        }
+        var ids: [Int] = []
+        ids.reserveCapacity(count)
+        let start = Sys.monotonicNanos()
+        for i in 0..<count {
+            let c = ClientConnection(id: connections.count, group: group, index: groupMembers[group]!.count)
+            connections.append(c)
+            groupMembers[group]!.append(c.id)
+            ids.append(c.id)
+            if let rate = ratePerSecond, rate > 0, i > 0 {
+                let at = start &+ UInt64(Double(i) / rate * 1e9)
+                loop.schedule(atNanos: at) { [unowned self] in self.requestConnect(c, address, timeoutNanos) }
+            } else {
+                requestConnect(c, address, timeoutNanos)
+            }
+        }
+        return ids
+    }
+
+    /// Whether any of `ids` is still waiting to connect.
+    public func stillConnecting(_ ids: [Int]) -> Bool {
+        ids.contains { connections[$0].phase == .pending || connections[$0].phase == .connecting }
+    }
+
+    private func requestConnect(_ c: ClientConnection, _ address: SocketAddress, _ timeout: UInt64) {
+        guard c.phase == .pending else { return }
+        if connectsInFlight >= maxConnectsInFlight {
+            connectBacklog.append((c.id, address, timeout))
+            return
+        }
+        startConnect(c, address, timeout)
+    }
+
+    func startConnect(_ c: ClientConnection, _ address: SocketAddress, _ timeout: UInt64) {
+        stats[c.group]!.connectsStarted += 1
+        c.connectStarted = Sys.monotonicNanos()
+        let fd: Int32
+        do {
+            fd = try Sys.socket(family: address.family)
+        } catch {
+            fail(c, error.errno)
+            return
+        }
+        adopt(fd, c)
+        do {
+            switch try Sys.connect(fd, address) {
+            case .processed:
+                established(c)
+            case .wouldBlock:
+                c.phase = .connecting
+                connectsInFlight += 1
+                updateInterest(c)
+                c.connectTimer = loop.schedule(afterNanos: timeout) { [unowned self] in
+                    c.connectTimer = nil
+                    guard c.phase == .connecting else { return }
+                    stats[c.group]!.timedOut += 1
+                    c.connectError = ETIMEDOUT
+                    release(c, phase: .timedOut)
+                }
+            }
+        } catch {
+            fail(c, error.errno)
+        }
+    }
+
+    private func adopt(_ fd: Int32, _ c: ClientConnection) {
+        if Int(fd) >= idByFD.count {
+            idByFD.append(contentsOf: repeatElement(-1, count: max(Int(fd) + 1, idByFD.count * 2, 64) - idByFD.count))
+        }
+        idByFD[Int(fd)] = c.id
+        c.fd = fd
+    }
+
+    /// The socket became writable: the handshake ended one way or the other.
+    func finishConnect(_ c: ClientConnection) {
+        let error = (try? Sys.pendingError(c.fd)) ?? EBADF
+        if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
+        connectFinished()
+        c.phase = .pending // leaves .connecting before established/fail adjust the books
+        if error == 0 { established(c) } else { fail(c, error) }
+    }
+
+    private func fail(_ c: ClientConnection, _ error: Int32) {
+        c.connectError = error
+        if error == ECONNREFUSED {
+            stats[c.group]!.refused += 1
+            release(c, phase: .refused)
+        } else {
+            stats[c.group]!.connectFailed += 1
+            release(c, phase: .failed)
+        }
+    }
+
+    private func established(_ c: ClientConnection) {
+        c.phase = .open
+        stats[c.group]!.connected += 1
+        stats[c.group]!.connectTime.record(Sys.monotonicNanos() &- c.connectStarted)
+        try? Sys.setNoDelay(c.fd)
+        updateInterest(c)
+        _ = pump(c)
+    }
+
+    /// One handshake is no longer in flight: start a backlogged one.
+    func connectFinished() {
+        connectsInFlight -= 1
+        while connectsInFlight < maxConnectsInFlight, let next = connectBacklog.popFirst() {
+            let c = connections[next.id]
+            if c.phase == .pending { startConnect(c, next.address, next.timeout) }
+        }
+    }
+}

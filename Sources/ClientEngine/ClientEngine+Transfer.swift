@@ -1,0 +1,252 @@
+// Moving bytes: the send pump (fragments, pauses, orderly closing steps queued behind data),
+// the reader (echo check against the bytes in flight, inbox for pattern checks, latency), and
+// the abrupt operations (reset, pause/resume reading).
+
+import Glibc
+import Reactor
+import Syscalls
+
+extension ClientEngine {
+    // MARK: queueing work
+
+    /// Queues `segments` on connection `id`; they go out as the socket takes them.
+    public func send(_ id: Int, _ segments: [OutgoingSegment]) {
+        let c = connections[id]
+        guard c.phase == .open || c.phase == .pending || c.phase == .connecting, !c.writeShut else { return }
+        c.outgoing.append(contentsOf: segments)
+        if c.phase == .open { _ = pump(c) }
+    }
+
+    /// shutdown(SHUT_WR) once everything queued before it is sent.
+    public func halfClose(_ id: Int) {
+        send(id, [OutgoingSegment(.halfClose)])
+    }
+
+    /// Orderly close once everything queued before it is sent.
+    public func close(_ id: Int) {
+        let c = connections[id]
+        switch c.phase {
+        case .open, .connecting, .pending:
+            if c.phase == .open && c.writeShut && !c.hasPendingOutput {
+                release(c, phase: .closed)
+            } else if c.phase == .open {
+                c.outgoing.append(OutgoingSegment(.close))
+                _ = pump(c)
+            } else {
+                release(c, phase: .closed)
+            }
+        case .refused, .timedOut, .failed, .closed, .reset:
+            break
+        }
+    }
+
+    /// Abrupt close now: SO_LINGER 0, so the peer sees RST; unsent data is dropped.
+    public func reset(_ id: Int) {
+        let c = connections[id]
+        guard c.fd >= 0 else { return }
+        if c.phase == .open { try? Sys.setLingerZero(c.fd) }
+        release(c, phase: .closed)
+    }
+
+    /// Stops reading (a slow reader): the peer's sends back up into its own buffers.
+    public func pauseReading(_ id: Int) {
+        let c = connections[id]
+        c.readingPaused = true
+        updateInterest(c)
+    }
+
+    public func resumeReading(_ id: Int) {
+        let c = connections[id]
+        c.readingPaused = false
+        updateInterest(c)
+    }
+
+    // MARK: inbox
+
+    public func inbox(_ id: Int) -> ArraySlice<UInt8> { connections[id].inbox[...] }
+
+    public func inboxDropped(_ id: Int) -> UInt64 { connections[id].inboxDropped }
+
+    public func consumeInbox(_ id: Int, count: Int) {
+        connections[id].inbox.removeFirst(min(count, connections[id].inbox.count))
+    }
+
+    /// Echo verified up to here: what arrived so far needs no pattern check either.
+    public func clearInbox(_ id: Int) {
+        connections[id].inbox.removeAll(keepingCapacity: false)
+    }
+
+    // MARK: sending
+
+    /// Hands queued bytes to the kernel until it would block, a pause is due, or the queue
+    /// ends. Returns whether any byte moved or a step ran.
+    func pump(_ c: ClientConnection) -> Bool {
+        guard c.phase == .open else { return false }
+        var worked = false
+        let now = Sys.monotonicNanos()
+        while c.phase == .open {
+            if c.staged.isEmpty {
+                guard let head = c.outgoing.first else { break }
+                if c.headNotBefore == 0 { c.headNotBefore = now &+ head.delayNanos }
+                if c.headNotBefore > now {
+                    scheduleWrite(c, at: c.headNotBefore)
+                    break
+                }
+                worked = true
+                if !stage(c, head, now: now) { return true }
+                continue
+            }
+            let pending = c.staged.readable
+            let sent: Int
+            do {
+                switch try Sys.send(c.fd, pending.baseAddress!, pending.count) {
+                case .wouldBlock: sent = 0
+                case .processed(let k): sent = k
+                }
+            } catch {
+                ended(c, by: error)
+                return true
+            }
+            guard sent > 0 else { break }
+            worked = true
+            if tracksEcho { c.inFlight.append(pending.baseAddress!, sent) }
+            c.staged.consume(sent)
+            c.bytesSent &+= UInt64(sent)
+            stats[c.group]!.bytesSent &+= UInt64(sent)
+        }
+        updateInterest(c)
+        return worked
+    }
+
+    /// Moves the head segment (or its next 64 KiB) into the staging buffer, or runs a closing
+    /// step. Returns false when the connection is gone.
+    private func stage(_ c: ClientConnection, _ head: OutgoingSegment, now: UInt64) -> Bool {
+        switch head.content {
+        case .bytes(let bytes):
+            bytes.withUnsafeBytes { c.staged.append($0.baseAddress!, $0.count) }
+            finishSegment(c, now: now)
+        case .random(let count, var generator):
+            let chunk = min(count, 64 * 1024)
+            generator.fill(UnsafeMutableRawBufferPointer(start: scratch, count: chunk))
+            c.staged.append(scratch, chunk)
+            if chunk == count {
+                finishSegment(c, now: now)
+            } else {
+                c.outgoing[c.outgoing.startIndex].content = .random(count: count - chunk, generator: generator)
+            }
+        case .halfClose:
+            c.outgoing.removeFirst()
+            c.headNotBefore = 0
+            if !c.writeShut {
+                c.writeShut = true
+                do { try Sys.shutdownWrite(c.fd) } catch { ended(c, by: error); return false }
+            }
+            // Nothing queued after a half-close can be sent.
+            c.outgoing.removeAll()
+            if c.peerEOF { release(c, phase: .closed); return false }
+        case .close:
+            release(c, phase: .closed)
+            return false
+        }
+        return true
+    }
+
+    private func finishSegment(_ c: ClientConnection, now: UInt64) {
+        c.outgoing.removeFirst()
+        c.headNotBefore = 0
+        c.latencyMarks.append((c.bytesSent &+ UInt64(c.staged.count), now))
+    }
+
+    private func scheduleWrite(_ c: ClientConnection, at deadline: UInt64) {
+        guard c.writeTimer == nil else { return }
+        c.writeTimer = loop.schedule(atNanos: deadline) { [unowned self] in
+            c.writeTimer = nil
+            _ = pump(c)
+        }
+    }
+
+    // MARK: receiving
+
+    /// Reads what is there (a bounded number of times, to stay fair to other connections).
+    func readAvailable(_ c: ClientConnection) -> Bool {
+        var worked = false
+        for _ in 0..<4 {
+            let n: Int
+            do {
+                switch try Sys.recv(c.fd, readBuffer, 64 * 1024) {
+                case .wouldBlock: return worked
+                case .processed(let got): n = got
+                }
+            } catch {
+                ended(c, by: error)
+                return true
+            }
+            worked = true
+            if n == 0 {
+                c.peerEOF = true
+                stats[c.group]!.peerEOFs += 1
+                if c.writeShut && !c.hasPendingOutput {
+                    release(c, phase: .closed)
+                } else {
+                    updateInterest(c)
+                }
+                return true
+            }
+            received(c, UnsafeRawBufferPointer(start: readBuffer, count: n))
+        }
+        return worked
+    }
+
+    private func received(_ c: ClientConnection, _ bytes: UnsafeRawBufferPointer) {
+        let now = Sys.monotonicNanos()
+        if c.bytesReceived == 0 { c.firstByteAt = now }
+        if tracksEcho { checkEcho(c, bytes) }
+        c.bytesReceived &+= UInt64(bytes.count)
+        stats[c.group]!.bytesReceived &+= UInt64(bytes.count)
+        while let mark = c.latencyMarks.first, mark.offset <= c.bytesReceived {
+            c.latencyMarks.removeFirst()
+            stats[c.group]!.latency.record(now &- mark.sentAt)
+        }
+        if keepsInbox {
+            let room = max(0, inboxLimit - c.inbox.count)
+            c.inbox.append(contentsOf: bytes.prefix(room))
+            if bytes.count > room { c.inboxDropped &+= UInt64(bytes.count - room) }
+        }
+    }
+
+    /// Compares arriving bytes with the oldest bytes in flight, consuming them.
+    private func checkEcho(_ c: ClientConnection, _ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count && !c.inFlight.isEmpty {
+            let expected = c.inFlight.readable
+            let n = min(expected.count, bytes.count - offset)
+            if c.echoMismatch == nil && memcmp(expected.baseAddress!, bytes.baseAddress! + offset, n) != 0 {
+                var i = 0
+                while expected[i] == bytes[offset + i] { i += 1 }
+                c.echoMismatch = EchoMismatch(
+                    offset: c.bytesReceived &+ UInt64(offset + i),
+                    expected: Array(expected[i..<min(n, i + 16)]),
+                    seen: Array(bytes[(offset + i)..<min(bytes.count, offset + i + 16)]))
+                stats[c.group]!.echoMismatches += 1
+            }
+            c.inFlight.consume(n)
+            offset += n
+        }
+        if offset < bytes.count && c.echoMismatch == nil {
+            c.echoMismatch = EchoMismatch(offset: c.bytesReceived &+ UInt64(offset), expected: [],
+                                          seen: Array(bytes[offset..<min(bytes.count, offset + 16)]))
+            stats[c.group]!.echoMismatches += 1
+        }
+    }
+
+    /// The connection ended under us: RST/EPIPE is a reset; anything else a failure.
+    private func ended(_ c: ClientConnection, by error: SystemError) {
+        c.connectError = error.errno
+        if error.isConnectionReset {
+            stats[c.group]!.resets += 1
+            release(c, phase: .reset)
+        } else {
+            release(c, phase: .failed)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+// The client engine: named groups of connections driven on one epoll loop on the caller's
+// thread (no thread per connection). It reads whenever a socket is readable, also while it is
+// still sending, so a large echo cannot deadlock. Callers queue work, then drive the loop until
+// a condition holds or a deadline passes.
+
+import DequeModule
+import Glibc
+import Reactor
+import Syscalls
+
+public final class ClientEngine: EventHandler {
+    let loop: EventLoop<EpollBackend>
+    var connections: [ClientConnection] = []
+    /// Connection id by descriptor, -1 where none.
+    var idByFD: [Int] = []
+    var groupMembers: [String: [Int]] = [:]
+    public internal(set) var groupOrder: [String] = []
+    public internal(set) var stats: [String: GroupStats] = [:]
+    let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+
+    /// Keep received bytes for `recv`/`match` checks (at most `inboxLimit` per connection).
+    public var keepsInbox = true
+    public var inboxLimit = 4 << 20
+    /// Keep sent bytes until they come back, for the echo check. Off for non-echo servers,
+    /// whose replies would never drain it.
+    public var tracksEcho = true
+    /// Connects started but not yet answered, at most (a bound on handshakes in flight).
+    public var maxConnectsInFlight = 2048
+    var connectsInFlight = 0
+    /// Connects waiting for a handshake slot, in order.
+    var connectBacklog = Deque<(id: Int, address: SocketAddress, timeout: UInt64)>()
+
+    public init() throws(SystemError) {
+        loop = try EventLoop<EpollBackend>()
+    }
+
+    deinit {
+        closeAll()
+        loop.close()
+        readBuffer.deallocate()
+        scratch.deallocate()
+    }
+
+    // MARK: groups and selections
+
+    public func groupExists(_ name: String) -> Bool { groupMembers[name] != nil }
+
+    /// Connection ids of a group, in the order they were created.
+    public func members(of group: String) -> [Int] { groupMembers[group] ?? [] }
+
+    /// Every established connection that we have not closed and the peer has not reset.
+    public func openConnections() -> [Int] {
+        connections.filter { $0.phase == .open }.map(\.id)
+    }
+
+    public var connectionCount: Int { connections.count }
+
+    public func view(_ id: Int) -> ConnectionView { ConnectionView(connections[id]) }
+
+    /// Counts of connections in each phase, over the given ids.
+    public func phaseCounts(_ ids: [Int]) -> [ConnectionPhase: Int] {
+        var counts: [ConnectionPhase: Int] = [:]
+        for id in ids { counts[connections[id].phase, default: 0] += 1 }
+        return counts
+    }
+
+    public func groupStats(_ group: String) -> GroupStats { stats[group] ?? GroupStats() }
+
+    // MARK: driving
+
+    /// One loop iteration, waiting at most `maxWaitNanos`.
+    public func runOnce(maxWaitNanos: UInt64) {
+        do {
+            try loop.runOnce(self, maxWaitNanos: maxWaitNanos)
+        } catch {
+            // epoll_wait failing (EBADF/EFAULT) is a programmer error, not traffic.
+            preconditionFailure("client event loop failed: \(error)")
+        }
+    }
+
+    /// Drives the loop until `condition` holds (true) or `deadline` passes (false). The condition
+    /// is checked before the first wait and after every iteration. `interrupted` lets a caller
+    /// (Ctrl-C) cut the wait short.
+    public func drive(until deadline: UInt64, interrupted: () -> Bool = { false }, _ condition: () -> Bool) -> Bool {
+        while true {
+            if condition() { return true }
+            let now = Sys.monotonicNanos()
+            if now >= deadline || interrupted() { return condition() }
+            runOnce(maxWaitNanos: min(deadline - now, 20_000_000))
+        }
+    }
+
+    /// Drives the loop for `nanos` (a scenario's `sleep`: traffic goes on meanwhile).
+    public func drive(forNanos nanos: UInt64, interrupted: () -> Bool = { false }) {
+        _ = drive(until: Sys.monotonicNanos() &+ nanos, interrupted: interrupted) { false }
+    }
+
+    /// Handles whatever is ready now without waiting.
+    public func poll() {
+        for _ in 0..<8 {
+            if loop.runOnce(self) == 0 { break }
+        }
+    }
+
+    // MARK: dispatch
+
+    public func handle(fd: Int32, events: IOEvents) -> Bool {
+        guard Int(fd) < idByFD.count, idByFD[Int(fd)] >= 0 else { return false }
+        let c = connections[idByFD[Int(fd)]]
+        switch c.phase {
+        case .connecting:
+            finishConnect(c)
+            return true
+        case .open:
+            var worked = false
+            if events.contains(.readable) { worked = readAvailable(c) || worked }
+            if c.phase == .open && events.contains(.writable) { worked = pump(c) || worked }
+            return worked
+        case .pending, .refused, .timedOut, .failed, .closed, .reset:
+            return false
+        }
+    }
+
+    // MARK: closing
+
+    /// Closes every connection's descriptor (orderly) and forgets pending work.
+    public func closeAll() {
+        for c in connections where c.fd >= 0 {
+            release(c, phase: c.phase == .open ? .closed : c.phase)
+        }
+        connectBacklog.removeAll()
+    }
+
+    /// Frees the descriptor and buffers of `c` and leaves it in `phase`.
+    func release(_ c: ClientConnection, phase: ConnectionPhase) {
+        if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
+        if let timer = c.writeTimer { loop.cancel(timer); c.writeTimer = nil }
+        if c.fd >= 0 {
+            loop.forget(c.fd)
+            idByFD[Int(c.fd)] = -1
+            Sys.close(c.fd)
+            c.fd = -1
+        }
+        if c.phase == .connecting { connectFinished() }
+        c.phase = phase
+        c.releaseBuffers()
+    }
+
+    func updateInterest(_ c: ClientConnection) {
+        guard c.fd >= 0 else { return }
+        var want = IOEvents.none
+        switch c.phase {
+        case .connecting:
+            want = .writable
+        case .open:
+            if !c.readingPaused && !c.peerEOF { want.insert(.readable) }
+            if !c.staged.isEmpty { want.insert(.writable) }
+        case .pending, .refused, .timedOut, .failed, .closed, .reset:
+            want = .none
+        }
+        // epoll accepts any descriptor: this cannot fail for a socket we own.
+        try? loop.setInterest(c.fd, want)
+    }
+}
+
+extension EventLoop {
+    /// Runs one iteration without waiting.
+    func runOnce<H: EventHandler>(_ handler: H) -> Int {
+        (try? runOnce(handler, maxWaitNanos: 0)) ?? 0
+    }
+}
+
+/// A read-only picture of one connection, for checks and status displays.
+public struct ConnectionView: Sendable, Equatable {
+    public let id: Int
+    public let group: String
+    public let index: Int
+    public let phase: ConnectionPhase
+    public let peerEOF: Bool
+    public let writeShut: Bool
+    public let readingPaused: Bool
+    public let bytesSent: UInt64
+    public let bytesReceived: UInt64
+    /// Sent bytes not yet echoed back.
+    public let bytesInFlight: Int
+    public let hasPendingOutput: Bool
+    public let echoMismatch: EchoMismatch?
+    /// errno of a failed connect or of the error that ended the connection.
+    public let lastError: Int32
+    public let inboxCount: Int
+
+    init(_ c: ClientConnection) {
+        id = c.id
+        group = c.group
+        index = c.index
+        phase = c.phase
+        peerEOF = c.peerEOF
+        writeShut = c.writeShut
+        readingPaused = c.readingPaused
+        bytesSent = c.bytesSent
+        bytesReceived = c.bytesReceived
+        bytesInFlight = c.inFlight.count
+        hasPendingOutput = c.hasPendingOutput
+        echoMismatch = c.echoMismatch
+        lastError = c.connectError
+        inboxCount = c.inbox.count
+    }
+
+    public var name: String { "\(group)[\(index)]" }
+}

@@ -1,0 +1,40 @@
+// How a scenario is run: which server (embedded in a mode, or a third-party target), which
+// seed, the default deadline, and a flag another thread sets to interrupt (Ctrl-C).
+
+import EmbeddedServer
+import Reactor
+import Synchronization
+import Syscalls
+
+public struct RunConfiguration: Sendable {
+    /// Overrides the mode of every `server start` (and of the default server). nil: as written.
+    public var mode: BackendKind?
+    /// A third-party server: no embedded server is started; `server` commands are skipped.
+    public var target: SocketAddress?
+    /// Overrides every `seed` statement: replays a reported run.
+    public var seed: UInt64?
+    public var defaultTimeoutNanos: UInt64
+    public var connectTimeoutNanos: UInt64
+    /// A fault injected into every embedded server this run starts (overrides the file's).
+    public var fault: ServerFault?
+
+    public init(mode: BackendKind? = nil, target: SocketAddress? = nil, seed: UInt64? = nil,
+                defaultTimeoutNanos: UInt64 = 5_000_000_000, connectTimeoutNanos: UInt64 = 5_000_000_000,
+                fault: ServerFault? = nil) {
+        self.mode = mode
+        self.target = target
+        self.seed = seed
+        self.defaultTimeoutNanos = defaultTimeoutNanos
+        self.connectTimeoutNanos = connectTimeoutNanos
+        self.fault = fault
+    }
+}
+
+/// Set from a signal-handling thread; polled by the runner between and during commands.
+public final class InterruptFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public var isSet: Bool { flag.load(ordering: .relaxed) }
+    public func set() { flag.store(true, ordering: .relaxed) }
+    public func clear() { flag.store(false, ordering: .relaxed) }
+}

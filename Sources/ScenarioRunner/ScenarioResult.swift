@@ -1,0 +1,112 @@
+// What one run of one scenario produced: pass / fail / interrupted, the failures with their
+// locations, and every figure (per group and the server's counters), ready for the reports.
+
+import ClientEngine
+import EmbeddedServer
+import ScenarioLanguage
+
+public enum RunStatus: String, Sendable, Codable {
+    case passed, failed, interrupted, skipped
+}
+
+/// A failed expectation (or a command that could not be carried out), located in its file.
+public struct RunFailure: Error, Sendable, Codable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// The statement as it reads in the scenario.
+    public var statement: String
+    public var expected: String
+    public var seen: String
+    public var seed: UInt64
+
+    public init(at location: SourceLocation, statement: String, expected: String, seen: String, seed: UInt64) {
+        file = location.file
+        line = location.line
+        column = location.column
+        self.statement = statement
+        self.expected = expected
+        self.seen = seen
+        self.seed = seed
+    }
+
+    public var location: String { "\(file):\(line):\(column)" }
+
+    /// Expected and seen one above the other, as packetdrill prints them.
+    public var description: String {
+        """
+        \(location): \(statement) failed (seed \(seed))
+          expected: \(expected)
+          seen:     \(seen)
+        """
+    }
+}
+
+/// The figures of one connection group.
+public struct GroupFigures: Sendable, Codable, Equatable {
+    public var name: String
+    public var connectsStarted: Int
+    public var connected: Int
+    public var refused: Int
+    public var timedOut: Int
+    public var connectFailed: Int
+    public var resets: Int
+    public var peerEOFs: Int
+    public var echoMismatches: Int
+    public var bytesSent: UInt64
+    public var bytesReceived: UInt64
+    public var latencySamples: UInt64
+    /// Round-trip latency percentiles in microseconds (nil: no samples).
+    public var latencyMicros: LatencyFigures?
+
+    init(name: String, _ s: GroupStats) {
+        self.name = name
+        connectsStarted = s.connectsStarted
+        connected = s.connected
+        refused = s.refused
+        timedOut = s.timedOut
+        connectFailed = s.connectFailed
+        resets = s.resets
+        peerEOFs = s.peerEOFs
+        echoMismatches = s.echoMismatches
+        bytesSent = s.bytesSent
+        bytesReceived = s.bytesReceived
+        latencySamples = s.latency.totalCount
+        latencyMicros = LatencyFigures(s)
+    }
+}
+
+public struct LatencyFigures: Sendable, Codable, Equatable {
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var p999: Double
+    public var max: Double
+
+    public init?(_ s: GroupStats) {
+        guard s.latency.totalCount > 0 else { return nil }
+        func micros(_ p: Double) -> Double { Double(s.latencyNanos(atPercentile: p) ?? 0) / 1000 }
+        p50 = micros(50)
+        p90 = micros(90)
+        p99 = micros(99)
+        p999 = micros(99.9)
+        max = micros(100)
+    }
+}
+
+public struct ScenarioResult: Sendable, Codable {
+    public var scenario: String
+    /// "epoll", "select", "busy", or "target HOST:PORT".
+    public var against: String
+    public var status: RunStatus
+    public var seed: UInt64
+    public var durationSeconds: Double
+    public var failures: [RunFailure]
+    /// Why a run was skipped or why it stopped early (interrupted, a command error).
+    public var note: String?
+    public var groups: [GroupFigures]
+    public var totals: GroupFigures?
+    public var server: ServerStatsSnapshot?
+
+    public var passed: Bool { status == .passed || status == .skipped }
+}

@@ -1,0 +1,279 @@
+// The expectations: each drives the loop until it holds or its deadline passes, and fails at
+// once when it can no longer hold (a differing byte, a reset where EOF was expected). A
+// failure says what was expected and what was seen, naming the connection and the byte.
+
+import ClientEngine
+import Foundation
+import ScenarioLanguage
+import Syscalls
+
+extension ScenarioSession {
+    // MARK: echo
+
+    func expectEcho(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        var verdict: String?
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+            var complete = true
+            for id in ids {
+                let v = engine.view(id)
+                if let mismatch = v.echoMismatch { verdict = "\(v.name): \(mismatch)"; return true }
+                let missing = v.bytesInFlight > 0 || v.hasPendingOutput
+                switch v.phase {
+                case .pending, .connecting:
+                    complete = false
+                case .refused, .timedOut, .failed:
+                    verdict = "\(v.name): never connected (\(v.phase.rawValue), \(Format.errno(v.lastError)))"
+                    return true
+                case .reset where missing:
+                    verdict = "\(v.name): reset by the peer with \(v.bytesInFlight) byte(s) not echoed"
+                    return true
+                case .closed where missing:
+                    verdict = "\(v.name): closed with \(v.bytesInFlight) byte(s) not echoed"
+                    return true
+                case .reset, .closed:
+                    break
+                case .open:
+                    if missing {
+                        if v.peerEOF {
+                            verdict = "\(v.name): the peer closed (EOF) after \(v.bytesReceived) of \(v.bytesSent) bytes, \(v.bytesInFlight) never echoed"
+                            return true
+                        }
+                        complete = false
+                    }
+                }
+            }
+            return complete
+        }
+        if interrupt.isSet { throw .interrupted }
+        let expected = "every byte sent on \(selector) echoed back, in order, nothing extra"
+        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        guard held else {
+            let pending = ids.map { engine.view($0) }.filter { $0.bytesInFlight > 0 || $0.hasPendingOutput }
+            let first = pending.first.map { "\($0.name): \($0.bytesReceived) of \($0.bytesSent) bytes back, \($0.bytesInFlight) in flight\($0.hasPendingOutput ? ", more not yet sent" : "")" } ?? "?"
+            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
+                       seen: "\(pending.count) connection(s) incomplete at the deadline; \(first)")
+        }
+        let bytes = ids.reduce(UInt64(0)) { $0 + engine.view($1).bytesSent }
+        for id in ids { engine.clearInbox(id) }
+        emit(.passed("echo on \(ids.count) connection(s), \(Format.bytes(bytes)) intact"))
+    }
+
+    func withinNanos(_ within: ScenarioDuration?) -> UInt64 {
+        within.map { UInt64($0.nanoseconds) } ?? timeoutNanos
+    }
+
+    // MARK: exact bytes and patterns
+
+    func expectRecv(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ bytes: [UInt8], _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        var verdict: String?
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+            var complete = true
+            for id in ids {
+                let inbox = engine.inbox(id)
+                let n = min(inbox.count, bytes.count)
+                if let i = (0..<n).first(where: { inbox[inbox.startIndex + $0] != bytes[$0] }) {
+                    let name = engine.view(id).name
+                    verdict = "\(name): first differing byte at offset \(i): expected \(Excerpt.render(Array(bytes[i...]))), seen \(Excerpt.render(Array(inbox[(inbox.startIndex + i)...])))"
+                    return true
+                }
+                if inbox.count < bytes.count {
+                    let v = engine.view(id)
+                    if v.phase != .open || v.peerEOF {
+                        verdict = "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) after \(inbox.count) of \(bytes.count) bytes: \(Excerpt.render(Array(inbox)))"
+                        return true
+                    }
+                    complete = false
+                }
+            }
+            return complete
+        }
+        if interrupt.isSet { throw .interrupted }
+        let expected = "\(selector) to receive \(Excerpt.render(bytes))"
+        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        guard held else {
+            let short = ids.first { engine.inbox($0).count < bytes.count }!
+            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
+                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s): \(Excerpt.render(Array(engine.inbox(short))))")
+        }
+        for id in ids { engine.consumeInbox(id, count: bytes.count) }
+        emit(.passed("received \(bytes.count) expected byte(s) on \(ids.count) connection(s)"))
+    }
+
+    func expectMatch(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ pattern: String, _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        guard let regex = try? NSRegularExpression(pattern: pattern) else {
+            throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
+        }
+        var matchedThrough: [Int: Int] = [:]
+        var verdict: String?
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+            for id in ids where matchedThrough[id] == nil {
+                // Latin-1: one byte is one UTF-16 unit, so match offsets are byte offsets.
+                let text = String(engine.inbox(id).map { Character(Unicode.Scalar($0)) })
+                if let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) {
+                    matchedThrough[id] = m.range.location + m.range.length
+                    continue
+                }
+                let v = engine.view(id)
+                if v.phase != .open || v.peerEOF {
+                    verdict = "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) with no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))"
+                    return true
+                }
+            }
+            return matchedThrough.count == ids.count
+        }
+        if interrupt.isSet { throw .interrupted }
+        let expected = "\(selector) to receive bytes matching /\(pattern)/"
+        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        guard held else {
+            let id = ids.first { matchedThrough[$0] == nil }!
+            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
+                       seen: "\(engine.view(id).name): no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))")
+        }
+        for (id, end) in matchedThrough { engine.consumeInbox(id, count: end) }
+        emit(.passed("/\(pattern)/ matched on \(ids.count) connection(s)"))
+    }
+
+    // MARK: connection states
+
+    func expectState(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ state: ConnectionState, _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        // `open` is a claim about now: settle what is already pending, then judge at once
+        // unless a deadline was given (connections still connecting may then finish).
+        if state == .open && within == nil { engine.poll() }
+        var verdict: String?
+        let until = state == .open && within == nil ? Sys.monotonicNanos() : deadline(within)
+        let held = engine.drive(until: until, interrupted: { interrupt.isSet }) {
+            var all = true
+            for id in ids {
+                let v = engine.view(id)
+                switch Self.judge(v, state) {
+                case .holds: continue
+                case .notYet: all = false
+                case .never(let why): verdict = "\(v.name): \(why)"; return true
+                }
+            }
+            return all
+        }
+        if interrupt.isSet { throw .interrupted }
+        let expected = "\(selector) \(Self.phrase(state))"
+        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        guard held else {
+            let views = ids.map { engine.view($0) }
+            let off = views.filter { if case .holds = Self.judge($0, state) { return false } else { return true } }
+            let sample = off.prefix(3).map { "\($0.name) \(Self.describe($0))" }.joined(separator: ", ")
+            throw fail(statement, expected: expected + (state == .open && within == nil ? "" : " within \(Format.nanos(withinNanos(within)))"),
+                       seen: "\(off.count) of \(ids.count) not: \(sample)")
+        }
+        emit(.passed("\(ids.count) connection(s) \(Self.phrase(state))"))
+    }
+
+    enum Judgement { case holds, notYet, never(String) }
+
+    static func judge(_ v: ConnectionView, _ state: ConnectionState) -> Judgement {
+        let connecting = v.phase == .pending || v.phase == .connecting
+        switch state {
+        case .eof:
+            if v.peerEOF { return .holds }
+            if v.phase == .open || connecting { return .notYet }
+            return .never("\(describe(v)) instead of EOF")
+        case .reset:
+            if v.phase == .reset { return .holds }
+            if v.phase == .open || connecting { return .notYet }
+            return .never("\(describe(v)) instead of a reset")
+        case .open:
+            if v.phase == .open && !v.peerEOF { return .holds }
+            if connecting { return .notYet }
+            return .never(describe(v))
+        case .refused:
+            if v.phase == .refused { return .holds }
+            if connecting { return .notYet }
+            return .never("\(describe(v)) instead of refused")
+        case .closed:
+            if !(v.phase == .open || connecting) { return .holds }
+            return .notYet
+        }
+    }
+
+    static func phrase(_ state: ConnectionState) -> String {
+        switch state {
+        case .eof: return "to see EOF from the peer"
+        case .reset: return "to be reset by the peer"
+        case .open: return "to be open"
+        case .refused: return "to be refused"
+        case .closed: return "to be closed"
+        }
+    }
+
+    static func describe(_ v: ConnectionView) -> String {
+        switch v.phase {
+        case .open: return v.peerEOF ? "half-closed by the peer (EOF)" : "open"
+        case .refused: return "refused"
+        case .timedOut: return "connect timed out"
+        case .failed: return "failed (\(Format.errno(v.lastError)))"
+        case .closed: return v.peerEOF ? "closed after the peer's EOF" : "closed by us"
+        case .reset: return "reset by the peer"
+        case .pending, .connecting: return "still connecting"
+        }
+    }
+
+    func expectConnected(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ comparison: Comparison, _ value: Int, _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        var count = 0
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+            count = ids.reduce(0) { $0 + (engine.view($1).phase == .open && !engine.view($1).peerEOF ? 1 : 0) }
+            return comparison.holds(count, value)
+        }
+        if interrupt.isSet { throw .interrupted }
+        guard held else {
+            throw fail(statement, expected: "connected \(comparison.rawValue) \(value) on \(selector) within \(Format.nanos(withinNanos(within)))",
+                       seen: "\(count) connected")
+        }
+        emit(.passed("\(count) connected on \(selector)"))
+    }
+
+    // MARK: server and latency
+
+    func expectServer(_ statement: Statement, _ stat: ServerStat, _ comparison: Comparison, _ value: Int, _ within: ScenarioDuration?) throws(RunStop) {
+        if let external = configuration.target {
+            emit(.skipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)"))
+            return
+        }
+        guard let server else {
+            throw fail(statement, expected: "a running embedded server", seen: "none is running")
+        }
+        var seen: UInt64 = 0
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+            seen = server.stats.snapshot().value(named: stat.rawValue) ?? 0
+            return comparison.holds(Int(clamping: seen), value)
+        }
+        if interrupt.isSet { throw .interrupted }
+        guard held else {
+            throw fail(statement, expected: "server \(stat.rawValue) \(comparison.rawValue) \(value) within \(Format.nanos(withinNanos(within)))",
+                       seen: "\(stat.rawValue) = \(seen)")
+        }
+        emit(.passed("server \(stat.rawValue) = \(seen)"))
+    }
+
+    func expectLatency(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ percentile: Percentile, _ bound: LatencyBound, _ limit: ScenarioDuration) throws(RunStop) {
+        let groups: [String]
+        if let name = selector.groupName {
+            guard engine.groupExists(name) else { throw fail(statement, expected: "group '\(name)' to exist", seen: "no connect has created it") }
+            groups = [name]
+        } else {
+            groups = engine.groupOrder
+        }
+        var merged = GroupStats()
+        for g in groups { merged.merge(engine.groupStats(g)) }
+        let expected = "\(percentile.rawValue) round-trip latency of \(selector) \(bound.rawValue) \(limit)"
+        guard let nanos = merged.latencyNanos(atPercentile: percentile.quantile * 100) else {
+            throw fail(statement, expected: expected, seen: "no round trip measured yet (send and expect echo first)")
+        }
+        guard bound.comparison.holds(Int64(nanos), limit.nanoseconds) else {
+            throw fail(statement, expected: expected, seen: "\(percentile.rawValue) = \(Format.nanos(nanos)) over \(merged.latency.totalCount) round trips")
+        }
+        emit(.passed("\(percentile.rawValue) = \(Format.nanos(nanos)) over \(merged.latency.totalCount) round trips"))
+    }
+}

@@ -1,0 +1,160 @@
+// The traffic commands: resolve a selector to connections, connect groups (waiting until every
+// handshake ended one way or the other), and queue sends and closing steps.
+
+import ClientEngine
+import Foundation
+import ScenarioLanguage
+import Syscalls
+
+extension ScenarioSession {
+    /// The connection ids a selector names now. `*` is every open connection.
+    func resolve(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
+        switch selector {
+        case .all:
+            return engine.openConnections()
+        case .group(let name):
+            guard engine.groupExists(name) else { throw unknownGroup(statement, name) }
+            return engine.members(of: name)
+        case .member(let name, let index):
+            guard engine.groupExists(name) else { throw unknownGroup(statement, name) }
+            let members = engine.members(of: name)
+            guard index < members.count else {
+                throw fail(statement, expected: "\(name)[\(index)] to exist", seen: "group \(name) has \(members.count) connections")
+            }
+            return [members[index]]
+        case .range(let name, let indices):
+            guard engine.groupExists(name) else { throw unknownGroup(statement, name) }
+            let members = engine.members(of: name)
+            guard indices.upperBound < members.count else {
+                throw fail(statement, expected: "\(selector) to exist", seen: "group \(name) has \(members.count) connections")
+            }
+            return Array(members[indices])
+        }
+    }
+
+    private func unknownGroup(_ statement: Statement, _ name: String) -> RunStop {
+        fail(statement, expected: "group '\(name)' to exist", seen: "no connect has created it")
+    }
+
+    func forEach(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ body: (Int) -> Void) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        for id in ids { body(id) }
+        engine.poll()
+    }
+
+    // MARK: connect
+
+    func connect(_ statement: Statement, group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?) throws(RunStop) {
+        try ensureTarget(statement)
+        let timeoutNanos = timeout.map { UInt64($0.nanoseconds) } ?? connectTimeoutNanos
+        let started = Sys.monotonicNanos()
+        let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: rate?.perSecond,
+                                 timeoutNanos: timeoutNanos)
+        let spread = rate.map { UInt64(Double(count) / $0.perSecond * 1e9) } ?? 0
+        // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
+        let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))
+        let deadline = started &+ spread &+ timeoutNanos &* waves &+ 1_000_000_000
+        var nextProgress = started &+ 250_000_000
+        _ = engine.drive(until: deadline, interrupted: { interrupt.isSet }) {
+            let now = Sys.monotonicNanos()
+            if now >= nextProgress {
+                nextProgress = now &+ 250_000_000
+                let counts = engine.phaseCounts(ids)
+                emit(.progress("connect \(group): \(counts[.open, default: 0])/\(count) open, "
+                               + "\(counts[.connecting, default: 0] + counts[.pending, default: 0]) in progress"))
+            }
+            return !engine.stillConnecting(ids)
+        }
+        if interrupt.isSet { throw .interrupted }
+        let elapsed = Double(Sys.monotonicNanos() - started) / 1e9
+        let counts = engine.phaseCounts(ids)
+        let open = counts[.open, default: 0]
+        var line = "\(group): \(open)/\(count) connected in \(Format.seconds(elapsed))"
+        if elapsed > 0 && open > 0 { line += " (\(Int(Double(open) / elapsed))/s)" }
+        let problems = [("refused", counts[.refused, default: 0]), ("timed out", counts[.timedOut, default: 0]),
+                        ("failed", counts[.failed, default: 0])].filter { $0.1 > 0 }
+        if !problems.isEmpty { line += "; " + problems.map { "\($0.1) \($0.0)" }.joined(separator: ", ") }
+        if counts[.failed, default: 0] > 0, let errno = ids.lazy.map({ self.engine.view($0) }).first(where: { $0.phase == .failed })?.lastError {
+            line += " (first error: \(Format.errno(errno)))"
+        }
+        emit(.info(line))
+    }
+
+    // MARK: send
+
+    func send(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ payload: SendPayload) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        var fixed: [UInt8]?
+        switch payload {
+        case .text(let bytes), .hex(let bytes):
+            fixed = bytes
+        case .file(let path):
+            let resolved = ScenarioPaths.resolve(path, relativeTo: statement.location.file)
+            guard let data = FileManager.default.contents(atPath: resolved) else {
+                throw fail(statement, expected: "a readable file", seen: "cannot read '\(resolved)'")
+            }
+            fixed = [UInt8](data)
+        case .random:
+            fixed = nil
+        }
+        var total = 0
+        let streams = random.derived(serial)
+        for id in ids {
+            let segments: [OutgoingSegment]
+            if let fixed {
+                segments = [OutgoingSegment(.bytes(fixed))]
+            } else if case .random(let sizes, let chunks, let gaps) = payload {
+                let view = engine.view(id)
+                var rng = streams.derived(view.name)
+                segments = Self.randomSegments(sizes: sizes, chunks: chunks, gaps: gaps, using: &rng)
+            } else {
+                segments = []
+            }
+            total += segments.reduce(0) { $0 + $1.byteCount }
+            engine.send(id, segments)
+        }
+        engine.poll()
+        emit(.info("queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"))
+    }
+
+    /// One random payload: a size from `sizes`, cut into a number of fragments from `chunks`,
+    /// with a pause from `gaps` before every fragment but the first.
+    static func randomSegments(sizes: ClosedRange<ByteSize>, chunks: ClosedRange<Int>?,
+                               gaps: ClosedRange<ScenarioDuration>?, using rng: inout SeededRandom) -> [OutgoingSegment] {
+        let size = rng.int(in: sizes.lowerBound.bytes...sizes.upperBound.bytes)
+        guard size > 0 else { return [] }
+        let pieces = chunks.map { rng.int(in: $0) } ?? 1
+        var segments: [OutgoingSegment] = []
+        for (i, n) in fragmentSizes(total: size, pieces: pieces, using: &rng).enumerated() {
+            var delay: UInt64 = 0
+            if i > 0, let gaps {
+                delay = UInt64(Int64.random(in: gaps.lowerBound.nanoseconds...gaps.upperBound.nanoseconds, using: &rng))
+            }
+            segments.append(OutgoingSegment(.random(count: n, generator: rng.derived(UInt64(i))), delayNanos: delay))
+        }
+        return segments
+    }
+}
+
+/// Human-readable figures for result lines.
+public enum Format {
+    public static func seconds(_ s: Double) -> String {
+        if s < 1e-3 { return String(format: "%.0f µs", s * 1e6) }
+        if s < 1 { return String(format: "%.1f ms", s * 1e3) }
+        return String(format: "%.2f s", s)
+    }
+
+    public static func nanos(_ n: UInt64) -> String { seconds(Double(n) / 1e9) }
+
+    public static func bytes<T: BinaryInteger>(_ n: T) -> String {
+        let v = Double(n)
+        if v < 1024 { return "\(n) B" }
+        if v < 1024 * 1024 { return String(format: "%.1f KiB", v / 1024) }
+        if v < 1024 * 1024 * 1024 { return String(format: "%.1f MiB", v / 1024 / 1024) }
+        return String(format: "%.2f GiB", v / 1024 / 1024 / 1024)
+    }
+
+    public static func errno(_ e: Int32) -> String {
+        "\(String(cString: strerror(e))) (errno \(e))"
+    }
+}

@@ -1,0 +1,225 @@
+// A live scenario session: the client engine, the embedded server (or a third-party target),
+// the seed and the default deadline. Executes statements one at a time, so a scenario file
+// and the REPL share every rule. The first failed expectation stops a statement list.
+
+import ClientEngine
+import EmbeddedServer
+import Reactor
+import ScenarioLanguage
+import Syscalls
+
+/// Why a statement list stopped early.
+public enum RunStop: Error, Sendable {
+    case failed(RunFailure)
+    case interrupted
+}
+
+public final class ScenarioSession {
+    public let configuration: RunConfiguration
+    public let engine: ClientEngine
+    public let interrupt: InterruptFlag
+    public private(set) var server: EchoServer?
+    public private(set) var target: SocketAddress?
+    public private(set) var seed: UInt64
+    var random: SeededRandom
+    /// Counts executed statements, so each draws from its own random stream (repeats differ).
+    var serial: UInt64 = 0
+    public var timeoutNanos: UInt64
+    public var connectTimeoutNanos: UInt64
+    let emit: (RunEvent) -> Void
+    /// Every embedded server this session started, for the final report's counters.
+    public private(set) var lastServerStats: ServerStatsSnapshot?
+
+    public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
+                onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
+        self.configuration = configuration
+        self.interrupt = interrupt
+        engine = try ClientEngine()
+        seed = configuration.seed ?? 1
+        random = SeededRandom(seed: seed)
+        timeoutNanos = configuration.defaultTimeoutNanos
+        connectTimeoutNanos = configuration.connectTimeoutNanos
+        target = configuration.target
+        emit = onEvent
+        if target != nil {
+            engine.tracksEcho = true
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes every connection and stops the embedded server.
+    public func close() {
+        engine.closeAll()
+        stopServer()
+    }
+
+    /// The mode the embedded server runs in now, if one runs.
+    public var serverMode: BackendKind? { server?.configuration.mode }
+
+    // MARK: executing
+
+    /// Runs `statements` in order; throws at the first failure or on interrupt.
+    public func execute(_ statements: [Statement]) throws(RunStop) {
+        for statement in statements {
+            if interrupt.isSet { throw .interrupted }
+            try execute(statement)
+        }
+    }
+
+    public func execute(_ statement: Statement) throws(RunStop) {
+        serial &+= 1
+        let at = statement.location
+        switch statement.command {
+        case .seed(let value):
+            // --seed replays a reported run: it wins over the file's own seed.
+            seed = configuration.seed ?? value
+            random = SeededRandom(seed: seed)
+            serial = 0
+        case .setTimeout(let d):
+            timeoutNanos = UInt64(d.nanoseconds)
+        case .setConnectTimeout(let d):
+            connectTimeoutNanos = UInt64(d.nanoseconds)
+        case .print(let text):
+            emit(.message(text))
+        case .sleep(let d):
+            engine.drive(forNanos: UInt64(d.nanoseconds), interrupted: { interrupt.isSet })
+            if interrupt.isSet { throw .interrupted }
+        case .include(_, let body):
+            try execute(body)
+        case .repeat(let count, let body):
+            for _ in 0..<count { try execute(body) }
+        case .serverStart(let options):
+            try startServer(options, statement)
+        case .serverStop:
+            if skipServerCommand(statement) { break }
+            stopServer()
+            emit(.info("server stopped"))
+        case .serverStats:
+            if skipServerCommand(statement) { break }
+            guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running") }
+            emit(.serverStats(server.stats.snapshot()))
+        case .serverMode(let mode):
+            var options = ScenarioLanguage.ServerOptions(mode: mode)
+            if let current = server?.configuration {
+                options.port = current.port == 0 ? nil : current.port
+                options.host = current.host
+            }
+            try startServer(options, statement, forceMode: true)
+        case .target(let host, let port):
+            if configuration.target != nil {
+                emit(.skipped("\(at): target \(host):\(port) ignored: --target \(configuration.target!) wins"))
+                break
+            }
+            do {
+                target = try SocketAddress.resolve(host: host, port: port)
+            } catch {
+                throw fail(statement, expected: "a resolvable target", seen: error.description)
+            }
+            stopServer()
+            emit(.info("target \(target!)"))
+        case .connect(let group, let count, let rate, let timeout):
+            try connect(statement, group: group, count: count, rate: rate, timeout: timeout)
+        case .send(let selector, let payload):
+            try send(statement, selector, payload)
+        case .halfclose(let selector):
+            try forEach(statement, selector) { engine.halfClose($0) }
+        case .reset(let selector):
+            try forEach(statement, selector) { engine.reset($0) }
+        case .close(let selector):
+            try forEach(statement, selector) { engine.close($0) }
+        case .pause(let selector):
+            try forEach(statement, selector) { engine.pauseReading($0) }
+        case .resume(let selector):
+            try forEach(statement, selector) { engine.resumeReading($0) }
+        case .expectEcho(let selector, let within):
+            try expectEcho(statement, selector, within)
+        case .expectRecv(let selector, let bytes, let within):
+            try expectRecv(statement, selector, bytes, within)
+        case .expectMatch(let selector, let pattern, let within):
+            try expectMatch(statement, selector, pattern, within)
+        case .expectState(let selector, let state, let within):
+            try expectState(statement, selector, state, within)
+        case .expectServer(let stat, let comparison, let value, let within):
+            try expectServer(statement, stat, comparison, value, within)
+        case .expectLatency(let selector, let percentile, let bound, let limit):
+            try expectLatency(statement, selector, percentile, bound, limit)
+        case .expectConnected(let selector, let comparison, let value, let within):
+            try expectConnected(statement, selector, comparison, value, within)
+        case .load:
+            throw fail(statement, expected: "a supported command", seen: "load is not implemented in this version of sockfuzz")
+        case .fuzz:
+            throw fail(statement, expected: "a supported command", seen: "fuzz inside scenarios is not implemented in this version of sockfuzz")
+        }
+    }
+
+    // MARK: failures
+
+    func fail(_ statement: Statement, expected: String, seen: String) -> RunStop {
+        let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
+                                 expected: expected, seen: seen, seed: seed)
+        return .failed(failure)
+    }
+
+    func deadline(_ within: ScenarioDuration?) -> UInt64 {
+        Sys.monotonicNanos() &+ (within.map { UInt64($0.nanoseconds) } ?? timeoutNanos)
+    }
+
+    // MARK: the server
+
+    /// Starts the embedded server (a fresh one) unless a third-party target is in use.
+    private func startServer(_ options: ScenarioLanguage.ServerOptions, _ statement: Statement, forceMode: Bool = false) throws(RunStop) {
+        if skipServerCommand(statement) { return }
+        var mode = BackendKind(rawValue: options.mode.rawValue)!
+        if let override = configuration.mode, !forceMode { mode = override }
+        var fault: ServerFault?
+        if let name = options.fault {
+            guard let known = ServerFault(rawValue: name) else {
+                let names = ServerFault.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fail(statement, expected: "a known fault (\(names))", seen: "'\(name)'")
+            }
+            fault = known
+        }
+        if let forced = configuration.fault { fault = forced }
+        var edge = options.edgeTriggered
+        if mode != .epoll { edge = false }
+        if fault == .edgeSingleRead && mode != .epoll { fault = nil }
+        let config = ServerConfiguration(mode: mode, host: options.host ?? "127.0.0.1", port: options.port ?? 0,
+                                         edgeTriggered: edge, maxConnections: options.limit, fault: fault)
+        stopServer()
+        let fresh = EchoServer(configuration: config)
+        do {
+            target = try fresh.start()
+        } catch {
+            throw fail(statement, expected: "the embedded server to start", seen: "\(error)")
+        }
+        server = fresh
+        var description = "server \(mode.rawValue) listening on \(target!)"
+        if edge || fault == .edgeSingleRead { description += " (edge-triggered)" }
+        if let fault { description += ", fault \(fault.rawValue)" }
+        emit(.info(description))
+    }
+
+    /// Starts the default embedded server if nothing was chosen yet.
+    func ensureTarget(_ statement: Statement) throws(RunStop) {
+        guard target == nil else { return }
+        let mode = ScenarioLanguage.ServerMode(rawValue: (configuration.mode ?? .epoll).rawValue)!
+        try startServer(ScenarioLanguage.ServerOptions(mode: mode), statement)
+    }
+
+    private func stopServer() {
+        guard let server else { return }
+        lastServerStats = server.stats.snapshot()
+        server.stop()
+        self.server = nil
+        if configuration.target == nil { target = nil }
+    }
+
+    private func skipServerCommand(_ statement: Statement) -> Bool {
+        guard let external = configuration.target else { return false }
+        emit(.skipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)"))
+        return true
+    }
+
+    public var serverStats: ServerStatsSnapshot? { server?.stats.snapshot() ?? lastServerStats }
+}
