@@ -39,16 +39,25 @@ let package = Package(
         .target(name: "ScenarioRunner", dependencies: [
             "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
         ]),
+        // Random programs checked against a model of an echo server, shrunk on failure.
+        .target(name: "Fuzzing", dependencies: [
+            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
+        ]),
+        // GNU readline (libreadline-dev) for the interactive console's line editing and history.
+        .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "ScenarioRunner",
+            "Fuzzing", "ScenarioRunner",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CReadline",
         ]),
         // Helpers shared by the test targets (blocking loopback clients, condition waits).
         .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"]),
+        // The interactive console, driven through a pseudo-terminal and through piped stdin.
+        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage"]),
     ],
     swiftLanguageModes: [.v6]
 )

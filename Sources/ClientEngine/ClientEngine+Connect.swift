@@ -59,6 +59,7 @@ extension ClientEngine {
             return
         }
         adopt(fd, c)
+        if let size = receiveBufferSize { try? Sys.setReceiveBuffer(fd, bytes: size) }
         do {
             switch try Sys.connect(fd, address) {
             case .processed:

@@ -25,6 +25,8 @@ public final class ClientEngine: EventHandler {
     /// Keep sent bytes until they come back, for the echo check. Off for non-echo servers,
     /// whose replies would never drain it.
     public var tracksEcho = true
+    /// SO_RCVBUF of sockets connected from now on (nil: the kernel's default and autotuning).
+    public var receiveBufferSize: Int?
     /// Connects started but not yet answered, at most (a bound on handshakes in flight).
     public var maxConnectsInFlight = 2048
     var connectsInFlight = 0

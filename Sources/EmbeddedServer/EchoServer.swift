@@ -54,6 +54,13 @@ public final class EchoServer: Sendable {
         return Running(thread: thread, waker: core.loop.waker, address: address)
     }
 
+    /// Connection descriptors the server holds now, counted from the process's descriptor table
+    /// rather than from the server's own books, so a descriptor it forgot to close still counts.
+    public func heldDescriptors() -> Int {
+        guard let port = address?.port else { return 0 }
+        return Sys.connectedSockets(localPort: port)
+    }
+
     /// Stops the loop, waits for its thread, and closes every descriptor the server opened.
     public func stop() {
         let state = running.withLock { state -> Running? in

@@ -109,4 +109,19 @@ public struct ScenarioResult: Sendable, Codable {
     public var server: ServerStatsSnapshot?
 
     public var passed: Bool { status == .passed || status == .skipped }
+
+    public init(scenario: String, against: String, status: RunStatus, seed: UInt64, durationSeconds: Double,
+                failures: [RunFailure], note: String?, groups: [GroupFigures], totals: GroupFigures?,
+                server: ServerStatsSnapshot?) {
+        self.scenario = scenario
+        self.against = against
+        self.status = status
+        self.seed = seed
+        self.durationSeconds = durationSeconds
+        self.failures = failures
+        self.note = note
+        self.groups = groups
+        self.totals = totals
+        self.server = server
+    }
 }

@@ -68,3 +68,27 @@ extension Sys {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 }
+
+extension Sys {
+    /// Descriptors of this process that are connected TCP sockets whose local port is `port`:
+    /// the connections a server on `port` holds, found from outside its books (so a leak shows).
+    public static func connectedSockets(localPort port: Int) -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return -1 }
+        defer { closedir(dir) }
+        let own = dirfd(dir)
+        var count = 0
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let fd = Int32(name), fd != own else { continue }
+            guard let address = try? localAddress(fd), address.port == port else { continue }
+            // A listening socket shares the port; it is not a connection.
+            var listening: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0 { continue }
+            count += 1
+        }
+        return count
+    }
+}

@@ -104,6 +104,12 @@ public enum Sys {
         _ = try retrying("setsockopt(TCP_NODELAY)", fd: fd) { Int(csf_set_nodelay(fd)) }
     }
 
+    /// SO_RCVBUF before connect: a small receive window makes a slow reader push back on the
+    /// server after kilobytes instead of the tens of megabytes loopback autotuning allows.
+    public static func setReceiveBuffer(_ fd: Int32, bytes: Int) throws(SystemError) {
+        _ = try retrying("setsockopt(SO_RCVBUF)", fd: fd) { Int(csf_set_rcvbuf(fd, Int32(clamping: bytes))) }
+    }
+
     public static func setReuseAddress(_ fd: Int32) throws(SystemError) {
         _ = try retrying("setsockopt(SO_REUSEADDR)", fd: fd) { Int(csf_set_reuseaddr(fd)) }
     }

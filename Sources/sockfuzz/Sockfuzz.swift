@@ -15,7 +15,7 @@ struct Sockfuzz: ParsableCommand {
         select, epoll) and drives it, or a third-party server, with scripted and random traffic.
         """,
         version: version,
-        subcommands: [Serve.self, Run.self]
+        subcommands: [Serve.self, Run.self, Fuzz.self]
     )
 
     static func main() {

@@ -42,6 +42,7 @@ int csf_select(int nfds, fd_set *r, fd_set *w, int timeout_ms);
 // Socket options used by the client and server.
 int csf_set_linger_zero(int fd);
 int csf_set_nodelay(int fd);
+int csf_set_rcvbuf(int fd, int bytes);
 int csf_set_reuseaddr(int fd);
 int csf_get_so_error(int fd);
 int csf_set_nonblocking(int fd);

@@ -1,0 +1,118 @@
+// Turns fuzz operations into scenario commands with the model's checks woven in: what a
+// correct echo server must have done by then (echo, echo-then-EOF after a half-close, still
+// open, zero active connections and no held descriptor at the end, and a fresh connection
+// still served after every abuse). Operations that no longer apply after shrinking are dropped.
+
+import ScenarioLanguage
+
+public enum FuzzOracle: Sendable, Equatable {
+    /// The target is an echo server: the full model applies.
+    case echo
+    /// Any server: it must keep answering `probe` with bytes matching `expect` on a fresh
+    /// connection, and keep accepting, whatever the other connections do.
+    case liveness(probe: [UInt8], expect: String)
+}
+
+public struct CompileSettings: Sendable {
+    public var oracle: FuzzOracle
+    /// The embedded server is in use: its counters and descriptors can be checked.
+    public var embedded: Bool
+    public var maxConnections: Int
+
+    public init(oracle: FuzzOracle = .echo, embedded: Bool = true, maxConnections: Int = 8) {
+        self.oracle = oracle
+        self.embedded = embedded
+        self.maxConnections = maxConnections
+    }
+}
+
+public enum ProgramCompiler {
+    static let group = "c"
+    static let probes = "live"
+
+    /// The commands for `ops`, and how many operations made it in (the rest did not apply).
+    public static func compile(_ ops: [FuzzOp], _ settings: CompileSettings) -> (commands: [Command], applied: Int) {
+        var model = ProgramModel()
+        var out: [Command] = []
+        var applied = 0
+        var probeCount = 0
+        let echo = settings.oracle == .echo
+
+        func member(_ i: Int) -> Selector { .member(group, index: i) }
+        func probe() {
+            out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil))
+            let sel = Selector.member(probes, index: probeCount)
+            switch settings.oracle {
+            case .echo:
+                out.append(.send(sel, .text(Array("alive?\n".utf8))))
+                out.append(.expectEcho(sel, within: nil))
+            case .liveness(let request, let pattern):
+                out.append(.send(sel, .text(request)))
+                out.append(.expectMatch(sel, pattern: pattern, within: nil))
+            }
+            out.append(.close(sel))
+            probeCount += 1
+        }
+        func echoThenEOF(_ i: Int) {
+            out.append(.expectEcho(member(i), within: nil))
+            out.append(.expectState(member(i), .eof, within: nil))
+        }
+
+        for op in ops {
+            guard model.applies(op, maxConnections: settings.maxConnections) else { continue }
+            let before = model
+            model.apply(op)
+            applied += 1
+            switch op {
+            case .connect(let n):
+                let first = before.connections.count
+                out.append(.connect(group: group, count: n, rate: nil, timeout: nil))
+                let sel: Selector = n == 1 ? member(first) : .range(group, indices: first...(first + n - 1))
+                out.append(.expectState(sel, .open, within: nil))
+            case .send(let c, let size, let chunks, let gap):
+                let gaps: ClosedRange<ScenarioDuration>? = chunks > 1 && gap > 0
+                    ? ScenarioDuration.milliseconds(Int64(gap))...ScenarioDuration.milliseconds(Int64(gap)) : nil
+                out.append(.send(member(c), .random(sizes: ByteSize(bytes: size)...ByteSize(bytes: size),
+                                                    chunks: chunks > 1 ? chunks...chunks : nil, gaps: gaps)))
+            case .halfClose(let c):
+                out.append(.halfclose(member(c)))
+                if echo && !before.connections[c].paused { echoThenEOF(c) }
+            case .reset(let c):
+                out.append(.reset(member(c)))
+                probe()
+            case .close(let c):
+                out.append(.close(member(c)))
+            case .pause(let c):
+                out.append(.pause(member(c)))
+            case .resume(let c):
+                out.append(.resume(member(c)))
+                if echo && before.connections[c].eofCheckPending { echoThenEOF(c) }
+            case .sleep(let ms):
+                out.append(.sleep(.milliseconds(Int64(ms))))
+            case .check(let c):
+                if echo { out.append(.expectEcho(member(c), within: nil)) }
+            }
+        }
+
+        // The end: everything still open comes back and is still open; then all is closed and
+        // the server holds nothing; and it still serves a fresh connection.
+        for i in model.openIndices {
+            let m = model.connections[i]
+            if m.paused {
+                out.append(.resume(member(i)))
+                if echo && m.eofCheckPending { echoThenEOF(i) }
+            }
+            if echo && !m.halfClosed {
+                out.append(.expectEcho(member(i), within: nil))
+                out.append(.expectState(member(i), .open, within: nil))
+            }
+        }
+        probe()
+        if !model.openIndices.isEmpty { out.append(.close(.all)) }
+        if settings.embedded {
+            out.append(.expectServer(.active, .equal, 0, within: nil))
+            out.append(.expectServer(.descriptors, .equal, 0, within: nil))
+        }
+        return (out, applied)
+    }
+}

@@ -1,0 +1,166 @@
+// `sockfuzz fuzz`: random interleavings of connects, fragmented sends, half-closes, resets,
+// closes and slow reads, checked against a model of an echo server (or, for other servers, a
+// liveness probe); the first failure is shrunk and written as a replayable scenario.
+
+import ArgumentParser
+import EmbeddedServer
+import Foundation
+import Fuzzing
+import Reactor
+import ScenarioLanguage
+import ScenarioRunner
+import Syscalls
+
+enum OracleChoice: String, ExpressibleByArgument, CaseIterable {
+    case echo, liveness
+}
+
+struct Fuzz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fuzz a server with random interleavings; shrink a failure to a scenario file.",
+        discussion: """
+        Every choice derives from --seed. On a failure, the program is shrunk while the same \
+        failure reproduces, and written to --out as a scenario that `sockfuzz run` replays. \
+        Exit status: 0 nothing found, 1 a failure found, 2 a usage error.
+        """
+    )
+
+    @Option(help: "Server mode: busy, select, epoll, or all (each in turn).")
+    var mode: ModeChoice = .epoll
+
+    @Option(help: "A third-party server HOST:PORT instead of the embedded one.")
+    var target: String?
+
+    @Option(help: "The seed every choice derives from.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Number of programs to run per mode (default 100; with --duration, unlimited).")
+    var runs: Int?
+
+    @Option(help: "Stop after this long per mode (e.g. 30s, 2m).")
+    var duration: String?
+
+    @Option(help: "Most connections one program opens.")
+    var connections: Int = 8
+
+    @Option(help: "Directory for minimal failing scenarios.")
+    var out: String = "fuzz-failures"
+
+    @Option(help: "Inject a server fault, to see the fuzzer find it.")
+    var fault: ServerFault?
+
+    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect.")
+    var oracle: OracleChoice = .echo
+
+    @Option(help: "Liveness probe request, with escapes (e.g. 'PING\\r\\n').")
+    var probe: String?
+
+    @Option(name: .customLong("expect"), help: "Liveness probe's expected answer, a regular expression (e.g. '\\+PONG').")
+    var expectPattern: String?
+
+    @Option(help: "Operation weights, e.g. send=5,reset=2 (kinds: \(FuzzWeights.names.joined(separator: ", "))).")
+    var weights: String?
+
+    @Option(help: "Deadline of each check in the generated programs.")
+    var timeout: String = "2s"
+
+    @Option(help: "Largest single send.")
+    var maxSend: String = "8MiB"
+
+    @Option(help: "Write a JUnit XML report here.")
+    var junit: String?
+
+    @Option(help: "Write a JSON report here.")
+    var json: String?
+
+    func validate() throws {
+        if target != nil && mode != .epoll { throw ValidationError("--mode and --target exclude each other") }
+        if target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
+        if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
+        guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
+        if oracle == .liveness && (probe == nil || expectPattern == nil) {
+            throw ValidationError("--oracle liveness needs --probe REQUEST and --expect PATTERN")
+        }
+        if let expectPattern, (try? NSRegularExpression(pattern: expectPattern)) == nil {
+            throw ValidationError("--expect '\(expectPattern)' is not a valid regular expression")
+        }
+    }
+
+    func run() throws {
+        var base = FuzzConfiguration()
+        base.seed = seed
+        base.runs = runs ?? (duration == nil ? 100 : nil)
+        base.durationNanos = try duration.map { UInt64(try parse(duration: $0, option: "--duration").nanoseconds) }
+        base.timeoutNanos = UInt64(try parse(duration: timeout, option: "--timeout").nanoseconds)
+        base.generator.maxConnections = connections
+        base.generator.maxSendSize = try parse(size: maxSend, option: "--max-send")
+        if let weights {
+            do { base.generator.weights = try FuzzWeights(parsing: weights) } catch {
+                throw ValidationError("--weights: \(error.description)")
+            }
+        }
+        base.fault = fault
+        base.outDirectory = out
+        if oracle == .liveness, let probe, let expectPattern {
+            do {
+                base.oracle = .liveness(probe: try ArgumentValues.escapedBytes(probe), expect: expectPattern)
+            } catch {
+                throw ValidationError("--probe: \(error.message)")
+            }
+        }
+        if let target { base.target = try Targets.reachable(target, option: "--target") }
+
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(interrupt)
+        defer { watcher.stop() }
+        let modes: [BackendKind] = target != nil ? [.epoll] : mode.modes.compactMap { $0 }
+        var summaries: [FuzzSummary] = []
+        for m in modes where !interrupt.isSet {
+            var config = base
+            config.mode = m
+            if config.fault == .edgeSingleRead && m != .epoll {
+                Output.line("fuzz \(m.rawValue): skipped, fault edge-single-read needs epoll")
+                continue
+            }
+            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration ?? "")"), up to \(connections) connections")
+            let progress = ProgressLine()
+            let summary = Fuzzer.run(config, interrupt: interrupt) { event in FuzzPrinter.print(event, progress) }
+            progress.finish()
+            FuzzPrinter.summary(summary)
+            summaries.append(summary)
+        }
+        try writeReports(summaries)
+        if interrupt.isSet { throw ExitCode(130) }
+        if summaries.contains(where: { $0.finding != nil }) { throw ExitCode(1) }
+    }
+
+    private func parse(duration text: String, option: String) throws -> ScenarioDuration {
+        do { return try ArgumentValues.duration(text) } catch {
+            throw ValidationError("\(option) \(text): \(error.message)")
+        }
+    }
+
+    private func parse(size text: String, option: String) throws -> Int {
+        do { return try ArgumentValues.size(text).bytes } catch {
+            throw ValidationError("\(option) \(text): \(error.message)")
+        }
+    }
+
+    private func writeReports(_ summaries: [FuzzSummary]) throws {
+        let results = summaries.map(FuzzPrinter.asResult)
+        if let junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(FuzzReportDocument(version: Sockfuzz.version, passed: summaries.allSatisfy { $0.finding == nil }, fuzz: summaries))
+            try Reports.write(String(decoding: data, as: UTF8.self), to: json, option: "--json")
+        }
+    }
+}
+
+struct FuzzReportDocument: Codable {
+    var tool = "sockfuzz"
+    var version: String
+    var passed: Bool
+    var fuzz: [FuzzSummary]
+}
