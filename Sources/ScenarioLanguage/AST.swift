@@ -1,0 +1,134 @@
+// The plain syntax tree the parser produces and the runner executes: a program is a list of
+// located statements, one per command; `repeat` and `include` nest statements.
+
+public struct Program: Sendable, Equatable {
+    public var statements: [Statement]
+
+    public init(statements: [Statement]) { self.statements = statements }
+}
+
+public struct Statement: Sendable, Equatable {
+    public var command: Command
+    /// Where the command's first word is (for `include`d statements, in the included file).
+    public var location: SourceLocation
+
+    public init(command: Command, location: SourceLocation) {
+        self.command = command
+        self.location = location
+    }
+}
+
+/// One case per command of the language (see docs/scenario-language.md and `CommandTable`).
+public indirect enum Command: Sendable, Equatable {
+    case seed(UInt64)
+    case setTimeout(ScenarioDuration)
+    case setConnectTimeout(ScenarioDuration)
+    case print(String)
+    case sleep(ScenarioDuration)
+    /// `path` as written; `body` is the included file, parsed, its statements located in that file.
+    case include(path: String, body: [Statement])
+    case `repeat`(count: Int, body: [Statement])
+
+    case serverStart(ServerOptions)
+    case serverStop
+    case serverStats
+    case serverMode(ServerMode)
+    /// A third-party server instead of the embedded one. `host` has no brackets (`::1`).
+    case target(host: String, port: Int)
+
+    case connect(group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?)
+    case send(Selector, SendPayload)
+    case halfclose(Selector)
+    case reset(Selector)
+    case close(Selector)
+    case pause(Selector)
+    case resume(Selector)
+
+    case expectEcho(Selector, within: ScenarioDuration?)
+    case expectRecv(Selector, bytes: [UInt8], within: ScenarioDuration?)
+    /// `pattern` is the regex source, already validated with NSRegularExpression.
+    case expectMatch(Selector, pattern: String, within: ScenarioDuration?)
+    case expectState(Selector, ConnectionState, within: ScenarioDuration?)
+    case expectServer(ServerStat, Comparison, Int, within: ScenarioDuration?)
+    case expectLatency(Selector, Percentile, LatencyBound, ScenarioDuration)
+    case expectConnected(Selector, Comparison, Int, within: ScenarioDuration?)
+
+    case load(Selector, LoadSpec)
+    case fuzz(FuzzSpec)
+}
+
+/// What `send` writes.
+public enum SendPayload: Sendable, Equatable {
+    /// `send web "text"`: the decoded bytes of the string.
+    case text([UInt8])
+    /// `send web hex "48 65"`: kept apart from `.text` so rendering keeps the author's form.
+    case hex([UInt8])
+    /// `send web file PATH`: the path as written; resolve it with `ScenarioPaths.resolve(_:relativeTo:)`
+    /// against the statement's `location.file`, like `include` does.
+    case file(String)
+    /// Random bytes: a total size drawn from `sizes`, written in a number of chunks drawn from
+    /// `chunks` with a pause drawn from `gaps` between chunks (nil = option not given).
+    case random(sizes: ClosedRange<ByteSize>, chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?)
+}
+
+/// `server start MODE [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N]`; nil = not given.
+public struct ServerOptions: Sendable, Equatable {
+    public var mode: ServerMode
+    /// 0...65535; 0 asks for an ephemeral port.
+    public var port: Int?
+    public var host: String?
+    /// Edge-triggered epoll; the parser only accepts it with mode epoll.
+    public var edgeTriggered: Bool
+    /// Free-form fault name; the server validates it.
+    public var fault: String?
+    /// Maximum simultaneous connections; over it the server refuses (`refused_over_limit`).
+    public var limit: Int?
+
+    public init(mode: ServerMode, port: Int? = nil, host: String? = nil, edgeTriggered: Bool = false,
+                fault: String? = nil, limit: Int? = nil) {
+        self.mode = mode
+        self.port = port
+        self.host = host
+        self.edgeTriggered = edgeTriggered
+        self.fault = fault
+        self.limit = limit
+    }
+}
+
+/// How `load` keeps requests in flight.
+public enum LoadPacing: Sendable, Equatable {
+    /// Closed loop: each connection keeps this many requests outstanding.
+    case depth(Int)
+    /// Open loop: requests are started at this rate regardless of responses.
+    case rate(Rate)
+}
+
+/// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`.
+public struct LoadSpec: Sendable, Equatable {
+    public var size: ByteSize
+    public var pacing: LoadPacing
+    public var duration: ScenarioDuration
+    public var warmup: ScenarioDuration?
+
+    public init(size: ByteSize, pacing: LoadPacing, duration: ScenarioDuration, warmup: ScenarioDuration? = nil) {
+        self.size = size
+        self.pacing = pacing
+        self.duration = duration
+        self.warmup = warmup
+    }
+}
+
+/// `fuzz [runs=N] [connections=N] [duration=D] [seed=N]`; nil = runner's default.
+public struct FuzzSpec: Sendable, Equatable {
+    public var runs: Int?
+    public var connections: Int?
+    public var duration: ScenarioDuration?
+    public var seed: UInt64?
+
+    public init(runs: Int? = nil, connections: Int? = nil, duration: ScenarioDuration? = nil, seed: UInt64? = nil) {
+        self.runs = runs
+        self.connections = connections
+        self.duration = duration
+        self.seed = seed
+    }
+}

@@ -1,0 +1,272 @@
+// Parses the tokens of one line into a command (or a block opener/closer), checking selectors
+// against the group table as it goes so semantic errors point at the offending token.
+
+/// What one non-blank line is. Blocks and includes need the driver (`SourceParser`), which
+/// owns the block stack and the loader.
+enum LineItem {
+    case command(Command)
+    case include(path: String, pathToken: Token)
+    case openRepeat(count: Int)
+    case closeBlock
+}
+
+struct CommandParser {
+    var cursor: TokenCursor
+    var groups: GroupTable
+
+    /// Parses a non-empty token list. `groups` is only updated when the whole line is valid.
+    static func parse(_ tokens: [Token], groups: inout GroupTable) throws(ScenarioError) -> LineItem {
+        var parser = CommandParser(cursor: TokenCursor(tokens), groups: groups)
+        let item = try parser.parseLine()
+        groups = parser.groups
+        return item
+    }
+
+    mutating func parseLine() throws(ScenarioError) -> LineItem {
+        let head = try cursor.take("a command")
+        guard head.kind == .word else {
+            throw ScenarioError("expected a command, got \(head.display)", at: head.location)
+        }
+        let item: LineItem
+        switch head.text {
+        case "seed":
+            let token = try cursor.word("a seed after 'seed'")
+            item = .command(.seed(try NumberParsing.seed(Substring(token.text), at: token.location)))
+        case "set": item = .command(try parseSet())
+        case "print":
+            let token = try cursor.take("a quoted string after 'print'")
+            guard token.kind == .string else {
+                throw ScenarioError("expected a quoted string after 'print', got '\(token.text)'", at: token.location)
+            }
+            item = .command(.print(try StringLiteral.text(of: token)))
+        case "sleep": item = .command(.sleep(try duration("a duration after 'sleep'")))
+        case "include":
+            let token = try cursor.take("a file path after 'include'")
+            item = .include(path: try path(token), pathToken: token)
+        case "repeat":
+            let token = try cursor.word("a repeat count after 'repeat'")
+            let count = try NumberParsing.count(Substring(token.text), at: token.location)
+            let brace = try cursor.take("'{' after the repeat count")
+            guard brace.isWord("{") else {
+                throw ScenarioError("expected '{' after the repeat count, got '\(brace.display)'", at: brace.location)
+            }
+            item = .openRepeat(count: count)
+        case "}": item = .closeBlock
+        case "server": item = .command(try parseServer())
+        case "target":
+            let (host, port) = try SelectorParsing.hostPort(try cursor.take("HOST:PORT after 'target'"))
+            item = .command(.target(host: host, port: port))
+        case "connect": item = .command(try parseConnect())
+        case "send": item = .command(try parseSend())
+        case "halfclose": item = .command(.halfclose(try selector(after: "halfclose")))
+        case "reset": item = .command(.reset(try selector(after: "reset")))
+        case "close": item = .command(.close(try selector(after: "close")))
+        case "pause": item = .command(.pause(try selector(after: "pause")))
+        case "resume": item = .command(.resume(try selector(after: "resume")))
+        case "expect": item = .command(try parseExpect())
+        case "load": item = .command(try parseLoad(head))
+        case "fuzz": item = .command(try parseFuzz())
+        default:
+            throw ScenarioError("unknown command '\(head.text)'", at: head.location)
+        }
+        // Option-taking commands consumed everything already; this catches the rest.
+        try cursor.finish()
+        return item
+    }
+
+    // MARK: - Shared pieces
+
+    /// The next word as a selector, checked against the groups known so far.
+    mutating func selector(after command: String) throws(ScenarioError) -> Selector {
+        let site = try SelectorParsing.selector(try cursor.take("a selector after '\(command)'"))
+        try groups.check(site)
+        return site.selector
+    }
+
+    mutating func duration(_ what: String) throws(ScenarioError) -> ScenarioDuration {
+        let token = try cursor.word(what)
+        return try NumberParsing.duration(Substring(token.text), at: token.location)
+    }
+
+    /// A bare or quoted path; never empty.
+    func path(_ token: Token) throws(ScenarioError) -> String {
+        let text = token.kind == .string ? try StringLiteral.text(of: token) : token.text
+        guard !text.isEmpty else { throw ScenarioError("expected a file path, got \"\"", at: token.location) }
+        return text
+    }
+
+    /// Timeouts and run lengths of zero would mean "fail at once" or "do nothing": reject them.
+    static func positive(_ d: ScenarioDuration, _ what: String, at location: SourceLocation) throws(ScenarioError) -> ScenarioDuration {
+        guard d > .zero else { throw ScenarioError("\(what) must be above zero", at: location) }
+        return d
+    }
+
+    static func atLeast(_ value: Int, _ minimum: Int, _ what: String, at location: SourceLocation) throws(ScenarioError) -> Int {
+        guard value >= minimum else { throw ScenarioError("\(what) must be at least \(minimum), got \(value)", at: location) }
+        return value
+    }
+
+    // MARK: - Commands
+
+    mutating func parseSet() throws(ScenarioError) -> Command {
+        let key = try cursor.word("'timeout' or 'connect-timeout' after 'set'")
+        guard key.text == "timeout" || key.text == "connect-timeout" else {
+            throw ScenarioError("unknown setting '\(key.text)': expected timeout or connect-timeout", at: key.location)
+        }
+        let token = try cursor.word("a duration after 'set \(key.text)'")
+        let value = try Self.positive(try NumberParsing.duration(Substring(token.text), at: token.location),
+                                      key.text, at: token.location)
+        return key.text == "timeout" ? .setTimeout(value) : .setConnectTimeout(value)
+    }
+
+    mutating func parseServer() throws(ScenarioError) -> Command {
+        let sub = try cursor.word("start, stop, stats or mode after 'server'")
+        switch sub.text {
+        case "start":
+            let mode = try serverMode()
+            let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit"], flags: ["edge"])
+            if let edge = options.flags["edge"], mode != .epoll {
+                throw ScenarioError("'edge' needs mode epoll, not \(mode.rawValue)", at: edge)
+            }
+            let port = try options.value("port") { (t, l) throws(ScenarioError) in try NumberParsing.port(t, at: l, range: 0...65535) }
+            let host = try options.value("host") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "an address after 'host='", at: l) }
+            let fault = try options.value("fault") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a fault name after 'fault='", at: l) }
+            let limit = try options.value("limit") { (t, l) throws(ScenarioError) in try NumberParsing.count(t, at: l) }
+            return .serverStart(ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
+                                              fault: fault, limit: limit))
+        case "stop": return .serverStop
+        case "stats": return .serverStats
+        case "mode": return .serverMode(try serverMode())
+        default:
+            throw ScenarioError("unknown server command '\(sub.text)': expected start, stop, stats or mode", at: sub.location)
+        }
+    }
+
+    mutating func serverMode() throws(ScenarioError) -> ServerMode {
+        let token = try cursor.word("a server mode (busy, select or epoll)")
+        guard let mode = ServerMode(rawValue: token.text) else {
+            throw ScenarioError("unknown server mode '\(token.text)': expected busy, select or epoll", at: token.location)
+        }
+        return mode
+    }
+
+    static func nonEmpty(_ text: Substring, _ what: String, at location: SourceLocation) throws(ScenarioError) -> String {
+        guard !text.isEmpty else { throw ScenarioError("expected \(what), got nothing", at: location) }
+        return String(text)
+    }
+
+    mutating func parseConnect() throws(ScenarioError) -> Command {
+        let nameToken = try cursor.word("a group name after 'connect'")
+        let name = try SelectorParsing.groupName(Substring(nameToken.text), at: nameToken.location)
+        let countToken = try cursor.word("a connection count after 'connect \(name)'")
+        let count = try Self.atLeast(try NumberParsing.count(Substring(countToken.text), at: countToken.location),
+                                     1, "connection count", at: countToken.location)
+        let options = try cursor.options(for: "connect", keys: ["rate", "timeout"])
+        let rate = try options.value("rate") { (t, l) throws(ScenarioError) in try NumberParsing.rate(t, at: l) }
+        let timeout = try options.value("timeout") { (t, l) throws(ScenarioError) in
+            try Self.positive(try NumberParsing.duration(t, at: l), "timeout", at: l)
+        }
+        groups.connect(name, count: count)
+        return .connect(group: name, count: count, rate: rate, timeout: timeout)
+    }
+
+    mutating func parseSend() throws(ScenarioError) -> Command {
+        let selector = try selector(after: "send")
+        let what = "what to send: a \"string\", hex, file or random"
+        let token = try cursor.take(what)
+        if token.kind == .string {
+            return .send(selector, .text(try StringLiteral.bytes(of: token)))
+        }
+        switch token.text {
+        case "hex":
+            let hex = try cursor.take("a quoted hex string after 'hex'")
+            guard hex.kind == .string else {
+                throw ScenarioError("expected a quoted hex string like \"48656c6c6f\" after 'hex', got '\(hex.text)'",
+                                    at: hex.location)
+            }
+            return .send(selector, .hex(try Self.hexBytes(hex)))
+        case "file":
+            return .send(selector, .file(try path(try cursor.take("a file path after 'file'"))))
+        case "random":
+            let sizeToken = try cursor.word("a size or size range after 'random'")
+            let sizes = try NumberParsing.range(Substring(sizeToken.text), at: sizeToken.location, element: NumberParsing.size)
+            let options = try cursor.options(for: "send random", keys: ["chunks", "gap"])
+            let chunks = try options.value("chunks") { (t, l) throws(ScenarioError) in
+                let r = try NumberParsing.range(t, at: l, element: NumberParsing.count)
+                _ = try Self.atLeast(r.lowerBound, 1, "chunk count", at: l)
+                return r
+            }
+            let gaps = try options.value("gap") { (t, l) throws(ScenarioError) in
+                try NumberParsing.range(t, at: l, element: NumberParsing.duration)
+            }
+            return .send(selector, .random(sizes: sizes, chunks: chunks, gaps: gaps))
+        default:
+            throw ScenarioError("expected \(what), got '\(token.text)'", at: token.location)
+        }
+    }
+
+    /// Hex digits with optional blanks between them, read from the raw string so columns are exact.
+    static func hexBytes(_ token: Token) throws(ScenarioError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var pending: UInt8?
+        var digits = 0
+        for (offset, c) in token.text.unicodeScalars.enumerated() {
+            if c == " " || c == "\t" { continue }
+            guard let value = StringLiteral.hexValue(c) else {
+                throw ScenarioError("invalid hex digit '\(c)' in hex string", at: token.location.advanced(by: 1 + offset))
+            }
+            digits += 1
+            if let high = pending {
+                bytes.append(high << 4 | value)
+                pending = nil
+            } else {
+                pending = value
+            }
+        }
+        if pending != nil {
+            throw ScenarioError("odd number of hex digits (\(digits)) in hex string", at: token.location)
+        }
+        return bytes
+    }
+
+    mutating func parseLoad(_ head: Token) throws(ScenarioError) -> Command {
+        let selector = try selector(after: "load")
+        let options = try cursor.options(for: "load", keys: ["size", "depth", "rate", "duration", "warmup"])
+        guard let size = try options.value("size", NumberParsing.size) else {
+            throw ScenarioError("'load' needs size=SIZE", at: head.location)
+        }
+        _ = try Self.atLeast(size.bytes, 1, "load size", at: options.location(of: "size")!)
+        let pacing: LoadPacing
+        switch (options.location(of: "depth"), options.location(of: "rate")) {
+        case (.some, .some):
+            throw ScenarioError("give depth= or rate=, not both", at: options.keyLocation(of: "rate")!)
+        case (.some(let at), nil):
+            pacing = .depth(try Self.atLeast(try options.value("depth", NumberParsing.count)!, 1, "depth", at: at))
+        case (nil, .some):
+            pacing = .rate(try options.value("rate", NumberParsing.rate)!)
+        case (nil, nil):
+            throw ScenarioError("'load' needs depth=N or rate=R/s", at: head.location)
+        }
+        guard let duration = try options.value("duration", NumberParsing.duration) else {
+            throw ScenarioError("'load' needs duration=D", at: head.location)
+        }
+        _ = try Self.positive(duration, "load duration", at: options.location(of: "duration")!)
+        let warmup = try options.value("warmup", NumberParsing.duration)
+        return .load(selector, LoadSpec(size: size, pacing: pacing, duration: duration, warmup: warmup))
+    }
+
+    mutating func parseFuzz() throws(ScenarioError) -> Command {
+        let options = try cursor.options(for: "fuzz", keys: ["runs", "connections", "duration", "seed"])
+        let runs = try options.value("runs") { (t, l) throws(ScenarioError) in
+            try Self.atLeast(try NumberParsing.count(t, at: l), 1, "runs", at: l)
+        }
+        let connections = try options.value("connections") { (t, l) throws(ScenarioError) in
+            try Self.atLeast(try NumberParsing.count(t, at: l), 1, "connections", at: l)
+        }
+        let duration = try options.value("duration") { (t, l) throws(ScenarioError) in
+            try Self.positive(try NumberParsing.duration(t, at: l), "fuzz duration", at: l)
+        }
+        let seed = try options.value("seed", NumberParsing.seed)
+        return .fuzz(FuzzSpec(runs: runs, connections: connections, duration: duration, seed: seed))
+    }
+}

@@ -1,0 +1,194 @@
+// The single table of every command form: syntax, summary, example, keywords and options.
+// The REPL's help and tab completion read it; a test keeps docs/scenario-language.md in sync with it.
+
+public struct CommandSpec: Sendable, Equatable {
+    /// Unique name of the form, also its heading in the language reference: `send hex`.
+    public var name: String
+    /// The word(s) the user types first: `send`, `server start`, `set timeout`.
+    public var command: String
+    /// The syntax line exactly as the reference shows it.
+    public var syntax: String
+    public var summary: String
+    /// A valid example (it may span lines for `repeat`); groups it uses are assumed connected.
+    public var example: String
+    /// Fixed words the form accepts after the command (modes, stats, payload kinds...).
+    public var keywords: [String]
+    /// `key=` options and bare flags, as typed.
+    public var options: [String]
+}
+
+public enum CommandTable {
+    static let comparisons = Comparison.allCases.map(\.rawValue)
+
+    public static let all: [CommandSpec] = [
+        spec("seed", "seed", "seed N",
+             "Seeds the random generator behind random payloads and fuzzing, for reproducible runs.",
+             "seed 42"),
+        spec("set timeout", "set timeout", "set timeout DURATION",
+             "Sets the default deadline of expects written without `within`.",
+             "set timeout 2s"),
+        spec("set connect-timeout", "set connect-timeout", "set connect-timeout DURATION",
+             "Sets the default deadline of connects written without `timeout=`.",
+             "set connect-timeout 500ms"),
+        spec("print", "print", "print \"text\"",
+             "Writes a line to the run log.",
+             "print \"phase 2: slow readers\""),
+        spec("sleep", "sleep", "sleep DURATION",
+             "Waits; connections keep being served while the script sleeps.",
+             "sleep 250ms"),
+        spec("include", "include", "include PATH",
+             "Inlines another scenario file; a relative PATH is relative to the including file's directory.",
+             "include common/setup.scn"),
+        spec("repeat", "repeat", "repeat N {",
+             "Runs the lines up to the matching `}` (alone on its line) N times; blocks nest.",
+             "repeat 3 {\n    send web \"ping\\n\"\n    expect web echo\n}"),
+        spec("server start", "server start",
+             "server start MODE [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N]",
+             "Starts the embedded echo server with the busy, select or epoll backend.",
+             "server start epoll port=7000 edge limit=1000",
+             keywords: ServerMode.allCases.map(\.rawValue), options: ["port=", "host=", "edge", "fault=", "limit="]),
+        spec("server stop", "server stop", "server stop",
+             "Stops the embedded server, closing its connections.",
+             "server stop"),
+        spec("server stats", "server stats", "server stats",
+             "Writes the embedded server's counters to the run log.",
+             "server stats"),
+        spec("server mode", "server mode", "server mode MODE",
+             "Restarts the embedded server with another backend (busy, select or epoll).",
+             "server mode select",
+             keywords: ServerMode.allCases.map(\.rawValue)),
+        spec("target", "target", "target HOST:PORT",
+             "Points later connects at a third-party server instead of the embedded one.",
+             "target [::1]:8080"),
+        spec("connect", "connect", "connect GROUP N [rate=R/s] [timeout=DURATION]",
+             "Opens N connections and adds them to GROUP (created on first use), optionally paced.",
+             "connect web 100 rate=500/s timeout=1s",
+             options: ["rate=", "timeout="]),
+        spec("send", "send", "send SEL \"text\"",
+             "Sends the bytes of a string to every selected connection.",
+             "send web[0] \"GET / HTTP/1.0\\r\\n\\r\\n\""),
+        spec("send hex", "send", "send SEL hex \"HEX\"",
+             "Sends bytes written as hex digits; blanks between digits are ignored.",
+             "send web hex \"48 65 6c 6c 6f\"",
+             keywords: ["hex"]),
+        spec("send file", "send", "send SEL file PATH",
+             "Sends a file's contents; a relative PATH is relative to the scenario file's directory.",
+             "send web file payloads/request.bin",
+             keywords: ["file"]),
+        spec("send random", "send", "send SEL random SIZE-RANGE [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
+             "Sends random bytes of a size drawn from the range, split into chunks with gaps between them.",
+             "send web random 1..8KiB chunks=1..4 gap=0..10ms",
+             keywords: ["random"], options: ["chunks=", "gap="]),
+        spec("halfclose", "halfclose", "halfclose SEL",
+             "Shuts down the sending side (FIN) and keeps reading.",
+             "halfclose web[0..9]"),
+        spec("reset", "reset", "reset SEL",
+             "Closes abruptly with a reset (RST).",
+             "reset web[3]"),
+        spec("close", "close", "close SEL",
+             "Closes in an orderly way (FIN, then close).",
+             "close *"),
+        spec("pause", "pause", "pause SEL",
+             "Stops reading, to play a slow reader and let buffers fill.",
+             "pause web[0]"),
+        spec("resume", "resume", "resume SEL",
+             "Starts reading again after `pause`.",
+             "resume web[0]"),
+        spec("expect echo", "expect", "expect SEL echo [within DURATION]",
+             "Waits until each connection got back everything it has sent.",
+             "expect web echo within 1s",
+             keywords: ["echo", "within"]),
+        spec("expect recv", "expect", "expect SEL recv \"bytes\" [within DURATION]",
+             "Waits until exactly these bytes arrive next on each connection.",
+             "expect web[0] recv \"HTTP/1.0 200\" within 2s",
+             keywords: ["recv", "within"]),
+        spec("expect match", "expect", "expect SEL match \"regex\" [within DURATION]",
+             "Waits until what arrives next matches the regular expression (taken verbatim).",
+             "expect web[0] match \"^HTTP/1\\.[01] 200\" within 2s",
+             keywords: ["match", "within"]),
+        spec("expect state", "expect", "expect SEL eof|reset|open|refused|closed [within DURATION]",
+             "Waits until each connection is in the given state.",
+             "expect web[3] reset within 500ms",
+             keywords: ConnectionState.allCases.map(\.rawValue) + ["within"]),
+        spec("expect server", "expect", "expect server STAT OP NUMBER [within DURATION]",
+             "Waits until an embedded-server counter compares as given.",
+             "expect server accepted == 100 within 2s",
+             keywords: ["server"] + ServerStat.allCases.map(\.rawValue) + comparisons + ["within"]),
+        spec("expect latency", "expect", "expect SEL PCTL OP DURATION",
+             "Checks a latency percentile of the selected connections' round trips (OP is < or <=).",
+             "expect web p99 < 5ms",
+             keywords: Percentile.allCases.map(\.rawValue) + LatencyBound.allCases.map(\.rawValue)),
+        spec("expect connected", "expect", "expect SEL connected OP N [within DURATION]",
+             "Waits until the number of open connections among the selected ones compares as given.",
+             "expect web connected == 100",
+             keywords: ["connected"] + comparisons + ["within"]),
+        spec("load", "load", "load SEL size=SIZE (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
+             "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
+             "load web size=64 depth=4 duration=10s warmup=1s",
+             options: ["size=", "depth=", "rate=", "duration=", "warmup="]),
+        spec("fuzz", "fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
+             "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
+             "fuzz runs=100 connections=8 duration=30s seed=7",
+             options: ["runs=", "connections=", "duration=", "seed="]),
+    ]
+
+    /// The form with this unique name.
+    public static func spec(named name: String) -> CommandSpec? { all.first { $0.name == name } }
+
+    /// The distinct first words of all commands, for completing the start of a line.
+    public static var commandWords: [String] {
+        var seen: Set<String> = []
+        return all.compactMap { spec in
+            let word = String(spec.command.split(separator: " ")[0])
+            return seen.insert(word).inserted ? word : nil
+        }
+    }
+
+    private static func spec(_ name: String, _ command: String, _ syntax: String, _ summary: String, _ example: String,
+                             keywords: [String] = [], options: [String] = []) -> CommandSpec {
+        CommandSpec(name: name, command: command, syntax: syntax, summary: summary, example: example,
+                    keywords: keywords, options: options)
+    }
+}
+
+extension Command {
+    /// The `CommandTable` form this command is an instance of (for help on a parsed line).
+    public var specName: String {
+        switch self {
+        case .seed: return "seed"
+        case .setTimeout: return "set timeout"
+        case .setConnectTimeout: return "set connect-timeout"
+        case .print: return "print"
+        case .sleep: return "sleep"
+        case .include: return "include"
+        case .repeat: return "repeat"
+        case .serverStart: return "server start"
+        case .serverStop: return "server stop"
+        case .serverStats: return "server stats"
+        case .serverMode: return "server mode"
+        case .target: return "target"
+        case .connect: return "connect"
+        case .send(_, let payload):
+            switch payload {
+            case .text: return "send"
+            case .hex: return "send hex"
+            case .file: return "send file"
+            case .random: return "send random"
+            }
+        case .halfclose: return "halfclose"
+        case .reset: return "reset"
+        case .close: return "close"
+        case .pause: return "pause"
+        case .resume: return "resume"
+        case .expectEcho: return "expect echo"
+        case .expectRecv: return "expect recv"
+        case .expectMatch: return "expect match"
+        case .expectState: return "expect state"
+        case .expectServer: return "expect server"
+        case .expectLatency: return "expect latency"
+        case .expectConnected: return "expect connected"
+        case .load: return "load"
+        case .fuzz: return "fuzz"
+        }
+    }
+}

@@ -1,0 +1,82 @@
+// Parses the `expect` family: per-connection expectations (echo, recv, match, states, latency,
+// connected count) and `expect server STAT OP N`. Regexes are compiled here to fail early.
+
+import Foundation
+
+extension CommandParser {
+    static let expectations = ["echo", "recv", "match", "eof", "reset", "open", "refused", "closed", "connected"]
+
+    mutating func parseExpect() throws(ScenarioError) -> Command {
+        let first = try cursor.take("a selector or 'server' after 'expect'")
+        if first.isWord("server") { return try parseExpectServer() }
+        let site = try SelectorParsing.selector(first)
+        try groups.check(site)
+        let selector = site.selector
+        let choices = Self.expectations.joined(separator: ", ") + " or a percentile like p99"
+        let what = "what to expect: " + choices
+        let kind = try cursor.word(what)
+        if let state = ConnectionState(rawValue: kind.text) {
+            return .expectState(selector, state, within: try cursor.within())
+        }
+        if let percentile = Percentile(rawValue: kind.text) {
+            let op = try cursor.word("'<' or '<=' after '\(kind.text)'")
+            guard let bound = LatencyBound(rawValue: op.text) else {
+                throw ScenarioError("a latency bound takes '<' or '<=', got '\(op.text)'", at: op.location)
+            }
+            let limit = try duration("a duration after '\(kind.text) \(op.text)'")
+            return .expectLatency(selector, percentile, bound, limit)
+        }
+        switch kind.text {
+        case "echo":
+            return .expectEcho(selector, within: try cursor.within())
+        case "recv":
+            let token = try quoted(after: "recv")
+            return .expectRecv(selector, bytes: try StringLiteral.bytes(of: token), within: try cursor.within())
+        case "match":
+            // The raw string goes to the regex engine, so `\d` and `\\` mean what regex authors expect.
+            let token = try quoted(after: "match")
+            do {
+                _ = try NSRegularExpression(pattern: token.text)
+            } catch {
+                throw ScenarioError("invalid regular expression \(token.display)", at: token.location)
+            }
+            return .expectMatch(selector, pattern: token.text, within: try cursor.within())
+        case "connected":
+            let op = try comparison()
+            let countToken = try cursor.word("a connection count")
+            let count = try NumberParsing.count(Substring(countToken.text), at: countToken.location)
+            return .expectConnected(selector, op, count, within: try cursor.within())
+        default:
+            throw ScenarioError("unknown expectation '\(kind.text)': expected \(choices)", at: kind.location)
+        }
+    }
+
+    private mutating func parseExpectServer() throws(ScenarioError) -> Command {
+        let names = ServerStat.allCases.map(\.rawValue)
+        let statToken = try cursor.word("a server stat (\(TokenCursor.list(names)))")
+        guard let stat = ServerStat(rawValue: statToken.text) else {
+            throw ScenarioError("unknown server stat '\(statToken.text)': expected \(TokenCursor.list(names))", at: statToken.location)
+        }
+        let op = try comparison()
+        let valueToken = try cursor.word("a number after '\(statToken.text) \(op.rawValue)'")
+        let value = try NumberParsing.number(Substring(valueToken.text), at: valueToken.location)
+        return .expectServer(stat, op, value, within: try cursor.within())
+    }
+
+    private mutating func comparison() throws(ScenarioError) -> Comparison {
+        let expected = "a comparison (==, !=, <, <=, > or >=)"
+        let token = try cursor.take(expected)
+        guard token.kind == .word, let op = Comparison(rawValue: token.text) else {
+            throw ScenarioError("expected \(expected), got '\(token.display)'", at: token.location)
+        }
+        return op
+    }
+
+    private mutating func quoted(after keyword: String) throws(ScenarioError) -> Token {
+        let token = try cursor.take("a quoted string after '\(keyword)'")
+        guard token.kind == .string else {
+            throw ScenarioError("expected a quoted string after '\(keyword)', got '\(token.text)'", at: token.location)
+        }
+        return token
+    }
+}

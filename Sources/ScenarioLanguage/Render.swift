@@ -1,0 +1,156 @@
+// Canonical source text for commands and values: what a REPL session or the fuzzer's shrinker
+// writes to a scenario file. Every rendering parses back to an equal command.
+
+enum Render {
+    static func duration(_ d: ScenarioDuration) -> String {
+        let ns = d.nanoseconds
+        if ns == 0 { return "0" }
+        // The largest unit that divides exactly, so nothing is lost: 1.5s renders as 1500ms.
+        for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000),
+                             ("ms", 1_000_000), ("us", 1_000)] where ns % size == 0 {
+            return "\(ns / size)\(unit)"
+        }
+        return "\(ns)ns"
+    }
+
+    static func size(_ s: ByteSize) -> String {
+        let n = s.bytes
+        if n == 0 { return "0" }
+        for (unit, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where n % size == 0 {
+            return "\(n / size)\(unit)"
+        }
+        return "\(n)"
+    }
+
+    static func rate(_ r: Rate) -> String {
+        for (unit, size) in [("s", Int64(1_000_000_000)), ("ms", 1_000_000), ("m", 60_000_000_000),
+                             ("h", 3_600_000_000_000), ("us", 1_000), ("ns", 1)] where r.per.nanoseconds == size {
+            return "\(r.count)/\(unit)"
+        }
+        return "\(r.count)/\(duration(r.per))"
+    }
+
+    static func range<T>(_ r: ClosedRange<T>, _ element: (T) -> String) -> String {
+        r.lowerBound == r.upperBound ? element(r.lowerBound) : "\(element(r.lowerBound))..\(element(r.upperBound))"
+    }
+
+    static func selector(_ s: Selector) -> String {
+        switch s {
+        case .group(let name): return name
+        case .member(let name, let index): return "\(name)[\(index)]"
+        case .range(let name, let indices): return "\(name)[\(indices.lowerBound)..\(indices.upperBound)]"
+        case .all: return "*"
+        }
+    }
+
+    /// Bare when the lexer would read it back as the same single word, quoted otherwise.
+    static func path(_ p: String) -> String {
+        let bare = !p.isEmpty && p.unicodeScalars.allSatisfy { c in
+            c.value > 0x20 && c.value < 0x7F && c != "\"" && c != "#" && c != "\\"
+        }
+        return bare ? p : StringLiteral.quote(p)
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return "\"" + String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }) + "\""
+    }
+
+    static func within(_ d: ScenarioDuration?) -> String {
+        d.map { " within \(duration($0))" } ?? ""
+    }
+
+    /// `key=value` for each option that was given, in canonical order.
+    static func options(_ pairs: [(String, String?)]) -> String {
+        pairs.compactMap { key, value in value.map { " \(key)=\($0)" } }.joined()
+    }
+}
+
+extension Command {
+    /// Canonical source text. One line, except `repeat`, which renders as a block with its body
+    /// indented four spaces per level and `}` on its own line.
+    public var rendered: String { rendered(indent: "") }
+
+    func rendered(indent: String) -> String {
+        switch self {
+        case .seed(let n): return indent + "seed \(n)"
+        case .setTimeout(let d): return indent + "set timeout \(Render.duration(d))"
+        case .setConnectTimeout(let d): return indent + "set connect-timeout \(Render.duration(d))"
+        case .print(let text): return indent + "print \(StringLiteral.quote(text))"
+        case .sleep(let d): return indent + "sleep \(Render.duration(d))"
+        case .include(let path, _): return indent + "include \(Render.path(path))"
+        case .repeat(let count, let body):
+            let inner = body.map { $0.command.rendered(indent: indent + "    ") + "\n" }.joined()
+            return indent + "repeat \(count) {\n" + inner + indent + "}"
+        case .serverStart(let o):
+            return indent + "server start \(o.mode.rawValue)"
+                + Render.options([("port", o.port.map(String.init)), ("host", o.host)])
+                + (o.edgeTriggered ? " edge" : "")
+                + Render.options([("fault", o.fault), ("limit", o.limit.map(String.init))])
+        case .serverStop: return indent + "server stop"
+        case .serverStats: return indent + "server stats"
+        case .serverMode(let mode): return indent + "server mode \(mode.rawValue)"
+        case .target(let host, let port):
+            return indent + "target " + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
+        case .connect(let group, let count, let rate, let timeout):
+            return indent + "connect \(group) \(count)"
+                + Render.options([("rate", rate.map(Render.rate)), ("timeout", timeout.map(Render.duration))])
+        case .send(let s, let payload): return indent + "send \(Render.selector(s)) \(Render.payload(payload))"
+        case .halfclose(let s): return indent + "halfclose \(Render.selector(s))"
+        case .reset(let s): return indent + "reset \(Render.selector(s))"
+        case .close(let s): return indent + "close \(Render.selector(s))"
+        case .pause(let s): return indent + "pause \(Render.selector(s))"
+        case .resume(let s): return indent + "resume \(Render.selector(s))"
+        case .expectEcho(let s, let within):
+            return indent + "expect \(Render.selector(s)) echo" + Render.within(within)
+        case .expectRecv(let s, let bytes, let within):
+            return indent + "expect \(Render.selector(s)) recv \(StringLiteral.quote(bytes))" + Render.within(within)
+        case .expectMatch(let s, let pattern, let within):
+            return indent + "expect \(Render.selector(s)) match \(StringLiteral.quoteRegex(pattern))" + Render.within(within)
+        case .expectState(let s, let state, let within):
+            return indent + "expect \(Render.selector(s)) \(state.rawValue)" + Render.within(within)
+        case .expectServer(let stat, let op, let value, let within):
+            return indent + "expect server \(stat.rawValue) \(op.rawValue) \(value)" + Render.within(within)
+        case .expectLatency(let s, let p, let bound, let limit):
+            return indent + "expect \(Render.selector(s)) \(p.rawValue) \(bound.rawValue) \(Render.duration(limit))"
+        case .expectConnected(let s, let op, let count, let within):
+            return indent + "expect \(Render.selector(s)) connected \(op.rawValue) \(count)" + Render.within(within)
+        case .load(let s, let spec):
+            let pacing: (String, String)
+            switch spec.pacing {
+            case .depth(let n): pacing = ("depth", "\(n)")
+            case .rate(let r): pacing = ("rate", Render.rate(r))
+            }
+            return indent + "load \(Render.selector(s))"
+                + Render.options([("size", Render.size(spec.size)), (pacing.0, pacing.1),
+                                  ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
+        case .fuzz(let spec):
+            return indent + "fuzz"
+                + Render.options([("runs", spec.runs.map(String.init)), ("connections", spec.connections.map(String.init)),
+                                  ("duration", spec.duration.map(Render.duration)), ("seed", spec.seed.map(String.init))])
+        }
+    }
+}
+
+extension Render {
+    static func payload(_ p: SendPayload) -> String {
+        switch p {
+        case .text(let bytes): return StringLiteral.quote(bytes)
+        case .hex(let bytes): return "hex " + hex(bytes)
+        case .file(let path): return "file " + self.path(path)
+        case .random(let sizes, let chunks, let gaps):
+            return "random " + range(sizes, size)
+                + options([("chunks", chunks.map { range($0) { "\($0)" } }), ("gap", gaps.map { range($0, duration) })])
+        }
+    }
+}
+
+extension Statement {
+    /// The command's canonical text (see `Command.rendered`).
+    public var rendered: String { command.rendered }
+}
+
+extension Program {
+    /// The whole program as a scenario file, one command per line, ending in a newline.
+    public var rendered: String { statements.map { $0.rendered + "\n" }.joined() }
+}

@@ -1,0 +1,69 @@
+// Keeps the command table, the parser and docs/scenario-language.md in step: every form's
+// syntax line and example appear verbatim in the doc, and every example parses to its form.
+
+import Foundation
+import Testing
+@testable import ScenarioLanguage
+
+private let docURL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("docs/scenario-language.md")
+
+@Suite("Command table")
+struct CommandTableTests {
+    @Test("form names are unique")
+    func uniqueNames() {
+        #expect(Set(CommandTable.all.map(\.name)).count == CommandTable.all.count)
+    }
+
+    @Test("every example parses to a command of its own form", arguments: CommandTable.all.map(\.name))
+    func examplesParse(name: String) throws {
+        let spec = try #require(CommandTable.spec(named: name))
+        let program = try ScenarioParser.parse(source: spec.example, file: "example.scn", knownGroups: ["web": 100]) { _ in "" }
+        #expect(program.statements.count == 1)
+        #expect(program.statements.first?.command.specName == spec.name)
+    }
+
+    @Test("the command words cover every form")
+    func commandWords() {
+        #expect(CommandTable.commandWords == ["seed", "set", "print", "sleep", "include", "repeat", "server", "target",
+                                              "connect", "send", "halfclose", "reset", "close", "pause", "resume",
+                                              "expect", "load", "fuzz"])
+    }
+
+    /// The `### name` sections of the doc's `## Commands` chapter, by name.
+    func commandSections() throws -> [String: String] {
+        let doc = try String(contentsOf: docURL, encoding: .utf8)
+        let chapter = try #require(doc.components(separatedBy: "\n## Commands\n").dropFirst().first)
+            .components(separatedBy: "\n## ")[0]
+        var sections: [String: String] = [:]
+        for part in chapter.components(separatedBy: "\n### ").dropFirst() {
+            let name = String(part.prefix { $0 != "\n" })
+            sections[name] = part
+        }
+        return sections
+    }
+
+    @Test("the reference has one section per form and no others")
+    func sectionsMatchTable() throws {
+        #expect(Set(try commandSections().keys) == Set(CommandTable.all.map(\.name)))
+    }
+
+    @Test("each section shows its form's syntax line, summary and example verbatim", arguments: CommandTable.all.map(\.name))
+    func documented(name: String) throws {
+        let spec = try #require(CommandTable.spec(named: name))
+        let section = try #require(try commandSections()[name], "no section '### \(name)'")
+        #expect(section.contains("\n\(spec.syntax)\n"), "syntax line of \(name) missing")
+        #expect(section.contains("\n\(spec.example)\n"), "example of \(name) missing")
+        #expect(section.contains(spec.summary), "summary of \(name) missing")
+    }
+
+    @Test("the reference names every mode, stat, percentile and connection state")
+    func vocabulary() throws {
+        let doc = try String(contentsOf: docURL, encoding: .utf8)
+        let words = ServerMode.allCases.map(\.rawValue) + ServerStat.allCases.map(\.rawValue)
+            + Percentile.allCases.map(\.rawValue) + ConnectionState.allCases.map(\.rawValue)
+        let missing = words.filter { !doc.contains("`\($0)`") }
+        #expect(missing.isEmpty)
+    }
+}
