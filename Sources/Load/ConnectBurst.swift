@@ -1,0 +1,164 @@
+// Opening many connections fast: at most `inFlight` handshakes pending, each connection sends
+// one byte once established and counts as echoed when it comes back. Reports connects/s and
+// the time from connect() to the first echoed byte. The connections stay open for the caller.
+
+import Glibc
+import Histogram
+import Reactor
+import Syscalls
+
+public struct ConnectBurstResult: Sendable, Codable, Equatable {
+    public var requested: Int
+    public var connected: Int
+    public var echoed: Int
+    public var failed: Int
+    public var firstError: String?
+    /// Seconds until the last connect completed.
+    public var connectSeconds: Double
+    /// Seconds until the last first-byte echo came back.
+    public var echoSeconds: Double
+    public var connectsPerSecond: Double
+    public var echoedPerSecond: Double
+    /// Time from connect() to the first echoed byte, per connection, in microseconds.
+    public var firstByteMicros: LoadResult.Percentiles?
+}
+
+public final class ConnectBurst: EventHandler {
+    enum Phase: UInt8 { case idle, connecting, waitingEcho, done, failed }
+
+    private let loop: EventLoop<EpollBackend>
+    private var fds: [Int32] = []
+    private var phases: [Phase] = []
+    private var started: [UInt64] = []
+    private var indexByFD: [Int32] = []
+    private var pending = 0
+    private var connected = 0
+    private var echoed = 0
+    private var failed = 0
+    private var firstError: String?
+    private var lastConnect: UInt64 = 0
+    private var lastEcho: UInt64 = 0
+    private var firstByte = Histogram<UInt64>(numberOfSignificantValueDigits: .two)
+    private var byte: UInt8 = 0x78
+
+    public init() throws(SystemError) {
+        loop = try EventLoop<EpollBackend>()
+    }
+
+    deinit { loop.close() }
+
+    /// Opens `count` connections to `address`; returns the figures and the descriptors of the
+    /// connections that echoed (the caller owns them; the others are closed).
+    public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
+                    interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
+        let t0 = Sys.monotonicNanos()
+        let deadline = t0 &+ timeoutNanos
+        fds = Array(repeating: -1, count: count)
+        phases = Array(repeating: .idle, count: count)
+        started = Array(repeating: 0, count: count)
+        var next = 0
+        while echoed + failed < count && Sys.monotonicNanos() < deadline && !interrupted() {
+            while next < count && pending < max(1, inFlight) {
+                start(next, address)
+                next += 1
+            }
+            do { try loop.runOnce(self, maxWaitNanos: 100_000_000) } catch { break }
+        }
+        var kept: [Int32] = []
+        for i in 0..<count where fds[i] >= 0 {
+            loop.forget(fds[i])
+            if phases[i] == .done { kept.append(fds[i]) } else { Sys.close(fds[i]) }
+        }
+        let connectSeconds = Double((lastConnect > 0 ? lastConnect : Sys.monotonicNanos()) - t0) / 1e9
+        let echoSeconds = Double((lastEcho > 0 ? lastEcho : Sys.monotonicNanos()) - t0) / 1e9
+        var percentiles: LoadResult.Percentiles?
+        if firstByte.totalCount > 0 {
+            func micros(_ p: Double) -> Double { Double(firstByte.valueAtPercentile(p)) / 1000 }
+            percentiles = .init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9), max: Double(firstByte.max) / 1000)
+        }
+        let result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
+                                        failed: count - echoed, firstError: firstError,
+                                        connectSeconds: connectSeconds, echoSeconds: echoSeconds,
+                                        connectsPerSecond: connectSeconds > 0 ? Double(connected) / connectSeconds : 0,
+                                        echoedPerSecond: echoSeconds > 0 ? Double(echoed) / echoSeconds : 0,
+                                        firstByteMicros: percentiles)
+        return (result, kept)
+    }
+
+    private func start(_ i: Int, _ address: SocketAddress) {
+        started[i] = Sys.monotonicNanos()
+        let fd: Int32
+        do { fd = try Sys.socket(family: address.family) } catch { failOne(i, "socket: \(error)"); return }
+        if Int(fd) >= indexByFD.count {
+            indexByFD.append(contentsOf: repeatElement(-1, count: max(Int(fd) + 1, indexByFD.count * 2) - indexByFD.count))
+        }
+        indexByFD[Int(fd)] = Int32(i)
+        fds[i] = fd
+        try? Sys.setNoDelay(fd)
+        do {
+            switch try Sys.connect(fd, address) {
+            case .processed: phases[i] = .connecting; pending += 1; established(i)
+            case .wouldBlock:
+                phases[i] = .connecting
+                pending += 1
+                try loop.setInterest(fd, .writable)
+            }
+        } catch {
+            failOne(i, "connect: \(error)")
+        }
+    }
+
+    public func handle(fd: Int32, events: IOEvents) -> Bool {
+        let i = Int(indexByFD[Int(fd)])
+        guard i >= 0 else { return false }
+        switch phases[i] {
+        case .connecting:
+            let error = (try? Sys.pendingError(fd)) ?? EBADF
+            if error != 0 { failOne(i, "connect: \(Format.errno(error))") } else { established(i) }
+        case .waitingEcho:
+            var one: UInt8 = 0
+            switch try? Sys.recv(fd, &one, 1) {
+            case .processed(1)?:
+                let now = Sys.monotonicNanos()
+                firstByte.record(now - started[i])
+                lastEcho = now
+                phases[i] = .done
+                echoed += 1
+                pending -= 1
+                loop.forget(fd)
+            case .wouldBlock?: break
+            default: failOne(i, "closed before echoing the first byte")
+            }
+        case .idle, .done, .failed:
+            break
+        }
+        return true
+    }
+
+    private func established(_ i: Int) {
+        connected += 1
+        lastConnect = Sys.monotonicNanos()
+        phases[i] = .waitingEcho
+        switch try? Sys.send(fds[i], &byte, 1) {
+        case .processed(1)?: try? loop.setInterest(fds[i], .readable)
+        default: failOne(i, "cannot send the first byte")
+        }
+    }
+
+    private func failOne(_ i: Int, _ why: String) {
+        if firstError == nil { firstError = why }
+        if phases[i] == .connecting || phases[i] == .waitingEcho { pending -= 1 }
+        phases[i] = .failed
+        failed += 1
+        if fds[i] >= 0 {
+            loop.forget(fds[i])
+            indexByFD[Int(fds[i])] = -1
+            Sys.close(fds[i])
+            fds[i] = -1
+        }
+    }
+}
+
+enum Format {
+    static func errno(_ e: Int32) -> String { "\(String(cString: strerror(e))) (errno \(e))" }
+}

@@ -1,0 +1,320 @@
+// Sustained echo load over already-connected sockets, on its own epoll loop. Closed loop: each
+// connection keeps `depth` messages in flight. Open loop: messages are due at a fixed total
+// rate and latency counts from each one's intended send time, so a stalled server shows in the
+// percentiles instead of hiding behind a client that stopped sending (coordinated omission,
+// corrected as wrk2 does). Every echoed byte is checked. Batches writes and reads; the hot path
+// allocates nothing per message.
+
+import Glibc
+import Histogram
+import Reactor
+import Syscalls
+
+public enum LoadPacing: Sendable, Equatable {
+    case depth(Int)
+    case rate(perSecond: Double)
+}
+
+public struct LoadPlan: Sendable {
+    public var messageSize: Int
+    public var pacing: LoadPacing
+    public var durationNanos: UInt64
+    public var warmupNanos: UInt64
+    /// After the window, how long to wait for outstanding echoes before giving up on them.
+    public var drainNanos: UInt64
+
+    public init(messageSize: Int, pacing: LoadPacing, durationNanos: UInt64, warmupNanos: UInt64 = 0,
+                drainNanos: UInt64 = 2_000_000_000) {
+        self.messageSize = messageSize
+        self.pacing = pacing
+        self.durationNanos = durationNanos
+        self.warmupNanos = warmupNanos
+        self.drainNanos = drainNanos
+    }
+}
+
+/// Live figures for a progress line.
+public struct LoadProgress: Sendable {
+    public var elapsedSeconds: Double
+    public var messages: UInt64
+    public var messagesPerSecond: Double
+    public var errors: UInt64
+    public var connections: Int
+}
+
+public final class LoadGenerator: EventHandler {
+    struct Connection {
+        var fd: Int32 = -1
+        var alive = false
+        /// Messages handed to this connection so far (their sequence numbers are 0..<queued).
+        var queued: UInt64 = 0
+        /// Bytes of the queued messages already written.
+        var writtenBytes: UInt64 = 0
+        /// Bytes echoed back and verified.
+        var receivedBytes: UInt64 = 0
+        var wantsWrite = false
+        /// Start of this connection's timestamp ring in `stamps`.
+        var ring = 0
+    }
+
+    let plan: LoadPlan
+    let loop: EventLoop<EpollBackend>
+    private var conns: UnsafeMutableBufferPointer<Connection>
+    /// Per connection, a ring of send (or intended send) times of its outstanding messages.
+    private var stamps: UnsafeMutableBufferPointer<UInt64>
+    private let ringSize: Int
+    private var connIndexByFD: [Int32]
+    private let writeBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+    private let expected = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+
+    private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    private var messages: UInt64 = 0
+    private var corrupted: UInt64 = 0
+    private var connectionErrors: UInt64 = 0
+    private var firstError: String?
+    private var measuring = false
+    private var accepting = true
+    private var outstanding: UInt64 = 0
+
+    /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards.
+    public init(fds: [Int32], plan: LoadPlan) throws(SystemError) {
+        precondition(plan.messageSize > 0)
+        self.plan = plan
+        loop = try EventLoop<EpollBackend>()
+        switch plan.pacing {
+        case .depth(let d): ringSize = max(1, d)
+        case .rate: ringSize = 4096
+        }
+        conns = .allocate(capacity: fds.count)
+        stamps = .allocate(capacity: max(1, fds.count * ringSize))
+        connIndexByFD = Array(repeating: -1, count: Int(fds.max() ?? 0) + 1)
+        for (i, fd) in fds.enumerated() {
+            conns.initializeElement(at: i, to: Connection(fd: fd, alive: true, ring: i * ringSize))
+            connIndexByFD[Int(fd)] = Int32(i)
+        }
+    }
+
+    deinit {
+        for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
+        loop.close()
+        conns.deallocate()
+        stamps.deallocate()
+        writeBuffer.deallocate()
+        readBuffer.deallocate()
+        expected.deallocate()
+    }
+
+    /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.
+    public func run(progress: (LoadProgress) -> Void = { _ in }, interrupted: () -> Bool = { false }) -> LoadResult {
+        let size = UInt64(plan.messageSize)
+        let start = Sys.monotonicNanos()
+        let measureFrom = start &+ plan.warmupNanos
+        let end = measureFrom &+ plan.durationNanos
+        measuring = plan.warmupNanos == 0
+        for i in conns.indices { try? loop.setInterest(conns[i].fd, .readable) }
+
+        var interval: UInt64 = 0
+        var nextDue = start
+        var nextConn = 0
+        switch plan.pacing {
+        case .depth(let d):
+            for i in conns.indices {
+                for _ in 0..<d { enqueue(i, stamp: start) }
+                flush(i)
+            }
+        case .rate(let r):
+            interval = max(1, UInt64(1e9 / r))
+        }
+
+        var measuredStart = measuring ? start : measureFrom
+        var nextReport = start &+ 250_000_000
+        while true {
+            let now = Sys.monotonicNanos()
+            if !measuring && now >= measureFrom {
+                measuring = true
+                measuredStart = now
+                histogram.reset()
+                messages = 0
+            }
+            if now >= end || interrupted() { break }
+            if interval > 0 {
+                // Open loop: every message due by now goes out, stamped with when it was due.
+                while nextDue <= now {
+                    if conns[nextConn].alive {
+                        enqueue(nextConn, stamp: nextDue)
+                        conns[nextConn].wantsWrite = true
+                    }
+                    nextConn = nextConn + 1 == conns.count ? 0 : nextConn + 1
+                    nextDue &+= interval
+                }
+                for i in conns.indices where conns[i].wantsWrite { flush(i) }
+            }
+            if now >= nextReport {
+                nextReport = now &+ 250_000_000
+                let elapsed = Double(now - measuredStart) / 1e9
+                progress(LoadProgress(elapsedSeconds: elapsed, messages: messages,
+                                      messagesPerSecond: elapsed > 0 && measuring ? Double(messages) / elapsed : 0,
+                                      errors: corrupted + connectionErrors, connections: aliveCount))
+            }
+            let wait = interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
+            do { try loop.runOnce(self, maxWaitNanos: wait) } catch { break }
+        }
+        let measuredEnd = Sys.monotonicNanos()
+        let counted = messages
+        let seconds = Double(measuredEnd - measuredStart) / 1e9
+
+        // Drain: outstanding echoes still come back and are still checked, but not counted.
+        accepting = false
+        let drainUntil = measuredEnd &+ plan.drainNanos
+        while outstanding > 0 && Sys.monotonicNanos() < drainUntil && !interrupted() {
+            do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { break }
+        }
+        for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
+
+        var latency: LoadResult.Percentiles?
+        if histogram.totalCount > 0 {
+            func micros(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
+            latency = .init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9),
+                            max: Double(histogram.max) / 1000)
+        }
+        var depth: Int?
+        var rate: Double?
+        switch plan.pacing {
+        case .depth(let d): depth = d
+        case .rate(let r): rate = r
+        }
+        return LoadResult(connections: conns.count, messageSize: plan.messageSize, depth: depth, targetRate: rate,
+                          seconds: seconds, messages: counted, verified: counted,
+                          messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
+                          megabytesPerSecond: seconds > 0 ? Double(counted) * Double(size) / seconds / 1e6 : 0,
+                          latencyMicros: latency, corrupted: corrupted, connectionErrors: connectionErrors,
+                          firstError: firstError, unanswered: outstanding)
+    }
+
+    private var aliveCount: Int { conns.reduce(0) { $0 + ($1.alive ? 1 : 0) } }
+
+    // MARK: sending
+
+    @inline(__always)
+    private func enqueue(_ i: Int, stamp: UInt64) {
+        let c = conns[i]
+        let inFlight = Int(c.queued - c.receivedBytes / UInt64(plan.messageSize))
+        // Open loop against a stalled server: the ring is full; the message is late, not lost,
+        // so it waits for a slot and its latency keeps growing from its intended time.
+        guard inFlight < ringSize else { return }
+        stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
+        conns[i].queued += 1
+        outstanding += 1
+    }
+
+    /// Writes as much of the queued messages as the socket takes, 64 KiB per call.
+    private func flush(_ i: Int) {
+        let size = plan.messageSize
+        while conns[i].alive {
+            let total = conns[i].queued &* UInt64(size)
+            var written = conns[i].writtenBytes
+            guard written < total else { break }
+            var filled = 0
+            let conn = UInt64(i)
+            while filled < 64 * 1024 && written < total {
+                let seq = written / UInt64(size)
+                let offset = Int(written % UInt64(size))
+                let n = min(size - offset, 64 * 1024 - filled)
+                writePattern(conn: conn, seq: seq, from: offset, count: n, into: writeBuffer + filled)
+                filled += n
+                written += UInt64(n)
+            }
+            let sent: Int
+            do {
+                switch try Sys.send(conns[i].fd, writeBuffer, filled) {
+                case .wouldBlock: sent = 0
+                case .processed(let k): sent = k
+                }
+            } catch {
+                fail(i, "connection \(i): \(error)")
+                return
+            }
+            conns[i].writtenBytes += UInt64(sent)
+            if sent < filled {
+                if !conns[i].wantsWrite || loop.interest(of: conns[i].fd) != .readWrite {
+                    try? loop.setInterest(conns[i].fd, .readWrite)
+                }
+                conns[i].wantsWrite = true
+                return
+            }
+        }
+        if conns[i].alive && loop.interest(of: conns[i].fd) != .readable { try? loop.setInterest(conns[i].fd, .readable) }
+        conns[i].wantsWrite = false
+    }
+
+    // MARK: receiving
+
+    public func handle(fd: Int32, events: IOEvents) -> Bool {
+        let i = Int(connIndexByFD[Int(fd)])
+        guard i >= 0, conns[i].alive else { return false }
+        if events.contains(.writable) { flush(i) }
+        guard events.contains(.readable) else { return true }
+        let n: Int
+        do {
+            switch try Sys.recv(fd, readBuffer, 64 * 1024) {
+            case .wouldBlock: return false
+            case .processed(let got): n = got
+            }
+        } catch {
+            fail(i, "connection \(i): \(error)")
+            return true
+        }
+        guard n > 0 else {
+            fail(i, "connection \(i): closed by the server (EOF) under load")
+            return true
+        }
+        verify(i, n)
+        if conns[i].alive { flush(i) }
+        return true
+    }
+
+    /// Checks `n` received bytes against the pattern and completes every message they finish.
+    private func verify(_ i: Int, _ n: Int) {
+        let size = plan.messageSize
+        var consumed = 0
+        let now = Sys.monotonicNanos()
+        while consumed < n {
+            let received = conns[i].receivedBytes
+            let seq = received / UInt64(size)
+            let offset = Int(received % UInt64(size))
+            let take = min(size - offset, n - consumed)
+            if seq >= conns[i].queued {
+                fail(i, "connection \(i): \(n - consumed) unexpected byte(s) after message \(seq)", corrupt: true)
+                return
+            }
+            writePattern(conn: UInt64(i), seq: seq, from: offset, count: take, into: expected)
+            if memcmp(expected, readBuffer + consumed, take) != 0 {
+                var k = 0
+                while expected.load(fromByteOffset: k, as: UInt8.self) == readBuffer.load(fromByteOffset: consumed + k, as: UInt8.self) { k += 1 }
+                fail(i, "connection \(i): message \(seq) byte \(offset + k) differs (stream offset \(received + UInt64(k)))", corrupt: true)
+                return
+            }
+            consumed += take
+            conns[i].receivedBytes += UInt64(take)
+            if offset + take == size {
+                let stamp = stamps[conns[i].ring + Int(seq % UInt64(ringSize))]
+                outstanding -= 1
+                if measuring && accepting {
+                    messages += 1
+                    histogram.record(now > stamp ? now - stamp : 0)
+                }
+                if accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
+            }
+        }
+    }
+
+    private func fail(_ i: Int, _ message: String, corrupt: Bool = false) {
+        if corrupt { corrupted += 1 } else { connectionErrors += 1 }
+        if firstError == nil { firstError = message }
+        conns[i].alive = false
+        let inFlight = conns[i].queued - conns[i].receivedBytes / UInt64(plan.messageSize)
+        outstanding -= min(outstanding, inFlight)
+        loop.forget(conns[i].fd)
+    }
+}
