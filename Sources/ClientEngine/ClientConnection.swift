@@ -72,6 +72,9 @@ final class ClientConnection {
     /// Sent and not yet echoed: the whole echo check needs only these bytes.
     var inFlight = ByteQueue()
     var echoMismatch: EchoMismatch?
+    /// Bytes still unechoed when the connection ended (its buffers are freed then; the count
+    /// must survive, or a server that closes early would look like a complete echo).
+    var unechoedAtEnd = 0
     /// Received bytes not yet consumed by a `recv` or `match` check (capped).
     var inbox: [UInt8] = []
     var inboxDropped: UInt64 = 0
@@ -89,6 +92,7 @@ final class ClientConnection {
     var hasPendingOutput: Bool { !outgoing.isEmpty || !staged.isEmpty }
 
     func releaseBuffers() {
+        unechoedAtEnd += inFlight.count
         staged.release()
         inFlight.release()
         outgoing.removeAll()

@@ -51,12 +51,15 @@ extension ClientEngine {
     func startConnect(_ c: ClientConnection, _ address: SocketAddress, _ timeout: UInt64) {
         stats[c.group]!.connectsStarted += 1
         c.connectStarted = Sys.monotonicNanos()
-        let fd: Int32
+        var fd: Int32
         do {
             fd = try Sys.socket(family: address.family)
         } catch {
             fail(c, error.errno)
             return
+        }
+        if let floor = descriptorFloor, fd < floor, Sys.openFileLimit() >= Int(floor) * 2 {
+            fd = Sys.move(fd, atOrAbove: floor)
         }
         adopt(fd, c)
         if let size = receiveBufferSize { try? Sys.setReceiveBuffer(fd, bytes: size) }

@@ -25,6 +25,10 @@ public final class ClientEngine: EventHandler {
     /// Keep sent bytes until they come back, for the echo check. Off for non-echo servers,
     /// whose replies would never drain it.
     public var tracksEcho = true
+    /// Client sockets are moved to descriptor numbers at or above this (when the open-file limit
+    /// leaves room), so an embedded select() server in the same process keeps the numbers below
+    /// FD_SETSIZE for its own connections. nil: leave them where the kernel put them.
+    public var descriptorFloor: Int32? = 2048
     /// SO_RCVBUF of sockets connected from now on (nil: the kernel's default and autotuning).
     public var receiveBufferSize: Int?
     /// Connects started but not yet answered, at most (a bound on handshakes in flight).
@@ -202,7 +206,7 @@ public struct ConnectionView: Sendable, Equatable {
         readingPaused = c.readingPaused
         bytesSent = c.bytesSent
         bytesReceived = c.bytesReceived
-        bytesInFlight = c.inFlight.count
+        bytesInFlight = c.inFlight.count + c.unechoedAtEnd
         hasPendingOutput = c.hasPendingOutput
         echoMismatch = c.echoMismatch
         lastError = c.connectError

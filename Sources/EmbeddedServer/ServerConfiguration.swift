@@ -34,7 +34,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
 /// Bugs seen in hand-written servers, injected on purpose to prove that checks catch them.
 public enum ServerFault: String, CaseIterable, Sendable, Codable {
-    /// Edge-triggered epoll that reads once per event: data is stranded until the next event.
+    /// Edge-triggered epoll that reads 1024 bytes once per event, as the seed does: data is stranded until the next event.
     case edgeSingleRead = "edge-single-read"
     /// On the peer's EOF, closes without sending what is still queued.
     case closeBeforeFlush = "close-before-flush"
@@ -51,7 +51,7 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
 
     public var summary: String {
         switch self {
-        case .edgeSingleRead: return "edge-triggered epoll that reads once per event"
+        case .edgeSingleRead: return "edge-triggered epoll that reads 1024 bytes once per event, as the seed does"
         case .closeBeforeFlush: return "closes on the peer's EOF without flushing the queue"
         case .dropOnPartialWrite: return "drops the unsent rest of a short send"
         case .leakOnReset: return "never closes a descriptor after ECONNRESET"

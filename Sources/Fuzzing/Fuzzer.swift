@@ -22,6 +22,9 @@ public struct FuzzConfiguration: Sendable {
     public var fault: ServerFault?
     public var target: SocketAddress?
     public var oracle: FuzzOracle = .echo
+    /// SO_RCVBUF of the fuzzer's connections: small, so a paused reader backs the server up
+    /// after kilobytes (nil: the kernel's autotuning, tens of megabytes on loopback).
+    public var receiveBufferSize: Int? = 64 * 1024
     /// Deadline of every check in the generated programs.
     public var timeoutNanos: UInt64 = 2_000_000_000
     /// Where minimal failing programs are written (nil: not written).
@@ -49,6 +52,8 @@ public struct FuzzFinding: Sendable, Codable {
     public var failure: RunFailure
     public var originalOperations: Int
     public var shrunkOperations: Int
+    /// Commands in the minimal scenario's body (after its four-line prologue).
+    public var shrunkCommands: Int
     public var shrinkSteps: Int
     public var shrinkAttempts: Int
     /// The minimal scenario, as written.
@@ -97,7 +102,8 @@ public enum Fuzzer {
                 summary.finding = shrinkAndWrite(ops, runSeed: runSeed, run: run, signature: signature,
                                                  config, interrupt: interrupt, onEvent: onEvent) ?? FuzzFinding(
                     run: run, runSeed: runSeed, signature: signature.description, failure: failure,
-                    originalOperations: outcome.applied, shrunkOperations: outcome.applied, shrinkSteps: 0,
+                    originalOperations: outcome.applied, shrunkOperations: outcome.applied,
+                    shrunkCommands: outcome.items.count, shrinkSteps: 0,
                     shrinkAttempts: 0, scenario: outcome.text, scenarioPath: nil)
                 break
             }
@@ -117,88 +123,127 @@ public enum Fuzzer {
         var signature: FailureSignature?
         var applied: Int
         var text: String
+        var items: [CompiledItem]
     }
 
-    /// Compiles `ops` into scenario text, parses it back (so what runs is what a file replays)
-    /// and runs it once.
+    static func compileSettings(_ config: FuzzConfiguration) -> CompileSettings {
+        CompileSettings(oracle: config.oracle, embedded: config.target == nil,
+                        maxConnections: config.generator.maxConnections)
+    }
+
+    /// Compiles `ops` and runs them once.
     static func execute(_ ops: [FuzzOp], runSeed: UInt64, _ config: FuzzConfiguration,
                         interrupt: InterruptFlag, name: String, header: [String] = []) -> Execution {
-        let (text, applied) = scenarioText(ops, runSeed: runSeed, config, header: header)
-        let program: Program
-        do {
-            program = try ScenarioParser.parse(source: text, file: name)
-        } catch {
-            // The compiler only writes valid programs; reaching this is a sockfuzz bug.
-            preconditionFailure("fuzz program does not parse: \(error)\n\(text)")
+        let (items, applied) = ProgramCompiler.compile(ops, compileSettings(config))
+        return execute(items: items, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: name, header: header)
+    }
+
+    /// Renders `items` as scenario text, parses it back (so what runs is exactly what a file
+    /// replays) and runs it once. Text that does not parse (a trimmed probe a later line still
+    /// names) runs nothing and reproduces nothing.
+    static func execute(items: [CompiledItem], applied: Int, runSeed: UInt64, _ config: FuzzConfiguration,
+                        interrupt: InterruptFlag, name: String, header: [String] = []) -> Execution {
+        let text = scenarioText(items, runSeed: runSeed, config, header: header)
+        guard let program = try? ScenarioParser.parse(source: text, file: name) else {
+            let result = ScenarioResult(scenario: name, against: config.against, status: .skipped, seed: runSeed,
+                                        durationSeconds: 0, failures: [], note: "does not parse", groups: [],
+                                        totals: nil, server: nil)
+            return Execution(result: result, signature: nil, applied: applied, text: text, items: items)
         }
         let result = ScenarioRunner.run(program, name: name, configuration: RunConfiguration(), interrupt: interrupt)
         var signature: FailureSignature?
         if let failure = result.failures.first {
             signature = FailureSignature(failure, command: command(at: failure.line, in: program.statements))
         }
-        return Execution(result: result, signature: signature, applied: applied, text: text)
+        return Execution(result: result, signature: signature, applied: applied, text: text, items: items)
     }
 
     static func command(at line: Int, in statements: [Statement]) -> Command? {
         statements.first { $0.location.line == line }?.command
     }
 
-    /// The scenario a fuzz program becomes: seed, deadline, server (or target), then the body.
-    public static func scenarioText(_ ops: [FuzzOp], runSeed: UInt64, _ config: FuzzConfiguration,
-                                    header: [String] = []) -> (text: String, applied: Int) {
-        let settings = CompileSettings(oracle: config.oracle, embedded: config.target == nil,
-                                       maxConnections: config.generator.maxConnections)
-        let (body, applied) = ProgramCompiler.compile(ops, settings)
+    /// The scenario a fuzz program becomes: seed, deadline, receive buffer, server (or target),
+    /// then the body.
+    public static func scenarioText(_ items: [CompiledItem], runSeed: UInt64, _ config: FuzzConfiguration,
+                                    header: [String] = []) -> String {
         var lines = header.map { "# " + $0 }
         var prologue: [Command] = [.seed(runSeed), .setTimeout(ScenarioDuration(nanoseconds: Int64(config.timeoutNanos)))]
+        if let size = config.receiveBufferSize { prologue.append(.setReceiveBuffer(ByteSize(bytes: size))) }
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
         } else {
             let mode = ScenarioLanguage.ServerMode(rawValue: config.mode.rawValue)!
             prologue.append(.serverStart(ScenarioLanguage.ServerOptions(mode: mode, fault: config.fault?.rawValue)))
         }
-        lines += (prologue + body).map(\.rendered)
-        return (lines.joined(separator: "\n") + "\n", applied)
+        lines += (prologue + ProgramCompiler.render(items, compileSettings(config))).map(\.rendered)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Runs a candidate up to `reproductionTries` times: timing bugs (a stranded read, a stall)
+    /// do not fail every time, so one failure the same way counts as reproducing.
+    static func reproduces(_ run: () -> Execution, _ signature: FailureSignature, tries: Int,
+                           interrupt: InterruptFlag) -> Execution? {
+        for _ in 0..<max(1, tries) {
+            let attempt = run()
+            if attempt.signature == signature { return attempt }
+            if interrupt.isSet || attempt.result.status == .skipped { return nil }
+        }
+        return nil
     }
 
     private static func shrinkAndWrite(_ ops: [FuzzOp], runSeed: UInt64, run: Int, signature: FailureSignature,
                                        _ config: FuzzConfiguration, interrupt: InterruptFlag,
                                        onEvent: (FuzzEvent) -> Void) -> FuzzFinding? {
         let deadline = Sys.monotonicNanos() &+ UInt64(config.shrinkSeconds * 1e9)
-        // Timing bugs (a stranded read, a stall) do not fail every time: a candidate counts as
-        // reproducing if any of a few runs fails the same way.
+        let tries = config.reproductionTries
+        // 1. Fewer and smaller operations.
         let shrinker = Shrinker(maxAttempts: config.shrinkAttempts, deadlineNanos: deadline, reproduces: { candidate in
-            for _ in 0..<config.reproductionTries {
-                let attempt = execute(candidate, runSeed: runSeed, config, interrupt: interrupt, name: "shrink.scn")
-                if attempt.signature == signature { return true }
-                if interrupt.isSet { return false }
-            }
-            return false
+            reproduces({ execute(candidate, runSeed: runSeed, config, interrupt: interrupt, name: "shrink.scn") },
+                       signature, tries: tries, interrupt: interrupt) != nil
         }, interrupted: { interrupt.isSet })
         let outcome = shrinker.shrink(ops, now: Sys.monotonicNanos)
-        let original = ProgramCompiler.compile(ops, CompileSettings(maxConnections: config.generator.maxConnections)).applied
-        // One more run of the minimal program, for the failure text its file will carry.
-        var final = execute(outcome.ops, runSeed: runSeed, config, interrupt: interrupt, name: "minimal.scn")
-        for _ in 1..<max(1, config.reproductionTries) where final.signature != signature {
-            final = execute(outcome.ops, runSeed: runSeed, config, interrupt: interrupt, name: "minimal.scn")
+        let original = ProgramCompiler.compile(ops, compileSettings(config)).applied
+        var (items, applied) = ProgramCompiler.compile(outcome.ops, compileSettings(config))
+        _ = applied
+        var steps = outcome.steps
+        var attempts = outcome.attempts
+
+        // 2. Fewer checks: the model's checks that this failure does not need.
+        var i = 0
+        while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < deadline && !interrupt.isSet {
+            var candidate = items
+            candidate.remove(at: i)
+            attempts += 1
+            if reproduces({ execute(items: candidate, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: "trim.scn") },
+                          signature, tries: tries, interrupt: interrupt) != nil {
+                items = candidate
+                steps += 1
+            } else {
+                i += 1
+            }
         }
-        guard let failure = final.result.failures.first else { return nil }
-        onEvent(.shrunk(from: original, to: final.applied, steps: outcome.steps, attempts: outcome.attempts))
+
         let fileName = "fuzz-\(config.target == nil ? config.mode.rawValue : "target")-seed\(config.seed)-run\(run).scn"
-        var header = [
+        // The final run under the file's own name, so the reported line is the file's.
+        func finalRun(_ header: [String]) -> Execution? {
+            reproduces({ execute(items: items, applied: applied, runSeed: runSeed, config, interrupt: interrupt,
+                                 name: fileName, header: header) }, signature, tries: tries, interrupt: interrupt)
+        }
+        guard let probe = finalRun([]), let failure = probe.result.failures.first else { return nil }
+        let body = ProgramCompiler.render(items, compileSettings(config))
+        let commands = body.count
+        // What is left to do (not to check): the operations of the minimal program.
+        applied = body.filter { !$0.isExpectation }.count
+        onEvent(.shrunk(from: original, to: applied, steps: steps, attempts: attempts))
+        let header = [
             "sockfuzz fuzz: a minimal program that fails; `sockfuzz run` on this file replays it.",
             "seed \(config.seed), run \(run), against \(config.against)",
             "failure: \(signature): \(failure.expected)",
             "seen: \(failure.seen)",
-            "shrunk from \(original) to \(final.applied) operations in \(outcome.steps) steps (\(outcome.attempts) runs\(outcome.exhaustedBudget ? ", budget exhausted" : ""))",
-        ]
-        header = header.map { $0.replacingOccurrences(of: "\n", with: " ") }
+            "shrunk from \(original) operations to \(applied) (\(commands) commands with the checks) in \(steps) steps (\(attempts) candidate runs)",
+        ].map { $0.replacingOccurrences(of: "\n", with: " ") }
+        let named = finalRun(header) ?? probe
         var path: String?
-        // Parse the final text once more under its real file name so the reported line is the file's.
-        var named = execute(outcome.ops, runSeed: runSeed, config, interrupt: interrupt, name: fileName, header: header)
-        for _ in 1..<max(1, config.reproductionTries) where named.signature != signature {
-            named = execute(outcome.ops, runSeed: runSeed, config, interrupt: interrupt, name: fileName, header: header)
-        }
         if let dir = config.outDirectory {
             let full = (dir as NSString).appendingPathComponent(fileName)
             do {
@@ -210,10 +255,23 @@ public enum Fuzzer {
                 path = nil
             }
         }
-        let reported = named.result.failures.first ?? failure
-        return FuzzFinding(run: run, runSeed: runSeed, signature: (named.signature ?? signature).description,
-                           failure: reported, originalOperations: original, shrunkOperations: final.applied,
-                           shrinkSteps: outcome.steps, shrinkAttempts: outcome.attempts, scenario: named.text,
-                           scenarioPath: path)
+        return FuzzFinding(run: run, runSeed: runSeed, signature: signature.description,
+                           failure: named.result.failures.first ?? failure, originalOperations: original,
+                           shrunkOperations: applied, shrunkCommands: commands, shrinkSteps: steps,
+                           shrinkAttempts: attempts, scenario: named.text, scenarioPath: path)
+    }
+}
+
+extension Command {
+    /// An `expect` of any kind.
+    var isExpectation: Bool {
+        switch self {
+        case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected:
+            return true
+        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .include, .repeat,
+             .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
+             .reset, .close, .pause, .resume, .load, .fuzz:
+            return false
+        }
     }
 }

@@ -26,36 +26,55 @@ public struct CompileSettings: Sendable {
     }
 }
 
+/// One step of a compiled program: a command, or a liveness probe (four commands whose probe
+/// connection is numbered when rendered, so probes can be dropped without renumbering by hand).
+public enum CompiledItem: Sendable, Equatable {
+    case command(Command)
+    case probe
+}
+
 public enum ProgramCompiler {
     static let group = "c"
     static let probes = "live"
 
-    /// The commands for `ops`, and how many operations made it in (the rest did not apply).
-    public static func compile(_ ops: [FuzzOp], _ settings: CompileSettings) -> (commands: [Command], applied: Int) {
-        var model = ProgramModel()
+    /// The commands of `items`, probes expanded and numbered in order.
+    public static func render(_ items: [CompiledItem], _ settings: CompileSettings) -> [Command] {
         var out: [Command] = []
-        var applied = 0
         var probeCount = 0
+        for item in items {
+            switch item {
+            case .command(let command):
+                out.append(command)
+            case .probe:
+                out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil))
+                let sel = Selector.member(probes, index: probeCount)
+                switch settings.oracle {
+                case .echo:
+                    out.append(.send(sel, .text(Array("alive?\n".utf8))))
+                    out.append(.expectEcho(sel, within: nil))
+                case .liveness(let request, let pattern):
+                    out.append(.send(sel, .text(request)))
+                    out.append(.expectMatch(sel, pattern: pattern, within: nil))
+                }
+                out.append(.close(sel))
+                probeCount += 1
+            }
+        }
+        return out
+    }
+
+    /// The items for `ops`, and how many operations made it in (the rest did not apply).
+    public static func compile(_ ops: [FuzzOp], _ settings: CompileSettings) -> (items: [CompiledItem], applied: Int) {
+        var model = ProgramModel()
+        var items: [CompiledItem] = []
+        var applied = 0
         let echo = settings.oracle == .echo
 
         func member(_ i: Int) -> Selector { .member(group, index: i) }
-        func probe() {
-            out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil))
-            let sel = Selector.member(probes, index: probeCount)
-            switch settings.oracle {
-            case .echo:
-                out.append(.send(sel, .text(Array("alive?\n".utf8))))
-                out.append(.expectEcho(sel, within: nil))
-            case .liveness(let request, let pattern):
-                out.append(.send(sel, .text(request)))
-                out.append(.expectMatch(sel, pattern: pattern, within: nil))
-            }
-            out.append(.close(sel))
-            probeCount += 1
-        }
+        func probe() { items.append(.probe) }
         func echoThenEOF(_ i: Int) {
-            out.append(.expectEcho(member(i), within: nil))
-            out.append(.expectState(member(i), .eof, within: nil))
+            items.append(.command(.expectEcho(member(i), within: nil)))
+            items.append(.command(.expectState(member(i), .eof, within: nil)))
         }
 
         for op in ops {
@@ -66,31 +85,31 @@ public enum ProgramCompiler {
             switch op {
             case .connect(let n):
                 let first = before.connections.count
-                out.append(.connect(group: group, count: n, rate: nil, timeout: nil))
+                items.append(.command(.connect(group: group, count: n, rate: nil, timeout: nil)))
                 let sel: Selector = n == 1 ? member(first) : .range(group, indices: first...(first + n - 1))
-                out.append(.expectState(sel, .open, within: nil))
+                items.append(.command(.expectState(sel, .open, within: nil)))
             case .send(let c, let size, let chunks, let gap):
                 let gaps: ClosedRange<ScenarioDuration>? = chunks > 1 && gap > 0
                     ? ScenarioDuration.milliseconds(Int64(gap))...ScenarioDuration.milliseconds(Int64(gap)) : nil
-                out.append(.send(member(c), .random(sizes: ByteSize(bytes: size)...ByteSize(bytes: size),
-                                                    chunks: chunks > 1 ? chunks...chunks : nil, gaps: gaps)))
+                items.append(.command(.send(member(c), .random(sizes: ByteSize(bytes: size)...ByteSize(bytes: size),
+                                                    chunks: chunks > 1 ? chunks...chunks : nil, gaps: gaps))))
             case .halfClose(let c):
-                out.append(.halfclose(member(c)))
+                items.append(.command(.halfclose(member(c))))
                 if echo && !before.connections[c].paused { echoThenEOF(c) }
             case .reset(let c):
-                out.append(.reset(member(c)))
+                items.append(.command(.reset(member(c))))
                 probe()
             case .close(let c):
-                out.append(.close(member(c)))
+                items.append(.command(.close(member(c))))
             case .pause(let c):
-                out.append(.pause(member(c)))
+                items.append(.command(.pause(member(c))))
             case .resume(let c):
-                out.append(.resume(member(c)))
+                items.append(.command(.resume(member(c))))
                 if echo && before.connections[c].eofCheckPending { echoThenEOF(c) }
             case .sleep(let ms):
-                out.append(.sleep(.milliseconds(Int64(ms))))
+                items.append(.command(.sleep(.milliseconds(Int64(ms)))))
             case .check(let c):
-                if echo { out.append(.expectEcho(member(c), within: nil)) }
+                if echo { items.append(.command(.expectEcho(member(c), within: nil))) }
             }
         }
 
@@ -99,20 +118,20 @@ public enum ProgramCompiler {
         for i in model.openIndices {
             let m = model.connections[i]
             if m.paused {
-                out.append(.resume(member(i)))
+                items.append(.command(.resume(member(i))))
                 if echo && m.eofCheckPending { echoThenEOF(i) }
             }
             if echo && !m.halfClosed {
-                out.append(.expectEcho(member(i), within: nil))
-                out.append(.expectState(member(i), .open, within: nil))
+                items.append(.command(.expectEcho(member(i), within: nil)))
+                items.append(.command(.expectState(member(i), .open, within: nil)))
             }
         }
         probe()
-        if !model.openIndices.isEmpty { out.append(.close(.all)) }
+        if !model.openIndices.isEmpty { items.append(.command(.close(.all))) }
         if settings.embedded {
-            out.append(.expectServer(.active, .equal, 0, within: nil))
-            out.append(.expectServer(.descriptors, .equal, 0, within: nil))
+            items.append(.command(.expectServer(.active, .equal, 0, within: nil)))
+            items.append(.command(.expectServer(.descriptors, .equal, 0, within: nil)))
         }
-        return (out, applied)
+        return (items, applied)
     }
 }

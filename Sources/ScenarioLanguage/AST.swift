@@ -23,6 +23,8 @@ public indirect enum Command: Sendable, Equatable {
     case seed(UInt64)
     case setTimeout(ScenarioDuration)
     case setConnectTimeout(ScenarioDuration)
+    /// SO_RCVBUF of sockets connected from now on: a small window makes slow readers push back.
+    case setReceiveBuffer(ByteSize)
     case print(String)
     case sleep(ScenarioDuration)
     /// `path` as written; `body` is the included file, parsed, its statements located in that file.

@@ -109,9 +109,17 @@ struct CommandParser {
     // MARK: - Commands
 
     mutating func parseSet() throws(ScenarioError) -> Command {
-        let key = try cursor.word("'timeout' or 'connect-timeout' after 'set'")
-        guard key.text == "timeout" || key.text == "connect-timeout" else {
-            throw ScenarioError("unknown setting '\(key.text)': expected timeout or connect-timeout", at: key.location)
+        let key = try cursor.word("'timeout', 'connect-timeout' or 'rcvbuf' after 'set'")
+        guard key.text == "timeout" || key.text == "connect-timeout" || key.text == "rcvbuf" else {
+            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout or rcvbuf", at: key.location)
+        }
+        if key.text == "rcvbuf" {
+            let token = try cursor.word("a size after 'set rcvbuf'")
+            let size = try NumberParsing.size(Substring(token.text), at: token.location)
+            guard size.bytes >= 1024 else {
+                throw ScenarioError("rcvbuf must be at least 1KiB, got '\(token.text)'", at: token.location)
+            }
+            return .setReceiveBuffer(size)
         }
         let token = try cursor.word("a duration after 'set \(key.text)'")
         let value = try Self.positive(try NumberParsing.duration(Substring(token.text), at: token.location),

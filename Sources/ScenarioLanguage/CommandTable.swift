@@ -30,6 +30,9 @@ public enum CommandTable {
         spec("set connect-timeout", "set connect-timeout", "set connect-timeout DURATION",
              "Sets the default deadline of connects written without `timeout=`.",
              "set connect-timeout 500ms"),
+        spec("set rcvbuf", "set rcvbuf", "set rcvbuf SIZE",
+             "Sets the receive buffer (SO_RCVBUF) of connections opened from now on, so a paused reader pushes back on the server soon.",
+             "set rcvbuf 64KiB"),
         spec("print", "print", "print \"text\"",
              "Writes a line to the run log.",
              "print \"phase 2: slow readers\""),
@@ -158,6 +161,7 @@ extension Command {
         case .seed: return "seed"
         case .setTimeout: return "set timeout"
         case .setConnectTimeout: return "set connect-timeout"
+        case .setReceiveBuffer: return "set rcvbuf"
         case .print: return "print"
         case .sleep: return "sleep"
         case .include: return "include"

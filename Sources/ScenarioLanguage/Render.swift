@@ -76,6 +76,7 @@ extension Command {
         case .seed(let n): return indent + "seed \(n)"
         case .setTimeout(let d): return indent + "set timeout \(Render.duration(d))"
         case .setConnectTimeout(let d): return indent + "set connect-timeout \(Render.duration(d))"
+        case .setReceiveBuffer(let size): return indent + "set rcvbuf \(Render.size(size))"
         case .print(let text): return indent + "print \(StringLiteral.quote(text))"
         case .sleep(let d): return indent + "sleep \(Render.duration(d))"
         case .include(let path, _): return indent + "include \(Render.path(path))"

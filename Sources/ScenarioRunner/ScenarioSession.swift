@@ -80,6 +80,8 @@ public final class ScenarioSession {
             timeoutNanos = UInt64(d.nanoseconds)
         case .setConnectTimeout(let d):
             connectTimeoutNanos = UInt64(d.nanoseconds)
+        case .setReceiveBuffer(let size):
+            engine.receiveBufferSize = size.bytes
         case .print(let text):
             emit(.message(text))
         case .sleep(let d):

@@ -61,6 +61,15 @@ public enum Sys {
         Int32(try retrying("eventfd", fd: nil) { Int(csf_eventfd()) })
     }
 
+    /// Moves `fd` to the lowest free number at or above `floor` (F_DUPFD_CLOEXEC) and closes the
+    /// original; returns the new number, or `fd` unchanged when that is not possible.
+    public static func move(_ fd: Int32, atOrAbove floor: Int32) -> Int32 {
+        let moved = fcntl(fd, F_DUPFD_CLOEXEC, floor)
+        guard moved >= 0 else { return fd }
+        Glibc.close(fd)
+        return moved
+    }
+
     /// Opens /dev/null: the reserve descriptor the server frees to shed a connection on EMFILE.
     public static func openDevNull() throws(SystemError) -> Int32 {
         Int32(try retrying("open", fd: nil) { Int(Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)) })

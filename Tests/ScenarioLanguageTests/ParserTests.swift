@@ -17,6 +17,7 @@ struct ParserTests {
     func settings() {
         #expect(command("set timeout 2s") == .setTimeout(.seconds(2)))
         #expect(command("set connect-timeout 1.5s") == .setConnectTimeout(.milliseconds(1500)))
+        #expect(command("set rcvbuf 64KiB") == .setReceiveBuffer(ByteSize(bytes: 65536)))
     }
 
     @Test("print decodes its string")

@@ -22,7 +22,8 @@ struct ProgramGenerator {
         switch rng.int(0...30) {
         case 0: return .seed(rng.next())
         case 1: return .setTimeout(duration(positive: true))
-        case 2: return .setConnectTimeout(duration(positive: true))
+        case 2: return rng.chance(50) ? .setConnectTimeout(duration(positive: true))
+            : .setReceiveBuffer(ByteSize(bytes: rng.int(1024...(1 << 20))))
         case 3: return .print(text())
         case 4: return .sleep(duration(positive: false))
         case 5: return .include(path: "lib.scn", body: [Statement(command: .sleep(.milliseconds(1)), location: Self.nowhere)])

@@ -1,0 +1,149 @@
+// `sockfuzz load`: sustained echo load with verified bytes and honest latency, against the
+// embedded server (in the mode asked) or a target; or, with --connect-only, a connect burst.
+
+import ArgumentParser
+import EmbeddedServer
+import Foundation
+import Load
+import Reactor
+import ScenarioLanguage
+import ScenarioRunner
+import Syscalls
+
+struct LoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Sustained load: messages/s, MB/s and round-trip latency percentiles.",
+        discussion: """
+        Closed loop (--depth K: each connection keeps K messages in flight) or open loop \
+        (--rate R: R messages per second in all, latency measured from each message's \
+        intended send time). Every echoed byte is verified. --connect-only opens the \
+        connections, echoes one byte on each, and reports connects/s.
+        """
+    )
+
+    @Option(help: "A third-party echo server HOST:PORT instead of the embedded one.")
+    var target: String?
+
+    @Option(help: "Embedded server mode: busy, select or epoll.")
+    var mode: BackendKind = .epoll
+
+    @Option(help: "Connections.")
+    var connections: Int = 100
+
+    @Option(help: "Message size (e.g. 64, 4KiB).")
+    var size: String = "64"
+
+    @Option(help: "Closed loop: messages in flight per connection.")
+    var depth: Int?
+
+    @Option(help: "Open loop: total messages per second (e.g. 50000 or 50000/s).")
+    var rate: String?
+
+    @Option(help: "Measured time (e.g. 10s).")
+    var duration: String = "5s"
+
+    @Option(help: "Unmeasured time before it (e.g. 1s).")
+    var warmup: String = "0s"
+
+    @Option(help: "Most handshakes in flight while connecting.")
+    var inflight: Int = 1000
+
+    @Flag(help: "Only open the connections (one echoed byte each) and report connects/s.")
+    var connectOnly = false
+
+    @Option(help: "Write a JSON record here.")
+    var json: String?
+
+    func validate() throws {
+        if depth != nil && rate != nil { throw ValidationError("give --depth or --rate, not both") }
+        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+        guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
+    }
+
+    func run() throws {
+        let messageSize = try value("--size", size) { try ArgumentValues.size($0).bytes }
+        guard messageSize >= 1 && messageSize <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
+        let measured = try value("--duration", duration) { UInt64(try ArgumentValues.duration($0).nanoseconds) }
+        let warm = try value("--warmup", warmup) { UInt64(try ArgumentValues.duration($0).nanoseconds) }
+        var pacing = Load.LoadPacing.depth(depth ?? 1)
+        if let rate {
+            let text = rate.hasSuffix("/s") ? String(rate.dropLast(2)) : rate
+            guard let perSecond = Double(text), perSecond > 0 else { throw ValidationError("--rate \(rate): expected messages per second, e.g. 50000/s") }
+            pacing = .rate(perSecond: perSecond)
+        }
+
+        var server: EchoServer?
+        let address: SocketAddress
+        if let target {
+            address = try Targets.reachable(target, option: "--target")
+        } else {
+            let embedded = EchoServer(configuration: ServerConfiguration(mode: mode))
+            address = try embedded.start()
+            server = embedded
+        }
+        defer { server?.stop() }
+        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue) server on \(address)"
+
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(interrupt)
+        defer { watcher.stop() }
+
+        let burst = try ConnectBurst()
+        let (connect, fds) = burst.run(count: connections, to: address, inFlight: inflight, interrupted: { interrupt.isSet })
+        defer { for fd in fds { Sys.close(fd) } }
+        Output.line("connect: \(connect.echoed)/\(connections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
+                    + "(\(Int(connect.connectsPerSecond)) connects/s), first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) "
+                    + "p99 \(micros(connect.firstByteMicros?.p99))" + (connect.firstError.map { "; first error: \($0)" } ?? ""))
+        var record = LoadRecord(against: against, connect: connect, load: nil)
+        if !connectOnly && !fds.isEmpty && !interrupt.isSet {
+            let plan = LoadPlan(messageSize: messageSize, pacing: pacing, durationNanos: measured, warmupNanos: warm)
+            let generator = try LoadGenerator(fds: fds, plan: plan)
+            let progress = ProgressLine()
+            let result = generator.run(progress: { p in
+                progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) msg/s  errors \(p.errors)  connections \(p.connections)")
+            }, interrupted: { interrupt.isSet })
+            progress.finish()
+            Output.line(Self.describe(result))
+            record.load = result
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try Reports.write(String(decoding: try encoder.encode(record), as: UTF8.self), to: json, option: "--json")
+        }
+        if connect.echoed < connections || (record.load?.errors ?? 0) > 0 { throw ExitCode(1) }
+    }
+
+    static func describe(_ r: LoadResult) -> String {
+        let pacing = r.depth.map { "depth \($0)" } ?? "rate \(Int(r.targetRate ?? 0))/s"
+        var line = "load: \(r.connections) connections, \(r.messageSize) B messages, \(pacing): "
+            + "\(Int(r.messagesPerSecond)) msg/s, \(String(format: "%.2f", r.megabytesPerSecond)) MB/s over \(String(format: "%.2f", r.seconds)) s; "
+            + "\(r.messages) messages, \(r.verified) verified"
+        if let l = r.latencyMicros {
+            line += "; latency p50 \(micros(l.p50)) p90 \(micros(l.p90)) p99 \(micros(l.p99)) p99.9 \(micros(l.p999)) max \(micros(l.max))"
+        }
+        line += "; errors \(r.errors)"
+        if let e = r.firstError { line += " (first: \(e))" }
+        return line
+    }
+
+    private func value<T>(_ option: String, _ text: String, _ parse: (String) throws -> T) throws -> T {
+        do { return try parse(text) } catch let error as ScenarioError {
+            throw ValidationError("\(option) \(text): \(error.message)")
+        }
+    }
+}
+
+func micros(_ value: Double?) -> String {
+    guard let value else { return "-" }
+    return Format.seconds(value / 1e6)
+}
+
+struct LoadRecord: Codable {
+    var tool = "sockfuzz load"
+    var against: String
+    var connect: ConnectBurstResult
+    var load: LoadResult?
+}

@@ -1,0 +1,79 @@
+// Program generation: reproducible from the seed, different across seeds and runs, and always
+// valid for the model (no operation on a connection that is not there or already closed).
+
+import Testing
+@testable import Fuzzing
+
+@Suite("program generation")
+struct GeneratorTests {
+    @Test("one seed and run give the same program every time")
+    func reproducible() {
+        let settings = GeneratorSettings()
+        for run in 0..<20 {
+            #expect(ProgramGenerator.generate(seed: 7, run: run, settings: settings)
+                    == ProgramGenerator.generate(seed: 7, run: run, settings: settings))
+        }
+    }
+
+    @Test("different seeds and runs give different programs")
+    func varied() {
+        let settings = GeneratorSettings()
+        let programs = Set((0..<50).map { ProgramGenerator.generate(seed: 1, run: $0, settings: settings).description })
+        #expect(programs.count == 50)
+        #expect(ProgramGenerator.generate(seed: 1, run: 0, settings: settings) != ProgramGenerator.generate(seed: 2, run: 0, settings: settings))
+    }
+
+    @Test("every generated operation applies to the model, within the connection bound")
+    func valid() {
+        let settings = GeneratorSettings(maxConnections: 5)
+        for run in 0..<300 {
+            var model = ProgramModel()
+            for op in ProgramGenerator.generate(seed: 3, run: run, settings: settings) {
+                #expect(model.applies(op, maxConnections: 5), "run \(run): \(op)")
+                model.apply(op)
+            }
+            #expect(model.connections.count <= 5)
+        }
+    }
+
+    @Test("weights can turn an operation off, and bad weights are refused")
+    func weights() throws {
+        let settings = GeneratorSettings(weights: try FuzzWeights(parsing: "reset=0,close=0"))
+        for run in 0..<100 {
+            for op in ProgramGenerator.generate(seed: 5, run: run, settings: settings) {
+                if case .reset = op { Issue.record("reset drawn with weight 0") }
+                if case .close = op { Issue.record("close drawn with weight 0") }
+            }
+        }
+        #expect(throws: FuzzError.self) { try FuzzWeights(parsing: "sned=1") }
+        #expect(throws: FuzzError.self) { try FuzzWeights(parsing: "send=-1") }
+    }
+
+    @Test("the compiled scenario always parses, and shrinking cannot drop its checks")
+    func compiledProgramsParse() {
+        var config = FuzzConfiguration()
+        config.fault = .closeBeforeFlush
+        for run in 0..<100 {
+            let ops = ProgramGenerator.generate(seed: 11, run: run, settings: config.generator)
+            let (items, _) = ProgramCompiler.compile(ops, Fuzzer.compileSettings(config))
+            let text = Fuzzer.scenarioText(items, runSeed: 1, config)
+            #expect(throws: Never.self) { try ScenarioParserProxy.parse(text) }
+            // Remove any operation: the checks at the end are still compiled in.
+            let fewer = Array(ops.dropFirst(ops.count / 2))
+            let rendered = ProgramCompiler.render(ProgramCompiler.compile(fewer, Fuzzer.compileSettings(config)).items,
+                                                  Fuzzer.compileSettings(config)).map(\.rendered)
+            #expect(rendered.contains("expect server descriptors == 0"))
+            #expect(rendered.contains("expect server active == 0"))
+        }
+    }
+}
+
+import ScenarioLanguage
+
+enum ScenarioParserProxy {
+    static func parse(_ text: String) throws { _ = try ScenarioParser.parse(source: text, file: "t.scn") }
+}
+
+extension Array where Element == FuzzOp {
+    var description: String { map(\.description).joined(separator: "; ") }
+}
