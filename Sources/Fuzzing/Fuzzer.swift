@@ -242,7 +242,20 @@ public enum Fuzzer {
             "seen: \(failure.seen)",
             "shrunk from \(original) operations to \(applied) (\(commands) commands with the checks) in \(steps) steps (\(attempts) candidate runs)",
         ].map { $0.replacingOccurrences(of: "\n", with: " ") }
-        let named = finalRun(header) ?? probe
+        // The file always carries the header; if the timing-dependent failure did not show in
+        // this last run, report the probe's (its lines shift by the header's length).
+        var named: Execution
+        if let run = finalRun(header) {
+            named = run
+        } else {
+            named = probe
+            named.text = scenarioText(items, runSeed: runSeed, config, header: header)
+            named.result.failures = probe.result.failures.map { failure in
+                var shifted = failure
+                shifted.line += header.count
+                return shifted
+            }
+        }
         var path: String?
         if let dir = config.outDirectory {
             let full = (dir as NSString).appendingPathComponent(fileName)

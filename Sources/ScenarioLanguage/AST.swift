@@ -73,7 +73,7 @@ public enum SendPayload: Sendable, Equatable {
     case random(sizes: ClosedRange<ByteSize>, chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?)
 }
 
-/// `server start MODE [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N]`; nil = not given.
+/// `server start MODE [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]`; nil = not given.
 public struct ServerOptions: Sendable, Equatable {
     public var mode: ServerMode
     /// 0...65535; 0 asks for an ephemeral port.
@@ -85,15 +85,18 @@ public struct ServerOptions: Sendable, Equatable {
     public var fault: String?
     /// Maximum simultaneous connections; over it the server refuses (`refused_over_limit`).
     public var limit: Int?
+    /// Per-connection queue limit: past it the server stops reading that connection.
+    public var queue: ByteSize?
 
     public init(mode: ServerMode, port: Int? = nil, host: String? = nil, edgeTriggered: Bool = false,
-                fault: String? = nil, limit: Int? = nil) {
+                fault: String? = nil, limit: Int? = nil, queue: ByteSize? = nil) {
         self.mode = mode
         self.port = port
         self.host = host
         self.edgeTriggered = edgeTriggered
         self.fault = fault
         self.limit = limit
+        self.queue = queue
     }
 }
 

@@ -132,7 +132,7 @@ struct CommandParser {
         switch sub.text {
         case "start":
             let mode = try serverMode()
-            let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit"], flags: ["edge"])
+            let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit", "queue"], flags: ["edge"])
             if let edge = options.flags["edge"], mode != .epoll {
                 throw ScenarioError("'edge' needs mode epoll, not \(mode.rawValue)", at: edge)
             }
@@ -140,8 +140,13 @@ struct CommandParser {
             let host = try options.value("host") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "an address after 'host='", at: l) }
             let fault = try options.value("fault") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a fault name after 'fault='", at: l) }
             let limit = try options.value("limit") { (t, l) throws(ScenarioError) in try NumberParsing.count(t, at: l) }
+            let queue = try options.value("queue") { (t, l) throws(ScenarioError) -> ByteSize in
+                let size = try NumberParsing.size(t, at: l)
+                guard size.bytes >= 1 else { throw ScenarioError("queue must be at least 1 byte, got '\(t)'", at: l) }
+                return size
+            }
             return .serverStart(ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
-                                              fault: fault, limit: limit))
+                                              fault: fault, limit: limit, queue: queue))
         case "stop": return .serverStop
         case "stats": return .serverStats
         case "mode": return .serverMode(try serverMode())

@@ -87,7 +87,7 @@ extension Command {
             return indent + "server start \(o.mode.rawValue)"
                 + Render.options([("port", o.port.map(String.init)), ("host", o.host)])
                 + (o.edgeTriggered ? " edge" : "")
-                + Render.options([("fault", o.fault), ("limit", o.limit.map(String.init))])
+                + Render.options([("fault", o.fault), ("limit", o.limit.map(String.init)), ("queue", o.queue.map(Render.size))])
         case .serverStop: return indent + "server stop"
         case .serverStats: return indent + "server stats"
         case .serverMode(let mode): return indent + "server mode \(mode.rawValue)"

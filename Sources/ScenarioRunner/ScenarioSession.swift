@@ -187,7 +187,8 @@ public final class ScenarioSession {
         if mode != .epoll { edge = false }
         if fault == .edgeSingleRead && mode != .epoll { fault = nil }
         let config = ServerConfiguration(mode: mode, host: options.host ?? "127.0.0.1", port: options.port ?? 0,
-                                         edgeTriggered: edge, maxConnections: options.limit, fault: fault)
+                                         edgeTriggered: edge, queueLimit: options.queue?.bytes ?? 1 << 20,
+                                         maxConnections: options.limit, fault: fault)
         stopServer()
         let fresh = EchoServer(configuration: config)
         do {

@@ -163,8 +163,11 @@ extension Sys {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Int(getsockname(fd, $0, &length)) }
             }
         }
-        return withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0)! }
+        let address = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0) }
         }
+        // A Unix-domain socket or another family: not an address this tool speaks.
+        guard let address else { throw SystemError(call: "getsockname", errno: EAFNOSUPPORT, fd: fd) }
+        return address
     }
 }

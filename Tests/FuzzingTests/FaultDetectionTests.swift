@@ -52,7 +52,9 @@ struct FaultDetectionTests {
         let path = try #require(found.scenarioPath)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("fault=\(fault.rawValue)"))
-        #expect(text.contains("# seed \(found.failure.seed == 0 ? 0 : 1)") || text.contains("# seed "))
+        #expect(text.hasPrefix("# sockfuzz fuzz: a minimal program that fails"))
+        #expect(text.contains("against epoll fault=\(fault.rawValue)"), "the mode and the fault are on top")
+        #expect(text.contains("seed \(found.runSeed)\n"), "the file seeds its random payloads as the run did")
 
         // `sockfuzz run FILE` replays it to the same failure (timing bugs: any of three runs).
         let program = try ScenarioParser.parseFile(path)

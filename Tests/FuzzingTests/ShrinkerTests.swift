@@ -34,7 +34,8 @@ struct ShrinkerTests {
         let shrinker = Shrinker(deadlineNanos: .max, reproduces: Self.failsLikeAStall)
         let outcome = shrinker.shrink(ops, now: { 0 })
         #expect(Self.failsLikeAStall(outcome.ops))
-        #expect(outcome.ops == [.connect(count: 1), .pause(conn: 0), .send(conn: 0, size: 1024, chunks: 1, gapMillis: 0)],
+        // Sizes shrink by halving while the failure holds: 70000 -> ... -> 1093 (546 would pass).
+        #expect(outcome.ops == [.connect(count: 1), .pause(conn: 0), .send(conn: 0, size: 1093, chunks: 1, gapMillis: 0)],
                 "got \(outcome.ops)")
         #expect(outcome.steps > 0)
         #expect(!outcome.exhaustedBudget)

@@ -66,6 +66,7 @@ struct ParserTests {
             .serverStart(ServerOptions(mode: .epoll, port: 7000, host: "::1", edgeTriggered: true,
                                        fault: "slow-read", limit: 10_000)))
         #expect(command("server start select port=0") == .serverStart(ServerOptions(mode: .select, port: 0)))
+        #expect(command("server start epoll queue=16MiB") == .serverStart(ServerOptions(mode: .epoll, queue: ByteSize(bytes: 16 << 20))))
     }
 
     @Test("server stop, stats and mode")

@@ -42,7 +42,8 @@ struct ProgramGenerator {
                 host: rng.chance(50) ? rng.pick(["127.0.0.1", "::1", "localhost", "0.0.0.0"]) : nil,
                 edgeTriggered: edge,
                 fault: rng.chance(50) ? rng.pick(["slow-read", "drop_after_1k", "x"]) : nil,
-                limit: rng.chance(50) ? rng.int(0...100_000) : nil))
+                limit: rng.chance(50) ? rng.int(0...100_000) : nil,
+                queue: rng.chance(50) ? ByteSize(bytes: rng.int(1...(64 << 20))) : nil))
         case 8: return rng.pick([.serverStop, .serverStats])
         case 9: return .serverMode(rng.pick(ServerMode.allCases))
         case 10: return .target(host: rng.pick(["127.0.0.1", "::1", "fe80::1%lo", "example.test"]), port: rng.int(1...65535))
