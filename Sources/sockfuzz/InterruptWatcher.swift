@@ -16,6 +16,10 @@ final class InterruptWatcher: Sendable {
         sigaddset(&set, SIGTERM)
         sigaddset(&set, SIGUSR2)
         pthread_sigmask(SIG_BLOCK, &set, nil)
+        // An inherited "ignore" (a shell's background job) would discard them before sigwait.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGUSR2, SIG_DFL)
         let signals = set
         thread.start {
             var waitSet = signals

@@ -26,6 +26,8 @@ struct FaultDetectionTests {
         config.outDirectory = out
         config.shrinkAttempts = 120
         config.shrinkSeconds = 60
+        // Stalls and stranded reads fail by timing out: a shorter deadline keeps shrinking quick.
+        if fault != nil { config.timeoutNanos = 1_000_000_000 }
         return config
     }
 

@@ -19,6 +19,10 @@ struct Serve: ParsableCommand {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
+        // A shell starts background jobs with SIGINT ignored, and an ignored signal never
+        // reaches sigwait: take the default back (blocked, so it cannot kill us either).
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
 
         let echo = EchoServer(configuration: server.configuration)
         let address: String
