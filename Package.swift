@@ -33,20 +33,28 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // Sustained load (closed and open loop) with verified echoes and latency percentiles.
+        .target(name: "Load", dependencies: [
+            "Reactor", "Syscalls", "CSockfuzz",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage"),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
         ]),
+        // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
+        // report as a table, JSON and an HTML page with SVG charts. Never prints.
+        .target(name: "Bench", dependencies: ["Load", "Syscalls", "CSockfuzz"]),
         // GNU readline (libreadline-dev) for the interactive console's line editing and history.
-        .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "Fuzzing", "ScenarioRunner",
+            "Fuzzing", "Load", "Bench", "ScenarioRunner",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
@@ -55,7 +63,16 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
+        .testTarget(name: "FuzzingTests", dependencies: [
+            "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport",
+        ]),
+        .testTarget(name: "ScenarioRunnerTests", dependencies: [
+            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport",
+        ]),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"]),
+        // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
+        .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage"]),
     ],

@@ -3,6 +3,7 @@
 // the abrupt operations (reset, pause/resume reading).
 
 import Glibc
+import Histogram
 import Reactor
 import Syscalls
 
@@ -59,6 +60,48 @@ extension ClientEngine {
         let c = connections[id]
         c.readingPaused = false
         updateInterest(c)
+    }
+
+    // MARK: lending to another loop
+
+    /// Whether `id` is established with nothing queued, in flight or paused: a clean stream that
+    /// another loop (a load run) may take over.
+    public func isIdle(_ id: Int) -> Bool {
+        let c = connections[id]
+        return c.phase == .open && !c.peerEOF && !c.writeShut && !c.readingPaused && !c.hasPendingOutput && c.inFlight.isEmpty
+    }
+
+    /// Stops watching the descriptors of `ids` (all idle) and hands them out; `reclaim` takes
+    /// them back. Nothing of the engine runs meanwhile, so nobody else touches them.
+    public func lend(_ ids: [Int]) -> [Int32] {
+        ids.map { id in
+            let c = connections[id]
+            loop.forget(c.fd)
+            return c.fd
+        }
+    }
+
+    /// Takes lent connections back: `exchanged[i]` bytes went each way on `ids[i]` (sent and
+    /// echoed back verified); the ones in `failed` (positions in `ids`) ended under the borrower.
+    public func reclaim(_ ids: [Int], exchanged: [UInt64], failed: Set<Int>) {
+        for (i, id) in ids.enumerated() {
+            let c = connections[id]
+            c.bytesSent &+= exchanged[i]
+            c.bytesReceived &+= exchanged[i]
+            stats[c.group]!.bytesSent &+= exchanged[i]
+            stats[c.group]!.bytesReceived &+= exchanged[i]
+            if failed.contains(i) {
+                c.connectError = ECONNRESET
+                release(c, phase: .failed)
+            } else {
+                updateInterest(c)
+            }
+        }
+    }
+
+    /// Adds round trips measured elsewhere (a load run) to a group's latency histogram.
+    public func recordLatencies(_ group: String, _ histogram: Histogram<UInt64>) {
+        stats[group]?.latency.add(histogram)
     }
 
     // MARK: inbox

@@ -68,7 +68,8 @@ public final class LoadGenerator: EventHandler {
     private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     private let expected = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
 
-    private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    /// Round-trip latencies of the measured window, in nanoseconds.
+    public private(set) var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
     private var messages: UInt64 = 0
     private var corrupted: UInt64 = 0
     private var connectionErrors: UInt64 = 0
@@ -152,7 +153,8 @@ public final class LoadGenerator: EventHandler {
             }
             if now >= nextReport {
                 nextReport = now &+ 250_000_000
-                let elapsed = Double(now - measuredStart) / 1e9
+                // During warmup measuredStart is still ahead of now: nothing measured yet.
+                let elapsed = measuring ? Double(now - measuredStart) / 1e9 : 0
                 progress(LoadProgress(elapsedSeconds: elapsed, messages: messages,
                                       messagesPerSecond: elapsed > 0 && measuring ? Double(messages) / elapsed : 0,
                                       errors: corrupted + connectionErrors, connections: aliveCount))
@@ -193,6 +195,12 @@ public final class LoadGenerator: EventHandler {
     }
 
     private var aliveCount: Int { conns.reduce(0) { $0 + ($1.alive ? 1 : 0) } }
+
+    /// Positions (in the `fds` given) of the connections that failed under load.
+    public var failedConnections: [Int] { conns.indices.filter { !conns[$0].alive } }
+
+    /// Bytes each connection sent and got back verified, in the order of the `fds` given.
+    public var verifiedBytes: [UInt64] { conns.map(\.receivedBytes) }
 
     // MARK: sending
 

@@ -3,6 +3,7 @@
 
 import ClientEngine
 import EmbeddedServer
+import Load
 import ScenarioLanguage
 
 public enum RunStatus: String, Sendable, Codable {
@@ -107,6 +108,8 @@ public struct ScenarioResult: Sendable, Codable {
     public var groups: [GroupFigures]
     public var totals: GroupFigures?
     public var server: ServerStatsSnapshot?
+    /// What each `load` statement measured.
+    public var loads: [LoadResult] = []
 
     public var passed: Bool { status == .passed || status == .skipped }
 

@@ -12,6 +12,7 @@ public enum ScenarioRunner {
     /// Runs `program` (parsed from `name`) once under `configuration`.
     public static func run(_ program: Program, name: String, configuration: RunConfiguration,
                            interrupt: InterruptFlag = InterruptFlag(),
+                           fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)? = nil,
                            onEvent: @escaping (RunEvent) -> Void = { _ in }) -> ScenarioResult {
         let started = Sys.monotonicNanos()
         let against = configuration.target.map { "target \($0)" } ?? (configuration.mode ?? .epoll).rawValue
@@ -21,6 +22,7 @@ public enum ScenarioRunner {
         let session: ScenarioSession
         do {
             session = try ScenarioSession(configuration: configuration, interrupt: interrupt, onEvent: onEvent)
+            session.fuzzHandler = fuzzHandler
         } catch {
             result.status = .failed
             result.note = "cannot start the client engine: \(error)"
@@ -48,6 +50,7 @@ public enum ScenarioRunner {
             result.groups.append(GroupFigures(name: group, stats))
         }
         result.totals = GroupFigures(name: "*", totals)
+        result.loads = session.loadResults
         session.close()
         result.server = session.serverStats
         result.durationSeconds = Double(Sys.monotonicNanos() - started) / 1e9

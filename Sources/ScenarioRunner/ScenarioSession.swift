@@ -4,6 +4,7 @@
 
 import ClientEngine
 import EmbeddedServer
+import Load
 import Reactor
 import ScenarioLanguage
 import Syscalls
@@ -26,7 +27,11 @@ public final class ScenarioSession {
     var serial: UInt64 = 0
     public var timeoutNanos: UInt64
     public var connectTimeoutNanos: UInt64
-    let emit: (RunEvent) -> Void
+    public let emit: (RunEvent) -> Void
+    /// Runs `fuzz` statements (the fuzzer lives in a module that builds on this one).
+    public var fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)?
+    /// What every `load` statement measured, for the reports.
+    public internal(set) var loadResults: [LoadResult] = []
     /// Every embedded server this session started, for the final report's counters.
     public private(set) var lastServerStats: ServerStatsSnapshot?
 
@@ -148,16 +153,19 @@ public final class ScenarioSession {
             try expectLatency(statement, selector, percentile, bound, limit)
         case .expectConnected(let selector, let comparison, let value, let within):
             try expectConnected(statement, selector, comparison, value, within)
-        case .load:
-            throw fail(statement, expected: "a supported command", seen: "load is not implemented in this version of sockfuzz")
-        case .fuzz:
-            throw fail(statement, expected: "a supported command", seen: "fuzz inside scenarios is not implemented in this version of sockfuzz")
+        case .load(let selector, let spec):
+            try load(statement, selector, spec)
+        case .fuzz(let spec):
+            guard let fuzzHandler else {
+                throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one")
+            }
+            try fuzzHandler(spec, self, statement)
         }
     }
 
     // MARK: failures
 
-    func fail(_ statement: Statement, expected: String, seen: String) -> RunStop {
+    public func fail(_ statement: Statement, expected: String, seen: String) -> RunStop {
         let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
                                  expected: expected, seen: seen, seed: seed)
         return .failed(failure)

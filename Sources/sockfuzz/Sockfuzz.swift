@@ -15,7 +15,8 @@ struct Sockfuzz: ParsableCommand {
         select, epoll) and drives it, or a third-party server, with scripted and random traffic.
         """,
         version: version,
-        subcommands: [Serve.self, Run.self, Fuzz.self]
+        subcommands: [Repl.self, Serve.self, Run.self, Fuzz.self, LoadCommand.self, BenchCommand.self],
+        defaultSubcommand: Repl.self
     )
 
     static func main() {

@@ -50,4 +50,9 @@ int csf_set_nonblocking(int fd);
 // Flags and error numbers that differ by libc or are macros.
 extern const int csf_MSG_NOSIGNAL, csf_MSG_DONTWAIT, csf_SHUT_WR, csf_SOCK_STREAM;
 
+// sched_setaffinity(2) / sched_getaffinity(2) for the benchmark harness: pin thread or process
+// `tid` (0: the calling thread) to one CPU; read the first 64 CPUs of its mask (0 on error).
+int csf_pin_to_cpu(int tid, int cpu);
+uint64_t csf_affinity_mask(int tid);
+
 #endif

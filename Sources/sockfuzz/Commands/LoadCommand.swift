@@ -105,7 +105,7 @@ struct LoadCommand: ParsableCommand {
                 progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) msg/s  errors \(p.errors)  connections \(p.connections)")
             }, interrupted: { interrupt.isSet })
             progress.finish()
-            Output.line(Self.describe(result))
+            Output.line(LoadSummary.line(result))
             record.load = result
         }
         if let json {
@@ -114,19 +114,6 @@ struct LoadCommand: ParsableCommand {
             try Reports.write(String(decoding: try encoder.encode(record), as: UTF8.self), to: json, option: "--json")
         }
         if connect.echoed < connections || (record.load?.errors ?? 0) > 0 { throw ExitCode(1) }
-    }
-
-    static func describe(_ r: LoadResult) -> String {
-        let pacing = r.depth.map { "depth \($0)" } ?? "rate \(Int(r.targetRate ?? 0))/s"
-        var line = "load: \(r.connections) connections, \(r.messageSize) B messages, \(pacing): "
-            + "\(Int(r.messagesPerSecond)) msg/s, \(String(format: "%.2f", r.megabytesPerSecond)) MB/s over \(String(format: "%.2f", r.seconds)) s; "
-            + "\(r.messages) messages, \(r.verified) verified"
-        if let l = r.latencyMicros {
-            line += "; latency p50 \(micros(l.p50)) p90 \(micros(l.p90)) p99 \(micros(l.p99)) p99.9 \(micros(l.p999)) max \(micros(l.max))"
-        }
-        line += "; errors \(r.errors)"
-        if let e = r.firstError { line += " (first: \(e))" }
-        return line
     }
 
     private func value<T>(_ option: String, _ text: String, _ parse: (String) throws -> T) throws -> T {

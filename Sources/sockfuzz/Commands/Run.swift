@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import EmbeddedServer
+import Fuzzing
 import Foundation
 import Reactor
 import ScenarioLanguage
@@ -80,6 +81,7 @@ struct Run: ParsableCommand {
                 if interrupt.isSet { break outer }
                 let config = RunConfiguration(mode: m, target: address, seed: seed, fault: fault)
                 let result = ScenarioRunner.run(program, name: file, configuration: config, interrupt: interrupt,
+                                                fuzzHandler: Fuzzer.statement,
                                                 onEvent: { event in RunPrinter.print(event, verbose: verbose) })
                 RunPrinter.summary(result)
                 results.append(result)

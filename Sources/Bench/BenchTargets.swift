@@ -1,0 +1,78 @@
+// The targets, judged from a report: fills in every ratio (sockfuzz / echo_ref per cell,
+// sockfuzz / loadc per cell) and one verdict per target. Pure: the tests feed it synthetic data.
+
+public enum BenchTargets {
+    public static let memoryLimitBytes = 1024.0
+
+    /// Returns `report` with ratios and `targets` filled in.
+    public static func evaluate(_ report: BenchReport) -> BenchReport {
+        var r = report
+        for i in r.servers.indices {
+            guard let ref = r.servers[i].server.reference,
+                  let other = r.servers.first(where: { $0.server == ref && $0.connections == r.servers[i].connections && $0.depth == r.servers[i].depth }),
+                  other.messagesPerSecond > 0 else { r.servers[i].ratioToReference = nil; continue }
+            r.servers[i].ratioToReference = r.servers[i].messagesPerSecond / other.messagesPerSecond
+        }
+        for i in r.clients.indices where r.clients[i].client == .sockfuzz {
+            if let l = r.clients.first(where: { $0.client == .loadc && $0.connections == r.clients[i].connections && $0.depth == r.clients[i].depth }),
+               l.messagesPerSecond > 0 {
+                r.clients[i].ratioToLoadc = r.clients[i].messagesPerSecond / l.messagesPerSecond
+            }
+        }
+        for i in r.connects.indices where r.connects[i].client == .sockfuzz {
+            if let l = r.connects.first(where: { $0.client == .loadc && $0.count == r.connects[i].count }), l.connectsPerSecond > 0 {
+                r.connects[i].ratioToLoadc = r.connects[i].connectsPerSecond / l.connectsPerSecond
+            }
+        }
+
+        var targets: [TargetResult] = []
+        targets.append(ratioTarget(id: "server-epoll", goal: "sockfuzz serve --mode epoll >= 1.0x echo_ref epoll msgs/s, every cell of (1)",
+                                   cells: r.servers.filter { $0.server == .sockfuzzEpoll }.map {
+                                       ($0.ratioToReference, "\($0.connections) conns, depth \($0.depth)")
+                                   }, section: 1))
+        targets.append(ratioTarget(id: "server-select", goal: "sockfuzz serve --mode select >= 1.0x echo_ref select msgs/s, every cell of (1)",
+                                   cells: r.servers.filter { $0.server == .sockfuzzSelect }.map {
+                                       ($0.ratioToReference, "\($0.connections) conns, depth \($0.depth)")
+                                   }, section: 1))
+        targets.append(ratioTarget(id: "client-load", goal: "sockfuzz load client >= 1.0x loadc msgs/s against echo_ref epoll",
+                                   cells: r.clients.filter { $0.client == .sockfuzz }.map {
+                                       ($0.ratioToLoadc, "\($0.connections) conns, depth \($0.depth)")
+                                   }, section: 3))
+        targets.append(ratioTarget(id: "client-connect", goal: "sockfuzz connects/s >= 1.0x loadc",
+                                   cells: r.connects.filter { $0.client == .sockfuzz }.map {
+                                       ($0.ratioToLoadc, "\($0.count) connections, \($0.inFlight) in flight")
+                                   }, section: 3))
+        if let m = r.idleMemory {
+            targets.append(TargetResult(id: "idle-memory", goal: "<= 1 KiB RSS per idle connection, sockfuzz serve --mode epoll",
+                                        measured: m.bytesPerConnection, threshold: memoryLimitBytes, unit: "bytes",
+                                        verdict: m.bytesPerConnection <= memoryLimitBytes ? .pass : .miss,
+                                        detail: "\(m.connections) connections, RSS \(m.rssBeforeBytes) -> \(m.rssAfterBytes) bytes"))
+        } else {
+            targets.append(TargetResult(id: "idle-memory", goal: "<= 1 KiB RSS per idle connection, sockfuzz serve --mode epoll",
+                                        measured: nil, threshold: memoryLimitBytes, unit: "bytes", verdict: .skipped,
+                                        detail: skipReason(r, section: 4)))
+        }
+        r.targets = targets
+        return r
+    }
+
+    /// The worst of `cells` against 1.0: a MISS names the cell, a missing ratio makes it SKIP.
+    private static func ratioTarget(id: String, goal: String, cells: [(Double?, String)], section: Int) -> TargetResult {
+        let measured = cells.compactMap { ratio, label in ratio.map { ($0, label) } }
+        guard !measured.isEmpty else {
+            return TargetResult(id: id, goal: goal, measured: nil, threshold: 1.0, unit: "ratio", verdict: .skipped,
+                                detail: "not measured")
+        }
+        let worst = measured.min { $0.0 < $1.0 }!
+        let missing = cells.count - measured.count
+        var detail = "worst \(BenchFormat.ratio(worst.0)) at \(worst.1)"
+        if measured.count > 1 { detail += "; best \(BenchFormat.ratio(measured.map(\.0).max()!))" }
+        if missing > 0 { detail += "; \(missing) cell(s) without a reference figure" }
+        return TargetResult(id: id, goal: goal, measured: worst.0, threshold: 1.0, unit: "ratio",
+                            verdict: worst.0 >= 1.0 ? .pass : .miss, detail: detail)
+    }
+
+    private static func skipReason(_ r: BenchReport, section: Int) -> String {
+        r.skipped.first { $0.section == section }?.reason ?? "section \(section) not run"
+    }
+}

@@ -1,0 +1,59 @@
+// The yardsticks, echo_ref.c and loadc.c, compiled with `cc -O2` into the scratch folder. They are
+// not part of sockfuzz and are never copied into it; when a source or cc is missing, the cells
+// that need them are skipped and the reason is reported.
+
+import Glibc
+
+public struct ReferenceTools: Sendable {
+    /// Path of the built echo_ref, or nil with `echoRefProblem` saying why.
+    public var echoRef: String?
+    public var echoRefProblem: String?
+    public var loadc: String?
+    public var loadcProblem: String?
+
+    public init(echoRef: String? = nil, echoRefProblem: String? = nil, loadc: String? = nil, loadcProblem: String? = nil) {
+        self.echoRef = echoRef
+        self.echoRefProblem = echoRefProblem
+        self.loadc = loadc
+        self.loadcProblem = loadcProblem
+    }
+
+    /// Compiles `refDir`/echo_ref.c and `refDir`/loadc.c into `scratch`.
+    public static func build(refDir: String, scratch: String) -> ReferenceTools {
+        var tools = ReferenceTools()
+        guard let cc = findExecutable("cc") ?? findExecutable("gcc") ?? findExecutable("clang") else {
+            tools.echoRefProblem = "no C compiler (cc) on PATH"
+            tools.loadcProblem = tools.echoRefProblem
+            return tools
+        }
+        func compile(_ name: String) -> (String?, String?) {
+            let source = "\(refDir)/\(name).c"
+            guard access(source, R_OK) == 0 else { return (nil, "\(source) not found (--ref-dir)") }
+            let output = "\(scratch)/\(name)"
+            do {
+                let child = try ChildProcess([cc, "-O2", "-o", output, source], logPath: "\(scratch)/\(name).build.log")
+                guard child.waitForExit(timeoutNanos: 120_000_000_000) else {
+                    child.stop()
+                    return (nil, "cc -O2 \(source) took over 2 minutes")
+                }
+                guard child.exitStatus == 0 else { return (nil, "cc -O2 \(source) failed: \(child.logTail(3))") }
+                return (output, nil)
+            } catch {
+                return (nil, error.description)
+            }
+        }
+        (tools.echoRef, tools.echoRefProblem) = compile("echo_ref")
+        (tools.loadc, tools.loadcProblem) = compile("loadc")
+        return tools
+    }
+
+    /// The first `name` on PATH that is executable.
+    public static func findExecutable(_ name: String) -> String? {
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}

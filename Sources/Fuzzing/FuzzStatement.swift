@@ -1,0 +1,45 @@
+// `fuzz [runs=N] [connections=N] [duration=D] [seed=N]` inside a scenario or the console: the
+// fuzzer against the session's server (fresh embedded servers in its mode, with its fault) or
+// its third-party target. A finding fails the statement with the minimal scenario's path.
+
+import EmbeddedServer
+import Reactor
+import ScenarioLanguage
+import ScenarioRunner
+
+extension Fuzzer {
+    /// The handler a session runs `fuzz` statements with (`session.fuzzHandler = Fuzzer.statement`).
+    public static func statement(_ spec: FuzzSpec, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) {
+        var config = FuzzConfiguration()
+        config.seed = spec.seed ?? session.seed
+        config.runs = spec.runs ?? (spec.duration == nil ? 50 : nil)
+        config.durationNanos = spec.duration.map { UInt64($0.nanoseconds) }
+        if let n = spec.connections { config.generator.maxConnections = n }
+        if let target = session.configuration.target ?? (session.server == nil ? session.target : nil) {
+            config.target = target
+        } else {
+            let server = session.server?.configuration
+            config.mode = server?.mode ?? session.configuration.mode ?? .epoll
+            config.fault = server?.fault ?? session.configuration.fault
+        }
+        config.outDirectory = "fuzz-failures"
+        let summary = run(config, interrupt: session.interrupt) { event in
+            switch event {
+            case .progress(let runs, let ops, let rate, let connections, _):
+                session.emit(.progress("fuzz \(config.against): runs \(runs)  operations \(ops) (\(Int(rate))/s)  connections \(connections)"))
+            case .found(let run, _, let signature, let operations):
+                session.emit(.info("fuzz: run \(run) failed (\(signature)) after \(operations) operations; shrinking"))
+            case .shrunk(let from, let to, let steps, let attempts):
+                session.emit(.info("fuzz: shrunk from \(from) to \(to) operations in \(steps) steps (\(attempts) runs)"))
+            case .wrote(let path):
+                session.emit(.info("fuzz: minimal scenario written to \(path)"))
+            }
+        }
+        if summary.interrupted { throw .interrupted }
+        if let finding = summary.finding {
+            throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
+                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); minimal scenario: \(finding.scenarioPath ?? "not written")")
+        }
+        session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
+    }
+}

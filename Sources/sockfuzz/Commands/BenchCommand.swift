@@ -1,0 +1,125 @@
+// `sockfuzz bench`: the benchmark harness of issue 6. Runs the servers under test as processes
+// on CPU 0 and the clients on CPU 1, prints a table with ratios and target verdicts, and writes
+// the report as JSON and as an HTML page with SVG charts. The work is in the Bench library.
+
+import ArgumentParser
+import Bench
+import Foundation
+import Glibc
+import ScenarioRunner
+import Syscalls
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the embedded server, the load client and idle memory against C references.",
+        discussion: """
+        Sections: (1) the embedded server in each mode beside echo_ref epoll and select under the \
+        same load (64-byte messages; 1, 100, 1000 connections; depth 1 and 16); (2) the cost curve: \
+        one ping-pong connection beside 0, 100, 1000, 5000 idle ones; (3) the load client against \
+        loadc, and connects/s for 10k connections; (4) RSS per idle connection of sockfuzz serve \
+        --mode epoll at 10k connections. echo_ref.c and loadc.c are compiled with cc -O2 from \
+        --ref-dir into a scratch folder; cells that need them are skipped when they are missing.
+        """
+    )
+
+    @Flag(help: "Short cells (1 s measured after 0.3 s warmup, one run each): under two minutes.")
+    var quick = false
+
+    @Option(help: "Sections to run, e.g. 1,3 (default: all of 1,2,3,4).")
+    var only: String?
+
+    @Option(help: "Write the JSON report here.")
+    var json: String = "bench-results/bench.json"
+
+    @Option(help: "Write the HTML page here.")
+    var html: String = "bench-results/bench.html"
+
+    @Option(help: "Folder holding echo_ref.c and loadc.c (relative: to the working folder, else to the package root).")
+    var refDir: String = "../shared/bench"
+
+    @Option(help: "Runs per cell, the median reported (default: 1 with --quick, else 3).")
+    var runs: Int?
+
+    @Option(help: "Measured seconds per cell (default: 1 with --quick, else 3).")
+    var duration: Double?
+
+    @Option(help: "Warmup seconds per cell (default: 0.3 with --quick, else 0.5).")
+    var warmup: Double?
+
+    func validate() throws {
+        _ = try sections()
+        if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        if let warmup, !(warmup >= 0) { throw ValidationError("--warmup must not be negative") }
+    }
+
+    private func sections() throws -> Set<Int> {
+        guard let only else { return [1, 2, 3, 4] }
+        var set: Set<Int> = []
+        for part in only.split(separator: ",") {
+            guard let n = Int(part.trimmingCharacters(in: .whitespaces)), (1...4).contains(n) else {
+                throw ValidationError("--only \(only): expected section numbers 1-4 separated by commas")
+            }
+            set.insert(n)
+        }
+        guard !set.isEmpty else { throw ValidationError("--only: no section given") }
+        return set
+    }
+
+    func run() throws {
+        let selfExe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sockfuzz-bench-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let plan = BenchPlan(quick: quick, sections: try sections(), refDir: Self.resolveRefDir(refDir),
+                             scratchDir: scratch, selfExecutable: selfExe,
+                             measuredSeconds: duration, warmupSeconds: warmup, runs: runs)
+
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(interrupt)
+        defer { watcher.stop() }
+        let runner = BenchRunner(plan: plan, progress: { Output.error($0) }, interrupted: { interrupt.isSet })
+        let report = runner.run(command: CommandLine.arguments.map(Self.shellQuoted).joined(separator: " "))
+
+        Output.line()
+        Output.line(TerminalReport.render(report))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try Self.write(String(decoding: try encoder.encode(report), as: UTF8.self), to: json, option: "--json")
+        try Self.write(HTMLReport.render(report), to: html, option: "--html")
+        Output.line("wrote \(json) and \(html)")
+        // Keep the servers' and builds' logs only when something failed.
+        if report.skipped.allSatisfy(\.byDesign) { try? FileManager.default.removeItem(atPath: scratch) } else {
+            Output.line("logs of the servers and builds: \(scratch)")
+        }
+        if interrupt.isSet { throw ExitCode(130) }
+    }
+
+    /// A relative --ref-dir is looked up from the working folder, then from the package root
+    /// (the nearest folder above holding Package.swift), so `swift run` works from anywhere in it.
+    static func resolveRefDir(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        let cwd = FileManager.default.currentDirectoryPath
+        if FileManager.default.fileExists(atPath: "\(cwd)/\(path)") { return "\(cwd)/\(path)" }
+        var dir = URL(fileURLWithPath: cwd)
+        while dir.path != "/" {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                return dir.appendingPathComponent(path).standardized.path
+            }
+            dir.deleteLastPathComponent()
+        }
+        return "\(cwd)/\(path)"
+    }
+
+    static func write(_ text: String, to path: String, option: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try Reports.write(text, to: path, option: option)
+    }
+
+    static func shellQuoted(_ s: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !s.isEmpty && s.allSatisfy({ safe.contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,59 @@
+// What `save FILE` writes: the statements the session ran, in order, as canonical source
+// (`Command.rendered`), after the `seed` and the `server start` / `target` the session began
+// with, so `sockfuzz run FILE` replays the same traffic from the same random streams.
+// Console commands are not recorded; a failed expectation is (with a comment), so the saved
+// file reproduces it. Relative paths become absolute: the file may be saved anywhere.
+
+import Foundation
+import ScenarioLanguage
+
+struct SessionRecorder {
+    struct Entry: Equatable {
+        var text: String
+        /// A comment line written above the statement.
+        var comment: String?
+    }
+
+    private(set) var entries: [Entry] = []
+
+    /// Statements recorded after the opening `seed` and server lines.
+    var typedCount: Int { max(entries.count - 2, 0) }
+
+    mutating func record(_ statement: Statement, comment: String? = nil) {
+        entries.append(Entry(text: Self.portable(statement).rendered, comment: comment))
+    }
+
+    /// The scenario file's text.
+    func render(path: String, version: String) -> String {
+        var text = "# Saved from the sockfuzz \(version) console. Replay: sockfuzz run \(path)\n"
+        for entry in entries {
+            if let comment = entry.comment { text += "# \(comment)\n" }
+            text += entry.text + "\n"
+        }
+        return text
+    }
+
+    /// `statement` with relative `include` and `send ... file` paths made absolute, resolved
+    /// the way the runner resolves them (against the directory of the file they were read in).
+    static func portable(_ statement: Statement) -> Statement {
+        var copy = statement
+        let file = statement.location.file
+        switch statement.command {
+        case .include(let path, let body):
+            copy.command = .include(path: absolute(path, from: file), body: body)
+        case .send(let selector, .file(let path)):
+            copy.command = .send(selector, .file(absolute(path, from: file)))
+        case .repeat(let count, let body):
+            copy.command = .repeat(count: count, body: body.map(portable))
+        default:
+            break
+        }
+        return copy
+    }
+
+    private static func absolute(_ path: String, from file: String) -> String {
+        // `<repl>` and `<stdin>` have no directory: their paths are relative to the current one.
+        let base = file.hasPrefix("<") ? "" : file
+        return Terminal.absolute(ScenarioPaths.resolve(path, relativeTo: base), expandingTilde: false)
+    }
+}

@@ -1,0 +1,62 @@
+// Synthetic bench reports: every section filled with made-up but plausible figures, so the
+// renderers and the schema are tested without running a benchmark.
+
+import Bench
+
+enum Fixtures {
+    /// A full report; `epollRatio` scales sockfuzz epoll against echo_ref epoll in every cell.
+    static func report(epollRatio: Double = 1.05, selectRatio: Double = 0.97, command: String = "sockfuzz bench --quick") -> BenchReport {
+        var servers: [ServerCell] = []
+        for connections in [1, 100, 1000] {
+            for depth in [1, 16] {
+                let base = Double(connections == 1 ? 30_000 : 150_000) * (depth == 16 ? 3 : 1)
+                func cell(_ id: ServerID, _ factor: Double) -> ServerCell {
+                    ServerCell(server: id, connections: connections, depth: depth, messagesPerSecond: base * factor,
+                               latencyMicros: Latency(p50: 30 / factor, p99: 90 / factor),
+                               serverCPUMicrosPerMessage: 5 / factor, serverCPUPercent: 80, clientCPUPercent: 99,
+                               runs: [base * factor])
+                }
+                servers += [cell(.refEpoll, 1), cell(.sockfuzzEpoll, epollRatio), cell(.refSelect, 0.9),
+                            cell(.sockfuzzSelect, 0.9 * selectRatio), cell(.sockfuzzBusy, 0.5)]
+            }
+        }
+        var cost: [CostPoint] = []
+        for (mode, slope) in [("epoll", 0.0), ("select", 0.0004), ("busy", 0.004)] {
+            for idle in [0, 100, 1000, 5000] where !(mode == "select" && idle == 5000) {
+                let rate = 30_000 / (1 + slope * Double(idle))
+                cost.append(CostPoint(mode: mode, idleConnections: idle, roundTripsPerSecond: rate,
+                                      latencyMicros: Latency(p50: 1e6 / rate, p99: 2e6 / rate),
+                                      serverCPUMicrosPerMessage: 1e6 / rate * 0.5, serverCPUPercent: 50, runs: [rate]))
+            }
+        }
+        let clients = [
+            ClientCell(client: .sockfuzz, connections: 100, depth: 16, messagesPerSecond: 400_000, latencyMicros: Latency(p50: 3000, p99: 5000), runs: [400_000]),
+            ClientCell(client: .loadc, connections: 100, depth: 16, messagesPerSecond: 420_000, latencyMicros: Latency(p50: 2900, p99: 4800), runs: [420_000]),
+            ClientCell(client: .sockfuzz, connections: 1000, depth: 16, messagesPerSecond: 380_000, latencyMicros: Latency(p50: 30000, p99: 50000), runs: [380_000]),
+            ClientCell(client: .loadc, connections: 1000, depth: 16, messagesPerSecond: 370_000, latencyMicros: Latency(p50: 31000, p99: 52000), runs: [370_000]),
+        ]
+        let connects = [
+            ConnectCell(client: .sockfuzz, count: 10_000, inFlight: 1000, connected: 10_000, connectsPerSecond: 60_000, runs: [60_000]),
+            ConnectCell(client: .loadc, count: 10_000, inFlight: 1000, connected: 10_000, connectsPerSecond: 55_000, runs: [55_000]),
+        ]
+        let report = BenchReport(
+            date: "2025-01-01T00:00:00Z", command: command, quick: true,
+            machine: .init(cpus: 2, kernel: "Linux 6.0 x86_64", cpuModel: "Test CPU <2 GHz> & more", pinned: true,
+                           pinning: "servers pinned to CPU 0, clients to CPU 1", loadAverageAtStart: 0.12),
+            settings: .init(messageSize: 64, measuredSeconds: 1, warmupSeconds: 0.3, runs: 1, sections: [1, 2, 3, 4]),
+            servers: servers, costCurve: cost, clients: clients, connects: connects,
+            idleMemory: IdleMemory(mode: "epoll", connections: 10_000, rssBeforeBytes: 8_000_000, rssAfterBytes: 9_000_000),
+            skipped: [Skip(section: 2, what: "select with 5000 idle connections", reason: "select(2) watches descriptors below FD_SETSIZE (1024) only", byDesign: true)],
+            notes: ["a note with a \u{1} control character and \"quotes\""], elapsedSeconds: 95)
+        return BenchTargets.evaluate(report)
+    }
+
+    /// A report with no section run at all.
+    static func empty() -> BenchReport {
+        BenchTargets.evaluate(BenchReport(
+            date: "2025-01-01T00:00:00Z", command: "sockfuzz bench --only 4", quick: true,
+            machine: .init(cpus: 1, kernel: "Linux", cpuModel: nil, pinned: false, pinning: "not pinned: 1 CPU online", loadAverageAtStart: nil),
+            settings: .init(messageSize: 64, measuredSeconds: 1, warmupSeconds: 0.3, runs: 1, sections: [4]),
+            skipped: [Skip(section: 4, what: "idle memory", reason: "interrupted")]))
+    }
+}

@@ -1,0 +1,131 @@
+// The JSON schema of the bench report (round trip and key names), the target verdicts and
+// ratios, the terminal table, and the parsers of loadc's and serve's output lines.
+
+@testable import Bench
+import Foundation
+import Testing
+
+@Suite struct JSONSchemaTests {
+    func encoded(_ report: BenchReport) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(report)
+    }
+
+    @Test func decodesBackIntoTheSameReport() throws {
+        let report = Fixtures.report()
+        let decoded = try JSONDecoder().decode(BenchReport.self, from: try encoded(report))
+        #expect(decoded == report)
+    }
+
+    @Test func hasTheDocumentedKeys() throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: try encoded(Fixtures.report())) as? [String: Any])
+        #expect(Set(object.keys) == ["schema", "date", "command", "quick", "machine", "settings", "servers", "costCurve",
+                                     "clients", "connects", "idleMemory", "targets", "skipped", "notes", "elapsedSeconds"])
+        #expect(object["schema"] as? String == "sockfuzz-bench/1")
+        let server = try #require((object["servers"] as? [[String: Any]])?.first)
+        #expect(Set(server.keys).isSuperset(of: ["server", "connections", "depth", "messagesPerSecond", "latencyMicros",
+                                                 "serverCPUMicrosPerMessage", "serverCPUPercent", "runs", "errors"]))
+        let id = try #require(server["server"] as? [String: Any])
+        #expect(Set(id.keys) == ["implementation", "mode"])
+        let cost = try #require((object["costCurve"] as? [[String: Any]])?.first)
+        #expect(Set(cost.keys).isSuperset(of: ["mode", "idleConnections", "roundTripsPerSecond", "serverCPUMicrosPerMessage"]))
+        let target = try #require((object["targets"] as? [[String: Any]])?.first)
+        #expect(Set(target.keys) == ["id", "goal", "measured", "threshold", "unit", "verdict", "detail"])
+        let memory = try #require(object["idleMemory"] as? [String: Any])
+        #expect(Set(memory.keys) == ["mode", "connections", "rssBeforeBytes", "rssAfterBytes", "bytesPerConnection"])
+    }
+
+    @Test func aReportWithNothingMeasuredRoundTrips() throws {
+        let report = Fixtures.empty()
+        #expect(try JSONDecoder().decode(BenchReport.self, from: try encoded(report)) == report)
+    }
+}
+
+@Suite struct TargetTests {
+    @Test func ratiosAreAgainstTheSameDesignInTheSameCell() throws {
+        let report = Fixtures.report(epollRatio: 1.05, selectRatio: 0.97)
+        let epoll = report.servers.filter { $0.server == .sockfuzzEpoll }
+        #expect(epoll.count == 6)
+        for cell in epoll { #expect(abs((cell.ratioToReference ?? 0) - 1.05) < 1e-9) }
+        for cell in report.servers where cell.server == .sockfuzzSelect { #expect(abs((cell.ratioToReference ?? 0) - 0.97) < 1e-9) }
+        // Busy-poll is set beside echo_ref epoll; the references have no ratio.
+        for cell in report.servers where cell.server == .sockfuzzBusy { #expect(abs((cell.ratioToReference ?? 0) - 0.5) < 1e-9) }
+        for cell in report.servers where cell.server.implementation == .echoRef { #expect(cell.ratioToReference == nil) }
+    }
+
+    @Test func verdicts() throws {
+        let report = Fixtures.report(epollRatio: 1.05, selectRatio: 0.97)
+        func verdict(_ id: String) -> TargetResult.Verdict? { report.targets.first { $0.id == id }?.verdict }
+        #expect(verdict("server-epoll") == .pass)
+        #expect(verdict("server-select") == .miss)
+        // loadc is faster at 100 connections in the fixture: the worst cell decides.
+        #expect(verdict("client-load") == .miss)
+        #expect(verdict("client-connect") == .pass)
+        #expect(verdict("idle-memory") == .pass)
+        let load = try #require(report.targets.first { $0.id == "client-load" })
+        #expect(load.detail.contains("100 conns"))
+        #expect(abs((load.measured ?? 0) - 400.0 / 420.0) < 1e-9)
+        #expect(report.idleMemory?.bytesPerConnection == 100)
+    }
+
+    @Test func sectionsNotRunAreSkippedNotPassed() {
+        let report = Fixtures.empty()
+        #expect(report.targets.count == 5)
+        #expect(report.targets.allSatisfy { $0.verdict == .skipped })
+        #expect(report.targets.first { $0.id == "idle-memory" }?.detail == "interrupted")
+    }
+
+    @Test func theTerminalTableShowsRatiosAndVerdicts() {
+        let text = TerminalReport.render(Fixtures.report(epollRatio: 1.05, selectRatio: 0.97))
+        #expect(text.contains("1.05x"))
+        #expect(text.contains("0.97x"))
+        #expect(text.contains("PASS (>= 1.0x echo_ref epoll)"))
+        #expect(text.contains("MISS (>= 1.0x echo_ref select)"))
+        #expect(text.contains("100 B per connection"))
+        #expect(text.contains("(2) The cost curve"))
+        // Columns line up: every row of the first table is as wide as its rule or narrower.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let header = lines.firstIndex { $0.contains("conns") && $0.contains("server") }!
+        #expect(lines[header + 1].allSatisfy { $0 == "-" || $0 == " " })
+    }
+}
+
+@Suite struct OutputParsingTests {
+    @Test func loadcEchoLine() {
+        let f = BenchRunner.fields("ECHO conns=100 depth=16 size=64 secs=1.00 msgs/s=412345 MB/s=26.39 p50_us=3801.2 p99_us=5012.9 p999_us=6000.0 errs=0")
+        #expect(f["msgs/s"] == 412345)
+        #expect(f["p50_us"] == 3801.2)
+        #expect(f["p99_us"] == 5012.9)
+        #expect(f["conns"] == 100)
+    }
+
+    @Test func loadcConnectLine() {
+        let f = BenchRunner.fields("CONNECT N=10000 inflight=1000 connected=10000 echoed=10000 failed=0 t_connect=0.180s t_echo=0.190s connects/s=55556 echoed_conns/s=52632")
+        #expect(f["connects/s"] == 55556)
+        #expect(f["connected"] == 10000)
+        #expect(f["t_connect"] == 0.18)
+    }
+
+    @Test func servePortLine() {
+        #expect(ServerUnderTest.parsePort("sockfuzz echo server listening on 127.0.0.1:40123, mode epoll") == 40123)
+        #expect(ServerUnderTest.parsePort("sockfuzz echo server listening on [::1]:8080, mode select") == 8080)
+        #expect(ServerUnderTest.parsePort("nothing here") == nil)
+    }
+
+    @Test func medianIsARealRun() {
+        #expect(LoadCell.median([3.0, 1, 2], by: { $0 }) == 2)
+        #expect(LoadCell.median([4.0, 1], by: { $0 }) == 1)
+        #expect(LoadCell.median([Double](), by: { $0 }) == nil)
+    }
+
+    @Test func compactNumbers() {
+        #expect(compact(1234) == "1.2k")
+        #expect(compact(123_456) == "123k")
+        #expect(compact(2_500_000) == "2.5M")
+        #expect(BenchFormat.count(1_234_567) == "1,234,567")
+        #expect(BenchFormat.ratio(1.0349) == "1.03x")
+        #expect(BenchFormat.spread([90, 100, 110], around: 100) == "±10%")
+        #expect(BenchFormat.spread([100], around: 100) == "-")
+    }
+}

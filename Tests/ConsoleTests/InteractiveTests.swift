@@ -1,0 +1,164 @@
+// The console on a terminal, driven through a pseudo-terminal the way a person types:
+// completion with Tab, recall with the up arrow, Ctrl-C during a long command and at the
+// prompt, history kept across runs, and a saved session that `sockfuzz run` replays.
+
+import Foundation
+import Glibc
+import Testing
+
+@Suite("Console on a terminal", .serialized, .timeLimit(.minutes(2)))
+struct InteractiveTests {
+    /// A console with its own HOME and history file, past its banner.
+    private func console(_ scratch: Scratch, _ extra: [String] = []) throws -> PseudoTerminal {
+        let terminal = try PseudoTerminal(["--history", scratch.historyFile] + extra, scratch: scratch)
+        #expect(terminal.expect("echo server (epoll) listening on 127.0.0.1:"))
+        #expect(terminal.expect("`help` lists the commands"))
+        #expect(terminal.expect("sockfuzz> "))
+        return terminal
+    }
+
+    @Test("Tab completes a command name, and a group name after it")
+    func tabCompletion() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch)
+        terminal.type("conn" + PseudoTerminal.tab)
+        #expect(terminal.expect("connect "))
+        terminal.type("alpha 3\r")
+        #expect(terminal.expect("alpha: 3/3 connected in"))
+        #expect(terminal.expect("sockfuzz> "))
+        // The group that now exists completes after `send`; the payload keyword after it.
+        terminal.type("send al" + PseudoTerminal.tab)
+        #expect(terminal.expect("send alpha "))
+        terminal.type("ra" + PseudoTerminal.tab)
+        #expect(terminal.expect("random "))
+        terminal.type("16\r")
+        #expect(terminal.expect("queued 48 B on 3 connections"))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test("the up arrow recalls the previous line")
+    func upArrow() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch)
+        terminal.type("connect web 2\r")
+        #expect(terminal.expect("web: 2/2 connected"))
+        terminal.type("send web \"hi\"\r")
+        #expect(terminal.expect("queued 4 B on 2 connections"))
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type(PseudoTerminal.up)
+        #expect(terminal.expect("send web \"hi\""))
+        terminal.type("\r")
+        #expect(terminal.expect("queued 4 B on 2 connections"))
+        terminal.type("expect web echo\r")
+        #expect(terminal.expect("ok: echo on 2 connection(s), 8 B intact"))
+        // Control keys wait for the prompt: typed ahead while a command runs, the terminal (not
+        // readline) would take them.
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type(PseudoTerminal.ctrlD)
+        #expect(terminal.expect("closed 2 connections"))
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test("Ctrl-C during a long command returns to the prompt and the session goes on")
+    func interruptLongCommand() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch)
+        terminal.type("connect web 5\r")
+        #expect(terminal.expect("web: 5/5 connected"))
+        terminal.type("sleep 30s\r")
+        // The live status line shows up while the command runs.
+        #expect(terminal.expect("sleep 30s | server: 5 open", within: 10))
+        let pressed = Date()
+        terminal.type(PseudoTerminal.ctrlC)
+        #expect(terminal.expect("interrupted after", within: 10))
+        #expect(Date().timeIntervalSince(pressed) < 5)
+        #expect(terminal.expect("5 connections open"))
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type("expect web connected == 5\r")
+        #expect(terminal.expect("ok: 5 connected on web"))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test("Ctrl-C at the prompt drops the line being typed")
+    func interruptAtPrompt() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch)
+        terminal.type("connect dropped 5")
+        #expect(terminal.expect("connect dropped 5"))
+        terminal.type(PseudoTerminal.ctrlC)
+        #expect(terminal.expect("^C"))
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type("status\r")
+        #expect(terminal.expect("groups: none yet"))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test("an error prints line:column: message and the session goes on")
+    func errorsDoNotEndTheSession() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch)
+        terminal.type("conect web 2\r")
+        #expect(terminal.expect("1:1: "))
+        #expect(terminal.expect("did you mean `connect`?"))
+        terminal.type("connect web two\r")
+        #expect(terminal.expect("2:13: "))
+        terminal.type("connect web 2\r")
+        #expect(terminal.expect("web: 2/2 connected"))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test("history persists across runs and `history` lists it")
+    func historyAcrossRuns() throws {
+        let scratch = Scratch()
+        do {
+            let first = try console(scratch)
+            first.type("print \"from the first run\"\r")
+            #expect(first.expect("\nfrom the first run"))
+            first.type("quit\r")
+            #expect(first.waitForExit() == 0)
+        }
+        let history = try String(contentsOfFile: scratch.historyFile, encoding: .utf8)
+        #expect(history.contains("print \"from the first run\""))
+        let second = try console(scratch)
+        second.type(PseudoTerminal.up + PseudoTerminal.up + "\r")  // past `quit` to the `print`
+        #expect(second.expect("\nfrom the first run"))
+        second.type("history\r")
+        #expect(second.expect("print \"from the first run\""))
+        second.type("quit\r")
+        #expect(second.waitForExit() == 0)
+    }
+
+    @Test("`save` writes a scenario that `sockfuzz run` replays and passes")
+    func saveThenRun() throws {
+        let scratch = Scratch()
+        let saved = scratch.path + "/session.scn"
+        let terminal = try console(scratch, ["--seed", "4242"])
+        terminal.type("conn" + PseudoTerminal.tab + "a 100\r")
+        #expect(terminal.expect("a: 100/100 connected"))
+        terminal.type("send a random 1..1KiB\r")
+        #expect(terminal.expect("queued"))
+        terminal.type("expect a echo\r")
+        #expect(terminal.expect("ok: echo on 100 connection(s)"))
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type(PseudoTerminal.up + "\r")
+        #expect(terminal.expect("ok: echo on 100 connection(s)"))
+        terminal.type("status\r")
+        #expect(terminal.expect("a  100 connections: 100 open"))
+        terminal.type("save \(saved)\r")
+        #expect(terminal.expect("saved 4 commands"))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() == 0)
+
+        let text = try String(contentsOfFile: saved, encoding: .utf8)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines == ["seed 4242", "server start epoll", "connect a 100", "send a random 1..1KiB",
+                          "expect a echo", "expect a echo"])
+        let replay = try Piped.run(["run", saved], input: "", scratch: scratch)
+        #expect(replay.status == 0, "sockfuzz run \(saved):\n\(replay.output)")
+        #expect(replay.output.contains("PASSED"))
+    }
+}

@@ -1,0 +1,116 @@
+// The console with standard input from a file: no readline, no prompt, no escape sequences,
+// and the exit status of `sockfuzz run` (0 passed, 1 an expectation failed, 2 a syntax error).
+
+import Foundation
+import Testing
+
+@Suite("Console with piped input", .serialized, .timeLimit(.minutes(2)))
+struct PipedTests {
+    @Test("a session whose expectations hold exits 0 and prints no escape sequences")
+    func passing() throws {
+        let scratch = Scratch()
+        let run = try Piped.run([], input: """
+            connect web 4
+            send web random 1..2KiB chunks=1..3
+            expect web echo within 5s
+            status
+            help expect echo
+            """, scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("web: 4/4 connected"))
+        #expect(run.output.contains("ok: echo on 4 connection(s)"))
+        #expect(run.output.contains("expect SEL echo [within DURATION]"))
+        #expect(run.output.contains("PASSED <stdin> [epoll]"))
+        #expect(!run.output.contains("\u{1B}"), "escape sequence in piped output:\n\(run.output)")
+        #expect(!run.output.contains("sockfuzz> "))
+    }
+
+    @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")
+    func failing() throws {
+        let scratch = Scratch()
+        let run = try Piped.run([], input: """
+            connect web 1
+            send web "ping"
+            expect web recv "pong" within 2s
+            print "not reached"
+            """, scratch: scratch)
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("<stdin>:3:1: expect web recv \"pong\" within 2s failed"), "\(run.output)")
+        #expect(run.output.contains("expected: web to receive"))
+        #expect(run.output.contains("seen:"))
+        #expect(!run.output.contains("not reached"))
+        #expect(run.output.contains("FAILED <stdin>"))
+    }
+
+    @Test("a syntax error: exit 2 with <stdin>:line:column")
+    func syntaxError() throws {
+        let scratch = Scratch()
+        let run = try Piped.run([], input: "connect web 2\nsend web \"unterminated\n", scratch: scratch)
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("<stdin>:2:10: "), "\(run.output)")
+    }
+
+    @Test("`sockfuzz < file` and `sockfuzz run file` agree")
+    func sameAsRun() throws {
+        let scratch = Scratch()
+        let scenario = """
+            seed 9
+            server start select
+            connect c 3
+            send c "abc"
+            expect c echo
+            expect c connected == 2 within 200ms
+            """
+        let file = scratch.path + "/s.scn"
+        try scenario.write(toFile: file, atomically: true, encoding: .utf8)
+        let piped = try Piped.run([], input: scenario, scratch: scratch)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(piped.status == 1 && run.status == 1, "piped:\n\(piped.output)\nrun:\n\(run.output)")
+        #expect(piped.output.contains("<stdin>:6:1: expect c connected == 2 within 200ms failed (seed 9)"))
+        #expect(run.output.contains("\(file):6:1: expect c connected == 2 within 200ms failed (seed 9)"))
+    }
+
+    @Test("status, server stats and server mode, and short results for quiet commands")
+    func serverCommands() throws {
+        let scratch = Scratch()
+        let run = try Piped.run(["--mode", "select"], input: """
+            connect web 3
+            status
+            server mode epoll
+            status
+            connect db 2
+            expect server accepted == 2 within 5s
+            server stats
+            close web
+            set timeout 2s
+            """, scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("server: select on 127.0.0.1:"))
+        #expect(run.output.contains("  web  3 connections: 3 open"))
+        #expect(run.output.contains("server epoll listening on 127.0.0.1:"))
+        #expect(run.output.contains("server: epoll on 127.0.0.1:"))
+        #expect(run.output.contains("server counters (epoll):"))
+        #expect(run.output.contains("accepted 2"))
+        #expect(run.output.contains("closing 3 connections"))
+        #expect(run.output.contains("expects without `within` now wait up to 2s"))
+    }
+
+    @Test("`run FILE` and `include FILE` replay a scenario inside the session; `save` keeps it portable")
+    func runAndInclude() throws {
+        let scratch = Scratch()
+        try "connect inc 2\nsend inc \"x\"\nexpect inc echo\n".write(toFile: scratch.path + "/part.scn", atomically: true, encoding: .utf8)
+        let saved = scratch.path + "/saved.scn"
+        let run = try Piped.run([], input: """
+            run \(scratch.path)/part.scn
+            include \(scratch.path)/part.scn
+            expect inc connected == 4
+            save \(saved)
+            """, scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("no failure"))
+        let text = try String(contentsOfFile: saved, encoding: .utf8)
+        #expect(text.contains("connect inc 2\nsend inc \"x\"\nexpect inc echo\ninclude \(scratch.path)/part.scn\n"), "\(text)")
+        let replay = try Piped.run(["run", saved], input: "", scratch: scratch)
+        #expect(replay.status == 0, "\(replay.output)")
+    }
+}

@@ -1,0 +1,350 @@
+// The embedded echo server in every mode (busy, select, epoll, epoll edge-triggered).
+//
+// All server tests are one serialized hierarchy holding the descriptor gate exclusively:
+// busy servers spin a core (this machine has two), descriptor counts must not be disturbed by
+// other tests, and the EMFILE test lowers the process-wide open-file limit.
+
+import EmbeddedServer
+import Glibc
+import Reactor
+import Syscalls
+import Testing
+import TestSupport
+
+@Suite("Embedded echo server", .serialized, .ownsDescriptorTable, .timeLimit(.minutes(5)))
+struct EchoServerTests {
+    // MARK: echo
+
+    /// select's descriptors must all be below FD_SETSIZE, and in this process every
+    /// connection costs two (the test's client end and the server's end): 1000 connections
+    /// would need about 2000. So select runs at 400 (about 800 descriptors plus what the
+    /// process already holds); the other modes run at the full count.
+    static let selectConnectionCap = 400
+
+    @Test("echoes on N concurrent connections", arguments: ServerMode.all, [1, 100, 1000])
+    func concurrentEcho(mode: ServerMode, connections requested: Int) throws {
+        raiseOpenFileLimit()
+        let n = mode.kind == .select ? min(requested, Self.selectConnectionCap) : requested
+        if mode.kind == .select {
+            try #require(openDescriptorCount() + 2 * n + 16 < Int(fdSetSize), "too many descriptors open for select")
+        }
+        let (server, address) = try startServer(mode)
+        defer { server.stop() }
+        let set = ConnectionSet()
+        defer { set.closeAll() }
+
+        try set.open(to: address, count: n)
+        let failures = set.echoAll(messageSize: 48)
+        #expect(failures.isEmpty, "\(failures.count) of \(n) connections failed, first: \(failures.prefix(3))")
+        // All of them were open on the server at once.
+        #expect(waitUntil(timeout: 10) { server.stats.snapshot().active == UInt64(n) },
+                "active \(server.stats.snapshot().active), expected \(n)")
+
+        set.closeAll()
+        #expect(waitUntil(timeout: 20) { server.stats.snapshot().active == 0 },
+                "active \(server.stats.snapshot().active) after every client closed")
+        let stats = server.stats.snapshot()
+        #expect(stats.accepted == UInt64(n))
+        #expect(stats.bytesIn == UInt64(n * 48) && stats.bytesOut == UInt64(n * 48))
+    }
+
+    @Test("a 1 MiB payload is echoed intact", arguments: ServerMode.all)
+    func largePayload(mode: ServerMode) throws {
+        let (server, address) = try startServer(mode)
+        defer { server.stop() }
+        let payload = patternBytes(count: 1 << 20, seed: 0x1E1)
+        let client = try LoopbackClient(connectingTo: address)
+
+        let back = try client.roundTrip(payload, timeout: 30)
+
+        #expect(back.count == payload.count)
+        #expect(firstDifference(back, payload) == nil, "first difference at byte \(firstDifference(back, payload) ?? -1)")
+    }
+
+    // MARK: half-close
+
+    @Test("half-close flushes everything before EOF", arguments: ServerMode.all)
+    func halfCloseFlushes(mode: ServerMode) throws {
+        let outcome = try halfCloseRoundTrip(mode)
+        #expect(outcome.sawEOF, "the server never saw the client's EOF")
+        // The check is meaningful only if the server held data when the EOF came.
+        #expect(outcome.queuedAtEOF >= 1 << 20, "\(outcome.summary)")
+        #expect(outcome.flushedEverything, "\(outcome.summary)")
+    }
+
+    @Test("an echo queued for a client that reads late is delivered without further input", arguments: ServerMode.all)
+    func queuedEchoIsFlushedForLateReader(mode: ServerMode) throws {
+        // Like the half-close test but the client never shuts down: nothing but the socket
+        // becoming writable can make the server send what it queued.
+        let outcome = try halfCloseRoundTrip(mode, shutDown: false)
+        #expect(outcome.queuedAtEOF >= 1 << 20, "\(outcome.summary)")
+        #expect(outcome.received.count == outcome.payload.count, "\(outcome.summary)")
+        #expect(firstDifference(outcome.received, outcome.payload) == nil, "\(outcome.summary)")
+    }
+
+    @Test("the flush check catches a server that closes before flushing", arguments: ServerMode.all)
+    func flushCheckCatchesCloseBeforeFlush(mode: ServerMode) throws {
+        let outcome = try halfCloseRoundTrip(mode, fault: .closeBeforeFlush)
+        #expect(outcome.sawEOF)
+        #expect(!outcome.flushedEverything, "close-before-flush passed the check: \(outcome.summary)")
+        #expect(outcome.received.count < outcome.payload.count, "\(outcome.summary)")
+    }
+
+    // MARK: resets
+
+    @Test("a client reset is counted and the server goes on serving", arguments: ServerMode.all)
+    func clientResetIsCounted(mode: ServerMode) throws {
+        let limit = 256 * 1024
+        let (server, address) = try startServer(mode, queueLimit: limit)
+        defer { server.stop() }
+        let bystander = try LoopbackClient(connectingTo: address)
+        #expect(try bystander.echo(Array("before".utf8)) == Array("before".utf8))
+
+        // Data in flight both ways: the client sends without reading until the server's
+        // queue is full (echoed bytes queued for a client that does not read them).
+        let client = try LoopbackClient(connectingTo: address)
+        _ = try client.sendWithoutReading(upTo: 16 << 20, stallMillis: 300) {
+            server.stats.snapshot().queueHighWater >= UInt64(limit)
+        }
+        try #require(waitUntil(timeout: 10) { server.stats.snapshot().queueHighWater >= UInt64(limit) },
+                     "the server never queued a full queue: \(server.stats.snapshot())")
+        client.reset()
+
+        #expect(waitUntil(timeout: 20) { server.stats.snapshot().resets >= 1 },
+                "resets \(server.stats.snapshot().resets), other errors \(server.stats.snapshot().otherErrors)")
+        #expect(waitUntil(timeout: 10) { server.stats.snapshot().active == 1 }, "the reset connection was not closed")
+        #expect(server.stats.snapshot().otherErrors == 0)
+        #expect(freshConnectionEchoes(address), "a fresh connection after the reset was not echoed")
+        #expect(try bystander.echo(Array("after".utf8)) == Array("after".utf8))
+    }
+
+    // MARK: bounded memory
+
+    @Test("a 50 MiB non-reading client leaves the queue bounded by the limit", arguments: ServerMode.all)
+    func nonReadingClientIsBounded(mode: ServerMode) throws {
+        let outcome = try nonReadingClient(mode, queueLimit: 256 * 1024)
+        #expect(outcome.staysBounded, "\(outcome.summary)")
+        // The queue did fill (the check is not vacuous) and the client was held back.
+        #expect(outcome.highWater >= 256 * 1024, "\(outcome.summary)")
+        #expect(outcome.sent < outcome.offered, "\(outcome.summary)")
+    }
+
+    @Test("the default 1 MiB queue limit holds for a 50 MiB non-reading client")
+    func defaultLimitIsBounded() throws {
+        let limit = ServerConfiguration().queueLimit
+        #expect(limit == 1 << 20)
+        let outcome = try nonReadingClient(.epoll, queueLimit: limit)
+        #expect(outcome.staysBounded, "\(outcome.summary)")
+        #expect(outcome.highWater >= UInt64(limit), "\(outcome.summary)")
+    }
+
+    @Test("the bounded-queue check catches a server that ignores the limit", arguments: ServerMode.all)
+    func boundCheckCatchesUnboundedQueue(mode: ServerMode) throws {
+        let outcome = try nonReadingClient(mode, queueLimit: 256 * 1024, fault: .unboundedQueue)
+        #expect(!outcome.staysBounded, "unbounded-queue passed the check: \(outcome.summary)")
+        #expect(outcome.highWater > 256 * 1024)
+    }
+
+    // MARK: descriptor limits
+
+    @Test("select refuses connections past FD_SETSIZE cleanly and keeps serving the rest")
+    func selectPastFDSetSize() throws {
+        raiseOpenFileLimit()
+        let (server, address) = try startServer(.select)
+        defer { server.stop() }
+        let early = try LoopbackClient(connectingTo: address)
+        #expect(try early.echo(Array("low".utf8)) == Array("low".utf8))
+        let crowd = ConnectionSet()
+        defer { crowd.closeAll() }
+
+        try crowd.open(to: address, count: 1100)
+        let total: UInt64 = 1101
+        #expect(waitUntil(timeout: 30) {
+            let s = server.stats.snapshot()
+            return s.accepted + s.refusedOverLimit == total
+        }, "\(server.stats.snapshot())")
+
+        let stats = server.stats.snapshot()
+        #expect(stats.refusedOverLimit > 0)
+        #expect(stats.otherErrors == 0)
+        // The refused connections were closed, not left hanging.
+        #expect(crowd.countEnded(expected: Int(stats.refusedOverLimit)) == Int(stats.refusedOverLimit))
+        // The early, low-numbered connection is still served, and so is a new one once
+        // descriptors are free again.
+        #expect(try early.echo(Array("still low".utf8)) == Array("still low".utf8))
+        crowd.closeAll()
+        #expect(waitUntil(timeout: 20) { server.stats.snapshot().active == 1 })
+        #expect(freshConnectionEchoes(address))
+    }
+
+    @Test("epoll serves 5000 concurrent connections", arguments: [ServerMode.epoll, .epollEdge])
+    func epollServesFiveThousand(mode: ServerMode) throws {
+        let limit = raiseOpenFileLimit()
+        try #require(limit >= 12_000, "needs about 10000 descriptors, the soft limit is \(limit)")
+        let (server, address) = try startServer(mode)
+        defer { server.stop() }
+        let set = ConnectionSet()
+        defer { set.closeAll() }
+
+        try set.open(to: address, count: 5000, batch: 500, timeout: 60)
+        let failures = set.echoAll(messageSize: 16, timeout: 60)
+
+        #expect(failures.isEmpty, "\(failures.count) of 5000 connections failed, first: \(failures.prefix(3))")
+        #expect(waitUntil(timeout: 10) { server.stats.snapshot().active == 5000 }, "\(server.stats.snapshot())")
+        #expect(server.stats.snapshot().refusedOverLimit == 0)
+    }
+
+    // MARK: lifecycle and stats
+
+    @Test("stop() leaves no descriptor behind, with connections open at stop time", arguments: ServerMode.all)
+    func stopReleasesEverything(mode: ServerMode) throws {
+        let before = openDescriptorNumbers()
+        let (server, address) = try startServer(mode, queueLimit: 256 * 1024)
+        defer { server.stop() } // already stopped unless a check below threw first
+        let clients = ConnectionSet()
+        defer { clients.closeAll() }
+        try clients.open(to: address, count: 10)
+        #expect(clients.echoAll().isEmpty)
+        // One connection with a full queue and reading paused, one half-closed by the client.
+        let stuck = try LoopbackClient(connectingTo: address)
+        _ = try stuck.sendWithoutReading(upTo: 8 << 20, stallMillis: 300) {
+            server.stats.snapshot().queueHighWater >= 256 * 1024
+        }
+        let halfClosed = try LoopbackClient(connectingTo: address)
+        try halfClosed.send(Array("bye".utf8))
+        try halfClosed.shutdownWrite()
+        try #require(waitUntil(timeout: 10) {
+            let s = server.stats.snapshot()
+            return s.accepted == 12 && s.queueHighWater >= 256 * 1024 && s.peerEOFs == 1
+        }, "\(server.stats.snapshot())")
+
+        server.stop()
+
+        // Only the test's own client ends remain.
+        let clientEnds = Set(clients.descriptors + [stuck.fd, halfClosed.fd])
+        let leftovers = descriptorsOpened(since: before).filter { entry in
+            !clientEnds.contains(Int32(entry.prefix { $0 != " " })!)
+        }
+        #expect(leftovers.isEmpty, "descriptors left by the stopped server: \(leftovers)")
+        #expect(openDescriptorCount() == before.count + clientEnds.count)
+        #expect(!server.isRunning)
+        // The server closed its ends: every client sees the stream end.
+        #expect(clients.countEnded(expected: 10) == 10)
+        #expect(stuck.hasEnded(within: 5) && halfClosed.hasEnded(within: 5))
+
+        clients.closeAll()
+        stuck.close()
+        halfClosed.close()
+        #expect(openDescriptorCount() == before.count, "now: \(descriptorsOpened(since: before))")
+        server.stop() // a second stop is harmless
+    }
+
+    @Test("stats are readable from another thread while the server runs", arguments: ServerMode.all)
+    func statsFromAnotherThread(mode: ServerMode) throws {
+        struct Reading: Sendable {
+            var stop = false
+            var snapshots = 0
+            var regressions: [String] = []
+            var latest = ServerStatsSnapshot()
+        }
+        let (server, address) = try startServer(mode)
+        defer { server.stop() }
+        let reading = Shared(Reading())
+        let stats = server.stats
+        let reader = TestThread {
+            var previous = ServerStatsSnapshot()
+            while !reading.value.stop {
+                let s = stats.snapshot()
+                var regressed: [String] = []
+                for ((name, old), (_, new)) in zip(previous.fields, s.fields)
+                where name != "active" && new < old {
+                    regressed.append("\(name) \(old) -> \(new)")
+                }
+                reading.update {
+                    $0.snapshots += 1
+                    $0.regressions += regressed
+                    $0.latest = s
+                }
+                previous = s
+                sleepMillis(1)
+            }
+        }
+        defer {
+            reading.update { $0.stop = true }
+            reader.join(timeout: 10)
+        }
+
+        let set = ConnectionSet()
+        defer { set.closeAll() }
+        try set.open(to: address, count: 20)
+        #expect(set.echoAll(messageSize: 1024).isEmpty)
+        let big = try LoopbackClient(connectingTo: address)
+        let payload = patternBytes(count: 256 * 1024, seed: 9)
+        #expect(try big.roundTrip(payload).count == payload.count)
+        let expectedBytes = UInt64(20 * 1024 + payload.count)
+
+        // The other thread sees the totals while the server is still running.
+        let seen = waitUntil(timeout: 10) {
+            let s = reading.value.latest
+            return s.accepted == 21 && s.bytesIn == expectedBytes && s.bytesOut == expectedBytes && s.active == 21
+        }
+        #expect(server.isRunning)
+        reading.update { $0.stop = true }
+        #expect(reader.join(timeout: 10))
+
+        #expect(seen, "the reader's latest snapshot: \(reading.value.latest)")
+        #expect(reading.value.snapshots > 1)
+        #expect(reading.value.regressions.isEmpty, "counters went backwards: \(reading.value.regressions.prefix(5))")
+    }
+
+    // MARK: out of descriptors (last: it lowers the process-wide limit)
+
+    @Test("EMFILE on accept sheds connections without spinning or crashing", arguments: ServerMode.all)
+    func emfileOnAccept(mode: ServerMode) throws {
+        raiseOpenFileLimit()
+        let originalLimit = Sys.openFileLimit()
+        let (server, address) = try startServer(mode)
+        defer { server.stop() }
+        let first = try LoopbackClient(connectingTo: address)
+        #expect(try first.echo(Array("first".utf8)) == Array("first".utf8))
+        try #require(waitUntil(timeout: 10) { server.stats.snapshot().accepted == 1 })
+
+        // Every client socket is made before the limit drops: connecting needs no new
+        // descriptor, accepting does.
+        let extra = 48
+        let clients = ConnectionSet()
+        defer { clients.closeAll() }
+        try clients.createSockets(count: extra, family: address.family)
+        let lowered = openDescriptorCount() + 6
+        try #require(Sys.setOpenFileLimit(lowered), "could not lower RLIMIT_NOFILE to \(lowered)")
+        var restored = false
+        defer { if !restored { Sys.setOpenFileLimit(originalLimit) } }
+
+        try clients.connectAll(to: address)
+        let settled = waitUntil(timeout: 15) {
+            let s = server.stats.snapshot()
+            return s.accepted &- 1 &+ s.shedOnEMFILE >= UInt64(extra)
+        }
+        let afterShedding = server.stats.snapshot()
+        // One second with the process at its limit and nothing new arriving.
+        sleepMillis(1000)
+        let oneSecondLater = server.stats.snapshot()
+
+        Sys.setOpenFileLimit(originalLimit)
+        restored = true
+
+        #expect(settled, "accepted \(afterShedding.accepted &- 1) + shed \(afterShedding.shedOnEMFILE) of \(extra) new connections")
+        #expect(afterShedding.shedOnEMFILE > 0)
+        #expect(server.isRunning)
+        if mode.waits {
+            let iterations = oneSecondLater.iterations &- afterShedding.iterations
+            let idle = oneSecondLater.idleIterations &- afterShedding.idleIterations
+            #expect(iterations < 1000, "\(iterations) iterations in one idle second at the descriptor limit")
+            #expect(idle < 1000, "\(idle) idle iterations in one idle second at the descriptor limit")
+        }
+        // The shed connections were closed by the server; the accepted ones are served.
+        #expect(clients.countEnded(expected: Int(afterShedding.shedOnEMFILE)) == Int(afterShedding.shedOnEMFILE))
+        #expect(try first.echo(Array("after".utf8)) == Array("after".utf8))
+        #expect(freshConnectionEchoes(address))
+    }
+}

@@ -1,0 +1,67 @@
+// A third-party server process started for a test on a free loopback port, stopped by its pid.
+
+import Foundation
+import Glibc
+import Syscalls
+
+public final class SpawnedServer {
+    public let process: Process
+    public let address: SocketAddress
+
+    private init(process: Process, address: SocketAddress) {
+        self.process = process
+        self.address = address
+    }
+
+    /// A port that was free a moment ago (bound to 0, read back, closed).
+    public static func freePort() throws -> Int {
+        let fd = try Sys.socket(family: AF_INET)
+        defer { Sys.close(fd) }
+        try Sys.bind(fd, SocketAddress.loopback(port: 0))
+        return try Sys.localAddress(fd).port
+    }
+
+    /// Starts `executable` with `arguments`, where `{port}` stands for a free port, and waits
+    /// (up to 20 s) until it accepts connections.
+    public static func start(_ executable: String, _ arguments: [String]) throws -> SpawnedServer {
+        var lastError = "not started"
+        for _ in 0..<3 {
+            let port = try freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let address = SocketAddress.loopback(port: port)
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline && process.isRunning {
+                if canConnect(address) { return SpawnedServer(process: process, address: address) }
+                usleep(20_000)
+            }
+            lastError = process.isRunning ? "never accepted on \(port)" : "exited with \(process.terminationStatus)"
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+        throw TestSetupError("\(executable): \(lastError)")
+    }
+
+    static func canConnect(_ address: SocketAddress) -> Bool {
+        guard let fd = try? Sys.socket(family: AF_INET) else { return false }
+        defer { Sys.close(fd) }
+        _ = try? Sys.connect(fd, address)
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&p, 1, 1000) == 1 else { return false }
+        return (try? Sys.pendingError(fd)) == 0
+    }
+
+    /// SIGTERM to this process only, then wait; SIGKILL if it does not go within 5 s.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
