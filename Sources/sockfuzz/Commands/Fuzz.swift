@@ -62,7 +62,7 @@ struct Fuzz: ParsableCommand {
     var weights: String?
 
     @Option(help: "Deadline of each check in the generated programs.")
-    var timeout: String = "2s"
+    var timeout: String = "5s"
 
     @Option(help: "Largest single send.")
     var maxSend: String = "8MiB"
