@@ -120,8 +120,17 @@ func nonReadingClient(_ mode: ServerMode, queueLimit: Int, fault: ServerFault? =
     let sent = try client.sendWithoutReading(upTo: offered, stallMillis: 500, timeout: 30) {
         server.stats.snapshot().queueHighWater >= UInt64(queueLimit)
     }
-    // The server publishes after each iteration; wait for the queue to show the pressure.
+    // The server publishes after each iteration; wait for the queue to show the pressure, then
+    // until the server has stopped reading (bytes in unchanged for 300 ms), so a server that
+    // ignores the limit has had the time to show it: sampling at once raced its reads.
     waitUntil(timeout: 10) { server.stats.snapshot().queueHighWater >= UInt64(queueLimit) }
+    var last = server.stats.snapshot().bytesIn
+    var steadySince = nowNanos()
+    waitUntil(timeout: 15) {
+        let now = server.stats.snapshot().bytesIn
+        if now != last { last = now; steadySince = nowNanos() }
+        return nowNanos() - steadySince >= 300_000_000
+    }
     return NonReadingOutcome(queueLimit: queueLimit, offered: offered, sent: sent,
                              highWater: server.stats.snapshot().queueHighWater)
 }
