@@ -1,6 +1,7 @@
 // The command tree. This executable alone talks to the terminal; the libraries never print.
 
 import ArgumentParser
+import Glibc
 import Syscalls
 
 @main
@@ -27,6 +28,13 @@ struct Sockfuzz: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // A bad option or argument is a usage error: exit status 2, as for a scenario's
+            // syntax error (argument-parser's own choice would be 64), one line naming it.
+            if exitCode(for: error).rawValue == 64 {
+                Output.error("sockfuzz: " + message(for: error))
+                Output.error(fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage:") }.map(String.init) ?? "")
+                Glibc.exit(2)
+            }
             exit(withError: error)
         }
     }

@@ -1,0 +1,83 @@
+// The command line as a user meets it: usage and syntax errors exit 2 with one line naming the
+// argument or the file, line and column; `run` passes the examples and fails on a broken
+// server; `fuzz` finds an injected fault and writes a scenario that `run` replays to the same
+// failure.
+
+import Foundation
+import Testing
+
+@Suite("The command line", .serialized)
+struct CommandLineTests {
+    @Test("a bad option exits 2 and names it")
+    func badOption() throws {
+        let scratch = Scratch()
+        let run = try Piped.run(["run", "--mode", "nope", "x.scn"], input: "", scratch: scratch)
+        #expect(run.status == 2)
+        #expect(run.output.contains("'nope' is invalid for '--mode"), "\(run.output)")
+        #expect(!run.output.contains("Fatal error"))
+    }
+
+    @Test("a missing scenario file exits 2 and names it")
+    func missingFile() throws {
+        let scratch = Scratch()
+        let run = try Piped.run(["run", scratch.path + "/nothere.scn"], input: "", scratch: scratch)
+        #expect(run.status == 2)
+        #expect(run.output.contains("no such scenario file: \(scratch.path)/nothere.scn"), "\(run.output)")
+    }
+
+    @Test("a syntax error exits 2 with file:line:column before anything runs")
+    func syntaxError() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/bad.scn"
+        try "connect c 1\nsend c \"x\"\nexpect c[5] echo\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(run.status == 2)
+        #expect(run.output.contains("\(file):3:"), "\(run.output)")
+        #expect(!run.output.contains("connected"), "nothing ran")
+    }
+
+    @Test("an unreachable target exits 2 with one clear line")
+    func unreachableTarget() throws {
+        let scratch = Scratch()
+        let run = try Piped.run(["run", Binary.packageRoot + "/scenarios/half-close.scn", "--target", "127.0.0.1:1"],
+                                input: "", scratch: scratch)
+        #expect(run.status == 2)
+        #expect(run.output.contains("--target 127.0.0.1:1: cannot connect"), "\(run.output)")
+        #expect(run.output.split(separator: "\n").count == 1, "\(run.output)")
+    }
+
+    @Test("run replays an example in every mode and writes JUnit; a broken echo fails at the line and byte")
+    func runExample() throws {
+        let scratch = Scratch()
+        let scenario = Binary.packageRoot + "/scenarios/random-fragmented.scn"
+        let ok = try Piped.run(["run", scenario, "--mode", "all", "--junit", scratch.path + "/out.xml"], input: "", scratch: scratch)
+        #expect(ok.status == 0, "\(ok.output)")
+        #expect(ok.output.contains("3 passed, 0 failed"))
+        let xml = try String(contentsOfFile: scratch.path + "/out.xml", encoding: .utf8)
+        #expect(xml.contains("tests=\"3\" failures=\"0\""))
+        let broken = try Piped.run(["run", scenario, "--fault", "corrupt-echo"], input: "", scratch: scratch)
+        #expect(broken.status == 1)
+        #expect(broken.output.contains("random-fragmented.scn:7:1: expect frag echo"), "\(broken.output)")
+        #expect(broken.output.contains("first differing byte at offset 100"))
+        #expect(broken.output.contains("seed 3"))
+    }
+
+    @Test("fuzz finds edge-single-read, writes a short scenario, and run replays the failure")
+    func fuzzFindsAndRunReplays() throws {
+        let scratch = Scratch()
+        let out = scratch.path + "/found"
+        let fuzz = try Piped.run(["fuzz", "--mode", "epoll", "--fault", "edge-single-read", "--seed", "1",
+                                  "--runs", "20", "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 180)
+        #expect(fuzz.status == 1, "\(fuzz.output)")
+        #expect(fuzz.output.contains("seed 1"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".scn") }
+        let file = out + "/" + (try #require(files.first))
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let commands = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(commands.count <= 10, "\(text)")
+        let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        #expect(replay.status == 1, "\(replay.output)")
+        #expect(replay.output.contains("expect c[0] echo"), "\(replay.output)")
+        #expect(replay.output.contains("incomplete at the deadline"))
+    }
+}
