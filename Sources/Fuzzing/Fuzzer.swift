@@ -175,10 +175,19 @@ public enum Fuzzer {
             prologue.append(.target(host: target.host, port: target.port))
         } else {
             let mode = ScenarioLanguage.ServerMode(rawValue: config.mode.rawValue)!
-            prologue.append(.serverStart(ScenarioLanguage.ServerOptions(mode: mode, fault: config.fault?.rawValue)))
+            prologue.append(.serverStart(ScenarioLanguage.ServerOptions(mode: mode, fault: config.fault?.rawValue,
+                                                                        queue: ByteSize(bytes: serverQueue(runSeed)))))
         }
         lines += (prologue + ProgramCompiler.render(items, compileSettings(config))).map(\.rendered)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The embedded server's per-connection queue limit for a run, drawn from its seed: the
+    /// server's configuration is fuzzed too. A large queue lets the server read a paused
+    /// reader's data and EOF before flushing (where close-before-flush bites every time); a
+    /// small one makes it push back early.
+    static func serverQueue(_ runSeed: UInt64) -> Int {
+        [256 << 10, 1 << 20, 16 << 20][Int(runSeed % 3)]
     }
 
     /// Runs a candidate up to `reproductionTries` times: timing bugs (a stranded read, a stall)
