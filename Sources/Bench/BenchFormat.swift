@@ -26,8 +26,10 @@ public enum BenchFormat {
         return String(format: "%.2f s", value / 1e6)
     }
 
+    /// "1.03x"; just under 1 it keeps a third decimal ("0.998x"), so a miss never reads "1.00x".
     public static func ratio(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "-" }
+        if value < 1 && value >= 0.995 { return String(format: "%.3fx", value) }
         return String(format: "%.2fx", value)
     }
 

@@ -89,14 +89,18 @@ public struct BenchReport: Codable, Sendable, Equatable {
         public var pinned: Bool
         public var pinning: String
         public var loadAverageAtStart: Double?
+        /// The 1-minute load average when the run ended: other work on the machine shows here.
+        public var loadAverageAtEnd: Double?
 
-        public init(cpus: Int, kernel: String, cpuModel: String?, pinned: Bool, pinning: String, loadAverageAtStart: Double?) {
+        public init(cpus: Int, kernel: String, cpuModel: String?, pinned: Bool, pinning: String, loadAverageAtStart: Double?,
+                    loadAverageAtEnd: Double? = nil) {
             self.cpus = cpus
             self.kernel = kernel
             self.cpuModel = cpuModel
             self.pinned = pinned
             self.pinning = pinning
             self.loadAverageAtStart = loadAverageAtStart
+            self.loadAverageAtEnd = loadAverageAtEnd
         }
     }
 

@@ -53,6 +53,7 @@ public final class BenchRunner {
         report.skipped = skipped
         report.notes = notes
         report.elapsedSeconds = Double(Sys.monotonicNanos() - started) / 1e9
+        report.machine.loadAverageAtEnd = ProcessProbe.loadAverage()
         return BenchTargets.evaluate(report)
     }
 

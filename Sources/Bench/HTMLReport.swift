@@ -116,7 +116,8 @@ public enum HTMLReport {
         """
         h += "<p class=\"meta\">\(e(r.date)) · \(r.machine.cpus) CPUs · \(e(r.machine.kernel))"
             + (r.machine.cpuModel.map { " · \(e($0))" } ?? "")
-            + (r.machine.loadAverageAtStart.map { " · load average \(e(String(format: "%.2f", $0))) at start" } ?? "") + "</p>\n"
+            + (r.machine.loadAverageAtStart.map { " · load average \(e(String(format: "%.2f", $0))) at start" } ?? "")
+            + (r.machine.loadAverageAtEnd.map { ", \(e(String(format: "%.2f", $0))) at end" } ?? "") + "</p>\n"
         h += "<p class=\"meta\">\(e(r.machine.pinning)). \(r.settings.messageSize)-byte messages, "
             + "\(e(BenchFormat.seconds(r.settings.measuredSeconds))) measured after \(e(BenchFormat.seconds(r.settings.warmupSeconds))) warmup, "
             + "\(r.settings.runs) run\(r.settings.runs == 1 ? "" : "s") per cell (the median run is shown; spread: half the range of the runs, over the median). "

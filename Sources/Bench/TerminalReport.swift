@@ -1,6 +1,8 @@
 // The report as terminal text: one aligned table per section, a ratio column where there is a
 // reference, and a PASS/MISS/SKIP line per target. Returns a string; the executable prints it.
 
+import Foundation
+
 public struct TextTable {
     public enum Align { case left, right }
     public var headers: [String]
@@ -39,6 +41,9 @@ public enum TerminalReport {
         let s = r.settings
         out.append("sockfuzz bench\(r.quick ? " --quick" : ""): \(r.date)")
         out.append("machine: \(r.machine.cpus) CPUs, \(r.machine.kernel)\(r.machine.cpuModel.map { ", \($0)" } ?? ""); \(r.machine.pinning)")
+        if let start = r.machine.loadAverageAtStart {
+            out.append("load average \(String(format: "%.2f", start)) at start" + (r.machine.loadAverageAtEnd.map { String(format: ", %.2f at end", $0) } ?? ""))
+        }
         out.append("\(s.messageSize) B messages, \(BenchFormat.seconds(s.measuredSeconds)) measured after \(BenchFormat.seconds(s.warmupSeconds)) warmup, "
                    + "\(s.runs) run\(s.runs == 1 ? "" : "s") per cell (the median run shown; runs: its spread, half the range)")
 

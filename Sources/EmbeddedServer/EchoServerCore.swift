@@ -7,16 +7,8 @@ import Reactor
 import Syscalls
 
 final class EchoServerCore<Backend: PollerBackend>: EventHandler {
-    struct Connection {
-        var open = false
-        /// Reading stopped because the queue reached the limit.
-        var readPaused = false
-        /// The peer sent EOF: flush, then close.
-        var closing = false
-        var queue = ByteQueue()
-        /// Bytes read so far; kept only for the corrupt-echo fault.
-        var bytesRead: UInt64 = 0
-    }
+
+    typealias Connection = EchoConnection
 
     /// The stream offset the corrupt-echo fault damages.
     static var corruptedOffset: UInt64 { 100 }

@@ -69,7 +69,8 @@ public final class LoadGenerator: EventHandler {
     private let expected = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
 
     /// Round-trip latencies of the measured window, in nanoseconds.
-    public private(set) var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
+    public private(set) var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     private var messages: UInt64 = 0
     private var corrupted: UInt64 = 0
     private var connectionErrors: UInt64 = 0

@@ -12,6 +12,9 @@ public final class LoopWaker: Sendable {
     let fd: Int32
     private let stopFlag = Atomic<Bool>(false)
 
+    // Not inlined: cross-module optimisation inlining this into EventLoop.init crashes the
+    // Swift 6.3.1 compiler (an ownership-verifier error on the Atomic's drop_deinit).
+    @inline(never)
     init() throws(SystemError) {
         fd = try Sys.eventFD()
     }

@@ -125,6 +125,8 @@ import Testing
         #expect(compact(2_500_000) == "2.5M")
         #expect(BenchFormat.count(1_234_567) == "1,234,567")
         #expect(BenchFormat.ratio(1.0349) == "1.03x")
+        #expect(BenchFormat.ratio(0.998) == "0.998x")
+        #expect(BenchFormat.ratio(1.0) == "1.00x")
         #expect(BenchFormat.spread([90, 100, 110], around: 100) == "±10%")
         #expect(BenchFormat.spread([100], around: 100) == "-")
     }

@@ -47,6 +47,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Warmup seconds per cell (default: 0.3 with --quick, else 0.5).")
     var warmup: Double?
 
+    @Option(help: "Measure nothing: print the table of an earlier JSON report and write its --html page.")
+    var from: String?
+
     func validate() throws {
         _ = try sections()
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
@@ -68,6 +71,10 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let from {
+            try render(from)
+            return
+        }
         let selfExe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sockfuzz-bench-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -93,6 +100,20 @@ struct BenchCommand: ParsableCommand {
             Output.line("logs of the servers and builds: \(scratch)")
         }
         if interrupt.isSet { throw ExitCode(130) }
+    }
+
+    /// Re-renders a saved report (its ratios and verdicts recomputed) without measuring.
+    private func render(_ path: String) throws {
+        let report: BenchReport
+        do {
+            report = BenchTargets.evaluate(try JSONDecoder().decode(BenchReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
+        } catch {
+            Output.error("sockfuzz: --from \(path): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        Output.line(TerminalReport.render(report))
+        try Self.write(HTMLReport.render(report), to: html, option: "--html")
+        Output.line("wrote \(html)")
     }
 
     /// A relative --ref-dir is looked up from the working folder, then from the package root

@@ -32,36 +32,36 @@ enum ConsoleExit {
 }
 
 final class Console {
-    private let settings: ConsoleSettings
-    private let out: ConsoleOutput
-    private let reader: LineReader
-    private var session: ScenarioSession!
-    private var parser: ReplParser
-    private var recorder = SessionRecorder()
+    let settings: ConsoleSettings
+    let out: ConsoleOutput
+    let reader: LineReader
+    var session: ScenarioSession!
+    var parser: ReplParser
+    var recorder = SessionRecorder()
     /// The name locations use: `<repl>` (printed as `line:column`) or `<stdin>`.
-    private let fileName: String
-    private var lineNumber = 0
+    let fileName: String
+    var lineNumber = 0
     /// The line being handled (for carets under console-command mistakes).
-    private var currentText = ""
-    private var prompt = ""
-    private var quitting = false
+    var currentText = ""
+    var prompt = ""
+    var quitting = false
     /// Piped mode stops at the first failure, with this exit status.
-    private var stopStatus: Int32?
-    private var held = 0
-    private var failed = 0
-    private var executed = 0
-    private let started = Sys.monotonicNanos()
+    var stopStatus: Int32?
+    var held = 0
+    var failed = 0
+    var executed = 0
+    let started = Sys.monotonicNanos()
 
     // How the events of the running statement are shown.
-    private var muted = false
+    var muted = false
     /// Result lines still shown for this statement (a long `repeat` shows the first few).
-    private var eventBudget = Int.max
-    private var suppressed = 0
-    private var lastMark: UInt64 = 0
+    var eventBudget = Int.max
+    var suppressed = 0
+    var lastMark: UInt64 = 0
     /// The running statement was skipped (a server command against --target).
-    private var skipped = false
+    var skipped = false
     /// Result lines the running statement printed.
-    private var shown = 0
+    var shown = 0
 
     static let mainPrompt = "sockfuzz> "
     static let blockPrompt = "     ...> "
@@ -119,7 +119,7 @@ final class Console {
 
     /// Seeds the session and starts the server (or points it at --target) by running the very
     /// statements the saved file begins with.
-    private func start() -> Bool {
+    func start() -> Bool {
         var setup = ReplParser(file: "<console>")
         var lines = ["seed \(settings.seed)"]
         if let target = settings.target {
@@ -159,7 +159,7 @@ final class Console {
         return true
     }
 
-    private func shutdown() -> Int32 {
+    func shutdown() -> Int32 {
         // Interactive: 0 when the user leaves. Piped: like `sockfuzz run`.
         let status = settings.interactive ? (ConsoleSignals.terminating ? ConsoleExit.interrupted : ConsoleExit.passed)
                                           : stopStatus ?? (failed > 0 ? ConsoleExit.failed : ConsoleExit.passed)
@@ -187,7 +187,7 @@ final class Console {
 
     // MARK: one line
 
-    private func handle(_ text: String) {
+    func handle(_ text: String) {
         currentText = text
         let words = Completer.splitWords(text) ?? text.split(separator: " ").map(String.init)
         if let first = words.first, let command = HelpTable.consoleCommand(first) {
@@ -204,10 +204,10 @@ final class Console {
         }
     }
 
-    private enum Outcome: Equatable { case passed, failed, interrupted }
+    enum Outcome: Equatable { case passed, failed, interrupted }
 
     /// Runs one statement with the status line and Ctrl-C armed; records it for `save`.
-    private func execute(_ statement: Statement) -> Outcome {
+    func execute(_ statement: Statement) -> Outcome {
         let label = String(statement.rendered.split(separator: "\n").first ?? "")
         switch statement.command {
         case .repeat: eventBudget = 12
@@ -265,7 +265,7 @@ final class Console {
     }
 
     /// How many connections a closing or pausing command selects (before it runs).
-    private func selectedCount(_ command: Command) -> Int? {
+    func selectedCount(_ command: Command) -> Int? {
         let engine = session.engine
         switch command {
         case .halfclose(let selector), .close(let selector), .reset(let selector), .pause(let selector), .resume(let selector):
@@ -281,7 +281,7 @@ final class Console {
     }
 
     /// A short result for the commands the session carries out without a word.
-    private func confirmation(_ statement: Statement, selected: Int?) -> String? {
+    func confirmation(_ statement: Statement, selected: Int?) -> String? {
         let n = selected.map { "\($0) connection\($0 == 1 ? "" : "s")" } ?? ""
         switch statement.command {
         case .seed: return "seed \(session.seed): random payloads now come from it"
@@ -300,7 +300,7 @@ final class Console {
         }
     }
 
-    private static func isServerCommand(_ command: Command) -> Bool {
+    static func isServerCommand(_ command: Command) -> Bool {
         switch command {
         case .serverStart, .serverStop, .serverStats, .serverMode, .target, .expectServer: return true
         default: return false
@@ -309,7 +309,7 @@ final class Console {
 
     /// After Ctrl-C: connects still in progress are cancelled; established connections stay
     /// open with whatever they had queued. Says what is left.
-    private func settleAfterInterrupt(since begun: UInt64) {
+    func settleAfterInterrupt(since begun: UInt64) {
         let engine = session.engine
         var cancelled = 0
         for id in 0..<engine.connectionCount {
@@ -329,7 +329,7 @@ final class Console {
 
     /// The parser's idea of the groups follows the engine's (an interrupted or failed command
     /// may have created fewer connections than it said).
-    private func syncGroups() {
+    func syncGroups() {
         var groups: [String: Int] = [:]
         for group in session.engine.groupOrder { groups[group] = session.engine.members(of: group).count }
         parser.groups = groups
@@ -337,7 +337,7 @@ final class Console {
 
     // MARK: showing results
 
-    private func show(_ event: RunEvent) {
+    func show(_ event: RunEvent) {
         if case .skipped = event { skipped = true }
         if muted { return }
         if case .progress(let text) = event {
@@ -364,18 +364,18 @@ final class Console {
         }
     }
 
-    private func showFailure(_ f: RunFailure) {
+    func showFailure(_ f: RunFailure) {
         out.lines(["\(displayLocation(file: f.file, line: f.line, column: f.column)): \(f.statement) failed (seed \(f.seed))",
                    "  expected: \(f.expected)",
                    "  seen:     \(f.seen)"])
     }
 
     /// `line:column` for what was typed at this prompt, `file:line:column` for anything else.
-    private func displayLocation(file: String, line: Int, column: Int) -> String {
+    func displayLocation(file: String, line: Int, column: Int) -> String {
         settings.interactive && file == fileName ? "\(line):\(column)" : "\(file):\(line):\(column)"
     }
 
-    private func syntaxError(_ error: ScenarioError, text: String, firstWord: String?) {
+    func syntaxError(_ error: ScenarioError, text: String, firstWord: String?) {
         let location = error.location
         var lines: [String] = []
         let onThisLine = location.file == fileName && location.line == lineNumber
@@ -398,12 +398,12 @@ final class Console {
     }
 
     /// A console command's mistake, located like a syntax error.
-    private func usageError(_ message: String, column: Int) {
+    func usageError(_ message: String, column: Int) {
         syntaxError(ScenarioError(message, at: SourceLocation(file: fileName, line: lineNumber, column: column)),
                     text: currentText, firstWord: nil)
     }
 
-    private static func firstColumn(_ text: String) -> Int {
+    static func firstColumn(_ text: String) -> Int {
         (text.unicodeScalars.firstIndex { $0 != " " && $0 != "\t" }.map { text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: $0) } ?? 0) + 1
     }
 
@@ -416,196 +416,5 @@ final class Console {
                 .trimmingCharacters(in: .whitespaces))
         }
         return lines
-    }
-
-    // MARK: console commands
-
-    private func consoleCommand(_ command: HelpEntry, text: String, word: String) {
-        let column = Self.firstColumn(text)
-        let afterWord = column - 1 + word.unicodeScalars.count
-        let rest = String(text.unicodeScalars.dropFirst(afterWord))
-        let arguments = Completer.splitWords(rest) ?? [rest.trimmingCharacters(in: .whitespaces)]
-        let argumentColumn = afterWord + 1 + (rest.unicodeScalars.prefix { $0 == " " || $0 == "\t" }.count)
-        if parser.openBlocks > 0 && (command.name == "save" || command.name == "run") {
-            usageError("finish the open repeat block with `}` (or drop it with Ctrl-C) before `\(command.name)`", column: column)
-            return
-        }
-        switch command.name {
-        case "help":
-            showHelp(arguments.joined(separator: " "), column: argumentColumn)
-        case "status":
-            showStatus()
-        case "history":
-            guard arguments.count <= 1, let count = arguments.first.map({ Int($0) }) ?? Int?.some(Int.max), count > 0 else {
-                usageError("history takes an optional count of lines, e.g. `history 20`", column: argumentColumn)
-                return
-            }
-            showHistory(last: count)
-        case "save", "run":
-            guard arguments.count == 1 else {
-                usageError(arguments.isEmpty ? "\(command.name) needs a FILE, e.g. `\(command.example)`"
-                                             : "\(command.name) takes one FILE (quote a name with blanks)", column: argumentColumn)
-                return
-            }
-            let path = Self.unquote(arguments[0])
-            if command.name == "save" { save(to: path, column: argumentColumn) } else { runFile(path, column: argumentColumn) }
-        case "quit":
-            quitting = true
-        default:
-            break
-        }
-    }
-
-    private func showHelp(_ query: String, column: Int) {
-        let width = settings.interactive ? Terminal.columns(1) : 100
-        if query.isEmpty {
-            out.lines(HelpTable.overview(width: width))
-            return
-        }
-        let entries = HelpTable.entries(for: query)
-        guard !entries.isEmpty else {
-            let guess = HelpTable.suggestion(for: String(query.split(separator: " ")[0])).map { " (did you mean `\($0)`?)" } ?? ""
-            usageError("no command '\(query)'\(guess); `help` lists them all", column: column)
-            return
-        }
-        out.lines(HelpTable.detail(entries, width: width))
-    }
-
-    private func showStatus() {
-        let engine = session.engine
-        var lines: [String] = []
-        if let target = settings.target {
-            lines.append("target: \(target.text) (third-party server)")
-        } else if let server = session.server, let mode = session.serverMode {
-            let s = server.stats.snapshot()
-            var text = "server: \(mode.rawValue) on \(session.target.map { "\($0)" } ?? "?"), \(s.active) open, "
-                + "\(s.accepted) accepted, \(Format.bytes(s.bytesIn)) in, \(Format.bytes(s.bytesOut)) out"
-            for (count, what) in [(s.resets, "reset"), (s.refusedOverLimit, "refused over its limit"),
-                                  (s.shedOnEMFILE, "shed on EMFILE"), (s.otherErrors, "closed on other errors")] where count > 0 {
-                text += ", \(count) \(what)"
-            }
-            lines.append(text)
-        } else if let target = session.target {
-            lines.append("target: \(target)")
-        } else {
-            lines.append("server: none running (the next connect starts an epoll server)")
-        }
-        if engine.groupOrder.isEmpty {
-            lines.append("groups: none yet (`connect GROUP N` opens some)")
-        } else {
-            lines.append("groups:")
-            let width = engine.groupOrder.map(\.count).max()!
-            for group in engine.groupOrder {
-                lines.append("  " + group.padded(to: width) + "  " + groupSummary(group))
-            }
-        }
-        lines.append("seed \(session.seed), timeout \(Format.nanos(session.timeoutNanos)), "
-                     + "connect-timeout \(Format.nanos(session.connectTimeoutNanos)); "
-                     + "\(recorder.typedCount) command\(recorder.typedCount == 1 ? "" : "s") to `save`")
-        out.lines(lines)
-    }
-
-    private func groupSummary(_ group: String) -> String {
-        let engine = session.engine
-        let ids = engine.members(of: group)
-        let views = ids.map { engine.view($0) }
-        let counts = engine.phaseCounts(ids)
-        let names: [(ConnectionPhase, String)] = [(.open, "open"), (.pending, "waiting to connect"), (.connecting, "connecting"),
-                                                  (.refused, "refused"), (.timedOut, "timed out"), (.failed, "failed"),
-                                                  (.closed, "closed"), (.reset, "reset by the peer")]
-        var parts = names.compactMap { phase, name in counts[phase].map { "\($0) \(name)" } }
-        let eof = views.filter { $0.phase == .open && $0.peerEOF }.count
-        if eof > 0 { parts.append("\(eof) saw EOF") }
-        let paused = views.filter { $0.phase == .open && $0.readingPaused }.count
-        if paused > 0 { parts.append("\(paused) paused") }
-        let stats = engine.groupStats(group)
-        var text = "\(ids.count) connection\(ids.count == 1 ? "" : "s"): " + parts.joined(separator: ", ")
-        text += "; sent \(Format.bytes(stats.bytesSent)), received \(Format.bytes(stats.bytesReceived))"
-        if let p50 = stats.latencyNanos(atPercentile: 50), let p99 = stats.latencyNanos(atPercentile: 99) {
-            text += ", round trip p50 \(Format.nanos(p50)) p99 \(Format.nanos(p99))"
-        }
-        return text
-    }
-
-    private func showHistory(last count: Int) {
-        let entries = reader.history.suffix(count)
-        guard !entries.isEmpty else {
-            out.line("(no history yet)")
-            return
-        }
-        let width = String(entries.last!.number).count
-        out.lines(entries.map { "  " + String($0.number).leftPadded(to: width) + "  " + $0.line })
-    }
-
-    private func save(to path: String, column: Int) {
-        let absolute = Terminal.absolute(path)
-        let text = recorder.render(path: absolute, version: Sockfuzz.version)
-        if let error = Self.write(text, to: absolute) {
-            usageError("cannot write '\(absolute)': \(error)", column: column)
-            return
-        }
-        let count = recorder.typedCount
-        let against = settings.target.map { "target \($0.text)" } ?? "server \(settings.mode.rawValue)"
-        out.line("saved \(count) command\(count == 1 ? "" : "s") (after seed \(settings.seed) and \(against)) to \(absolute)")
-        out.line("replay: sockfuzz run \(absolute)")
-    }
-
-    /// Replays a scenario file in this session, statement by statement, as if typed.
-    private func runFile(_ path: String, column: Int) {
-        let file = Terminal.expandTilde(path)
-        guard FileManager.default.isReadableFile(atPath: file) else {
-            let why = FileManager.default.fileExists(atPath: file) ? "not readable" : "no such file"
-            usageError("cannot read '\(path)': \(why)", column: column)
-            return
-        }
-        let program: Program
-        do {
-            program = try ScenarioParser.parse(source: try ScenarioParser.readFile(file), file: file, knownGroups: parser.groups)
-        } catch let error as ScenarioError {
-            out.line(error.description)
-            if !settings.interactive { stopStatus = ConsoleExit.usage }
-            return
-        } catch {
-            usageError("cannot read '\(path)': \(error.localizedDescription)", column: column)
-            return
-        }
-        let begun = Sys.monotonicNanos()
-        for (i, statement) in program.statements.enumerated() {
-            guard execute(statement) == .passed else {
-                out.line("run \(path): stopped at command \(i + 1) of \(program.statements.count)")
-                return
-            }
-        }
-        let n = program.statements.count
-        out.line("run \(path): \(n) command\(n == 1 ? "" : "s") in \(Format.nanos(Sys.monotonicNanos() - begun)), no failure")
-    }
-
-    /// A `"quoted name"` argument without its quotes and escapes.
-    private static func unquote(_ word: String) -> String {
-        guard word.count >= 2, word.hasPrefix("\""), word.hasSuffix("\"") else { return word }
-        var result = ""
-        var escaped = false
-        for c in word.dropFirst().dropLast() {
-            if escaped { result.append(c); escaped = false } else if c == "\\" { escaped = true } else { result.append(c) }
-        }
-        return result
-    }
-
-    /// Writes a whole file; nil, or what went wrong.
-    private static func write(_ text: String, to path: String) -> String? {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return Format.errno(errno) }
-        defer { close(fd) }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return Format.errno(errno)
-            }
-            offset += n
-        }
-        return nil
     }
 }
