@@ -190,14 +190,26 @@ public enum Fuzzer {
         [256 << 10, 1 << 20, 16 << 20][Int(runSeed % 3)]
     }
 
-    /// Runs a candidate up to `reproductionTries` times: timing bugs (a stranded read, a stall)
-    /// do not fail every time, so one failure the same way counts as reproducing.
+    /// Whether a candidate fails the same way in most of `tries` runs (two of three): timing
+    /// bugs (a stranded read, a stall, a flush race) do not fail every time, and accepting a
+    /// candidate that failed once by luck would shrink toward a program that rarely fails.
+    /// Returns the last run that failed the same way.
     static func reproduces(_ run: () -> Execution, _ signature: FailureSignature, tries: Int,
                            interrupt: InterruptFlag) -> Execution? {
-        for _ in 0..<max(1, tries) {
-            let attempt = run()
-            if attempt.signature == signature { return attempt }
-            if interrupt.isSet || attempt.result.status == .skipped { return nil }
+        let tries = max(1, tries)
+        let needed = tries / 2 + 1
+        var failures = 0
+        var last: Execution?
+        for attempt in 0..<tries {
+            let execution = run()
+            if execution.signature == signature {
+                failures += 1
+                last = execution
+                if failures >= needed { return last }
+            }
+            if interrupt.isSet || execution.result.status == .skipped { return nil }
+            // Stop once the majority is out of reach.
+            if failures + (tries - attempt - 1) < needed { return nil }
         }
         return nil
     }
@@ -208,9 +220,14 @@ public enum Fuzzer {
         let deadline = Sys.monotonicNanos() &+ UInt64(config.shrinkSeconds * 1e9)
         let tries = config.reproductionTries
         // 1. Fewer and smaller operations.
+        // The last candidate accepted is the program shrinking ends with: its failing run stands
+        // in for the final confirmation if a timing bug does not show again there.
+        var lastAccepted: Execution?
         let shrinker = Shrinker(maxAttempts: config.shrinkAttempts, deadlineNanos: deadline, reproduces: { candidate in
-            reproduces({ execute(candidate, runSeed: runSeed, config, interrupt: interrupt, name: "shrink.scn") },
-                       signature, tries: tries, interrupt: interrupt) != nil
+            guard let run = reproduces({ execute(candidate, runSeed: runSeed, config, interrupt: interrupt, name: "shrink.scn") },
+                                       signature, tries: tries, interrupt: interrupt) else { return false }
+            lastAccepted = run
+            return true
         }, interrupted: { interrupt.isSet })
         let outcome = shrinker.shrink(ops, now: Sys.monotonicNanos)
         let original = ProgramCompiler.compile(ops, compileSettings(config)).applied
@@ -231,8 +248,9 @@ public enum Fuzzer {
             var candidate = items
             candidate.remove(at: i)
             attempts += 1
-            if reproduces({ execute(items: candidate, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: "trim.scn") },
-                          signature, tries: tries, interrupt: interrupt) != nil {
+            if let run = reproduces({ execute(items: candidate, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: "trim.scn") },
+                                    signature, tries: tries, interrupt: interrupt) {
+                lastAccepted = run
                 items = candidate
                 steps += 1
             } else {
@@ -246,7 +264,7 @@ public enum Fuzzer {
             reproduces({ execute(items: items, applied: applied, runSeed: runSeed, config, interrupt: interrupt,
                                  name: fileName, header: header) }, signature, tries: tries, interrupt: interrupt)
         }
-        guard let probe = finalRun([]), let failure = probe.result.failures.first else { return nil }
+        guard let probe = finalRun([]) ?? lastAccepted, let failure = probe.result.failures.first else { return nil }
         let body = ProgramCompiler.render(items, compileSettings(config))
         let commands = body.count
         // What is left to do (not to check): the operations of the minimal program.
@@ -270,6 +288,7 @@ public enum Fuzzer {
             named.result.failures = probe.result.failures.map { failure in
                 var shifted = failure
                 shifted.line += header.count
+                shifted.file = fileName
                 return shifted
             }
         }
