@@ -80,7 +80,6 @@ final class ClientConnection {
     var inboxDropped: UInt64 = 0
     /// (stream offset of a fragment's last byte, time it was sent): for round-trip latency.
     var latencyMarks = Deque<(offset: UInt64, sentAt: UInt64)>()
-    var firstByteAt: UInt64 = 0
 
     init(id: Int, group: String, index: Int) {
         self.id = id

@@ -242,7 +242,6 @@ extension ClientEngine {
 
     private func received(_ c: ClientConnection, _ bytes: UnsafeRawBufferPointer) {
         let now = Sys.monotonicNanos()
-        if c.bytesReceived == 0 { c.firstByteAt = now }
         if tracksEcho { checkEcho(c, bytes) }
         c.bytesReceived &+= UInt64(bytes.count)
         stats[c.group]!.bytesReceived &+= UInt64(bytes.count)

@@ -7,8 +7,6 @@ import Reactor
 
 struct EchoConnection {
     var open = false
-    /// Reading stopped because the queue reached the limit.
-    var readPaused = false
     /// The peer sent EOF: flush, then close.
     var closing = false
     var queue = ByteQueue()

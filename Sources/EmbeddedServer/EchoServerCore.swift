@@ -313,7 +313,6 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         let limit = configuration.fault == .unboundedQueue ? Int.max : configuration.queueLimit
         if !c.closing && c.queue.count < limit { want.insert(.readable) }
         if !c.queue.isEmpty { want.insert(.writable) }
-        connections[Int(fd)].readPaused = !c.closing && !want.contains(.readable)
         // Only fails for a descriptor select cannot hold, which was refused at accept.
         try? loop.setInterest(fd, want)
     }

@@ -117,7 +117,7 @@ public final class ConnectBurst: EventHandler {
         switch phases[i] {
         case .connecting:
             let error = (try? Sys.pendingError(fd)) ?? EBADF
-            if error != 0 { failOne(i, "connect: \(Format.errno(error))") } else { established(i) }
+            if error != 0 { failOne(i, "connect: \(SystemError.describe(error))") } else { established(i) }
         case .waitingEcho:
             var one: UInt8 = 0
             switch try? Sys.recv(fd, &one, 1) {
@@ -160,8 +160,4 @@ public final class ConnectBurst: EventHandler {
             fds[i] = -1
         }
     }
-}
-
-enum Format {
-    static func errno(_ e: Int32) -> String { "\(String(cString: strerror(e))) (errno \(e))" }
 }

@@ -15,12 +15,13 @@ public struct InterestTable {
         Int(fd) < masks.count ? masks[Int(fd)] : .none
     }
 
+    /// How many descriptors are watched.
+    public var count: Int { watched.count }
+
     @inlinable
     func registrationIteration(of fd: Int32) -> UInt64 {
         Int(fd) < registeredIn.count ? registeredIn[Int(fd)] : 0
     }
-
-    public var count: Int { watched.count }
 
     mutating func grow(to fd: Int32) {
         let needed = Int(fd) + 1

@@ -20,7 +20,6 @@ struct TimerQueue {
     private var actions: [UInt64: () -> Void] = [:]
     private var nextSequence: UInt64 = 1
 
-    var isEmpty: Bool { actions.isEmpty }
     var count: Int { actions.count }
 
     mutating func schedule(at deadline: UInt64, _ action: @escaping () -> Void) -> TimerID {

@@ -23,6 +23,8 @@ public enum ScenarioRunner {
         do {
             session = try ScenarioSession(configuration: configuration, interrupt: interrupt, onEvent: onEvent)
             session.fuzzHandler = fuzzHandler
+            // Received bytes are copied aside only for `recv`/`match`; an echo check needs none.
+            session.engine.keepsInbox = needsInbox(program.statements)
         } catch {
             result.status = .failed
             result.note = "cannot start the client engine: \(error)"
@@ -55,6 +57,21 @@ public enum ScenarioRunner {
         result.server = session.serverStats
         result.durationSeconds = Double(Sys.monotonicNanos() - started) / 1e9
         return result
+    }
+
+    /// Whether any statement, in blocks and included files too, matches received bytes.
+    static func needsInbox(_ statements: [Statement]) -> Bool {
+        statements.contains { statement in
+            switch statement.command {
+            case .expectRecv, .expectMatch: return true
+            case .repeat(_, let body), .include(_, let body): return needsInbox(body)
+            case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .serverStart,
+                 .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
+                 .pause, .resume, .expectEcho, .expectState, .expectServer, .expectLatency, .expectConnected,
+                 .load, .fuzz:
+                return false
+            }
+        }
     }
 
     /// Whether a third-party target accepts a connection: 0, or the errno of the failure.

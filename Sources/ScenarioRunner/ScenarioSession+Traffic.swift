@@ -154,7 +154,5 @@ public enum Format {
         return String(format: "%.2f GiB", v / 1024 / 1024 / 1024)
     }
 
-    public static func errno(_ e: Int32) -> String {
-        "\(String(cString: strerror(e))) (errno \(e))"
-    }
+    public static func errno(_ e: Int32) -> String { SystemError.describe(e) }
 }

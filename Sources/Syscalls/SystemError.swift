@@ -13,9 +13,13 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     public var description: String {
-        let reason = strerror(errno).map { String(cString: $0) } ?? "unknown error"
-        if let fd { return "\(call)(fd \(fd)): \(reason) (errno \(errno))" }
-        return "\(call): \(reason) (errno \(errno))"
+        if let fd { return "\(call)(fd \(fd)): \(Self.describe(errno))" }
+        return "\(call): \(Self.describe(errno))"
+    }
+
+    /// "Connection refused (errno 111)": how every errno reads in sockfuzz's messages.
+    public static func describe(_ errno: Int32) -> String {
+        "\(strerror(errno).map { String(cString: $0) } ?? "unknown error") (errno \(errno))"
     }
 
     /// The peer went away abruptly: data, not a bug.

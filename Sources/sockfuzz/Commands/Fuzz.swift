@@ -90,10 +90,10 @@ struct Fuzz: ParsableCommand {
         var base = FuzzConfiguration()
         base.seed = seed
         base.runs = runs ?? (duration == nil ? 100 : nil)
-        base.durationNanos = try duration.map { UInt64(try parse(duration: $0, option: "--duration").nanoseconds) }
-        base.timeoutNanos = UInt64(try parse(duration: timeout, option: "--timeout").nanoseconds)
+        base.durationNanos = try duration.map { try OptionValues.nanoseconds($0, option: "--duration") }
+        base.timeoutNanos = try OptionValues.nanoseconds(timeout, option: "--timeout")
         base.generator.maxConnections = connections
-        base.generator.maxSendSize = try parse(size: maxSend, option: "--max-send")
+        base.generator.maxSendSize = try OptionValues.bytes(maxSend, option: "--max-send")
         if let weights {
             do { base.generator.weights = try FuzzWeights(parsing: weights) } catch {
                 throw ValidationError("--weights: \(error.description)")
@@ -132,18 +132,6 @@ struct Fuzz: ParsableCommand {
         try writeReports(summaries)
         if interrupt.isSet { throw ExitCode(130) }
         if summaries.contains(where: { $0.finding != nil }) { throw ExitCode(1) }
-    }
-
-    private func parse(duration text: String, option: String) throws -> ScenarioDuration {
-        do { return try ArgumentValues.duration(text) } catch {
-            throw ValidationError("\(option) \(text): \(error.message)")
-        }
-    }
-
-    private func parse(size text: String, option: String) throws -> Int {
-        do { return try ArgumentValues.size(text).bytes } catch {
-            throw ValidationError("\(option) \(text): \(error.message)")
-        }
     }
 
     private func writeReports(_ summaries: [FuzzSummary]) throws {

@@ -63,10 +63,10 @@ struct LoadCommand: ParsableCommand {
     }
 
     func run() throws {
-        let messageSize = try value("--size", size) { try ArgumentValues.size($0).bytes }
+        let messageSize = try OptionValues.bytes(size, option: "--size")
         guard messageSize >= 1 && messageSize <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
-        let measured = try value("--duration", duration) { UInt64(try ArgumentValues.duration($0).nanoseconds) }
-        let warm = try value("--warmup", warmup) { UInt64(try ArgumentValues.duration($0).nanoseconds) }
+        let measured = try OptionValues.nanoseconds(duration, option: "--duration")
+        let warm = try OptionValues.nanoseconds(warmup, option: "--warmup")
         var pacing = Load.LoadPacing.depth(depth ?? 1)
         if let rate {
             let text = rate.hasSuffix("/s") ? String(rate.dropLast(2)) : rate
@@ -114,12 +114,6 @@ struct LoadCommand: ParsableCommand {
             try Reports.write(String(decoding: try encoder.encode(record), as: UTF8.self), to: json, option: "--json")
         }
         if connect.echoed < connections || (record.load?.errors ?? 0) > 0 { throw ExitCode(1) }
-    }
-
-    private func value<T>(_ option: String, _ text: String, _ parse: (String) throws -> T) throws -> T {
-        do { return try parse(text) } catch let error as ScenarioError {
-            throw ValidationError("\(option) \(text): \(error.message)")
-        }
     }
 }
 
