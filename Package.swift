@@ -25,15 +25,19 @@ let package = Package(
     targets: [
         // What Glibc does not import on this toolchain: epoll, eventfd, accept4, the FD_* macros.
         .target(name: "CSockfuzz"),
+        // The words every layer shares, with no I/O: backend kinds, fault names, server settings
+        // and their validation, typed stat keys, load pacing, and one parser for durations,
+        // sizes, counts and rates (the language and the command line both read values with it).
+        .target(name: "Vocabulary"),
         // Every syscall wrapped once: EINTR retried, EAGAIN as a value, errors naming call/errno/fd.
         .target(name: "Syscalls", dependencies: ["CSockfuzz"]),
         // The single-threaded event loop and its busy / select / epoll backends.
         .target(name: "Reactor", dependencies: [
-            "Syscalls", "CSockfuzz",
+            "Vocabulary", "Syscalls", "CSockfuzz",
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // The echo server under test, on its own thread, in any backend.
-        .target(name: "EmbeddedServer", dependencies: ["Reactor", "Syscalls", "CSockfuzz"], swiftSettings: hotPath),
+        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz"], swiftSettings: hotPath),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
             "Reactor", "Syscalls", "CSockfuzz",
@@ -42,11 +46,11 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Reactor", "Syscalls", "CSockfuzz",
+            "Vocabulary", "Reactor", "Syscalls", "CSockfuzz",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
-        .target(name: "ScenarioLanguage"),
+        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
             "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls",
@@ -77,7 +81,7 @@ let package = Package(
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
-        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage"]),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary"]),
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.

@@ -2,6 +2,7 @@
 // on its hot path and publishes them here once per iteration (no atomic per message).
 
 import Synchronization
+import Vocabulary
 
 public struct ServerStatsSnapshot: Sendable, Equatable, Codable {
     public var accepted: UInt64 = 0
@@ -21,17 +22,29 @@ public struct ServerStatsSnapshot: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// The names scenario files use, in display order, with their values.
-    public var fields: [(name: String, value: UInt64)] {
-        [("accepted", accepted), ("active", active), ("peer_eofs", peerEOFs), ("resets", resets),
-         ("refused_over_limit", refusedOverLimit), ("shed_emfile", shedOnEMFILE),
-         ("bytes_in", bytesIn), ("bytes_out", bytesOut), ("iterations", iterations),
-         ("idle_iterations", idleIterations), ("queue_high_water", queueHighWater),
-         ("other_errors", otherErrors)]
+    /// The counter `stat` names; nil for `descriptors`, which is counted outside the server's
+    /// books (`EchoServer.heldDescriptors()`). Exhaustive: a new stat must say where it comes from.
+    public func value(of stat: ServerStat) -> UInt64? {
+        switch stat {
+        case .accepted: return accepted
+        case .active: return active
+        case .peerEOFs: return peerEOFs
+        case .resets: return resets
+        case .refusedOverLimit: return refusedOverLimit
+        case .shedEMFILE: return shedOnEMFILE
+        case .bytesIn: return bytesIn
+        case .bytesOut: return bytesOut
+        case .iterations: return iterations
+        case .idleIterations: return idleIterations
+        case .queueHighWater: return queueHighWater
+        case .otherErrors: return otherErrors
+        case .descriptors: return nil
+        }
     }
 
-    public func value(named name: String) -> UInt64? {
-        fields.first { $0.name == name }?.value
+    /// The counters by the names scenario files use, in display order.
+    public var fields: [(name: String, value: UInt64)] {
+        ServerStat.allCases.compactMap { stat in value(of: stat).map { (stat.rawValue, $0) } }
     }
 }
 

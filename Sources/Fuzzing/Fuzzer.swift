@@ -174,8 +174,7 @@ public enum Fuzzer {
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
         } else {
-            let mode = ScenarioLanguage.ServerMode(rawValue: config.mode.rawValue)!
-            prologue.append(.serverStart(ScenarioLanguage.ServerOptions(mode: mode, fault: config.fault?.rawValue,
+            prologue.append(.serverStart(ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
                                                                         queue: ByteSize(bytes: serverQueue(runSeed)))))
         }
         lines += (prologue + ProgramCompiler.render(items, compileSettings(config))).map(\.rendered)

@@ -10,11 +10,6 @@ import Histogram
 import Reactor
 import Syscalls
 
-public enum LoadPacing: Sendable, Equatable {
-    case depth(Int)
-    case rate(perSecond: Double)
-}
-
 public struct LoadPlan: Sendable {
     public var messageSize: Int
     public var pacing: LoadPacing
@@ -126,7 +121,7 @@ public final class LoadGenerator: EventHandler {
                 flush(i)
             }
         case .rate(let r):
-            interval = max(1, UInt64(1e9 / r))
+            interval = max(1, UInt64(1e9 / r.perSecond))
         }
 
         var measuredStart = measuring ? start : measureFrom
@@ -185,7 +180,7 @@ public final class LoadGenerator: EventHandler {
         var rate: Double?
         switch plan.pacing {
         case .depth(let d): depth = d
-        case .rate(let r): rate = r
+        case .rate(let r): rate = r.perSecond
         }
         return LoadResult(connections: conns.count, messageSize: plan.messageSize, depth: depth, targetRate: rate,
                           seconds: seconds, messages: counted, verified: counted,

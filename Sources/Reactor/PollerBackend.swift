@@ -38,13 +38,3 @@ public protocol PollerBackend: SendableMetatype {
     /// Releases the kernel state.
     mutating func close()
 }
-
-/// The three classic single-process designs, chosen at run time by name.
-public enum BackendKind: String, CaseIterable, Sendable, Codable {
-    /// Never waits in the kernel; tries every descriptor every iteration (the seed's design).
-    case busy
-    /// select(2): descriptors below FD_SETSIZE only; O(highest fd) per wait.
-    case select
-    /// epoll(7): cost proportional to the ready descriptors, not the watched ones.
-    case epoll
-}

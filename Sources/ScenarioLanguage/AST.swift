@@ -81,15 +81,15 @@ public struct ServerOptions: Sendable, Equatable {
     public var host: String?
     /// Edge-triggered epoll; the parser only accepts it with mode epoll.
     public var edgeTriggered: Bool
-    /// Free-form fault name; the server validates it.
-    public var fault: String?
+    /// A known fault; the parser rejects unknown names and faults the mode cannot have.
+    public var fault: ServerFault?
     /// Maximum simultaneous connections; over it the server refuses (`refused_over_limit`).
     public var limit: Int?
     /// Per-connection queue limit: past it the server stops reading that connection.
     public var queue: ByteSize?
 
     public init(mode: ServerMode, port: Int? = nil, host: String? = nil, edgeTriggered: Bool = false,
-                fault: String? = nil, limit: Int? = nil, queue: ByteSize? = nil) {
+                fault: ServerFault? = nil, limit: Int? = nil, queue: ByteSize? = nil) {
         self.mode = mode
         self.port = port
         self.host = host
@@ -98,14 +98,6 @@ public struct ServerOptions: Sendable, Equatable {
         self.limit = limit
         self.queue = queue
     }
-}
-
-/// How `load` keeps requests in flight.
-public enum LoadPacing: Sendable, Equatable {
-    /// Closed loop: each connection keeps this many requests outstanding.
-    case depth(Int)
-    /// Open loop: requests are started at this rate regardless of responses.
-    case rate(Rate)
 }
 
 /// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`.
@@ -135,5 +127,14 @@ public struct FuzzSpec: Sendable, Equatable {
         self.connections = connections
         self.duration = duration
         self.seed = seed
+    }
+}
+
+extension ServerOptions {
+    /// The server these options describe, in `mode` (the file's, or a `--mode` override).
+    public func configuration(mode: ServerMode? = nil) -> ServerConfiguration {
+        ServerConfiguration(mode: mode ?? self.mode, host: host ?? "127.0.0.1", port: port ?? 0,
+                            edgeTriggered: edgeTriggered, queueLimit: queue?.bytes ?? 1 << 20,
+                            maxConnections: limit, fault: fault)
     }
 }

@@ -138,8 +138,18 @@ struct CommandParser {
             }
             let port = try options.value("port") { (t, l) throws(ScenarioError) in try NumberParsing.port(t, at: l, range: 0...65535) }
             let host = try options.value("host") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "an address after 'host='", at: l) }
-            let fault = try options.value("fault") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a fault name after 'fault='", at: l) }
-            let limit = try options.value("limit") { (t, l) throws(ScenarioError) in try NumberParsing.count(t, at: l) }
+            let fault = try options.value("fault") { (t, l) throws(ScenarioError) -> ServerFault in
+                guard let fault = ServerFault(rawValue: String(t)) else {
+                    throw ScenarioError("unknown fault \(ValueParser.got(t)): expected one of \(ServerFault.names)", at: l)
+                }
+                if let needed = fault.requiredMode, needed != mode {
+                    throw ScenarioError("fault \(fault.rawValue) needs mode \(needed.rawValue), not \(mode.rawValue)", at: l)
+                }
+                return fault
+            }
+            let limit = try options.value("limit") { (t, l) throws(ScenarioError) in
+                try Self.atLeast(try NumberParsing.count(t, at: l), 1, "limit", at: l)
+            }
             let queue = try options.value("queue") { (t, l) throws(ScenarioError) -> ByteSize in
                 let size = try NumberParsing.size(t, at: l)
                 guard size.bytes >= 1 else { throw ScenarioError("queue must be at least 1 byte, got '\(t)'", at: l) }
@@ -259,6 +269,9 @@ struct CommandParser {
             pacing = .rate(try options.value("rate", NumberParsing.rate)!)
         case (nil, nil):
             throw ScenarioError("'load' needs depth=N or rate=R/s", at: head.location)
+        }
+        do { _ = try pacing.validated() } catch {
+            throw ScenarioError(error.message, at: (options.location(of: "depth") ?? options.location(of: "rate"))!)
         }
         guard let duration = try options.value("duration", NumberParsing.duration) else {
             throw ScenarioError("'load' needs duration=D", at: head.location)

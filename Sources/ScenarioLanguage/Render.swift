@@ -2,33 +2,9 @@
 // writes to a scenario file. Every rendering parses back to an equal command.
 
 enum Render {
-    static func duration(_ d: ScenarioDuration) -> String {
-        let ns = d.nanoseconds
-        if ns == 0 { return "0" }
-        // The largest unit that divides exactly, so nothing is lost: 1.5s renders as 1500ms.
-        for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000),
-                             ("ms", 1_000_000), ("us", 1_000)] where ns % size == 0 {
-            return "\(ns / size)\(unit)"
-        }
-        return "\(ns)ns"
-    }
-
-    static func size(_ s: ByteSize) -> String {
-        let n = s.bytes
-        if n == 0 { return "0" }
-        for (unit, size) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where n % size == 0 {
-            return "\(n / size)\(unit)"
-        }
-        return "\(n)"
-    }
-
-    static func rate(_ r: Rate) -> String {
-        for (unit, size) in [("s", Int64(1_000_000_000)), ("ms", 1_000_000), ("m", 60_000_000_000),
-                             ("h", 3_600_000_000_000), ("us", 1_000), ("ns", 1)] where r.per.nanoseconds == size {
-            return "\(r.count)/\(unit)"
-        }
-        return "\(r.count)/\(duration(r.per))"
-    }
+    static func duration(_ d: ScenarioDuration) -> String { ValueText.duration(d) }
+    static func size(_ s: ByteSize) -> String { ValueText.size(s) }
+    static func rate(_ r: Rate) -> String { ValueText.rate(r) }
 
     static func range<T>(_ r: ClosedRange<T>, _ element: (T) -> String) -> String {
         r.lowerBound == r.upperBound ? element(r.lowerBound) : "\(element(r.lowerBound))..\(element(r.upperBound))"
@@ -87,7 +63,7 @@ extension Command {
             return indent + "server start \(o.mode.rawValue)"
                 + Render.options([("port", o.port.map(String.init)), ("host", o.host)])
                 + (o.edgeTriggered ? " edge" : "")
-                + Render.options([("fault", o.fault), ("limit", o.limit.map(String.init)), ("queue", o.queue.map(Render.size))])
+                + Render.options([("fault", o.fault?.rawValue), ("limit", o.limit.map(String.init)), ("queue", o.queue.map(Render.size))])
         case .serverStop: return indent + "server stop"
         case .serverStats: return indent + "server stats"
         case .serverMode(let mode): return indent + "server mode \(mode.rawValue)"

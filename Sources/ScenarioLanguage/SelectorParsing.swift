@@ -30,7 +30,7 @@ enum SelectorParsing {
               text.unicodeScalars.allSatisfy({ isNameStart($0) || ("0"..."9").contains($0) || $0 == "-" })
         else {
             throw ScenarioError(
-                "invalid group name \(NumberParsing.got(text)): use letters, digits, '_' and '-', starting with a letter or '_'",
+                "invalid group name \(ValueParser.got(text)): use letters, digits, '_' and '-', starting with a letter or '_'",
                 at: location)
         }
         if Keywords.reserved.contains(text) {
@@ -87,7 +87,7 @@ enum SelectorParsing {
 
     private static func index(_ text: Substring, in selector: Substring, at location: SourceLocation) throws(ScenarioError) -> Int {
         guard let value = NumberParsing.plainInteger(text) else {
-            throw ScenarioError("expected an index like 3 or a range like 0..9 in '\(selector)', got \(NumberParsing.got(text))",
+            throw ScenarioError("expected an index like 3 or a range like 0..9 in '\(selector)', got \(ValueParser.got(text))",
                                 at: location)
         }
         return value

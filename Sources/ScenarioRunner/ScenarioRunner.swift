@@ -41,6 +41,9 @@ public enum ScenarioRunner {
             case .interrupted:
                 result.status = .interrupted
                 result.note = "interrupted"
+            case .skipped(let why):
+                result.status = .skipped
+                result.note = why
             }
         }
         result.seed = session.seed

@@ -246,8 +246,7 @@ extension ScenarioSession {
         }
         var seen: UInt64 = 0
         let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
-            seen = stat == .descriptors ? UInt64(max(0, server.heldDescriptors()))
-                : server.stats.snapshot().value(named: stat.rawValue) ?? 0
+            seen = server.stats.snapshot().value(of: stat) ?? UInt64(max(0, server.heldDescriptors()))
             return comparison.holds(Int(clamping: seen), value)
         }
         if interrupt.isSet { throw .interrupted }

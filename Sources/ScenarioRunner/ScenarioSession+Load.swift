@@ -16,12 +16,7 @@ extension ScenarioSession {
             throw fail(statement, expected: "open, idle connections (nothing queued or in flight, not paused)",
                        seen: "\(v.name) is \(v.phase == .open ? "busy (expect echo first, or resume it)" : v.phase.rawValue)")
         }
-        let pacing: Load.LoadPacing
-        switch spec.pacing {
-        case .depth(let n): pacing = .depth(n)
-        case .rate(let r): pacing = .rate(perSecond: r.perSecond)
-        }
-        let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: UInt64(spec.duration.nanoseconds),
+        let plan = LoadPlan(messageSize: spec.size.bytes, pacing: spec.pacing, durationNanos: UInt64(spec.duration.nanoseconds),
                             warmupNanos: UInt64(spec.warmup?.nanoseconds ?? 0))
         let fds = engine.lend(ids)
         let generator: LoadGenerator

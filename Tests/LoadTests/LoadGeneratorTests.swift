@@ -74,7 +74,7 @@ struct LoadGeneratorTests {
             _ = client.receive(upTo: 32 << 20, timeout: 3)
             client.close()
         }
-        let plan = LoadPlan(messageSize: 64, pacing: .rate(perSecond: 2000), durationNanos: 2_000_000_000)
+        let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(2000)), durationNanos: 2_000_000_000)
         let result = try LoadGenerator(fds: fds, plan: plan).run()
         staller.join()
         let latency = try #require(result.latencyMicros)

@@ -62,9 +62,9 @@ struct ParserTests {
     @Test("server start takes a mode and options in any order")
     func serverStart() {
         #expect(command("server start busy") == .serverStart(ServerOptions(mode: .busy)))
-        #expect(command("server start epoll limit=10k fault=slow-read edge host=::1 port=7000") ==
+        #expect(command("server start epoll limit=10k fault=stall-slow-reader edge host=::1 port=7000") ==
             .serverStart(ServerOptions(mode: .epoll, port: 7000, host: "::1", edgeTriggered: true,
-                                       fault: "slow-read", limit: 10_000)))
+                                       fault: .stallSlowReader, limit: 10_000)))
         #expect(command("server start select port=0") == .serverStart(ServerOptions(mode: .select, port: 0)))
         #expect(command("server start epoll queue=16MiB") == .serverStart(ServerOptions(mode: .epoll, queue: ByteSize(bytes: 16 << 20))))
     }

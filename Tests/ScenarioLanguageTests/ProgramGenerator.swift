@@ -41,8 +41,8 @@ struct ProgramGenerator {
                 port: rng.chance(50) ? rng.int(0...65535) : nil,
                 host: rng.chance(50) ? rng.pick(["127.0.0.1", "::1", "localhost", "0.0.0.0"]) : nil,
                 edgeTriggered: edge,
-                fault: rng.chance(50) ? rng.pick(["slow-read", "drop_after_1k", "x"]) : nil,
-                limit: rng.chance(50) ? rng.int(0...100_000) : nil,
+                fault: rng.chance(50) ? rng.pick(ServerFault.allCases.filter { $0.requiredMode == nil || edge }) : nil,
+                limit: rng.chance(50) ? rng.int(1...100_000) : nil,
                 queue: rng.chance(50) ? ByteSize(bytes: rng.int(1...(64 << 20))) : nil))
         case 8: return rng.pick([.serverStop, .serverStats])
         case 9: return .serverMode(rng.pick(ServerMode.allCases))
@@ -70,7 +70,9 @@ struct ProgramGenerator {
         case 25: return .expectLatency(selector(), rng.pick(Percentile.allCases), rng.pick(LatencyBound.allCases), duration(positive: false))
         case 26: return .expectConnected(selector(), rng.pick(Comparison.allCases), rng.int(0...1000), within: within())
         case 27:
-            let pacing: LoadPacing = rng.chance(50) ? .depth(rng.int(1...64)) : .rate(rate())
+            // Only pacings the checker accepts (rates of 1/h up to 100M/s).
+            var pacing: LoadPacing = rng.chance(50) ? .depth(rng.int(1...64)) : .rate(rate())
+            while (try? pacing.validated()) == nil { pacing = .rate(rate()) }
             return .load(selector(), LoadSpec(size: ByteSize(bytes: rng.int(1...(1 << 20))), pacing: pacing,
                                               duration: duration(positive: true), warmup: rng.chance(50) ? duration(positive: false) : nil))
         case 28:

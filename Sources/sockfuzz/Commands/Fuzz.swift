@@ -25,11 +25,7 @@ struct Fuzz: ParsableCommand {
         """
     )
 
-    @Option(help: "Server mode: busy, select, epoll, or all (each in turn).")
-    var mode: ModeChoice = .epoll
-
-    @Option(help: "A third-party server HOST:PORT instead of the embedded one.")
-    var target: String?
+    @OptionGroup var server: ServerChoiceOptions
 
     @Option(help: "The seed every choice derives from.")
     var seed: UInt64 = 1
@@ -37,8 +33,8 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Number of programs to run per mode (default 100; with --duration, unlimited).")
     var runs: Int?
 
-    @Option(help: "Stop after this long per mode (e.g. 30s, 2m).")
-    var duration: String?
+    @Option(help: "Stop after this long per mode (e.g. 30s, 2m).", transform: ValueArguments.positiveDuration)
+    var duration: ScenarioDuration?
 
     @Option(help: "Most connections one program opens.")
     var connections: Int = 8
@@ -61,23 +57,19 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Operation weights, e.g. send=5,reset=2 (kinds: \(FuzzWeights.names.joined(separator: ", "))).")
     var weights: String?
 
-    @Option(help: "Deadline of each check in the generated programs.")
-    var timeout: String = "5s"
+    @Option(help: "Deadline of each check in the generated programs (default 5s).", transform: ValueArguments.positiveDuration)
+    var timeout: ScenarioDuration = .seconds(5)
 
-    @Option(help: "Largest single send.")
-    var maxSend: String = "8MiB"
+    @Option(help: "Largest single send (default 8MiB).", transform: ValueArguments.size)
+    var maxSend: ByteSize = ByteSize(bytes: 8 << 20)
 
-    @Option(help: "Write a JUnit XML report here.")
-    var junit: String?
-
-    @Option(help: "Write a JSON report here.")
-    var json: String?
+    @OptionGroup var reports: ReportOptions
 
     func validate() throws {
-        if target != nil && mode != .epoll { throw ValidationError("--mode and --target exclude each other") }
-        if target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
+        if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
+        guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
         if oracle == .liveness && (probe == nil || expectPattern == nil) {
             throw ValidationError("--oracle liveness needs --probe REQUEST and --expect PATTERN")
         }
@@ -90,10 +82,10 @@ struct Fuzz: ParsableCommand {
         var base = FuzzConfiguration()
         base.seed = seed
         base.runs = runs ?? (duration == nil ? 100 : nil)
-        base.durationNanos = try duration.map { try OptionValues.nanoseconds($0, option: "--duration") }
-        base.timeoutNanos = try OptionValues.nanoseconds(timeout, option: "--timeout")
+        base.durationNanos = duration.map { UInt64($0.nanoseconds) }
+        base.timeoutNanos = UInt64(timeout.nanoseconds)
         base.generator.maxConnections = connections
-        base.generator.maxSendSize = try OptionValues.bytes(maxSend, option: "--max-send")
+        base.generator.maxSendSize = maxSend.bytes
         if let weights {
             do { base.generator.weights = try FuzzWeights(parsing: weights) } catch {
                 throw ValidationError("--weights: \(error.description)")
@@ -108,12 +100,12 @@ struct Fuzz: ParsableCommand {
                 throw ValidationError("--probe: \(error.message)")
             }
         }
-        if let target { base.target = try Targets.reachable(target, option: "--target") }
+        if let target = server.target { base.target = try Targets.reachable(target, option: "--target") }
 
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
-        let modes: [BackendKind] = target != nil ? [.epoll] : mode.modes.compactMap { $0 }
+        let modes: [BackendKind] = server.target != nil ? [.epoll] : server.modes(default: .epoll).compactMap { $0 }
         var summaries: [FuzzSummary] = []
         for m in modes where !interrupt.isSet {
             var config = base
@@ -122,7 +114,7 @@ struct Fuzz: ParsableCommand {
                 Output.line("fuzz \(m.rawValue): skipped, fault edge-single-read needs epoll")
                 continue
             }
-            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration ?? "")"), up to \(connections) connections")
+            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections")
             let progress = ProgressLine()
             let summary = Fuzzer.run(config, interrupt: interrupt) { event in FuzzPrinter.print(event, progress) }
             progress.finish()
@@ -136,8 +128,8 @@ struct Fuzz: ParsableCommand {
 
     private func writeReports(_ summaries: [FuzzSummary]) throws {
         let results = summaries.map(FuzzPrinter.asResult)
-        if let junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
-        if let json {
+        if let junit = reports.junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
+        if let json = reports.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(FuzzReportDocument(version: Sockfuzz.version, passed: summaries.allSatisfy { $0.finding == nil }, fuzz: summaries))

@@ -22,29 +22,25 @@ struct LoadCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "A third-party echo server HOST:PORT instead of the embedded one.")
-    var target: String?
-
-    @Option(help: "Embedded server mode: busy, select or epoll.")
-    var mode: BackendKind = .epoll
+    @OptionGroup var server: ServerChoiceOptions
 
     @Option(help: "Connections.")
     var connections: Int = 100
 
-    @Option(help: "Message size (e.g. 64, 4KiB).")
-    var size: String = "64"
+    @Option(help: "Message size (e.g. 64, 4KiB; default 64).", transform: ValueArguments.size)
+    var size: ByteSize = 64
 
-    @Option(help: "Closed loop: messages in flight per connection.")
+    @Option(help: "Closed loop: messages in flight per connection (default 1).", transform: ValueArguments.count)
     var depth: Int?
 
-    @Option(help: "Open loop: total messages per second (e.g. 50000 or 50000/s).")
-    var rate: String?
+    @Option(help: "Open loop: total messages per second (e.g. 50000, 50000/s or 10k/s).", transform: ValueArguments.rate)
+    var rate: Rate?
 
-    @Option(help: "Measured time (e.g. 10s).")
-    var duration: String = "5s"
+    @Option(help: "Measured time (e.g. 10s; default 5s).", transform: ValueArguments.positiveDuration)
+    var duration: ScenarioDuration = .seconds(5)
 
-    @Option(help: "Unmeasured time before it (e.g. 1s).")
-    var warmup: String = "0s"
+    @Option(help: "Unmeasured time before it (e.g. 1s; default 0).", transform: ValueArguments.duration)
+    var warmup: ScenarioDuration = .zero
 
     @Option(help: "Most handshakes in flight while connecting.")
     var inflight: Int = 1000
@@ -55,24 +51,26 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Write a JSON record here.")
     var json: String?
 
+    /// The one embedded design this run measures (`all` makes no sense for one measurement).
+    var mode: BackendKind { server.mode?.modes.first.flatMap { $0 } ?? .epoll }
+    var target: String? { server.target }
+
     func validate() throws {
         if depth != nil && rate != nil { throw ValidationError("give --depth or --rate, not both") }
-        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1") }
+        if server.mode == .all { throw ValidationError("--mode all: load measures one server; pick busy, select or epoll") }
+        do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
+        if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
+        guard size.bytes >= 1 && size.bytes <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
     }
 
+    var pacing: LoadPacing { rate.map { .rate($0) } ?? .depth(depth ?? 1) }
+
     func run() throws {
-        let messageSize = try OptionValues.bytes(size, option: "--size")
-        guard messageSize >= 1 && messageSize <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
-        let measured = try OptionValues.nanoseconds(duration, option: "--duration")
-        let warm = try OptionValues.nanoseconds(warmup, option: "--warmup")
-        var pacing = Load.LoadPacing.depth(depth ?? 1)
-        if let rate {
-            let text = rate.hasSuffix("/s") ? String(rate.dropLast(2)) : rate
-            guard let perSecond = Double(text), perSecond > 0 else { throw ValidationError("--rate \(rate): expected messages per second, e.g. 50000/s") }
-            pacing = .rate(perSecond: perSecond)
-        }
+        let messageSize = size.bytes
+        let measured = UInt64(duration.nanoseconds)
+        let warm = UInt64(warmup.nanoseconds)
 
         var server: EchoServer?
         let address: SocketAddress

@@ -37,11 +37,7 @@ struct Run: ParsableCommand {
     @Argument(help: "Scenario files (.scn).", completion: .file(extensions: ["scn"]))
     var files: [String]
 
-    @Option(help: "Server mode: busy, select, epoll, or all (once per mode). Default: as the file says, else epoll.")
-    var mode: ModeChoice?
-
-    @Option(help: "A third-party server HOST:PORT instead of the embedded one.")
-    var target: String?
+    @OptionGroup var server: ServerChoiceOptions
 
     @Option(help: "Replay with this seed instead of the files' own.")
     var seed: UInt64?
@@ -49,25 +45,21 @@ struct Run: ParsableCommand {
     @Option(help: "Inject a server fault into every embedded server (to see a check catch it).")
     var fault: ServerFault?
 
-    @Option(help: "Write a JUnit XML report here.")
-    var junit: String?
-
-    @Option(help: "Write a JSON report here.")
-    var json: String?
+    @OptionGroup var reports: ReportOptions
 
     @Flag(name: .shortAndLong, help: "Print every command's result, not only failures and summaries.")
     var verbose = false
 
     func validate() throws {
-        if mode != nil && target != nil {
-            throw ValidationError("--mode and --target exclude each other: --mode picks the embedded server's design")
+        if fault != nil && server.target != nil {
+            throw ValidationError("--fault applies to the embedded server, not --target")
         }
     }
 
     func run() throws {
         let programs = try parseAll()
         var address: SocketAddress?
-        if let target {
+        if let target = server.target {
             address = try Targets.reachable(target, option: "--target")
         }
         let interrupt = InterruptFlag()
@@ -75,7 +67,7 @@ struct Run: ParsableCommand {
         defer { watcher.stop() }
 
         var results: [ScenarioResult] = []
-        let modes: [BackendKind?] = address != nil ? [nil] : (mode?.modes ?? [nil])
+        let modes: [BackendKind?] = address != nil ? [nil] : server.modes(default: nil)
         outer: for (file, program) in programs {
             for m in modes {
                 if interrupt.isSet { break outer }
@@ -112,42 +104,12 @@ struct Run: ParsableCommand {
     }
 
     private func writeReports(_ results: [ScenarioResult]) throws {
-        if let junit {
+        if let junit = reports.junit {
             try Reports.write(JUnitReport.render(results), to: junit, option: "--junit")
         }
-        if let json {
+        if let json = reports.json {
             let data = try JSONReport.render(results, version: Sockfuzz.version)
             try Reports.write(String(decoding: data, as: UTF8.self), to: json, option: "--json")
         }
-    }
-}
-
-enum Reports {
-    static func write(_ text: String, to path: String, option: String) throws {
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            Output.error("sockfuzz: cannot write \(option) \(path): \(error.localizedDescription)")
-            throw ExitCode(2)
-        }
-    }
-}
-
-enum Targets {
-    /// Parses HOST:PORT and checks that something accepts connections there.
-    static func reachable(_ text: String, option: String) throws -> SocketAddress {
-        let address: SocketAddress
-        do {
-            address = try SocketAddress.parse(text)
-        } catch {
-            Output.error("sockfuzz: \(option) \(text): \(error.description)")
-            throw ExitCode(2)
-        }
-        let errno = ScenarioRunner.probe(address)
-        guard errno == 0 else {
-            Output.error("sockfuzz: \(option) \(text): cannot connect: \(Format.errno(errno))")
-            throw ExitCode(2)
-        }
-        return address
     }
 }

@@ -230,6 +230,10 @@ final class Console {
             switch error {
             case .failed(let f): outcome = .failed; failure = f
             case .interrupted: outcome = .interrupted
+            case .skipped(let why):
+                outcome = .failed
+                failure = RunFailure(at: statement.location, statement: statement.command.rendered,
+                                     expected: "a command this server can run", seen: why, seed: session.seed)
             }
         }
         ConsoleSignals.commandEnded()

@@ -1,0 +1,66 @@
+// How the embedded echo server is started: backend, address, limits, and an optional injected
+// fault, validated once here for the command line, the language and the fuzzer alike.
+
+public struct ServerConfiguration: Sendable, Equatable {
+    public var mode: BackendKind
+    /// Loopback unless the user asks otherwise: a test tool must not listen on every interface.
+    public var host: String
+    /// 0 asks the kernel for an ephemeral port; `EchoServer.address` reports the one it got.
+    public var port: Int
+    /// epoll only: edge-triggered, draining every socket until EAGAIN.
+    public var edgeTriggered: Bool
+    /// A connection whose unsent queue reaches this many bytes is not read until it drains.
+    public var queueLimit: Int
+    public var backlog: Int32
+    /// At most this many connections at once; more are accepted and closed at once, counted as
+    /// refused-over-limit (like select's FD_SETSIZE refusals). nil: no limit but the descriptors.
+    public var maxConnections: Int?
+    public var fault: ServerFault?
+
+    public init(mode: BackendKind = .epoll, host: String = "127.0.0.1", port: Int = 0,
+                edgeTriggered: Bool = false, queueLimit: Int = 1 << 20, backlog: Int32 = 4096,
+                maxConnections: Int? = nil, fault: ServerFault? = nil) {
+        self.mode = mode
+        self.host = host
+        self.port = port
+        self.edgeTriggered = edgeTriggered
+        self.queueLimit = queueLimit
+        self.backlog = backlog
+        self.maxConnections = maxConnections
+        self.fault = fault
+    }
+}
+
+public struct ServerConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+extension ServerConfiguration {
+    /// Why this configuration cannot run in `mode`, or nil when it can: edge-triggering and the
+    /// seed's edge bug exist only in epoll. Lets `--mode` overrides skip such a server, saying
+    /// why, instead of quietly dropping the `edge` or the fault the file asked for.
+    public func conflict(with mode: BackendKind) -> String? {
+        if edgeTriggered && mode != .epoll { return "edge-triggered needs mode epoll, not \(mode.rawValue)" }
+        if let fault, let needed = fault.requiredMode, needed != mode {
+            return "fault \(fault.rawValue) needs mode \(needed.rawValue), not \(mode.rawValue)"
+        }
+        return nil
+    }
+
+    /// Rejects combinations that cannot run, before anything is opened.
+    public func validated() throws(ServerConfigurationError) -> ServerConfiguration {
+        var copy = self
+        if let conflict = conflict(with: mode) { throw ServerConfigurationError(description: conflict) }
+        if fault == .edgeSingleRead { copy.edgeTriggered = true }
+        guard (0...65535).contains(port) else {
+            throw ServerConfigurationError(description: "port \(port) is out of range (0-65535)")
+        }
+        guard queueLimit > 0 else {
+            throw ServerConfigurationError(description: "queue limit must be positive")
+        }
+        if let maxConnections, maxConnections < 1 {
+            throw ServerConfigurationError(description: "connection limit must be at least 1")
+        }
+        return copy
+    }
+}

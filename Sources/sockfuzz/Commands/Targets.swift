@@ -1,0 +1,25 @@
+// `--target HOST:PORT`: parsed, then probed once, so an unreachable server is one clear line
+// (exit 2) before any scenario runs.
+
+import ArgumentParser
+import ScenarioRunner
+import Syscalls
+
+enum Targets {
+    /// Parses HOST:PORT and checks that something accepts connections there.
+    static func reachable(_ text: String, option: String) throws -> SocketAddress {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.parse(text)
+        } catch {
+            Output.error("sockfuzz: \(option) \(text): \(error.description)")
+            throw ExitCode(2)
+        }
+        let errno = ScenarioRunner.probe(address)
+        guard errno == 0 else {
+            Output.error("sockfuzz: \(option) \(text): cannot connect: \(Format.errno(errno))")
+            throw ExitCode(2)
+        }
+        return address
+    }
+}
