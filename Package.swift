@@ -85,7 +85,7 @@ let package = Package(
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
-        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,181 @@
+// Small loopback servers that misbehave in one stated way each (never read, reset everything,
+// echo only a prefix, send a late byte, answer garbage or an HTTP error), for tests that run the
+// `sockfuzz` executable against them. Blocking sockets, one thread per connection: simple
+// enough to trust, and plenty for the tens of connections a test opens.
+
+import Glibc
+import Synchronization
+
+public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
+    /// A correct echo server: the twin that shows a test's failure comes from the misbehaviour.
+    case echo
+    /// Accepts and holds the connection; never reads, never writes.
+    case neverReads
+    /// Reads and discards everything; never writes.
+    case silent
+    /// Accepts, then closes at once with a reset (SO_LINGER 0).
+    case resetsEveryConnection
+    /// Accepts, then closes at once in an orderly way (FIN).
+    case closesAtOnce
+    /// Echoes the first `n` bytes of each connection, then reads and discards the rest.
+    case echoesFirst(Int)
+    /// Echoes, and `delayMillis` after each echoed chunk sends one extra, unsolicited byte (`!`).
+    case lateByte(delayMillis: Int)
+    /// Answers each chunk with as many `#` bytes: the right length, the wrong content.
+    case garbage
+    /// Reads a request, answers `HTTP/1.1 400 Bad Request` and closes (what nginx does to bytes
+    /// that are not HTTP).
+    case httpError
+
+    public var description: String {
+        switch self {
+        case .echo: return "echo"
+        case .neverReads: return "never-reads"
+        case .silent: return "silent"
+        case .resetsEveryConnection: return "resets-every-connection"
+        case .closesAtOnce: return "closes-at-once"
+        case .echoesFirst(let n): return "echoes-first-\(n)"
+        case .lateByte(let ms): return "late-byte-\(ms)ms"
+        case .garbage: return "garbage"
+        case .httpError: return "http-error"
+        }
+    }
+}
+
+public final class MisbehavingServer: @unchecked Sendable {
+    public let behaviour: Misbehaviour
+    /// The port it listens on, at 127.0.0.1.
+    public let port: Int
+    /// `127.0.0.1:PORT`, as `--target` takes it.
+    public var address: String { "127.0.0.1:\(port)" }
+
+    private let listener: Int32
+    private let stopping = Atomic<Bool>(false)
+    private let open = Mutex<Set<Int32>>([])
+    private let threads = Mutex<[TestThread]>([])
+    private var acceptor: TestThread?
+
+    /// Listens on 127.0.0.1, port 0 (the kernel picks), and starts accepting.
+    public init(_ behaviour: Misbehaviour) throws {
+        self.behaviour = behaviour
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw MisbehavingServerError("socket: errno \(errno)") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 1024) == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw MisbehavingServerError("bind/listen: errno \(e)")
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        acceptor = TestThread { [self] in acceptLoop() }
+    }
+
+    deinit { stop() }
+
+    /// Stops accepting, ends every connection, and waits for the threads.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        acceptor?.join(timeout: 10)
+        Glibc.close(listener)
+        open.withLock { fds in for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) } }
+        for thread in threads.withLock({ $0 }) { thread.join(timeout: 10) }
+    }
+
+    private func acceptLoop() {
+        while !stopping.load(ordering: .acquiring) {
+            guard readable(listener, millis: 100) else { continue }
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0 else { continue }
+            open.withLock { _ = $0.insert(fd) }
+            let thread = TestThread { [self] in
+                serve(fd)
+                open.withLock { _ = $0.remove(fd) }
+                Glibc.close(fd)
+            }
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    /// Waits up to `millis` for `fd` to be readable (or to have ended).
+    private func readable(_ fd: Int32, millis: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, millis) > 0
+    }
+
+    /// The next chunk the peer sent, nil at EOF, an error, or when the server stops.
+    private func read(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
+        while !stopping.load(ordering: .acquiring) {
+            guard readable(fd, millis: 100) else { continue }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            return n > 0 ? n : nil
+        }
+        return nil
+    }
+
+    private func write(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
+            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            offset += n
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        switch behaviour {
+        case .echo:
+            while let n = read(fd, &buffer) { write(fd, buffer[..<n]) }
+        case .neverReads:
+            while !stopping.load(ordering: .acquiring) { usleep(20_000) }
+        case .silent:
+            while read(fd, &buffer) != nil {}
+        case .resetsEveryConnection:
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        case .closesAtOnce:
+            break
+        case .echoesFirst(let limit):
+            var echoed = 0
+            while let n = read(fd, &buffer) {
+                let take = min(n, max(0, limit - echoed))
+                if take > 0 { write(fd, buffer[..<take]) }
+                echoed += take
+            }
+        case .lateByte(let delay):
+            while let n = read(fd, &buffer) {
+                write(fd, buffer[..<n])
+                // The extra byte comes after the echo is complete, unasked for.
+                usleep(useconds_t(delay * 1000))
+                write(fd, [UInt8(ascii: "!")][...])
+            }
+        case .garbage:
+            while let n = read(fd, &buffer) { write(fd, [UInt8](repeating: UInt8(ascii: "#"), count: n)[...]) }
+        case .httpError:
+            if read(fd, &buffer) != nil {
+                write(fd, Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)[...])
+            }
+        }
+    }
+}
+
+public struct MisbehavingServerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
