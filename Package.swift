@@ -49,6 +49,9 @@ let package = Package(
             "Vocabulary", "Reactor", "Syscalls", "CSockfuzz",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
+        // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
+        // bytes in, in any fragmentation, whole frames out. No I/O.
+        .target(name: "Framing"),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary"]),
         // Executes scenarios against the embedded server or a target; results and reports.
@@ -82,6 +85,7 @@ let package = Package(
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary"]),
+        .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
