@@ -65,6 +65,13 @@ let package = Package(
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
         .target(name: "Bench", dependencies: ["Load", "Syscalls", "CSockfuzz"]),
+        // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Results that merge across segments: HdrHistogram encodings and interval logs.
+        .target(name: "Results", dependencies: [
+            "CZlib", "Vocabulary",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // GNU readline (libreadline-dev) for the interactive console's line editing and history.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
@@ -86,6 +93,9 @@ let package = Package(
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
+        .testTarget(name: "ResultsTests", dependencies: [
+            "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
