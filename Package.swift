@@ -91,7 +91,9 @@ let package = Package(
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
-        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary"]),
+        // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
+        .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine"], path: "Tests/ScenarioMutations"),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -99,7 +101,7 @@ let package = Package(
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
         .testTarget(name: "BenchTests", dependencies: ["Bench"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
-        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage", "TestSupport"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations"]),
     ],
     swiftLanguageModes: [.v6]
 )
