@@ -25,6 +25,16 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var firstError: String?
     /// Messages still unanswered when the run (and its drain) ended.
     public var unanswered: UInt64
+    /// The first unanswered message and how much of it came back, e.g. "connection 0: message
+    /// 0: 1023 of 4096 bytes echoed (4096 sent)".
+    public var firstUnanswered: String?
+    /// Open loop: messages that fell due but were never sent, because the connection already
+    /// had a full ring of messages in flight or the client could not keep up with the rate.
+    public var notSent: UInt64
+    /// The client's own event loop failed (e.g. epoll_wait) and ended the run early.
+    public var clientError: String?
+    /// Stopped by SIGINT or SIGTERM before its duration was over.
+    public var interrupted: Bool
 
     public struct Percentiles: Sendable, Codable, Equatable {
         public var p50: Double
@@ -34,5 +44,6 @@ public struct LoadResult: Sendable, Codable, Equatable {
         public var max: Double
     }
 
-    public var errors: UInt64 { corrupted + connectionErrors }
+    /// Every error: corrupted echoes, connection errors, and a failed client loop.
+    public var errors: UInt64 { corrupted + connectionErrors + (clientError != nil ? 1 : 0) }
 }
