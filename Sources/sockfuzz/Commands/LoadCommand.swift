@@ -1,5 +1,7 @@
 // `sockfuzz load`: sustained echo load with verified bytes and honest latency, against the
 // embedded server (in the mode asked) or a target; or, with --connect-only, a connect burst.
+// Exit 0 only when every connection echoed and every message came back verified; 1 with the
+// reasons; 2 for usage; 130 on SIGINT/SIGTERM, after the partial result (and --json).
 
 import ArgumentParser
 import EmbeddedServer
@@ -18,7 +20,9 @@ struct LoadCommand: ParsableCommand {
         Closed loop (--depth K: each connection keeps K messages in flight) or open loop \
         (--rate R: R messages per second in all, latency measured from each message's \
         intended send time). Every echoed byte is verified. --connect-only opens the \
-        connections, echoes one byte on each, and reports connects/s.
+        connections, echoes one byte on each, and reports connects/s. Exit status: 0 when \
+        every connection echoed and every message came back verified, 1 when not (the \
+        verdict says why), 2 for a usage error, 130 when interrupted (partial result printed).
         """
     )
 
@@ -63,11 +67,30 @@ struct LoadCommand: ParsableCommand {
         guard size.bytes >= 1 && size.bytes <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
+        // The embedded server holds the other end of every connection in this same process.
+        let descriptors = connections.multipliedReportingOverflow(by: target == nil ? 2 : 1)
+        let limit = Sys.raiseOpenFileLimit()
+        if descriptors.overflow || descriptors.partialValue > limit - 32 {
+            throw ValidationError("--connections \(connections): more than this process can hold open "
+                                  + "(\(target == nil ? "2 descriptors per connection with the embedded server, " : "")the open-file limit is \(limit))")
+        }
+        if case .depth(let d) = pacing, connections.multipliedReportingOverflow(by: d).partialValue > Self.maxMessagesInFlight {
+            throw ValidationError("--depth \(d) × --connections \(connections): more than \(Self.maxMessagesInFlight) messages in flight in all")
+        }
     }
+
+    /// Each message in flight holds a timestamp: 128 MiB of them at most.
+    static let maxMessagesInFlight = 1 << 24
 
     var pacing: LoadPacing { rate.map { .rate($0) } ?? .depth(depth ?? 1) }
 
     func run() throws {
+        // First, before any other thread: threads inherit the blocked signals, and a thread
+        // started earlier (the embedded server's) would die of a Ctrl-C instead of passing it on.
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(interrupt)
+        defer { watcher.stop() }
+
         let messageSize = size.bytes
         let measured = UInt64(duration.nanoseconds)
         let warm = UInt64(warmup.nanoseconds)
@@ -84,20 +107,19 @@ struct LoadCommand: ParsableCommand {
         defer { server?.stop() }
         let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue) server on \(address)"
 
-        let interrupt = InterruptFlag()
-        let watcher = InterruptWatcher(interrupt)
-        defer { watcher.stop() }
-
         let burst = try ConnectBurst()
         let (connect, fds) = burst.run(count: connections, to: address, inFlight: inflight, interrupted: { interrupt.isSet })
         defer { for fd in fds { Sys.close(fd) } }
         Output.line("connect: \(connect.echoed)/\(connections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
                     + "(\(Int(connect.connectsPerSecond)) connects/s), first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) "
                     + "p99 \(micros(connect.firstByteMicros?.p99))" + (connect.firstError.map { "; first error: \($0)" } ?? ""))
-        var record = LoadRecord(against: against, connect: connect, load: nil)
+        var problems = LoadVerdict.problems(connect)
+        var record = LoadRecord(against: against, connect: connect)
         if !connectOnly && !fds.isEmpty && !interrupt.isSet {
             let plan = LoadPlan(messageSize: messageSize, pacing: pacing, durationNanos: measured, warmupNanos: warm)
             let generator = try LoadGenerator(fds: fds, plan: plan)
+            Output.line("load: \(fds.count) connections for \(duration)" + (warm > 0 ? " after \(warmup) of warmup" : "")
+                        + "; Ctrl-C stops it and prints the result so far")
             let progress = ProgressLine()
             let result = generator.run(progress: { p in
                 progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) msg/s  errors \(p.errors)  connections \(p.connections)")
@@ -105,13 +127,26 @@ struct LoadCommand: ParsableCommand {
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
+            problems += LoadVerdict.problems(result)
+        }
+        record.interrupted = interrupt.isSet
+        record.problems = problems
+        record.passed = !record.interrupted && problems.isEmpty
+        if record.interrupted {
+            Output.line("load: INTERRUPTED: partial result above" + (problems.isEmpty ? "" : "; so far: " + problems.joined(separator: "; ")))
+        } else if problems.isEmpty {
+            Output.line("load: PASSED: \(connect.echoed) connection(s) echoed"
+                        + (record.load.map { ", \($0.verified) message(s) verified, none unanswered" } ?? ""))
+        } else {
+            Output.line("load: FAILED: " + problems.joined(separator: "; "))
         }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try Reports.write(String(decoding: try encoder.encode(record), as: UTF8.self), to: json, option: "--json")
         }
-        if connect.echoed < connections || (record.load?.errors ?? 0) > 0 { throw ExitCode(1) }
+        if record.interrupted { throw ExitCode(130) }
+        if !record.passed { throw ExitCode(1) }
     }
 }
 
@@ -125,4 +160,10 @@ struct LoadRecord: Codable {
     var against: String
     var connect: ConnectBurstResult
     var load: LoadResult?
+    /// Stopped by SIGINT or SIGTERM: the figures are partial.
+    var interrupted = false
+    /// Every connection echoed and every message came back verified.
+    var passed = false
+    /// Why not, one line per kind of failure.
+    var problems: [String] = []
 }
