@@ -101,6 +101,21 @@ struct LoadCommandTests {
         #expect(run.output.contains("depth"), "\(run.output)")
     }
 
+    @Test("a scenario's load fails with the verdict's reasons on a corrupting server, and passes on the correct one (the twin)",
+          arguments: [nil, "corrupt-echo"])
+    func scenarioVerdict(_ fault: String?) throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/load.scn"
+        try "server start epoll\nconnect a 2\nload a size=64 depth=2 duration=500ms\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file] + (fault.map { ["--fault", $0] } ?? []), input: "", scratch: scratch, timeout: 60)
+        if fault == nil {
+            #expect(run.status == 0, "\(run.output)")
+        } else {
+            #expect(run.status == 1, "\(run.output)")
+            #expect(run.output.contains("corrupted 2; first error: connection"), "\(run.output)")
+        }
+    }
+
     @Test("a rate beyond what the client can send ends at its duration and says how much was not sent")
     func saturatedRate() throws {
         let started = nowNanos()
