@@ -19,6 +19,13 @@ struct LoadBoundsTests {
                                timeoutNanos: 20_000_000_000, echoTimeoutNanos: echoTimeoutNanos)
     }
 
+    /// An embedded epoll server and two connections to it that echoed their first byte.
+    private static func twoConnections() throws -> (EchoServer, [Int32]) {
+        let server = EchoServer(configuration: ServerConfiguration(mode: .epoll))
+        let (_, fds) = try ConnectBurst().run(count: 2, to: try server.start())
+        return (server, fds)
+    }
+
     @Test("a connect burst to a server that never answers ends at the echo deadline and says so; an echo server passes")
     func echoDeadline() throws {
         let silent = try MisbehavingServer(.neverReads)
@@ -59,11 +66,8 @@ struct LoadBoundsTests {
 
     @Test("a load run whose event loop fails ends with the error counted, never a quiet pass")
     func loadLoopFails() throws {
-        let server = EchoServer(configuration: ServerConfiguration(mode: .epoll))
-        let address = try server.start()
-        defer { server.stop() }
-        let (_, fds) = try ConnectBurst().run(count: 2, to: address)
-        defer { fds.forEach(Sys.close) }
+        let (server, fds) = try Self.twoConnections()
+        defer { fds.forEach(Sys.close); server.stop() }
         let generator = try LoadGenerator(fds: fds, plan: LoadPlan(messageSize: 64, pacing: .depth(2), durationNanos: 5_000_000_000))
         generator.loop.close()
         let result = generator.run()
@@ -75,11 +79,8 @@ struct LoadBoundsTests {
 
     @Test("an open loop faster than the client can send ends at its duration and counts what it did not send")
     func saturatedOpenLoop() throws {
-        let server = EchoServer(configuration: ServerConfiguration(mode: .epoll))
-        let address = try server.start()
-        defer { server.stop() }
-        let (_, fds) = try ConnectBurst().run(count: 2, to: address)
-        defer { fds.forEach(Sys.close) }
+        let (server, fds) = try Self.twoConnections()
+        defer { fds.forEach(Sys.close); server.stop() }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(Int(LoadPacing.maxRatePerSecond))), durationNanos: 300_000_000)
         let started = nowNanos()
         let result = try LoadGenerator(fds: fds, plan: plan).run()
@@ -90,11 +91,8 @@ struct LoadBoundsTests {
 
     @Test("an open loop the client keeps up with sends everything it was asked to (the twin)")
     func unsaturatedOpenLoop() throws {
-        let server = EchoServer(configuration: ServerConfiguration(mode: .epoll))
-        let address = try server.start()
-        defer { server.stop() }
-        let (_, fds) = try ConnectBurst().run(count: 2, to: address)
-        defer { fds.forEach(Sys.close) }
+        let (server, fds) = try Self.twoConnections()
+        defer { fds.forEach(Sys.close); server.stop() }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(200)), durationNanos: 300_000_000)
         let result = try LoadGenerator(fds: fds, plan: plan).run()
         #expect(result.notSent == 0 && result.unanswered == 0 && result.errors == 0, "\(result)")

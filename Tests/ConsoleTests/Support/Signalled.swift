@@ -12,15 +12,16 @@ final class RunningSockfuzz {
     private var collected = [UInt8]()
     private var ended = false
 
-    /// Starts `sockfuzz ARGS` with standard input from /dev/null and its output into a pipe.
-    init(_ arguments: [String], scratch: Scratch) throws {
+    /// Starts `sockfuzz ARGS` with standard input from the file `stdin` and standard output and
+    /// error into one pipe.
+    init(_ arguments: [String], scratch: Scratch, stdin: String = "/dev/null") throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
         posix_spawn_file_actions_addclose(&actions, fds[1])
