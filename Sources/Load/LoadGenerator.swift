@@ -221,7 +221,7 @@ public final class LoadGenerator: EventHandler {
         let size = UInt64(plan.messageSize)
         guard let i = conns.indices.first(where: { conns[$0].alive && conns[$0].queued > conns[$0].receivedBytes / size }) else { return nil }
         let seq = conns[i].receivedBytes / size
-        let sent = min(size, conns[i].writtenBytes - seq * size)
+        let sent = min(size, conns[i].writtenBytes > seq * size ? conns[i].writtenBytes - seq * size : 0)
         return "connection \(i): message \(seq): \(conns[i].receivedBytes % size) of \(size) bytes echoed (\(sent) sent)"
     }
 
