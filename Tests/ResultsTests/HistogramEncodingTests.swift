@@ -81,3 +81,33 @@ struct HistogramEncodingTests {
         #expect(lines[2] == ["start", "1764547200.5"], "\(output)")
     }
 }
+
+@Suite("HdrHistogram decoding")
+struct HistogramDecodingTests {
+    @Test("encode then decode gives the same counts at the same values", arguments: [UInt64(1), 1000])
+    func roundTrip(lowest: UInt64) throws {
+        var h = Histogram<UInt64>(lowestDiscernibleValue: lowest, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+        var x: UInt64 = 12345
+        for _ in 0..<20_000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            _ = h.record(1000 + (x >> 40) % 50_000_000)
+        }
+        _ = h.record(3_000_000_000_000)
+        let back = try HistogramEncoding.decode(base64: HistogramEncoding.base64(h))
+        #expect(back.totalCount == h.totalCount)
+        for p in [0.0, 10, 50, 90, 99, 99.9, 100] {
+            #expect(back.valuesAreEquivalent(back.valueAtPercentile(p), h.valueAtPercentile(p)), "p\(p)")
+        }
+        #expect(back.valuesAreEquivalent(back.max, h.max))
+        #expect(back.valuesAreEquivalent(back.min, h.min))
+        // The same count in every bucket: only the values inside a bucket are lost, by design.
+        #expect(Array(back.recordedValues().map(\.count)) == Array(h.recordedValues().map(\.count)))
+    }
+
+    @Test("garbage is an error, not a trap")
+    func garbage() {
+        #expect(throws: HistogramDecodingError.self) { try HistogramEncoding.decode(base64: "HISTFAAAAA==") }
+        #expect(throws: HistogramDecodingError.self) { try HistogramEncoding.decode(base64: "not base64!") }
+        #expect(throws: HistogramDecodingError.self) { try HistogramEncoding.decode(compressed: [0x1c, 0x84, 0x93, 0x14, 0, 0, 0, 3, 1, 2, 3]) }
+    }
+}
