@@ -46,7 +46,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Vocabulary", "Reactor", "Syscalls", "CSockfuzz",
+            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
@@ -75,7 +75,7 @@ let package = Package(
         // GNU readline (libreadline-dev) for the interactive console's line editing and history.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "Fuzzing", "Load", "Bench", "ScenarioRunner",
+            "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",

@@ -79,7 +79,7 @@ public final class ConnectBurst: EventHandler {
     /// Opens `count` connections to `address`; returns the figures and the descriptors of the
     /// connections that echoed (the caller owns them; the others are closed).
     public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
-                    echoTimeoutNanos: UInt64 = 5_000_000_000,
+                    echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [],
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
@@ -96,7 +96,7 @@ public final class ConnectBurst: EventHandler {
         while echoed + failed < count && Sys.monotonicNanos() < deadline {
             if interrupted() { wasInterrupted = true; break }
             while next < count && pending < max(1, inFlight) {
-                start(next, address)
+                start(next, address, sources)
                 next += 1
             }
             do { try loop.runOnce(self, maxWaitNanos: 100_000_000) } catch {
@@ -135,11 +135,7 @@ public final class ConnectBurst: EventHandler {
         }
         let connectSeconds = Double((lastConnect > 0 ? lastConnect : Sys.monotonicNanos()) - t0) / 1e9
         let echoSeconds = Double((lastEcho > 0 ? lastEcho : Sys.monotonicNanos()) - t0) / 1e9
-        var percentiles: LoadResult.Percentiles?
-        if firstByte.totalCount > 0 {
-            func micros(_ p: Double) -> Double { Double(firstByte.valueAtPercentile(p)) / 1000 }
-            percentiles = .init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9), max: Double(firstByte.max) / 1000)
-        }
+        let percentiles = LoadResult.Percentiles(nanoseconds: firstByte)
         let result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
                                         failed: count - echoed, connectTimeouts: connectTimeouts, echoTimeouts: echoTimeouts,
                                         wrongEchoes: wrongEchoes, firstWrongEcho: firstWrongEcho, echoTimeoutSeconds: Double(echoTimeoutNanos) / 1e9,
@@ -163,7 +159,7 @@ public final class ConnectBurst: EventHandler {
         nanos % 1_000_000_000 == 0 ? "\(nanos / 1_000_000_000) s" : "\(Double(nanos) / 1e9) s"
     }
 
-    private func start(_ i: Int, _ address: SocketAddress) {
+    private func start(_ i: Int, _ address: SocketAddress, _ sources: [SocketAddress]) {
         started[i] = Sys.monotonicNanos()
         let fd: Int32
         do { fd = try Sys.socket(family: address.family) } catch { failOne(i, "socket: \(error)"); return }
@@ -173,6 +169,14 @@ public final class ConnectBurst: EventHandler {
         indexByFD[Int(fd)] = Int32(i)
         fds[i] = fd
         try? Sys.setNoDelay(fd)
+        if !sources.isEmpty {
+            let source = sources[i % sources.count]
+            do { try Sys.bindSource(fd, source) } catch {
+                failOne(i, "cannot bind source address \(source.host): \(SystemError.describe(error.errno))"
+                        + (error.errno == EADDRNOTAVAIL ? " (not an address of this host; on loopback any 127.x.y.z works)" : ""))
+                return
+            }
+        }
         do {
             switch try Sys.connect(fd, address) {
             case .processed: phases[i] = .connecting; pending += 1; established(i)

@@ -66,7 +66,17 @@ public final class LoadGenerator: EventHandler {
 
     /// Round-trip latencies of the measured window, in nanoseconds.
     /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
-    public private(set) var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    /// The hot path records into the current second's histogram only; whole seconds are added
+    /// here as they end, so the run's total costs nothing per message.
+    public private(set) var histogram = LoadGenerator.emptyHistogram()
+    private var intervalHistogram = LoadGenerator.emptyHistogram()
+    private var intervalMessages: UInt64 = 0
+    /// The measured window, second by second (`--hdr-log`, and merging shares of a test).
+    public private(set) var intervals: [LoadInterval] = []
+
+    public static func emptyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    }
     private var messages: UInt64 = 0
     private var corrupted: UInt64 = 0
     private var connectionErrors: UInt64 = 0
@@ -134,6 +144,8 @@ public final class LoadGenerator: EventHandler {
         }
 
         var measuredStart = measuring ? start : measureFrom
+        var measuredWallStart = measuring ? Sys.wallClockNanos() : 0
+        var nextInterval = measuredStart &+ 1_000_000_000
         var nextReport = start &+ 250_000_000
         var wasInterrupted = false
         /// The last time the open loop handed out what was due (what fell due after it is no backlog).
@@ -143,8 +155,16 @@ public final class LoadGenerator: EventHandler {
             if !measuring && now >= measureFrom {
                 measuring = true
                 measuredStart = now
+                measuredWallStart = Sys.wallClockNanos()
+                nextInterval = now &+ 1_000_000_000
                 histogram.reset()
+                intervalHistogram.reset()
+                intervalMessages = 0
                 messages = 0
+            }
+            if measuring && now >= nextInterval {
+                closeInterval(from: nextInterval &- 1_000_000_000, to: nextInterval, measuredStart: measuredStart)
+                nextInterval &+= 1_000_000_000
             }
             if interrupted() { wasInterrupted = true; break }
             if now >= end || alive == 0 { break }
@@ -177,6 +197,7 @@ public final class LoadGenerator: EventHandler {
             do { try loop.runOnce(self, maxWaitNanos: wait) } catch { clientFailed(error); break }
         }
         let measuredEnd = Sys.monotonicNanos()
+        if measuring { closeInterval(from: nextInterval &- 1_000_000_000, to: measuredEnd, measuredStart: measuredStart) }
         let counted = messages
         let seconds = Double(measuredEnd - measuredStart) / 1e9
         if interval > 0 && nextDue <= lastTurn {
@@ -194,12 +215,7 @@ public final class LoadGenerator: EventHandler {
         }
         for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
 
-        var latency: LoadResult.Percentiles?
-        if histogram.totalCount > 0 {
-            func micros(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
-            latency = .init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9),
-                            max: Double(histogram.max) / 1000)
-        }
+        let latency = LoadResult.Percentiles(nanoseconds: histogram)
         var depth: Int?
         var rate: Double?
         switch plan.pacing {
@@ -213,7 +229,19 @@ public final class LoadGenerator: EventHandler {
                           latencyMicros: latency, corrupted: corrupted, connectionErrors: connectionErrors,
                           firstError: firstError, unanswered: outstanding,
                           firstUnanswered: outstanding > 0 ? firstUnanswered() : nil, notSent: notSent,
-                          clientError: clientError, interrupted: wasInterrupted)
+                          clientError: clientError, interrupted: wasInterrupted,
+                          measuredSinceEpochNanos: measuring ? measuredWallStart : nil, intervals: intervals)
+    }
+
+    /// Ends the interval [from, to) of the measured window: its figures are kept, its round
+    /// trips join the run's histogram.
+    private func closeInterval(from: UInt64, to: UInt64, measuredStart: UInt64) {
+        guard to > from else { return }
+        intervals.append(LoadInterval(startSeconds: Double(from &- measuredStart) / 1e9, seconds: Double(to &- from) / 1e9,
+                                      messages: intervalMessages, histogram: intervalHistogram))
+        histogram.add(intervalHistogram)
+        intervalHistogram.reset()
+        intervalMessages = 0
     }
 
     /// Where the first message still waiting for its echo stands.
@@ -348,7 +376,8 @@ public final class LoadGenerator: EventHandler {
                 outstanding -= 1
                 if measuring && accepting {
                     messages += 1
-                    histogram.record(now > stamp ? now - stamp : 0)
+                    intervalMessages += 1
+                    intervalHistogram.record(now > stamp ? now - stamp : 0)
                 }
                 if accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
             }

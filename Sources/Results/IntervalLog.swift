@@ -31,8 +31,13 @@ public struct IntervalLog {
 
     /// One interval: `start` seconds after the log's start time, lasting `length` seconds.
     public func line<Count>(start: Double, length: Double, _ histogram: Histogram<Count>, tag: String? = nil) -> String {
-        let max = histogram.totalCount > 0 ? Double(histogram.max) / maxValueUnitRatio : 0
+        line(start: start, length: length, max: histogram.totalCount > 0 ? histogram.max : 0,
+             encoded: HistogramEncoding.base64(histogram), tag: tag)
+    }
+
+    /// One interval whose histogram is already encoded (`HistogramEncoding.base64`).
+    public func line(start: Double, length: Double, max: UInt64, encoded: String, tag: String? = nil) -> String {
         let prefix = tag.map { "Tag=\($0)," } ?? ""
-        return prefix + String(format: "%.3f,%.3f,%.3f,", start, length, max) + HistogramEncoding.base64(histogram) + "\n"
+        return prefix + String(format: "%.3f,%.3f,%.3f,", start, length, Double(max) / maxValueUnitRatio) + encoded + "\n"
     }
 }

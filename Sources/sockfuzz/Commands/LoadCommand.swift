@@ -55,6 +55,21 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Write a JSON record here.")
     var json: String?
 
+    @Option(help: "Run share i of n of this test (0 <= i < n): its part of the connections and of the rate; `sockfuzz merge` adds the shares up.",
+            transform: ValueArguments.segment)
+    var segment: ExecutionSegment = .whole
+
+    @Option(help: "Start at this wall-clock time (2026-12-01T12:00:00Z or @EPOCH_SECONDS), so the shares of a test start together.",
+            transform: ValueArguments.startTime)
+    var startAt: StartTime?
+
+    @Option(help: "Write the latency of each second in HdrHistogram's interval log format here.")
+    var hdrLog: String?
+
+    @Option(help: "Local source addresses to spread the connections over (127.0.0.2-127.0.0.9, or a list a,b,c).",
+            transform: ValueArguments.sources)
+    var source: SourceAddresses?
+
     /// The one embedded design this run measures (`all` makes no sense for one measurement).
     var mode: BackendKind { server.mode?.modes.first.flatMap { $0 } ?? .epoll }
     var target: String? { server.target }
@@ -64,6 +79,13 @@ struct LoadCommand: ParsableCommand {
         if server.mode == .all { throw ValidationError("--mode all: load measures one server; pick busy, select or epoll") }
         do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
         if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
+        if let hdrLog, let problem = Reports.unwritable(hdrLog) { throw ValidationError("--hdr-log \(hdrLog): \(problem)") }
+        if let source {
+            // A typo'd address fails every connect: say so once, before any traffic.
+            for address in Set([source.addresses.first!, source.addresses.last!]) {
+                if let problem = Sys.cannotBind(address) { throw ValidationError("--source \(address): \(problem)") }
+            }
+        }
         guard size.bytes >= 1 && size.bytes <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
@@ -83,6 +105,26 @@ struct LoadCommand: ParsableCommand {
     static let maxMessagesInFlight = 1 << 24
 
     var pacing: LoadPacing { rate.map { .rate($0) } ?? .depth(depth ?? 1) }
+
+    /// This share's connections, and its part of the rate (nil: it sends no messages).
+    var shareConnections: Int { segment.count(of: connections) }
+    var sharePacing: LoadPacing? {
+        switch pacing {
+        case .depth: return pacing
+        case .rate(let r): return segment.share(of: r).map { .rate($0) }
+        }
+    }
+
+    /// What makes two results shares of the same test: everything but where the share's
+    /// output goes and which share it is.
+    var testIdentity: String {
+        var words = ["load", target.map { "--target \($0)" } ?? "--mode \(mode.rawValue)", "--connections \(connections)",
+                     "--size \(size)", rate.map { "--rate \($0)" } ?? "--depth \(depth ?? 1)", "--duration \(duration)",
+                     "--warmup \(warmup)", "--segments \(segment.count)"]
+        if connectOnly { words.append("--connect-only") }
+        if let startAt { words.append("--start-at \(startAt)") }
+        return words.joined(separator: " ")
+    }
 
     func run() throws {
         // First, before any other thread: threads inherit the blocked signals, and a thread
@@ -107,16 +149,28 @@ struct LoadCommand: ParsableCommand {
         defer { server?.stop() }
         let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue) server on \(address)"
 
+        var lateSeconds: Double?
+        if let startAt {
+            lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
+            if let late = lateSeconds { Output.line("load: started \(Format.seconds(late)) after --start-at \(startAt)") }
+        }
+        var sources: [SocketAddress] = []
+        for text in source?.addresses ?? [] { sources.append(try SocketAddress.resolve(host: text, port: 0)) }
         let burst = try ConnectBurst()
-        let (connect, fds) = burst.run(count: connections, to: address, inFlight: inflight, interrupted: { interrupt.isSet })
+        let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
+                                       interrupted: { interrupt.isSet })
         defer { for fd in fds { Sys.close(fd) } }
-        Output.line("connect: \(connect.echoed)/\(connections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
+        if !segment.isWhole { Output.line("load: share \(segment) of the test: \(shareConnections) of \(connections) connections") }
+        Output.line("connect: \(connect.echoed)/\(shareConnections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
                     + "(\(Int(connect.connectsPerSecond)) connects/s), first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) "
                     + "p99 \(micros(connect.firstByteMicros?.p99))" + (connect.firstError.map { "; first error: \($0)" } ?? ""))
         var problems = LoadVerdict.problems(connect)
         var record = LoadRecord(against: against, connect: connect)
-        if !connectOnly && !fds.isEmpty && !interrupt.isSet {
-            let plan = LoadPlan(messageSize: messageSize, pacing: pacing, durationNanos: measured, warmupNanos: warm)
+        record.test = testIdentity
+        record.segment = segment
+        record.startedLateSeconds = lateSeconds
+        if !connectOnly && !fds.isEmpty && !interrupt.isSet, let sharePacing {
+            let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
             let generator = try LoadGenerator(fds: fds, plan: plan)
             Output.line("load: \(fds.count) connections for \(duration)" + (warm > 0 ? " after \(warmup) of warmup" : "")
                         + "; Ctrl-C stops it and prints the result so far")
@@ -140,6 +194,9 @@ struct LoadCommand: ParsableCommand {
         } else {
             Output.line("load: FAILED: " + problems.joined(separator: "; "))
         }
+        if let hdrLog, let load = record.load {
+            try Reports.write(HdrLogFile.render(load, comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -157,6 +214,12 @@ func micros(_ value: Double?) -> String {
 
 struct LoadRecord: Codable {
     var tool = "sockfuzz load"
+    /// The options that define the test (`sockfuzz merge` only adds up shares of one test).
+    var test: String?
+    /// Which share of the test this is.
+    var segment: ExecutionSegment?
+    /// How late after `--start-at` this share began, when it did.
+    var startedLateSeconds: Double?
     var against: String
     var connect: ConnectBurstResult
     var load: LoadResult?
