@@ -25,6 +25,9 @@ public enum ScenarioRunner {
             session.fuzzHandler = fuzzHandler
             // Received bytes are copied aside only for `recv`/`match`; an echo check needs none.
             session.engine.keepsInbox = needsInbox(program.statements)
+            // Sent bytes are kept until echoed only when an echo check can run: a liveness or
+            // request/response program against a non-echo server would otherwise keep them all.
+            session.engine.tracksEcho = needsEchoTracking(program.statements)
         } catch {
             result.status = .failed
             result.note = "cannot start the client engine: \(error)"
@@ -32,6 +35,7 @@ public enum ScenarioRunner {
         }
         do {
             try session.execute(program.statements)
+            try session.checkExtraBytesAtEnd()
         } catch {
             switch error {
             case .failed(let failure):
@@ -47,7 +51,7 @@ public enum ScenarioRunner {
             }
         }
         result.seed = session.seed
-        if let mode = session.serverMode, configuration.target == nil { result.against = mode.rawValue }
+        if configuration.target == nil { result.against = ranAgainst(session) }
         var totals = GroupStats()
         for group in session.engine.groupOrder {
             let stats = session.engine.groupStats(group)
@@ -62,18 +66,38 @@ public enum ScenarioRunner {
         return result
     }
 
-    /// Whether any statement, in blocks and included files too, matches received bytes.
+    /// What the run was against: the last embedded server that really ran, with its fault (a
+    /// stopped `select` server stays `select`), else the file's own `target`.
+    static func ranAgainst(_ session: ScenarioSession) -> String {
+        if let ran = session.lastServerConfiguration {
+            return ran.mode.rawValue + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
+        }
+        return session.target.map { "target \($0)" } ?? (session.configuration.mode ?? .epoll).rawValue
+    }
+
+    /// Whether any statement, in blocks and included files too, reads received bytes through
+    /// the cursor (`recv`, `match`, `skip`, `drain`).
     static func needsInbox(_ statements: [Statement]) -> Bool {
-        statements.contains { statement in
-            switch statement.command {
-            case .expectRecv, .expectMatch: return true
-            case .repeat(_, let body), .include(_, let body): return needsInbox(body)
-            case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .serverStart,
-                 .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
-                 .pause, .resume, .expectEcho, .expectState, .expectServer, .expectLatency, .expectConnected,
-                 .load, .fuzz:
-                return false
-            }
+        statements.contains { reads($0.command).inbox }
+    }
+
+    /// Whether an echo check can run: an `expect echo` anywhere, or a `fuzz` (its echo oracle).
+    static func needsEchoTracking(_ statements: [Statement]) -> Bool {
+        statements.contains { reads($0.command).echo }
+    }
+
+    /// What a command reads of the received bytes: the inbox (copied bytes) or the echo books.
+    /// Exhaustive on purpose: a new command must decide.
+    static func reads(_ command: Command) -> (inbox: Bool, echo: Bool) {
+        switch command {
+        case .expectRecv, .expectMatch, .expectSkip, .expectDrain: return (true, false)
+        case .expectEcho, .fuzz: return (false, true)
+        case .repeat(_, let body), .include(_, let body):
+            return (needsInbox(body), needsEchoTracking(body))
+        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .serverStart,
+             .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
+             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .load:
+            return (false, false)
         }
     }
 

@@ -153,7 +153,8 @@ extension Console {
         }
         let program: Program
         do {
-            program = try ScenarioParser.parse(source: try ScenarioParser.readFile(file), file: file, knownGroups: parser.groups)
+            program = try ScenarioParser.parse(source: try ScenarioParser.readFile(file), file: file, knownGroups: parser.groups,
+                                               limits: parser.limits)
         } catch let error as ScenarioError {
             out.line(error.description)
             if !settings.interactive { stopStatus = ConsoleExit.usage }
