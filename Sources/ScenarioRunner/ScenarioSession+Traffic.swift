@@ -154,7 +154,7 @@ extension ScenarioSession {
     /// "web[0] is closed (closed by us at line 3): nothing can be sent".
     func cannotSend(_ id: Int) -> String {
         let v = engine.view(id)
-        var why = Self.describe(v)
+        var why = v.phase == .failed ? "connect failed: \(Format.errno(v.lastError))" : Self.describe(v)
         if let by = closedAt[id] { why = "\(by.verb) at line \(by.at.line)" }
         let state = v.phase == .open ? "half-closed" : v.phase == .failed || v.phase == .timedOut ? "not connected" : v.phase.rawValue
         return "\(v.name) is \(state) (\(why)): nothing can be sent"
