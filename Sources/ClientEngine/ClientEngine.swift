@@ -91,6 +91,12 @@ public final class ClientEngine: EventHandler {
         }
     }
 
+    /// Closes the loop's poller under it, so the next wait fails (EBADF) as a broken kernel
+    /// object would: tests prove the failure policy with it.
+    public func breakLoopForTesting() {
+        loop.close()
+    }
+
     /// Drives the loop until `condition` holds (true) or `deadline` passes (false). The condition
     /// is checked before the first wait and after every iteration. `interrupted` lets a caller
     /// (Ctrl-C) cut the wait short.

@@ -23,11 +23,7 @@ public enum ScenarioRunner {
         do {
             session = try ScenarioSession(configuration: configuration, interrupt: interrupt, onEvent: onEvent)
             session.fuzzHandler = fuzzHandler
-            // Received bytes are copied aside only for `recv`/`match`; an echo check needs none.
-            session.engine.keepsInbox = needsInbox(program.statements)
-            // Sent bytes are kept until echoed only when an echo check can run: a liveness or
-            // request/response program against a non-echo server would otherwise keep them all.
-            session.engine.tracksEcho = needsEchoTracking(program.statements)
+            prepare(session.engine, for: program.statements)
         } catch {
             result.status = .failed
             result.note = "cannot start the client engine: \(error)"
@@ -73,6 +69,14 @@ public enum ScenarioRunner {
             return ran.mode.rawValue + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
         }
         return session.target.map { "target \($0)" } ?? (session.configuration.mode ?? .epoll).rawValue
+    }
+
+    /// Keeps in the engine only what the program can check. Received bytes are copied aside
+    /// only for `recv`/`match`/`skip`/`drain`; sent bytes are kept until echoed only when an echo
+    /// check can run (a liveness or request/response program would otherwise keep them all).
+    static func prepare(_ engine: ClientEngine, for statements: [Statement]) {
+        engine.keepsInbox = needsInbox(statements)
+        engine.tracksEcho = needsEchoTracking(statements)
     }
 
     /// Whether any statement, in blocks and included files too, reads received bytes through
