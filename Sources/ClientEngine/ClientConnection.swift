@@ -54,6 +54,8 @@ final class ClientConnection {
     var connectError: Int32 = 0
     var connectStarted: UInt64 = 0
     var connectTimer: TimerID?
+    /// When the handshake completed; 0: never.
+    var connectedAt: UInt64 = 0
 
     // Sending.
     var outgoing = Deque<OutgoingSegment>()

@@ -117,6 +117,7 @@ extension ClientEngine {
 
     private func established(_ c: ClientConnection) {
         c.phase = .open
+        c.connectedAt = Sys.monotonicNanos()
         stats[c.group]!.connected += 1
         stats[c.group]!.connectTime.record(Sys.monotonicNanos() &- c.connectStarted)
         try? Sys.setNoDelay(c.fd)

@@ -18,11 +18,15 @@ extension ClientEngine {
     }
 
     /// Queues `segments` on connection `id`; they go out as the socket takes them. Returns false
-    /// (queueing nothing) when nothing can be sent there any more (see `canSend`).
+    /// when nothing can be sent there any more (see `canSend`): the bytes then count as never
+    /// sent, so an echo check on the connection cannot pass.
     @discardableResult
     public func send(_ id: Int, _ segments: [OutgoingSegment]) -> Bool {
-        guard canSend(id) else { return false }
         let c = connections[id]
+        guard canSend(id) else {
+            c.unsentAtEnd += segments.reduce(0) { $0 + $1.byteCount }
+            return false
+        }
         c.outgoing.append(contentsOf: segments)
         if c.phase == .open { _ = pump(c) }
         return true

@@ -196,8 +196,10 @@ public struct ConnectionView: Sendable, Equatable {
     /// Sent bytes not yet echoed back.
     public let bytesInFlight: Int
     public let hasPendingOutput: Bool
-    /// Bytes queued to send that never went out (the connection ended first).
+    /// Bytes queued to send that never went out (the connection ended first, or had ended).
     public let bytesNeverSent: Int
+    /// Whether the handshake ever completed (false for refused, timed-out, failed connects).
+    public let everConnected: Bool
     public let echoMismatch: EchoMismatch?
     /// errno of a failed connect or of the error that ended the connection.
     public let lastError: Int32
@@ -216,6 +218,7 @@ public struct ConnectionView: Sendable, Equatable {
         bytesInFlight = c.inFlight.count + c.unechoedAtEnd
         hasPendingOutput = c.hasPendingOutput
         bytesNeverSent = c.unsentAtEnd
+        everConnected = c.connectedAt != 0
         echoMismatch = c.echoMismatch
         lastError = c.connectError
         inboxCount = c.inbox.count

@@ -111,13 +111,7 @@ extension ScenarioSession {
     // MARK: send
 
     func send(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ payload: SendPayload) throws(RunStop) {
-        let ids = try resolve(statement, selector)
-        engine.poll()
-        // Nothing can go out on a connection that has ended or whose sending side we shut:
-        // that is this statement's failure, never a silent no-op an echo check would then pass.
-        if let dead = ids.first(where: { !engine.canSend($0) }) {
-            throw fail(statement, expected: "\(selector) open for sending", seen: cannotSend(dead))
-        }
+        let ids = try sendable(statement, selector)
         var fixed: [UInt8]?
         switch payload {
         case .text(let bytes), .hex(let bytes):
@@ -132,6 +126,7 @@ extension ScenarioSession {
             fixed = nil
         }
         var total = 0
+        var endedByPeer = 0
         let streams = random.derived(serial)
         for id in ids {
             let segments: [OutgoingSegment]
@@ -145,10 +140,36 @@ extension ScenarioSession {
                 segments = []
             }
             total += segments.reduce(0) { $0 + $1.byteCount }
-            engine.send(id, segments)
+            if !engine.send(id, segments) { endedByPeer += 1 }
         }
         engine.poll()
-        emit(.info("queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"))
+        var line = "queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"
+        if endedByPeer > 0 { line += "; \(endedByPeer) already ended by the peer: their bytes are never sent (echo checks on them fail)" }
+        emit(.info(line))
+    }
+
+    /// The connections a `send` goes to. Sending where this script made it impossible (a
+    /// connection it closed, reset or half-closed, named by index or range) or where the connect
+    /// never succeeded fails the statement with the reason. A whole group or `*` skips the members
+    /// the script itself ended (churn: `close wave`, then `connect wave` again), but fails when
+    /// that leaves none. A connection the peer ended gets its bytes counted as never sent, so
+    /// every echo check on it fails: the server's behaviour is judged by the checks.
+    func sendable(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
+        let selected = try resolve(statement, selector)
+        engine.poll()
+        let wholeGroup: Bool
+        switch selector {
+        case .group, .all: wholeGroup = true
+        case .member, .range: wholeGroup = false
+        }
+        let ids = wholeGroup ? selected.filter { engine.canSend($0) || closedAt[$0] == nil } : selected
+        let blocked = { (id: Int) in
+            !self.engine.canSend(id) && (self.closedAt[id] != nil || !self.engine.view(id).everConnected)
+        }
+        if let dead = ids.first(where: blocked) ?? (ids.isEmpty ? selected.first : nil) {
+            throw fail(statement, expected: "\(selector) open for sending", seen: cannotSend(dead))
+        }
+        return ids
     }
 
     /// "web[0] is closed (closed by us at line 3): nothing can be sent".
