@@ -22,7 +22,12 @@ public final class ScenarioSession {
     public let engine: ClientEngine
     public let interrupt: InterruptFlag
     public private(set) var server: EchoServer?
+    /// Where connects go: the embedded server's address (kept after `server stop`, so connects
+    /// are refused), or a third-party server's.
     public private(set) var target: SocketAddress?
+    /// The third-party server in use (`--target`, or a `target` line since the last server
+    /// start), nil while connects go to an embedded server's address.
+    public private(set) var thirdPartyTarget: SocketAddress?
     public private(set) var seed: UInt64
     var random: SeededRandom
     /// Counts executed statements, so each draws from its own random stream (repeats differ).
@@ -54,6 +59,7 @@ public final class ScenarioSession {
         timeoutNanos = configuration.defaultTimeoutNanos
         connectTimeoutNanos = configuration.connectTimeoutNanos
         target = configuration.target
+        thirdPartyTarget = configuration.target
         emit = onEvent
     }
 
@@ -149,6 +155,7 @@ public final class ScenarioSession {
             let mode = serverMode
             let dropped = stopServer()
             target = address
+            thirdPartyTarget = address
             var line = "target \(address)"
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
@@ -229,6 +236,7 @@ public final class ScenarioSession {
             throw fail(statement, expected: "the embedded server to start", seen: "\(error)")
         }
         target = address
+        thirdPartyTarget = nil
         server = fresh
         lastServerConfiguration = config
         var description = "server \(config.mode.rawValue) listening on \(address)"
