@@ -119,7 +119,7 @@ extension ClientEngine {
         c.phase = .open
         c.connectedAt = Sys.monotonicNanos()
         stats[c.group]!.connected += 1
-        stats[c.group]!.connectTime.record(Sys.monotonicNanos() &- c.connectStarted)
+        stats[c.group]!.connectTime.record(c.connectedAt &- c.connectStarted)
         try? Sys.setNoDelay(c.fd)
         updateInterest(c)
         _ = pump(c)
