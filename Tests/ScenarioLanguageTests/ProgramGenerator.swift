@@ -88,7 +88,7 @@ struct ProgramGenerator {
                                   connections: rng.chance(50) ? rng.int(1...1000) : nil,
                                   duration: rng.chance(50) ? duration(positive: true) : nil,
                                   seed: rng.chance(50) ? rng.next() : nil))
-        case 29: return .expectSkip(selector(), ByteSize(bytes: rng.int(1...(1 << 20))), within: within())
+        case 29: return .expectSkip(selector(), ByteSize(bytes: rng.int(1...(4 << 20))), within: within())
         case 30: return .expectDrain(selector())
         default: return connect()
         }

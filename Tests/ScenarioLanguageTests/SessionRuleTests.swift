@@ -56,6 +56,8 @@ struct SessionRuleTests {
         #expect(command("expect web drain") == .expectDrain(.group("web")))
         #expect(Command.expectSkip(.group("web"), ByteSize(bytes: 4096), within: nil).rendered == "expect web skip 4KiB")
         #expect(failure("connect web 1\nexpect web skip 0") == "2:17: skip must be at least 1 byte, got '0'")
+        #expect(failure("connect web 1\nexpect web skip 4MiB") == nil)
+        #expect(failure("connect web 1\nexpect web skip 5MiB")?.hasPrefix("2:17: skip can move past at most 4MiB at once") == true)
         #expect(failure("expect nope drain") == "1:8: unknown group 'nope': no 'connect nope N' before this line")
     }
 }
