@@ -94,7 +94,8 @@ struct Run: ParsableCommand {
                 throw ExitCode(2)
             }
             do {
-                programs.append((file, try ScenarioParser.parseFile(file)))
+                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil)
+                programs.append((file, try ScenarioParser.parseFile(file, limits: limits)))
             } catch {
                 Output.error(error.description)
                 throw ExitCode(2)
