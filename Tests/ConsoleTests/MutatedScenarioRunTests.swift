@@ -93,9 +93,10 @@ private struct RunCost {
             }
             return nil
         case .expectEcho(_, let within), .expectRecv(_, _, let within), .expectMatch(_, _, let within),
-             .expectState(_, _, let within), .expectServer(_, _, _, let within), .expectConnected(_, _, _, let within):
+             .expectState(_, _, let within), .expectServer(_, _, _, let within), .expectConnected(_, _, _, let within),
+             .expectSkip(_, _, let within):
             return wait(within, times: times)
-        case .expectLatency:
+        case .expectLatency, .expectDrain:
             return nil
         case .load(_, let spec):
             // The parser bounds depth (65536) and rate (10^8/s), but 1000 connections at depth
