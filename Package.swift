@@ -98,8 +98,9 @@ let package = Package(
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
-        // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
-        .testTarget(name: "BenchTests", dependencies: ["Bench"]),
+        // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks);
+        // the C reference programs built and run briefly against each other.
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations"]),
     ],
