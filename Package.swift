@@ -102,7 +102,10 @@ let package = Package(
         // the C reference programs built and run briefly against each other.
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
-        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations"]),
+        .testTarget(name: "ConsoleTests", dependencies: [
+            "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
