@@ -12,8 +12,10 @@ done
 sleep 1
 at=@$(( $(date +%s) + 3 ))
 lpids=()
+# Peak RSS of each loader, where GNU time is installed (apt-get install time).
+timer=(); [ -x /usr/bin/time ] && timer=(/usr/bin/time -v)
 for i in 0 1 2 3 4 5; do
-  /usr/bin/time -v $bin load --target 127.0.0.1:$port --connections 102000 --segment $i/6 --source 127.0.0.2-127.0.0.9 \
+  "${timer[@]}" $bin load --target 127.0.0.1:$port --connections 102000 --segment $i/6 --source 127.0.0.2-127.0.0.9 \
     --rate 30000 --duration 20s --start-at $at --inflight 500 --json $out/share-$i.json >$out/load-$i.out 2>$out/load-$i.time & lpids+=($!)
 done
 peak=0
