@@ -37,7 +37,9 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // The echo server under test, on its own thread, in any backend.
-        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz"], swiftSettings: hotPath),
+        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL"], swiftSettings: hotPath),
+        // The system OpenSSL (libssl-dev) for the embedded server's TLS, with tiny wrappers of its macros.
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
             "Reactor", "Syscalls", "CSockfuzz",
@@ -81,7 +83,7 @@ let package = Package(
             "CReadline",
         ]),
         // Helpers shared by the test targets (blocking loopback clients, condition waits).
-        .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz", "COpenSSL"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: [

@@ -19,22 +19,27 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
     let configuration: ServerConfiguration
     let stats: ServerStats
     let listener: Int32
-    private(set) var counters = ServerStatsSnapshot()
-    private var connections: [Connection] = []
+    var counters = ServerStatsSnapshot()
+    var connections: [Connection] = []
+    /// TLS state by descriptor, beside `connections`; empty when the server speaks clear text.
+    var tlsConnections: [TLSConnection] = []
+    /// The TLS context, or nil for clear text (checked once per event, never per byte).
+    let tls: TLSServerContext?
     /// One buffer for every read: no allocation per message.
-    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+    let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     /// Freed to accept-and-close a connection when the process is out of descriptors.
     private var reserveDescriptor: Int32 = -1
     private var acceptPaused = false
     private var leaked: [Int32] = []
-    private let drainUntilWouldBlock: Bool
+    let drainUntilWouldBlock: Bool
     /// Bytes asked for per read: 64 KiB, or the seed's 1024 under the edge-single-read fault
     /// (the seed's epoll server reads 1024 bytes once per event and strands the rest).
-    private let readSize: Int
+    let readSize: Int
 
-    init(configuration: ServerConfiguration, stats: ServerStats) throws(SystemError) {
+    init(configuration: ServerConfiguration, stats: ServerStats) throws {
         self.configuration = configuration
         self.stats = stats
+        tls = try configuration.tls.map { settings throws(TLSSetupError) in try TLSServerContext(settings) }
         loop = try EventLoop<Backend>(options: BackendOptions(edgeTriggered: configuration.edgeTriggered))
         drainUntilWouldBlock = configuration.edgeTriggered && configuration.fault != .edgeSingleRead
         readSize = configuration.fault == .edgeSingleRead ? 1024 : Self.readBufferSize
@@ -87,6 +92,7 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
 
     func handle(fd: Int32, events: IOEvents) -> Bool {
         if fd == listener { return acceptPending() }
+        if tls != nil { return handleTLS(fd, events) }
         var worked = false
         if events.contains(.writable) { worked = flush(fd) || worked }
         if events.contains(.readable) && Int(fd) < connections.count && connections[Int(fd)].open {
@@ -145,6 +151,7 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         connections[Int(fd)] = Connection(open: true)
         counters.accepted += 1
         counters.active += 1
+        if let tls { startTLS(fd, tls) }
     }
 
     /// EMFILE/ENFILE: free the reserve descriptor, accept the pending connection and close it at
@@ -215,7 +222,7 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         return worked
     }
 
-    private func corrupt(_ fd: Int32, _ n: Int) {
+    func corrupt(_ fd: Int32, _ n: Int) {
         let start = connections[Int(fd)].bytesRead
         connections[Int(fd)].bytesRead += UInt64(n)
         let target = Self.corruptedOffset
@@ -330,12 +337,13 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         }
     }
 
-    private func closeAfterError(_ fd: Int32, _ error: SystemError) {
+    func closeAfterError(_ fd: Int32, _ error: SystemError) {
         if error.isConnectionReset {
             counters.resets += 1
             if configuration.fault == .leakOnReset {
                 // The bug: the server forgets the connection but never closes its descriptor.
                 loop.forget(fd)
+                if tls != nil { endTLS(fd) }
                 connections[Int(fd)].queue.release()
                 connections[Int(fd)] = Connection()
                 counters.active -= 1
@@ -348,8 +356,9 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         close(fd)
     }
 
-    private func close(_ fd: Int32) {
+    func close(_ fd: Int32) {
         loop.forget(fd)
+        if tls != nil { endTLS(fd) }
         Sys.close(fd)
         connections[Int(fd)].queue.release()
         connections[Int(fd)] = Connection()
@@ -360,7 +369,10 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
     /// (Leaked descriptors of the leak-on-reset fault are closed too: the leak is a run-time
     /// symptom, not a reason to poison the test process.)
     private func shutdown() {
-        for fd in connections.indices where connections[fd].open { close(Int32(fd)) }
+        for fd in connections.indices where connections[fd].open {
+            if tls != nil { tlsConnections[fd].sendCloseNotify = true }
+            close(Int32(fd))
+        }
         for fd in leaked { Sys.close(fd) }
         leaked.removeAll()
         loop.forget(listener)

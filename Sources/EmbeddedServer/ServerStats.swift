@@ -19,6 +19,10 @@ public struct ServerStatsSnapshot: Sendable, Equatable, Codable {
     public var queueHighWater: UInt64 = 0
     /// Other socket errors that closed a connection (ETIMEDOUT, EHOSTUNREACH, ...).
     public var otherErrors: UInt64 = 0
+    public var tlsHandshakes: UInt64 = 0
+    public var tlsHandshakeFailures: UInt64 = 0
+    /// TLS peers whose stream ended without close_notify.
+    public var tlsTruncations: UInt64 = 0
 
     public init() {}
 
@@ -38,6 +42,9 @@ public struct ServerStatsSnapshot: Sendable, Equatable, Codable {
         case .idleIterations: return idleIterations
         case .queueHighWater: return queueHighWater
         case .otherErrors: return otherErrors
+        case .tlsHandshakes: return tlsHandshakes
+        case .tlsHandshakeFailures: return tlsHandshakeFailures
+        case .tlsTruncations: return tlsTruncations
         case .descriptors: return nil
         }
     }
@@ -61,6 +68,9 @@ public final class ServerStats: Sendable {
     private let idleIterations = Atomic<UInt64>(0)
     private let queueHighWater = Atomic<UInt64>(0)
     private let otherErrors = Atomic<UInt64>(0)
+    private let tlsHandshakes = Atomic<UInt64>(0)
+    private let tlsHandshakeFailures = Atomic<UInt64>(0)
+    private let tlsTruncations = Atomic<UInt64>(0)
 
     public init() {}
 
@@ -76,6 +86,9 @@ public final class ServerStats: Sendable {
         iterations.store(s.iterations, ordering: .relaxed)
         idleIterations.store(s.idleIterations, ordering: .relaxed)
         queueHighWater.store(s.queueHighWater, ordering: .relaxed)
+        tlsHandshakes.store(s.tlsHandshakes, ordering: .relaxed)
+        tlsHandshakeFailures.store(s.tlsHandshakeFailures, ordering: .relaxed)
+        tlsTruncations.store(s.tlsTruncations, ordering: .relaxed)
         // The release store last: a reader that acquires it sees the rest of this publication.
         otherErrors.store(s.otherErrors, ordering: .releasing)
     }
@@ -94,6 +107,9 @@ public final class ServerStats: Sendable {
         s.iterations = iterations.load(ordering: .relaxed)
         s.idleIterations = idleIterations.load(ordering: .relaxed)
         s.queueHighWater = queueHighWater.load(ordering: .relaxed)
+        s.tlsHandshakes = tlsHandshakes.load(ordering: .relaxed)
+        s.tlsHandshakeFailures = tlsHandshakeFailures.load(ordering: .relaxed)
+        s.tlsTruncations = tlsTruncations.load(ordering: .relaxed)
         return s
     }
 }

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var fault: ServerFault?
     /// SO_REUSEPORT: other processes may listen on the same port (the kernel spreads connections).
     public var reusePort = false
+    /// Serve TLS instead of clear text; nil: clear.
+    public var tls: ServerTLS?
 
     public init(mode: BackendKind = .epoll, host: String = "127.0.0.1", port: Int = 0,
                 edgeTriggered: Bool = false, queueLimit: Int = 1 << 20, backlog: Int32 = 4096,
@@ -53,7 +55,11 @@ extension ServerConfiguration {
     public func validated() throws(ServerConfigurationError) -> ServerConfiguration {
         var copy = self
         if let conflict = conflict(with: mode) { throw ServerConfigurationError(description: conflict) }
-        if fault == .edgeSingleRead { copy.edgeTriggered = true }
+        if fault == .edgeSingleRead || fault == .tlsIgnorePending { copy.edgeTriggered = true }
+        if fault?.impliesTLS == true && copy.tls == nil { copy.tls = ServerTLS() }
+        if let tls = copy.tls, (tls.certificatePath == nil) != (tls.keyPath == nil) {
+            throw ServerConfigurationError(description: "a TLS certificate needs its key and a key its certificate (give both cert= and key=, or neither)")
+        }
         guard (0...65535).contains(port) else {
             throw ServerConfigurationError(description: "port \(port) is out of range (0-65535)")
         }
@@ -64,5 +70,17 @@ extension ServerConfiguration {
             throw ServerConfigurationError(description: "connection limit must be at least 1")
         }
         return copy
+    }
+}
+
+/// The embedded server's TLS identity: a certificate and key from PEM files, or (both nil) a
+/// self-signed certificate for localhost, 127.0.0.1 and ::1 generated in memory.
+public struct ServerTLS: Sendable, Equatable {
+    public var certificatePath: String?
+    public var keyPath: String?
+
+    public init(certificatePath: String? = nil, keyPath: String? = nil) {
+        self.certificatePath = certificatePath
+        self.keyPath = keyPath
     }
 }

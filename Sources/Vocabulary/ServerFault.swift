@@ -17,9 +17,17 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
     case unboundedQueue = "unbounded-queue"
     /// Flips one bit of the byte at offset 100 of every connection's stream.
     case corruptEcho = "corrupt-echo"
+    /// TLS, edge-triggered epoll: stops reading after a short SSL_read, as if the socket were
+    /// drained, ignoring the records OpenSSL already holds (SSL_pending): they wait for a next edge.
+    case tlsIgnorePending = "tls-ignore-pending"
+    /// TLS: closes without sending close_notify, so the peer cannot tell the end from a truncation.
+    case tlsNoCloseNotify = "tls-no-close-notify"
 
     /// The one backend this fault exists in (the seed's edge-triggered bug is epoll's), nil: any.
-    public var requiredMode: BackendKind? { self == .edgeSingleRead ? .epoll : nil }
+    public var requiredMode: BackendKind? { self == .edgeSingleRead || self == .tlsIgnorePending ? .epoll : nil }
+
+    /// A TLS bug: the server it is injected into serves TLS.
+    public var impliesTLS: Bool { self == .tlsIgnorePending || self == .tlsNoCloseNotify }
 
     /// Every name, for error messages and help.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
@@ -33,6 +41,8 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
         case .stallSlowReader: return "blocks the whole loop on a client that does not read"
         case .unboundedQueue: return "ignores the per-connection queue limit"
         case .corruptEcho: return "flips a bit of byte 100 of every connection's echo"
+        case .tlsIgnorePending: return "TLS over edge-triggered epoll that strands records OpenSSL already read (SSL_pending)"
+        case .tlsNoCloseNotify: return "TLS that closes without sending close_notify"
         }
     }
 }

@@ -14,6 +14,11 @@ public enum ServerStat: String, Sendable, Hashable, CaseIterable {
     case idleIterations = "idle_iterations"
     case queueHighWater = "queue_high_water"
     case otherErrors = "other_errors"
+    /// TLS handshakes completed, and failed (a clear-text client counts as a failure).
+    case tlsHandshakes = "tls_handshakes"
+    case tlsHandshakeFailures = "tls_handshake_failures"
+    /// TLS peers whose stream ended without close_notify (a truncation an attacker could cause).
+    case tlsTruncations = "tls_truncations"
     /// Connection descriptors the server process holds, counted from outside the server's books.
     case descriptors
 }
