@@ -77,7 +77,7 @@ public enum SendPayload: Sendable, Equatable {
     case random(sizes: ClosedRange<ByteSize>, chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?)
 }
 
-/// `server start MODE [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]`; nil = not given.
+/// `server start MODE [tls [cert=FILE key=FILE]] [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]`; nil = not given.
 public struct ServerOptions: Sendable, Equatable {
     public var mode: ServerMode
     /// 0...65535; 0 asks for an ephemeral port.
@@ -91,6 +91,11 @@ public struct ServerOptions: Sendable, Equatable {
     public var limit: Int?
     /// Per-connection queue limit: past it the server stops reading that connection.
     public var queue: ByteSize?
+    /// Serve TLS; with `certificate` and `key` (PEM paths as written, relative to the scenario
+    /// file) or, without them, a self-signed certificate made in memory.
+    public var tls = false
+    public var certificate: String?
+    public var key: String?
 
     public init(mode: ServerMode, port: Int? = nil, host: String? = nil, edgeTriggered: Bool = false,
                 fault: ServerFault? = nil, limit: Int? = nil, queue: ByteSize? = nil) {
@@ -139,6 +144,6 @@ extension ServerOptions {
     public func configuration(mode: ServerMode? = nil) -> ServerConfiguration {
         ServerConfiguration(mode: mode ?? self.mode, host: host ?? "127.0.0.1", port: port ?? 0,
                             edgeTriggered: edgeTriggered, queueLimit: queue?.bytes ?? 1 << 20,
-                            maxConnections: limit, fault: fault)
+                            maxConnections: limit, fault: fault, tls: tls ? ServerTLS(certificatePath: certificate, keyPath: key) : nil)
     }
 }

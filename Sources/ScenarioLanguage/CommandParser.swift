@@ -142,7 +142,8 @@ struct CommandParser {
         switch sub.text {
         case "start":
             let mode = try serverMode()
-            let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit", "queue"], flags: ["edge"])
+            let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit", "queue", "cert", "key"],
+                                             flags: ["edge", "tls"])
             if let edge = options.flags["edge"], mode != .epoll {
                 throw ScenarioError("'edge' needs mode epoll, not \(mode.rawValue)", at: edge)
             }
@@ -165,13 +166,30 @@ struct CommandParser {
                 guard size.bytes >= 1 else { throw ScenarioError("queue must be at least 1 byte, got '\(t)'", at: l) }
                 return size
             }
-            return .serverStart(ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
-                                              fault: fault, limit: limit, queue: queue))
+            var start = ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
+                                      fault: fault, limit: limit, queue: queue)
+            try Self.tlsOptions(options, into: &start, at: sub.location)
+            return .serverStart(start)
         case "stop": return .serverStop
         case "stats": return .serverStats
         case "mode": return .serverMode(try serverMode())
         default:
             throw ScenarioError("unknown server command '\(sub.text)': expected start, stop, stats or mode", at: sub.location)
+        }
+    }
+
+    /// `tls [cert=FILE key=FILE]`: a certificate needs its key, and both need `tls`.
+    static func tlsOptions(_ options: Options, into start: inout ServerOptions, at location: SourceLocation) throws(ScenarioError) {
+        start.tls = options.flags["tls"] != nil
+        start.certificate = try options.value("cert") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'cert='", at: l) }
+        start.key = try options.value("key") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'key='", at: l) }
+        if start.certificate != nil || start.key != nil {
+            guard start.tls else {
+                throw ScenarioError("'cert=' and 'key=' need 'tls' (server start MODE tls cert=FILE key=FILE)", at: location)
+            }
+            guard start.certificate != nil, start.key != nil else {
+                throw ScenarioError("a TLS certificate needs its key: give both 'cert=' and 'key=', or neither", at: location)
+            }
         }
     }
 

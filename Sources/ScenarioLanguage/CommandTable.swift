@@ -46,10 +46,13 @@ public enum CommandTable {
              "Runs the lines up to the matching `}` (alone on its line) N times; blocks nest.",
              "repeat 3 {\n    send web \"ping\\n\"\n    expect web echo\n}"),
         spec("server start", "server start",
-             "server start MODE [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]",
-             "Starts the embedded echo server with the busy, select or epoll backend.",
+             "server start MODE [tls [cert=FILE key=FILE]] [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]",
+             "Starts the embedded echo server with the busy, select or epoll backend; `tls` serves TLS 1.2/1.3 "
+                + "with a self-signed certificate for localhost made in memory, or the PEM files `cert=` and `key=` "
+                + "(relative to the scenario file).",
              "server start epoll port=7000 edge limit=1000",
-             keywords: ServerMode.allCases.map(\.rawValue), options: ["port=", "host=", "edge", "fault=", "limit=", "queue="]),
+             keywords: ServerMode.allCases.map(\.rawValue),
+             options: ["tls", "cert=", "key=", "port=", "host=", "edge", "fault=", "limit=", "queue="]),
         spec("server stop", "server stop", "server stop",
              "Stops the embedded server, closing its connections.",
              "server stop"),

@@ -137,6 +137,9 @@ public final class ScenarioSession {
             if let current = server?.configuration {
                 options.port = current.port == 0 ? nil : current.port
                 options.host = current.host
+                options.tls = current.tls != nil
+                options.certificate = current.tls?.certificatePath
+                options.key = current.tls?.keyPath
             }
             try startServer(options, statement, forceMode: true)
         case .target(let host, let port):
@@ -222,6 +225,11 @@ public final class ScenarioSession {
         let override = forceMode ? nil : configuration.mode
         var config = options.configuration(mode: override)
         if let forced = configuration.fault { config.fault = forced }
+        // PEM paths as written are relative to the scenario file (as `send SEL file` is).
+        if !forceMode, let tls = config.tls {
+            config.tls = ServerTLS(certificatePath: tls.certificatePath.map { ScenarioPaths.resolve($0, relativeTo: statement.location.file) },
+                                   keyPath: tls.keyPath.map { ScenarioPaths.resolve($0, relativeTo: statement.location.file) })
+        }
         // A `--mode` override must not quietly drop what the file asked for (`edge`, an
         // epoll-only fault): the scenario does not apply to that mode, and says so.
         if let conflict = config.conflict(with: config.mode) {
@@ -240,7 +248,8 @@ public final class ScenarioSession {
         server = fresh
         lastServerConfiguration = config
         var description = "server \(config.mode.rawValue) listening on \(address)"
-        if config.edgeTriggered || config.fault == .edgeSingleRead { description += " (edge-triggered)" }
+        if config.edgeTriggered || config.fault == .edgeSingleRead || config.fault == .tlsIgnorePending { description += " (edge-triggered)" }
+        if config.tls != nil || config.fault?.impliesTLS == true { description += ", TLS" }
         if let fault = config.fault { description += ", fault \(fault.rawValue)" }
         if dropped != nil { description = "restarted" + (Self.dropped(dropped).map { ": \($0)" } ?? "") + "; " + description }
         emit(.info(description))

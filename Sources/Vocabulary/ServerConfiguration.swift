@@ -23,7 +23,7 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public init(mode: BackendKind = .epoll, host: String = "127.0.0.1", port: Int = 0,
                 edgeTriggered: Bool = false, queueLimit: Int = 1 << 20, backlog: Int32 = 4096,
-                maxConnections: Int? = nil, fault: ServerFault? = nil) {
+                maxConnections: Int? = nil, fault: ServerFault? = nil, tls: ServerTLS? = nil) {
         self.mode = mode
         self.host = host
         self.port = port
@@ -32,6 +32,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.backlog = backlog
         self.maxConnections = maxConnections
         self.fault = fault
+        self.tls = tls
     }
 }
 

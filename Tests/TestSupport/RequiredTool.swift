@@ -21,6 +21,7 @@ public struct RequiredTool: Sendable {
     public static let socat = RequiredTool("socat", install: "apt-get install socat")
     public static let redisServer = RequiredTool("redis-server", install: "apt-get install redis-server")
     public static let cc = RequiredTool("cc", install: "apt-get install gcc")
+    public static let openssl = RequiredTool("openssl", install: "apt-get install openssl")
 
     /// CI sets CI=true; there a missing tool is a broken CI setup, not a reason to skip.
     public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }

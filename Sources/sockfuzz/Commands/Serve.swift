@@ -29,10 +29,15 @@ struct Serve: ParsableCommand {
         do {
             address = try echo.start().description
         } catch {
-            throw CleanExit.message("sockfuzz serve: cannot listen on \(server.host):\(server.port): \(error)")
+            // Exit 1, not 0: a script that starts a server must see that none runs.
+            Output.error("sockfuzz serve: cannot listen on \(server.host):\(server.port): \(error)")
+            throw ExitCode(1)
         }
         var mode = server.mode.rawValue
-        if server.edge || server.fault == .edgeSingleRead { mode += " (edge-triggered)" }
+        if server.edge || server.fault == .edgeSingleRead || server.fault == .tlsIgnorePending { mode += " (edge-triggered)" }
+        if server.tls || server.fault?.impliesTLS == true {
+            mode += server.certificate.map { ", TLS with \($0)" } ?? ", TLS with a self-signed certificate for localhost"
+        }
         if let fault = server.fault { mode += ", fault \(fault.rawValue)" }
         Output.line("sockfuzz echo server listening on \(address), mode \(mode)")
         Output.line("Ctrl-C or SIGTERM stops it and prints its counters.")

@@ -28,7 +28,25 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .long, help: "Let other processes listen on the same port (SO_REUSEPORT): several `serve` processes then share the connections.")
     var reusePort = false
 
+    @Flag(name: .long, help: "Serve TLS 1.2/1.3: a self-signed certificate for localhost made in memory, or --cert and --key.")
+    var tls = false
+
+    @Option(name: .customLong("cert"), help: ArgumentHelp("With --tls: the certificate (chain) to serve, PEM.", valueName: "file"))
+    var certificate: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --tls: the certificate's private key, PEM.", valueName: "file"))
+    var key: String?
+
     func validate() throws {
+        if (certificate != nil || key != nil) && !tls {
+            throw ValidationError("--cert and --key need --tls")
+        }
+        if (certificate == nil) != (key == nil) {
+            throw ValidationError("a TLS certificate needs its key: give both --cert and --key, or neither")
+        }
+        if fault == .tlsIgnorePending && mode != .epoll {
+            throw ValidationError("--fault tls-ignore-pending needs --mode epoll (got --mode \(mode.rawValue))")
+        }
         guard (0...65535).contains(port) else {
             throw ValidationError("--port \(port) is out of range (0-65535)")
         }
@@ -43,6 +61,7 @@ struct ServerOptions: ParsableArguments {
     var configuration: ServerConfiguration {
         var configuration = ServerConfiguration(mode: mode, host: host, port: port, edgeTriggered: edge, fault: fault)
         configuration.reusePort = reusePort
+        if tls { configuration.tls = ServerTLS(certificatePath: certificate, keyPath: key) }
         return configuration
     }
 }

@@ -33,7 +33,7 @@ struct SessionRecorder {
         return text
     }
 
-    /// `statement` with relative `include` and `send ... file` paths made absolute, resolved
+    /// `statement` with relative `include`, `send ... file` and `cert=`/`key=` paths made absolute, resolved
     /// the way the runner resolves them (against the directory of the file they were read in).
     static func portable(_ statement: Statement) -> Statement {
         var copy = statement
@@ -43,6 +43,10 @@ struct SessionRecorder {
             copy.command = .include(path: absolute(path, from: file), body: body)
         case .send(let selector, .file(let path)):
             copy.command = .send(selector, .file(absolute(path, from: file)))
+        case .serverStart(var options) where options.certificate != nil || options.key != nil:
+            options.certificate = options.certificate.map { absolute($0, from: file) }
+            options.key = options.key.map { absolute($0, from: file) }
+            copy.command = .serverStart(options)
         case .repeat(let count, let body):
             copy.command = .repeat(count: count, body: body.map(portable))
         default:
