@@ -69,6 +69,20 @@ struct ParserTests {
         #expect(command("server start epoll queue=16MiB") == .serverStart(ServerOptions(mode: .epoll, queue: ByteSize(bytes: 16 << 20))))
     }
 
+    @Test("server start tls: self-signed, or cert= and key= files as written")
+    func serverStartTLS() {
+        var selfSigned = ServerOptions(mode: .select)
+        selfSigned.tls = true
+        #expect(command("server start select tls") == .serverStart(selfSigned))
+        var files = ServerOptions(mode: .epoll, edgeTriggered: true)
+        files.tls = true
+        files.certificate = "certs/server.pem"
+        files.key = "/etc/key.pem"
+        #expect(command("server start epoll key=/etc/key.pem edge tls cert=certs/server.pem") == .serverStart(files))
+        #expect(files.configuration().tls == ServerTLS(certificatePath: "certs/server.pem", keyPath: "/etc/key.pem"))
+        #expect(ServerOptions(mode: .epoll).configuration().tls == nil)
+    }
+
     @Test("server stop, stats and mode")
     func serverOthers() {
         #expect(command("server stop") == .serverStop)

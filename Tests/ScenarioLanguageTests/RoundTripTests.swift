@@ -40,6 +40,7 @@ struct RoundTripTests {
         ("send web hex \"48 65\"", "send web hex \"4865\""),
         ("expect server bytes_in >= 1KiB", "expect server bytes_in >= 1024"),
         ("server start epoll limit=1k edge port=80", "server start epoll port=80 edge limit=1000"),
+        ("server start epoll port=80 key=k.pem tls cert=certs/c.pem", "server start epoll tls cert=certs/c.pem key=k.pem port=80"),
         ("load web rate=1k/s duration=1s size=1KB", "load web size=1000 rate=1000/s duration=1s"),
         ("target [localhost]:80", "target localhost:80"),
         ("print \"tab\\x09\"", "print \"tab\\t\""),

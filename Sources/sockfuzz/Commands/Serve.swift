@@ -48,7 +48,7 @@ struct Serve: ParsableCommand {
         Output.line()
         Output.line("stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); counters:")
         for (name, value) in echo.stats.snapshot().fields {
-            Output.line("  \(name.padded(to: 20)) \(value)")
+            Output.line("  \(name.padded(to: 22)) \(value)")
         }
     }
 }
