@@ -67,6 +67,10 @@ struct Fuzz: ParsableCommand {
 
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
+        // Until the client speaks TLS, every generated connection would fail its handshake: a false finding.
+        if let fault, fault.impliesTLS {
+            throw ValidationError("--fault \(fault.rawValue) needs a TLS client, which the fuzzer does not have yet")
+        }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
         guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
