@@ -54,6 +54,3 @@ fail:
 
 /// A memory BIO that returns 0 (end of stream) when empty instead of "retry": the socket's EOF.
 static inline void sockfuzz_bio_set_mem_eof_return(BIO *bio, int value) { BIO_set_mem_eof_return(bio, value); }
-/// OpenSSL 3 refuses client-initiated renegotiation by default; the embedded server allows it,
-/// so the TLS 1.2 pitfalls it brings (a write that must read first) can be exercised.
-static inline void sockfuzz_ssl_ctx_allow_client_renegotiation(SSL_CTX *ctx) { SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION); }

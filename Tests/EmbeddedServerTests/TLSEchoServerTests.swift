@@ -1,6 +1,6 @@
 // The embedded echo server over TLS in every mode (busy, select, epoll, epoll edge-triggered):
-// byte-for-byte echo, half-close after close_notify, truncation counting, key update and
-// renegotiation mid-stream, and the two TLS faults each caught beside its correct twin.
+// byte-for-byte echo, half-close after close_notify, truncation counting, key updates (also
+// under back-pressure), renegotiation refused, and the two TLS faults each caught beside its correct twin.
 
 import COpenSSL
 import EmbeddedServer
@@ -36,6 +36,7 @@ struct TLSEchoServerTests {
     func halfCloseFlush(mode: ServerMode) throws {
         let outcome = try tlsHalfClose(mode)
         #expect(outcome.sawCloseNotify, "the server never saw the client's close_notify")
+        #expect(outcome.queuedAtCloseNotify > 0, "nothing was queued: the test did not test the flush")
         #expect(outcome.received == outcome.payload, "received \(outcome.received.count) of \(outcome.payload.count) bytes")
         #expect(outcome.end == .closeNotify, "the stream ended with \(outcome.end)")
         #expect(outcome.truncations == 0)
@@ -92,17 +93,36 @@ struct TLSEchoServerTests {
         #expect(client.roundTrip(first) == first)
     }
 
-    @Test("a TLS 1.2 renegotiation mid-stream keeps the echo intact", arguments: ServerMode.all)
-    func renegotiation(mode: ServerMode) throws {
+    @Test("TLS 1.2 echoes; a client's renegotiation is refused and other connections go on", arguments: ServerMode.all)
+    func renegotiationRefused(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode)
         defer { server.stop() }
         let client = try TLSTestClient(connectingTo: address, maxVersion: TLS1_2_VERSION)
         #expect(client.version == "TLSv1.2")
         let payload = patternBytes(count: 200_000, seed: 3)
         #expect(client.roundTrip(payload) == payload)
-        #expect(client.renegotiate(), "the renegotiation did not complete: \(client.end?.description ?? "timed out")")
-        #expect(client.roundTrip(payload) == payload)
-        #expect(client.roundTrip(Array("after".utf8)) == Array("after".utf8))
+        #expect(!client.renegotiate(timeout: 10), "the server renegotiated")
+        let other = try TLSTestClient(connectingTo: address, maxVersion: TLS1_2_VERSION)
+        #expect(other.roundTrip(payload) == payload)
+    }
+
+    @Test("a key update while the server's writes are blocked (its reads must then write) keeps the echo intact",
+          arguments: ServerMode.all)
+    func keyUpdateUnderBackPressure(mode: ServerMode) throws {
+        let (server, address) = try startTLSServer(mode, queueLimit: 16 << 20)
+        defer { server.stop() }
+        let client = try TLSTestClient(connectingTo: address, receiveBuffer: 64 * 1024)
+        // More than the kernel buffers on the way back hold (the server's send buffer grows to 4 MiB).
+        let blocked = patternBytes(count: 8 << 20, seed: 9)
+        try client.sendWithoutReading(blocked)
+        // The server has read it all and holds part of it queued: its socket is full.
+        #expect(waitUntil(timeout: 20) { server.stats.snapshot().bytesIn == UInt64(blocked.count) })
+        #expect(server.stats.snapshot().queueHighWater > 0)
+        client.requestKeyUpdate()
+        let after = patternBytes(count: 100_000, seed: 10)
+        try client.send(after)
+        let back = try client.receive(exactly: blocked.count + after.count, timeout: 30)
+        #expect(back == blocked + after, "\(mode): the echo differs at \(firstDifference(back, blocked + after) ?? -1)")
     }
 
     @Test("a clear-text client is a handshake failure; the server goes on serving TLS", arguments: [ServerMode.epoll, .busy])
@@ -152,23 +172,26 @@ struct TLSHalfCloseOutcome {
     let received: [UInt8]
     let end: TLSStreamEnd
     let sawCloseNotify: Bool
+    /// The server's largest queue by the time it had seen the close_notify.
+    let queuedAtCloseNotify: UInt64
     let truncations: UInt64
 }
 
-/// The client sends 4 MiB then close_notify without reading (its receive buffer is small, so
+/// The client sends 8 MiB then close_notify without reading (its receive buffer is small, so
 /// the server holds most of it in its queue when the close_notify arrives), waits until the
 /// server has seen it, then reads everything.
 func tlsHalfClose(_ mode: ServerMode, fault: ServerFault? = nil) throws -> TLSHalfCloseOutcome {
-    let payloadSize = 4 << 20
+    let payloadSize = 8 << 20
     let (server, address) = try startTLSServer(mode, queueLimit: 2 * payloadSize, fault: fault)
     defer { server.stop() }
     let payload = patternBytes(count: payloadSize, seed: 0x71F)
     let client = try TLSTestClient(connectingTo: address, receiveBuffer: 64 * 1024)
     try client.sendThenCloseNotifyWithoutReading(payload)
     let saw = waitUntil(timeout: 20) { server.stats.snapshot().peerEOFs >= 1 }
+    let queued = server.stats.snapshot().queueHighWater
     let (received, end) = client.receiveToEnd(timeout: 30)
     return TLSHalfCloseOutcome(payload: payload, received: received, end: end, sawCloseNotify: saw,
-                               truncations: server.stats.snapshot().tlsTruncations)
+                               queuedAtCloseNotify: queued, truncations: server.stats.snapshot().tlsTruncations)
 }
 
 /// Sends four small records in one TCP write and waits for all four echoes. Returns nil when

@@ -90,6 +90,16 @@ public final class TLSTestClient {
     public func sendThenCloseNotifyWithoutReading(_ payload: [UInt8], timeout: Double = 30) throws {
         write(payload, recordSize: 16 * 1024)
         _ = SSL_shutdown(ssl)
+        try sendWithoutReading(timeout: timeout)
+    }
+
+    /// Sends `payload` without reading anything meanwhile (the server's writes back then block).
+    public func sendWithoutReading(_ payload: [UInt8], timeout: Double = 30) throws {
+        write(payload, recordSize: 16 * 1024)
+        try sendWithoutReading(timeout: timeout)
+    }
+
+    private func sendWithoutReading(timeout: Double) throws {
         collectOutput()
         let wire = Array(outbox[outboxSent...])
         outbox.removeAll()
@@ -116,7 +126,8 @@ public final class TLSTestClient {
     }
 
     /// TLS 1.2: renegotiates and waits until the new handshake is complete (OpenSSL refuses
-    /// application data from this side meanwhile). False if it did not complete in time.
+    /// application data from this side meanwhile). False if it did not complete in time or the
+    /// server refused it.
     public func renegotiate(timeout: Double = 10) -> Bool {
         precondition(SSL_renegotiate(ssl) == 1)
         _ = SSL_do_handshake(ssl)
