@@ -50,6 +50,25 @@ struct TLSServeTests {
         }
     }
 
+    @Test("a scenario's cert= and key= are read relative to the scenario file", .needs(.openssl))
+    func scenarioCertificateFiles() throws {
+        let openssl = try RequiredTool.openssl.requirePath()
+        let scratch = Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.path + "/certs", withIntermediateDirectories: true)
+        try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                              "-keyout", scratch.path + "/certs/key.pem", "-out", scratch.path + "/certs/cert.pem",
+                              "-days", "1", "-subj", "/CN=localhost"])
+        let file = scratch.path + "/files.scn"
+        try """
+        server start select tls cert=certs/cert.pem key=certs/key.pem
+        connect web 1
+        send web "clear text"
+        expect server tls_handshake_failures == 1 within 5s
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+    }
+
     @Test("TLS option mistakes are usage errors (exit 2)", arguments: [
         (["serve", "--cert", "c.pem", "--key", "k.pem"], "need --tls"),
         (["serve", "--tls", "--cert", "c.pem"], "needs its key"),
