@@ -121,9 +121,16 @@ func nonReadingClient(_ mode: ServerMode, queueLimit: Int, fault: ServerFault? =
         server.stats.snapshot().queueHighWater >= UInt64(queueLimit)
     }
     // The server publishes after each iteration; wait for the queue to show the pressure, then
-    // until the server has stopped reading (bytes in unchanged for 300 ms), so a server that
-    // ignores the limit has had the time to show it: sampling at once raced its reads.
+    // until the server has stopped reading, so a server that ignores the limit has had the time
+    // to show it: sampling at once raced its reads.
     waitUntil(timeout: 10) { server.stats.snapshot().queueHighWater >= UInt64(queueLimit) }
+    waitUntilServerStopsReading(server)
+    return NonReadingOutcome(queueLimit: queueLimit, offered: offered, sent: sent,
+                             highWater: server.stats.snapshot().queueHighWater)
+}
+
+/// Waits (at most 15 s) until the server's bytes-in count has not changed for 300 ms.
+func waitUntilServerStopsReading(_ server: EchoServer) {
     var last = server.stats.snapshot().bytesIn
     var steadySince = nowNanos()
     waitUntil(timeout: 15) {
@@ -131,6 +138,4 @@ func nonReadingClient(_ mode: ServerMode, queueLimit: Int, fault: ServerFault? =
         if now != last { last = now; steadySince = nowNanos() }
         return nowNanos() - steadySince >= 300_000_000
     }
-    return NonReadingOutcome(queueLimit: queueLimit, offered: offered, sent: sent,
-                             highWater: server.stats.snapshot().queueHighWater)
 }

@@ -125,6 +125,31 @@ struct TLSEchoServerTests {
         #expect(back == blocked + after, "\(mode): the echo differs at \(firstDifference(back, blocked + after) ?? -1)")
     }
 
+    @Test("a client's RST after a TLS exchange is counted as a reset and closed", arguments: ServerMode.all)
+    func resetCounted(mode: ServerMode) throws {
+        let (server, address) = try startTLSServer(mode)
+        defer { server.stop() }
+        let client = try TLSTestClient(connectingTo: address)
+        #expect(client.roundTrip(Array("ping".utf8)) == Array("ping".utf8))
+        client.socket.reset()
+        #expect(waitUntil(timeout: 10) { server.stats.snapshot().resets == 1 && server.stats.snapshot().active == 0 },
+                "\(server.stats.snapshot())")
+        #expect(server.stats.snapshot().tlsTruncations == 0)
+    }
+
+    @Test("a client that never reads: the server's queue stays bounded over TLS too", arguments: ServerMode.all)
+    func boundedQueue(mode: ServerMode) throws {
+        let (highWater, limit) = try tlsNonReadingHighWater(mode)
+        // The server reads at most one more record (16 KiB) per SSL_read past the limit.
+        #expect(highWater >= UInt64(limit) && highWater <= UInt64(limit + 64 * 1024), "high water \(highWater)")
+    }
+
+    @Test("fault unbounded-queue over TLS: the non-reading client's queue passes the limit")
+    func unboundedQueueCaught() throws {
+        let (highWater, limit) = try tlsNonReadingHighWater(.epoll, fault: .unboundedQueue)
+        #expect(highWater > UInt64(limit + 64 * 1024), "high water \(highWater): the fault was not caught")
+    }
+
     @Test("a clear-text client is a handshake failure; the server goes on serving TLS", arguments: [ServerMode.epoll, .busy])
     func clearTextClient(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode)
@@ -192,6 +217,20 @@ func tlsHalfClose(_ mode: ServerMode, fault: ServerFault? = nil) throws -> TLSHa
     let (received, end) = client.receiveToEnd(timeout: 30)
     return TLSHalfCloseOutcome(payload: payload, received: received, end: end, sawCloseNotify: saw,
                                queuedAtCloseNotify: queued, truncations: server.stats.snapshot().tlsTruncations)
+}
+
+/// A TLS client sends up to 50 MiB and never reads; returns the server's queue high water once
+/// the path has stalled with the queue at its limit (or everything was sent), and the limit.
+func tlsNonReadingHighWater(_ mode: ServerMode, fault: ServerFault? = nil) throws -> (UInt64, Int) {
+    let limit = 1 << 20
+    let (server, address) = try startTLSServer(mode, queueLimit: limit, fault: fault)
+    defer { server.stop() }
+    let client = try TLSTestClient(connectingTo: address)
+    defer { client.socket.reset() }
+    _ = try client.sendWithoutReading(upTo: 50 << 20) { server.stats.snapshot().queueHighWater >= UInt64(limit) }
+    // The server publishes after each iteration: let it show what it read last.
+    waitUntilServerStopsReading(server)
+    return (server.stats.snapshot().queueHighWater, limit)
 }
 
 /// Sends four small records in one TCP write and waits for all four echoes. Returns nil when

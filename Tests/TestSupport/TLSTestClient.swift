@@ -107,6 +107,42 @@ public final class TLSTestClient {
         try socket.send(wire, timeout: timeout)
     }
 
+    /// Encrypts and sends pattern bytes without ever reading, as far as the path takes them:
+    /// stops at `limit` plaintext bytes, or when nothing could be sent for `stallMillis` and
+    /// `enough()` holds (see LoopbackClient.sendWithoutReading). Returns the plaintext bytes
+    /// handed to OpenSSL.
+    public func sendWithoutReading(upTo limit: Int, stallMillis: Int = 500, timeout: Double = 30,
+                                   until enough: () -> Bool = { true }) throws -> Int {
+        let chunk = patternBytes(count: 64 * 1024, seed: 7)
+        let deadline = Deadline(secondsFromNow: timeout)
+        var written = 0
+        var lastProgress = nowNanos()
+        while !deadline.hasPassed {
+            if outboxSent == outbox.count {
+                outbox.removeAll(keepingCapacity: true)
+                outboxSent = 0
+                guard written < limit else { return written }
+                let n = min(chunk.count, limit - written)
+                write(Array(chunk[..<n]), recordSize: 16 * 1024)
+                written += n
+            }
+            let result = try outbox.withUnsafeBytes { raw throws(SystemError) in
+                try Sys.send(socket.fd, raw.baseAddress! + outboxSent, raw.count - outboxSent)
+            }
+            switch result {
+            case .processed(let n):
+                outboxSent += n
+                lastProgress = nowNanos()
+            case .wouldBlock:
+                if pollOne(socket.fd, events: Int16(POLLOUT), deadline: Deadline(secondsFromNow: 0.05)) == 0,
+                   nowNanos() - lastProgress >= millis(stallMillis), enough() {
+                    return written
+                }
+            }
+        }
+        return written
+    }
+
     private func write(_ bytes: [UInt8], recordSize: Int) {
         var offset = 0
         while offset < bytes.count {
