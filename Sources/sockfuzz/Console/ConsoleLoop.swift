@@ -76,6 +76,7 @@ final class Console {
         session = try ScenarioSession(configuration: configuration, interrupt: consoleInterrupt,
                                       onEvent: { [unowned self] event in self.show(event) })
         session.fuzzHandler = Fuzzer.statement
+        session.replyDisplay = .text
     }
 
     /// Runs until quit, Ctrl-D or the end of the input; returns the exit status.
@@ -236,6 +237,7 @@ final class Console {
                                      expected: "a command this server can run", seen: why, seed: session.seed)
             }
         }
+        if outcome == .passed, case .send = statement.command { awaitReplies() }
         ConsoleSignals.commandEnded()
         out.end()
         eventBudget = .max
@@ -348,6 +350,15 @@ final class Console {
             out.progress(text)
             return
         }
+        if case .reply(let text) = event {
+            out.line(text)
+            out.replies(session.engine.groupOrder.reduce(into: (0, 0)) { sum, group in
+                let stats = session.engine.groupStats(group)
+                sum.0 += stats.replies
+                sum.1 += stats.framingErrors
+            })
+            return
+        }
         if case .passed = event { held += 1 }
         guard eventBudget > 0 else {
             suppressed += 1
@@ -364,7 +375,7 @@ final class Console {
         case .failed(let failure): showFailure(failure)
         case .serverStats(let stats): out.lines(Self.statsLines(stats, mode: session.serverMode))
         case .skipped(let text): out.line("skipped: \(text)")
-        case .progress: break
+        case .progress, .reply: break
         }
     }
 
