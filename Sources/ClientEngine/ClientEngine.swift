@@ -214,6 +214,8 @@ public struct ConnectionView: Sendable, Equatable {
     /// Requests sent (framed sends) with no reply yet, pipelining in order.
     public let repliesAwaited: UInt64
     public let framingError: FramingError?
+    /// Bytes received past the last whole reply: the start of an incomplete frame.
+    public let partialReplyBytes: Int
 
     init(_ c: ClientConnection) {
         id = c.id
@@ -236,6 +238,7 @@ public struct ConnectionView: Sendable, Equatable {
         repliesReceived = c.repliesReceived
         repliesAwaited = c.requestsQueued > c.repliesReceived ? c.requestsQueued - c.repliesReceived : 0
         framingError = c.framingError
+        partialReplyBytes = c.decoder?.pendingByteCount ?? 0
     }
 
     public var name: String { "\(group)[\(index)]" }

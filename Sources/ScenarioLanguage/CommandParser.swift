@@ -1,6 +1,7 @@
 // Parses the tokens of one line into a command (or a block opener/closer), checking selectors
 // against the group table as it goes so semantic errors point at the offending token.
 
+import Foundation
 import Framing
 
 /// What one non-blank line is. Blocks and includes need the driver (`SourceParser`), which
@@ -60,7 +61,7 @@ struct CommandParser {
         case "}": item = .closeBlock
         case "server": item = .command(try parseServer())
         case "target":
-            let (host, port) = try SelectorParsing.hostPort(try cursor.take("HOST:PORT after 'target'"))
+            let (host, port) = try SelectorParsing.hostPort(try Self.environmentExpanded(try cursor.take("HOST:PORT after 'target'")))
             state.targetAt = head.location
             item = .command(.target(host: host, port: port))
         case "connect": item = .command(try parseConnect())
@@ -203,6 +204,20 @@ struct CommandParser {
             throw ScenarioError("unknown server mode '\(token.text)': expected busy, select or epoll", at: token.location)
         }
         return mode
+    }
+
+    /// The token with each `${NAME}` replaced by that environment variable, read when the scenario
+    /// is checked (a target is needed before anything runs, and captures cannot name one).
+    static func environmentExpanded(_ token: Token) throws(ScenarioError) -> Token {
+        var expanded = token
+        for (name, range) in References.find(in: token.text).reversed() {
+            guard let value = getenv(name) else {
+                let column = token.text.unicodeScalars.distance(from: token.text.startIndex, to: range.lowerBound)
+                throw ScenarioError("unknown environment variable '${\(name)}' in the target", at: token.location.advanced(by: column))
+            }
+            expanded.text.replaceSubrange(range, with: String(cString: value))
+        }
+        return expanded
     }
 
     /// A framing's text form (`http1`, `length:4be`, `delimiter:\r\n`), located on error.

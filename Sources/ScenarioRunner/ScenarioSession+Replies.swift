@@ -86,7 +86,8 @@ extension ScenarioSession {
             for id in ids where engine.replyCount(id) < count {
                 let v = engine.view(id)
                 if let error = v.framingError {
-                    verdict = "\(v.name): \(v.framing!) framing error \(error) (after \(v.repliesReceived) whole repl\(v.repliesReceived == 1 ? "y" : "ies"))"
+                    framingErrorReported.insert(id)
+                    verdict = Self.framingFailure(v, error)
                     return true
                 }
                 if v.phase != .open || v.peerEOF {
@@ -105,6 +106,7 @@ extension ScenarioSession {
             let partial = engine.inbox(id)
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
                        seen: "\(v.name): \(engine.replyCount(id)) whole repl\(engine.replyCount(id) == 1 ? "y" : "ies")"
+                           + (v.partialReplyBytes > 0 ? ", and \(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame" : "")
                            + (partial.isEmpty ? "" : "; bytes after the read cursor: \(FrameText.render(Array(partial.prefix(256))))"))
         }
     }
@@ -141,9 +143,13 @@ extension ScenarioSession {
             let v = engine.view(id)
             guard let error = v.framingError else { continue }
             framingErrorReported.insert(id)
-            throw fail(statement, expected: "\(v.name)'s replies to be well-formed \(v.framing!)",
-                       seen: "framing error \(error) (after \(v.repliesReceived) whole repl\(v.repliesReceived == 1 ? "y" : "ies"))")
+            throw fail(statement, expected: "\(v.name)'s replies to be well-formed \(v.framing!)", seen: Self.framingFailure(v, error))
         }
+    }
+
+    /// "web[0]: http1 framing error at stream offset 120: ... (after 2 whole replies)".
+    static func framingFailure(_ v: ConnectionView, _ error: FramingError) -> String {
+        "\(v.name): \(v.framing!) framing error \(error) (after \(v.repliesReceived) whole repl\(v.repliesReceived == 1 ? "y" : "ies"))"
     }
 
     /// A reply as `set show` wants it: nil when off.

@@ -146,10 +146,11 @@ extension ScenarioSession {
             total += segments.reduce(0) { $0 + $1.byteCount }
             if !engine.send(id, segments) { endedByPeer += 1 }
         }
-        engine.poll()
         var line = "queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"
         if endedByPeer > 0 { line += "; \(endedByPeer) already ended by the peer: their bytes are never sent (echo checks on them fail)" }
         emit(.info(line))
+        // After the line: replies shown as they arrive then come under the send that caused them.
+        engine.poll()
     }
 
     /// The connections a `send` goes to. Sending where this script made it impossible (a
