@@ -24,6 +24,19 @@ struct ReplyTests {
 
         """
 
+    /// redis-server on a free loopback port, persisting nothing.
+    static func startRedis() throws -> SpawnedServer {
+        try SpawnedServer.start(try RequiredTool.redisServer.requirePath(),
+                                ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+    }
+
+    /// The console, piped, at a fresh redis-server with `connect r 1 framing=resp` done.
+    private func consoleAtRedis(_ lines: String) throws -> PipedRun {
+        let redis = try Self.startRedis()
+        defer { redis.stop() }
+        return try Piped.run([], input: "target \(redis.address)\nconnect r 1 framing=resp\n" + lines, scratch: Scratch())
+    }
+
     private func scenario(_ text: String, in scratch: Scratch) throws -> String {
         let file = scratch.path + "/replies-\(UInt32.random(in: 0...UInt32.max)).scn"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
@@ -31,14 +44,8 @@ struct ReplyTests {
     }
 
     @Test("the console piped at redis shows each reply and checks it", .needs(.redisServer))
-    func consoleAtRedis() throws {
-        let redis = try SpawnedServer.start(try RequiredTool.redisServer.requirePath(),
-                                            ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        defer { redis.stop() }
-        let scratch = Scratch()
-        let run = try Piped.run([], input: """
-            target \(redis.address)
-            connect r 1 framing=resp
+    func redisConsole() throws {
+        let run = try consoleAtRedis("""
             send r "PING\\r\\n"
             expect r reply "+PONG\\r\\n"
             send r "SET greeting hello\\r\\n"
@@ -50,7 +57,7 @@ struct ReplyTests {
             expect r p99 < 5s
             status
 
-            """, scratch: scratch)
+            """)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains(#"r[0] reply: "+PONG\r\n""#), "\(run.output)")
         #expect(run.output.contains(#"r[0] reply: "$5\r\nhello\r\n""#), "\(run.output)")
@@ -59,17 +66,11 @@ struct ReplyTests {
 
     @Test("a reply that differs fails with the frame seen, shown as text", .needs(.redisServer))
     func redisWrongReply() throws {
-        let redis = try SpawnedServer.start(try RequiredTool.redisServer.requirePath(),
-                                            ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        defer { redis.stop() }
-        let scratch = Scratch()
-        let run = try Piped.run([], input: """
-            target \(redis.address)
-            connect r 1 framing=resp
+        let run = try consoleAtRedis("""
             send r "GET missing-key\\r\\n"
             expect r reply "+PONG\\r\\n"
 
-            """, scratch: scratch)
+            """)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains(#"expected: the next reply on r to be "+PONG\r\n""#), "\(run.output)")
         #expect(run.output.contains(#"r[0]: reply 1 at stream offset 0: "$-1\r\n""#), "\(run.output)")

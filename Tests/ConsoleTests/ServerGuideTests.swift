@@ -33,8 +33,7 @@ struct ServerGuideTests {
 
     @Test("the redis scenario passes against redis-server", .needs(.redisServer))
     func redis() throws {
-        let redis = try SpawnedServer.start(try RequiredTool.redisServer.requirePath(),
-                                            ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
         let result = try run(try Self.scenarios()[0], "REDIS_ADDR", "\(redis.address)")
         #expect(result.status == 0, "\(result.output)")
