@@ -71,7 +71,7 @@ public final class ScenarioSession {
         thirdPartyTarget = configuration.target
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
-            if let text = shownReply(id, frame) { emit(.reply(text)) }
+            emit(.reply(shownReply(id, frame)))
         }
     }
 

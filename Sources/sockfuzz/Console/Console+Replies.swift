@@ -9,6 +9,15 @@ extension Console {
     /// such as a subscription, must not hang the prompt).
     static let replyWaitNanos: UInt64 = 2_000_000_000
 
+    /// Replies and framing errors of every group so far, for the status line.
+    func replyTotals() -> (Int, Int) {
+        session.engine.groupOrder.reduce(into: (0, 0)) { sum, group in
+            let stats = session.engine.groupStats(group)
+            sum.0 += stats.replies
+            sum.1 += stats.framingErrors
+        }
+    }
+
     func awaitReplies() {
         let engine = session.engine
         let framed = (0..<engine.connectionCount).filter { engine.view($0).framing != nil }

@@ -222,6 +222,7 @@ final class Console {
         let begun = Sys.monotonicNanos()
         lastMark = begun
         out.begin(label, stats: session.server?.stats)
+        out.replies(replyTotals())
         ConsoleSignals.commandStarted()
         var outcome = Outcome.passed
         var failure: RunFailure?
@@ -351,12 +352,8 @@ final class Console {
             return
         }
         if case .reply(let text) = event {
-            out.line(text)
-            out.replies(session.engine.groupOrder.reduce(into: (0, 0)) { sum, group in
-                let stats = session.engine.groupStats(group)
-                sum.0 += stats.replies
-                sum.1 += stats.framingErrors
-            })
+            if let text { out.line(text) }
+            out.replies(replyTotals())
             return
         }
         if case .passed = event { held += 1 }
