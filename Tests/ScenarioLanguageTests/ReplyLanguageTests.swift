@@ -35,6 +35,7 @@ struct ReplyLanguageTests {
             set framing length:2le+
             set show off
             connect web 3 timeout=1s framing=resp
+            connect odd 1 framing=delimiter:\\x20\\x23\\x22
             expect web[0] reply match "Location: (\\S+)" capture=loc within 2s
             send web "GET ${loc} HTTP/1.1\\r\\n\\r\\n"
             expect web reply "moved to ${loc}\\x00"
