@@ -1,0 +1,200 @@
+// What happens to a failure the fuzzer finds: it is shrunk (candidates run with the learned
+// deadline and count only when every try fails the same way), replayed at the file's own
+// generous deadline, and written with a header saying how often it reproduced. Every finding
+// is written: when the shrunk program does not reproduce, the original failing program is.
+
+import ScenarioLanguage
+import ScenarioRunner
+import Syscalls
+
+final class FindingRecorder {
+    let config: FuzzConfiguration
+    let run: Int
+    let runSeed: UInt64
+    let signature: FailureSignature
+    let interrupt: InterruptFlag
+    let onEvent: (FuzzEvent) -> Void
+    /// Set when a candidate did not parse (the fuzzer's own bug); the finding is still written.
+    private(set) var internalError: String?
+
+    init(config: FuzzConfiguration, run: Int, runSeed: UInt64, signature: FailureSignature,
+         interrupt: InterruptFlag, onEvent: @escaping (FuzzEvent) -> Void) {
+        self.config = config
+        self.run = run
+        self.runSeed = runSeed
+        self.signature = signature
+        self.interrupt = interrupt
+        self.onEvent = onEvent
+    }
+
+    var fileName: String {
+        "fuzz-\(config.target == nil ? config.mode.rawValue : "target")-seed\(config.seed)-run\(run).scn"
+    }
+
+    func record(_ ops: [FuzzOp], original: Fuzzer.Execution, deadline learnedNanos: UInt64) -> FuzzFinding {
+        let started = Sys.monotonicNanos()
+        let stopAt = started &+ UInt64(config.shrinkSeconds * 1e9)
+        var fast = config
+        fast.timeoutNanos = learnedNanos
+
+        // 1. Fewer and smaller operations. A second pass retries what the first could not
+        // remove: a timing failure that hid in one try of a candidate gets another chance, so
+        // the size shrinking ends at depends less on the machine's load.
+        var shrunkOps = ops
+        var steps = 0
+        var attempts = 0
+        for _ in 0..<2 where !interrupt.isSet {
+            let shrinker = Shrinker(maxAttempts: config.shrinkAttempts - attempts, deadlineNanos: stopAt, reproduces: { candidate in
+                self.reproducesEveryTime { () throws(UnparsableProgram) in
+                    try Fuzzer.execute(candidate, runSeed: self.runSeed, fast, interrupt: self.interrupt, name: "shrink.scn")
+                } != nil
+            }, interrupted: { self.interrupt.isSet })
+            let outcome = shrinker.shrink(shrunkOps, now: Sys.monotonicNanos)
+            steps += outcome.steps
+            attempts += outcome.attempts
+            let changed = outcome.ops != shrunkOps
+            shrunkOps = outcome.ops
+            if !changed || outcome.exhaustedBudget { break }
+        }
+        var (items, applied) = ProgramCompiler.compile(shrunkOps, Fuzzer.compileSettings(config))
+
+        // 2. Fewer checks: the model's checks that this failure does not need. Only checks and
+        // probes go: dropping an operation here (a close, a resume) could turn a genuine failure
+        // into one the program itself causes, with the same signature.
+        var i = 0
+        while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < stopAt && !interrupt.isSet {
+            if case .command(let command) = items[i], !command.isExpectation {
+                i += 1
+                continue
+            }
+            var candidate = items
+            candidate.remove(at: i)
+            attempts += 1
+            let reproduced = reproducesEveryTime { () throws(UnparsableProgram) in
+                try Fuzzer.execute(items: candidate, applied: applied, runSeed: self.runSeed, fast,
+                                   interrupt: self.interrupt, name: "trim.scn")
+            }
+            if reproduced != nil {
+                items = candidate
+                steps += 1
+            } else {
+                i += 1
+            }
+        }
+        let settings = Fuzzer.compileSettings(config)
+        let body = ProgramCompiler.render(items, settings)
+        // What is left to do (not to check): the operations of the minimal program.
+        applied = body.filter { !$0.isExpectation }.count
+        let originalApplied = original.applied
+        onEvent(.shrunk(from: originalApplied, to: applied, steps: steps, attempts: attempts, deadlineNanos: learnedNanos,
+                        seconds: Double(Sys.monotonicNanos() - started) / 1e9))
+
+        // 3. Replays at the file's own deadline, under its name and with a header of the same
+        // length, so a reported line is the file's line.
+        let shrinkLine = "shrunk from \(originalApplied) operations to \(applied) (\(body.count) commands with the checks) in \(steps) steps (\(attempts) candidate runs, deadline \(ScenarioDuration(nanoseconds: Int64(learnedNanos))))"
+        var written = Written(items: items, shrunk: true, commands: body.count, operations: applied, summary: shrinkLine)
+        var replay = replays(items, header: header(written, original.result.failures[0], reproduced: 0))
+        onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: true))
+        if replay.count == 0 && items != original.items && !interrupt.isSet {
+            // The shrunk program does not fail at the file's deadline: the original one is
+            // written instead, and the header says why.
+            let originalBody = ProgramCompiler.render(original.items, settings)
+            written = Written(items: original.items, shrunk: false, commands: originalBody.count, operations: original.applied,
+                              summary: "not shrunk: the program shrinking ended with (\(applied) operations) reproduced 0 of \(config.replays) replays at the file's deadline")
+            replay = replays(original.items, header: header(written, original.result.failures[0], reproduced: 0))
+            onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: false))
+        }
+        // The failure the finding reports: a replay's, else the fuzz run's, moved below the header.
+        let headerLines = header(written, original.result.failures[0], reproduced: 0).count
+        var failure = replay.first?.result.failures.first ?? original.result.failures[0]
+        if replay.first == nil {
+            failure.line += headerLines
+            failure.file = fileName
+        }
+        let headerText = header(written, failure, reproduced: replay.count)
+        let text = Fuzzer.scenarioText(written.items, runSeed: runSeed, config, header: headerText)
+
+        var path: String?
+        var notWritten: String?
+        if let directory = config.outDirectory {
+            switch FindingFile.write(text, directory: directory, name: fileName) {
+            case .success(let full):
+                path = full
+                onEvent(.wrote(path: full))
+            case .failure(let problem):
+                notWritten = problem.description
+                onEvent(.notWritten(reason: problem.description))
+            }
+        }
+        return FuzzFinding(run: run, runSeed: runSeed, signature: signature.description, failure: failure,
+                           originalOperations: originalApplied, shrunkOperations: written.operations,
+                           shrunkCommands: written.commands, shrinkSteps: steps, shrinkAttempts: attempts,
+                           shrinkDeadlineNanos: learnedNanos, shrunk: written.shrunk, reproduced: replay.count,
+                           replays: config.replays, scenario: text, scenarioPath: path, notWritten: notWritten)
+    }
+
+    /// The program a finding's file holds.
+    struct Written {
+        var items: [CompiledItem]
+        var shrunk: Bool
+        var commands: Int
+        var operations: Int
+        var summary: String
+    }
+
+    /// The file's header: always the same number of lines, whatever it says.
+    func header(_ written: Written, _ failure: RunFailure, reproduced: Int) -> [String] {
+        [
+            written.shrunk
+                ? "sockfuzz fuzz: a minimal program that fails; `sockfuzz run` on this file replays it."
+                : "sockfuzz fuzz: a failing program, NOT shrunk; `sockfuzz run` on this file replays it.",
+            "seed \(config.seed), run \(run), against \(config.against)",
+            "failure: \(signature): \(failure.expected)",
+            "seen: \(failure.seen)",
+            written.summary,
+            "reproduced \(reproduced) of \(config.replays) replays (check deadline \(ScenarioDuration(nanoseconds: Int64(config.timeoutNanos))))",
+        ].map { $0.replacingOccurrences(of: "\n", with: " ") }
+    }
+
+    /// Runs `items` as the file would `config.replays` times: how many failed the same way,
+    /// and the first that did.
+    func replays(_ items: [CompiledItem], header: [String]) -> (count: Int, first: Fuzzer.Execution?) {
+        var count = 0
+        var first: Fuzzer.Execution?
+        for _ in 0..<config.replays where !interrupt.isSet {
+            let execution: Fuzzer.Execution
+            do {
+                execution = try Fuzzer.execute(items: items, applied: 0, runSeed: runSeed, config, interrupt: interrupt,
+                                               name: fileName, header: header)
+            } catch {
+                internalError = internalError ?? error.description
+                break
+            }
+            if execution.signature == signature {
+                count += 1
+                first = first ?? execution
+            }
+        }
+        return (count, first)
+    }
+
+    /// The last run of a candidate when every one of `config.reproductionTries` runs failed
+    /// the same way, else nil (at the first that did not). Timing bugs do not fail every time;
+    /// keeping only candidates that always fail shrinks toward programs that replay reliably,
+    /// and the learned deadline keeps the tries cheap.
+    func reproducesEveryTime(_ candidate: () throws(UnparsableProgram) -> Fuzzer.Execution) -> Fuzzer.Execution? {
+        var last: Fuzzer.Execution?
+        for _ in 0..<max(1, config.reproductionTries) {
+            guard !interrupt.isSet else { return nil }
+            do {
+                let execution = try candidate()
+                guard execution.signature == signature else { return nil }
+                last = execution
+            } catch {
+                internalError = internalError ?? error.description
+                return nil
+            }
+        }
+        return last
+    }
+}
