@@ -1,5 +1,5 @@
 // What happens to a failure the fuzzer finds: it is shrunk (candidates run with the learned
-// deadline and count only when every try fails the same way), replayed at the file's own
+// deadline and count only when they fail the same way as often as the original did), replayed at the file's own
 // generous deadline, and written with a header saying how often it reproduced. Every finding
 // is written: when the shrunk program does not reproduce, the original failing program is.
 
@@ -40,12 +40,13 @@ final class FindingRecorder {
         // 1. Fewer and smaller operations. A second pass retries what the first could not
         // remove: a timing failure that hid in one try of a candidate gets another chance, so
         // the size shrinking ends at depends less on the machine's load.
+        let needed = baseline(ops, fast)
         var shrunkOps = ops
         var steps = 0
         var attempts = 0
         for _ in 0..<2 where !interrupt.isSet {
             let shrinker = Shrinker(maxAttempts: config.shrinkAttempts - attempts, deadlineNanos: stopAt, reproduces: { candidate in
-                self.reproducesEveryTime { () throws(UnparsableProgram) in
+                self.reproduces(needed: needed) { () throws(UnparsableProgram) in
                     try Fuzzer.execute(candidate, runSeed: self.runSeed, fast, interrupt: self.interrupt, name: "shrink.scn")
                 } != nil
             }, interrupted: { self.interrupt.isSet })
@@ -70,7 +71,7 @@ final class FindingRecorder {
             var candidate = items
             candidate.remove(at: i)
             attempts += 1
-            let reproduced = reproducesEveryTime { () throws(UnparsableProgram) in
+            let reproduced = reproduces(needed: needed) { () throws(UnparsableProgram) in
                 try Fuzzer.execute(items: candidate, applied: applied, runSeed: self.runSeed, fast,
                                    interrupt: self.interrupt, name: "trim.scn")
             }
@@ -178,23 +179,40 @@ final class FindingRecorder {
         return (count, first)
     }
 
-    /// The last run of a candidate when every one of `config.reproductionTries` runs failed
-    /// the same way, else nil (at the first that did not). Timing bugs do not fail every time;
-    /// keeping only candidates that always fail shrinks toward programs that replay reliably,
+    /// Runs a candidate up to `config.reproductionTries` times: its last failing run once
+    /// `needed` of them failed the same way, else nil (as soon as that is out of reach).
+    /// Timing bugs do not fail every time; requiring as many failures as the original program
+    /// gave keeps shrinking from drifting toward programs that fail less reliably than it did,
     /// and the learned deadline keeps the tries cheap.
-    func reproducesEveryTime(_ candidate: () throws(UnparsableProgram) -> Fuzzer.Execution) -> Fuzzer.Execution? {
+    func reproduces(needed: Int, _ candidate: () throws(UnparsableProgram) -> Fuzzer.Execution) -> Fuzzer.Execution? {
+        let tries = max(1, config.reproductionTries)
+        var failures = 0
         var last: Fuzzer.Execution?
-        for _ in 0..<max(1, config.reproductionTries) {
-            guard !interrupt.isSet else { return nil }
+        for attempt in 0..<tries {
+            guard !interrupt.isSet, failures + (tries - attempt) >= needed else { return nil }
             do {
                 let execution = try candidate()
-                guard execution.signature == signature else { return nil }
-                last = execution
+                if execution.signature == signature {
+                    failures += 1
+                    last = execution
+                    if failures >= needed { return last }
+                }
             } catch {
                 internalError = internalError ?? error.description
                 return nil
             }
         }
-        return last
+        return nil
+    }
+
+    /// How many of `config.reproductionTries` runs of the original program, at the shrinking
+    /// deadline, fail the same way: the bar every candidate must reach (at least 1).
+    func baseline(_ ops: [FuzzOp], _ fast: FuzzConfiguration) -> Int {
+        var failures = 0
+        for _ in 0..<max(1, config.reproductionTries) where !interrupt.isSet {
+            guard let run = try? Fuzzer.execute(ops, runSeed: runSeed, fast, interrupt: interrupt, name: "shrink.scn") else { break }
+            if run.signature == signature { failures += 1 }
+        }
+        return max(1, failures)
     }
 }

@@ -25,11 +25,14 @@ struct LearnedDeadline {
         return sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
     }
 
-    /// max(floor, factor × p99), never above `ceiling` (the configured deadline); the ceiling
-    /// itself when nothing was learned.
+    /// max(floor, factor × p99) rounded up to a millisecond, never above `ceiling` (the
+    /// configured deadline); the ceiling itself when nothing was learned.
     func deadline(ceiling: UInt64) -> UInt64 {
         guard let p99 else { return ceiling }
         let (scaled, overflow) = p99.multipliedReportingOverflow(by: Self.factor)
-        return min(ceiling, max(Self.floorNanos, overflow ? .max : scaled))
+        let learned = max(Self.floorNanos, overflow ? .max : scaled)
+        guard learned < ceiling else { return ceiling }
+        // Whole milliseconds: it is printed and written into the file's header.
+        return min(ceiling, (learned + 999_999) / 1_000_000 * 1_000_000)
     }
 }

@@ -8,7 +8,7 @@ import ScenarioRunner
 import Testing
 @testable import Fuzzing
 
-@Suite("findings: parse errors, learned deadlines, the out folder")
+@Suite("findings: parse errors, learned deadlines, the out folder", .serialized)
 struct FindingTests {
     @Test("a program that does not parse throws (the fuzzer's bug), it never runs or passes")
     func unparsableProgramThrows() {
@@ -26,14 +26,14 @@ struct FindingTests {
                                                     expected: "", seen: "not: c[0] open", seed: 1), command: nil)
         let recorder = FindingRecorder(config: FuzzConfiguration(), run: 0, runSeed: 1, signature: signature,
                                        interrupt: InterruptFlag(), onEvent: { _ in })
-        let reproduced = recorder.reproducesEveryTime { () throws(UnparsableProgram) in
+        let reproduced = recorder.reproduces(needed: 1) { () throws(UnparsableProgram) in
             throw UnparsableProgram(error: ScenarioError("bad", at: SourceLocation(file: "x", line: 1, column: 1)), text: "x")
         }
         #expect(reproduced == nil)
         #expect(recorder.internalError?.contains("does not parse") == true)
     }
 
-    @Test("the learned deadline is 4 x p99 of the checks that held, at least 250 ms, at most the configured one")
+    @Test("the learned deadline is 4 x p99 of the checks that held, at least 250 ms, whole milliseconds, at most the configured one")
     func learnedDeadlineBounds() {
         var learned = LearnedDeadline()
         #expect(learned.deadline(ceiling: 5_000_000_000) == 5_000_000_000, "nothing learned: the configured deadline")
@@ -41,6 +41,8 @@ struct FindingTests {
         #expect(learned.deadline(ceiling: 5_000_000_000) == LearnedDeadline.floorNanos)
         learned.record([300_000_000])
         #expect(learned.deadline(ceiling: 5_000_000_000) == 1_200_000_000)
+        learned.record([300_000_001, 300_000_001])
+        #expect(learned.deadline(ceiling: 5_000_000_000) == 1_201_000_000, "rounded up to a millisecond")
         #expect(learned.deadline(ceiling: 1_000_000_000) == 1_000_000_000)
         learned.record([.max])
         #expect(learned.deadline(ceiling: 5_000_000_000) == 5_000_000_000, "no overflow")
@@ -62,5 +64,54 @@ struct FindingTests {
             return
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "seed 1\n")
+    }
+
+    /// A failure that only a too-short deadline causes: the correct server, checks given 1 ns.
+    static func deadlineFailure(_ config: FuzzConfiguration) throws -> (ops: [FuzzOp], run: Fuzzer.Execution) {
+        let ops: [FuzzOp] = [.connect(count: 1), .send(conn: 0, size: 100_000, chunks: 1, gapMillis: 0), .check(conn: 0)]
+        var strict = config
+        strict.timeoutNanos = 1
+        return (ops, try Fuzzer.execute(ops, runSeed: 1, strict, interrupt: InterruptFlag(), name: "<fuzz seed 1 run 0>"))
+    }
+
+    @Test("when the shrunk program does not fail at the file's deadline, the original is written, saying so")
+    func originalWrittenWhenShrunkDoesNotReproduce() throws {
+        let out = NSTemporaryDirectory() + "sockfuzz-original-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var config = FuzzConfiguration()
+        config.outDirectory = out
+        config.timeoutNanos = 2_000_000_000
+        config.shrinkAttempts = 10
+        config.replays = 2
+        let (ops, original) = try Self.deadlineFailure(config)
+        let signature = try #require(original.signature)
+        var events: [String] = []
+        let recorder = FindingRecorder(config: config, run: 0, runSeed: 1, signature: signature, interrupt: InterruptFlag(),
+                                       onEvent: { events.append("\($0)") })
+        let finding = recorder.record(ops, original: original, deadline: 1)
+        #expect(!finding.shrunk)
+        #expect(finding.reproduced == 0 && finding.replays == 2)
+        let path = try #require(finding.scenarioPath, "\(events)")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("# sockfuzz fuzz: a failing program, NOT shrunk"), "\(text)")
+        #expect(text.contains("# reproduced 0 of 2 replays (check deadline 2s)"), "\(text)")
+        #expect(text.contains("send c[0] random 100000"), "the original program: \(text)")
+        #expect(throws: Never.self) { _ = try ScenarioParser.parseFile(path) }
+        #expect(finding.failure.file == "fuzz-epoll-seed1-run0.scn")
+        #expect(finding.failure.line > 6, "moved below the header")
+    }
+
+    @Test("a finding whose folder cannot be written says why and has no path")
+    func unwritableFindingSaysWhy() throws {
+        var config = FuzzConfiguration()
+        config.outDirectory = "/proc/nope"
+        config.shrinkAttempts = 2
+        config.replays = 1
+        let (ops, original) = try Self.deadlineFailure(config)
+        let recorder = FindingRecorder(config: config, run: 0, runSeed: 1, signature: try #require(original.signature),
+                                       interrupt: InterruptFlag(), onEvent: { _ in })
+        let finding = recorder.record(ops, original: original, deadline: 1)
+        #expect(finding.scenarioPath == nil)
+        #expect(finding.notWritten == "cannot create the directory /proc/nope: No such file or directory")
     }
 }
