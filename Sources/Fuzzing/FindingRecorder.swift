@@ -8,7 +8,8 @@ import ScenarioRunner
 import Syscalls
 
 final class FindingRecorder {
-    let config: FuzzConfiguration
+    /// The session's configuration; shrinking may change its receive buffer (see `record`).
+    private(set) var config: FuzzConfiguration
     let run: Int
     let runSeed: UInt64
     let signature: FailureSignature
@@ -37,55 +38,40 @@ final class FindingRecorder {
         var fast = config
         fast.timeoutNanos = learnedNanos
 
-        // 1. Fewer and smaller operations. A second pass retries what the first could not
-        // remove: a timing failure that hid in one try of a candidate gets another chance, so
-        // the size shrinking ends at depends less on the machine's load.
-        let needed = baseline(ops, fast)
-        var shrunkOps = ops
-        var steps = 0
+        // A timing failure that showed by luck with the session's receive buffer may show
+        // every time with a smaller one (close-before-flush does: the client then drains an
+        // echo slower than the server reads it), and another (stall-slow-reader) shrinks to a
+        // more reliable program with the larger one. So it is shrunk with each where the
+        // original fails in a majority of tries, and the smaller result is kept.
+        let tries = max(1, config.reproductionTries)
+        let majority = tries / 2 + 1
+        var tried = [(config: fast, failed: failures(ops, fast))]
+        if let current = config.receiveBufferSize, current != Self.smallReceiveBuffer, !interrupt.isSet {
+            var small = fast
+            small.receiveBufferSize = Self.smallReceiveBuffer
+            let failed = failures(ops, small)
+            // The more reliable setting first: it gets half the time budget before the other.
+            if failed > tried[0].failed { tried.insert((small, failed), at: 0) } else { tried.append((small, failed)) }
+        }
+        tried = tried.filter { $0.failed >= majority }
+        var best: Shrunk?
         var attempts = 0
-        for _ in 0..<2 where !interrupt.isSet {
-            let shrinker = Shrinker(maxAttempts: config.shrinkAttempts - attempts, deadlineNanos: stopAt, reproduces: { candidate in
-                self.reproduces(needed: needed) { () throws(UnparsableProgram) in
-                    try Fuzzer.execute(candidate, runSeed: self.runSeed, fast, interrupt: self.interrupt, name: "shrink.scn")
-                } != nil
-            }, interrupted: { self.interrupt.isSet })
-            let outcome = shrinker.shrink(shrunkOps, now: Sys.monotonicNanos)
-            steps += outcome.steps
-            attempts += outcome.attempts
-            let changed = outcome.ops != shrunkOps
-            shrunkOps = outcome.ops
-            if !changed || outcome.exhaustedBudget { break }
-        }
-        var (items, applied) = ProgramCompiler.compile(shrunkOps, Fuzzer.compileSettings(config))
-
-        // 2. Fewer checks: the model's checks that this failure does not need. Only checks and
-        // probes go: dropping an operation here (a close, a resume) could turn a genuine failure
-        // into one the program itself causes, with the same signature.
-        var i = 0
-        while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < stopAt && !interrupt.isSet {
-            if case .command(let command) = items[i], !command.isExpectation {
-                i += 1
-                continue
-            }
-            var candidate = items
-            candidate.remove(at: i)
-            attempts += 1
-            let reproduced = reproduces(needed: needed) { () throws(UnparsableProgram) in
-                try Fuzzer.execute(items: candidate, applied: applied, runSeed: self.runSeed, fast,
-                                   interrupt: self.interrupt, name: "trim.scn")
-            }
-            if reproduced != nil {
-                items = candidate
-                steps += 1
-            } else {
-                i += 1
+        for (index, setting) in tried.enumerated() where !interrupt.isSet {
+            let now = Sys.monotonicNanos()
+            let until = index == tried.count - 1 || now >= stopAt ? stopAt : now + (stopAt - now) / 2
+            let result = shrink(ops, setting.config, needed: setting.failed, until: until)
+            attempts += result.attempts
+            if best == nil || result.commands < best!.commands {
+                best = result
+                config.receiveBufferSize = setting.config.receiveBufferSize
             }
         }
+        let items = best?.items ?? original.items
+        let steps = best?.steps ?? 0
         let settings = Fuzzer.compileSettings(config)
         let body = ProgramCompiler.render(items, settings)
         // What is left to do (not to check): the operations of the minimal program.
-        applied = body.filter { !$0.isExpectation }.count
+        let applied = body.filter { !$0.isExpectation }.count
         let originalApplied = original.applied
         onEvent(.shrunk(from: originalApplied, to: applied, steps: steps, attempts: attempts, deadlineNanos: learnedNanos,
                         seconds: Double(Sys.monotonicNanos() - started) / 1e9))
@@ -93,7 +79,10 @@ final class FindingRecorder {
         // 3. Replays at the file's own deadline, under its name and with a header of the same
         // length, so a reported line is the file's line.
         let shrinkLine = "shrunk from \(originalApplied) operations to \(applied) (\(body.count) commands with the checks) in \(steps) steps (\(attempts) candidate runs, deadline \(ScenarioDuration(nanoseconds: Int64(learnedNanos))))"
-        var written = Written(items: items, shrunk: true, commands: body.count, operations: applied, summary: shrinkLine)
+        var written = best != nil
+            ? Written(items: items, shrunk: true, commands: body.count, operations: applied, summary: shrinkLine)
+            : Written(items: items, shrunk: false, commands: body.count, operations: applied,
+                      summary: "not shrunk: it failed the same way in fewer than \(config.reproductionTries / 2 + 1) of \(config.reproductionTries) runs at the shrinking deadline")
         var replay = replays(items, header: header(written, original.result.failures[0], reproduced: 0))
         onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: true))
         if replay.count == 0 && items != original.items && !interrupt.isSet {
@@ -132,6 +121,66 @@ final class FindingRecorder {
                            shrunkCommands: written.commands, shrinkSteps: steps, shrinkAttempts: attempts,
                            shrinkDeadlineNanos: learnedNanos, shrunk: written.shrunk, reproduced: replay.count,
                            replays: config.replays, scenario: text, scenarioPath: path, notWritten: notWritten)
+    }
+
+    /// The result of shrinking under one setting.
+    struct Shrunk {
+        var items: [CompiledItem]
+        var steps: Int
+        var attempts: Int
+        var commands: Int
+    }
+
+    /// Shrinks `ops` with candidates run under `settings`. A candidate must fail the same way
+    /// in `needed` tries: as often as the original did, and only settings where that is a
+    /// majority are shrunk in (a bar of one in three lets shrinking drift to programs that
+    /// rarely fail).
+    func shrink(_ ops: [FuzzOp], _ settings: FuzzConfiguration, needed: Int, until stopAt: UInt64) -> Shrunk {
+        // 1. Fewer and smaller operations. A second pass retries what the first could not
+        // remove: a timing failure that hid in one try of a candidate gets another chance.
+        var shrunkOps = ops
+        var steps = 0
+        var attempts = 0
+        for _ in 0..<2 where !interrupt.isSet {
+            let shrinker = Shrinker(maxAttempts: config.shrinkAttempts - attempts, deadlineNanos: stopAt, reproduces: { candidate in
+                self.reproduces(needed: needed) { () throws(UnparsableProgram) in
+                    try Fuzzer.execute(candidate, runSeed: self.runSeed, settings, interrupt: self.interrupt, name: "shrink.scn")
+                } != nil
+            }, interrupted: { self.interrupt.isSet })
+            let outcome = shrinker.shrink(shrunkOps, now: Sys.monotonicNanos)
+            steps += outcome.steps
+            attempts += outcome.attempts
+            let changed = outcome.ops != shrunkOps
+            shrunkOps = outcome.ops
+            if !changed || outcome.exhaustedBudget { break }
+        }
+        var (items, applied) = ProgramCompiler.compile(shrunkOps, Fuzzer.compileSettings(settings))
+
+        // 2. Fewer checks: the model's checks that this failure does not need. Only checks and
+        // probes go: dropping an operation here (a close, a resume) could turn a genuine failure
+        // into one the program itself causes, with the same signature.
+        var i = 0
+        while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < stopAt && !interrupt.isSet {
+            if case .command(let command) = items[i], !command.isExpectation {
+                i += 1
+                continue
+            }
+            var candidate = items
+            candidate.remove(at: i)
+            attempts += 1
+            let reproduced = reproduces(needed: needed) { () throws(UnparsableProgram) in
+                try Fuzzer.execute(items: candidate, applied: applied, runSeed: self.runSeed, settings,
+                                   interrupt: self.interrupt, name: "trim.scn")
+            }
+            if reproduced != nil {
+                items = candidate
+                steps += 1
+            } else {
+                i += 1
+            }
+        }
+        return Shrunk(items: items, steps: steps, attempts: attempts,
+                      commands: ProgramCompiler.render(items, Fuzzer.compileSettings(settings)).count)
     }
 
     /// The program a finding's file holds.
@@ -182,8 +231,8 @@ final class FindingRecorder {
     /// Runs a candidate up to `config.reproductionTries` times: its last failing run once
     /// `needed` of them failed the same way, else nil (as soon as that is out of reach).
     /// Timing bugs do not fail every time; requiring as many failures as the original program
-    /// gave keeps shrinking from drifting toward programs that fail less reliably than it did,
-    /// and the learned deadline keeps the tries cheap.
+    /// gave (see `baseline`) keeps shrinking from drifting toward programs that fail less
+    /// reliably than it did, and the learned deadline keeps the tries cheap.
     func reproduces(needed: Int, _ candidate: () throws(UnparsableProgram) -> Fuzzer.Execution) -> Fuzzer.Execution? {
         let tries = max(1, config.reproductionTries)
         var failures = 0
@@ -205,14 +254,16 @@ final class FindingRecorder {
         return nil
     }
 
-    /// How many of `config.reproductionTries` runs of the original program, at the shrinking
-    /// deadline, fail the same way: the bar every candidate must reach (at least 1).
-    func baseline(_ ops: [FuzzOp], _ fast: FuzzConfiguration) -> Int {
+    /// How many of `config.reproductionTries` runs of `ops` under `settings` fail the same way.
+    func failures(_ ops: [FuzzOp], _ settings: FuzzConfiguration) -> Int {
         var failures = 0
         for _ in 0..<max(1, config.reproductionTries) where !interrupt.isSet {
-            guard let run = try? Fuzzer.execute(ops, runSeed: runSeed, fast, interrupt: interrupt, name: "shrink.scn") else { break }
+            guard let run = try? Fuzzer.execute(ops, runSeed: runSeed, settings, interrupt: interrupt, name: "shrink.scn") else { break }
             if run.signature == signature { failures += 1 }
         }
-        return max(1, failures)
+        return failures
     }
+
+    /// The receive buffer a flaky timing failure is retried with before shrinking.
+    static let smallReceiveBuffer = 8 * 1024
 }

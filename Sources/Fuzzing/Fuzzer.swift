@@ -23,12 +23,10 @@ public struct FuzzConfiguration: Sendable {
     public var target: SocketAddress?
     public var oracle: FuzzOracle = .echo
     /// SO_RCVBUF of the fuzzer's connections: small, so a paused reader backs the server up
-    /// after kilobytes (nil: the kernel's autotuning, tens of megabytes on loopback). Small
-    /// enough that even a reading client drains a big echo slower than the server reads it:
-    /// with 64 KiB, whether close-before-flush showed depended on the scheduler (4 in 10
-    /// replays, 1 in 10 under load); with 8 KiB it shows every time, so shrinking it is
-    /// deterministic.
-    public var receiveBufferSize: Int? = 8 * 1024
+    /// after kilobytes (nil: the kernel's autotuning, tens of megabytes on loopback). A
+    /// finding is also shrunk with 8 KiB (FindingRecorder): some timing failures show every
+    /// time only with that.
+    public var receiveBufferSize: Int? = 64 * 1024
     /// Deadline of every check in the generated programs and the written file.
     /// Generous: a passing check returns as soon as it holds, so only failures wait this long,
     /// and a loaded machine must not turn a slow echo of megabytes into a false alarm.
@@ -37,7 +35,8 @@ public struct FuzzConfiguration: Sendable {
     /// Where minimal failing programs are written (nil: not written).
     public var outDirectory: String? = "fuzz-failures"
     public var shrinkAttempts = 300
-    /// Runs of one shrink candidate; it counts as reproducing only if every one fails the same way.
+    /// Runs of one shrink candidate (and of the original, first): a candidate counts as
+    /// reproducing when it fails the same way at least as often as the original did.
     public var reproductionTries = 3
     /// Replays of the written file, at its own deadline, counted in its header.
     public var replays = 5

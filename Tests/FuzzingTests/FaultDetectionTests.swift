@@ -48,7 +48,6 @@ struct FaultDetectionTests {
             finding = summary.finding
         }
         let found = try #require(finding, "\(fault.rawValue) not found: \(tried.joined(separator: ", "))")
-        print("MEASURE \(fault.rawValue): \(tried.last!) run \(found.run): \(found.shrunkOperations) / \(found.shrunkCommands), shrunk \(found.shrunk), reproduced \(found.reproduced)/\(found.replays), \(found.shrinkSteps) steps \(found.shrinkAttempts) attempts, deadline \(found.shrinkDeadlineNanos / 1_000_000) ms")
         // Short: a handful of operations, and a scenario a person reads at a glance.
         // Short: at most 10 commands after the four-line prologue, checks included (the issue's
         // bound); measured shrunk sizes are in docs/fuzzing.md.

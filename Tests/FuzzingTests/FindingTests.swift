@@ -66,9 +66,10 @@ struct FindingTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "seed 1\n")
     }
 
-    /// A failure that only a too-short deadline causes: the correct server, checks given 1 ns.
+    /// A failure that only a too-short deadline causes: the correct server, checks given 1 ns
+    /// (8 MiB cannot come back in one turn of the loop, so the echo check cannot hold in time).
     static func deadlineFailure(_ config: FuzzConfiguration) throws -> (ops: [FuzzOp], run: Fuzzer.Execution) {
-        let ops: [FuzzOp] = [.connect(count: 1), .send(conn: 0, size: 100_000, chunks: 1, gapMillis: 0), .check(conn: 0)]
+        let ops: [FuzzOp] = [.connect(count: 1), .send(conn: 0, size: 8 << 20, chunks: 1, gapMillis: 0), .check(conn: 0)]
         var strict = config
         strict.timeoutNanos = 1
         return (ops, try Fuzzer.execute(ops, runSeed: 1, strict, interrupt: InterruptFlag(), name: "<fuzz seed 1 run 0>"))
@@ -80,7 +81,7 @@ struct FindingTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         var config = FuzzConfiguration()
         config.outDirectory = out
-        config.timeoutNanos = 2_000_000_000
+        config.timeoutNanos = 10_000_000_000
         config.shrinkAttempts = 10
         config.replays = 2
         let (ops, original) = try Self.deadlineFailure(config)
@@ -94,8 +95,8 @@ struct FindingTests {
         let path = try #require(finding.scenarioPath, "\(events)")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasPrefix("# sockfuzz fuzz: a failing program, NOT shrunk"), "\(text)")
-        #expect(text.contains("# reproduced 0 of 2 replays (check deadline 2s)"), "\(text)")
-        #expect(text.contains("send c[0] random 100000"), "the original program: \(text)")
+        #expect(text.contains("# reproduced 0 of 2 replays (check deadline 10s)"), "\(text)")
+        #expect(text.contains("send c[0] random 8MiB"), "the original program: \(text)")
         #expect(throws: Never.self) { _ = try ScenarioParser.parseFile(path) }
         #expect(finding.failure.file == "fuzz-epoll-seed1-run0.scn")
         #expect(finding.failure.line > 6, "moved below the header")

@@ -107,14 +107,15 @@ struct Fuzz: ParsableCommand {
             }
         }
         if let target = server.target { base.target = try Targets.reachable(target, option: "--target") }
-        if let problem = Fuzzer.preflight(base) {
-            Output.error("sockfuzz: \(problem)")
-            throw ExitCode(2)
-        }
 
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
+        if let problem = Fuzzer.preflight(base, interrupt: interrupt) {
+            if interrupt.isSet { throw ExitCode(130) }
+            Output.error("sockfuzz: \(problem)")
+            throw ExitCode(2)
+        }
         let modes: [BackendKind] = server.target != nil ? [.epoll] : server.modes(default: .epoll).compactMap { $0 }
         var summaries: [FuzzSummary] = []
         for m in modes where !interrupt.isSet {
