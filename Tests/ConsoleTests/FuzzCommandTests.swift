@@ -83,7 +83,9 @@ struct FuzzCommandTests {
         let fuzz = try Piped.run(["fuzz", "--target", server.address, "--runs", "5", "--max-send", "64KiB",
                                   "--timeout", "2s", "--out", scratch.path + "/found"], input: "", scratch: scratch, timeout: 240)
         #expect(fuzz.status == 1, "\(fuzz.output)")
-        #expect(fuzz.output.contains("extra"), "\(fuzz.output)")
+        // Shown as extra bytes at a check, or (this server delays its next echo while it
+        // waits to send the byte) as a wrong byte inside a later echo.
+        #expect(fuzz.output.contains("(extra bytes)") || fuzz.output.contains("(wrong byte)"), "\(fuzz.output)")
     }
 
     @Test("a liveness --expect that the answer does not match exits 2 up front, showing the answer")
