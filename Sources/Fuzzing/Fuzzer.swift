@@ -14,6 +14,9 @@ public struct FuzzConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Stop after this many runs (nil: only the duration bounds it).
     public var runs: Int? = 100
+    /// This process runs only its share of the runs (every n-th, from run i): the n shares of
+    /// `--segment` together run exactly the runs of the whole campaign, seeds and all.
+    public var segment: ExecutionSegment = .whole
     /// Stop after this long (nil: only the run count bounds it).
     public var durationNanos: UInt64?
     public var generator = GeneratorSettings()
@@ -90,6 +93,8 @@ public struct FuzzSummary: Sendable, Codable {
     /// A bug in the fuzzer itself (a generated program that does not parse): the session
     /// stopped and proved nothing.
     public var internalError: String?
+    /// The share of the campaign this was (`--segment`), nil for the whole.
+    public var segment: ExecutionSegment?
 }
 
 public enum FuzzEvent: Sendable {
@@ -117,8 +122,9 @@ public enum Fuzzer {
         let started = Sys.monotonicNanos()
         var summary = FuzzSummary(against: config.against, seed: config.seed, runs: 0, operations: 0,
                                   connections: 0, seconds: 0, interrupted: false, finding: nil)
+        if !config.segment.isWhole { summary.segment = config.segment }
         var learned = LearnedDeadline()
-        var run = 0
+        var run = config.segment.index
         while !interrupt.isSet {
             if let runs = config.runs, run >= runs { break }
             if let d = config.durationNanos, Sys.monotonicNanos() - started >= d { break }
@@ -149,7 +155,7 @@ public enum Fuzzer {
             onEvent(.progress(runs: summary.runs, operations: summary.operations,
                               operationsPerSecond: elapsed > 0 ? Double(summary.operations) / elapsed : 0,
                               connections: summary.connections, failures: 0))
-            run += 1
+            run += config.segment.count
         }
         summary.interrupted = interrupt.isSet
         summary.seconds = Double(Sys.monotonicNanos() - started) / 1e9

@@ -65,6 +65,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Largest single send (default 8MiB).", transform: ValueArguments.size)
     var maxSend: ByteSize = ByteSize(bytes: 8 << 20)
 
+    @Option(help: "Run share i of n of this campaign: runs i, i+n, i+2n, ... of the same seed.", transform: ValueArguments.segment)
+    var segment: ExecutionSegment = .whole
+
     @OptionGroup var reports: ReportOptions
 
     func validate() throws {
@@ -98,6 +101,7 @@ struct Fuzz: ParsableCommand {
             }
         }
         base.fault = fault
+        base.segment = segment
         base.outDirectory = out
         if oracle == .liveness, let probe, let expectPattern {
             do {
@@ -125,7 +129,8 @@ struct Fuzz: ParsableCommand {
                 Output.line("fuzz \(m.rawValue): skipped, fault edge-single-read needs epoll")
                 continue
             }
-            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections")
+            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
+                        + (segment.isWhole ? "" : "; share \(segment): runs \(segment.index), \(segment.index + segment.count), \(segment.index + 2 * segment.count), ..."))
             let progress = ProgressLine()
             let summary = Fuzzer.run(config, interrupt: interrupt) { event in FuzzPrinter.print(event, progress) }
             progress.finish()
