@@ -257,7 +257,8 @@ public final class RequestLoadGenerator: EventHandler {
         let k = request(i, c.answered)
         let written = c.sent > c.answered ? "sent" : c.sent == c.answered && c.sentOffset > 0 ? "\(c.sentOffset) of \(requestLength[k]) bytes sent" : "not sent"
         return "connection \(i): request \(c.answered) \(requestText(k)) (\(written)): no reply"
-            + (partialCount(i) > 0 ? ", \(partialCount(i)) byte(s) of one received" : "")
+            + (partialCount(i) > 0 ? "; \(partialCount(i)) byte(s) of an incomplete \(plan.framing) reply received"
+               + (scans ? ": \(FrameText.render(partial[i], limit: 64))" : "") : "")
     }
 
     private func partialCount(_ i: Int) -> Int { scans ? partial[i].count : decoders[i].pendingByteCount }

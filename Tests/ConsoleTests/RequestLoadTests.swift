@@ -1,0 +1,164 @@
+// `sockfuzz load --request` as a user meets it, through the built executable: against
+// redis-server started by the test (a correct server passes; a wrong --expect fails and shows
+// the reply), against servers that answer garbage or nothing (exit 1, a clear verdict, bounded
+// time), and against small line servers with a planted bug each, beside their correct twin.
+
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+@Suite("sockfuzz load --request", .serialized)
+struct RequestLoadTests {
+    private func load(_ arguments: [String], scratch: Scratch = Scratch(), timeout: Double = 60) throws -> PipedRun {
+        try Piped.run(["load"] + arguments, input: "", scratch: scratch, timeout: timeout)
+    }
+
+    private func redis() throws -> SpawnedServer {
+        let path = try RequiredTool.redisServer.requirePath()
+        return try SpawnedServer.start(path, ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                              "--protected-mode", "no"])
+    }
+
+    // MARK: redis-server
+
+    @Test("redis answers PING with +PONG on every request: exit 0, closed and open loop", .needs(.redisServer),
+          arguments: [["--depth", "16"], ["--rate", "5k/s"]])
+    func redisPasses(_ pacing: [String]) throws {
+        let server = try redis()
+        defer { server.stop() }
+        let run = try load(["--target", "127.0.0.1:\(server.address.port)", "--request", "PING\\r\\n", "--framing", "resp",
+                            "--expect", "^\\+PONG\\r\\n$", "--connections", "8", "--duration", "1s"] + pacing)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("load: PASSED: 8 connection(s), every request answered by a reply matching ^\\+PONG"), "\(run.output)")
+        #expect(run.output.contains("resp replies"), "\(run.output)")
+    }
+
+    @Test("a wrong --expect fails every reply: exit 1, the first mismatching reply shown", .needs(.redisServer))
+    func redisWrongExpect() throws {
+        let server = try redis()
+        defer { server.stop() }
+        let run = try load(["--target", "127.0.0.1:\(server.address.port)", "--request", "PING\\r\\n", "--framing", "resp",
+                            "--expect", "^\\+PANG", "--connections", "2", "--depth", "2", "--duration", "500ms"])
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("load: FAILED: mismatched replies"), "\(run.output)")
+        #expect(run.output.contains("request 0 \"PING\\r\\n\" got \"+PONG\\r\\n\" (not matching ^\\+PANG)"), "\(run.output)")
+    }
+
+    @Test("a weighted request file mixes SET and GET; the JSON records the check", .needs(.redisServer))
+    func redisRequestFile() throws {
+        let server = try redis()
+        defer { server.stop() }
+        let scratch = Scratch()
+        let requests = scratch.path + "/requests.txt"
+        let json = scratch.path + "/load.json"
+        try "# set once in four, get otherwise\nSET k v\\r\\n\n3*GET k\\r\\n\n".write(toFile: requests, atomically: true, encoding: .utf8)
+        let run = try load(["--target", "127.0.0.1:\(server.address.port)", "--request-file", requests, "--framing", "resp",
+                            "--expect", "^(\\+OK|\\$1\\r\\nv|\\$-1)\\r\\n$", "--connections", "4", "--depth", "4", "--duration", "1s",
+                            "--json", json], scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("2 requests of"), "\(run.output)")
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let replies = try #require((record["load"] as? [String: Any])?["replies"] as? [String: Any])
+        #expect(replies["framing"] as? String == "resp")
+        #expect(replies["mismatched"] as? Int == 0)
+        #expect(record["passed"] as? Bool == true)
+    }
+
+    // MARK: servers that misbehave
+
+    @Test("a server answering garbage that never ends a frame: exit 1, unanswered, the bytes shown, bounded")
+    func garbage() throws {
+        let server = try MisbehavingServer(.garbage)
+        defer { server.stop() }
+        let started = nowNanos()
+        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "3",
+                            "--duration", "1s"])
+        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s for a 1 s load")
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("unanswered 3"), "\(run.output)")
+        #expect(run.output.contains("6 byte(s) of an incomplete resp reply received: \"######\""), "\(run.output)")
+    }
+
+    @Test("a server answering in another protocol: exit 1 on a located framing error, at once")
+    func wrongProtocol() throws {
+        let server = try MisbehavingServer(.httpError)
+        defer { server.stop() }
+        let started = nowNanos()
+        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "3",
+                            "--duration", "30s"])
+        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s: every connection had failed at once")
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("framing errors 3"), "\(run.output)")
+        #expect(run.output.contains("cannot be framed as resp: at stream offset 0: unknown RESP type byte H"), "\(run.output)")
+    }
+
+    @Test("a server answering nothing: exit 1, unanswered, within the duration and the bounded drain")
+    func silent() throws {
+        let server = try MisbehavingServer(.silent)
+        defer { server.stop() }
+        let started = nowNanos()
+        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "3",
+                            "--duration", "1s"])
+        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s for a 1 s load")
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("unanswered 3 (no reply at the end of the drain; first: connection 0: request 0 \"PING\\r\\n\" (sent): no reply)"),
+                "\(run.output)")
+    }
+
+    @Test("a server that closes at once: exit 1 with the connection errors")
+    func closes() throws {
+        let server = try MisbehavingServer(.closesAtOnce)
+        defer { server.stop() }
+        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "2",
+                            "--duration", "1s"])
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("load: FAILED"), "\(run.output)")
+    }
+
+    // MARK: planted bugs in a line server, beside the correct twin
+
+    @Test("a line server that answers one request wrongly is caught; its twin passes",
+          arguments: [Misbehaviour.lineReplies(plantedWrongReply: 500), .lineReplies(plantedWrongReply: nil)])
+    func plantedWrongReply(_ behaviour: Misbehaviour) throws {
+        let server = try MisbehavingServer(behaviour)
+        defer { server.stop() }
+        let run = try load(["--target", server.address, "--request", "GET x\\n", "--framing", "line", "--expect", "^OK\\r\\n$",
+                            "--connections", "1", "--depth", "4", "--duration", "1s"])
+        if behaviour == .lineReplies(plantedWrongReply: nil) {
+            #expect(run.status == 0, "\(run.output)")
+        } else {
+            #expect(run.status == 1, "\(run.output)")
+            #expect(run.output.contains("mismatched replies 1; first: connection 0: request 500 \"GET x\\n\" got \"ERR planted\\r\\n\""),
+                    "\(run.output)")
+        }
+    }
+
+    @Test("a line server taking one read as one request loses replies under pipelining; its twin passes",
+          arguments: [Misbehaviour.oneReplyPerRead, .lineReplies(plantedWrongReply: nil)])
+    func oneReplyPerRead(_ behaviour: Misbehaviour) throws {
+        let server = try MisbehavingServer(behaviour)
+        defer { server.stop() }
+        let run = try load(["--target", server.address, "--request", "GET x\\n", "--framing", "line", "--expect", "^OK",
+                            "--connections", "2", "--depth", "8", "--duration", "1s"])
+        if behaviour == .oneReplyPerRead {
+            #expect(run.status == 1, "\(run.output)")
+            #expect(run.output.contains("load: FAILED: unanswered"), "\(run.output)")
+        } else {
+            #expect(run.status == 0, "\(run.output)")
+        }
+    }
+
+    // MARK: usage
+
+    @Test("request options that cannot run are usage errors (exit 2)",
+          arguments: [["--request", "PING\\r\\n"], ["--request", "PING\\r\\n", "--framing", "raw"],
+                      ["--request", "PING\\r\\n", "--framing", "resp", "--expect", "(unclosed"],
+                      ["--request", "PING\\r\\n", "--framing", "resp", "--size", "10"],
+                      ["--request", "\\q", "--framing", "resp"], ["--framing", "resp"]])
+    func usage(_ arguments: [String]) throws {
+        let run = try load(["--target", "127.0.0.1:9"] + arguments)
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("Usage: sockfuzz load"), "\(run.output)")
+    }
+}
