@@ -53,7 +53,7 @@ let package = Package(
         // bytes in, in any fragmentation, whole frames out. No I/O.
         .target(name: "Framing", swiftSettings: hotPath),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
-        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary"]),
+        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
             "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls",
