@@ -34,7 +34,7 @@ public struct RequestLoadPlan: Sendable {
     }
 }
 
-public final class RequestLoadGenerator: EventHandler {
+public final class RequestLoadGenerator: PacedLoad {
     struct Connection {
         var fd: Int32 = -1
         var alive = false
@@ -73,22 +73,14 @@ public final class RequestLoadGenerator: EventHandler {
     private let scans: Bool
     private let check: ReplyCheck
 
-    public private(set) var histogram = LoadGenerator.emptyHistogram()
-    private var intervalHistogram = LoadGenerator.emptyHistogram()
-    private var intervalMessages: UInt64 = 0
-    public private(set) var intervals: [LoadInterval] = []
-    private var messages: UInt64 = 0
+    var meter: LoadMeter
     private var mismatched: UInt64 = 0
     private var firstMismatch: String?
     private var framingErrors: UInt64 = 0
     private var connectionErrors: UInt64 = 0
-    private var firstError: String?
-    private var clientError: String?
-    private var notSent: UInt64 = 0
-    private var alive: Int
-    private var measuring = false
-    private var accepting = true
-    private var outstanding: UInt64 = 0
+
+    /// Round-trip latencies (request sent, or due, to reply) of the measured window, in nanoseconds.
+    public var histogram: Histogram<UInt64> { meter.histogram }
 
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards.
     /// Throws when `plan.expect` is not a valid regex.
@@ -103,7 +95,7 @@ public final class RequestLoadGenerator: EventHandler {
         conns = .allocate(capacity: fds.count)
         stamps = .allocate(capacity: max(1, fds.count * ringSize))
         connIndexByFD = Array(repeating: -1, count: Int(fds.max() ?? 0) + 1)
-        alive = fds.count
+        meter = LoadMeter(alive: fds.count)
         for (i, fd) in fds.enumerated() {
             conns.initializeElement(at: i, to: Connection(fd: fd, alive: true, ring: i * ringSize))
             connIndexByFD[Int(fd)] = Int32(i)
@@ -133,93 +125,10 @@ public final class RequestLoadGenerator: EventHandler {
         readBuffer.deallocate()
     }
 
-    static let maxDuePerTurn = LoadGenerator.maxDuePerTurn
-
     /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.
     public func run(progress: (LoadProgress) -> Void = { _ in }, interrupted: () -> Bool = { false }) -> LoadResult {
-        let start = Sys.monotonicNanos()
-        let measureFrom = start &+ plan.warmupNanos
-        let end = measureFrom &+ plan.durationNanos
-        measuring = plan.warmupNanos == 0
-        for i in conns.indices { try? loop.setInterest(conns[i].fd, .readable) }
-
-        var interval: UInt64 = 0
-        var nextDue = start
-        var nextConn = 0
-        switch plan.pacing {
-        case .depth(let d):
-            for i in conns.indices {
-                for _ in 0..<d { enqueue(i, stamp: start) }
-                flush(i)
-            }
-        case .rate(let r):
-            interval = max(1, UInt64(1e9 / r.perSecond))
-        }
-
-        var measuredStart = measuring ? start : measureFrom
-        var measuredWallStart = measuring ? Sys.wallClockNanos() : 0
-        var nextInterval = measuredStart &+ 1_000_000_000
-        var nextReport = start &+ 250_000_000
-        var wasInterrupted = false
-        var lastTurn = start
-        while true {
-            let now = Sys.monotonicNanos()
-            if !measuring && now >= measureFrom {
-                measuring = true
-                measuredStart = now
-                measuredWallStart = Sys.wallClockNanos()
-                nextInterval = now &+ 1_000_000_000
-                histogram.reset()
-                intervalHistogram.reset()
-                intervalMessages = 0
-                messages = 0
-            }
-            if measuring && now >= nextInterval {
-                closeInterval(from: nextInterval &- 1_000_000_000, to: nextInterval, measuredStart: measuredStart)
-                nextInterval &+= 1_000_000_000
-            }
-            if interrupted() { wasInterrupted = true; break }
-            if now >= end || alive == 0 { break }
-            var behind = false
-            if interval > 0 {
-                var budget = Self.maxDuePerTurn
-                while nextDue <= now && budget > 0 {
-                    if conns[nextConn].alive {
-                        enqueue(nextConn, stamp: nextDue)
-                        conns[nextConn].wantsWrite = true
-                    }
-                    nextConn = nextConn + 1 == conns.count ? 0 : nextConn + 1
-                    nextDue &+= interval
-                    budget -= 1
-                }
-                behind = nextDue <= now
-                lastTurn = now
-                for i in conns.indices where conns[i].wantsWrite { flush(i) }
-            }
-            if now >= nextReport {
-                nextReport = now &+ 250_000_000
-                let elapsed = measuring ? Double(now - measuredStart) / 1e9 : 0
-                progress(LoadProgress(elapsedSeconds: elapsed, messages: messages,
-                                      messagesPerSecond: elapsed > 0 && measuring ? Double(messages) / elapsed : 0,
-                                      errors: mismatched + framingErrors + connectionErrors, connections: alive))
-            }
-            let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
-            do { try loop.runOnce(self, maxWaitNanos: wait) } catch { clientFailed(error); break }
-        }
-        let measuredEnd = Sys.monotonicNanos()
-        if measuring { closeInterval(from: nextInterval &- 1_000_000_000, to: measuredEnd, measuredStart: measuredStart) }
-        let counted = messages
-        let seconds = Double(measuredEnd - measuredStart) / 1e9
-        if interval > 0 && nextDue <= lastTurn { notSent += (lastTurn - nextDue) / interval + 1 }
-
-        // Drain: outstanding replies still come back and are still checked, but not counted.
-        accepting = false
-        let drainUntil = measuredEnd &+ plan.drainNanos
-        while outstanding > 0 && clientError == nil && Sys.monotonicNanos() < drainUntil {
-            do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { clientFailed(error) }
-        }
-        for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
-
+        let run = drive(pacing: plan.pacing, durationNanos: plan.durationNanos, warmupNanos: plan.warmupNanos,
+                        drainNanos: plan.drainNanos, progress: progress, interrupted: interrupted)
         var depth: Int?
         var rate: Double?
         switch plan.pacing {
@@ -227,6 +136,8 @@ public final class RequestLoadGenerator: EventHandler {
         case .rate(let r): rate = r.perSecond
         }
         let mean = plan.mix.meanSize
+        let counted = run.messages
+        let seconds = run.seconds
         let replies = ReplyCheckResult(framing: plan.framing.description, expect: plan.expect,
                                        requests: plan.mix.requests.count, mismatched: mismatched,
                                        firstMismatch: firstMismatch, framingErrors: framingErrors)
@@ -234,21 +145,34 @@ public final class RequestLoadGenerator: EventHandler {
                           seconds: seconds, messages: counted, verified: counted,
                           messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
                           megabytesPerSecond: seconds > 0 ? Double(counted) * mean / seconds / 1e6 : 0,
-                          latencyMicros: LoadResult.Percentiles(nanoseconds: histogram), corrupted: 0,
-                          connectionErrors: connectionErrors, firstError: firstError, unanswered: outstanding,
-                          firstUnanswered: outstanding > 0 ? firstUnanswered() : nil, notSent: notSent,
-                          clientError: clientError, interrupted: wasInterrupted,
-                          measuredSinceEpochNanos: measuring ? measuredWallStart : nil, intervals: intervals,
-                          replies: replies)
+                          latencyMicros: LoadResult.Percentiles(nanoseconds: meter.histogram), corrupted: 0,
+                          connectionErrors: connectionErrors, firstError: meter.firstError, unanswered: meter.outstanding,
+                          firstUnanswered: meter.outstanding > 0 ? firstUnanswered() : nil, notSent: meter.notSent,
+                          clientError: meter.clientError, interrupted: run.interrupted,
+                          measuredSinceEpochNanos: run.measuredSinceEpochNanos, intervals: meter.intervals, replies: replies)
     }
 
-    private func closeInterval(from: UInt64, to: UInt64, measuredStart: UInt64) {
-        guard to > from else { return }
-        intervals.append(LoadInterval(startSeconds: Double(from &- measuredStart) / 1e9, seconds: Double(to &- from) / 1e9,
-                                      messages: intervalMessages, histogram: intervalHistogram))
-        histogram.add(intervalHistogram)
-        intervalHistogram.reset()
-        intervalMessages = 0
+    // MARK: what the shared run loop needs
+
+    var connectionCount: Int { conns.count }
+    func descriptor(_ i: Int) -> Int32 { conns[i].fd }
+    var errorsSoFar: UInt64 { mismatched + framingErrors + connectionErrors }
+
+    func handOut(_ i: Int, stamp: UInt64) {
+        guard conns[i].alive else { return }
+        enqueue(i, stamp: stamp)
+        conns[i].wantsWrite = true
+    }
+
+    func flushHandedOut() {
+        for i in conns.indices where conns[i].wantsWrite { flush(i) }
+    }
+
+    func fill(depth: Int, stamp: UInt64) {
+        for i in conns.indices {
+            for _ in 0..<depth { enqueue(i, stamp: stamp) }
+            flush(i)
+        }
     }
 
     private func firstUnanswered() -> String? {
@@ -267,11 +191,6 @@ public final class RequestLoadGenerator: EventHandler {
         FrameText.render(Array(UnsafeRawBufferPointer(start: requestBytes + requestStart[k], count: requestLength[k])), limit: 64)
     }
 
-    private func clientFailed(_ error: SystemError) {
-        clientError = "the client's event loop failed: \(error)"
-        if firstError == nil { firstError = clientError }
-    }
-
     public var failedConnections: [Int] { conns.indices.filter { !conns[$0].alive } }
 
     // MARK: sending
@@ -285,11 +204,11 @@ public final class RequestLoadGenerator: EventHandler {
     @inline(__always)
     private func enqueue(_ i: Int, stamp: UInt64) {
         let c = conns[i]
-        guard Int(c.queued - c.answered) < ringSize else { notSent += 1; return }
+        guard Int(c.queued - c.answered) < ringSize else { meter.notSent += 1; return }
         stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
         if !scans && plan.mix.hasHEAD { decoders[i].noteRequest(method: plan.mix.method(request(i, c.queued))) }
         conns[i].queued += 1
-        outstanding += 1
+        meter.outstanding += 1
     }
 
     /// Writes as much of the queued requests as the socket takes, 64 KiB per call.
@@ -434,15 +353,13 @@ public final class RequestLoadGenerator: EventHandler {
                 firstMismatch = "connection \(i): request \(seq) \(requestText(k)) got \(FrameText.render(Array(reply), limit: 200))"
                     + " (not matching \(plan.expect ?? ""))"
             }
-        } else if measuring && accepting {
+        } else {
             let stamp = stamps[conns[i].ring + Int(seq % UInt64(ringSize))]
-            messages += 1
-            intervalMessages += 1
-            intervalHistogram.record(now > stamp ? now - stamp : 0)
+            meter.record(now > stamp ? now - stamp : 0)
         }
         conns[i].answered = seq + 1
-        outstanding -= 1
-        if accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
+        meter.outstanding -= 1
+        if meter.accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
     }
 
     private func framingFailed(_ i: Int, _ error: FramingError) {
@@ -452,11 +369,11 @@ public final class RequestLoadGenerator: EventHandler {
 
     private func fail(_ i: Int, _ message: String, counted: Bool = true) {
         guard conns[i].alive else { return }
-        alive -= 1
+        meter.alive -= 1
         if counted { connectionErrors += 1 }
-        if firstError == nil { firstError = message }
+        if meter.firstError == nil { meter.firstError = message }
         conns[i].alive = false
-        outstanding -= min(outstanding, conns[i].queued - conns[i].answered)
+        meter.outstanding -= min(meter.outstanding, conns[i].queued - conns[i].answered)
         loop.forget(conns[i].fd)
     }
 }

@@ -67,53 +67,43 @@ struct RequestLoadTests {
 
     // MARK: servers that misbehave
 
-    @Test("a server answering garbage that never ends a frame: exit 1, unanswered, the bytes shown, bounded")
-    func garbage() throws {
-        let server = try MisbehavingServer(.garbage)
+    /// `PING\r\n` framed as RESP against `behaviour`, which must end in exit 1 within 20 s.
+    private func pingFails(_ behaviour: Misbehaviour, connections: Int = 3, duration: String = "1s") throws -> String {
+        let server = try MisbehavingServer(behaviour)
         defer { server.stop() }
         let started = nowNanos()
-        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "3",
-                            "--duration", "1s"])
-        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s for a 1 s load")
+        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp",
+                            "--connections", String(connections), "--duration", duration])
+        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s for a \(duration) load")
         #expect(run.status == 1, "\(run.output)")
-        #expect(run.output.contains("unanswered 3"), "\(run.output)")
-        #expect(run.output.contains("6 byte(s) of an incomplete resp reply received: \"######\""), "\(run.output)")
+        return run.output
     }
 
-    @Test("a server answering in another protocol: exit 1 on a located framing error, at once")
+    @Test("a server answering garbage that never ends a frame: exit 1, unanswered, the bytes shown, bounded")
+    func garbage() throws {
+        let output = try pingFails(.garbage)
+        #expect(output.contains("unanswered 3"), "\(output)")
+        #expect(output.contains("6 byte(s) of an incomplete resp reply received: \"######\""), "\(output)")
+    }
+
+    @Test("a server answering in another protocol: exit 1 on a located framing error, at once, not after 30 s")
     func wrongProtocol() throws {
-        let server = try MisbehavingServer(.httpError)
-        defer { server.stop() }
-        let started = nowNanos()
-        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "3",
-                            "--duration", "30s"])
-        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s: every connection had failed at once")
-        #expect(run.status == 1, "\(run.output)")
-        #expect(run.output.contains("framing errors 3"), "\(run.output)")
-        #expect(run.output.contains("cannot be framed as resp: at stream offset 0: unknown RESP type byte H"), "\(run.output)")
+        let output = try pingFails(.httpError, duration: "30s")
+        #expect(output.contains("framing errors 3"), "\(output)")
+        #expect(output.contains("cannot be framed as resp: at stream offset 0: unknown RESP type byte H"), "\(output)")
     }
 
     @Test("a server answering nothing: exit 1, unanswered, within the duration and the bounded drain")
     func silent() throws {
-        let server = try MisbehavingServer(.silent)
-        defer { server.stop() }
-        let started = nowNanos()
-        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "3",
-                            "--duration", "1s"])
-        #expect(elapsedSeconds(since: started) < 20, "ran \(elapsedSeconds(since: started)) s for a 1 s load")
-        #expect(run.status == 1, "\(run.output)")
-        #expect(run.output.contains("unanswered 3 (no reply at the end of the drain; first: connection 0: request 0 \"PING\\r\\n\" (sent): no reply)"),
-                "\(run.output)")
+        let output = try pingFails(.silent)
+        #expect(output.contains("unanswered 3 (no reply at the end of the drain; first: connection 0: request 0 \"PING\\r\\n\" (sent): no reply)"),
+                "\(output)")
     }
 
     @Test("a server that closes at once: exit 1 with the connection errors")
     func closes() throws {
-        let server = try MisbehavingServer(.closesAtOnce)
-        defer { server.stop() }
-        let run = try load(["--target", server.address, "--request", "PING\\r\\n", "--framing", "resp", "--connections", "2",
-                            "--duration", "1s"])
-        #expect(run.status == 1, "\(run.output)")
-        #expect(run.output.contains("load: FAILED"), "\(run.output)")
+        let output = try pingFails(.closesAtOnce, connections: 2)
+        #expect(output.contains("load: FAILED") && output.contains("connection errors 2"), "\(output)")
     }
 
     // MARK: planted bugs in a line server, beside the correct twin
