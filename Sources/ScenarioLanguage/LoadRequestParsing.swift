@@ -1,5 +1,6 @@
 // The request/response options of `load`: `request="..."` (the language's string escapes),
-// `framing=F` (Framing's text forms) and `expect="regex"` (verbatim, as `match` takes it).
+// `framing=F` (Framing's text forms; without it the group's framing, checked when it runs) and
+// `expect="regex"` (verbatim, as `match` takes it).
 // Echo load's `size=` and these exclude each other.
 
 import Foundation
@@ -20,16 +21,15 @@ enum LoadRequestParsing {
         }
         let request = try StringLiteral.bytes(of: try quoted(options, "request", at: requestLocation))
         guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: requestLocation) }
-        guard let framingText = options.values["framing"] else {
-            throw ScenarioError("request= needs framing= (line, resp, http1, delimiter:TEXT or length:4be)", at: head.location)
-        }
-        let framing: Framing
-        do { framing = try Framing(parsing: String(framingText.text)) } catch {
-            throw ScenarioError("\(error)", at: framingText.location)
-        }
-        guard framing != .raw else {
-            throw ScenarioError("framing=raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:",
-                                at: framingText.location)
+        var framing: Framing?
+        if let framingText = options.values["framing"] {
+            do { framing = try Framing(parsing: String(framingText.text)) } catch {
+                throw ScenarioError("\(error)", at: framingText.location)
+            }
+            guard framing != .raw else {
+                throw ScenarioError("framing=raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:",
+                                    at: framingText.location)
+            }
         }
         var expect: String?
         if let at = options.location(of: "expect") {

@@ -5,6 +5,7 @@
 
 import ClientEngine
 import Foundation
+import Framing
 import Load
 import ScenarioLanguage
 
@@ -19,6 +20,14 @@ extension ScenarioSession {
         }
         let duration = UInt64(spec.duration.nanoseconds)
         let warmup = UInt64(spec.warmup?.nanoseconds ?? 0)
+        var framing: Framing?
+        if let requests = spec.requests {
+            framing = requests.framing ?? engine.view(ids[0]).framing
+            guard let framing, framing != .raw else {
+                throw fail(statement, expected: "a framing for the replies (framing= on load, or the group's connect framing= / set framing)",
+                           seen: "\(engine.view(ids[0]).name)'s group has \(framing.map { "framing \($0)" } ?? "none")")
+            }
+        }
         let fds = engine.lend(ids)
         let progress = { (p: LoadProgress) in
             self.emit(.progress("load \(selector): \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) \(spec.requests == nil ? "msg/s" : "req/s")  errors \(p.errors)  connections \(p.connections)"))
@@ -27,9 +36,9 @@ extension ScenarioSession {
         /// Adds the run's round trips to a group's latency histogram.
         let recordLatencies: (String) -> Void
         do {
-            if let requests = spec.requests {
+            if let requests = spec.requests, let framing {
                 // Request bytes and replies are outside the engine's echo model: none are counted as exchanged.
-                let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: requests.framing, expect: requests.expect,
+                let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
                                            pacing: spec.pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try RequestLoadGenerator(fds: fds, plan: plan)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })

@@ -149,6 +149,15 @@ public enum Sys {
         _ = try retrying("setsockopt(SO_REUSEADDR)", fd: fd) { Int(csf_set_reuseaddr(fd)) }
     }
 
+    /// SO_REUSEPORT: several processes listen on one port and the kernel spreads the
+    /// connections between them (past one process's open-file limit).
+    public static func setReusePort(_ fd: Int32) throws(SystemError) {
+        var one: Int32 = 1
+        _ = try retrying("setsockopt(SO_REUSEPORT)", fd: fd) {
+            Int(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)))
+        }
+    }
+
     /// The pending error of a socket (SO_ERROR), 0 when none: how a non-blocking connect ends.
     public static func pendingError(_ fd: Int32) throws(SystemError) -> Int32 {
         Int32(try retrying("getsockopt(SO_ERROR)", fd: fd) { Int(csf_get_so_error(fd)) })

@@ -65,6 +65,45 @@ struct RequestLoadTests {
         #expect(record["passed"] as? Bool == true)
     }
 
+    /// The `sockfuzz load` command lines of the guide's "## Load" section, split into words
+    /// (single quotes group), and its request file.
+    static func guideCommands() throws -> (commands: [[String]], requestFile: String, scenario: String) {
+        let doc = try String(contentsOfFile: Binary.packageRoot + "/docs/testing-your-own-server.md", encoding: .utf8)
+        let section = try #require(doc.components(separatedBy: "\n## Load\n").dropFirst().first).components(separatedBy: "\n## ")[0]
+        let commands = section.components(separatedBy: "\n").filter { $0.hasPrefix("sockfuzz load ") }.map { line in
+            var words: [String] = []
+            var word = ""
+            var quoted = false
+            for c in line {
+                if c == "'" { quoted.toggle() } else if c == " " && !quoted { words.append(word); word = "" } else { word.append(c) }
+            }
+            return Array((words + [word]).dropFirst(2))
+        }
+        let requestFile = try #require(section.components(separatedBy: "```text\n").dropFirst().first).components(separatedBy: "```")[0]
+        let scenario = try #require(section.components(separatedBy: "when `framing=` is left out:\n\n```\n").dropFirst().first)
+            .components(separatedBy: "```")[0]
+        return (commands, requestFile, scenario)
+    }
+
+    @Test("the guide's load commands pass against redis-server as written", .needs(.redisServer))
+    func guide() throws {
+        let server = try redis()
+        defer { server.stop() }
+        let scratch = Scratch()
+        let (commands, requestFile, scenario) = try Self.guideCommands()
+        #expect(commands.count == 2)
+        try requestFile.write(toFile: scratch.path + "/requests.txt", atomically: true, encoding: .utf8)
+        for command in commands {
+            let words = command.map { $0 == "$REDIS_ADDR" ? "127.0.0.1:\(server.address.port)" : $0 == "requests.txt" ? scratch.path + "/requests.txt" : $0 }
+            let run = try load(words, scratch: scratch)
+            #expect(run.status == 0, "\(words)\n\(run.output)")
+        }
+        let file = scratch.path + "/load.scn"
+        try ("target 127.0.0.1:\(server.address.port)\n" + scenario).write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        #expect(run.status == 0, "\(scenario)\n\(run.output)")
+    }
+
     // MARK: servers that misbehave
 
     /// `PING\r\n` framed as RESP against `behaviour`, which must end in exit 1 within 20 s.

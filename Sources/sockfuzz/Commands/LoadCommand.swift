@@ -99,13 +99,14 @@ struct LoadCommand: ParsableCommand {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
         // The embedded server holds the other end of every connection in this same process.
-        let descriptors = connections.multipliedReportingOverflow(by: target == nil ? 2 : 1)
+        // A share holds only its own part of the connections.
+        let descriptors = shareConnections.multipliedReportingOverflow(by: target == nil ? 2 : 1)
         let limit = Sys.raiseOpenFileLimit()
         if descriptors.overflow || descriptors.partialValue > limit - 32 {
-            throw ValidationError("--connections \(connections): more than this process can hold open "
+            throw ValidationError("--connections \(connections)\(segment.isWhole ? "" : " (\(shareConnections) in share \(segment))"): more than this process can hold open "
                                   + "(\(target == nil ? "2 descriptors per connection with the embedded server, " : "")the open-file limit is \(limit))")
         }
-        if case .depth(let d) = pacing, connections.multipliedReportingOverflow(by: d).partialValue > Self.maxMessagesInFlight {
+        if case .depth(let d) = pacing, shareConnections.multipliedReportingOverflow(by: d).partialValue > Self.maxMessagesInFlight {
             throw ValidationError("--depth \(d) × --connections \(connections): more than \(Self.maxMessagesInFlight) messages in flight in all")
         }
     }
