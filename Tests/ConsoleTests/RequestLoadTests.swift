@@ -178,6 +178,22 @@ struct RequestLoadTests {
         }
     }
 
+    @Test("an HTTP/1.1 server that answers one pipelined request with 500 is caught through the http1 decoder; its twin passes",
+          arguments: [Misbehaviour.httpPipeline(wrongAt: 300), .httpPipeline(wrongAt: nil)])
+    func httpPipeline(_ behaviour: Misbehaviour) throws {
+        let server = try MisbehavingServer(behaviour)
+        defer { server.stop() }
+        let run = try load(["--target", server.address, "--request", "GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n", "--framing", "http1",
+                            "--expect", "^HTTP/1\\.1 200 ", "--connections", "1", "--depth", "8", "--duration", "1s"])
+        if behaviour == .httpPipeline(wrongAt: nil) {
+            #expect(run.status == 0, "\(run.output)")
+        } else {
+            #expect(run.status == 1, "\(run.output)")
+            #expect(run.output.contains("mismatched replies 1; first: connection 0: request 299 \"GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\" got \"HTTP/1.1 500 Internal Server Error"),
+                    "\(run.output)")
+        }
+    }
+
     // MARK: usage
 
     @Test("request options that cannot run are usage errors (exit 2)",
