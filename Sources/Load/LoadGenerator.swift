@@ -140,22 +140,9 @@ public final class LoadGenerator: PacedLoad {
     func descriptor(_ i: Int) -> Int32 { conns[i].fd }
     var errorsSoFar: UInt64 { corrupted + connectionErrors }
 
-    func handOut(_ i: Int, stamp: UInt64) {
-        guard conns[i].alive else { return }
-        enqueue(i, stamp: stamp)
-        conns[i].wantsWrite = true
-    }
-
-    func flushHandedOut() {
-        for i in conns.indices where conns[i].wantsWrite { flush(i) }
-    }
-
-    func fill(depth: Int, stamp: UInt64) {
-        for i in conns.indices {
-            for _ in 0..<depth { enqueue(i, stamp: stamp) }
-            flush(i)
-        }
-    }
+    func isAlive(_ i: Int) -> Bool { conns[i].alive }
+    func wantsWrite(_ i: Int) -> Bool { conns[i].wantsWrite }
+    func setWantsWrite(_ i: Int) { conns[i].wantsWrite = true }
 
     /// Where the first message still waiting for its echo stands.
     private func firstUnanswered() -> String? {
@@ -175,7 +162,7 @@ public final class LoadGenerator: PacedLoad {
     // MARK: sending
 
     @inline(__always)
-    private func enqueue(_ i: Int, stamp: UInt64) {
+    func enqueue(_ i: Int, stamp: UInt64) {
         let c = conns[i]
         let inFlight = Int(c.queued - c.receivedBytes / UInt64(plan.messageSize))
         // Open loop against a stalled server: the ring is full, so the message is not sent, and
@@ -187,7 +174,7 @@ public final class LoadGenerator: PacedLoad {
     }
 
     /// Writes as much of the queued messages as the socket takes, 64 KiB per call.
-    private func flush(_ i: Int) {
+    func flush(_ i: Int) {
         let size = plan.messageSize
         while conns[i].alive {
             let total = conns[i].queued &* UInt64(size)

@@ -71,18 +71,42 @@ protocol PacedLoad: AnyObject, EventHandler {
     var connectionCount: Int { get }
     /// The descriptor of connection `i` (-1 once given up).
     func descriptor(_ i: Int) -> Int32
-    /// Open loop: a message for connection `i`, due at `stamp`, to be written by `flushHandedOut`
-    /// (nothing when the connection is dead).
-    func handOut(_ i: Int, stamp: UInt64)
-    /// Writes what `handOut` queued.
-    func flushHandedOut()
-    /// Closed loop start: `depth` messages on every connection, written.
-    func fill(depth: Int, stamp: UInt64)
+    func isAlive(_ i: Int) -> Bool
+    /// Queues one message on connection `i`, sent (or due) at `stamp`; counts it as not sent
+    /// when the connection already has its most in flight.
+    func enqueue(_ i: Int, stamp: UInt64)
+    /// Writes as much of connection `i`'s queued messages as the socket takes.
+    func flush(_ i: Int)
+    /// Whether connection `i` has queued bytes waiting to be written.
+    func wantsWrite(_ i: Int) -> Bool
+    func setWantsWrite(_ i: Int)
     /// Errors so far, for the progress line.
     var errorsSoFar: UInt64 { get }
 }
 
 extension PacedLoad {
+    /// Open loop: a message for connection `i`, due at `stamp`, written by `flushHandedOut`
+    /// (nothing when the connection is dead).
+    @inline(__always)
+    func handOut(_ i: Int, stamp: UInt64) {
+        guard isAlive(i) else { return }
+        enqueue(i, stamp: stamp)
+        setWantsWrite(i)
+    }
+
+    /// Writes what `handOut` queued.
+    func flushHandedOut() {
+        for i in 0..<connectionCount where wantsWrite(i) { flush(i) }
+    }
+
+    /// Closed loop start: `depth` messages on every connection, written.
+    func fill(depth: Int, stamp: UInt64) {
+        for i in 0..<connectionCount {
+            for _ in 0..<depth { enqueue(i, stamp: stamp) }
+            flush(i)
+        }
+    }
+
     /// Runs warmup, the measured window and the drain; `progress` is called a few times a
     /// second, `interrupted` polled as often.
     func drive(pacing: LoadPacing, durationNanos: UInt64, warmupNanos: UInt64, drainNanos: UInt64,

@@ -158,22 +158,9 @@ public final class RequestLoadGenerator: PacedLoad {
     func descriptor(_ i: Int) -> Int32 { conns[i].fd }
     var errorsSoFar: UInt64 { mismatched + framingErrors + connectionErrors }
 
-    func handOut(_ i: Int, stamp: UInt64) {
-        guard conns[i].alive else { return }
-        enqueue(i, stamp: stamp)
-        conns[i].wantsWrite = true
-    }
-
-    func flushHandedOut() {
-        for i in conns.indices where conns[i].wantsWrite { flush(i) }
-    }
-
-    func fill(depth: Int, stamp: UInt64) {
-        for i in conns.indices {
-            for _ in 0..<depth { enqueue(i, stamp: stamp) }
-            flush(i)
-        }
-    }
+    func isAlive(_ i: Int) -> Bool { conns[i].alive }
+    func wantsWrite(_ i: Int) -> Bool { conns[i].wantsWrite }
+    func setWantsWrite(_ i: Int) { conns[i].wantsWrite = true }
 
     private func firstUnanswered() -> String? {
         guard let i = conns.indices.first(where: { conns[$0].alive && conns[$0].queued > conns[$0].answered }) else { return nil }
@@ -202,7 +189,7 @@ public final class RequestLoadGenerator: PacedLoad {
     }
 
     @inline(__always)
-    private func enqueue(_ i: Int, stamp: UInt64) {
+    func enqueue(_ i: Int, stamp: UInt64) {
         let c = conns[i]
         guard Int(c.queued - c.answered) < ringSize else { meter.notSent += 1; return }
         stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
@@ -212,7 +199,7 @@ public final class RequestLoadGenerator: PacedLoad {
     }
 
     /// Writes as much of the queued requests as the socket takes, 64 KiB per call.
-    private func flush(_ i: Int) {
+    func flush(_ i: Int) {
         while conns[i].alive && conns[i].sent < conns[i].queued {
             var filled = 0
             var seq = conns[i].sent
