@@ -46,12 +46,12 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz",
+            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
         // bytes in, in any fragmentation, whole frames out. No I/O.
-        .target(name: "Framing"),
+        .target(name: "Framing", swiftSettings: hotPath),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
@@ -64,7 +64,7 @@ let package = Package(
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
-        .target(name: "Bench", dependencies: ["Load", "Syscalls", "CSockfuzz"]),
+        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz"]),
         // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Results that merge across segments: HdrHistogram encodings and interval logs.

@@ -132,18 +132,38 @@ public struct ServerOptions: Sendable, Equatable {
     }
 }
 
-/// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`.
+/// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`, or with
+/// `request="..." framing=F [expect="regex"]` instead of `size=`: request/response load.
 public struct LoadSpec: Sendable, Equatable {
+    /// Echo load: the message size. Request load: the request's size.
     public var size: ByteSize
     public var pacing: LoadPacing
     public var duration: ScenarioDuration
     public var warmup: ScenarioDuration?
+    public var requests: LoadRequests?
 
-    public init(size: ByteSize, pacing: LoadPacing, duration: ScenarioDuration, warmup: ScenarioDuration? = nil) {
+    public init(size: ByteSize, pacing: LoadPacing, duration: ScenarioDuration, warmup: ScenarioDuration? = nil,
+                requests: LoadRequests? = nil) {
         self.size = size
         self.pacing = pacing
         self.duration = duration
         self.warmup = warmup
+        self.requests = requests
+    }
+}
+
+/// What a request/response `load` sends and how it checks each reply.
+public struct LoadRequests: Sendable, Equatable {
+    public var request: [UInt8]
+    /// nil: the framing of the connections' group (`connect ... framing=`, `set framing`).
+    public var framing: Framing?
+    /// An NSRegularExpression every reply (the whole frame) must match; nil: any well-framed reply.
+    public var expect: String?
+
+    public init(request: [UInt8], framing: Framing?, expect: String?) {
+        self.request = request
+        self.framing = framing
+        self.expect = expect
     }
 }
 

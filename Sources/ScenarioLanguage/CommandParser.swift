@@ -326,11 +326,18 @@ struct CommandParser {
 
     mutating func parseLoad(_ head: Token) throws(ScenarioError) -> Command {
         let selector = try selector(after: "load")
-        let options = try cursor.options(for: "load", keys: ["size", "depth", "rate", "duration", "warmup"])
-        guard let size = try options.value("size", NumberParsing.size) else {
-            throw ScenarioError("'load' needs size=SIZE", at: head.location)
+        let options = try cursor.options(for: "load", keys: ["size", "depth", "rate", "duration", "warmup", "request", "framing", "expect"])
+        let requests = try LoadRequestParsing.requests(options, head: head)
+        let size: ByteSize
+        if let requests {
+            size = ByteSize(bytes: requests.request.count)
+        } else {
+            guard let given = try options.value("size", NumberParsing.size) else {
+                throw ScenarioError("'load' needs size=SIZE (echo load) or request=\"...\" framing=F (request/response load)", at: head.location)
+            }
+            size = given
         }
-        _ = try Self.atLeast(size.bytes, 1, "load size", at: options.location(of: "size")!)
+        _ = try Self.atLeast(size.bytes, 1, "load size", at: options.location(of: "size") ?? head.location)
         let pacing: LoadPacing
         switch (options.location(of: "depth"), options.location(of: "rate")) {
         case (.some, .some):
@@ -350,7 +357,7 @@ struct CommandParser {
         }
         _ = try Self.positive(duration, "load duration", at: options.location(of: "duration")!)
         let warmup = try options.value("warmup", NumberParsing.duration)
-        return .load(selector, LoadSpec(size: size, pacing: pacing, duration: duration, warmup: warmup))
+        return .load(selector, LoadSpec(size: size, pacing: pacing, duration: duration, warmup: warmup, requests: requests))
     }
 
     mutating func parseFuzz() throws(ScenarioError) -> Command {

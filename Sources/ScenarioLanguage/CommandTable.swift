@@ -157,6 +157,10 @@ public enum CommandTable {
              "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
              "load web size=64 depth=4 duration=10s warmup=1s",
              options: ["size=", "depth=", "rate=", "duration=", "warmup="]),
+        spec("load request", "load", "load SEL request=\"...\" [framing=F] [expect=\"REGEX\"] (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
+             "Sends the request over and over to any request/response server; every reply is framed (line, resp, http1, delimiter:, length:) and must match REGEX; fails on any wrong or missing reply.",
+             "load web request=\"PING\\r\\n\" framing=resp expect=\"^\\+PONG\" depth=16 duration=10s",
+             options: ["request=", "framing=", "expect=", "depth=", "rate=", "duration=", "warmup="]),
         spec("fuzz", "fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
              "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
              "fuzz runs=100 connections=8 duration=30s seed=7",
@@ -226,7 +230,7 @@ extension Command {
         case .expectReply(_, .bytes, _): return "expect reply"
         case .expectReply(_, .match, _): return "expect reply match"
         case .expectReplies: return "expect replies"
-        case .load: return "load"
+        case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
         case .fuzz: return "fuzz"
         }
     }

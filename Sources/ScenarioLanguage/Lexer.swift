@@ -36,6 +36,14 @@ public enum Lexer {
                 continue
             }
             while i < scalars.count, !isBlank(scalars[i]), scalars[i] != "#" {
+                if scalars[i] == "\"" && i > start && scalars[i - 1] == "=" {
+                    // `key="value"`: the quoted value belongs to the word, quotes and escapes as written.
+                    i = try endOfString(scalars, openingQuote: i, location: location) + 1
+                    if i < scalars.count, !isBlank(scalars[i]), scalars[i] != "#" {
+                        throw ScenarioError("expected a space after the closing '\"', got '\(scalars[i])'", at: location(i))
+                    }
+                    break
+                }
                 if scalars[i] == "\"" {
                     let word = String(String.UnicodeScalarView(scalars[start..<i]))
                     throw ScenarioError("unexpected '\"' after '\(word)': put a space before the string", at: location(i))

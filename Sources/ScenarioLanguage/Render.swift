@@ -112,9 +112,13 @@ extension Command {
             case .depth(let n): pacing = ("depth", "\(n)")
             case .rate(let r): pacing = ("rate", Render.rate(r))
             }
+            let what: [(String, String?)] = spec.requests.map { r in
+                [("request", StringLiteral.quote(r.request)), ("framing", r.framing?.description),
+                 ("expect", r.expect.map(StringLiteral.quoteRegex))]
+            } ?? [("size", Render.size(spec.size))]
             return indent + "load \(Render.selector(s))"
-                + Render.options([("size", Render.size(spec.size)), (pacing.0, pacing.1),
-                                  ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
+                + Render.options(what + [(pacing.0, pacing.1),
+                                         ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
         case .fuzz(let spec):
             return indent + "fuzz"
                 + Render.options([("runs", spec.runs.map(String.init)), ("connections", spec.connections.map(String.init)),
