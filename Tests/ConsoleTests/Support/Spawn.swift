@@ -70,8 +70,10 @@ struct PipedRun {
 
 enum Piped {
     /// Runs `sockfuzz ARGS` with `input` as standard input (a file, not a terminal), standard
-    /// output and error into one pipe; waits at most `timeout` seconds.
-    static func run(_ arguments: [String], input: String, scratch: Scratch, timeout: Double = 60) throws -> PipedRun {
+    /// output and error into one pipe; waits at most `timeout` seconds. `watch` sees the output
+    /// so far and the child's pid after each read (to signal it mid-run).
+    static func run(_ arguments: [String], input: String, scratch: Scratch, timeout: Double = 60,
+                    watch: ((String, pid_t) -> Void)? = nil) throws -> PipedRun {
         let inputFile = scratch.path + "/stdin-\(UInt32.random(in: 0...UInt32.max)).txt"
         try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
         var fds: [Int32] = [-1, -1]
@@ -112,6 +114,7 @@ enum Piped {
             let n = read(fds[0], &chunk, chunk.count)
             if n <= 0 { break }
             output += chunk[..<n]
+            watch?(String(decoding: output, as: UTF8.self), pid)
         }
         close(fds[0])
         var status: Int32 = 0
