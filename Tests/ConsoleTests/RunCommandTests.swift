@@ -25,6 +25,17 @@ struct RunCommandTests {
 
     private let echoScenario = "connect c 1\nsend c \"hello\"\nexpect c echo within 2s\n"
 
+    /// `echoScenario` run with `options` against a loopback server that behaves as `behaviour`
+    /// says; the run and the server's address.
+    private func runEchoScenario(against behaviour: Misbehaviour, options: [String] = [],
+                                 scratch: Scratch = Scratch()) throws -> (run: PipedRun, address: String) {
+        let server = try MisbehavingServer(behaviour)
+        defer { server.stop() }
+        let file = try write(echoScenario, "echo.scn", in: scratch)
+        let run = try Piped.run(["run", file] + options + ["--target", server.address], input: "", scratch: scratch)
+        return (run, server.address)
+    }
+
     // MARK: item 15: serve on an address it cannot use
 
     @Test("serve on a port in use exits 2 naming the address and the errno")
@@ -101,27 +112,19 @@ struct RunCommandTests {
 
     @Test("against --target the report says target HOST:PORT, once")
     func targetNamedInReport() throws {
-        let server = try MisbehavingServer(.echo)
-        defer { server.stop() }
         let scratch = Scratch()
-        let file = try write(echoScenario, "echo.scn", in: scratch)
-        let run = try Piped.run(["run", file, "--target", server.address, "--junit", scratch.path + "/r.xml"],
-                                input: "", scratch: scratch)
+        let (run, address) = try runEchoScenario(against: .echo, options: ["--junit", scratch.path + "/r.xml"], scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.contains("echo.scn [target \(server.address)]"), "\(run.output)")
+        #expect(run.output.contains("echo.scn [target \(address)]"), "\(run.output)")
         let xml = try read(scratch.path + "/r.xml")
         #expect(xml.components(separatedBy: "<testcase ").count == 2, "\(xml)")
-        #expect(xml.contains("echo.scn [target \(server.address)]"), "\(xml)")
+        #expect(xml.contains("echo.scn [target \(address)]"), "\(xml)")
         #expect(!xml.contains("[epoll]"), "\(xml)")
     }
 
     @Test("--mode with --target is a usage error: nothing runs three times against one server")
     func modeWithTarget() throws {
-        let server = try MisbehavingServer(.echo)
-        defer { server.stop() }
-        let scratch = Scratch()
-        let file = try write(echoScenario, "echo.scn", in: scratch)
-        let run = try Piped.run(["run", file, "--mode", "all", "--target", server.address], input: "", scratch: scratch)
+        let run = try runEchoScenario(against: .echo, options: ["--mode", "all"]).run
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("--mode and --target exclude each other"), "\(run.output)")
         #expect(run.output.contains("Usage: sockfuzz run"), "\(run.output)")
@@ -163,11 +166,7 @@ struct RunCommandTests {
 
     @Test("a target that resets every connection fails the run (exit 1) naming the reset")
     func resettingTargetFails() throws {
-        let server = try MisbehavingServer(.resetsEveryConnection)
-        defer { server.stop() }
-        let scratch = Scratch()
-        let file = try write(echoScenario, "echo.scn", in: scratch)
-        let run = try Piped.run(["run", file, "--target", server.address], input: "", scratch: scratch)
+        let run = try runEchoScenario(against: .resetsEveryConnection).run
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("reset"), "\(run.output)")
         #expect(!run.output.contains("cannot connect"), "\(run.output)")
@@ -175,11 +174,7 @@ struct RunCommandTests {
 
     @Test("the twin: the same scenario against a correct echo target passes")
     func echoingTargetPasses() throws {
-        let server = try MisbehavingServer(.echo)
-        defer { server.stop() }
-        let scratch = Scratch()
-        let file = try write(echoScenario, "echo.scn", in: scratch)
-        let run = try Piped.run(["run", file, "--target", server.address], input: "", scratch: scratch)
+        let run = try runEchoScenario(against: .echo).run
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("1 passed, 0 failed"), "\(run.output)")
     }
