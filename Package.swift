@@ -46,9 +46,12 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Vocabulary", "Reactor", "Syscalls", "CSockfuzz",
+            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
+        // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
+        // bytes in, in any fragmentation, whole frames out. No I/O.
+        .target(name: "Framing"),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary"]),
         // Executes scenarios against the embedded server or a target; results and reports.
@@ -62,10 +65,17 @@ let package = Package(
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
         .target(name: "Bench", dependencies: ["Load", "Syscalls", "CSockfuzz"]),
+        // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Results that merge across segments: HdrHistogram encodings and interval logs.
+        .target(name: "Results", dependencies: [
+            "CZlib", "Vocabulary",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // GNU readline (libreadline-dev) for the interactive console's line editing and history.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "Fuzzing", "Load", "Bench", "ScenarioRunner",
+            "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
@@ -81,11 +91,21 @@ let package = Package(
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
-        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary"]),
-        // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks).
-        .testTarget(name: "BenchTests", dependencies: ["Bench"]),
+        // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
+        .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine"], path: "Tests/ScenarioMutations"),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations"]),
+        .testTarget(name: "FramingTests", dependencies: ["Framing"]),
+        .testTarget(name: "ResultsTests", dependencies: [
+            "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks);
+        // the C reference programs built and run briefly against each other.
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
-        .testTarget(name: "ConsoleTests", dependencies: ["sockfuzz", "ScenarioLanguage", "TestSupport"]),
+        .testTarget(name: "ConsoleTests", dependencies: [
+            "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

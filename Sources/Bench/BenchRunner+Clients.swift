@@ -142,10 +142,16 @@ extension BenchRunner {
             child.stop()
             return .failure(LoadcProblem(description: "loadc did not finish in \(timeoutSeconds) s"))
         }
-        guard let line = child.standardOutput.split(separator: "\n").first(where: { $0.hasPrefix(expect) }) else {
+        guard let fields = Self.loadcFields(in: child.standardOutput, expect: expect) else {
             return .failure(LoadcProblem(description: "loadc printed no \(expect) line (exit status \(child.exitStatus ?? -1)): \(child.logTail(3))"))
         }
-        return .success(Self.fields(String(line)))
+        return .success(fields)
+    }
+
+    /// The fields of the first line of loadc's output that starts with `expect` ("ECHO" or
+    /// "CONNECT"), or nil when it printed none.
+    static func loadcFields(in output: String, expect: String) -> [String: Double]? {
+        output.split(separator: "\n").first { $0.hasPrefix(expect) }.map { fields(String($0)) }
     }
 
     /// "ECHO conns=100 msgs/s=123 p50_us=4.5" -> ["conns": 100, "msgs/s": 123, "p50_us": 4.5].

@@ -1,6 +1,6 @@
-// The yardsticks, echo_ref.c and loadc.c, compiled with `cc -O2` into the scratch folder. They are
-// not part of sockfuzz and are never copied into it; when a source or cc is missing, the cells
-// that need them are skipped and the reason is reported.
+// The yardsticks, echo_ref.c and loadc.c (the project's own, in Benchmarks/reference, unless
+// --ref-dir names another folder), compiled with `cc -O2` into the scratch folder. When a source
+// or cc is missing, the cells that need them are skipped and the reason is reported.
 
 import Glibc
 

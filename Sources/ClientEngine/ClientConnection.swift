@@ -54,6 +54,8 @@ final class ClientConnection {
     var connectError: Int32 = 0
     var connectStarted: UInt64 = 0
     var connectTimer: TimerID?
+    /// When the handshake completed; 0: never.
+    var connectedAt: UInt64 = 0
 
     // Sending.
     var outgoing = Deque<OutgoingSegment>()
@@ -63,7 +65,11 @@ final class ClientConnection {
     var staged = ByteQueue()
     var writeTimer: TimerID?
     var writeShut = false
+    /// A half-close or close is queued: nothing queued after it would ever be sent.
+    var sendingEnded = false
     var bytesSent: UInt64 = 0
+    /// Bytes queued that never went out because the connection ended first.
+    var unsentAtEnd = 0
 
     // Receiving.
     var readingPaused = false
@@ -92,6 +98,7 @@ final class ClientConnection {
 
     func releaseBuffers() {
         unechoedAtEnd += inFlight.count
+        unsentAtEnd += staged.count + outgoing.reduce(0) { $0 + $1.byteCount }
         staged.release()
         inFlight.release()
         outgoing.removeAll()

@@ -25,7 +25,10 @@ extension ClientEngine {
             groupMembers[group]!.append(c.id)
             ids.append(c.id)
             if let rate = ratePerSecond, rate > 0, i > 0 {
-                let at = start &+ UInt64(Double(i) / rate * 1e9)
+                // Saturating: a rate of one per thousands of hours must not trap the conversion.
+                let offset = Double(i) / rate * 1e9
+                let sum = offset.isFinite && offset < 1.8e19 ? start.addingReportingOverflow(UInt64(offset)) : (partialValue: 0, overflow: true)
+                let at = sum.overflow ? UInt64.max : sum.partialValue
                 loop.schedule(atNanos: at) { [unowned self] in self.requestConnect(c, address, timeoutNanos) }
             } else {
                 requestConnect(c, address, timeoutNanos)
@@ -114,8 +117,9 @@ extension ClientEngine {
 
     private func established(_ c: ClientConnection) {
         c.phase = .open
+        c.connectedAt = Sys.monotonicNanos()
         stats[c.group]!.connected += 1
-        stats[c.group]!.connectTime.record(Sys.monotonicNanos() &- c.connectStarted)
+        stats[c.group]!.connectTime.record(c.connectedAt &- c.connectStarted)
         try? Sys.setNoDelay(c.fd)
         updateInterest(c)
         _ = pump(c)

@@ -10,17 +10,31 @@ import Syscalls
 extension ClientEngine {
     // MARK: queueing work
 
-    /// Queues `segments` on connection `id`; they go out as the socket takes them.
-    public func send(_ id: Int, _ segments: [OutgoingSegment]) {
+    /// Whether bytes queued on `id` now can still go out: connected or connecting, and no
+    /// half-close or close queued or done.
+    public func canSend(_ id: Int) -> Bool {
         let c = connections[id]
-        guard c.phase == .open || c.phase == .pending || c.phase == .connecting, !c.writeShut else { return }
+        return (c.phase == .open || c.phase == .pending || c.phase == .connecting) && !c.writeShut && !c.sendingEnded
+    }
+
+    /// Queues `segments` on connection `id`; they go out as the socket takes them. Returns false
+    /// when nothing can be sent there any more (see `canSend`): the bytes then count as never
+    /// sent, so an echo check on the connection cannot pass.
+    @discardableResult
+    public func send(_ id: Int, _ segments: [OutgoingSegment]) -> Bool {
+        let c = connections[id]
+        guard canSend(id) else {
+            c.unsentAtEnd += segments.reduce(0) { $0 + $1.byteCount }
+            return false
+        }
         c.outgoing.append(contentsOf: segments)
         if c.phase == .open { _ = pump(c) }
+        return true
     }
 
     /// shutdown(SHUT_WR) once everything queued before it is sent.
     public func halfClose(_ id: Int) {
-        send(id, [OutgoingSegment(.halfClose)])
+        if send(id, [OutgoingSegment(.halfClose)]) { connections[id].sendingEnded = true }
     }
 
     /// Orderly close once everything queued before it is sent.
@@ -31,6 +45,7 @@ extension ClientEngine {
             if c.phase == .open && c.writeShut && !c.hasPendingOutput {
                 release(c, phase: .closed)
             } else if c.phase == .open {
+                c.sendingEnded = true
                 c.outgoing.append(OutgoingSegment(.close))
                 _ = pump(c)
             } else {

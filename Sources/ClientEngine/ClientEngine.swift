@@ -22,9 +22,12 @@ public final class ClientEngine: EventHandler {
     /// Keep received bytes for `recv`/`match` checks (at most `inboxLimit` per connection).
     public var keepsInbox = true
     public var inboxLimit = 4 << 20
-    /// Keep sent bytes until they come back, for the echo check. Off for non-echo servers,
-    /// whose replies would never drain it.
+    /// Keep sent bytes until they come back, for the echo check. Turn it off when no echo check
+    /// can run (a non-echo server's replies would never drain it: memory grows with every send).
     public var tracksEcho = true
+    /// Why the loop stopped working (epoll_wait failed), nil while it works. Once set, `drive`
+    /// and `poll` return at once; the caller ends its statement with this as the failure.
+    public private(set) var loopFailure: SystemError?
     /// Client sockets are moved to descriptor numbers at or above this (when the open-file limit
     /// leaves room), so an embedded select() server in the same process keeps the numbers below
     /// FD_SETSIZE for its own connections. nil: leave them where the kernel put them.
@@ -75,14 +78,23 @@ public final class ClientEngine: EventHandler {
 
     // MARK: driving
 
-    /// One loop iteration, waiting at most `maxWaitNanos`.
-    public func runOnce(maxWaitNanos: UInt64) {
+    /// One loop iteration, waiting at most `maxWaitNanos`. Returns the events dispatched; a
+    /// failing wait is recorded in `loopFailure` (never a trap, never silently skipped).
+    @discardableResult
+    public func runOnce(maxWaitNanos: UInt64) -> Int {
+        guard loopFailure == nil else { return 0 }
         do {
-            try loop.runOnce(self, maxWaitNanos: maxWaitNanos)
+            return try loop.runOnce(self, maxWaitNanos: maxWaitNanos)
         } catch {
-            // epoll_wait failing (EBADF/EFAULT) is a programmer error, not traffic.
-            preconditionFailure("client event loop failed: \(error)")
+            loopFailure = error
+            return 0
         }
+    }
+
+    /// Closes the loop's poller under it, so the next wait fails (EBADF) as a broken kernel
+    /// object would: tests prove the failure policy with it.
+    public func breakLoopForTesting() {
+        loop.close()
     }
 
     /// Drives the loop until `condition` holds (true) or `deadline` passes (false). The condition
@@ -92,7 +104,7 @@ public final class ClientEngine: EventHandler {
         while true {
             if condition() { return true }
             let now = Sys.monotonicNanos()
-            if now >= deadline || interrupted() { return condition() }
+            if now >= deadline || interrupted() || loopFailure != nil { return condition() }
             runOnce(maxWaitNanos: min(deadline - now, 20_000_000))
         }
     }
@@ -105,7 +117,7 @@ public final class ClientEngine: EventHandler {
     /// Handles whatever is ready now without waiting.
     public func poll() {
         for _ in 0..<8 {
-            if loop.runOnce(self) == 0 { break }
+            if runOnce(maxWaitNanos: 0) == 0 { break }
         }
     }
 
@@ -170,13 +182,6 @@ public final class ClientEngine: EventHandler {
     }
 }
 
-extension EventLoop {
-    /// Runs one iteration without waiting.
-    func runOnce<H: EventHandler>(_ handler: H) -> Int {
-        (try? runOnce(handler, maxWaitNanos: 0)) ?? 0
-    }
-}
-
 /// A read-only picture of one connection, for checks and status displays.
 public struct ConnectionView: Sendable, Equatable {
     public let id: Int
@@ -191,6 +196,10 @@ public struct ConnectionView: Sendable, Equatable {
     /// Sent bytes not yet echoed back.
     public let bytesInFlight: Int
     public let hasPendingOutput: Bool
+    /// Bytes queued to send that never went out (the connection ended first, or had ended).
+    public let bytesNeverSent: Int
+    /// Whether the handshake ever completed (false for refused, timed-out, failed connects).
+    public let everConnected: Bool
     public let echoMismatch: EchoMismatch?
     /// errno of a failed connect or of the error that ended the connection.
     public let lastError: Int32
@@ -208,6 +217,8 @@ public struct ConnectionView: Sendable, Equatable {
         bytesReceived = c.bytesReceived
         bytesInFlight = c.inFlight.count + c.unechoedAtEnd
         hasPendingOutput = c.hasPendingOutput
+        bytesNeverSent = c.unsentAtEnd
+        everConnected = c.connectedAt != 0
         echoMismatch = c.echoMismatch
         lastError = c.connectError
         inboxCount = c.inbox.count

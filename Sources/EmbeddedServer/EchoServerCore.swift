@@ -47,6 +47,7 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         listener = try Sys.socket(family: address.family)
         do {
             try Sys.setReuseAddress(listener)
+            if configuration.reusePort { try Sys.setReusePort(listener) }
             try Sys.bind(listener, address)
             try Sys.listen(listener, backlog: configuration.backlog)
             try loop.setInterest(listener, .readable)

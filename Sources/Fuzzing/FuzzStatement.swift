@@ -15,7 +15,7 @@ extension Fuzzer {
         config.runs = spec.runs ?? (spec.duration == nil ? 50 : nil)
         config.durationNanos = spec.duration.map { UInt64($0.nanoseconds) }
         if let n = spec.connections { config.generator.maxConnections = n }
-        if let target = session.configuration.target ?? (session.server == nil ? session.target : nil) {
+        if let target = session.thirdPartyTarget {
             config.target = target
         } else {
             let server = session.server?.configuration

@@ -314,7 +314,8 @@ extension Command {
     /// An `expect` of any kind.
     var isExpectation: Bool {
         switch self {
-        case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected:
+        case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
+             .expectSkip, .expectDrain:
             return true
         case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,

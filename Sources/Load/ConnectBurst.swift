@@ -1,6 +1,8 @@
 // Opening many connections fast: at most `inFlight` handshakes pending, each connection sends
-// one byte once established and counts as echoed when it comes back. Reports connects/s and
-// the time from connect() to the first echoed byte. The connections stay open for the caller.
+// one byte once established and counts as echoed when that same byte, and nothing more, comes
+// back within the echo deadline. Reports connects/s and the time from connect() to the first
+// echoed byte. Bounded: the whole burst has a deadline, and so has each echo. The connections
+// that echoed stay open for the caller.
 
 import Glibc
 import Histogram
@@ -12,7 +14,22 @@ public struct ConnectBurstResult: Sendable, Codable, Equatable {
     public var connected: Int
     public var echoed: Int
     public var failed: Int
+    /// Still connecting when the burst's deadline passed.
+    public var connectTimeouts: Int
+    /// Connected, but no byte came back within the echo deadline (a server that never reads or
+    /// never answers).
+    public var echoTimeouts: Int
+    /// Answered with something other than the byte sent (not an echo server).
+    public var wrongEchoes: Int
+    /// The first such answer, e.g. "sent 'x', got 'H'".
+    public var firstWrongEcho: String?
+    /// The echo deadline, in seconds.
+    public var echoTimeoutSeconds: Double
     public var firstError: String?
+    /// The client's own event loop failed (e.g. epoll_wait) and ended the burst early.
+    public var clientError: String?
+    /// Stopped by SIGINT or SIGTERM.
+    public var interrupted: Bool
     /// Seconds until the last connect completed.
     public var connectSeconds: Double
     /// Seconds until the last first-byte echo came back.
@@ -26,31 +43,43 @@ public struct ConnectBurstResult: Sendable, Codable, Equatable {
 public final class ConnectBurst: EventHandler {
     enum Phase: UInt8 { case idle, connecting, waitingEcho, done, failed }
 
-    private let loop: EventLoop<EpollBackend>
+    let loop: EventLoop<EpollBackend>
     private var fds: [Int32] = []
     private var phases: [Phase] = []
     private var started: [UInt64] = []
+    /// When each connection's byte went out: its echo deadline counts from there.
+    private var sentAt: [UInt64] = []
     private var indexByFD: [Int32] = []
     private var pending = 0
     private var connected = 0
     private var echoed = 0
     private var failed = 0
+    private var connectTimeouts = 0
+    private var echoTimeouts = 0
+    private var wrongEchoes = 0
+    private var firstWrongEcho: String?
     private var firstError: String?
     private var lastConnect: UInt64 = 0
     private var lastEcho: UInt64 = 0
     /// Sized up front: resizing as larger values arrived was most of the burst's user time.
     private var firstByte = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
     private var byte: UInt8 = 0x78
+    /// Room for more than the one byte an echo server can answer, to see a server that says more.
+    private let answer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
     public init() throws(SystemError) {
         loop = try EventLoop<EpollBackend>()
     }
 
-    deinit { loop.close() }
+    deinit {
+        loop.close()
+        answer.deallocate()
+    }
 
     /// Opens `count` connections to `address`; returns the figures and the descriptors of the
     /// connections that echoed (the caller owns them; the others are closed).
     public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
+                    echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [],
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
@@ -59,14 +88,46 @@ public final class ConnectBurst: EventHandler {
         indexByFD = Array(repeating: -1, count: max(indexByFD.count, min(Sys.openFileLimit(), 1 << 20) + 1))
         phases = Array(repeating: .idle, count: count)
         started = Array(repeating: 0, count: count)
+        sentAt = Array(repeating: 0, count: count)
         var next = 0
-        while echoed + failed < count && Sys.monotonicNanos() < deadline && !interrupted() {
+        var clientError: String?
+        var wasInterrupted = false
+        var nextSweep = t0 &+ 100_000_000
+        while echoed + failed < count && Sys.monotonicNanos() < deadline {
+            if interrupted() { wasInterrupted = true; break }
             while next < count && pending < max(1, inFlight) {
-                start(next, address)
+                start(next, address, sources)
                 next += 1
             }
-            do { try loop.runOnce(self, maxWaitNanos: 100_000_000) } catch { break }
+            do { try loop.runOnce(self, maxWaitNanos: 100_000_000) } catch {
+                clientError = "the client's event loop failed: \(error)"
+                break
+            }
+            let now = Sys.monotonicNanos()
+            if now >= nextSweep {
+                nextSweep = now &+ 100_000_000
+                expireEchoes(upTo: next, now: now, timeoutNanos: echoTimeoutNanos)
+            }
         }
+        // What the deadline (not an interrupt or a failed loop) cut short gets its reason.
+        if !wasInterrupted && clientError == nil {
+            for i in 0..<count {
+                switch phases[i] {
+                case .connecting:
+                    connectTimeouts += 1
+                    failOne(i, "connect did not complete within \(Self.seconds(timeoutNanos))")
+                case .waitingEcho:
+                    echoTimeouts += 1
+                    failOne(i, "no echo of its first byte within \(Self.seconds(min(timeoutNanos, echoTimeoutNanos)))")
+                case .idle:
+                    connectTimeouts += 1
+                    failOne(i, "not started within \(Self.seconds(timeoutNanos)): every handshake slot stayed busy")
+                case .done, .failed:
+                    break
+                }
+            }
+        }
+        if let clientError { firstError = clientError }
         var kept: [Int32] = []
         for i in 0..<count where fds[i] >= 0 {
             loop.forget(fds[i])
@@ -74,13 +135,11 @@ public final class ConnectBurst: EventHandler {
         }
         let connectSeconds = Double((lastConnect > 0 ? lastConnect : Sys.monotonicNanos()) - t0) / 1e9
         let echoSeconds = Double((lastEcho > 0 ? lastEcho : Sys.monotonicNanos()) - t0) / 1e9
-        var percentiles: LoadResult.Percentiles?
-        if firstByte.totalCount > 0 {
-            func micros(_ p: Double) -> Double { Double(firstByte.valueAtPercentile(p)) / 1000 }
-            percentiles = .init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9), max: Double(firstByte.max) / 1000)
-        }
+        let percentiles = LoadResult.Percentiles(nanoseconds: firstByte)
         let result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
-                                        failed: count - echoed, firstError: firstError,
+                                        failed: count - echoed, connectTimeouts: connectTimeouts, echoTimeouts: echoTimeouts,
+                                        wrongEchoes: wrongEchoes, firstWrongEcho: firstWrongEcho, echoTimeoutSeconds: Double(echoTimeoutNanos) / 1e9,
+                                        firstError: firstError, clientError: clientError, interrupted: wasInterrupted,
                                         connectSeconds: connectSeconds, echoSeconds: echoSeconds,
                                         connectsPerSecond: connectSeconds > 0 ? Double(connected) / connectSeconds : 0,
                                         echoedPerSecond: echoSeconds > 0 ? Double(echoed) / echoSeconds : 0,
@@ -88,7 +147,19 @@ public final class ConnectBurst: EventHandler {
         return (result, kept)
     }
 
-    private func start(_ i: Int, _ address: SocketAddress) {
+    /// Fails every connection whose byte has been out longer than the echo deadline.
+    private func expireEchoes(upTo end: Int, now: UInt64, timeoutNanos: UInt64) {
+        for i in 0..<end where phases[i] == .waitingEcho && now &- sentAt[i] >= timeoutNanos {
+            echoTimeouts += 1
+            failOne(i, "no echo of its first byte within \(Self.seconds(timeoutNanos))")
+        }
+    }
+
+    static func seconds(_ nanos: UInt64) -> String {
+        nanos % 1_000_000_000 == 0 ? "\(nanos / 1_000_000_000) s" : "\(Double(nanos) / 1e9) s"
+    }
+
+    private func start(_ i: Int, _ address: SocketAddress, _ sources: [SocketAddress]) {
         started[i] = Sys.monotonicNanos()
         let fd: Int32
         do { fd = try Sys.socket(family: address.family) } catch { failOne(i, "socket: \(error)"); return }
@@ -98,6 +169,14 @@ public final class ConnectBurst: EventHandler {
         indexByFD[Int(fd)] = Int32(i)
         fds[i] = fd
         try? Sys.setNoDelay(fd)
+        if !sources.isEmpty {
+            let source = sources[i % sources.count]
+            do { try Sys.bindSource(fd, source) } catch {
+                failOne(i, "cannot bind source address \(source.host): \(SystemError.describe(error.errno))"
+                        + (error.errno == EADDRNOTAVAIL ? " (not an address of this host; on loopback any 127.x.y.z works)" : ""))
+                return
+            }
+        }
         do {
             switch try Sys.connect(fd, address) {
             case .processed: phases[i] = .connecting; pending += 1; established(i)
@@ -119,9 +198,23 @@ public final class ConnectBurst: EventHandler {
             let error = (try? Sys.pendingError(fd)) ?? EBADF
             if error != 0 { failOne(i, "connect: \(SystemError.describe(error))") } else { established(i) }
         case .waitingEcho:
-            var one: UInt8 = 0
-            switch try? Sys.recv(fd, &one, 1) {
-            case .processed(1)?:
+            let got: Int
+            do {
+                switch try Sys.recv(fd, answer, 64) {
+                case .wouldBlock: return true
+                case .processed(let n): got = n
+                }
+            } catch {
+                failOne(i, "reset before echoing its first byte: \(error)")
+                return true
+            }
+            if got == 0 {
+                failOne(i, "closed by the server before echoing its first byte")
+            } else if answer.load(as: UInt8.self) != byte {
+                wrongEcho(i, "sent \(ByteText.quoted(byte)), got \(ByteText.quoted(answer.load(as: UInt8.self)))")
+            } else if got > 1 {
+                wrongEcho(i, "sent 1 byte, got \(got) back")
+            } else {
                 let now = Sys.monotonicNanos()
                 firstByte.record(now - started[i])
                 lastEcho = now
@@ -129,8 +222,6 @@ public final class ConnectBurst: EventHandler {
                 echoed += 1
                 pending -= 1
                 loop.forget(fd)
-            case .wouldBlock?: break
-            default: failOne(i, "closed before echoing the first byte")
             }
         case .idle, .done, .failed:
             break
@@ -142,10 +233,17 @@ public final class ConnectBurst: EventHandler {
         connected += 1
         lastConnect = Sys.monotonicNanos()
         phases[i] = .waitingEcho
+        sentAt[i] = lastConnect
         switch try? Sys.send(fds[i], &byte, 1) {
         case .processed(1)?: try? loop.setInterest(fds[i], .readable)
         default: failOne(i, "cannot send the first byte")
         }
+    }
+
+    private func wrongEcho(_ i: Int, _ what: String) {
+        wrongEchoes += 1
+        if firstWrongEcho == nil { firstWrongEcho = what }
+        failOne(i, what + ": not an echo server")
     }
 
     private func failOne(_ i: Int, _ why: String) {

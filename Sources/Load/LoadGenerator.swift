@@ -3,7 +3,8 @@
 // rate and latency counts from each one's intended send time, so a stalled server shows in the
 // percentiles instead of hiding behind a client that stopped sending (coordinated omission,
 // corrected as wrk2 does). Every echoed byte is checked. Batches writes and reads; the hot path
-// allocates nothing per message.
+// allocates nothing per message. The run ends at its deadline plus a bounded drain, however fast
+// the rate; a failing event loop ends it with an error in the result, never a quiet partial pass.
 
 import Glibc
 import Histogram
@@ -65,11 +66,24 @@ public final class LoadGenerator: EventHandler {
 
     /// Round-trip latencies of the measured window, in nanoseconds.
     /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
-    public private(set) var histogram = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    /// The hot path records into the current second's histogram only; whole seconds are added
+    /// here as they end, so the run's total costs nothing per message.
+    public private(set) var histogram = LoadGenerator.emptyHistogram()
+    private var intervalHistogram = LoadGenerator.emptyHistogram()
+    private var intervalMessages: UInt64 = 0
+    /// The measured window, second by second (`--hdr-log`, and merging shares of a test).
+    public private(set) var intervals: [LoadInterval] = []
+
+    public static func emptyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    }
     private var messages: UInt64 = 0
     private var corrupted: UInt64 = 0
     private var connectionErrors: UInt64 = 0
     private var firstError: String?
+    private var clientError: String?
+    private var notSent: UInt64 = 0
+    private var alive: Int
     private var measuring = false
     private var accepting = true
     private var outstanding: UInt64 = 0
@@ -86,6 +100,7 @@ public final class LoadGenerator: EventHandler {
         conns = .allocate(capacity: fds.count)
         stamps = .allocate(capacity: max(1, fds.count * ringSize))
         connIndexByFD = Array(repeating: -1, count: Int(fds.max() ?? 0) + 1)
+        alive = fds.count
         for (i, fd) in fds.enumerated() {
             conns.initializeElement(at: i, to: Connection(fd: fd, alive: true, ring: i * ringSize))
             connIndexByFD[Int(fd)] = Int32(i)
@@ -101,6 +116,10 @@ public final class LoadGenerator: EventHandler {
         readBuffer.deallocate()
         expected.deallocate()
     }
+
+    /// Open loop: most due messages handed out per turn of the loop, so a rate the client cannot
+    /// keep up with still lets the turn end and the deadline be looked at.
+    static let maxDuePerTurn = 16_384
 
     /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.
     public func run(progress: (LoadProgress) -> Void = { _ in }, interrupted: () -> Bool = { false }) -> LoadResult {
@@ -125,26 +144,45 @@ public final class LoadGenerator: EventHandler {
         }
 
         var measuredStart = measuring ? start : measureFrom
+        var measuredWallStart = measuring ? Sys.wallClockNanos() : 0
+        var nextInterval = measuredStart &+ 1_000_000_000
         var nextReport = start &+ 250_000_000
+        var wasInterrupted = false
+        /// The last time the open loop handed out what was due (what fell due after it is no backlog).
+        var lastTurn = start
         while true {
             let now = Sys.monotonicNanos()
             if !measuring && now >= measureFrom {
                 measuring = true
                 measuredStart = now
+                measuredWallStart = Sys.wallClockNanos()
+                nextInterval = now &+ 1_000_000_000
                 histogram.reset()
+                intervalHistogram.reset()
+                intervalMessages = 0
                 messages = 0
             }
-            if now >= end || interrupted() { break }
+            if measuring && now >= nextInterval {
+                closeInterval(from: nextInterval &- 1_000_000_000, to: nextInterval, measuredStart: measuredStart)
+                nextInterval &+= 1_000_000_000
+            }
+            if interrupted() { wasInterrupted = true; break }
+            if now >= end || alive == 0 { break }
+            var behind = false
             if interval > 0 {
-                // Open loop: every message due by now goes out, stamped with when it was due.
-                while nextDue <= now {
+                // Open loop: the messages due by now go out, stamped with when they were due.
+                var budget = Self.maxDuePerTurn
+                while nextDue <= now && budget > 0 {
                     if conns[nextConn].alive {
                         enqueue(nextConn, stamp: nextDue)
                         conns[nextConn].wantsWrite = true
                     }
                     nextConn = nextConn + 1 == conns.count ? 0 : nextConn + 1
                     nextDue &+= interval
+                    budget -= 1
                 }
+                behind = nextDue <= now
+                lastTurn = now
                 for i in conns.indices where conns[i].wantsWrite { flush(i) }
             }
             if now >= nextReport {
@@ -153,29 +191,31 @@ public final class LoadGenerator: EventHandler {
                 let elapsed = measuring ? Double(now - measuredStart) / 1e9 : 0
                 progress(LoadProgress(elapsedSeconds: elapsed, messages: messages,
                                       messagesPerSecond: elapsed > 0 && measuring ? Double(messages) / elapsed : 0,
-                                      errors: corrupted + connectionErrors, connections: aliveCount))
+                                      errors: corrupted + connectionErrors, connections: alive))
             }
-            let wait = interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
-            do { try loop.runOnce(self, maxWaitNanos: wait) } catch { break }
+            let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
+            do { try loop.runOnce(self, maxWaitNanos: wait) } catch { clientFailed(error); break }
         }
         let measuredEnd = Sys.monotonicNanos()
+        if measuring { closeInterval(from: nextInterval &- 1_000_000_000, to: measuredEnd, measuredStart: measuredStart) }
         let counted = messages
         let seconds = Double(measuredEnd - measuredStart) / 1e9
+        if interval > 0 && nextDue <= lastTurn {
+            // Still behind at the last turn: the backlog was never handed out; the client could not keep up.
+            notSent += (lastTurn - nextDue) / interval + 1
+        }
 
-        // Drain: outstanding echoes still come back and are still checked, but not counted.
+        // Drain: outstanding echoes still come back and are still checked, but not counted. An
+        // interrupted run drains too (bounded as ever), so its partial result counts as
+        // unanswered only what really was.
         accepting = false
         let drainUntil = measuredEnd &+ plan.drainNanos
-        while outstanding > 0 && Sys.monotonicNanos() < drainUntil && !interrupted() {
-            do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { break }
+        while outstanding > 0 && clientError == nil && Sys.monotonicNanos() < drainUntil {
+            do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { clientFailed(error) }
         }
         for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
 
-        var latency: LoadResult.Percentiles?
-        if histogram.totalCount > 0 {
-            func micros(_ p: Double) -> Double { Double(histogram.valueAtPercentile(p)) / 1000 }
-            latency = .init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9),
-                            max: Double(histogram.max) / 1000)
-        }
+        let latency = LoadResult.Percentiles(nanoseconds: histogram)
         var depth: Int?
         var rate: Double?
         switch plan.pacing {
@@ -187,10 +227,37 @@ public final class LoadGenerator: EventHandler {
                           messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
                           megabytesPerSecond: seconds > 0 ? Double(counted) * Double(size) / seconds / 1e6 : 0,
                           latencyMicros: latency, corrupted: corrupted, connectionErrors: connectionErrors,
-                          firstError: firstError, unanswered: outstanding)
+                          firstError: firstError, unanswered: outstanding,
+                          firstUnanswered: outstanding > 0 ? firstUnanswered() : nil, notSent: notSent,
+                          clientError: clientError, interrupted: wasInterrupted,
+                          measuredSinceEpochNanos: measuring ? measuredWallStart : nil, intervals: intervals)
     }
 
-    private var aliveCount: Int { conns.reduce(0) { $0 + ($1.alive ? 1 : 0) } }
+    /// Ends the interval [from, to) of the measured window: its figures are kept, its round
+    /// trips join the run's histogram.
+    private func closeInterval(from: UInt64, to: UInt64, measuredStart: UInt64) {
+        guard to > from else { return }
+        intervals.append(LoadInterval(startSeconds: Double(from &- measuredStart) / 1e9, seconds: Double(to &- from) / 1e9,
+                                      messages: intervalMessages, histogram: intervalHistogram))
+        histogram.add(intervalHistogram)
+        intervalHistogram.reset()
+        intervalMessages = 0
+    }
+
+    /// Where the first message still waiting for its echo stands.
+    private func firstUnanswered() -> String? {
+        let size = UInt64(plan.messageSize)
+        guard let i = conns.indices.first(where: { conns[$0].alive && conns[$0].queued > conns[$0].receivedBytes / size }) else { return nil }
+        let seq = conns[i].receivedBytes / size
+        let sent = min(size, conns[i].writtenBytes > seq * size ? conns[i].writtenBytes - seq * size : 0)
+        return "connection \(i): message \(seq): \(conns[i].receivedBytes % size) of \(size) bytes echoed (\(sent) sent)"
+    }
+
+    /// The one policy for a failing event loop: the run ends, and the result says why.
+    private func clientFailed(_ error: SystemError) {
+        clientError = "the client's event loop failed: \(error)"
+        if firstError == nil { firstError = clientError }
+    }
 
     /// Positions (in the `fds` given) of the connections that failed under load.
     public var failedConnections: [Int] { conns.indices.filter { !conns[$0].alive } }
@@ -204,9 +271,9 @@ public final class LoadGenerator: EventHandler {
     private func enqueue(_ i: Int, stamp: UInt64) {
         let c = conns[i]
         let inFlight = Int(c.queued - c.receivedBytes / UInt64(plan.messageSize))
-        // Open loop against a stalled server: the ring is full; the message is late, not lost,
-        // so it waits for a slot and its latency keeps growing from its intended time.
-        guard inFlight < ringSize else { return }
+        // Open loop against a stalled server: the ring is full, so the message is not sent, and
+        // counted as such: a run that sent less than it was asked to cannot pass quietly.
+        guard inFlight < ringSize else { notSent += 1; return }
         stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
         conns[i].queued += 1
         outstanding += 1
@@ -289,14 +356,17 @@ public final class LoadGenerator: EventHandler {
             let offset = Int(received % UInt64(size))
             let take = min(size - offset, n - consumed)
             if seq >= conns[i].queued {
-                fail(i, "connection \(i): \(n - consumed) unexpected byte(s) after message \(seq)", corrupt: true)
+                fail(i, "connection \(i): \(n - consumed) unexpected byte(s) after the echoes of all \(seq) message(s) sent", corrupt: true)
                 return
             }
             writePattern(conn: UInt64(i), seq: seq, from: offset, count: take, into: expected)
             if memcmp(expected, readBuffer + consumed, take) != 0 {
                 var k = 0
                 while expected.load(fromByteOffset: k, as: UInt8.self) == readBuffer.load(fromByteOffset: consumed + k, as: UInt8.self) { k += 1 }
-                fail(i, "connection \(i): message \(seq) byte \(offset + k) differs (stream offset \(received + UInt64(k)))", corrupt: true)
+                let sent = expected.load(fromByteOffset: k, as: UInt8.self)
+                let got = readBuffer.load(fromByteOffset: consumed + k, as: UInt8.self)
+                fail(i, "connection \(i): message \(seq) byte \(offset + k) differs (stream offset \(received + UInt64(k))): "
+                     + "sent \(ByteText.quoted(sent)), got \(ByteText.quoted(got))", corrupt: true)
                 return
             }
             consumed += take
@@ -306,7 +376,8 @@ public final class LoadGenerator: EventHandler {
                 outstanding -= 1
                 if measuring && accepting {
                     messages += 1
-                    histogram.record(now > stamp ? now - stamp : 0)
+                    intervalMessages += 1
+                    intervalHistogram.record(now > stamp ? now - stamp : 0)
                 }
                 if accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
             }
@@ -314,6 +385,8 @@ public final class LoadGenerator: EventHandler {
     }
 
     private func fail(_ i: Int, _ message: String, corrupt: Bool = false) {
+        guard conns[i].alive else { return }
+        alive -= 1
         if corrupt { corrupted += 1 } else { connectionErrors += 1 }
         if firstError == nil { firstError = message }
         conns[i].alive = false

@@ -1,5 +1,8 @@
 // What a load run measured: throughput, round-trip latency percentiles, and every error.
 
+import Histogram
+import Results
+
 public struct LoadResult: Sendable, Codable, Equatable {
     public var connections: Int
     public var messageSize: Int
@@ -25,6 +28,20 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var firstError: String?
     /// Messages still unanswered when the run (and its drain) ended.
     public var unanswered: UInt64
+    /// The first unanswered message and how much of it came back, e.g. "connection 0: message
+    /// 0: 1023 of 4096 bytes echoed (4096 sent)".
+    public var firstUnanswered: String?
+    /// Open loop: messages that fell due but were never sent, because the connection already
+    /// had a full ring of messages in flight or the client could not keep up with the rate.
+    public var notSent: UInt64
+    /// The client's own event loop failed (e.g. epoll_wait) and ended the run early.
+    public var clientError: String?
+    /// Stopped by SIGINT or SIGTERM before its duration was over.
+    public var interrupted: Bool
+    /// Wall-clock start of the measured window, in nanoseconds since the epoch.
+    public var measuredSinceEpochNanos: Int64?
+    /// The measured window second by second, each with its full-precision histogram.
+    public var intervals: [LoadInterval]?
 
     public struct Percentiles: Sendable, Codable, Equatable {
         public var p50: Double
@@ -32,7 +49,44 @@ public struct LoadResult: Sendable, Codable, Equatable {
         public var p99: Double
         public var p999: Double
         public var max: Double
+
+        /// The percentiles of a histogram of nanoseconds, in microseconds; nil when it is empty.
+        public init?(nanoseconds h: Histogram<UInt64>) {
+            guard h.totalCount > 0 else { return nil }
+            func micros(_ p: Double) -> Double { Double(h.valueAtPercentile(p)) / 1000 }
+            self.init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9), max: Double(h.max) / 1000)
+        }
+
+        init(p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
+            self.p50 = p50
+            self.p90 = p90
+            self.p99 = p99
+            self.p999 = p999
+            self.max = max
+        }
     }
 
-    public var errors: UInt64 { corrupted + connectionErrors }
+    /// Every error: corrupted echoes, connection errors, and a failed client loop.
+    public var errors: UInt64 { corrupted + connectionErrors + (clientError != nil ? 1 : 0) }
+}
+
+/// One second (the last one may be shorter) of a load run's measured window.
+public struct LoadInterval: Sendable, Codable, Equatable {
+    /// Seconds from the start of the measured window.
+    public var startSeconds: Double
+    public var seconds: Double
+    public var messages: UInt64
+    /// Round-trip latencies in nanoseconds, in HdrHistogram's compressed encoding (base64), so
+    /// the shares of a test merge exactly and `--hdr-log` writes them as they are.
+    public var histogram: String
+    /// The slowest round trip of the interval, in nanoseconds.
+    public var maxNanos: UInt64
+
+    public init(startSeconds: Double, seconds: Double, messages: UInt64, histogram: Histogram<UInt64>) {
+        self.startSeconds = startSeconds
+        self.seconds = seconds
+        self.messages = messages
+        self.histogram = HistogramEncoding.base64(histogram)
+        maxNanos = histogram.totalCount > 0 ? histogram.max : 0
+    }
 }

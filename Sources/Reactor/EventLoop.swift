@@ -11,6 +11,9 @@ public protocol EventHandler: AnyObject {
     func handle(fd: Int32, events: IOEvents) -> Bool
 }
 
+/// Failure policy: a failing wait (epoll_wait, select) is thrown to the caller, which ends the
+/// statement or run it was serving with that error, naming the syscall and errno: never a trap,
+/// never a silent retry or a zero.
 public final class EventLoop<Backend: PollerBackend> {
     private var backend: Backend
     public private(set) var interests = InterestTable()

@@ -54,6 +54,10 @@ public indirect enum Command: Sendable, Equatable {
     case expectServer(ServerStat, Comparison, Int, within: ScenarioDuration?)
     case expectLatency(Selector, Percentile, LatencyBound, ScenarioDuration)
     case expectConnected(Selector, Comparison, Int, within: ScenarioDuration?)
+    /// Waits until SIZE more bytes arrived after the read cursor and moves it past them.
+    case expectSkip(Selector, ByteSize, within: ScenarioDuration?)
+    /// Moves the read cursor past everything received so far (no wait; always holds).
+    case expectDrain(Selector)
 
     case load(Selector, LoadSpec)
     case fuzz(FuzzSpec)

@@ -12,13 +12,17 @@ enum LineItem {
 
 struct CommandParser {
     var cursor: TokenCursor
-    var groups: GroupTable
+    var state: CheckState
+    var groups: GroupTable {
+        get { state.groups }
+        set { state.groups = newValue }
+    }
 
-    /// Parses a non-empty token list. `groups` is only updated when the whole line is valid.
-    static func parse(_ tokens: [Token], groups: inout GroupTable) throws(ScenarioError) -> LineItem {
-        var parser = CommandParser(cursor: TokenCursor(tokens), groups: groups)
+    /// Parses a non-empty token list. `state` is only updated when the whole line is valid.
+    static func parse(_ tokens: [Token], state: inout CheckState) throws(ScenarioError) -> LineItem {
+        var parser = CommandParser(cursor: TokenCursor(tokens), state: state)
         let item = try parser.parseLine()
-        groups = parser.groups
+        state = parser.state
         return item
     }
 
@@ -55,6 +59,7 @@ struct CommandParser {
         case "server": item = .command(try parseServer())
         case "target":
             let (host, port) = try SelectorParsing.hostPort(try cursor.take("HOST:PORT after 'target'"))
+            state.targetAt = head.location
             item = .command(.target(host: host, port: port))
         case "connect": item = .command(try parseConnect())
         case "send": item = .command(try parseSend())
@@ -130,6 +135,11 @@ struct CommandParser {
     mutating func parseServer() throws(ScenarioError) -> Command {
         let sub = try cursor.word("start, stop, stats or mode after 'server'")
         switch sub.text {
+        case "start", "mode": state.targetAt = nil
+        case "stats": try noEmbeddedServerAfterTarget("server stats", at: sub.location)
+        default: break
+        }
+        switch sub.text {
         case "start":
             let mode = try serverMode()
             let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit", "queue"], flags: ["edge"])
@@ -165,6 +175,15 @@ struct CommandParser {
         }
     }
 
+    /// A command that reads the embedded server's counters cannot follow a `target` (until a
+    /// `server start`): no embedded server runs then, so it could only fail at run time.
+    func noEmbeddedServerAfterTarget(_ what: String, at location: SourceLocation) throws(ScenarioError) {
+        guard let at = state.targetAt else { return }
+        throw ScenarioError("'\(what)' reads the embedded server, but 'target' at line \(at.line) points connects at a "
+                            + "third-party server and stopped it; put it before the 'target' or start a server first",
+                            at: location)
+    }
+
     mutating func serverMode() throws(ScenarioError) -> ServerMode {
         let token = try cursor.word("a server mode (busy, select or epoll)")
         guard let mode = ServerMode(rawValue: token.text) else {
@@ -184,8 +203,22 @@ struct CommandParser {
         let countToken = try cursor.word("a connection count after 'connect \(name)'")
         let count = try Self.atLeast(try NumberParsing.count(Substring(countToken.text), at: countToken.location),
                                      1, "connection count", at: countToken.location)
+        if let most = state.limits.maxConnections, count > most {
+            throw ScenarioError("\(count) connections can never be open at once: this process can hold at most \(most) (\(state.limits.reason))",
+                                at: countToken.location)
+        }
         let options = try cursor.options(for: "connect", keys: ["rate", "timeout"])
-        let rate = try options.value("rate") { (t, l) throws(ScenarioError) in try NumberParsing.rate(t, at: l) }
+        let rate = try options.value("rate") { (t, l) throws(ScenarioError) -> Rate in
+            let rate = try NumberParsing.rate(t, at: l)
+            // count / rate: how long the connect would take to start its connections.
+            let seconds = Double(count) / rate.perSecond
+            guard seconds.isFinite, seconds <= CheckLimits.maxConnectSpreadSeconds else {
+                let hours = seconds.isFinite ? "\(Int(min(seconds / 3600, 9e15).rounded(.up))) h" : "forever"
+                throw ScenarioError("\(count) connections at \(t) would take \(hours) to start; a connect may take at most 24 h",
+                                    at: l)
+            }
+            return rate
+        }
         let timeout = try options.value("timeout") { (t, l) throws(ScenarioError) in
             try Self.positive(try NumberParsing.duration(t, at: l), "timeout", at: l)
         }

@@ -125,6 +125,14 @@ public enum CommandTable {
              "Waits until the number of open connections among the selected ones compares as given.",
              "expect web connected == 100",
              keywords: ["connected"] + comparisons + ["within"]),
+        spec("expect skip", "expect", "expect SEL skip SIZE [within DURATION]",
+             "Waits until SIZE more bytes arrived on each connection and moves its read cursor past them, unchecked.",
+             "expect web[0] skip 12 within 1s",
+             keywords: ["skip", "within"]),
+        spec("expect drain", "expect", "expect SEL drain",
+             "Moves each connection's read cursor past everything received so far, without waiting; always holds.",
+             "expect web drain",
+             keywords: ["drain"]),
         spec("load", "load", "load SEL size=SIZE (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
              "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
              "load web size=64 depth=4 duration=10s warmup=1s",
@@ -191,6 +199,8 @@ extension Command {
         case .expectServer: return "expect server"
         case .expectLatency: return "expect latency"
         case .expectConnected: return "expect connected"
+        case .expectSkip: return "expect skip"
+        case .expectDrain: return "expect drain"
         case .load: return "load"
         case .fuzz: return "fuzz"
         }

@@ -4,11 +4,14 @@
 import Foundation
 
 extension CommandParser {
-    static let expectations = ["echo", "recv", "match", "eof", "reset", "open", "refused", "closed", "connected"]
+    static let expectations = ["echo", "recv", "match", "skip", "drain", "eof", "reset", "open", "refused", "closed", "connected"]
 
     mutating func parseExpect() throws(ScenarioError) -> Command {
         let first = try cursor.take("a selector or 'server' after 'expect'")
-        if first.isWord("server") { return try parseExpectServer() }
+        if first.isWord("server") {
+            try noEmbeddedServerAfterTarget("expect server", at: first.location)
+            return try parseExpectServer()
+        }
         let site = try SelectorParsing.selector(first)
         try groups.check(site)
         let selector = site.selector
@@ -41,6 +44,18 @@ extension CommandParser {
                 throw ScenarioError("invalid regular expression \(token.display)", at: token.location)
             }
             return .expectMatch(selector, pattern: token.text, within: try cursor.within())
+        case "skip":
+            let sizeToken = try cursor.word("a size after 'skip'")
+            let size = try NumberParsing.size(Substring(sizeToken.text), at: sizeToken.location)
+            guard size.bytes >= 1 else { throw ScenarioError("skip must be at least 1 byte, got '\(sizeToken.text)'", at: sizeToken.location) }
+            // The engine keeps at most 4 MiB of received bytes per connection (its inbox limit).
+            guard size.bytes <= 4 << 20 else {
+                throw ScenarioError("skip can move past at most 4MiB at once (what is kept per connection), got '\(sizeToken.text)'",
+                                    at: sizeToken.location)
+            }
+            return .expectSkip(selector, size, within: try cursor.within())
+        case "drain":
+            return .expectDrain(selector)
         case "connected":
             let op = try comparison()
             let countToken = try cursor.word("a connection count")

@@ -13,16 +13,19 @@ public enum ScenarioParser {
     /// Parses and checks a whole scenario. `file` names the source in locations and is the base for
     /// relative `include` paths; `loader` gets each resolved include path and returns its text.
     /// `knownGroups` seeds the checker (group name -> members), e.g. from an earlier session.
+    /// `limits` are the machine's bounds (see `CheckLimits`); none by default.
     public static func parse(
-        source: String, file: String, knownGroups: [String: Int] = [:],
+        source: String, file: String, knownGroups: [String: Int] = [:], limits: CheckLimits = .none,
         loader: (String) throws -> String = readFile
     ) throws(ScenarioError) -> Program {
-        var parser = SourceParser(groups: GroupTable(knownGroups), includeStack: [ScenarioPaths.normalize(file)])
+        var parser = SourceParser(state: CheckState(groups: GroupTable(knownGroups), limits: limits),
+                                  includeStack: [ScenarioPaths.normalize(file)])
         return Program(statements: try parser.parse(source: source, file: file, loader: loader))
     }
 
     /// Reads `path` with `loader` and parses it; an unreadable file is an error located at `path:1:1`.
-    public static func parseFile(_ path: String, loader: (String) throws -> String = readFile) throws(ScenarioError) -> Program {
+    public static func parseFile(_ path: String, limits: CheckLimits = .none,
+                                 loader: (String) throws -> String = readFile) throws(ScenarioError) -> Program {
         let source: String
         do {
             source = try loader(path)
@@ -31,13 +34,13 @@ public enum ScenarioParser {
         } catch {
             throw ScenarioError("cannot read scenario file '\(path)'", at: SourceLocation(file: path, line: 1, column: 1))
         }
-        return try parse(source: source, file: path, loader: loader)
+        return try parse(source: source, file: path, limits: limits, loader: loader)
     }
 }
 
-/// Parser state that spans lines and files: the checker's group table and the include chain.
+/// Parser state that spans lines and files: the checker's state and the include chain.
 struct SourceParser {
-    var groups: GroupTable
+    var state: CheckState
     /// Normalized paths of the files being parsed, outermost first (for cycle detection).
     var includeStack: [String]
 
@@ -60,16 +63,16 @@ struct SourceParser {
         _ tokens: [Token], file: String, blocks: inout BlockStack, loader: (String) throws -> String
     ) throws(ScenarioError) {
         let location = tokens[0].location
-        switch try CommandParser.parse(tokens, groups: &groups) {
+        switch try CommandParser.parse(tokens, state: &state) {
         case .command(let command):
             blocks.append(Statement(command: command, location: location))
         case .include(let path, let pathToken):
             let body = try include(path, at: pathToken.location, from: file, loader: loader)
             blocks.append(Statement(command: .include(path: path, body: body), location: location))
         case .openRepeat(let count):
-            blocks.open(count: count, at: location, groups: groups)
+            blocks.open(count: count, at: location, groups: state.groups)
         case .closeBlock:
-            try blocks.close(at: location, groups: &groups)
+            try blocks.close(at: location, groups: &state.groups)
         }
     }
 

@@ -92,6 +92,10 @@ extension Command {
             return indent + "expect \(Render.selector(s)) \(p.rawValue) \(bound.rawValue) \(Render.duration(limit))"
         case .expectConnected(let s, let op, let count, let within):
             return indent + "expect \(Render.selector(s)) connected \(op.rawValue) \(count)" + Render.within(within)
+        case .expectSkip(let s, let size, let within):
+            return indent + "expect \(Render.selector(s)) skip \(Render.size(size))" + Render.within(within)
+        case .expectDrain(let s):
+            return indent + "expect \(Render.selector(s)) drain"
         case .load(let s, let spec):
             let pacing: (String, String)
             switch spec.pacing {

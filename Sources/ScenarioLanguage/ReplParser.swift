@@ -18,9 +18,12 @@ public struct ReplParser: Sendable {
     public private(set) var nextLine = 1
     /// Known groups and their statically known sizes, as the checker sees them.
     public var groups: [String: Int] {
-        get { state.groups.sizes }
-        set { state.groups = GroupTable(newValue) }
+        get { state.state.groups.sizes }
+        set { state.state.groups = GroupTable(newValue) }
     }
+
+    /// The machine's bounds the checker enforces (see `CheckLimits`).
+    public var limits: CheckLimits { state.state.limits }
 
     /// How many `repeat` blocks are open (0 at the top level): a prompt can show it.
     public var openBlocks: Int { blocks.depth }
@@ -29,11 +32,12 @@ public struct ReplParser: Sendable {
     private var blocks = BlockStack()
     private let loader: @Sendable (String) throws -> String
 
-    public init(file: String = "<repl>", knownGroups: [String: Int] = [:],
+    public init(file: String = "<repl>", knownGroups: [String: Int] = [:], limits: CheckLimits = .none,
                 loader: @escaping @Sendable (String) throws -> String = ScenarioParser.readFile) {
         self.file = file
         self.loader = loader
-        state = SourceParser(groups: GroupTable(knownGroups), includeStack: [ScenarioPaths.normalize(file)])
+        state = SourceParser(state: CheckState(groups: GroupTable(knownGroups), limits: limits),
+                             includeStack: [ScenarioPaths.normalize(file)])
     }
 
     /// Parses one line. On error nothing changes (the group table, open blocks), so the user can
@@ -56,6 +60,6 @@ public struct ReplParser: Sendable {
 
     /// Abandons open `repeat` blocks (say, on Ctrl-C), forgetting the connects typed inside them.
     public mutating func cancelBlock() {
-        if let before = blocks.cancel() { state.groups = before }
+        if let before = blocks.cancel() { state.state.groups = before }
     }
 }

@@ -23,8 +23,7 @@ public enum ScenarioRunner {
         do {
             session = try ScenarioSession(configuration: configuration, interrupt: interrupt, onEvent: onEvent)
             session.fuzzHandler = fuzzHandler
-            // Received bytes are copied aside only for `recv`/`match`; an echo check needs none.
-            session.engine.keepsInbox = needsInbox(program.statements)
+            prepare(session.engine, for: program.statements)
         } catch {
             result.status = .failed
             result.note = "cannot start the client engine: \(error)"
@@ -32,6 +31,7 @@ public enum ScenarioRunner {
         }
         do {
             try session.execute(program.statements)
+            try session.checkExtraBytesAtEnd()
         } catch {
             switch error {
             case .failed(let failure):
@@ -47,7 +47,7 @@ public enum ScenarioRunner {
             }
         }
         result.seed = session.seed
-        if let mode = session.serverMode, configuration.target == nil { result.against = mode.rawValue }
+        if configuration.target == nil { result.against = ranAgainst(session) }
         var totals = GroupStats()
         for group in session.engine.groupOrder {
             let stats = session.engine.groupStats(group)
@@ -62,28 +62,59 @@ public enum ScenarioRunner {
         return result
     }
 
-    /// Whether any statement, in blocks and included files too, matches received bytes.
+    /// What the run was against: the last embedded server that really ran, with its fault (a
+    /// stopped `select` server stays `select`), else the file's own `target`.
+    static func ranAgainst(_ session: ScenarioSession) -> String {
+        if let ran = session.lastServerConfiguration {
+            return ran.mode.rawValue + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
+        }
+        return session.target.map { "target \($0)" } ?? (session.configuration.mode ?? .epoll).rawValue
+    }
+
+    /// Keeps in the engine only what the program can check. Received bytes are copied aside
+    /// only for `recv`/`match`/`skip`/`drain`; sent bytes are kept until echoed only when an echo
+    /// check can run (a liveness or request/response program would otherwise keep them all).
+    static func prepare(_ engine: ClientEngine, for statements: [Statement]) {
+        engine.keepsInbox = needsInbox(statements)
+        engine.tracksEcho = needsEchoTracking(statements)
+    }
+
+    /// Whether any statement, in blocks and included files too, reads received bytes through
+    /// the cursor (`recv`, `match`, `skip`, `drain`).
     static func needsInbox(_ statements: [Statement]) -> Bool {
-        statements.contains { statement in
-            switch statement.command {
-            case .expectRecv, .expectMatch: return true
-            case .repeat(_, let body), .include(_, let body): return needsInbox(body)
-            case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .serverStart,
-                 .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
-                 .pause, .resume, .expectEcho, .expectState, .expectServer, .expectLatency, .expectConnected,
-                 .load, .fuzz:
-                return false
-            }
+        statements.contains { reads($0.command).inbox }
+    }
+
+    /// Whether an echo check can run: an `expect echo` anywhere, or a `fuzz` (its echo oracle).
+    static func needsEchoTracking(_ statements: [Statement]) -> Bool {
+        statements.contains { reads($0.command).echo }
+    }
+
+    /// What a command reads of the received bytes: the inbox (copied bytes) or the echo books.
+    /// Exhaustive on purpose: a new command must decide.
+    static func reads(_ command: Command) -> (inbox: Bool, echo: Bool) {
+        switch command {
+        case .expectRecv, .expectMatch, .expectSkip, .expectDrain: return (true, false)
+        case .expectEcho, .fuzz: return (false, true)
+        case .repeat(_, let body), .include(_, let body):
+            return (needsInbox(body), needsEchoTracking(body))
+        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .serverStart,
+             .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
+             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .load:
+            return (false, false)
         }
     }
 
-    /// Whether a third-party target accepts a connection: 0, or the errno of the failure.
+    /// Whether a third-party target accepts a connection: 0, or the errno of the failure. A
+    /// server that accepts and at once resets is reachable: resetting is its behaviour, which
+    /// the run judges (exit 1), not a usage error.
     public static func probe(_ address: SocketAddress, timeoutNanos: UInt64 = 3_000_000_000) -> Int32 {
         guard let engine = try? ClientEngine() else { return EMFILE }
         let ids = engine.connect(group: "probe", count: 1, to: address, timeoutNanos: timeoutNanos)
         _ = engine.drive(until: Sys.monotonicNanos() &+ timeoutNanos &+ 500_000_000) { !engine.stillConnecting(ids) }
         let view = engine.view(ids[0])
         engine.closeAll()
-        return view.phase == .open ? 0 : (view.lastError == 0 ? ETIMEDOUT : view.lastError)
+        if view.phase == .open || view.phase == .reset || view.lastError == ECONNRESET { return 0 }
+        return view.lastError == 0 ? ETIMEDOUT : view.lastError
     }
 }

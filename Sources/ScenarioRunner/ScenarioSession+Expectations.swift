@@ -12,12 +12,18 @@ extension ScenarioSession {
 
     func expectEcho(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
+        try rejectExtraBytes(statement, ids)
         var verdict: String?
         let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
             var complete = true
             for id in ids {
                 let v = engine.view(id)
                 if let mismatch = v.echoMismatch { verdict = "\(v.name): \(mismatch)"; return true }
+                // Bytes asked to be sent that never went out can never be echoed.
+                if v.bytesNeverSent > 0 {
+                    verdict = "\(v.name): \(Self.describe(v)) with \(v.bytesNeverSent) queued byte(s) never sent"
+                    return true
+                }
                 let missing = v.bytesInFlight > 0 || v.hasPendingOutput
                 switch v.phase {
                 case .pending, .connecting:
@@ -55,7 +61,11 @@ extension ScenarioSession {
                        seen: "\(pending.count) connection(s) incomplete at the deadline; \(first)")
         }
         let bytes = ids.reduce(UInt64(0)) { $0 + engine.view($1).bytesSent }
-        for id in ids { engine.clearInbox(id) }
+        // The read cursor moves past everything echoed; bytes arriving from now on are extra.
+        for id in ids {
+            engine.clearInbox(id)
+            echoVerifiedBy[id] = statement
+        }
         emit(.passed("echo on \(ids.count) connection(s), \(Format.bytes(bytes)) intact"))
     }
 
@@ -67,6 +77,7 @@ extension ScenarioSession {
 
     func expectRecv(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ bytes: [UInt8], _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
+        try rejectExtraBytes(statement, ids)
         var verdict: String?
         let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
             var complete = true
@@ -95,7 +106,8 @@ extension ScenarioSession {
         guard held else {
             let short = ids.first { engine.inbox($0).count < bytes.count }!
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s): \(Excerpt.render(Array(engine.inbox(short))))")
+                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s): \(Excerpt.render(Array(engine.inbox(short))))"
+                           + cursorHint(short))
         }
         for id in ids { engine.consumeInbox(id, count: bytes.count) }
         emit(.passed("received \(bytes.count) expected byte(s) on \(ids.count) connection(s)"))
@@ -103,6 +115,7 @@ extension ScenarioSession {
 
     func expectMatch(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ pattern: String, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
+        try rejectExtraBytes(statement, ids)
         guard let regex = try? NSRegularExpression(pattern: pattern) else {
             throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
         }
@@ -130,7 +143,7 @@ extension ScenarioSession {
         guard held else {
             let id = ids.first { matchedThrough[$0] == nil }!
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(engine.view(id).name): no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))")
+                       seen: "\(engine.view(id).name): no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))" + cursorHint(id))
         }
         for (id, end) in matchedThrough { engine.consumeInbox(id, count: end) }
         emit(.passed("/\(pattern)/ matched on \(ids.count) connection(s)"))
@@ -140,6 +153,7 @@ extension ScenarioSession {
 
     func expectState(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ state: ConnectionState, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
+        try rejectExtraBytes(statement, ids)
         // `open` is a claim about now: settle what is already pending, then judge at once
         // unless a deadline was given (connections still connecting may then finish).
         if state == .open && within == nil { engine.poll() }
@@ -221,6 +235,7 @@ extension ScenarioSession {
 
     func expectConnected(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ comparison: Comparison, _ value: Int, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
+        try rejectExtraBytes(statement, ids)
         var count = 0
         let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
             count = ids.reduce(0) { $0 + (engine.view($1).phase == .open && !engine.view($1).peerEOF ? 1 : 0) }

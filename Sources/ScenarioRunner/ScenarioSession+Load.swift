@@ -39,10 +39,9 @@ extension ScenarioSession {
         loadResults.append(result)
         emit(.info(LoadSummary.line(result)))
         if interrupt.isSet { throw .interrupted }
-        if result.errors > 0 || result.unanswered > 0 {
-            throw fail(statement, expected: "every echoed message intact on \(selector)",
-                       seen: "\(result.corrupted) corrupted, \(result.connectionErrors) connection error(s), \(result.unanswered) unanswered"
-                           + (result.firstError.map { "; first: \($0)" } ?? ""))
+        let problems = LoadVerdict.problems(result)
+        if !problems.isEmpty {
+            throw fail(statement, expected: "every echoed message intact on \(selector)", seen: problems.joined(separator: "; "))
         }
     }
 }
@@ -60,6 +59,9 @@ public enum LoadSummary {
         }
         line += "; errors \(r.errors)"
         if let e = r.firstError { line += " (first: \(e))" }
+        if r.unanswered > 0 { line += "; unanswered \(r.unanswered)" }
+        if r.notSent > 0 { line += "; not sent \(r.notSent) (client saturated)" }
+        if r.interrupted { line += "; interrupted" }
         return line
     }
 }

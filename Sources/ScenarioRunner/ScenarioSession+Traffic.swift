@@ -42,6 +42,20 @@ extension ScenarioSession {
         engine.poll()
     }
 
+    /// `close`, `reset`, `halfclose`: extra bytes that arrived after a verified echo are reported
+    /// before the connection goes, and each connection remembers who ended it and where.
+    func closing(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ verb: String,
+                 _ body: (Int) -> Void) throws(RunStop) {
+        let ids = try resolve(statement, selector)
+        engine.poll()
+        try rejectExtraBytes(statement, ids)
+        for id in ids {
+            if engine.canSend(id) { closedAt[id] = (verb, statement.location) }
+            body(id)
+        }
+        engine.poll()
+    }
+
     // MARK: connect
 
     func connect(_ statement: Statement, group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?) throws(RunStop) {
@@ -50,7 +64,7 @@ extension ScenarioSession {
         let started = Sys.monotonicNanos()
         let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: rate?.perSecond,
                                  timeoutNanos: timeoutNanos)
-        let spread = rate.map { UInt64(Double(count) / $0.perSecond * 1e9) } ?? 0
+        let spread = rate.map { Self.saturatingNanos(seconds: Double(count) / $0.perSecond) } ?? 0
         // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
         let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))
         let deadline = started &+ spread &+ timeoutNanos &* waves &+ 1_000_000_000
@@ -74,16 +88,30 @@ extension ScenarioSession {
         let problems = [("refused", counts[.refused, default: 0]), ("timed out", counts[.timedOut, default: 0]),
                         ("failed", counts[.failed, default: 0])].filter { $0.1 > 0 }
         if !problems.isEmpty { line += "; " + problems.map { "\($0.1) \($0.0)" }.joined(separator: ", ") }
-        if counts[.failed, default: 0] > 0, let errno = ids.lazy.map({ self.engine.view($0) }).first(where: { $0.phase == .failed })?.lastError {
-            line += " (first error: \(Format.errno(errno)))"
-        }
+        let firstError = ids.lazy.map({ self.engine.view($0) }).first(where: { $0.phase == .failed })?.lastError
+        if let firstError { line += " (first error: \(Format.errno(firstError)))" }
         emit(.info(line))
+        // Out of descriptors is this process's limit, not the server's behaviour: the scenario
+        // cannot do what it says, and the failure itself says why (not only the -v line).
+        let failed = counts[.failed, default: 0]
+        if let firstError, firstError == EMFILE || firstError == ENFILE {
+            throw fail(statement, expected: "\(count) connection(s) on \(group)",
+                       seen: "\(failed) connect\(failed == 1 ? "" : "s") failed: \(Format.errno(firstError)); "
+                           + "the limit is \(Sys.openFileLimit()) open files")
+        }
+    }
+
+    /// Nanoseconds for `seconds`, saturating instead of trapping on huge or non-finite values.
+    static func saturatingNanos(seconds: Double) -> UInt64 {
+        let nanos = seconds * 1e9
+        guard nanos.isFinite else { return nanos > 0 ? UInt64.max : 0 }
+        return nanos <= 0 ? 0 : nanos >= 1.8e19 ? UInt64.max : UInt64(nanos)
     }
 
     // MARK: send
 
     func send(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ payload: SendPayload) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        let ids = try sendable(statement, selector)
         var fixed: [UInt8]?
         switch payload {
         case .text(let bytes), .hex(let bytes):
@@ -98,6 +126,7 @@ extension ScenarioSession {
             fixed = nil
         }
         var total = 0
+        var endedByPeer = 0
         let streams = random.derived(serial)
         for id in ids {
             let segments: [OutgoingSegment]
@@ -111,10 +140,45 @@ extension ScenarioSession {
                 segments = []
             }
             total += segments.reduce(0) { $0 + $1.byteCount }
-            engine.send(id, segments)
+            if !engine.send(id, segments) { endedByPeer += 1 }
         }
         engine.poll()
-        emit(.info("queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"))
+        var line = "queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"
+        if endedByPeer > 0 { line += "; \(endedByPeer) already ended by the peer: their bytes are never sent (echo checks on them fail)" }
+        emit(.info(line))
+    }
+
+    /// The connections a `send` goes to. Sending where this script made it impossible (a
+    /// connection it closed, reset or half-closed, named by index or range) or where the connect
+    /// never succeeded fails the statement with the reason. A whole group or `*` skips the members
+    /// the script itself ended (churn: `close wave`, then `connect wave` again), but fails when
+    /// that leaves none. A connection the peer ended gets its bytes counted as never sent, so
+    /// every echo check on it fails: the server's behaviour is judged by the checks.
+    func sendable(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
+        let selected = try resolve(statement, selector)
+        engine.poll()
+        let wholeGroup: Bool
+        switch selector {
+        case .group, .all: wholeGroup = true
+        case .member, .range: wholeGroup = false
+        }
+        let ids = wholeGroup ? selected.filter { engine.canSend($0) || closedAt[$0] == nil } : selected
+        let blocked = { (id: Int) in
+            !self.engine.canSend(id) && (self.closedAt[id] != nil || !self.engine.view(id).everConnected)
+        }
+        if let dead = ids.first(where: blocked) ?? (ids.isEmpty ? selected.first : nil) {
+            throw fail(statement, expected: "\(selector) open for sending", seen: cannotSend(dead))
+        }
+        return ids
+    }
+
+    /// "web[0] is closed (closed by us at line 3): nothing can be sent".
+    func cannotSend(_ id: Int) -> String {
+        let v = engine.view(id)
+        var why = v.phase == .failed ? "connect failed: \(Format.errno(v.lastError))" : Self.describe(v)
+        if let by = closedAt[id] { why = "\(by.verb) at line \(by.at.line)" }
+        let state = v.phase == .open ? "half-closed" : v.phase == .failed || v.phase == .timedOut ? "not connected" : v.phase.rawValue
+        return "\(v.name) is \(state) (\(why)): nothing can be sent"
     }
 
     /// One random payload: a size from `sizes`, cut into a number of fragments from `chunks`,

@@ -22,7 +22,12 @@ public final class ScenarioSession {
     public let engine: ClientEngine
     public let interrupt: InterruptFlag
     public private(set) var server: EchoServer?
+    /// Where connects go: the embedded server's address (kept after `server stop`, so connects
+    /// are refused), or a third-party server's.
     public private(set) var target: SocketAddress?
+    /// The third-party server in use (`--target`, or a `target` line since the last server
+    /// start), nil while connects go to an embedded server's address.
+    public private(set) var thirdPartyTarget: SocketAddress?
     public private(set) var seed: UInt64
     var random: SeededRandom
     /// Counts executed statements, so each draws from its own random stream (repeats differ).
@@ -36,6 +41,13 @@ public final class ScenarioSession {
     public internal(set) var loadResults: [LoadResult] = []
     /// Every embedded server this session started, for the final report's counters.
     public private(set) var lastServerStats: ServerStatsSnapshot?
+    /// The configuration of the last embedded server this session started (it may be stopped
+    /// now): what the report names, mode and fault, instead of a default that never ran.
+    public private(set) var lastServerConfiguration: ServerConfiguration?
+    /// Where each connection we closed, reset or half-closed was told so (for `send` failures).
+    var closedAt: [Int: (verb: String, at: SourceLocation)] = [:]
+    /// The `expect echo` that last verified each connection: bytes arriving after it are extra.
+    var echoVerifiedBy: [Int: Statement] = [:]
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -47,10 +59,8 @@ public final class ScenarioSession {
         timeoutNanos = configuration.defaultTimeoutNanos
         connectTimeoutNanos = configuration.connectTimeoutNanos
         target = configuration.target
+        thirdPartyTarget = configuration.target
         emit = onEvent
-        if target != nil {
-            engine.tracksEcho = true
-        }
     }
 
     deinit { close() }
@@ -75,6 +85,14 @@ public final class ScenarioSession {
     }
 
     public func execute(_ statement: Statement) throws(RunStop) {
+        try dispatch(statement)
+        // The loop failing under any statement ends that statement (see `EventLoop`'s policy).
+        if let failure = engine.loopFailure {
+            throw fail(statement, expected: "the client event loop to keep running", seen: failure.description)
+        }
+    }
+
+    private func dispatch(_ statement: Statement) throws(RunStop) {
         serial &+= 1
         let at = statement.location
         switch statement.command {
@@ -102,8 +120,14 @@ public final class ScenarioSession {
             try startServer(options, statement)
         case .serverStop:
             if skipServerCommand(statement) { break }
-            stopServer()
-            emit(.info("server stopped"))
+            guard server != nil, let address = target else {
+                emit(.info("server stop: no embedded server is running"))
+                break
+            }
+            let dropped = stopServer()
+            // The address stays the target: later connects are refused, which a scenario can expect.
+            emit(.info("server stopped" + (Self.dropped(dropped).map { "; \($0)" } ?? "")
+                       + "; later connects to \(address) are refused"))
         case .serverStats:
             if skipServerCommand(statement) { break }
             guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running") }
@@ -120,23 +144,32 @@ public final class ScenarioSession {
                 emit(.skipped("\(at): target \(host):\(port) ignored: --target \(configuration.target!) wins"))
                 break
             }
+            let address: SocketAddress
             do {
-                target = try SocketAddress.resolve(host: host, port: port)
+                address = try SocketAddress.resolve(host: host, port: port)
             } catch {
                 throw fail(statement, expected: "a resolvable target", seen: error.description)
             }
-            stopServer()
-            emit(.info("target \(target!)"))
+            // A third-party server replaces the embedded one: stop it, so `expect server` cannot
+            // read the counters of a server that no longer gets the traffic.
+            let mode = serverMode
+            let dropped = stopServer()
+            target = address
+            thirdPartyTarget = address
+            var line = "target \(address)"
+            if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
+            if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
+            emit(.info(line))
         case .connect(let group, let count, let rate, let timeout):
             try connect(statement, group: group, count: count, rate: rate, timeout: timeout)
         case .send(let selector, let payload):
             try send(statement, selector, payload)
         case .halfclose(let selector):
-            try forEach(statement, selector) { engine.halfClose($0) }
+            try closing(statement, selector, "half-closed by us") { engine.halfClose($0) }
         case .reset(let selector):
-            try forEach(statement, selector) { engine.reset($0) }
+            try closing(statement, selector, "reset by us") { engine.reset($0) }
         case .close(let selector):
-            try forEach(statement, selector) { engine.close($0) }
+            try closing(statement, selector, "closed by us") { engine.close($0) }
         case .pause(let selector):
             try forEach(statement, selector) { engine.pauseReading($0) }
         case .resume(let selector):
@@ -155,6 +188,10 @@ public final class ScenarioSession {
             try expectLatency(statement, selector, percentile, bound, limit)
         case .expectConnected(let selector, let comparison, let value, let within):
             try expectConnected(statement, selector, comparison, value, within)
+        case .expectSkip(let selector, let size, let within):
+            try skip(statement, selector, size.bytes, within)
+        case .expectDrain(let selector):
+            try drain(statement, selector)
         case .load(let selector, let spec):
             try load(statement, selector, spec)
         case .fuzz(let spec):
@@ -190,7 +227,7 @@ public final class ScenarioSession {
         if let conflict = config.conflict(with: config.mode) {
             throw .skipped("\(statement.location): \(statement.command.rendered): \(conflict)")
         }
-        stopServer()
+        let dropped = stopServer()
         let fresh = EchoServer(configuration: config)
         let address: SocketAddress
         do {
@@ -199,10 +236,13 @@ public final class ScenarioSession {
             throw fail(statement, expected: "the embedded server to start", seen: "\(error)")
         }
         target = address
+        thirdPartyTarget = nil
         server = fresh
+        lastServerConfiguration = config
         var description = "server \(config.mode.rawValue) listening on \(address)"
         if config.edgeTriggered || config.fault == .edgeSingleRead { description += " (edge-triggered)" }
         if let fault = config.fault { description += ", fault \(fault.rawValue)" }
+        if dropped != nil { description = "restarted" + (Self.dropped(dropped).map { ": \($0)" } ?? "") + "; " + description }
         emit(.info(description))
     }
 
@@ -212,12 +252,23 @@ public final class ScenarioSession {
         try startServer(ScenarioLanguage.ServerOptions(mode: configuration.mode ?? .epoll), statement)
     }
 
-    private func stopServer() {
-        guard let server else { return }
+    /// Stops the embedded server, if one runs; returns how many of our connections were open
+    /// (and are dropped with it), nil when none ran. The target address is kept: after
+    /// `server stop`, connects go to the closed port and are refused.
+    @discardableResult
+    private func stopServer() -> Int? {
+        guard let server else { return nil }
+        let open = engine.openConnections().count
         lastServerStats = server.stats.snapshot()
         server.stop()
         self.server = nil
-        if configuration.target == nil { target = nil }
+        return open
+    }
+
+    /// "12 open connections dropped" for result lines; nil when none were (or no server ran).
+    static func dropped(_ open: Int?) -> String? {
+        guard let open, open > 0 else { return nil }
+        return "\(open) open connection\(open == 1 ? "" : "s") dropped"
     }
 
     private func skipServerCommand(_ statement: Statement) -> Bool {

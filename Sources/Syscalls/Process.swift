@@ -67,6 +67,14 @@ extension Sys {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
+
+    /// Wall clock (CLOCK_REALTIME) in nanoseconds since the epoch: for start times shared
+    /// between processes and hosts, never for measuring intervals.
+    public static func wallClockNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
+    }
 }
 
 extension Sys {

@@ -109,6 +109,32 @@ public enum Sys {
         _ = try retrying("setsockopt(SO_LINGER)", fd: fd) { Int(csf_set_linger_zero(fd)) }
     }
 
+    /// Binds a client socket to a local source address before connect. IP_BIND_ADDRESS_NO_PORT
+    /// leaves the port to connect(), which can then reuse one port for different destinations:
+    /// without it every bind reserves a port for good and the ephemeral range runs out early.
+    public static func bindSource(_ fd: Int32, _ address: SocketAddress) throws(SystemError) {
+        if address.family == AF_INET {
+            var one: Int32 = 1
+            // IP_BIND_ADDRESS_NO_PORT (24, Linux 4.2+): not in the Glibc module on this toolchain.
+            _ = setsockopt(fd, Int32(IPPROTO_IP), 24, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        try bind(fd, address.withPort(0))
+    }
+
+    /// Why a client socket cannot take `host` as its source address, or nil when it can.
+    public static func cannotBind(_ host: String) -> String? {
+        let address: SocketAddress
+        do { address = try SocketAddress.resolve(host: host, port: 0) } catch { return error.description }
+        let fd: Int32
+        do { fd = try socket(family: address.family) } catch { return error.description }
+        defer { close(fd) }
+        do { try bindSource(fd, address) } catch {
+            return "cannot bind: \(SystemError.describe(error.errno))"
+                + (error.errno == EADDRNOTAVAIL ? " (not an address of this host; on loopback any 127.x.y.z works)" : "")
+        }
+        return nil
+    }
+
     public static func setNoDelay(_ fd: Int32) throws(SystemError) {
         _ = try retrying("setsockopt(TCP_NODELAY)", fd: fd) { Int(csf_set_nodelay(fd)) }
     }
@@ -121,6 +147,15 @@ public enum Sys {
 
     public static func setReuseAddress(_ fd: Int32) throws(SystemError) {
         _ = try retrying("setsockopt(SO_REUSEADDR)", fd: fd) { Int(csf_set_reuseaddr(fd)) }
+    }
+
+    /// SO_REUSEPORT: several processes listen on one port and the kernel spreads the
+    /// connections between them (past one process's open-file limit).
+    public static func setReusePort(_ fd: Int32) throws(SystemError) {
+        var one: Int32 = 1
+        _ = try retrying("setsockopt(SO_REUSEPORT)", fd: fd) {
+            Int(setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)))
+        }
     }
 
     /// The pending error of a socket (SO_ERROR), 0 when none: how a non-blocking connect ends.

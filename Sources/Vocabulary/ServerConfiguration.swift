@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// refused-over-limit (like select's FD_SETSIZE refusals). nil: no limit but the descriptors.
     public var maxConnections: Int?
     public var fault: ServerFault?
+    /// SO_REUSEPORT: other processes may listen on the same port (the kernel spreads connections).
+    public var reusePort = false
 
     public init(mode: BackendKind = .epoll, host: String = "127.0.0.1", port: Int = 0,
                 edgeTriggered: Bool = false, queueLimit: Int = 1 << 20, backlog: Int32 = 4096,

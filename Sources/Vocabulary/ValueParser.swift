@@ -133,17 +133,17 @@ public enum ValueParser {
 
     // MARK: - Exact decimal scaling
 
-    struct Parts {
+    public struct Parts {
         var whole: Substring
         var fraction: Substring
         var suffix: Substring
         var isZero: Bool { whole.allSatisfy { $0 == "0" } && fraction.allSatisfy { $0 == "0" } }
     }
 
-    enum Scaled { case value(Int64), tooLarge, inexact }
+    public enum Scaled { case value(Int64), tooLarge, inexact }
 
     /// `1.5KiB` -> ("1", "5", "KiB"); nil unless it starts with a digit and any `.` is followed by one.
-    static func split(_ text: Substring) -> Parts? {
+    public static func split(_ text: Substring) -> Parts? {
         let wholeEnd = text.firstIndex { !$0.isASCIIDigit } ?? text.endIndex
         guard wholeEnd > text.startIndex else { return nil }
         var fraction = text[wholeEnd..<wholeEnd]
@@ -159,7 +159,7 @@ public enum ValueParser {
     }
 
     /// whole.fraction * unit, exactly, or why not.
-    static func scale(_ parts: Parts, by unit: Int64) -> Scaled {
+    public static func scale(_ parts: Parts, by unit: Int64) -> Scaled {
         var whole: Int64 = 0
         for digit in parts.whole.utf8 {
             let (times10, o1) = whole.multipliedReportingOverflow(by: 10)

@@ -35,6 +35,31 @@ private func helpText(_ entry: HelpEntry) -> (syntax: String, summary: String, e
     return (lines[0], summary, example.joined(separator: "\n"))
 }
 
+/// The fenced blocks of a document that hold scenario code, with the line each starts on: every
+/// block except a section's syntax sketch (the block right under a `### name` heading) and error
+/// output (every line `FILE.scn:LINE:COLUMN: message`), so a block added later is checked by default.
+private func scenarioSnippets(_ doc: String) -> [(line: Int, code: String)] {
+    var snippets: [(line: Int, code: String)] = []
+    var open: (line: Int, isSketch: Bool, body: [String])?
+    var previous = ""  // the last non-blank line outside a block
+    for (number, line) in doc.components(separatedBy: "\n").enumerated() {
+        if line.hasPrefix("```") {
+            if let block = open {
+                let isErrorOutput = block.body.allSatisfy { $0.contains(#/^\S+\.scn:\d+:\d+: /#) }
+                if !block.isSketch && !isErrorOutput { snippets.append((block.line, block.body.joined(separator: "\n"))) }
+                open = nil
+            } else {
+                open = (number + 2, previous.hasPrefix("### "), [])
+            }
+        } else if open != nil {
+            open!.body.append(line)
+        } else if !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            previous = line
+        }
+    }
+    return snippets
+}
+
 @Suite("Help and the references")
 struct HelpReferenceTests {
     @Test("the help table is the language's command table plus the console commands")
@@ -53,6 +78,19 @@ struct HelpReferenceTests {
         #expect(section.contains("\n\(help.syntax)\n"), "syntax of \(name) differs from `help \(name)`")
         #expect(section.contains(help.summary), "summary of \(name) differs from `help \(name)`")
         #expect(section.contains("\n\(help.example)\n"), "example of \(name) differs from `help \(name)`")
+    }
+
+    @Test("every scenario snippet in the language reference parses, after a connect of the group it uses")
+    func snippetsParse() throws {
+        let snippets = scenarioSnippets(try document("scenario-language.md"))
+        // The opening example and one example per command, at least.
+        #expect(snippets.count > CommandTable.all.count, "found only \(snippets.count) scenario snippets")
+        for snippet in snippets {
+            // Example payload files are not read by the parser; included files are given as empty.
+            #expect(throws: Never.self, "docs/scenario-language.md:\(snippet.line):\n\(snippet.code)") {
+                try ScenarioParser.parse(source: "connect web 100\n" + snippet.code, file: "doc.scn") { _ in "" }
+            }
+        }
     }
 
     @Test("the console reference documents exactly the console commands")

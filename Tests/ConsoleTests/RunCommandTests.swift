@@ -97,8 +97,11 @@ struct RunCommandTests {
         let file = try write("connect c 1\nsend c \"x\"\nexpect c echo\nprint \"waiting now\"\nsleep 60s\n",
                              "long.scn", in: scratch)
         let other = try write(echoScenario, "after.scn", in: scratch)
-        let run = try SignalledRun.run(["run", file, other, "--junit", scratch.path + "/r.xml", "--json", scratch.path + "/r.json"],
-                                       scratch: scratch, signal: SIGINT, when: "waiting now", timeout: 40)
+        let running = try RunningSockfuzz(["run", file, other, "--junit", scratch.path + "/r.xml", "--json", scratch.path + "/r.json"],
+                                          scratch: scratch)
+        #expect(running.waitForOutput(containing: "waiting now", timeout: 30), "\(running.output)")
+        running.signal(SIGINT)
+        let run = running.finish(timeout: 30)
         #expect(run.status == 130, "\(run.output)")
         #expect(run.output.contains("INTERRUPTED") || run.output.contains("interrupted"), "\(run.output)")
         let xml = try read(scratch.path + "/r.xml")

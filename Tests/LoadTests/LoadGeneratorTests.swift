@@ -92,7 +92,7 @@ struct LoadJSONTests {
         {"connections": 2, "messageSize": 64, "depth": 4, "seconds": 1.5, "messages": 300, "verified": 300,
          "messagesPerSecond": 200, "megabytesPerSecond": 0.0128,
          "latencyMicros": {"p50": 10, "p90": 20, "p99": 30, "p999": 40, "max": 50},
-         "corrupted": 0, "connectionErrors": 0, "unanswered": 0}
+         "corrupted": 0, "connectionErrors": 0, "unanswered": 0, "notSent": 0, "interrupted": false}
         """
         let result = try JSONDecoder().decode(LoadResult.self, from: Data(json.utf8))
         #expect(result.latencyMicros?.p99 == 30 && result.messages == 300 && result.targetRate == nil)
@@ -100,7 +100,7 @@ struct LoadJSONTests {
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(Set(object.keys) == ["connections", "messageSize", "depth", "seconds", "messages", "verified",
                                      "messagesPerSecond", "megabytesPerSecond", "latencyMicros", "corrupted",
-                                     "connectionErrors", "unanswered"])
+                                     "connectionErrors", "unanswered", "notSent", "interrupted"])
         #expect(try JSONDecoder().decode(LoadResult.self, from: data) == result)
         // A missing figure is a schema error, not a silent zero.
         #expect(throws: (any Error).self) { try JSONDecoder().decode(LoadResult.self, from: Data("{\"connections\": 2}".utf8)) }

@@ -117,6 +117,14 @@ let errorCases: [ErrorCase] = [
               expected: "1:14: unknown server mode 'turbo': expected busy, select or epoll"),
     ErrorCase(name: "edge without epoll", source: "server start select edge",
               expected: "1:21: 'edge' needs mode epoll, not select"),
+    ErrorCase(name: "unknown fault", source: "server start epoll fault=no-such-fault",
+              expected: "1:26: unknown fault 'no-such-fault': expected one of edge-single-read, close-before-flush, drop-on-partial-write, leak-on-reset, stall-slow-reader, unbounded-queue, corrupt-echo"),
+    ErrorCase(name: "epoll-only fault in another mode", source: "server start select fault=edge-single-read",
+              expected: "1:27: fault edge-single-read needs mode epoll, not select"),
+    ErrorCase(name: "load depth past its bound", source: web + "load web size=64 depth=1G duration=1s",
+              expected: "2:24: depth 1000000000 is too large (at most 65536 messages in flight per connection)"),
+    ErrorCase(name: "load rate too slow", source: web + "load web size=64 rate=1/10000h duration=1s",
+              expected: "2:23: rate 1/10000h is too slow (at least 1/h)"),
     ErrorCase(name: "server port out of range", source: "server start epoll port=70000",
               expected: "1:25: expected a port 0-65535, got '70000'"),
     ErrorCase(name: "IPv6 target without brackets", source: "target ::1:80",
@@ -133,7 +141,7 @@ let errorCases: [ErrorCase] = [
     ErrorCase(name: "latency bound other than < or <=", source: web + "expect web p99 > 5ms",
               expected: "2:16: a latency bound takes '<' or '<=', got '>'"),
     ErrorCase(name: "unknown expectation", source: web + "expect web foo",
-              expected: "2:12: unknown expectation 'foo': expected echo, recv, match, eof, reset, open, refused, closed, "
+              expected: "2:12: unknown expectation 'foo': expected echo, recv, match, skip, drain, eof, reset, open, refused, closed, "
                   + "connected or a percentile like p99"),
     ErrorCase(name: "bad regex", source: web + #"expect web match "(ab""#,
               expected: #"2:18: invalid regular expression "(ab""#),

@@ -120,8 +120,8 @@ private func noise(_ rng: inout SplitMix64) -> String {
     }.joined()
 }
 
-/// Nil when the outcome is acceptable, otherwise why not.
-private func violation(for input: String) -> String? {
+/// Nil when the outcome is acceptable, otherwise why not (also used by MutatedScenarioTests).
+func violation(for input: String) -> String? {
     let files = includable.merging(["fuzz.scn": input]) { a, _ in a }
     let loader: (String) throws -> String = { path in
         guard let text = files[path] else { throw MissingFile() }

@@ -1,5 +1,5 @@
 // The echo scenarios against a real third-party echo server: socat running `cat` per connection.
-// Skips, saying why, where socat is not installed (.ci/run installs it).
+// Reported as skipped where socat is not installed; under CI=true that fails (.ci/run installs it).
 
 import Foundation
 import ScenarioLanguage
@@ -10,17 +10,12 @@ import TestSupport
 
 @Suite("third-party targets", .serialized, .sharesDescriptorTable)
 struct ThirdPartyTests {
-    static let socat = ["/usr/bin/socat", "/bin/socat", "/usr/local/bin/socat"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
     /// Scenarios that only need an echo server (their `server` lines are skipped for a target).
     static let echoScenarios = ["random-fragmented.scn", "pipelined-small.scn", "large-payload.scn", "half-close.scn"]
 
-    @Test("the echo scenarios pass against socat's echo through --target", arguments: echoScenarios)
+    @Test("the echo scenarios pass against socat's echo through --target", .needs(.socat), arguments: echoScenarios)
     func socatEcho(_ name: String) throws {
-        guard let socat = Self.socat else {
-            print("skipped: socat is not installed (apt-get install socat); third-party echo not tested")
-            return
-        }
+        let socat = try RequiredTool.socat.requirePath()
         // socat listens with a backlog of 5 unless told otherwise; a burst of 50 connects then
         // overflows its accept queue and some connections are reset mid-echo (sockfuzz finds
         // that too; it is socat's configuration, not what this test is about).

@@ -3,6 +3,7 @@
 // `sockfuzz` executable against them. Blocking sockets, one thread per connection: simple
 // enough to trust, and plenty for the tens of connections a test opens.
 
+import CSockfuzz
 import Glibc
 import Synchronization
 
@@ -58,7 +59,7 @@ public final class MisbehavingServer: @unchecked Sendable {
     /// Listens on 127.0.0.1, port 0 (the kernel picks), and starts accepting.
     public init(_ behaviour: Misbehaviour) throws {
         self.behaviour = behaviour
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_INET, Int32(csf_SOCK_STREAM) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw MisbehavingServerError("socket: errno \(errno)") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))

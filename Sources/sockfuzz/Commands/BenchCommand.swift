@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
     var html: String = "bench-results/bench.html"
 
     @Option(help: "Folder holding echo_ref.c and loadc.c (relative: to the working folder, else to the package root).")
-    var refDir: String = "../shared/bench"
+    var refDir: String = "Benchmarks/reference"
 
     @Option(help: "Runs per cell, the median reported (default: 1 with --quick, else 3).")
     var runs: Int?

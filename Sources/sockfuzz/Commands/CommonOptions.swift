@@ -68,6 +68,18 @@ enum ValueArguments {
         do { return try ValueParser.count(Substring(text)) } catch { throw ValidationError(error.message) }
     }
 
+    static func segment(_ text: String) throws -> ExecutionSegment {
+        do { return try ExecutionSegment(parsing: Substring(text)) } catch { throw ValidationError(error.message) }
+    }
+
+    static func startTime(_ text: String) throws -> StartTime {
+        do { return try StartTime(parsing: Substring(text)) } catch { throw ValidationError(error.message) }
+    }
+
+    static func sources(_ text: String) throws -> SourceAddresses {
+        do { return try SourceAddresses(parsing: Substring(text)) } catch { throw ValidationError(error.message) }
+    }
+
     /// `50000`, `50000/s`, `10k/s`, `3/10s`: a bare number is per second.
     static func rate(_ text: String) throws -> Rate {
         let written = text.contains("/") ? text : text + "/s"

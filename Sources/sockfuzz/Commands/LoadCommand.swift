@@ -1,5 +1,7 @@
 // `sockfuzz load`: sustained echo load with verified bytes and honest latency, against the
 // embedded server (in the mode asked) or a target; or, with --connect-only, a connect burst.
+// Exit 0 only when every connection echoed and every message came back verified; 1 with the
+// reasons; 2 for usage; 130 on SIGINT/SIGTERM, after the partial result (and --json).
 
 import ArgumentParser
 import EmbeddedServer
@@ -18,7 +20,9 @@ struct LoadCommand: ParsableCommand {
         Closed loop (--depth K: each connection keeps K messages in flight) or open loop \
         (--rate R: R messages per second in all, latency measured from each message's \
         intended send time). Every echoed byte is verified. --connect-only opens the \
-        connections, echoes one byte on each, and reports connects/s.
+        connections, echoes one byte on each, and reports connects/s. Exit status: 0 when \
+        every connection echoed and every message came back verified, 1 when not (the \
+        verdict says why), 2 for a usage error, 130 when interrupted (partial result printed).
         """
     )
 
@@ -51,6 +55,21 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Write a JSON record here.")
     var json: String?
 
+    @Option(help: "Run share i of n of this test (0 <= i < n): its part of the connections and of the rate; `sockfuzz merge` adds the shares up.",
+            transform: ValueArguments.segment)
+    var segment: ExecutionSegment = .whole
+
+    @Option(help: "Start at this wall-clock time (2026-12-01T12:00:00Z or @EPOCH_SECONDS), so the shares of a test start together.",
+            transform: ValueArguments.startTime)
+    var startAt: StartTime?
+
+    @Option(help: "Write the latency of each second in HdrHistogram's interval log format here.")
+    var hdrLog: String?
+
+    @Option(help: "Local source addresses to spread the connections over (127.0.0.2-127.0.0.9, or a list a,b,c).",
+            transform: ValueArguments.sources)
+    var source: SourceAddresses?
+
     /// The one embedded design this run measures (`all` makes no sense for one measurement).
     var mode: BackendKind { server.mode?.modes.first.flatMap { $0 } ?? .epoll }
     var target: String? { server.target }
@@ -60,14 +79,61 @@ struct LoadCommand: ParsableCommand {
         if server.mode == .all { throw ValidationError("--mode all: load measures one server; pick busy, select or epoll") }
         do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
         if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
+        if let hdrLog, let problem = Reports.unwritable(hdrLog) { throw ValidationError("--hdr-log \(hdrLog): \(problem)") }
+        if let source {
+            // A typo'd address fails every connect: say so once, before any traffic.
+            for address in Set([source.addresses.first!, source.addresses.last!]) {
+                if let problem = Sys.cannotBind(address) { throw ValidationError("--source \(address): \(problem)") }
+            }
+        }
         guard size.bytes >= 1 && size.bytes <= 1 << 20 else { throw ValidationError("--size must be 1 byte to 1 MiB") }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
+        // The embedded server holds the other end of every connection in this same process.
+        // A share holds only its own part of the connections.
+        let descriptors = shareConnections.multipliedReportingOverflow(by: target == nil ? 2 : 1)
+        let limit = Sys.raiseOpenFileLimit()
+        if descriptors.overflow || descriptors.partialValue > limit - 32 {
+            throw ValidationError("--connections \(connections)\(segment.isWhole ? "" : " (\(shareConnections) in share \(segment))"): more than this process can hold open "
+                                  + "(\(target == nil ? "2 descriptors per connection with the embedded server, " : "")the open-file limit is \(limit))")
+        }
+        if case .depth(let d) = pacing, shareConnections.multipliedReportingOverflow(by: d).partialValue > Self.maxMessagesInFlight {
+            throw ValidationError("--depth \(d) × --connections \(connections): more than \(Self.maxMessagesInFlight) messages in flight in all")
+        }
     }
+
+    /// Each message in flight holds a timestamp: 128 MiB of them at most.
+    static let maxMessagesInFlight = 1 << 24
 
     var pacing: LoadPacing { rate.map { .rate($0) } ?? .depth(depth ?? 1) }
 
+    /// This share's connections, and its part of the rate (nil: it sends no messages).
+    var shareConnections: Int { segment.count(of: connections) }
+    var sharePacing: LoadPacing? {
+        switch pacing {
+        case .depth: return pacing
+        case .rate(let r): return segment.share(of: r).map { .rate($0) }
+        }
+    }
+
+    /// What makes two results shares of the same test: everything but where the share's
+    /// output goes and which share it is.
+    var testIdentity: String {
+        var words = ["load", target.map { "--target \($0)" } ?? "--mode \(mode.rawValue)", "--connections \(connections)",
+                     "--size \(size)", rate.map { "--rate \($0)" } ?? "--depth \(depth ?? 1)", "--duration \(duration)",
+                     "--warmup \(warmup)", "--segments \(segment.count)"]
+        if connectOnly { words.append("--connect-only") }
+        if let startAt { words.append("--start-at \(startAt)") }
+        return words.joined(separator: " ")
+    }
+
     func run() throws {
+        // First, before any other thread: threads inherit the blocked signals, and a thread
+        // started earlier (the embedded server's) would die of a Ctrl-C instead of passing it on.
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(interrupt)
+        defer { watcher.stop() }
+
         let messageSize = size.bytes
         let measured = UInt64(duration.nanoseconds)
         let warm = UInt64(warmup.nanoseconds)
@@ -84,20 +150,31 @@ struct LoadCommand: ParsableCommand {
         defer { server?.stop() }
         let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue) server on \(address)"
 
-        let interrupt = InterruptFlag()
-        let watcher = InterruptWatcher(interrupt)
-        defer { watcher.stop() }
-
+        var lateSeconds: Double?
+        if let startAt {
+            lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
+            if let late = lateSeconds { Output.line("load: started \(Format.seconds(late)) after --start-at \(startAt)") }
+        }
+        var sources: [SocketAddress] = []
+        for text in source?.addresses ?? [] { sources.append(try SocketAddress.resolve(host: text, port: 0)) }
         let burst = try ConnectBurst()
-        let (connect, fds) = burst.run(count: connections, to: address, inFlight: inflight, interrupted: { interrupt.isSet })
+        let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
+                                       interrupted: { interrupt.isSet })
         defer { for fd in fds { Sys.close(fd) } }
-        Output.line("connect: \(connect.echoed)/\(connections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
+        if !segment.isWhole { Output.line("load: share \(segment) of the test: \(shareConnections) of \(connections) connections") }
+        Output.line("connect: \(connect.echoed)/\(shareConnections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
                     + "(\(Int(connect.connectsPerSecond)) connects/s), first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) "
                     + "p99 \(micros(connect.firstByteMicros?.p99))" + (connect.firstError.map { "; first error: \($0)" } ?? ""))
-        var record = LoadRecord(against: against, connect: connect, load: nil)
-        if !connectOnly && !fds.isEmpty && !interrupt.isSet {
-            let plan = LoadPlan(messageSize: messageSize, pacing: pacing, durationNanos: measured, warmupNanos: warm)
+        var problems = LoadVerdict.problems(connect)
+        var record = LoadRecord(against: against, connect: connect)
+        record.test = testIdentity
+        record.segment = segment
+        record.startedLateSeconds = lateSeconds
+        if !connectOnly && !fds.isEmpty && !interrupt.isSet, let sharePacing {
+            let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
             let generator = try LoadGenerator(fds: fds, plan: plan)
+            Output.line("load: \(fds.count) connections for \(duration)" + (warm > 0 ? " after \(warmup) of warmup" : "")
+                        + "; Ctrl-C stops it and prints the result so far")
             let progress = ProgressLine()
             let result = generator.run(progress: { p in
                 progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) msg/s  errors \(p.errors)  connections \(p.connections)")
@@ -105,13 +182,29 @@ struct LoadCommand: ParsableCommand {
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
+            problems += LoadVerdict.problems(result)
+        }
+        record.interrupted = interrupt.isSet
+        record.problems = problems
+        record.passed = !record.interrupted && problems.isEmpty
+        if record.interrupted {
+            Output.line("load: INTERRUPTED: partial result above" + (problems.isEmpty ? "" : "; so far: " + problems.joined(separator: "; ")))
+        } else if problems.isEmpty {
+            Output.line("load: PASSED: \(connect.echoed) connection(s) echoed"
+                        + (record.load.map { ", \($0.verified) message(s) verified, none unanswered" } ?? ""))
+        } else {
+            Output.line("load: FAILED: " + problems.joined(separator: "; "))
+        }
+        if let hdrLog, let load = record.load {
+            try Reports.write(HdrLogFile.render(load, comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
         }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try Reports.write(String(decoding: try encoder.encode(record), as: UTF8.self), to: json, option: "--json")
         }
-        if connect.echoed < connections || (record.load?.errors ?? 0) > 0 { throw ExitCode(1) }
+        if record.interrupted { throw ExitCode(130) }
+        if !record.passed { throw ExitCode(1) }
     }
 }
 
@@ -122,7 +215,19 @@ func micros(_ value: Double?) -> String {
 
 struct LoadRecord: Codable {
     var tool = "sockfuzz load"
+    /// The options that define the test (`sockfuzz merge` only adds up shares of one test).
+    var test: String?
+    /// Which share of the test this is.
+    var segment: ExecutionSegment?
+    /// How late after `--start-at` this share began, when it did.
+    var startedLateSeconds: Double?
     var against: String
     var connect: ConnectBurstResult
     var load: LoadResult?
+    /// Stopped by SIGINT or SIGTERM: the figures are partial.
+    var interrupted = false
+    /// Every connection echoed and every message came back verified.
+    var passed = false
+    /// Why not, one line per kind of failure.
+    var problems: [String] = []
 }

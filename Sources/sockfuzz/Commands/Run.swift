@@ -102,7 +102,8 @@ struct Run: ParsableCommand {
                 continue
             }
             do {
-                programs.append((file, try ScenarioParser.parseFile(file)))
+                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil)
+                programs.append((file, try ScenarioParser.parseFile(file, limits: limits)))
             } catch {
                 errors.append((file, error.description))
                 Output.error(error.description)

@@ -25,6 +25,9 @@ struct ServerOptions: ParsableArguments {
                                             valueName: ServerFault.allCases.map(\.rawValue).joined(separator: "|")))
     var fault: ServerFault?
 
+    @Flag(name: .long, help: "Let other processes listen on the same port (SO_REUSEPORT): several `serve` processes then share the connections.")
+    var reusePort = false
+
     func validate() throws {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port \(port) is out of range (0-65535)")
@@ -38,6 +41,8 @@ struct ServerOptions: ParsableArguments {
     }
 
     var configuration: ServerConfiguration {
-        ServerConfiguration(mode: mode, host: host, port: port, edgeTriggered: edge, fault: fault)
+        var configuration = ServerConfiguration(mode: mode, host: host, port: port, edgeTriggered: edge, fault: fault)
+        configuration.reusePort = reusePort
+        return configuration
     }
 }

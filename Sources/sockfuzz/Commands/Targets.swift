@@ -1,6 +1,5 @@
 // `--target HOST:PORT`: parsed, then probed once, so an unreachable server is one clear line
-// (exit 2) before any scenario runs. A server that accepts and then resets is reachable: what it
-// does with the connection is for the checks to judge (exit 1), not a usage error.
+// (exit 2) before any scenario runs.
 
 import ArgumentParser
 import Glibc
@@ -18,16 +17,12 @@ enum Targets {
             throw ExitCode(2)
         }
         let errno = ScenarioRunner.probe(address)
-        guard accepted(probeErrno: errno) else {
+        // A reset means something accepted the connection: the target is reachable, and what it
+        // does with connections is for the run to judge (exit 1), not a usage error.
+        guard errno == 0 || errno == ECONNRESET else {
             Output.error("sockfuzz: \(option) \(text): cannot connect: \(Format.errno(errno))")
             throw ExitCode(2)
         }
         return address
-    }
-
-    /// Whether the probe reached a listening server. A reset (or a broken pipe) can only come
-    /// after the handshake, from a server that took the connection and dropped it.
-    static func accepted(probeErrno: Int32) -> Bool {
-        probeErrno == 0 || probeErrno == ECONNRESET || probeErrno == EPIPE
     }
 }

@@ -78,8 +78,10 @@ extension Console {
                 text += ", \(count) \(what)"
             }
             lines.append(text)
-        } else if let target = session.target {
-            lines.append("target: \(target)")
+        } else if let target = session.thirdPartyTarget {
+            lines.append("target: \(target) (third-party server)")
+        } else if let stopped = session.target {
+            lines.append("server: stopped; connects to \(stopped) are refused (`server start MODE` starts one)")
         } else {
             lines.append("server: none running (the next connect starts an epoll server)")
         }
@@ -153,7 +155,8 @@ extension Console {
         }
         let program: Program
         do {
-            program = try ScenarioParser.parse(source: try ScenarioParser.readFile(file), file: file, knownGroups: parser.groups)
+            program = try ScenarioParser.parse(source: try ScenarioParser.readFile(file), file: file, knownGroups: parser.groups,
+                                               limits: parser.limits)
         } catch let error as ScenarioError {
             out.line(error.description)
             if !settings.interactive { stopStatus = ConsoleExit.usage }

@@ -71,7 +71,7 @@ final class Console {
         fileName = settings.interactive ? "<repl>" : "<stdin>"
         out = ConsoleOutput(decorated: settings.interactive && Terminal.isTTY(1))
         reader = settings.interactive ? ReadlineLineReader(historyPath: settings.historyPath) : PlainLineReader()
-        parser = ReplParser(file: fileName)
+        parser = ReplParser(file: fileName, limits: CheckLimits.forThisProcess(embeddedServer: settings.target == nil))
         let configuration = RunConfiguration(target: settings.target?.address)
         session = try ScenarioSession(configuration: configuration, interrupt: consoleInterrupt,
                                       onEvent: { [unowned self] event in self.show(event) })

@@ -70,57 +70,11 @@ struct PipedRun {
 
 enum Piped {
     /// Runs `sockfuzz ARGS` with `input` as standard input (a file, not a terminal), standard
-    /// output and error into one pipe; waits at most `timeout` seconds. `watch` sees the output
-    /// so far and the child's pid after each read (to signal it mid-run).
-    static func run(_ arguments: [String], input: String, scratch: Scratch, timeout: Double = 60,
-                    watch: ((String, pid_t) -> Void)? = nil) throws -> PipedRun {
+    /// output and error into one pipe; waits at most `timeout` seconds.
+    static func run(_ arguments: [String], input: String, scratch: Scratch, timeout: Double = 60) throws -> PipedRun {
         let inputFile = scratch.path + "/stdin-\(UInt32.random(in: 0...UInt32.max)).txt"
         try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addopen(&actions, 0, inputFile, O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, fds[1])
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        Signals.resetForChild(&attributes)
-        let argv = CStringArray([Binary.path] + arguments)
-        let envp = CStringArray(scratch.environment)
-        defer { argv.free(); envp.free() }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, Binary.path, &actions, &attributes, argv.pointers, envp.pointers)
-        close(fds[1])
-        guard rc == 0 else {
-            close(fds[0])
-            throw SpawnError("posix_spawn \(Binary.path) failed: \(rc)")
-        }
-        var output = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            var pfd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
-            let remaining = Int32(max(deadline.timeIntervalSinceNow * 1000, 0))
-            if poll(&pfd, 1, remaining) <= 0 {
-                if errno == EINTR { continue }
-                kill(pid, SIGKILL)
-                break
-            }
-            let n = read(fds[0], &chunk, chunk.count)
-            if n <= 0 { break }
-            output += chunk[..<n]
-            watch?(String(decoding: output, as: UTF8.self), pid)
-        }
-        close(fds[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return PipedRun(status: code, output: String(decoding: output, as: UTF8.self))
+        return try RunningSockfuzz(arguments, scratch: scratch, stdin: inputFile).finish(timeout: timeout)
     }
 }
 

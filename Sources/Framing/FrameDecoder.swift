@@ -1,0 +1,116 @@
+// Incremental decoding: bytes in, in any fragmentation, complete frames out. One decoder per
+// connection and direction; the simple framings are cut here, RESP and HTTP/1 in their own files.
+
+public struct FrameDecoder: Sendable {
+    public let framing: Framing
+    var buffer = FrameBuffer()
+    var http = HTTP1State()
+    /// After a framing error the stream cannot be resynchronised: every later feed fails too.
+    private var broken: FramingError?
+
+    public init(_ framing: Framing) {
+        self.framing = framing
+    }
+
+    /// Bytes received but not yet part of a complete frame.
+    public var pendingByteCount: Int { buffer.count }
+
+    /// HTTP/1 only: a request with this method was sent, so its response is framed accordingly
+    /// (a response to HEAD has no body). Responses pair with requests in order.
+    public mutating func noteRequest(method: String) {
+        http.methods.append(method)
+    }
+
+    /// Appends `bytes` and returns the frames they complete, in order.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(FramingError) -> [Frame] {
+        if let broken { throw broken }
+        if case .raw = framing {
+            guard bytes.count > 0 else { return [] }
+            buffer.append(bytes)
+            return [buffer.take(buffer.count)]
+        }
+        buffer.append(bytes)
+        var frames: [Frame] = []
+        do throws(FramingError) {
+            while let frame = try next(atEOF: false) { frames.append(frame) }
+        } catch {
+            broken = error
+            throw error
+        }
+        return frames
+    }
+
+    public mutating func feed(_ bytes: [UInt8]) throws(FramingError) -> [Frame] {
+        // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(FramingError) in try feed(raw) } }
+        return try result.get()
+    }
+
+    /// The peer closed its side: returns what only the end completes (an HTTP body delimited by
+    /// the close); throws if a partial frame is left over.
+    public mutating func finish() throws(FramingError) -> [Frame] {
+        if let broken { throw broken }
+        var frames: [Frame] = []
+        while let frame = try next(atEOF: true) { frames.append(frame) }
+        guard buffer.isEmpty else {
+            throw FramingError("the stream ended inside a frame (\(buffer.count) byte(s) of an incomplete \(framing))",
+                               at: buffer.streamOffset)
+        }
+        return frames
+    }
+
+    /// The next complete frame at the front of the buffer, nil when more bytes are needed.
+    mutating func next(atEOF: Bool) throws(FramingError) -> Frame? {
+        guard !buffer.isEmpty else { return nil }
+        switch framing {
+        case .raw:
+            return buffer.take(buffer.count)
+        case .line(let max):
+            return try delimited(by: [0x0a], max: max, stripCR: true)
+        case .delimiter(let d, let max):
+            return try delimited(by: d, max: max, stripCR: false)
+        case .length(let prefix):
+            return try lengthPrefixed(prefix)
+        case .resp(let max):
+            guard let end = try RESPFraming.end(of: buffer, max: max) else { return nil }
+            return buffer.take(end)
+        case .http1(let max):
+            return try HTTP1Framing.next(&buffer, &http, max: max, atEOF: atEOF)
+        }
+    }
+
+    private mutating func delimited(by delimiter: [UInt8], max: Int, stripCR: Bool) throws(FramingError) -> Frame? {
+        guard let at = delimiter.count == 1 && delimiter[0] == 0x0a ? buffer.firstLF() : buffer.firstIndex(of: delimiter) else {
+            if buffer.count > max + delimiter.count {
+                throw FramingError("no \(stripCR ? "line end" : "delimiter") within \(max) bytes", at: buffer.offset(max))
+            }
+            return nil
+        }
+        guard at <= max else { throw FramingError("frame of \(at) bytes is longer than the limit of \(max)", at: buffer.streamOffset) }
+        let payloadEnd = stripCR && at > 0 && buffer[at - 1] == 0x0d ? at - 1 : at
+        return buffer.take(at + delimiter.count, payload: 0..<payloadEnd)
+    }
+
+    private mutating func lengthPrefixed(_ prefix: LengthPrefix) throws(FramingError) -> Frame? {
+        guard buffer.count >= prefix.width else { return nil }
+        var value: UInt64 = 0
+        for i in 0..<prefix.width {
+            let byte = UInt64(buffer[prefix.bigEndian ? i : prefix.width - 1 - i])
+            value = value << 8 | byte
+        }
+        let total: UInt64
+        if prefix.includesPrefix {
+            guard value >= UInt64(prefix.width) else {
+                throw FramingError("length \(value) is shorter than its own \(prefix.width)-byte prefix", at: buffer.streamOffset)
+            }
+            total = value
+        } else {
+            total = value &+ UInt64(prefix.width)
+        }
+        guard total - UInt64(prefix.width) <= UInt64(prefix.maxLength), total >= value else {
+            throw FramingError("length \(value) is over the limit of \(prefix.maxLength)", at: buffer.streamOffset)
+        }
+        guard UInt64(buffer.count) >= total else { return nil }
+        return buffer.take(Int(total), payload: prefix.width..<Int(total))
+    }
+}

@@ -1,0 +1,40 @@
+// Whether a load run held, and if not, why, one reason per kind of failure: what `sockfuzz load`
+// prints and exits on, and what a scenario's `load` statement fails with. An empty list passes.
+
+public enum LoadVerdict {
+    /// Why the connect phase fell short: every requested connection must connect and echo its byte.
+    public static func problems(_ c: ConnectBurstResult) -> [String] {
+        guard !c.interrupted else { return [] }
+        var problems: [String] = []
+        if let clientError = c.clientError { problems.append(clientError) }
+        if c.echoTimeouts > 0 {
+            problems.append("no echo within \(ConnectBurst.seconds(UInt64(c.echoTimeoutSeconds * 1e9))) on \(c.echoTimeouts) "
+                            + "connection(s): not an echo server? (--connect-only counts a connection when its one byte comes back)")
+        }
+        if c.wrongEchoes > 0 {
+            problems.append("\(c.wrongEchoes) connection(s) answered something else: \(c.firstWrongEcho ?? "?"): not an echo server")
+        }
+        if c.connectTimeouts > 0 { problems.append("\(c.connectTimeouts) connection(s) did not connect in time") }
+        let otherFailures = c.failed - c.echoTimeouts - c.wrongEchoes - c.connectTimeouts
+        if otherFailures > 0 && c.clientError == nil {
+            problems.append("\(otherFailures) connection(s) failed" + (c.firstError.map { ": first error: \($0)" } ?? ""))
+        }
+        return problems
+    }
+
+    /// Why the load phase failed: every message must come back verified, and everything asked
+    /// for must have been sent.
+    public static func problems(_ r: LoadResult) -> [String] {
+        var problems: [String] = []
+        if let clientError = r.clientError { problems.append(clientError) }
+        if r.unanswered > 0 {
+            problems.append("unanswered \(r.unanswered) (echo incomplete at the end of the drain"
+                            + (r.firstUnanswered.map { "; first: \($0)" } ?? "") + ")")
+        }
+        if r.corrupted > 0 { problems.append("corrupted \(r.corrupted)") }
+        if r.connectionErrors > 0 { problems.append("connection errors \(r.connectionErrors)") }
+        if r.notSent > 0 { problems.append("not sent \(r.notSent) (client saturated: the rate was not delivered)") }
+        if !problems.isEmpty, let first = r.firstError, first != r.clientError { problems.append("first error: \(first)") }
+        return problems
+    }
+}

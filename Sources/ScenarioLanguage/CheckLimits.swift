@@ -1,0 +1,33 @@
+// Bounds the checker enforces that depend on the machine running the scenario. The language
+// does no I/O: the executable fills them in (from RLIMIT_NOFILE); library callers get none.
+
+public struct CheckLimits: Sendable, Equatable {
+    /// Most connections one `connect` can ever hold open at once; nil: no limit known.
+    public var maxConnections: Int?
+    /// Why that is the limit, for the error message ("the open-file hard limit is 1024 ...").
+    public var reason: String
+
+    public init(maxConnections: Int?, reason: String) {
+        self.maxConnections = maxConnections
+        self.reason = reason
+    }
+
+    public static let none = CheckLimits(maxConnections: nil, reason: "")
+
+    /// The longest a paced `connect` may take to start its connections (count / rate).
+    public static let maxConnectSpreadSeconds: Double = 24 * 3600
+}
+
+/// What the checker knows at a line, carried across lines, blocks, includes and REPL entries.
+struct CheckState: Sendable, Equatable {
+    var groups: GroupTable
+    /// Where a `target` pointed connects at a third-party server (nil: the embedded server, or
+    /// none yet). `server start` and `server mode` clear it.
+    var targetAt: SourceLocation?
+    let limits: CheckLimits
+
+    init(groups: GroupTable, limits: CheckLimits = .none) {
+        self.groups = groups
+        self.limits = limits
+    }
+}

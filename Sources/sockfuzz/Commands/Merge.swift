@@ -1,0 +1,67 @@
+// `sockfuzz merge SHARE.json...`: the results of a test run as n segments (`load --segment i/n`)
+// added up into one: exact totals, merged percentiles, per-second figures. Exit 0 when every
+// share passed, 1 when one did not, 2 when the files are not n shares of one test.
+
+import ArgumentParser
+import Foundation
+import Load
+import ScenarioRunner
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add up the results of a test's segments (load --segment i/n --json ...).",
+        discussion: "Refuses results of different tests, a share given twice and missing shares (exit 2)."
+    )
+
+    @Argument(help: "The shares' JSON results.")
+    var files: [String]
+
+    @Option(help: "Write the merged result as JSON here.")
+    var json: String?
+
+    @Option(help: "Write the merged result as an HTML page here.")
+    var html: String?
+
+    func validate() throws {
+        if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
+        if let html, let problem = Reports.unwritable(html) { throw ValidationError("--html \(html): \(problem)") }
+    }
+
+    func run() throws {
+        var records: [(file: String, record: LoadRecord)] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                Output.error("sockfuzz merge: cannot read \(file)")
+                throw ExitCode(2)
+            }
+            do {
+                records.append((file, try JSONDecoder().decode(LoadRecord.self, from: data)))
+            } catch {
+                Output.error("sockfuzz merge: \(file) is not a `sockfuzz load --json` result")
+                throw ExitCode(2)
+            }
+        }
+        let merged: MergedLoad
+        do { merged = try LoadMerge.merge(records) } catch {
+            Output.error("sockfuzz merge: \(error)")
+            throw ExitCode(2)
+        }
+        Output.line("merge: \(merged.shares) shares of: \(merged.test)")
+        Output.line("connect: \(merged.echoed)/\(merged.connectionsRequested) connections echoed (\(merged.connected) connected)")
+        var line = "load: \(merged.messages) messages, \(Int(merged.messagesPerSecond)) msg/s in all"
+        if let l = merged.latencyMicros {
+            line += "; latency p50 \(Format.seconds(l.p50 / 1e6)) p90 \(Format.seconds(l.p90 / 1e6)) p99 \(Format.seconds(l.p99 / 1e6)) "
+                + "p99.9 \(Format.seconds(l.p999 / 1e6)) max \(Format.seconds(l.max / 1e6))"
+        }
+        Output.line(line + "; corrupted \(merged.corrupted), connection errors \(merged.connectionErrors), unanswered \(merged.unanswered), not sent \(merged.notSent)")
+        for (share, late) in merged.late.sorted(by: { $0.key < $1.key }) { Output.line("share \(share) started \(Format.seconds(late)) late") }
+        Output.line(merged.passed ? "merge: PASSED: every share passed" : "merge: FAILED: " + merged.problems.joined(separator: "; "))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try Reports.write(String(decoding: try encoder.encode(merged), as: UTF8.self), to: json, option: "--json")
+        }
+        if let html { try Reports.write(MergePage.render(merged), to: html, option: "--html") }
+        if !merged.passed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,113 @@
+// Adding up the shares of one segmented load test: exact totals (counts are summed, never
+// estimated), latency percentiles from the merged HDR histograms (never averaged percentiles),
+// and the per-second intervals aligned on the wall clock. Refuses shares of different tests,
+// a share given twice, and missing shares.
+
+import Foundation
+import Histogram
+import Load
+import Results
+import ScenarioRunner
+import Vocabulary
+
+struct MergeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct MergedLoad: Codable {
+    var tool = "sockfuzz merge"
+    var test: String
+    var shares: Int
+    var files: [String]
+    var passed: Bool
+    /// Each share's problems, prefixed with its segment.
+    var problems: [String]
+    var connectionsRequested: Int
+    var connected: Int
+    var echoed: Int
+    var messages: UInt64
+    var corrupted: UInt64
+    var connectionErrors: UInt64
+    var unanswered: UInt64
+    var notSent: UInt64
+    /// The shares' rates added up (they ran at the same time).
+    var messagesPerSecond: Double
+    var latencyMicros: LoadResult.Percentiles?
+    /// The merged histogram, in HdrHistogram's compressed encoding.
+    var histogram: String?
+    var intervals: [LoadInterval]
+    /// Shares that began late after --start-at, and by how much (seconds).
+    var late: [String: Double]
+}
+
+enum LoadMerge {
+    static func merge(_ records: [(file: String, record: LoadRecord)]) throws -> MergedLoad {
+        guard let first = records.first else { throw MergeError("no results to merge") }
+        guard let test = first.record.test, let n = first.record.segment?.count else {
+            throw MergeError("\(first.file): not a result of `sockfuzz load` with --json (no test or segment recorded)")
+        }
+        var seen: [Int: String] = [:]
+        for (file, record) in records {
+            guard record.test == test else {
+                throw MergeError("\(file) is a share of another test:\n  \(record.test ?? "?")\nnot\n  \(test) (\(first.file))")
+            }
+            guard let segment = record.segment, segment.count == n else {
+                throw MergeError("\(file): share \(record.segment?.description ?? "?") does not split the test in \(n) like \(first.file)")
+            }
+            if let other = seen[segment.index] { throw MergeError("share \(segment) is given twice: \(other) and \(file)") }
+            seen[segment.index] = file
+        }
+        let missing = (0..<n).filter { seen[$0] == nil }
+        guard missing.isEmpty else {
+            throw MergeError("missing share\(missing.count == 1 ? "" : "s") " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")
+                             + " of \(n): the totals would be wrong")
+        }
+
+        var merged = MergedLoad(test: test, shares: n, files: records.map(\.file), passed: true, problems: [],
+                                connectionsRequested: 0, connected: 0, echoed: 0, messages: 0, corrupted: 0,
+                                connectionErrors: 0, unanswered: 0, notSent: 0, messagesPerSecond: 0, latencyMicros: nil,
+                                histogram: nil, intervals: [], late: [:])
+        var total = LoadGenerator.emptyHistogram()
+        let starts = records.compactMap { $0.record.load?.measuredSinceEpochNanos }
+        let origin = starts.min() ?? 0
+        var seconds: [Int: (messages: UInt64, histogram: Histogram<UInt64>)] = [:]
+        for (_, record) in records.sorted(by: { $0.record.segment!.index < $1.record.segment!.index }) {
+            let share = record.segment!.description
+            merged.passed = merged.passed && record.passed
+            merged.problems += record.problems.map { "share \(share): \($0)" }
+            if record.interrupted { merged.problems.append("share \(share): interrupted") }
+            if let late = record.startedLateSeconds { merged.late[share] = late }
+            merged.connectionsRequested += record.connect.requested
+            merged.connected += record.connect.connected
+            merged.echoed += record.connect.echoed
+            guard let load = record.load else { continue }
+            merged.messages += load.messages
+            merged.corrupted += load.corrupted
+            merged.connectionErrors += load.connectionErrors
+            merged.unanswered += load.unanswered
+            merged.notSent += load.notSent
+            merged.messagesPerSecond += load.messagesPerSecond
+            let offset = Double((load.measuredSinceEpochNanos ?? origin) - origin) / 1e9
+            for interval in load.intervals ?? [] {
+                let h: Histogram<UInt64>
+                do { h = try HistogramEncoding.decode(base64: interval.histogram) } catch {
+                    throw MergeError("share \(share): a histogram does not decode: \(error)")
+                }
+                total.add(h)
+                let k = Int((offset + interval.startSeconds).rounded(.down))
+                var slot = seconds[k] ?? (0, LoadGenerator.emptyHistogram())
+                slot.messages += interval.messages
+                slot.histogram.add(h)
+                seconds[k] = slot
+            }
+        }
+        merged.passed = merged.passed && merged.problems.isEmpty
+        merged.latencyMicros = LoadResult.Percentiles(nanoseconds: total)
+        if total.totalCount > 0 { merged.histogram = HistogramEncoding.base64(total) }
+        merged.intervals = seconds.keys.sorted().map { k in
+            LoadInterval(startSeconds: Double(k), seconds: 1, messages: seconds[k]!.messages, histogram: seconds[k]!.histogram)
+        }
+        return merged
+    }
+}

@@ -1,0 +1,50 @@
+// The merged result of a segmented test as one self-contained HTML page: the totals, the merged
+// percentiles and the messages and p99 of every second, charted with the bench's SVG charts.
+
+import Bench
+import Foundation
+import Histogram
+import Results
+
+enum MergePage {
+    static func render(_ m: MergedLoad) -> String {
+        let seconds = m.intervals.map { String(Int($0.startSeconds)) }
+        let rates = Chart(id: "rate", kind: .bars, title: "Messages per second, all shares", xLabel: "second", yLabel: "messages",
+                          categories: seconds, series: [ChartSeries("messages", color: "#3b6ea5", values: m.intervals.map { Double($0.messages) })],
+                          unit: "msgs")
+        let p99 = m.intervals.map { interval -> Double? in
+            guard let h = try? HistogramEncoding.decode(base64: interval.histogram), h.totalCount > 0 else { return nil }
+            return Double(h.valueAtPercentile(99)) / 1000
+        }
+        let latency = Chart(id: "p99", kind: .lines, title: "p99 round trip per second", xLabel: "second", yLabel: "µs",
+                            categories: seconds, series: [ChartSeries("p99", color: "#b5523b", values: p99)], unit: "us")
+        var rows = [("test", m.test), ("shares", "\(m.shares)"), ("verdict", m.passed ? "PASSED" : "FAILED"),
+                    ("connections echoed", "\(m.echoed) of \(m.connectionsRequested)"), ("messages", "\(m.messages)"),
+                    ("messages/s (all shares)", "\(Int(m.messagesPerSecond))"),
+                    ("errors", "corrupted \(m.corrupted), connection errors \(m.connectionErrors), unanswered \(m.unanswered), not sent \(m.notSent)")]
+        if let l = m.latencyMicros {
+            rows.append(("latency (µs)", String(format: "p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f", l.p50, l.p90, l.p99, l.p999, l.max)))
+        }
+        for p in m.problems { rows.append(("problem", p)) }
+        let table = rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n")
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>
+        <style>body{font-family:sans-serif;margin:2em;max-width:60em}th{text-align:left;padding-right:1em;vertical-align:top}</style>
+        </head><body>
+        <h1>sockfuzz merge: \(m.shares) shares</h1>
+        <table>
+        \(table)
+        </table>
+        \(rates.svg())
+        \(latency.svg())
+        </body></html>
+
+        """
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

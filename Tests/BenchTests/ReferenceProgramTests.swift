@@ -1,0 +1,133 @@
+// The project's own yardsticks, Benchmarks/reference/echo_ref.c and loadc.c: they compile without
+// a warning, echo_ref started the way `sockfuzz bench` starts it echoes byte for byte in both
+// modes (half-close included), and loadc's lines pass the harness's own parser.
+
+@testable import Bench
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("the C reference programs", .serialized, .sharesDescriptorTable)
+struct ReferenceProgramTests {
+    static let sourceFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Benchmarks/reference").path
+
+    @Test("both compile with cc -O2 -Wall -Wextra without a warning", .needs(.cc), arguments: ["echo_ref", "loadc"])
+    func compilesCleanly(_ name: String) throws {
+        let built = try BuiltReferences()
+        let compiler = try ChildProcess([built.cc, "-O2", "-Wall", "-Wextra", "-Werror", "-c", "-o", "\(built.folder)/\(name).o",
+                                         "\(Self.sourceFolder)/\(name).c"], logPath: "\(built.folder)/\(name).warnings")
+        defer { compiler.stop() }
+        #expect(compiler.waitForExit(timeoutNanos: 120_000_000_000), "cc did not finish in 2 minutes")
+        #expect(compiler.exitStatus == 0, "\(compiler.logTail(10))")
+    }
+
+    @Test("echo_ref echoes every byte back unchanged", .needs(.cc), arguments: [ServerID.refEpoll, .refSelect])
+    func echoes(_ id: ServerID) throws {
+        let built = try BuiltReferences()
+        let server = try built.startEchoRef(id)
+        defer { server.stop() }
+        let client = try LoopbackClient(connectingTo: server.address)
+        defer { client.close() }
+
+        let hello = Array("hello, echo_ref\n".utf8)
+        #expect(try client.echo(hello) == hello)
+        // Far more than one 64 KiB read: partial writes and the bounded per-connection buffer.
+        let large = patternBytes(count: 4 << 20, seed: 11)
+        let back = try client.roundTrip(large)
+        #expect(back.count == large.count)
+        #expect(firstDifference(back, large) == nil, "first differing byte at \(firstDifference(back, large) ?? -1)")
+        server.stop()
+        #expect(!server.process.neededKill, "echo_ref ignored SIGTERM")
+    }
+
+    @Test("echo_ref echoes everything sent before a half-close, then closes", .needs(.cc), arguments: [ServerID.refEpoll, .refSelect])
+    func flushesBeforeClosingHalfClosed(_ id: ServerID) throws {
+        let built = try BuiltReferences()
+        let server = try built.startEchoRef(id)
+        defer { server.stop() }
+        // A small receive window, so echo_ref is still holding unsent bytes when the EOF comes;
+        // 160 KiB is sent without reading, which the kernel's smallest buffers on the way still
+        // hold (16 KiB send buffer, about 64 KiB window, echo_ref's 64 KiB, 16 KiB back).
+        let client = try LoopbackClient(connectingTo: server.address, receiveBuffer: 16 * 1024)
+        defer { client.close() }
+
+        let payload = patternBytes(count: 160 * 1024, seed: 12)
+        try client.send(payload, timeout: 20)
+        try client.shutdownWrite()
+        let (back, end) = client.receiveToEnd(timeout: 20)
+        #expect(end == .eof)
+        #expect(back.count == payload.count)
+        #expect(firstDifference(back, payload) == nil, "first differing byte at \(firstDifference(back, payload) ?? -1)")
+    }
+
+    @Test("loadc's ECHO line passes the harness's parser, with messages counted", .needs(.cc))
+    func loadcEchoLine() throws {
+        let built = try BuiltReferences()
+        let server = try built.startEchoRef(.refEpoll)
+        defer { server.stop() }
+        let output = try built.runLoadc(["-p", String(server.address.port), "-c", "4", "-d", "4", "-s", "64",
+                                         "-t", "0.5", "-w", "0.2"])
+        let fields = try #require(BenchRunner.loadcFields(in: output, expect: "ECHO"), "no ECHO line in: \(output)")
+        #expect((fields["msgs/s"] ?? 0) > 0, "\(output)")
+        #expect(fields["errs"] == 0, "\(output)")
+        #expect(fields["p50_us"] != nil && fields["p99_us"] != nil, "\(output)")
+    }
+
+    @Test("loadc's CONNECT line passes the harness's parser, every connection echoed", .needs(.cc))
+    func loadcConnectLine() throws {
+        let built = try BuiltReferences()
+        let server = try built.startEchoRef(.refEpoll)
+        defer { server.stop() }
+        let output = try built.runLoadc(["-p", String(server.address.port), "-C", "200", "-q", "50"])
+        let fields = try #require(BenchRunner.loadcFields(in: output, expect: "CONNECT"), "no CONNECT line in: \(output)")
+        #expect(fields["connected"] == 200, "\(output)")
+        #expect(fields["echoed"] == 200, "\(output)")
+        #expect((fields["connects/s"] ?? 0) > 0, "\(output)")
+    }
+}
+
+/// Both programs built by `ReferenceTools.build`, as `sockfuzz bench` builds them, into a
+/// temporary folder that goes away with this value. Fails the test where cc is missing (the
+/// tests are skipped there, except under CI).
+final class BuiltReferences {
+    let cc: String
+    let folder: String
+    let echoRef: String
+    let loadc: String
+
+    init(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        cc = try RequiredTool.cc.requirePath(sourceLocation: sourceLocation)
+        var template = Array("\(FileManager.default.temporaryDirectory.path)/sockfuzz-ref-XXXXXX".utf8CString)
+        folder = try template.withUnsafeMutableBufferPointer { buffer in
+            guard let made = mkdtemp(buffer.baseAddress!) else { throw TestSetupError("mkdtemp failed") }
+            return String(cString: made)
+        }
+        let tools = ReferenceTools.build(refDir: ReferenceProgramTests.sourceFolder, scratch: folder)
+        guard let echoRef = tools.echoRef, let loadc = tools.loadc else {
+            throw TestSetupError("building the references: \(tools.echoRefProblem ?? "") \(tools.loadcProblem ?? "")")
+        }
+        self.echoRef = echoRef
+        self.loadc = loadc
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// echo_ref on a free loopback port, once it accepts connections; stopped by its pid.
+    func startEchoRef(_ id: ServerID) throws -> ServerUnderTest {
+        try ServerUnderTest.start(id, selfExecutable: "", echoRef: echoRef, scratch: folder,
+                                  pinning: Pinning(enabled: false, description: "not pinned in tests"))
+    }
+
+    /// Runs loadc to its end (it bounds its own run time) and returns what it printed.
+    func runLoadc(_ arguments: [String]) throws -> String {
+        let child = try ChildProcess([loadc] + arguments, logPath: "\(folder)/loadc.log")
+        defer { child.stop() }
+        guard child.waitForExit(timeoutNanos: 60_000_000_000) else { throw TestSetupError("loadc ran over 60 s") }
+        guard child.exitStatus == 0 else {
+            throw TestSetupError("loadc exit status \(child.exitStatus ?? -1): \(child.logTail())")
+        }
+        return child.standardOutput
+    }
+}

@@ -1,0 +1,119 @@
+// A load test split into 4 segments run as 4 processes adds up, through `sockfuzz merge`, to the
+// same test run whole: the same connections, rates that sum exactly, message totals that are the
+// shares' sums, and percentiles from the merged histograms (never averaged percentiles). Merge
+// refuses a missing share, a share of another test and a share given twice.
+
+import Foundation
+import Glibc
+import Histogram
+import Results
+import Testing
+
+@Suite("Segmented load and merge", .serialized)
+struct SegmentedLoadTests {
+    /// `sockfuzz serve` on a free loopback port, and its address.
+    private func serve(_ scratch: Scratch) throws -> (RunningSockfuzz, String) {
+        let server = try RunningSockfuzz(["serve", "--mode", "epoll"], scratch: scratch)
+        #expect(server.waitForOutput(containing: "listening on"), "\(server.output)")
+        let words = server.output.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
+        let address = words.firstIndex(of: "on").map { String(words[$0 + 1]) } ?? "?"
+        return (server, address)
+    }
+
+    private func json(_ path: String) throws -> [String: Any] {
+        let data = try #require(FileManager.default.contents(atPath: path), "\(path) was not written")
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    private func loadArguments(_ address: String) -> [String] {
+        ["load", "--target", address, "--connections", "42", "--rate", "2001", "--duration", "1s"]
+    }
+
+    @Test("4 segments as 4 processes add up to the test run whole")
+    func fourShares() throws {
+        let scratch = Scratch()
+        let (server, address) = try serve(scratch)
+        defer { server.signal(SIGTERM); _ = server.finish() }
+
+        let whole = try Piped.run(loadArguments(address) + ["--json", scratch.path + "/whole.json"], input: "", scratch: scratch)
+        #expect(whole.status == 0, "\(whole.output)")
+        let wholeRecord = try json(scratch.path + "/whole.json")
+
+        let start = "@\(Int(Date().timeIntervalSince1970) + 2)"
+        let paths = (0..<4).map { scratch.path + "/share-\($0).json" }
+        let shares = try (0..<4).map { i in
+            try RunningSockfuzz(loadArguments(address) + ["--segment", "\(i)/4", "--start-at", start, "--json", paths[i],
+                                                          "--hdr-log", scratch.path + "/share-\(i).hlog"], scratch: scratch)
+        }
+        for (i, share) in shares.enumerated() {
+            let run = share.finish(timeout: 60)
+            #expect(run.status == 0, "share \(i): \(run.output)")
+        }
+        let merged = try Piped.run(["merge"] + paths + ["--json", scratch.path + "/merged.json", "--html", scratch.path + "/merged.html"],
+                                   input: "", scratch: scratch)
+        #expect(merged.status == 0, "\(merged.output)")
+        #expect(merged.output.contains("merge: PASSED"), "\(merged.output)")
+        let m = try json(scratch.path + "/merged.json")
+        let records = try paths.map(json)
+
+        // The same connections as the whole test, split without overlap.
+        let wholeConnect = try #require(wholeRecord["connect"] as? [String: Any])
+        #expect(m["connectionsRequested"] as? Int == wholeConnect["requested"] as? Int)
+        #expect(m["echoed"] as? Int == 42)
+        #expect(records.map { ($0["connect"] as? [String: Any])?["requested"] as? Int ?? -1 } == [11, 10, 11, 10])
+        // Rates that add up exactly to the whole's.
+        let rates = records.map { (($0["load"] as? [String: Any])?["targetRate"] as? Double) ?? -1 }
+        #expect(rates == [501, 500, 500, 500])
+        #expect(rates.reduce(0, +) == ((wholeRecord["load"] as? [String: Any])?["targetRate"] as? Double))
+        // Totals are the shares' sums; percentiles come from the merged histograms.
+        let messages = records.map { (($0["load"] as? [String: Any])?["messages"] as? Int) ?? 0 }
+        #expect(m["messages"] as? Int == messages.reduce(0, +))
+        var added = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+        for record in records {
+            for interval in ((record["load"] as? [String: Any])?["intervals"] as? [[String: Any]]) ?? [] {
+                added.add(try HistogramEncoding.decode(base64: try #require(interval["histogram"] as? String)))
+            }
+        }
+        #expect(added.totalCount == UInt64(messages.reduce(0, +)))
+        let latency = try #require(m["latencyMicros"] as? [String: Double])
+        #expect(latency["p99"] == Double(added.valueAtPercentile(99)) / 1000)
+        #expect(latency["p50"] == Double(added.valueAtPercentile(50)) / 1000)
+        let log = try String(contentsOfFile: scratch.path + "/share-0.hlog", encoding: .utf8)
+        #expect(log.contains("#[Histogram log format version 1.3]") && log.contains("\"StartTimestamp\""))
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/merged.html"))
+    }
+
+    @Test("merge refuses a missing share, a share of another test, and a share given twice")
+    func refusals() throws {
+        let scratch = Scratch()
+        let (server, address) = try serve(scratch)
+        defer { server.signal(SIGTERM); _ = server.finish() }
+        let base = ["load", "--target", address, "--connections", "4", "--depth", "1", "--duration", "300ms"]
+        for (name, extra) in [("a0", ["--segment", "0/2"]), ("a1", ["--segment", "1/2"]), ("b1", ["--segment", "1/2", "--size", "128"])] {
+            let run = try Piped.run(base + extra + ["--json", scratch.path + "/\(name).json"], input: "", scratch: scratch)
+            #expect(run.status == 0, "\(name): \(run.output)")
+        }
+        let p = { (name: String) in scratch.path + "/\(name).json" }
+        let missing = try Piped.run(["merge", p("a0")], input: "", scratch: scratch)
+        #expect(missing.status == 2 && missing.output.contains("missing share 1/2"), "\(missing.output)")
+        let other = try Piped.run(["merge", p("a0"), p("b1")], input: "", scratch: scratch)
+        #expect(other.status == 2 && other.output.contains("is a share of another test"), "\(other.output)")
+        let twice = try Piped.run(["merge", p("a0"), p("a0"), p("a1")], input: "", scratch: scratch)
+        #expect(twice.status == 2 && twice.output.contains("given twice"), "\(twice.output)")
+        let good = try Piped.run(["merge", p("a1"), p("a0")], input: "", scratch: scratch)
+        #expect(good.status == 0, "\(good.output)")
+    }
+
+    @Test("--source spreads connections over loopback addresses; an address not on this host is a usage error")
+    func sources() throws {
+        let scratch = Scratch()
+        let (server, address) = try serve(scratch)
+        defer { server.signal(SIGTERM); _ = server.finish() }
+        let spread = try Piped.run(["load", "--target", address, "--connections", "16", "--depth", "1", "--duration", "300ms",
+                                    "--source", "127.0.0.2-127.0.0.5"], input: "", scratch: scratch)
+        #expect(spread.status == 0, "\(spread.output)")
+        let foreign = try Piped.run(["load", "--target", address, "--connections", "4", "--source", "192.0.2.1"], input: "", scratch: scratch)
+        #expect(foreign.status == 2, "\(foreign.output)")
+        #expect(foreign.output.contains("--source 192.0.2.1: cannot bind"), "\(foreign.output)")
+    }
+}

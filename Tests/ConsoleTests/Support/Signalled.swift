@@ -1,0 +1,99 @@
+// A `sockfuzz` run that a test can signal mid-way: started in the background with its output
+// collected from a pipe, waited on for a line, sent SIGINT or SIGTERM, then reaped.
+
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+final class RunningSockfuzz {
+    let pid: pid_t
+    private let readFD: Int32
+    private var collected = [UInt8]()
+    private var ended = false
+
+    /// Starts `sockfuzz ARGS` with standard input from the file `stdin` and standard output and
+    /// error into one pipe.
+    init(_ arguments: [String], scratch: Scratch, stdin: String = "/dev/null") throws {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        Signals.resetForChild(&attributes)
+        let argv = CStringArray([Binary.path] + arguments)
+        let envp = CStringArray(scratch.environment)
+        defer { argv.free(); envp.free() }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, Binary.path, &actions, &attributes, argv.pointers, envp.pointers)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw SpawnError("posix_spawn \(Binary.path) failed: \(rc)")
+        }
+        pid = child
+        readFD = fds[0]
+    }
+
+    deinit {
+        // A test that failed half-way must not leave its child running.
+        if !ended {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+        close(readFD)
+    }
+
+    var output: String { String(decoding: collected, as: UTF8.self) }
+
+    /// Reads output until it contains `text` or `timeout` seconds pass; returns whether it did.
+    func waitForOutput(containing text: String, timeout: Double = 60) -> Bool {
+        let deadline = nowNanos() + seconds(timeout)
+        while !output.contains(text) {
+            guard nowNanos() < deadline, read(untilNanos: deadline) else { return output.contains(text) }
+        }
+        return true
+    }
+
+    func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// Reads the rest of the output and reaps the child; kills it if it has not ended within
+    /// `timeout` seconds. Returns the exit status (128 + N for signal N) and everything it printed.
+    func finish(timeout: Double = 30) -> PipedRun {
+        let deadline = nowNanos() + seconds(timeout)
+        while read(untilNanos: deadline) {}
+        if nowNanos() >= deadline { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        ended = true
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return PipedRun(status: code, output: output)
+    }
+
+    /// One read from the pipe; false at end of output or at the deadline.
+    private func read(untilNanos deadline: UInt64) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let now = nowNanos()
+            guard now < deadline else { return false }
+            var pfd = pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, Int32(min((deadline - now) / 1_000_000, 1000)))
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let n = Glibc.read(readFD, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            collected += chunk[..<n]
+            return true
+        }
+    }
+}
