@@ -35,6 +35,12 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "the full bench takes about 8 minutes; its --quick and --only forms run here",
         "taskset -c 1 sockfuzz load --target 127.0.0.1:P --connections 100 --depth 16 --duration 4s &":
             "a profiling recipe: P stands for the port of a server run under callgrind beside it",
+        "sockfuzz serve --mode epoll --port 7000 &":
+            "one line of a multi-line script (a background server, four load shares, a merge); SegmentedLoadTests run it at small scale",
+        "sockfuzz merge share-*.json --json merged.json --html merged.html":
+            "merges the shares the script around it writes; SegmentedLoadTests run the merge",
+        "sockfuzz merge share-*.json --html merged.html":
+            "merges shares copied from load hosts over ssh",
     ]
 
     /// The prefixes that name the tool in the docs, replaced by the built binary.
