@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz"], swiftSettings: hotPath),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
-            "Reactor", "Syscalls", "CSockfuzz",
+            "Reactor", "Syscalls", "CSockfuzz", "Framing",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
@@ -53,10 +53,10 @@ let package = Package(
         // bytes in, in any fragmentation, whole frames out. No I/O.
         .target(name: "Framing"),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
-        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary"]),
+        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
@@ -76,7 +76,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
-            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),
@@ -88,12 +88,12 @@ let package = Package(
             "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport",
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport",
+            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine"], path: "Tests/ScenarioMutations"),
-        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations"]),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),

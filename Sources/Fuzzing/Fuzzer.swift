@@ -315,9 +315,9 @@ extension Command {
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies:
             return true
-        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .include, .repeat,
+        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false

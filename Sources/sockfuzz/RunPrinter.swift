@@ -13,6 +13,7 @@ enum RunPrinter {
             Output.line("  server: " + stats.fields.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
         case .skipped(let text): Output.line("  skipped: \(text)")
         case .progress: break
+        case .reply(let text): if verbose, let text { Output.line("  \(text)") }
         }
     }
 

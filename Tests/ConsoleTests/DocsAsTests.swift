@@ -41,13 +41,19 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "merges the shares the script around it writes; SegmentedLoadTests run the merge",
         "sockfuzz merge share-*.json --html merged.html":
             "merges shares copied from load hosts over ssh",
+        "REDIS_ADDR=127.0.0.1:6379 sockfuzz run redis.scn":
+            "runs the guide's redis.scn block; ServerGuideTests write it out and run it against a redis-server they start",
+        "REDIS_ADDR=127.0.0.1:6379 sockfuzz run redis.scn -v":
+            "the same with -v; ServerGuideTests run the guide's redis.scn",
+        "NGINX_ADDR=127.0.0.1:8080 sockfuzz run nginx.scn":
+            "runs the guide's nginx.scn block; ServerGuideTests write it out and run it against an nginx they start",
     ]
 
     /// The prefixes that name the tool in the docs, replaced by the built binary.
     static let launchers = ["swift run -c release sockfuzz", "swift run sockfuzz", "sockfuzz"]
 
     /// Every command line in `doc`'s code blocks that starts the tool (optionally after
-    /// `taskset -c N`). In a block with `$ ` prompts only the prompted lines are commands (the
+    /// `taskset -c N` or `VAR=value` settings). In a block with `$ ` prompts only the prompted lines are commands (the
     /// rest is their output); console transcript lines (`sockfuzz> `) and tables never are.
     static func extract(from doc: String) throws -> [DocCommand] {
         let text = try String(contentsOfFile: Binary.packageRoot + "/" + doc, encoding: .utf8)
@@ -63,7 +69,7 @@ struct DocCommand: Sendable, CustomStringConvertible {
             let prompted = finished.contains { $0.line.hasPrefix("$ ") }
             for (number, line) in finished where !prompted || line.hasPrefix("$ ") {
                 let line = prompted ? String(line.dropFirst(2)) : String(line)
-                let bare = line.replacing(#/^taskset -c \d+ /#, with: "")
+                let bare = line.replacing(#/^(taskset -c \d+ |([A-Z_]+=\S+ )+)/#, with: "")
                 guard launchers.contains(where: { bare == $0 || bare.hasPrefix($0 + " ") }) else { continue }
                 let (command, comment) = splitComment(line)
                 let status = comment.firstMatch(of: #/exits? (\d+)/#).flatMap { Int32($0.1) } ?? 0
@@ -156,26 +162,24 @@ struct DocsAsTests {
         for folder in ["scenarios", "docs"] {
             symlink(Binary.packageRoot + "/" + folder, scratch.path + "/" + folder)
         }
-        for command in try DocCommand.extract(from: doc) where !command.needsRedis {
+        for command in try DocCommand.extract(from: doc) {
             if let reason = DocCommand.skipped[command.text] {
                 print("skipped \(command): \(reason)")
                 continue
             }
+            if command.needsRedis { continue }  // docCommandsAgainstRedis runs it
             try check(command, shell: command.shell, in: scratch)
         }
     }
 
-    static let redisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-
-    static let redisCommands: [DocCommand] = Docs.all.flatMap { (try? DocCommand.extract(from: $0)) ?? [] }.filter(\.needsRedis)
+    static let redisCommands: [DocCommand] = Docs.all.flatMap { (try? DocCommand.extract(from: $0)) ?? [] }
+        .filter { $0.needsRedis && DocCommand.skipped[$0.text] == nil }
 
     @Test("each command the docs aim at redis runs against a redis-server started here",
-          .enabled(if: redisServer != nil, "redis-server is not installed"),
-          .enabled(if: !redisCommands.isEmpty, "no doc shows a command against redis"))
+          .enabled(if: !redisCommands.isEmpty, "no doc shows a command against redis that is not in the skipped list"),
+          .needs(.redisServer))
     func docCommandsAgainstRedis() throws {
-        let redis = try SpawnedServer.start(Self.redisServer!, ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let redis = try SpawnedServer.start(try RequiredTool.redisServer.requirePath(), ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         defer { redis.stop() }
         let scratch = Scratch()
         for command in Self.redisCommands {

@@ -27,6 +27,10 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// Reads a request, answers `HTTP/1.1 400 Bad Request` and closes (what nginx does to bytes
     /// that are not HTTP).
     case httpError
+    /// HTTP/1.1 keep-alive: answers each request (up to its blank line) in order with
+    /// `200 OK` and a body naming the request's number; request number `wrongAt` (from 1) gets
+    /// `500 Internal Server Error` instead. nil: every answer right (the twin).
+    case httpPipeline(wrongAt: Int?)
 
     public var description: String {
         switch self {
@@ -39,6 +43,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .lateByte(let ms): return "late-byte-\(ms)ms"
         case .garbage: return "garbage"
         case .httpError: return "http-error"
+        case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
         }
     }
 }
@@ -168,11 +173,35 @@ public final class MisbehavingServer: @unchecked Sendable {
             }
         case .garbage:
             while let n = read(fd, &buffer) { write(fd, [UInt8](repeating: UInt8(ascii: "#"), count: n)[...]) }
+        case .httpPipeline(let wrongAt):
+            var pending: [UInt8] = []
+            var answered = 0
+            while let n = read(fd, &buffer) {
+                pending += buffer[..<n]
+                while let end = Self.endOfHead(pending) {
+                    pending.removeFirst(end)
+                    answered += 1
+                    let body = "response \(answered)\n"
+                    let status = answered == wrongAt ? "500 Internal Server Error" : "200 OK"
+                    write(fd, Array("HTTP/1.1 \(status)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)[...])
+                }
+            }
         case .httpError:
             if read(fd, &buffer) != nil {
                 write(fd, Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)[...])
             }
         }
+    }
+}
+
+extension MisbehavingServer {
+    /// Where the first `\r\n\r\n` ends, nil when the head is not complete yet.
+    static func endOfHead(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i + 4
+        }
+        return nil
     }
 }
 
