@@ -42,23 +42,23 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
-            "Reactor", "Syscalls", "CSockfuzz",
+            "Reactor", "Syscalls", "CSockfuzz", "Framing",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz",
+            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
         // bytes in, in any fragmentation, whole frames out. No I/O.
-        .target(name: "Framing"),
+        .target(name: "Framing", swiftSettings: hotPath),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
-        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary"]),
+        .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
@@ -66,7 +66,7 @@ let package = Package(
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
-        .target(name: "Bench", dependencies: ["Load", "Syscalls", "CSockfuzz"]),
+        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz"]),
         // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Results that merge across segments: HdrHistogram encodings and interval logs.
@@ -78,7 +78,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
-            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),
@@ -90,12 +90,12 @@ let package = Package(
             "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport",
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport",
+            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine"], path: "Tests/ScenarioMutations"),
-        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations"]),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),

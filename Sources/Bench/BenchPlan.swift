@@ -23,6 +23,9 @@ public struct BenchPlan: Sendable {
     public var connectInFlight = 1000
     /// Section 4.
     public var memoryConnections = 10_000
+    /// Section 5: redis-benchmark's PING_INLINE beside `sockfuzz load --request`.
+    public var redisConnections = 50
+    public var redisPipelines = [1, 16]
 
     /// Where echo_ref.c and loadc.c are.
     public var refDir: String
@@ -31,7 +34,7 @@ public struct BenchPlan: Sendable {
     /// This executable, run as `serve`.
     public var selfExecutable: String
 
-    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4], refDir: String, scratchDir: String, selfExecutable: String,
+    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5], refDir: String, scratchDir: String, selfExecutable: String,
                 measuredSeconds: Double? = nil, warmupSeconds: Double? = nil, runs: Int? = nil) {
         self.quick = quick
         self.sections = sections

@@ -53,6 +53,9 @@ public struct BenchReport: Codable, Sendable, Equatable {
     public var connects: [ConnectCell]
     /// Section 4: RSS per idle connection of a fresh `sockfuzz serve --mode epoll`.
     public var idleMemory: IdleMemory?
+    /// Section 5: `sockfuzz load --request` beside redis-benchmark on one redis-server (absent
+    /// from reports made before it existed).
+    public var requestLoad: [RequestLoadCell]? = nil
     public var targets: [TargetResult]
     /// Cells or sections not run, with the reason.
     public var skipped: [Skip]
@@ -237,6 +240,31 @@ public struct ConnectCell: Codable, Sendable, Equatable {
         self.connectsPerSecond = connectsPerSecond
         self.runs = runs
         self.ratioToLoadc = ratioToLoadc
+    }
+}
+
+public struct RequestLoadCell: Codable, Sendable, Equatable {
+    public enum Client: String, Codable, Sendable { case sockfuzz, redisBenchmark = "redis-benchmark" }
+    public var client: Client
+    public var connections: Int
+    /// Requests in flight per connection (redis-benchmark's -P).
+    public var pipeline: Int
+    /// Median over the runs.
+    public var requestsPerSecond: Double
+    public var latencyMicros: Latency?
+    public var runs: [Double]
+    /// sockfuzz / redis-benchmark requests/s in the same cell (sockfuzz rows only).
+    public var ratioToRedisBenchmark: Double?
+
+    public init(client: Client, connections: Int, pipeline: Int, requestsPerSecond: Double, latencyMicros: Latency?,
+                runs: [Double], ratioToRedisBenchmark: Double? = nil) {
+        self.client = client
+        self.connections = connections
+        self.pipeline = pipeline
+        self.requestsPerSecond = requestsPerSecond
+        self.latencyMicros = latencyMicros
+        self.runs = runs
+        self.ratioToRedisBenchmark = ratioToRedisBenchmark
     }
 }
 

@@ -3,6 +3,7 @@
 // library never prints); `interrupted` is polled between and inside cells.
 //   (1) every server under the same load     (2) the cost curve: idle connections + one ping-pong
 //   (3) the load client against loadc        (4) RSS per idle connection (BenchRunner+Clients)
+//   (5) request/response load beside redis-benchmark (BenchRunner+Redis)
 
 import Foundation
 import Glibc
@@ -49,6 +50,7 @@ public final class BenchRunner {
         if plan.sections.contains(2) && !interrupted() { report.costCurve = runCostCurve() }
         if plan.sections.contains(3) && !interrupted() { (report.clients, report.connects) = runClients() }
         if plan.sections.contains(4) && !interrupted() { report.idleMemory = runIdleMemory() }
+        if plan.sections.contains(5) && !interrupted() { report.requestLoad = runRequestLoad() }
         if interrupted() { notes.append("interrupted: the figures are those measured before the interrupt") }
         report.skipped = skipped
         report.notes = notes

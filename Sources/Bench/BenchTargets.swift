@@ -24,6 +24,13 @@ public enum BenchTargets {
                 r.connects[i].ratioToLoadc = r.connects[i].connectsPerSecond / l.connectsPerSecond
             }
         }
+        var requests = r.requestLoad ?? []
+        for i in requests.indices where requests[i].client == .sockfuzz {
+            if let b = requests.first(where: { $0.client == .redisBenchmark && $0.pipeline == requests[i].pipeline }), b.requestsPerSecond > 0 {
+                requests[i].ratioToRedisBenchmark = requests[i].requestsPerSecond / b.requestsPerSecond
+            }
+        }
+        if r.requestLoad != nil { r.requestLoad = requests }
 
         var targets: [TargetResult] = []
         targets.append(ratioTarget(id: "server-epoll", goal: "sockfuzz serve --mode epoll >= 1.0x echo_ref epoll msgs/s, every cell of (1)",
@@ -42,6 +49,14 @@ public enum BenchTargets {
                                    cells: r.connects.filter { $0.client == .sockfuzz }.map {
                                        ($0.ratioToLoadc, "\($0.count) connections, \($0.inFlight) in flight")
                                    }, section: 3))
+        if r.settings.sections.contains(5) {
+            var target = ratioTarget(id: "client-redis", goal: "sockfuzz load --request >= 1.0x redis-benchmark req/s (PING_INLINE, same redis-server)",
+                                     cells: requests.filter { $0.client == .sockfuzz }.map {
+                                         ($0.ratioToRedisBenchmark, "\($0.connections) conns, pipeline \($0.pipeline)")
+                                     }, section: 5)
+            if target.verdict == .skipped { target.detail = skipReason(r, section: 5) }
+            targets.append(target)
+        }
         if let m = r.idleMemory {
             targets.append(TargetResult(id: "idle-memory", goal: "<= 1 KiB RSS per idle connection, sockfuzz serve --mode epoll",
                                         measured: m.bytesPerConnection, threshold: memoryLimitBytes, unit: "bytes",

@@ -194,6 +194,19 @@ public enum HTMLReport {
             ]])
         }
 
+        if let cells = r.requestLoad, !cells.isEmpty {
+            h += "<h2>(5) Request/response load vs redis-benchmark</h2>\n"
+            h += "<p>One redis-server on the server CPU; on the client CPU, in turn, <code>redis-benchmark -t ping_inline</code> and "
+                + "<code>sockfuzz load --request 'PING\\r\\n' --framing resp --expect '^\\+PONG'</code>, which checks every reply.</p>\n"
+            h += table(["connections", "pipeline", "client", "rate", "spread", "p50", "p99", "ratio", "target"], left: [2, 8], rows: cells.map { c in
+                ["\(c.connections)", "\(c.pipeline)", e(c.client.rawValue), BenchFormat.count(c.requestsPerSecond) + " req/s",
+                 e(BenchFormat.spread(c.runs, around: c.requestsPerSecond)),
+                 e(BenchFormat.micros(c.latencyMicros?.p50)), e(BenchFormat.micros(c.latencyMicros?.p99)),
+                 e(BenchFormat.ratio(c.ratioToRedisBenchmark)),
+                 c.client == .sockfuzz ? (c.ratioToRedisBenchmark.map { badge($0 >= 1 ? .pass : .miss) } ?? badge(.skipped)) : ""]
+            })
+        }
+
         if !r.skipped.isEmpty {
             h += "<h2>Skipped</h2>\n<ul>\n" + r.skipped.map { "<li>(\($0.section)) \(e($0.what)): \(e($0.reason))</li>\n" }.joined() + "</ul>\n"
         }

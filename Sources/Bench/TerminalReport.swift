@@ -121,6 +121,21 @@ public enum TerminalReport {
                        + (m.bytesPerConnection <= BenchTargets.memoryLimitBytes ? "PASS" : "MISS") + " (<= 1024 B)")
         }
 
+        if let cells = r.requestLoad, !cells.isEmpty {
+            out.append("")
+            out.append("(5) Request/response load vs redis-benchmark: PING_INLINE on one redis-server, every sockfuzz reply checked")
+            var t = TextTable([("conns", .right), ("pipeline", .right), ("client", .left), ("req/s", .right), ("runs", .right),
+                               ("p50", .right), ("p99", .right), ("ratio", .right), ("target", .left)])
+            for c in cells {
+                t.add(["\(c.connections)", "\(c.pipeline)", c.client.rawValue, BenchFormat.count(c.requestsPerSecond),
+                       BenchFormat.spread(c.runs, around: c.requestsPerSecond),
+                       BenchFormat.micros(c.latencyMicros?.p50), BenchFormat.micros(c.latencyMicros?.p99),
+                       BenchFormat.ratio(c.ratioToRedisBenchmark),
+                       c.client == .sockfuzz ? (c.ratioToRedisBenchmark.map { $0 >= 1.0 ? "PASS" : "MISS" } ?? "SKIP") + " (>= 1.0x redis-benchmark)" : ""])
+            }
+            out.append(t.render())
+        }
+
         if !r.targets.isEmpty {
             out.append("")
             out.append("Targets")

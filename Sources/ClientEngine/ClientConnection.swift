@@ -2,6 +2,7 @@
 // expects back (only the bytes in flight are kept), what it received for pattern checks.
 
 import DequeModule
+import Framing
 import Reactor
 
 public enum ConnectionPhase: String, Sendable, Equatable {
@@ -84,8 +85,22 @@ final class ClientConnection {
     /// Received bytes not yet consumed by a `recv` or `match` check (capped).
     var inbox: [UInt8] = []
     var inboxDropped: UInt64 = 0
+    /// Stream offset of `inbox`'s first byte (what the read cursor has moved past).
+    var inboxStart: UInt64 = 0
     /// (stream offset of a fragment's last byte, time it was sent): for round-trip latency.
     var latencyMarks = Deque<(offset: UInt64, sentAt: UInt64)>()
+
+    // Replies, only when the group has a framing (nil: the byte path runs as before).
+    var decoder: FrameDecoder?
+    /// Whole frames received and not yet consumed by a reply check (at most `maxKeptReplies`).
+    var replies = Deque<Frame>()
+    var repliesReceived: UInt64 = 0
+    /// Requests (framed sends) queued so far.
+    var requestsQueued: UInt64 = 0
+    /// The first framing error; the stream cannot be framed past it.
+    var framingError: FramingError?
+    /// When each request still waiting for its reply was sent, oldest first.
+    var requestsSentAt = Deque<UInt64>()
 
     init(id: Int, group: String, index: Int) {
         self.id = id
@@ -103,5 +118,6 @@ final class ClientConnection {
         inFlight.release()
         outgoing.removeAll()
         latencyMarks.removeAll()
+        requestsSentAt.removeAll()
     }
 }

@@ -1,6 +1,7 @@
 // Opening connections: a burst (all at once, at most `maxConnectsInFlight` handshakes pending)
 // or at a rate. Refused, timed-out and failed connects are counted, never fatal.
 
+import Framing
 import Glibc
 import Reactor
 import Syscalls
@@ -10,7 +11,8 @@ extension ClientEngine {
     /// `address`, all at once or `ratePerSecond` apart. Returns their ids.
     @discardableResult
     public func connect(group: String, count: Int, to address: SocketAddress,
-                        ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000) -> [Int] {
+                        ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000,
+                        framing: Framing? = nil) -> [Int] {
         if groupMembers[group] == nil {
             groupMembers[group] = []
             groupOrder.append(group)
@@ -21,6 +23,7 @@ extension ClientEngine {
         let start = Sys.monotonicNanos()
         for i in 0..<count {
             let c = ClientConnection(id: connections.count, group: group, index: groupMembers[group]!.count)
+            if let framing { c.decoder = FrameDecoder(framing) }
             connections.append(c)
             groupMembers[group]!.append(c.id)
             ids.append(c.id)

@@ -2,6 +2,7 @@
 // the reader (echo check against the bytes in flight, inbox for pattern checks, latency), and
 // the abrupt operations (reset, pause/resume reading).
 
+import Framing
 import Glibc
 import Histogram
 import Reactor
@@ -27,7 +28,18 @@ extension ClientEngine {
             c.unsentAtEnd += segments.reduce(0) { $0 + $1.byteCount }
             return false
         }
-        c.outgoing.append(contentsOf: segments)
+        if c.decoder != nil, let last = segments.lastIndex(where: { $0.byteCount > 0 }) {
+            // Framed: this send is one request, answered by one reply (see `repliesArrived`).
+            var marked = segments
+            marked[last].endsRequest = true
+            c.requestsQueued &+= 1
+            if case .http1 = c.decoder!.framing, case .bytes(let bytes) = segments[0].content {
+                c.decoder!.noteRequest(method: String(decoding: bytes.prefix { $0 != 0x20 }.prefix(16), as: UTF8.self))
+            }
+            c.outgoing.append(contentsOf: marked)
+        } else {
+            c.outgoing.append(contentsOf: segments)
+        }
         if c.phase == .open { _ = pump(c) }
         return true
     }
@@ -126,12 +138,17 @@ extension ClientEngine {
     public func inboxDropped(_ id: Int) -> UInt64 { connections[id].inboxDropped }
 
     public func consumeInbox(_ id: Int, count: Int) {
-        connections[id].inbox.removeFirst(min(count, connections[id].inbox.count))
+        let c = connections[id]
+        let n = min(count, c.inbox.count)
+        c.inbox.removeFirst(n)
+        c.inboxStart &+= UInt64(n)
     }
 
     /// Echo verified up to here: what arrived so far needs no pattern check either.
     public func clearInbox(_ id: Int) {
-        connections[id].inbox.removeAll(keepingCapacity: false)
+        let c = connections[id]
+        c.inboxStart &+= UInt64(c.inbox.count)
+        c.inbox.removeAll(keepingCapacity: false)
     }
 
     // MARK: sending
@@ -210,9 +227,13 @@ extension ClientEngine {
     }
 
     private func finishSegment(_ c: ClientConnection, now: UInt64) {
-        c.outgoing.removeFirst()
+        let finished = c.outgoing.removeFirst()
         c.headNotBefore = 0
-        c.latencyMarks.append((c.bytesSent &+ UInt64(c.staged.count), now))
+        if c.decoder == nil {
+            c.latencyMarks.append((c.bytesSent &+ UInt64(c.staged.count), now))
+        } else if finished.endsRequest {
+            c.requestsSentAt.append(now)
+        }
     }
 
     private func scheduleWrite(_ c: ClientConnection, at deadline: UInt64) {
@@ -241,6 +262,7 @@ extension ClientEngine {
             }
             worked = true
             if n == 0 {
+                if c.decoder != nil { streamEnded(c, now: Sys.monotonicNanos()) }
                 c.peerEOF = true
                 stats[c.group]!.peerEOFs += 1
                 if c.writeShut && !c.hasPendingOutput {
@@ -260,9 +282,13 @@ extension ClientEngine {
         if tracksEcho { checkEcho(c, bytes) }
         c.bytesReceived &+= UInt64(bytes.count)
         stats[c.group]!.bytesReceived &+= UInt64(bytes.count)
-        while let mark = c.latencyMarks.first, mark.offset <= c.bytesReceived {
-            c.latencyMarks.removeFirst()
-            stats[c.group]!.latency.record(now &- mark.sentAt)
+        if c.decoder != nil {
+            framesArrived(c, bytes, now: now)
+        } else {
+            while let mark = c.latencyMarks.first, mark.offset <= c.bytesReceived {
+                c.latencyMarks.removeFirst()
+                stats[c.group]!.latency.record(now &- mark.sentAt)
+            }
         }
         if keepsInbox {
             let room = max(0, inboxLimit - c.inbox.count)

@@ -4,6 +4,7 @@
 // a condition holds or a deadline passes.
 
 import DequeModule
+import Framing
 import Glibc
 import Reactor
 import Syscalls
@@ -39,6 +40,9 @@ public final class ClientEngine: EventHandler {
     var connectsInFlight = 0
     /// Connects waiting for a handshake slot, in order.
     var connectBacklog = Deque<(id: Int, address: SocketAddress, timeout: UInt64)>()
+
+    /// Told of every reply as it arrives (connection id, frame), for a console that shows them.
+    public var replyObserver: ((Int, Frame) -> Void)?
 
     public init() throws(SystemError) {
         loop = try EventLoop<EpollBackend>()
@@ -204,6 +208,14 @@ public struct ConnectionView: Sendable, Equatable {
     /// errno of a failed connect or of the error that ended the connection.
     public let lastError: Int32
     public let inboxCount: Int
+    /// The framing its group speaks, nil for bytes only.
+    public let framing: Framing?
+    public let repliesReceived: UInt64
+    /// Requests sent (framed sends) with no reply yet, pipelining in order.
+    public let repliesAwaited: UInt64
+    public let framingError: FramingError?
+    /// Bytes received past the last whole reply: the start of an incomplete frame.
+    public let partialReplyBytes: Int
 
     init(_ c: ClientConnection) {
         id = c.id
@@ -222,6 +234,11 @@ public struct ConnectionView: Sendable, Equatable {
         echoMismatch = c.echoMismatch
         lastError = c.connectError
         inboxCount = c.inbox.count
+        framing = c.decoder?.framing
+        repliesReceived = c.repliesReceived
+        repliesAwaited = c.requestsQueued > c.repliesReceived ? c.requestsQueued - c.repliesReceived : 0
+        framingError = c.framingError
+        partialReplyBytes = c.decoder?.pendingByteCount ?? 0
     }
 
     public var name: String { "\(group)[\(index)]" }

@@ -11,9 +11,13 @@ public struct GroupStats: Sendable {
     public var resets = 0
     public var peerEOFs = 0
     public var echoMismatches = 0
+    /// Whole frames received (groups with a framing) and framing errors.
+    public var replies = 0
+    public var framingErrors = 0
     public var bytesSent: UInt64 = 0
     public var bytesReceived: UInt64 = 0
-    /// Nanoseconds from a fragment's send to its last byte's return.
+    /// Nanoseconds from a fragment's send to its last byte's return; with a framing, from a
+    /// request's send to its reply (requests answered in order).
     public var latency = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
     /// Nanoseconds from connect() to an established connection.
     public var connectTime = Histogram<UInt64>(numberOfSignificantValueDigits: .two)
@@ -29,6 +33,8 @@ public struct GroupStats: Sendable {
         resets += other.resets
         peerEOFs += other.peerEOFs
         echoMismatches += other.echoMismatches
+        replies += other.replies
+        framingErrors += other.framingErrors
         bytesSent += other.bytesSent
         bytesReceived += other.bytesReceived
         latency.add(other.latency)

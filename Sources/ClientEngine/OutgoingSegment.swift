@@ -16,6 +16,8 @@ public struct OutgoingSegment: Sendable {
     public var content: Content
     /// Pause after the previous segment was handed to the kernel, before this one starts.
     public var delayNanos: UInt64
+    /// The last segment of a request (framed groups): its send time waits for a reply.
+    var endsRequest = false
 
     public init(_ content: Content, delayNanos: UInt64 = 0) {
         self.content = content

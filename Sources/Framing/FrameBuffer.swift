@@ -2,7 +2,7 @@
 // at the end, consumes from the front, and compacts only when the consumed part dominates, so
 // framing a long stream costs amortised O(bytes).
 
-struct FrameBuffer {
+struct FrameBuffer: FrameBytes {
     private(set) var storage: [UInt8] = []
     /// Index in `storage` of the first unconsumed byte.
     private(set) var start = 0
@@ -37,32 +37,6 @@ struct FrameBuffer {
             start = 0
         }
         return frame
-    }
-
-    /// Index (from the oldest unconsumed byte) of the first `needle` at or after `from`.
-    func firstIndex(of needle: [UInt8], from: Int = 0) -> Int? {
-        guard !needle.isEmpty, count >= needle.count else { return nil }
-        var i = max(0, from)
-        let first = needle[0]
-        while i <= count - needle.count {
-            if storage[start + i] == first {
-                var k = 1
-                while k < needle.count && storage[start + i + k] == needle[k] { k += 1 }
-                if k == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
-
-    /// Index of the first LF at or after `from`.
-    func firstLF(from: Int = 0) -> Int? {
-        var i = max(0, from)
-        while i < count {
-            if storage[start + i] == 0x0a { return i }
-            i += 1
-        }
-        return nil
     }
 
     /// The bytes `range` (relative to the oldest unconsumed byte).

@@ -80,37 +80,12 @@ public struct FrameDecoder: Sendable {
     }
 
     private mutating func delimited(by delimiter: [UInt8], max: Int, stripCR: Bool) throws(FramingError) -> Frame? {
-        guard let at = delimiter.count == 1 && delimiter[0] == 0x0a ? buffer.firstLF() : buffer.firstIndex(of: delimiter) else {
-            if buffer.count > max + delimiter.count {
-                throw FramingError("no \(stripCR ? "line end" : "delimiter") within \(max) bytes", at: buffer.offset(max))
-            }
-            return nil
-        }
-        guard at <= max else { throw FramingError("frame of \(at) bytes is longer than the limit of \(max)", at: buffer.streamOffset) }
-        let payloadEnd = stripCR && at > 0 && buffer[at - 1] == 0x0d ? at - 1 : at
-        return buffer.take(at + delimiter.count, payload: 0..<payloadEnd)
+        guard let (end, payloadEnd) = try FrameScan.delimitedEnd(buffer, by: delimiter, max: max, stripCR: stripCR) else { return nil }
+        return buffer.take(end, payload: 0..<payloadEnd)
     }
 
     private mutating func lengthPrefixed(_ prefix: LengthPrefix) throws(FramingError) -> Frame? {
-        guard buffer.count >= prefix.width else { return nil }
-        var value: UInt64 = 0
-        for i in 0..<prefix.width {
-            let byte = UInt64(buffer[prefix.bigEndian ? i : prefix.width - 1 - i])
-            value = value << 8 | byte
-        }
-        let total: UInt64
-        if prefix.includesPrefix {
-            guard value >= UInt64(prefix.width) else {
-                throw FramingError("length \(value) is shorter than its own \(prefix.width)-byte prefix", at: buffer.streamOffset)
-            }
-            total = value
-        } else {
-            total = value &+ UInt64(prefix.width)
-        }
-        guard total - UInt64(prefix.width) <= UInt64(prefix.maxLength), total >= value else {
-            throw FramingError("length \(value) is over the limit of \(prefix.maxLength)", at: buffer.streamOffset)
-        }
-        guard UInt64(buffer.count) >= total else { return nil }
-        return buffer.take(Int(total), payload: prefix.width..<Int(total))
+        guard let total = try FrameScan.lengthPrefixedEnd(buffer, prefix) else { return nil }
+        return buffer.take(total, payload: prefix.width..<total)
     }
 }

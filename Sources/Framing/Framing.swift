@@ -23,7 +23,7 @@ public enum Framing: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .raw: return "raw"
         case .line: return "line"
-        case .delimiter(let d, _): return "delimiter:" + d.map(FrameText.escape).joined()
+        case .delimiter(let d, _): return "delimiter:" + d.map(Self.escape).joined()
         case .length(let p): return p.description
         case .resp: return "resp"
         case .http1: return "http1"
@@ -51,6 +51,22 @@ public enum Framing: Sendable, Equatable, CustomStringConvertible {
             } else {
                 throw FramingSpecError("unknown framing '\(text)': expected one of \(Self.names.joined(separator: ", "))")
             }
+        }
+    }
+
+    /// One delimiter byte as `init(parsing:)` reads it back, and as one blank-free word that a
+    /// scenario line keeps whole: no space, quote or `#`, which would split or end the word.
+    static func escape(_ b: UInt8) -> String {
+        switch b {
+        case 0x0d: return "\\r"
+        case 0x0a: return "\\n"
+        case 0x09: return "\\t"
+        case 0x00: return "\\0"
+        case 0x5c: return "\\\\"
+        case 0x21...0x7e where b != 0x22 && b != 0x23: return String(UnicodeScalar(b))
+        default:
+            let digits = Array("0123456789abcdef")
+            return "\\x" + String([digits[Int(b >> 4)], digits[Int(b & 0xf)]])
         }
     }
 

@@ -6,11 +6,11 @@ enum RESPFraming {
     static let maxDepth = 64
 
     /// The length of the complete value at the front of `buffer`, nil when it is incomplete.
-    static func end(of buffer: FrameBuffer, max: Int) throws(FramingError) -> Int? {
+    static func end<B: FrameBytes>(of buffer: B, max: Int) throws(FramingError) -> Int? {
         try value(at: 0, in: buffer, depth: 0, max: max)
     }
 
-    private static func value(at i: Int, in b: FrameBuffer, depth: Int, max: Int) throws(FramingError) -> Int? {
+    private static func value<B: FrameBytes>(at i: Int, in b: B, depth: Int, max: Int) throws(FramingError) -> Int? {
         guard i < b.count else { return nil }
         guard depth <= maxDepth else { throw FramingError("aggregates nested deeper than \(maxDepth)", at: b.offset(i)) }
         let type = b[i]
@@ -62,7 +62,7 @@ enum RESPFraming {
 
     /// The content range of the CRLF-terminated line after the type byte at `i`, and the index
     /// after its LF; nil when no LF has arrived yet.
-    private static func line(after i: Int, in b: FrameBuffer, max: Int) throws(FramingError) -> (Range<Int>, Int)? {
+    private static func line<B: FrameBytes>(after i: Int, in b: B, max: Int) throws(FramingError) -> (Range<Int>, Int)? {
         guard let lf = b.firstLF(from: i + 1) else {
             if b.count - i > max { throw FramingError("no line end within \(max) bytes", at: b.offset(i)) }
             return nil
@@ -74,7 +74,7 @@ enum RESPFraming {
     }
 
     /// A decimal integer with an optional sign; `big` allows any number of digits (RESP3 big numbers).
-    private static func integer(_ r: Range<Int>, in b: FrameBuffer, what: String, big: Bool) throws(FramingError) -> Int {
+    private static func integer<B: FrameBytes>(_ r: Range<Int>, in b: B, what: String, big: Bool) throws(FramingError) -> Int {
         var i = r.lowerBound
         var negative = false
         if i < r.upperBound && (b[i] == UInt8(ascii: "-") || b[i] == UInt8(ascii: "+")) {

@@ -19,7 +19,7 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         case .expectState(let sel, let state, _)?:
             check = sel.groupName == ProgramCompiler.probes ? "liveness" : "state \(state.rawValue)"
         case .expectServer(let stat, _, _, _)?: check = "server \(stat.rawValue)"
-        case .connect(let group, _, _, _)?: check = group == ProgramCompiler.probes ? "liveness" : "connect"
+        case .connect(let group, _, _, _, _)?: check = group == ProgramCompiler.probes ? "liveness" : "connect"
         case let other?: check = other.rendered.split(separator: " ").first.map(String.init) ?? "?"
         case nil: check = "?"
         }

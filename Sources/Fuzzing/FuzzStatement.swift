@@ -29,16 +29,23 @@ extension Fuzzer {
                 session.emit(.progress("fuzz \(config.against): runs \(runs)  operations \(ops) (\(Int(rate))/s)  connections \(connections)"))
             case .found(let run, _, let signature, let operations):
                 session.emit(.info("fuzz: run \(run) failed (\(signature)) after \(operations) operations; shrinking"))
-            case .shrunk(let from, let to, let steps, let attempts):
+            case .shrunk(let from, let to, let steps, let attempts, _, _):
                 session.emit(.info("fuzz: shrunk from \(from) to \(to) operations in \(steps) steps (\(attempts) runs)"))
+            case .replayed(let reproduced, let replays, let shrunk):
+                session.emit(.info("fuzz: the \(shrunk ? "shrunk" : "original") program reproduced \(reproduced) of \(replays) replays"))
             case .wrote(let path):
-                session.emit(.info("fuzz: minimal scenario written to \(path)"))
+                session.emit(.info("fuzz: scenario written to \(path)"))
+            case .notWritten(let reason):
+                session.emit(.info("fuzz: scenario NOT written: \(reason)"))
             }
         }
         if summary.interrupted { throw .interrupted }
+        if let internalError = summary.internalError {
+            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError)
+        }
         if let finding = summary.finding {
             throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
-                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); minimal scenario: \(finding.scenarioPath ?? "not written")")
+                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")")
         }
         session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
     }

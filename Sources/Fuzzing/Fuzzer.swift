@@ -14,6 +14,9 @@ public struct FuzzConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Stop after this many runs (nil: only the duration bounds it).
     public var runs: Int? = 100
+    /// This process runs only its share of the runs (every n-th, from run i): the n shares of
+    /// `--segment` together run exactly the runs of the whole campaign, seeds and all.
+    public var segment: ExecutionSegment = .whole
     /// Stop after this long (nil: only the run count bounds it).
     public var durationNanos: UInt64?
     public var generator = GeneratorSettings()
@@ -23,17 +26,23 @@ public struct FuzzConfiguration: Sendable {
     public var target: SocketAddress?
     public var oracle: FuzzOracle = .echo
     /// SO_RCVBUF of the fuzzer's connections: small, so a paused reader backs the server up
-    /// after kilobytes (nil: the kernel's autotuning, tens of megabytes on loopback).
+    /// after kilobytes (nil: the kernel's autotuning, tens of megabytes on loopback). A
+    /// finding is also shrunk with 8 KiB (FindingRecorder): some timing failures show every
+    /// time only with that.
     public var receiveBufferSize: Int? = 64 * 1024
-    /// Deadline of every check in the generated programs.
+    /// Deadline of every check in the generated programs and the written file.
     /// Generous: a passing check returns as soon as it holds, so only failures wait this long,
     /// and a loaded machine must not turn a slow echo of megabytes into a false alarm.
+    /// Shrinking runs its candidates with a deadline learned from the round trips instead.
     public var timeoutNanos: UInt64 = 5_000_000_000
     /// Where minimal failing programs are written (nil: not written).
     public var outDirectory: String? = "fuzz-failures"
     public var shrinkAttempts = 300
-    /// Runs of one shrink candidate before it counts as not reproducing the failure.
+    /// Runs of one shrink candidate (and of the original, first): a candidate counts as
+    /// reproducing when it fails the same way at least as often as the original did.
     public var reproductionTries = 3
+    /// Replays of the written file, at its own deadline, counted in its header.
+    public var replays = 5
     public var shrinkSeconds: Double = 120
 
     public init() {}
@@ -54,13 +63,22 @@ public struct FuzzFinding: Sendable, Codable {
     public var failure: RunFailure
     public var originalOperations: Int
     public var shrunkOperations: Int
-    /// Commands in the minimal scenario's body (after its four-line prologue).
+    /// Commands in the written scenario's body (after its four-line prologue).
     public var shrunkCommands: Int
     public var shrinkSteps: Int
     public var shrinkAttempts: Int
-    /// The minimal scenario, as written.
+    /// The check deadline shrink candidates ran with (learned from the round trips).
+    public var shrinkDeadlineNanos: UInt64
+    /// False when the file holds the original failing program: the shrunk one did not reproduce.
+    public var shrunk: Bool
+    /// Replays of the written scenario that failed the same way, of `replays`.
+    public var reproduced: Int
+    public var replays: Int
+    /// The scenario, as written.
     public var scenario: String
     public var scenarioPath: String?
+    /// Why it could not be written (nil when it was, or when no directory was asked for).
+    public var notWritten: String?
 }
 
 public struct FuzzSummary: Sendable, Codable {
@@ -72,13 +90,30 @@ public struct FuzzSummary: Sendable, Codable {
     public var seconds: Double
     public var interrupted: Bool
     public var finding: FuzzFinding?
+    /// A bug in the fuzzer itself (a generated program that does not parse): the session
+    /// stopped and proved nothing.
+    public var internalError: String?
+    /// The share of the campaign this was (`--segment`), nil for the whole.
+    public var segment: ExecutionSegment?
 }
 
 public enum FuzzEvent: Sendable {
     case progress(runs: Int, operations: Int, operationsPerSecond: Double, connections: Int, failures: Int)
     case found(run: Int, failure: RunFailure, signature: String, operations: Int)
-    case shrunk(from: Int, to: Int, steps: Int, attempts: Int)
+    case shrunk(from: Int, to: Int, steps: Int, attempts: Int, deadlineNanos: UInt64, seconds: Double)
+    case replayed(reproduced: Int, of: Int, shrunk: Bool)
     case wrote(path: String)
+    case notWritten(reason: String)
+}
+
+/// A program the fuzzer rendered does not parse back: its own bug, never a pass.
+struct UnparsableProgram: Error {
+    var error: ScenarioError
+    var text: String
+
+    var description: String {
+        "internal error: a generated program does not parse (\(error.description)); the fuzz run stopped:\n" + text
+    }
 }
 
 public enum Fuzzer {
@@ -87,37 +122,50 @@ public enum Fuzzer {
         let started = Sys.monotonicNanos()
         var summary = FuzzSummary(against: config.against, seed: config.seed, runs: 0, operations: 0,
                                   connections: 0, seconds: 0, interrupted: false, finding: nil)
-        var run = 0
+        if !config.segment.isWhole { summary.segment = config.segment }
+        var learned = LearnedDeadline()
+        var run = config.segment.index
         while !interrupt.isSet {
             if let runs = config.runs, run >= runs { break }
             if let d = config.durationNanos, Sys.monotonicNanos() - started >= d { break }
             let ops = ProgramGenerator.generate(seed: config.seed, run: run, settings: config.generator)
             var payloadStream = SeededRandom(seed: config.seed).derived(UInt64(run)).derived("payloads")
             let runSeed = payloadStream.next()
-            let outcome = execute(ops, runSeed: runSeed, config, interrupt: interrupt, name: "fuzz-run-\(run).scn")
+            let outcome: Execution
+            do {
+                outcome = try execute(ops, runSeed: runSeed, config, interrupt: interrupt, name: runName(config, run))
+            } catch {
+                summary.internalError = error.description
+                break
+            }
             summary.runs += 1
             summary.operations += outcome.applied
             summary.connections += outcome.result.totals?.connectsStarted ?? 0
+            learned.record(outcome.checkNanos)
             if outcome.result.status == .interrupted { break }
             if let failure = outcome.result.failures.first, let signature = outcome.signature {
                 onEvent(.found(run: run, failure: failure, signature: signature.description, operations: outcome.applied))
-                summary.finding = shrinkAndWrite(ops, runSeed: runSeed, run: run, signature: signature,
-                                                 config, interrupt: interrupt, onEvent: onEvent) ?? FuzzFinding(
-                    run: run, runSeed: runSeed, signature: signature.description, failure: failure,
-                    originalOperations: outcome.applied, shrunkOperations: outcome.applied,
-                    shrunkCommands: outcome.items.count, shrinkSteps: 0,
-                    shrinkAttempts: 0, scenario: outcome.text, scenarioPath: nil)
+                let recorder = FindingRecorder(config: config, run: run, runSeed: runSeed, signature: signature,
+                                               interrupt: interrupt, onEvent: onEvent)
+                summary.finding = recorder.record(ops, original: outcome, deadline: learned.deadline(ceiling: config.timeoutNanos))
+                summary.internalError = recorder.internalError
                 break
             }
             let elapsed = Double(Sys.monotonicNanos() - started) / 1e9
             onEvent(.progress(runs: summary.runs, operations: summary.operations,
                               operationsPerSecond: elapsed > 0 ? Double(summary.operations) / elapsed : 0,
                               connections: summary.connections, failures: 0))
-            run += 1
+            run += config.segment.count
         }
         summary.interrupted = interrupt.isSet
         summary.seconds = Double(Sys.monotonicNanos() - started) / 1e9
         return summary
+    }
+
+    /// What a run's failures name as their file: no file of that name exists (only a finding
+    /// is written, under its own name).
+    static func runName(_ config: FuzzConfiguration, _ run: Int) -> String {
+        "<fuzz seed \(config.seed) run \(run)>"
     }
 
     struct Execution {
@@ -126,6 +174,8 @@ public enum Fuzzer {
         var applied: Int
         var text: String
         var items: [CompiledItem]
+        /// How long each check that held took (see LearnedDeadline).
+        var checkNanos: [UInt64]
     }
 
     static func compileSettings(_ config: FuzzConfiguration) -> CompileSettings {
@@ -134,30 +184,36 @@ public enum Fuzzer {
     }
 
     /// Compiles `ops` and runs them once.
-    static func execute(_ ops: [FuzzOp], runSeed: UInt64, _ config: FuzzConfiguration,
-                        interrupt: InterruptFlag, name: String, header: [String] = []) -> Execution {
+    static func execute(_ ops: [FuzzOp], runSeed: UInt64, _ config: FuzzConfiguration, interrupt: InterruptFlag,
+                        name: String, header: [String] = []) throws(UnparsableProgram) -> Execution {
         let (items, applied) = ProgramCompiler.compile(ops, compileSettings(config))
-        return execute(items: items, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: name, header: header)
+        return try execute(items: items, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: name, header: header)
     }
 
     /// Renders `items` as scenario text, parses it back (so what runs is exactly what a file
-    /// replays) and runs it once. Text that does not parse (a trimmed probe a later line still
-    /// names) runs nothing and reproduces nothing.
+    /// replays) and runs it once. Text that does not parse is the fuzzer's own bug: it throws,
+    /// and no caller may count it as a pass.
     static func execute(items: [CompiledItem], applied: Int, runSeed: UInt64, _ config: FuzzConfiguration,
-                        interrupt: InterruptFlag, name: String, header: [String] = []) -> Execution {
+                        interrupt: InterruptFlag, name: String, header: [String] = []) throws(UnparsableProgram) -> Execution {
         let text = scenarioText(items, runSeed: runSeed, config, header: header)
-        guard let program = try? ScenarioParser.parse(source: text, file: name) else {
-            let result = ScenarioResult(scenario: name, against: config.against, status: .skipped, seed: runSeed,
-                                        durationSeconds: 0, failures: [], note: "does not parse", groups: [],
-                                        totals: nil, server: nil)
-            return Execution(result: result, signature: nil, applied: applied, text: text, items: items)
+        let program: Program
+        do {
+            program = try ScenarioParser.parse(source: text, file: name)
+        } catch {
+            throw UnparsableProgram(error: error, text: text)
         }
-        let result = ScenarioRunner.run(program, name: name, configuration: RunConfiguration(), interrupt: interrupt)
+        var checkNanos: [UInt64] = []
+        var last = Sys.monotonicNanos()
+        let result = ScenarioRunner.run(program, name: name, configuration: RunConfiguration(), interrupt: interrupt, onEvent: { event in
+            let now = Sys.monotonicNanos()
+            if case .passed = event { checkNanos.append(now &- last) }
+            last = now
+        })
         var signature: FailureSignature?
         if let failure = result.failures.first {
             signature = FailureSignature(failure, command: command(at: failure.line, in: program.statements))
         }
-        return Execution(result: result, signature: signature, applied: applied, text: text, items: items)
+        return Execution(result: result, signature: signature, applied: applied, text: text, items: items, checkNanos: checkNanos)
     }
 
     static func command(at line: Int, in statements: [Statement]) -> Command? {
@@ -188,126 +244,6 @@ public enum Fuzzer {
     static func serverQueue(_ runSeed: UInt64) -> Int {
         [256 << 10, 1 << 20, 16 << 20][Int(runSeed % 3)]
     }
-
-    /// Whether a candidate fails the same way in most of `tries` runs (two of three): timing
-    /// bugs (a stranded read, a stall, a flush race) do not fail every time, and accepting a
-    /// candidate that failed once by luck would shrink toward a program that rarely fails.
-    /// Returns the last run that failed the same way.
-    static func reproduces(_ run: () -> Execution, _ signature: FailureSignature, tries: Int,
-                           interrupt: InterruptFlag) -> Execution? {
-        let tries = max(1, tries)
-        let needed = tries / 2 + 1
-        var failures = 0
-        var last: Execution?
-        for attempt in 0..<tries {
-            let execution = run()
-            if execution.signature == signature {
-                failures += 1
-                last = execution
-                if failures >= needed { return last }
-            }
-            if interrupt.isSet || execution.result.status == .skipped { return nil }
-            // Stop once the majority is out of reach.
-            if failures + (tries - attempt - 1) < needed { return nil }
-        }
-        return nil
-    }
-
-    private static func shrinkAndWrite(_ ops: [FuzzOp], runSeed: UInt64, run: Int, signature: FailureSignature,
-                                       _ config: FuzzConfiguration, interrupt: InterruptFlag,
-                                       onEvent: (FuzzEvent) -> Void) -> FuzzFinding? {
-        let deadline = Sys.monotonicNanos() &+ UInt64(config.shrinkSeconds * 1e9)
-        let tries = config.reproductionTries
-        // 1. Fewer and smaller operations.
-        // The last candidate accepted is the program shrinking ends with: its failing run stands
-        // in for the final confirmation if a timing bug does not show again there.
-        var lastAccepted: Execution?
-        let shrinker = Shrinker(maxAttempts: config.shrinkAttempts, deadlineNanos: deadline, reproduces: { candidate in
-            guard let run = reproduces({ execute(candidate, runSeed: runSeed, config, interrupt: interrupt, name: "shrink.scn") },
-                                       signature, tries: tries, interrupt: interrupt) else { return false }
-            lastAccepted = run
-            return true
-        }, interrupted: { interrupt.isSet })
-        let outcome = shrinker.shrink(ops, now: Sys.monotonicNanos)
-        let original = ProgramCompiler.compile(ops, compileSettings(config)).applied
-        var (items, applied) = ProgramCompiler.compile(outcome.ops, compileSettings(config))
-        _ = applied
-        var steps = outcome.steps
-        var attempts = outcome.attempts
-
-        // 2. Fewer checks: the model's checks that this failure does not need. Only checks and
-        // probes go: dropping an operation here (a close, a resume) could turn a genuine failure
-        // into one the program itself causes, with the same signature.
-        var i = 0
-        while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < deadline && !interrupt.isSet {
-            if case .command(let command) = items[i], !command.isExpectation {
-                i += 1
-                continue
-            }
-            var candidate = items
-            candidate.remove(at: i)
-            attempts += 1
-            if let run = reproduces({ execute(items: candidate, applied: applied, runSeed: runSeed, config, interrupt: interrupt, name: "trim.scn") },
-                                    signature, tries: tries, interrupt: interrupt) {
-                lastAccepted = run
-                items = candidate
-                steps += 1
-            } else {
-                i += 1
-            }
-        }
-
-        let fileName = "fuzz-\(config.target == nil ? config.mode.rawValue : "target")-seed\(config.seed)-run\(run).scn"
-        // The final run under the file's own name, so the reported line is the file's.
-        func finalRun(_ header: [String]) -> Execution? {
-            reproduces({ execute(items: items, applied: applied, runSeed: runSeed, config, interrupt: interrupt,
-                                 name: fileName, header: header) }, signature, tries: tries, interrupt: interrupt)
-        }
-        guard let probe = finalRun([]) ?? lastAccepted, let failure = probe.result.failures.first else { return nil }
-        let body = ProgramCompiler.render(items, compileSettings(config))
-        let commands = body.count
-        // What is left to do (not to check): the operations of the minimal program.
-        applied = body.filter { !$0.isExpectation }.count
-        onEvent(.shrunk(from: original, to: applied, steps: steps, attempts: attempts))
-        let header = [
-            "sockfuzz fuzz: a minimal program that fails; `sockfuzz run` on this file replays it.",
-            "seed \(config.seed), run \(run), against \(config.against)",
-            "failure: \(signature): \(failure.expected)",
-            "seen: \(failure.seen)",
-            "shrunk from \(original) operations to \(applied) (\(commands) commands with the checks) in \(steps) steps (\(attempts) candidate runs)",
-        ].map { $0.replacingOccurrences(of: "\n", with: " ") }
-        // The file always carries the header; if the timing-dependent failure did not show in
-        // this last run, report the probe's (its lines shift by the header's length).
-        var named: Execution
-        if let run = finalRun(header) {
-            named = run
-        } else {
-            named = probe
-            named.text = scenarioText(items, runSeed: runSeed, config, header: header)
-            named.result.failures = probe.result.failures.map { failure in
-                var shifted = failure
-                shifted.line += header.count
-                shifted.file = fileName
-                return shifted
-            }
-        }
-        var path: String?
-        if let dir = config.outDirectory {
-            let full = (dir as NSString).appendingPathComponent(fileName)
-            do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                try named.text.write(toFile: full, atomically: true, encoding: .utf8)
-                path = full
-                onEvent(.wrote(path: full))
-            } catch {
-                path = nil
-            }
-        }
-        return FuzzFinding(run: run, runSeed: runSeed, signature: signature.description,
-                           failure: named.result.failures.first ?? failure, originalOperations: original,
-                           shrunkOperations: applied, shrunkCommands: commands, shrinkSteps: steps,
-                           shrinkAttempts: attempts, scenario: named.text, scenarioPath: path)
-    }
 }
 
 extension Command {
@@ -315,9 +251,9 @@ extension Command {
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies:
             return true
-        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .include, .repeat,
+        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false

@@ -2,7 +2,8 @@
 // one byte once established and counts as echoed when that same byte, and nothing more, comes
 // back within the echo deadline. Reports connects/s and the time from connect() to the first
 // echoed byte. Bounded: the whole burst has a deadline, and so has each echo. The connections
-// that echoed stay open for the caller.
+// that echoed stay open for the caller. Without the echo probe (a server that is no echo server)
+// a connection is ready once connected, and `echoed` counts the ready ones.
 
 import Glibc
 import Histogram
@@ -64,6 +65,7 @@ public final class ConnectBurst: EventHandler {
     /// Sized up front: resizing as larger values arrived was most of the burst's user time.
     private var firstByte = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
     private var byte: UInt8 = 0x78
+    private var probeEcho = true
     /// Room for more than the one byte an echo server can answer, to see a server that says more.
     private let answer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
@@ -79,8 +81,9 @@ public final class ConnectBurst: EventHandler {
     /// Opens `count` connections to `address`; returns the figures and the descriptors of the
     /// connections that echoed (the caller owns them; the others are closed).
     public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
-                    echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [],
+                    echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [], probeEcho: Bool = true,
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
+        self.probeEcho = probeEcho
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
         fds = Array(repeating: -1, count: count)
@@ -232,6 +235,13 @@ public final class ConnectBurst: EventHandler {
     private func established(_ i: Int) {
         connected += 1
         lastConnect = Sys.monotonicNanos()
+        guard probeEcho else {
+            phases[i] = .done
+            echoed += 1
+            pending -= 1
+            loop.forget(fds[i])
+            return
+        }
         phases[i] = .waitingEcho
         sentAt[i] = lastConnect
         switch try? Sys.send(fds[i], &byte, 1) {

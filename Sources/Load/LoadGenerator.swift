@@ -38,7 +38,7 @@ public struct LoadProgress: Sendable {
     public var connections: Int
 }
 
-public final class LoadGenerator: EventHandler {
+public final class LoadGenerator: PacedLoad {
     struct Connection {
         var fd: Int32 = -1
         var alive = false
@@ -64,29 +64,18 @@ public final class LoadGenerator: EventHandler {
     private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     private let expected = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
 
-    /// Round-trip latencies of the measured window, in nanoseconds.
     /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
-    /// The hot path records into the current second's histogram only; whole seconds are added
-    /// here as they end, so the run's total costs nothing per message.
-    public private(set) var histogram = LoadGenerator.emptyHistogram()
-    private var intervalHistogram = LoadGenerator.emptyHistogram()
-    private var intervalMessages: UInt64 = 0
-    /// The measured window, second by second (`--hdr-log`, and merging shares of a test).
-    public private(set) var intervals: [LoadInterval] = []
-
     public static func emptyHistogram() -> Histogram<UInt64> {
         Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     }
-    private var messages: UInt64 = 0
+    var meter: LoadMeter
     private var corrupted: UInt64 = 0
     private var connectionErrors: UInt64 = 0
-    private var firstError: String?
-    private var clientError: String?
-    private var notSent: UInt64 = 0
-    private var alive: Int
-    private var measuring = false
-    private var accepting = true
-    private var outstanding: UInt64 = 0
+
+    /// Round-trip latencies of the measured window, in nanoseconds.
+    public var histogram: Histogram<UInt64> { meter.histogram }
+    /// The measured window, second by second (`--hdr-log`, and merging shares of a test).
+    public var intervals: [LoadInterval] { meter.intervals }
 
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards.
     public init(fds: [Int32], plan: LoadPlan) throws(SystemError) {
@@ -100,7 +89,7 @@ public final class LoadGenerator: EventHandler {
         conns = .allocate(capacity: fds.count)
         stamps = .allocate(capacity: max(1, fds.count * ringSize))
         connIndexByFD = Array(repeating: -1, count: Int(fds.max() ?? 0) + 1)
-        alive = fds.count
+        meter = LoadMeter(alive: fds.count)
         for (i, fd) in fds.enumerated() {
             conns.initializeElement(at: i, to: Connection(fd: fd, alive: true, ring: i * ringSize))
             connIndexByFD[Int(fd)] = Int32(i)
@@ -124,125 +113,36 @@ public final class LoadGenerator: EventHandler {
     /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.
     public func run(progress: (LoadProgress) -> Void = { _ in }, interrupted: () -> Bool = { false }) -> LoadResult {
         let size = UInt64(plan.messageSize)
-        let start = Sys.monotonicNanos()
-        let measureFrom = start &+ plan.warmupNanos
-        let end = measureFrom &+ plan.durationNanos
-        measuring = plan.warmupNanos == 0
-        for i in conns.indices { try? loop.setInterest(conns[i].fd, .readable) }
-
-        var interval: UInt64 = 0
-        var nextDue = start
-        var nextConn = 0
-        switch plan.pacing {
-        case .depth(let d):
-            for i in conns.indices {
-                for _ in 0..<d { enqueue(i, stamp: start) }
-                flush(i)
-            }
-        case .rate(let r):
-            interval = max(1, UInt64(1e9 / r.perSecond))
-        }
-
-        var measuredStart = measuring ? start : measureFrom
-        var measuredWallStart = measuring ? Sys.wallClockNanos() : 0
-        var nextInterval = measuredStart &+ 1_000_000_000
-        var nextReport = start &+ 250_000_000
-        var wasInterrupted = false
-        /// The last time the open loop handed out what was due (what fell due after it is no backlog).
-        var lastTurn = start
-        while true {
-            let now = Sys.monotonicNanos()
-            if !measuring && now >= measureFrom {
-                measuring = true
-                measuredStart = now
-                measuredWallStart = Sys.wallClockNanos()
-                nextInterval = now &+ 1_000_000_000
-                histogram.reset()
-                intervalHistogram.reset()
-                intervalMessages = 0
-                messages = 0
-            }
-            if measuring && now >= nextInterval {
-                closeInterval(from: nextInterval &- 1_000_000_000, to: nextInterval, measuredStart: measuredStart)
-                nextInterval &+= 1_000_000_000
-            }
-            if interrupted() { wasInterrupted = true; break }
-            if now >= end || alive == 0 { break }
-            var behind = false
-            if interval > 0 {
-                // Open loop: the messages due by now go out, stamped with when they were due.
-                var budget = Self.maxDuePerTurn
-                while nextDue <= now && budget > 0 {
-                    if conns[nextConn].alive {
-                        enqueue(nextConn, stamp: nextDue)
-                        conns[nextConn].wantsWrite = true
-                    }
-                    nextConn = nextConn + 1 == conns.count ? 0 : nextConn + 1
-                    nextDue &+= interval
-                    budget -= 1
-                }
-                behind = nextDue <= now
-                lastTurn = now
-                for i in conns.indices where conns[i].wantsWrite { flush(i) }
-            }
-            if now >= nextReport {
-                nextReport = now &+ 250_000_000
-                // During warmup measuredStart is still ahead of now: nothing measured yet.
-                let elapsed = measuring ? Double(now - measuredStart) / 1e9 : 0
-                progress(LoadProgress(elapsedSeconds: elapsed, messages: messages,
-                                      messagesPerSecond: elapsed > 0 && measuring ? Double(messages) / elapsed : 0,
-                                      errors: corrupted + connectionErrors, connections: alive))
-            }
-            let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
-            do { try loop.runOnce(self, maxWaitNanos: wait) } catch { clientFailed(error); break }
-        }
-        let measuredEnd = Sys.monotonicNanos()
-        if measuring { closeInterval(from: nextInterval &- 1_000_000_000, to: measuredEnd, measuredStart: measuredStart) }
-        let counted = messages
-        let seconds = Double(measuredEnd - measuredStart) / 1e9
-        if interval > 0 && nextDue <= lastTurn {
-            // Still behind at the last turn: the backlog was never handed out; the client could not keep up.
-            notSent += (lastTurn - nextDue) / interval + 1
-        }
-
-        // Drain: outstanding echoes still come back and are still checked, but not counted. An
-        // interrupted run drains too (bounded as ever), so its partial result counts as
-        // unanswered only what really was.
-        accepting = false
-        let drainUntil = measuredEnd &+ plan.drainNanos
-        while outstanding > 0 && clientError == nil && Sys.monotonicNanos() < drainUntil {
-            do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { clientFailed(error) }
-        }
-        for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
-
-        let latency = LoadResult.Percentiles(nanoseconds: histogram)
+        let run = drive(pacing: plan.pacing, durationNanos: plan.durationNanos, warmupNanos: plan.warmupNanos,
+                        drainNanos: plan.drainNanos, progress: progress, interrupted: interrupted)
         var depth: Int?
         var rate: Double?
         switch plan.pacing {
         case .depth(let d): depth = d
         case .rate(let r): rate = r.perSecond
         }
+        let counted = run.messages
+        let seconds = run.seconds
         return LoadResult(connections: conns.count, messageSize: plan.messageSize, depth: depth, targetRate: rate,
                           seconds: seconds, messages: counted, verified: counted,
                           messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
                           megabytesPerSecond: seconds > 0 ? Double(counted) * Double(size) / seconds / 1e6 : 0,
-                          latencyMicros: latency, corrupted: corrupted, connectionErrors: connectionErrors,
-                          firstError: firstError, unanswered: outstanding,
-                          firstUnanswered: outstanding > 0 ? firstUnanswered() : nil, notSent: notSent,
-                          clientError: clientError, interrupted: wasInterrupted,
-                          measuredSinceEpochNanos: measuring ? measuredWallStart : nil, intervals: intervals)
+                          latencyMicros: LoadResult.Percentiles(nanoseconds: meter.histogram), corrupted: corrupted,
+                          connectionErrors: connectionErrors, firstError: meter.firstError, unanswered: meter.outstanding,
+                          firstUnanswered: meter.outstanding > 0 ? firstUnanswered() : nil, notSent: meter.notSent,
+                          clientError: meter.clientError, interrupted: run.interrupted,
+                          measuredSinceEpochNanos: run.measuredSinceEpochNanos, intervals: meter.intervals)
     }
 
-    /// Ends the interval [from, to) of the measured window: its figures are kept, its round
-    /// trips join the run's histogram.
-    private func closeInterval(from: UInt64, to: UInt64, measuredStart: UInt64) {
-        guard to > from else { return }
-        intervals.append(LoadInterval(startSeconds: Double(from &- measuredStart) / 1e9, seconds: Double(to &- from) / 1e9,
-                                      messages: intervalMessages, histogram: intervalHistogram))
-        histogram.add(intervalHistogram)
-        intervalHistogram.reset()
-        intervalMessages = 0
-    }
+    // MARK: what the shared run loop needs
+
+    var connectionCount: Int { conns.count }
+    func descriptor(_ i: Int) -> Int32 { conns[i].fd }
+    var errorsSoFar: UInt64 { corrupted + connectionErrors }
+
+    func isAlive(_ i: Int) -> Bool { conns[i].alive }
+    func wantsWrite(_ i: Int) -> Bool { conns[i].wantsWrite }
+    func setWantsWrite(_ i: Int) { conns[i].wantsWrite = true }
 
     /// Where the first message still waiting for its echo stands.
     private func firstUnanswered() -> String? {
@@ -251,12 +151,6 @@ public final class LoadGenerator: EventHandler {
         let seq = conns[i].receivedBytes / size
         let sent = min(size, conns[i].writtenBytes > seq * size ? conns[i].writtenBytes - seq * size : 0)
         return "connection \(i): message \(seq): \(conns[i].receivedBytes % size) of \(size) bytes echoed (\(sent) sent)"
-    }
-
-    /// The one policy for a failing event loop: the run ends, and the result says why.
-    private func clientFailed(_ error: SystemError) {
-        clientError = "the client's event loop failed: \(error)"
-        if firstError == nil { firstError = clientError }
     }
 
     /// Positions (in the `fds` given) of the connections that failed under load.
@@ -268,19 +162,19 @@ public final class LoadGenerator: EventHandler {
     // MARK: sending
 
     @inline(__always)
-    private func enqueue(_ i: Int, stamp: UInt64) {
+    func enqueue(_ i: Int, stamp: UInt64) {
         let c = conns[i]
         let inFlight = Int(c.queued - c.receivedBytes / UInt64(plan.messageSize))
         // Open loop against a stalled server: the ring is full, so the message is not sent, and
         // counted as such: a run that sent less than it was asked to cannot pass quietly.
-        guard inFlight < ringSize else { notSent += 1; return }
+        guard inFlight < ringSize else { meter.notSent += 1; return }
         stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
         conns[i].queued += 1
-        outstanding += 1
+        meter.outstanding += 1
     }
 
     /// Writes as much of the queued messages as the socket takes, 64 KiB per call.
-    private func flush(_ i: Int) {
+    func flush(_ i: Int) {
         let size = plan.messageSize
         while conns[i].alive {
             let total = conns[i].queued &* UInt64(size)
@@ -373,25 +267,21 @@ public final class LoadGenerator: EventHandler {
             conns[i].receivedBytes += UInt64(take)
             if offset + take == size {
                 let stamp = stamps[conns[i].ring + Int(seq % UInt64(ringSize))]
-                outstanding -= 1
-                if measuring && accepting {
-                    messages += 1
-                    intervalMessages += 1
-                    intervalHistogram.record(now > stamp ? now - stamp : 0)
-                }
-                if accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
+                meter.outstanding -= 1
+                meter.record(now > stamp ? now - stamp : 0)
+                if meter.accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
             }
         }
     }
 
     private func fail(_ i: Int, _ message: String, corrupt: Bool = false) {
         guard conns[i].alive else { return }
-        alive -= 1
+        meter.alive -= 1
         if corrupt { corrupted += 1 } else { connectionErrors += 1 }
-        if firstError == nil { firstError = message }
+        if meter.firstError == nil { meter.firstError = message }
         conns[i].alive = false
         let inFlight = conns[i].queued - conns[i].receivedBytes / UInt64(plan.messageSize)
-        outstanding -= min(outstanding, inFlight)
+        meter.outstanding -= min(meter.outstanding, inFlight)
         loop.forget(conns[i].fd)
     }
 }

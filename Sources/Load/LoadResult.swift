@@ -42,6 +42,8 @@ public struct LoadResult: Sendable, Codable, Equatable {
     public var measuredSinceEpochNanos: Int64?
     /// The measured window second by second, each with its full-precision histogram.
     public var intervals: [LoadInterval]?
+    /// Request/response load only: how replies were framed and checked, and what failed.
+    public var replies: ReplyCheckResult? = nil
 
     public struct Percentiles: Sendable, Codable, Equatable {
         public var p50: Double
@@ -66,8 +68,26 @@ public struct LoadResult: Sendable, Codable, Equatable {
         }
     }
 
-    /// Every error: corrupted echoes, connection errors, and a failed client loop.
-    public var errors: UInt64 { corrupted + connectionErrors + (clientError != nil ? 1 : 0) }
+    /// Every error: corrupted echoes, wrong or unframeable replies, connection errors, and a failed client loop.
+    public var errors: UInt64 {
+        corrupted + connectionErrors + (clientError != nil ? 1 : 0) + (replies.map { $0.mismatched + $0.framingErrors } ?? 0)
+    }
+}
+
+/// How a request/response load framed and checked its replies.
+public struct ReplyCheckResult: Sendable, Codable, Equatable {
+    /// The framing, in its text form (`resp`, `line`, `length:4be`...).
+    public var framing: String
+    /// The regex every reply had to match, if any.
+    public var expect: String?
+    /// Distinct requests in the mix.
+    public var requests: Int
+    /// Replies that did not match `expect` (each an error; none counted as a message).
+    public var mismatched: UInt64
+    /// The first of them: connection, request, and the reply as text or a hex dump.
+    public var firstMismatch: String?
+    /// Connections whose replies could not be framed (each one ended there).
+    public var framingErrors: UInt64
 }
 
 /// One second (the last one may be shorter) of a load run's measured window.

@@ -28,10 +28,16 @@ public enum LoadVerdict {
         var problems: [String] = []
         if let clientError = r.clientError { problems.append(clientError) }
         if r.unanswered > 0 {
-            problems.append("unanswered \(r.unanswered) (echo incomplete at the end of the drain"
+            problems.append("unanswered \(r.unanswered) (\(r.replies == nil ? "echo incomplete" : "no reply") at the end of the drain"
                             + (r.firstUnanswered.map { "; first: \($0)" } ?? "") + ")")
         }
         if r.corrupted > 0 { problems.append("corrupted \(r.corrupted)") }
+        if let replies = r.replies {
+            if replies.mismatched > 0 {
+                problems.append("mismatched replies \(replies.mismatched)" + (replies.firstMismatch.map { "; first: \($0)" } ?? ""))
+            }
+            if replies.framingErrors > 0 { problems.append("framing errors \(replies.framingErrors) (connections ended)") }
+        }
         if r.connectionErrors > 0 { problems.append("connection errors \(r.connectionErrors)") }
         if r.notSent > 0 { problems.append("not sent \(r.notSent) (client saturated: the rate was not delivered)") }
         if !problems.isEmpty, let first = r.firstError, first != r.clientError { problems.append("first error: \(first)") }

@@ -1,6 +1,8 @@
 // The plain syntax tree the parser produces and the runner executes: a program is a list of
 // located statements, one per command; `repeat` and `include` nest statements.
 
+import Framing
+
 public struct Program: Sendable, Equatable {
     public var statements: [Statement]
 
@@ -25,6 +27,10 @@ public indirect enum Command: Sendable, Equatable {
     case setConnectTimeout(ScenarioDuration)
     /// SO_RCVBUF of sockets connected from now on: a small window makes slow readers push back.
     case setReceiveBuffer(ByteSize)
+    /// The framing of groups connected from now on without `framing=` (nil: none, bytes only).
+    case setFraming(Framing?)
+    /// How replies are shown as they arrive (the console; `sockfuzz run -v`).
+    case setShow(ReplyDisplay)
     case print(String)
     case sleep(ScenarioDuration)
     /// `path` as written; `body` is the included file, parsed, its statements located in that file.
@@ -38,7 +44,8 @@ public indirect enum Command: Sendable, Equatable {
     /// A third-party server instead of the embedded one. `host` has no brackets (`::1`).
     case target(host: String, port: Int)
 
-    case connect(group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?)
+    /// `framing` nil: the `set framing` default, if any, applies when the command runs.
+    case connect(group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?, framing: Framing? = nil)
     case send(Selector, SendPayload)
     case halfclose(Selector)
     case reset(Selector)
@@ -58,6 +65,10 @@ public indirect enum Command: Sendable, Equatable {
     case expectSkip(Selector, ByteSize, within: ScenarioDuration?)
     /// Moves the read cursor past everything received so far (no wait; always holds).
     case expectDrain(Selector)
+    /// The next whole frame on each connection equals, or matches, what is given; consumes it.
+    case expectReply(Selector, ReplyCheck, within: ScenarioDuration?)
+    /// N more whole frames arrived on each connection; consumes them.
+    case expectReplies(Selector, Int, within: ScenarioDuration?)
 
     case load(Selector, LoadSpec)
     case fuzz(FuzzSpec)
@@ -67,6 +78,8 @@ public indirect enum Command: Sendable, Equatable {
 public enum SendPayload: Sendable, Equatable {
     /// `send web "text"`: the decoded bytes of the string.
     case text([UInt8])
+    /// `send web "GET ${path} ..."`: a string with `${name}` references, filled in when it runs.
+    case template(ByteTemplate)
     /// `send web hex "48 65"`: kept apart from `.text` so rendering keeps the author's form.
     case hex([UInt8])
     /// `send web file PATH`: the path as written; resolve it with `ScenarioPaths.resolve(_:relativeTo:)`
@@ -75,6 +88,21 @@ public enum SendPayload: Sendable, Equatable {
     /// Random bytes: a total size drawn from `sizes`, written in a number of chunks drawn from
     /// `chunks` with a pause drawn from `gaps` between chunks (nil = option not given).
     case random(sizes: ClosedRange<ByteSize>, chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?)
+}
+
+/// What `expect SEL reply` checks the next frame against.
+public enum ReplyCheck: Sendable, Equatable {
+    /// Exactly these bytes (the whole frame, terminator and headers included).
+    case bytes(ByteTemplate)
+    /// A regex (verbatim source) found in the frame; `capture` names its first group (or the
+    /// whole match when it has none) for `${name}` in later strings.
+    case match(pattern: String, capture: String?)
+}
+
+/// `set show text|hex|off`: replies shown as text with escapes (hex dump when binary), always
+/// as a hex dump, or not at all.
+public enum ReplyDisplay: String, Sendable, Equatable, CaseIterable {
+    case text, hex, off
 }
 
 /// `server start MODE [tls [cert=FILE key=FILE]] [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]`; nil = not given.
@@ -109,18 +137,38 @@ public struct ServerOptions: Sendable, Equatable {
     }
 }
 
-/// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`.
+/// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`, or with
+/// `request="..." framing=F [expect="regex"]` instead of `size=`: request/response load.
 public struct LoadSpec: Sendable, Equatable {
+    /// Echo load: the message size. Request load: the request's size.
     public var size: ByteSize
     public var pacing: LoadPacing
     public var duration: ScenarioDuration
     public var warmup: ScenarioDuration?
+    public var requests: LoadRequests?
 
-    public init(size: ByteSize, pacing: LoadPacing, duration: ScenarioDuration, warmup: ScenarioDuration? = nil) {
+    public init(size: ByteSize, pacing: LoadPacing, duration: ScenarioDuration, warmup: ScenarioDuration? = nil,
+                requests: LoadRequests? = nil) {
         self.size = size
         self.pacing = pacing
         self.duration = duration
         self.warmup = warmup
+        self.requests = requests
+    }
+}
+
+/// What a request/response `load` sends and how it checks each reply.
+public struct LoadRequests: Sendable, Equatable {
+    public var request: [UInt8]
+    /// nil: the framing of the connections' group (`connect ... framing=`, `set framing`).
+    public var framing: Framing?
+    /// An NSRegularExpression every reply (the whole frame) must match; nil: any well-framed reply.
+    public var expect: String?
+
+    public init(request: [UInt8], framing: Framing?, expect: String?) {
+        self.request = request
+        self.framing = framing
+        self.expect = expect
     }
 }
 

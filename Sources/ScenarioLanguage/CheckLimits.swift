@@ -1,6 +1,8 @@
 // Bounds the checker enforces that depend on the machine running the scenario. The language
 // does no I/O: the executable fills them in (from RLIMIT_NOFILE); library callers get none.
 
+import Foundation
+
 public struct CheckLimits: Sendable, Equatable {
     /// Most connections one `connect` can ever hold open at once; nil: no limit known.
     public var maxConnections: Int?
@@ -25,6 +27,13 @@ struct CheckState: Sendable, Equatable {
     /// none yet). `server start` and `server mode` clear it.
     var targetAt: SourceLocation?
     let limits: CheckLimits
+    /// Names made by `capture=` on earlier lines, which `${name}` may refer to.
+    var captures: Set<String> = []
+
+    /// Whether `${name}` can be filled in: an earlier capture or an environment variable now.
+    func knows(_ name: String) -> Bool {
+        captures.contains(name) || getenv(name) != nil
+    }
 
     init(groups: GroupTable, limits: CheckLimits = .none) {
         self.groups = groups

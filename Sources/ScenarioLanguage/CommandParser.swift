@@ -1,6 +1,9 @@
 // Parses the tokens of one line into a command (or a block opener/closer), checking selectors
 // against the group table as it goes so semantic errors point at the offending token.
 
+import Foundation
+import Framing
+
 /// What one non-blank line is. Blocks and includes need the driver (`SourceParser`), which
 /// owns the block stack and the loader.
 enum LineItem {
@@ -58,7 +61,7 @@ struct CommandParser {
         case "}": item = .closeBlock
         case "server": item = .command(try parseServer())
         case "target":
-            let (host, port) = try SelectorParsing.hostPort(try cursor.take("HOST:PORT after 'target'"))
+            let (host, port) = try SelectorParsing.hostPort(try Self.environmentExpanded(try cursor.take("HOST:PORT after 'target'")))
             state.targetAt = head.location
             item = .command(.target(host: host, port: port))
         case "connect": item = .command(try parseConnect())
@@ -114,9 +117,20 @@ struct CommandParser {
     // MARK: - Commands
 
     mutating func parseSet() throws(ScenarioError) -> Command {
-        let key = try cursor.word("'timeout', 'connect-timeout' or 'rcvbuf' after 'set'")
-        guard key.text == "timeout" || key.text == "connect-timeout" || key.text == "rcvbuf" else {
-            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout or rcvbuf", at: key.location)
+        let key = try cursor.word("'timeout', 'connect-timeout', 'rcvbuf', 'framing' or 'show' after 'set'")
+        guard ["timeout", "connect-timeout", "rcvbuf", "framing", "show"].contains(key.text) else {
+            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout, rcvbuf, framing or show", at: key.location)
+        }
+        if key.text == "framing" {
+            let token = try cursor.word("a framing after 'set framing' (\(Framing.names.joined(separator: ", ")) or none)")
+            return .setFraming(token.text == "none" ? nil : try Self.framing(Substring(token.text), at: token.location))
+        }
+        if key.text == "show" {
+            let token = try cursor.word("text, hex or off after 'set show'")
+            guard let display = ReplyDisplay(rawValue: token.text) else {
+                throw ScenarioError("unknown display '\(token.text)': expected text, hex or off", at: token.location)
+            }
+            return .setShow(display)
         }
         if key.text == "rcvbuf" {
             let token = try cursor.word("a size after 'set rcvbuf'")
@@ -210,6 +224,29 @@ struct CommandParser {
         return mode
     }
 
+    /// The token with each `${NAME}` replaced by that environment variable, read when the scenario
+    /// is checked (a target is needed before anything runs, and captures cannot name one).
+    static func environmentExpanded(_ token: Token) throws(ScenarioError) -> Token {
+        var expanded = token
+        for (name, range) in References.find(in: token.text).reversed() {
+            guard let value = getenv(name) else {
+                let column = token.text.unicodeScalars.distance(from: token.text.startIndex, to: range.lowerBound)
+                throw ScenarioError("unknown environment variable '${\(name)}' in the target", at: token.location.advanced(by: column))
+            }
+            expanded.text.replaceSubrange(range, with: String(cString: value))
+        }
+        return expanded
+    }
+
+    /// A framing's text form (`http1`, `length:4be`, `delimiter:\r\n`), located on error.
+    static func framing(_ text: Substring, at location: SourceLocation) throws(ScenarioError) -> Framing {
+        do {
+            return try Framing(parsing: String(text))
+        } catch {
+            throw ScenarioError(error.description, at: location)
+        }
+    }
+
     static func nonEmpty(_ text: Substring, _ what: String, at location: SourceLocation) throws(ScenarioError) -> String {
         guard !text.isEmpty else { throw ScenarioError("expected \(what), got nothing", at: location) }
         return String(text)
@@ -225,7 +262,7 @@ struct CommandParser {
             throw ScenarioError("\(count) connections can never be open at once: this process can hold at most \(most) (\(state.limits.reason))",
                                 at: countToken.location)
         }
-        let options = try cursor.options(for: "connect", keys: ["rate", "timeout"])
+        let options = try cursor.options(for: "connect", keys: ["rate", "timeout", "framing"])
         let rate = try options.value("rate") { (t, l) throws(ScenarioError) -> Rate in
             let rate = try NumberParsing.rate(t, at: l)
             // count / rate: how long the connect would take to start its connections.
@@ -240,8 +277,9 @@ struct CommandParser {
         let timeout = try options.value("timeout") { (t, l) throws(ScenarioError) in
             try Self.positive(try NumberParsing.duration(t, at: l), "timeout", at: l)
         }
+        let framing = try options.value("framing", Self.framing)
         groups.connect(name, count: count)
-        return .connect(group: name, count: count, rate: rate, timeout: timeout)
+        return .connect(group: name, count: count, rate: rate, timeout: timeout, framing: framing)
     }
 
     mutating func parseSend() throws(ScenarioError) -> Command {
@@ -249,7 +287,8 @@ struct CommandParser {
         let what = "what to send: a \"string\", hex, file or random"
         let token = try cursor.take(what)
         if token.kind == .string {
-            return .send(selector, .text(try StringLiteral.bytes(of: token)))
+            let template = try StringLiteral.template(of: token, state: state)
+            return .send(selector, template.literalBytes.map { .text($0) } ?? .template(template))
         }
         switch token.text {
         case "hex":
@@ -305,11 +344,18 @@ struct CommandParser {
 
     mutating func parseLoad(_ head: Token) throws(ScenarioError) -> Command {
         let selector = try selector(after: "load")
-        let options = try cursor.options(for: "load", keys: ["size", "depth", "rate", "duration", "warmup"])
-        guard let size = try options.value("size", NumberParsing.size) else {
-            throw ScenarioError("'load' needs size=SIZE", at: head.location)
+        let options = try cursor.options(for: "load", keys: ["size", "depth", "rate", "duration", "warmup", "request", "framing", "expect"])
+        let requests = try LoadRequestParsing.requests(options, head: head)
+        let size: ByteSize
+        if let requests {
+            size = ByteSize(bytes: requests.request.count)
+        } else {
+            guard let given = try options.value("size", NumberParsing.size) else {
+                throw ScenarioError("'load' needs size=SIZE (echo load) or request=\"...\" framing=F (request/response load)", at: head.location)
+            }
+            size = given
         }
-        _ = try Self.atLeast(size.bytes, 1, "load size", at: options.location(of: "size")!)
+        _ = try Self.atLeast(size.bytes, 1, "load size", at: options.location(of: "size") ?? head.location)
         let pacing: LoadPacing
         switch (options.location(of: "depth"), options.location(of: "rate")) {
         case (.some, .some):
@@ -329,7 +375,7 @@ struct CommandParser {
         }
         _ = try Self.positive(duration, "load duration", at: options.location(of: "duration")!)
         let warmup = try options.value("warmup", NumberParsing.duration)
-        return .load(selector, LoadSpec(size: size, pacing: pacing, duration: duration, warmup: warmup))
+        return .load(selector, LoadSpec(size: size, pacing: pacing, duration: duration, warmup: warmup, requests: requests))
     }
 
     mutating func parseFuzz() throws(ScenarioError) -> Command {

@@ -33,6 +33,14 @@ public enum CommandTable {
         spec("set rcvbuf", "set rcvbuf", "set rcvbuf SIZE",
              "Sets the receive buffer (SO_RCVBUF) of connections opened from now on, so a paused reader pushes back on the server soon.",
              "set rcvbuf 64KiB"),
+        spec("set framing", "set framing", "set framing FRAMING",
+             "Sets the framing of groups connected from now on without `framing=`; `none` clears it.",
+             "set framing resp",
+             keywords: ["raw", "line", "resp", "http1", "delimiter:", "length:", "none"]),
+        spec("set show", "set show", "set show text|hex|off",
+             "Sets how replies are shown as they arrive: text with escapes (a hex dump when binary), always hex, or not at all.",
+             "set show hex",
+             keywords: ReplyDisplay.allCases.map(\.rawValue)),
         spec("print", "print", "print \"text\"",
              "Writes a line to the run log.",
              "print \"phase 2: slow readers\""),
@@ -66,10 +74,10 @@ public enum CommandTable {
         spec("target", "target", "target HOST:PORT",
              "Points later connects at a third-party server instead of the embedded one.",
              "target [::1]:8080"),
-        spec("connect", "connect", "connect GROUP N [rate=R/s] [timeout=DURATION]",
+        spec("connect", "connect", "connect GROUP N [rate=R/s] [timeout=DURATION] [framing=FRAMING]",
              "Opens N connections and adds them to GROUP (created on first use), optionally paced.",
-             "connect web 100 rate=500/s timeout=1s",
-             options: ["rate=", "timeout="]),
+             "connect web 100 rate=500/s timeout=1s framing=http1",
+             options: ["rate=", "timeout=", "framing="]),
         spec("send", "send", "send SEL \"text\"",
              "Sends the bytes of a string to every selected connection.",
              "send web[0] \"GET / HTTP/1.0\\r\\n\\r\\n\""),
@@ -136,10 +144,26 @@ public enum CommandTable {
              "Moves each connection's read cursor past everything received so far, without waiting; always holds.",
              "expect web drain",
              keywords: ["drain"]),
+        spec("expect reply", "expect", "expect SEL reply \"bytes\" [within DURATION]",
+             "Waits for the next whole reply (frame) on each connection and checks it equals these bytes.",
+             "expect web[0] reply \"+PONG\\r\\n\" within 2s",
+             keywords: ["reply", "within"]),
+        spec("expect reply match", "expect", "expect SEL reply match \"regex\" [capture=NAME] [within DURATION]",
+             "Waits for the next whole reply on each connection and checks the regular expression matches it.",
+             "expect web[0] reply match \"Location: (\\S+)\" capture=loc within 2s",
+             keywords: ["reply", "match", "within"], options: ["capture="]),
+        spec("expect replies", "expect", "expect SEL replies N [within DURATION]",
+             "Waits until N more whole replies arrived on each connection, and consumes them unchecked.",
+             "expect web replies 3 within 2s",
+             keywords: ["replies", "within"]),
         spec("load", "load", "load SEL size=SIZE (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
              "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
              "load web size=64 depth=4 duration=10s warmup=1s",
              options: ["size=", "depth=", "rate=", "duration=", "warmup="]),
+        spec("load request", "load", "load SEL request=\"...\" [framing=F] [expect=\"REGEX\"] (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
+             "Sends the request over and over to any request/response server; every reply is framed (line, resp, http1, delimiter:, length:) and must match REGEX; fails on any wrong or missing reply.",
+             "load web request=\"PING\\r\\n\" framing=resp expect=\"^\\+PONG\" depth=16 duration=10s",
+             options: ["request=", "framing=", "expect=", "depth=", "rate=", "duration=", "warmup="]),
         spec("fuzz", "fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
              "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
              "fuzz runs=100 connections=8 duration=30s seed=7",
@@ -173,6 +197,8 @@ extension Command {
         case .setTimeout: return "set timeout"
         case .setConnectTimeout: return "set connect-timeout"
         case .setReceiveBuffer: return "set rcvbuf"
+        case .setFraming: return "set framing"
+        case .setShow: return "set show"
         case .print: return "print"
         case .sleep: return "sleep"
         case .include: return "include"
@@ -185,7 +211,7 @@ extension Command {
         case .connect: return "connect"
         case .send(_, let payload):
             switch payload {
-            case .text: return "send"
+            case .text, .template: return "send"
             case .hex: return "send hex"
             case .file: return "send file"
             case .random: return "send random"
@@ -204,7 +230,10 @@ extension Command {
         case .expectConnected: return "expect connected"
         case .expectSkip: return "expect skip"
         case .expectDrain: return "expect drain"
-        case .load: return "load"
+        case .expectReply(_, .bytes, _): return "expect reply"
+        case .expectReply(_, .match, _): return "expect reply match"
+        case .expectReplies: return "expect replies"
+        case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
         case .fuzz: return "fuzz"
         }
     }

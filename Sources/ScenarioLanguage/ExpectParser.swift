@@ -4,7 +4,8 @@
 import Foundation
 
 extension CommandParser {
-    static let expectations = ["echo", "recv", "match", "skip", "drain", "eof", "reset", "open", "refused", "closed", "connected"]
+    static let expectations = ["echo", "recv", "match", "reply", "replies", "skip", "drain", "eof", "reset", "open", "refused",
+                               "closed", "connected"]
 
     mutating func parseExpect() throws(ScenarioError) -> Command {
         let first = try cursor.take("a selector or 'server' after 'expect'")
@@ -38,12 +39,15 @@ extension CommandParser {
         case "match":
             // The raw string goes to the regex engine, so `\d` and `\\` mean what regex authors expect.
             let token = try quoted(after: "match")
-            do {
-                _ = try NSRegularExpression(pattern: token.text)
-            } catch {
-                throw ScenarioError("invalid regular expression \(token.display)", at: token.location)
-            }
+            try Self.compiles(token)
             return .expectMatch(selector, pattern: token.text, within: try cursor.within())
+        case "reply":
+            return .expectReply(selector, try parseReplyCheck(), within: try cursor.within())
+        case "replies":
+            let countToken = try cursor.word("a number of replies after 'replies'")
+            let count = try Self.atLeast(try NumberParsing.count(Substring(countToken.text), at: countToken.location),
+                                         1, "replies", at: countToken.location)
+            return .expectReplies(selector, count, within: try cursor.within())
         case "skip":
             let sizeToken = try cursor.word("a size after 'skip'")
             let size = try NumberParsing.size(Substring(sizeToken.text), at: sizeToken.location)
@@ -63,6 +67,44 @@ extension CommandParser {
             return .expectConnected(selector, op, count, within: try cursor.within())
         default:
             throw ScenarioError("unknown expectation '\(kind.text)': expected \(choices)", at: kind.location)
+        }
+    }
+
+    /// `"bytes"` or `match "regex" [capture=NAME]` after `reply`.
+    private mutating func parseReplyCheck() throws(ScenarioError) -> ReplyCheck {
+        let token = try cursor.take("a quoted string or 'match' after 'reply'")
+        if token.kind == .string { return .bytes(try StringLiteral.template(of: token, state: state)) }
+        guard token.isWord("match") else {
+            throw ScenarioError("expected a quoted string or 'match' after 'reply', got '\(token.text)'", at: token.location)
+        }
+        let pattern = try quoted(after: "reply match")
+        for (name, range) in References.find(in: pattern.text) where !state.knows(name) {
+            let column = pattern.text.unicodeScalars.distance(from: pattern.text.startIndex, to: range.lowerBound)
+            throw ScenarioError(UnknownReference(name: name).description, at: pattern.location.advanced(by: 1 + column))
+        }
+        try Self.compiles(pattern)
+        var capture: String?
+        if let next = cursor.peek(), next.kind == .word, next.text.hasPrefix("capture=") {
+            _ = try cursor.take("capture=NAME")
+            let name = String(next.text.dropFirst("capture=".count))
+            guard References.isName(name) else {
+                throw ScenarioError("a capture name is letters, digits and '_', not starting with a digit; got '\(name)'",
+                                    at: next.location.advanced(by: "capture=".count))
+            }
+            state.captures.insert(name)
+            capture = name
+        }
+        return .match(pattern: pattern.text, capture: capture)
+    }
+
+    /// The pattern compiles, with any `${name}` standing in as a literal (filled in at run time).
+    static func compiles(_ token: Token) throws(ScenarioError) {
+        var pattern = token.text
+        for (_, range) in References.find(in: pattern).reversed() { pattern.replaceSubrange(range, with: "x") }
+        do {
+            _ = try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw ScenarioError("invalid regular expression \(token.display)", at: token.location)
         }
     }
 

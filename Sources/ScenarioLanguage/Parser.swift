@@ -4,9 +4,10 @@
 import Foundation
 
 public enum ScenarioParser {
-    /// The default loader: reads a UTF-8 file.
+    /// The default loader: reads a UTF-8 file (comments may hold any bytes: `Lexer.decode`).
     public static func readFile(_ path: String) throws -> String {
-        try String(contentsOfFile: path, encoding: .utf8)
+        guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadUnknown) }
+        return try Lexer.decode([UInt8](data), file: path)
     }
 
     /// Parses and checks a whole scenario. `file` names the source in locations and is the base for
@@ -28,6 +29,8 @@ public enum ScenarioParser {
         let source: String
         do {
             source = try loader(path)
+        } catch let located as ScenarioError {
+            throw located
         } catch {
             throw ScenarioError("cannot read scenario file '\(path)'", at: SourceLocation(file: path, line: 1, column: 1))
         }
@@ -87,6 +90,8 @@ struct SourceParser {
         let text: String
         do {
             text = try loader(resolved)
+        } catch let located as ScenarioError {
+            throw located
         } catch {
             throw ScenarioError("cannot read included file '\(resolved)'", at: location)
         }

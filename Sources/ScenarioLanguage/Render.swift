@@ -53,6 +53,8 @@ extension Command {
         case .setTimeout(let d): return indent + "set timeout \(Render.duration(d))"
         case .setConnectTimeout(let d): return indent + "set connect-timeout \(Render.duration(d))"
         case .setReceiveBuffer(let size): return indent + "set rcvbuf \(Render.size(size))"
+        case .setFraming(let framing): return indent + "set framing \(framing.map { "\($0)" } ?? "none")"
+        case .setShow(let display): return indent + "set show \(display.rawValue)"
         case .print(let text): return indent + "print \(StringLiteral.quote(text))"
         case .sleep(let d): return indent + "sleep \(Render.duration(d))"
         case .include(let path, _): return indent + "include \(Render.path(path))"
@@ -70,9 +72,10 @@ extension Command {
         case .serverMode(let mode): return indent + "server mode \(mode.rawValue)"
         case .target(let host, let port):
             return indent + "target " + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
-        case .connect(let group, let count, let rate, let timeout):
+        case .connect(let group, let count, let rate, let timeout, let framing):
             return indent + "connect \(group) \(count)"
-                + Render.options([("rate", rate.map(Render.rate)), ("timeout", timeout.map(Render.duration))])
+                + Render.options([("rate", rate.map(Render.rate)), ("timeout", timeout.map(Render.duration)),
+                                  ("framing", framing.map { "\($0)" })])
         case .send(let s, let payload): return indent + "send \(Render.selector(s)) \(Render.payload(payload))"
         case .halfclose(let s): return indent + "halfclose \(Render.selector(s))"
         case .reset(let s): return indent + "reset \(Render.selector(s))"
@@ -97,15 +100,26 @@ extension Command {
             return indent + "expect \(Render.selector(s)) skip \(Render.size(size))" + Render.within(within)
         case .expectDrain(let s):
             return indent + "expect \(Render.selector(s)) drain"
+        case .expectReply(let s, .bytes(let template), let within):
+            return indent + "expect \(Render.selector(s)) reply \(template.quoted)" + Render.within(within)
+        case .expectReply(let s, .match(let pattern, let capture), let within):
+            return indent + "expect \(Render.selector(s)) reply match \(StringLiteral.quoteRegex(pattern))"
+                + (capture.map { " capture=\($0)" } ?? "") + Render.within(within)
+        case .expectReplies(let s, let count, let within):
+            return indent + "expect \(Render.selector(s)) replies \(count)" + Render.within(within)
         case .load(let s, let spec):
             let pacing: (String, String)
             switch spec.pacing {
             case .depth(let n): pacing = ("depth", "\(n)")
             case .rate(let r): pacing = ("rate", Render.rate(r))
             }
+            let what: [(String, String?)] = spec.requests.map { r in
+                [("request", StringLiteral.quote(r.request)), ("framing", r.framing?.description),
+                 ("expect", r.expect.map(StringLiteral.quoteRegex))]
+            } ?? [("size", Render.size(spec.size))]
             return indent + "load \(Render.selector(s))"
-                + Render.options([("size", Render.size(spec.size)), (pacing.0, pacing.1),
-                                  ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
+                + Render.options(what + [(pacing.0, pacing.1),
+                                         ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
         case .fuzz(let spec):
             return indent + "fuzz"
                 + Render.options([("runs", spec.runs.map(String.init)), ("connections", spec.connections.map(String.init)),
@@ -118,6 +132,7 @@ extension Render {
     static func payload(_ p: SendPayload) -> String {
         switch p {
         case .text(let bytes): return StringLiteral.quote(bytes)
+        case .template(let template): return template.quoted
         case .hex(let bytes): return "hex " + hex(bytes)
         case .file(let path): return "file " + self.path(path)
         case .random(let sizes, let chunks, let gaps):

@@ -76,6 +76,8 @@ enum StringLiteral {
             case 0x0A: out += "\\n"
             case 0x09: out += "\\t"
             case 0x00: out += "\\0"
+            // A literal `${` would read back as a reference.
+            case 0x24 where i + 1 < bytes.count && bytes[i + 1] == 0x7B: out += hexEscape(b)
             case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(b))
             case 0x80...:
                 if let (scalar, length) = printableScalar(in: bytes, at: i) {

@@ -16,4 +16,6 @@ public enum RunEvent: Sendable {
     case skipped(String)
     /// Periodic progress during a long command (connections open, bytes, errors).
     case progress(String)
+    /// A reply arrived (groups with a framing only): rendered as `set show` asks, nil when off.
+    case reply(String?)
 }

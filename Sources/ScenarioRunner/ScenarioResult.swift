@@ -8,6 +8,8 @@ import ScenarioLanguage
 
 public enum RunStatus: String, Sendable, Codable {
     case passed, failed, interrupted, skipped
+    /// Could not run at all: the file has a syntax error or cannot be read.
+    case errored
 }
 
 /// A failed expectation (or a command that could not be carried out), located in its file.
@@ -126,5 +128,12 @@ public struct ScenarioResult: Sendable, Codable {
         self.groups = groups
         self.totals = totals
         self.server = server
+    }
+
+    /// A run that never started: its file could not be parsed (`.errored`), or it was left out
+    /// (`.skipped`) because another file's error or an interrupt stopped the whole run. `note` says why.
+    public static func notRun(_ scenario: String, against: String, status: RunStatus, note: String, seed: UInt64 = 0) -> ScenarioResult {
+        ScenarioResult(scenario: scenario, against: against, status: status, seed: seed, durationSeconds: 0,
+                       failures: [], note: note, groups: [], totals: nil, server: nil)
     }
 }

@@ -98,7 +98,9 @@ public enum ScenarioRunner {
         case .expectEcho, .fuzz: return (false, true)
         case .repeat(_, let body), .include(_, let body):
             return (needsInbox(body), needsEchoTracking(body))
-        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .print, .sleep, .serverStart,
+        // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
+        case .expectReply, .expectReplies: return (false, false)
+        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
              .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
              .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .load:
             return (false, false)

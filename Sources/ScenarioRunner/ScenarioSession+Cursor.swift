@@ -62,6 +62,7 @@ extension ScenarioSession {
     /// Fails when bytes arrived on any of `ids` after an `expect echo` had verified everything
     /// sent on it (a server that answers twice, or sends unasked).
     func rejectExtraBytes(_ statement: Statement, _ ids: [Int]) throws(RunStop) {
+        try rejectFramingErrors(statement, ids)
         for id in ids {
             guard let seen = extraBytes(id) else { continue }
             throw fail(statement, expected: "nothing more on \(engine.view(id).name) after its echo completed", seen: seen)

@@ -284,7 +284,7 @@ extension ScenarioSession {
         for g in groups { merged.merge(engine.groupStats(g)) }
         let expected = "\(percentile.rawValue) round-trip latency of \(selector) \(bound.rawValue) \(limit)"
         guard let nanos = merged.latencyNanos(atPercentile: percentile.quantile * 100) else {
-            throw fail(statement, expected: expected, seen: "no round trip measured yet (send and expect echo first)")
+            throw fail(statement, expected: expected, seen: "no round trip measured yet (send, then expect echo or a reply first)")
         }
         guard bound.comparison.holds(Int64(nanos), limit.nanoseconds) else {
             throw fail(statement, expected: expected, seen: "\(percentile.rawValue) = \(Format.nanos(nanos)) over \(merged.latency.totalCount) round trips")

@@ -1,9 +1,11 @@
-// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]`: the selected connections are
-// lent to the load generator for the run, then taken back; round trips join the group's latency
-// histogram, so `expect SEL p99 < ...` reads them.
+// `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]` (or `request="..." framing=F
+// [expect="regex"]` for any request/response server): the selected connections are lent to the
+// load generator for the run, then taken back; round trips join the group's latency histogram,
+// so `expect SEL p99 < ...` reads them.
 
 import ClientEngine
 import Foundation
+import Framing
 import Load
 import ScenarioLanguage
 
@@ -16,32 +18,56 @@ extension ScenarioSession {
             throw fail(statement, expected: "open, idle connections (nothing queued or in flight, not paused)",
                        seen: "\(v.name) is \(v.phase == .open ? "busy (expect echo first, or resume it)" : v.phase.rawValue)")
         }
-        let plan = LoadPlan(messageSize: spec.size.bytes, pacing: spec.pacing, durationNanos: UInt64(spec.duration.nanoseconds),
-                            warmupNanos: UInt64(spec.warmup?.nanoseconds ?? 0))
+        let duration = UInt64(spec.duration.nanoseconds)
+        let warmup = UInt64(spec.warmup?.nanoseconds ?? 0)
+        var framing: Framing?
+        if let requests = spec.requests {
+            framing = requests.framing ?? engine.view(ids[0]).framing
+            guard let framing, framing != .raw else {
+                throw fail(statement, expected: "a framing for the replies (framing= on load, or the group's connect framing= / set framing)",
+                           seen: "\(engine.view(ids[0]).name)'s group has \(framing.map { "framing \($0)" } ?? "none")")
+            }
+        }
         let fds = engine.lend(ids)
-        let generator: LoadGenerator
+        let progress = { (p: LoadProgress) in
+            self.emit(.progress("load \(selector): \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) \(spec.requests == nil ? "msg/s" : "req/s")  errors \(p.errors)  connections \(p.connections)"))
+        }
+        let result: LoadResult
+        /// Adds the run's round trips to a group's latency histogram.
+        let recordLatencies: (String) -> Void
         do {
-            generator = try LoadGenerator(fds: fds, plan: plan)
+            if let requests = spec.requests, let framing {
+                // Request bytes and replies are outside the engine's echo model: none are counted as exchanged.
+                let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
+                                           pacing: spec.pacing, durationNanos: duration, warmupNanos: warmup)
+                let generator = try RequestLoadGenerator(fds: fds, plan: plan)
+                result = generator.run(progress: progress, interrupted: { interrupt.isSet })
+                engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count), failed: Set(generator.failedConnections))
+                recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
+            } else {
+                let plan = LoadPlan(messageSize: spec.size.bytes, pacing: spec.pacing, durationNanos: duration, warmupNanos: warmup)
+                let generator = try LoadGenerator(fds: fds, plan: plan)
+                result = generator.run(progress: progress, interrupted: { interrupt.isSet })
+                engine.reclaim(ids, exchanged: generator.verifiedBytes, failed: Set(generator.failedConnections))
+                recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
+            }
         } catch {
             engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count), failed: [])
             throw fail(statement, expected: "a load generator", seen: "\(error)")
         }
-        let result = generator.run(progress: { p in
-            emit(.progress("load \(selector): \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) msg/s  errors \(p.errors)  connections \(p.connections)"))
-        }, interrupted: { interrupt.isSet })
-        engine.reclaim(ids, exchanged: generator.verifiedBytes, failed: Set(generator.failedConnections))
         if let group = selector.groupName {
-            engine.recordLatencies(group, generator.histogram)
+            recordLatencies(group)
         } else {
             // `*`: each connection's group gets the run's round trips once.
-            for group in Set(ids.map { engine.view($0).group }) { engine.recordLatencies(group, generator.histogram) }
+            for group in Set(ids.map { engine.view($0).group }) { recordLatencies(group) }
         }
         loadResults.append(result)
         emit(.info(LoadSummary.line(result)))
         if interrupt.isSet { throw .interrupted }
         let problems = LoadVerdict.problems(result)
         if !problems.isEmpty {
-            throw fail(statement, expected: "every echoed message intact on \(selector)", seen: problems.joined(separator: "; "))
+            throw fail(statement, expected: spec.requests == nil ? "every echoed message intact on \(selector)"
+                                                : "a reply matching on every request on \(selector)", seen: problems.joined(separator: "; "))
         }
     }
 }
@@ -50,15 +76,24 @@ extension ScenarioSession {
 public enum LoadSummary {
     public static func line(_ r: LoadResult) -> String {
         let pacing = r.depth.map { "depth \($0)" } ?? "rate \(Int(r.targetRate ?? 0))/s"
-        var line = "load: \(r.connections) connections, \(r.messageSize) B messages, \(pacing): "
-            + "\(Int(r.messagesPerSecond)) msg/s, \(String(format: "%.2f", r.megabytesPerSecond)) MB/s over \(String(format: "%.2f", r.seconds)) s; "
-            + "\(r.messages) messages, \(r.verified) verified"
+        var line: String
+        if let replies = r.replies {
+            line = "load: \(r.connections) connections, \(replies.requests == 1 ? "1 request" : "\(replies.requests) requests") "
+                + "of \(r.messageSize) B, \(replies.framing) replies, \(pacing): "
+                + "\(Int(r.messagesPerSecond)) req/s over \(String(format: "%.2f", r.seconds)) s; "
+                + "\(r.messages) replies \(replies.expect == nil ? "framed" : "matched")"
+        } else {
+            line = "load: \(r.connections) connections, \(r.messageSize) B messages, \(pacing): "
+                + "\(Int(r.messagesPerSecond)) msg/s, \(String(format: "%.2f", r.megabytesPerSecond)) MB/s over \(String(format: "%.2f", r.seconds)) s; "
+                + "\(r.messages) messages, \(r.verified) verified"
+        }
         if let l = r.latencyMicros {
             line += "; latency p50 \(Format.seconds(l.p50 / 1e6)) p90 \(Format.seconds(l.p90 / 1e6)) p99 \(Format.seconds(l.p99 / 1e6)) "
                 + "p99.9 \(Format.seconds(l.p999 / 1e6)) max \(Format.seconds(l.max / 1e6))"
         }
         line += "; errors \(r.errors)"
         if let e = r.firstError { line += " (first: \(e))" }
+        if let m = r.replies?.mismatched, m > 0 { line += "; mismatched \(m)" }
         if r.unanswered > 0 { line += "; unanswered \(r.unanswered)" }
         if r.notSent > 0 { line += "; not sent \(r.notSent) (client saturated)" }
         if r.interrupted { line += "; interrupted" }

@@ -3,6 +3,7 @@
 
 import ClientEngine
 import Foundation
+import Framing
 import ScenarioLanguage
 import Syscalls
 
@@ -58,12 +59,13 @@ extension ScenarioSession {
 
     // MARK: connect
 
-    func connect(_ statement: Statement, group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?) throws(RunStop) {
+    func connect(_ statement: Statement, group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?,
+                 framing: Framing?) throws(RunStop) {
         try ensureTarget(statement)
         let timeoutNanos = timeout.map { UInt64($0.nanoseconds) } ?? connectTimeoutNanos
         let started = Sys.monotonicNanos()
         let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: rate?.perSecond,
-                                 timeoutNanos: timeoutNanos)
+                                 timeoutNanos: timeoutNanos, framing: framing)
         let spread = rate.map { Self.saturatingNanos(seconds: Double(count) / $0.perSecond) } ?? 0
         // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
         let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))
@@ -116,6 +118,8 @@ extension ScenarioSession {
         switch payload {
         case .text(let bytes), .hex(let bytes):
             fixed = bytes
+        case .template(let template):
+            fixed = try expand(template, statement)
         case .file(let path):
             let resolved = ScenarioPaths.resolve(path, relativeTo: statement.location.file)
             guard let data = FileManager.default.contents(atPath: resolved) else {
@@ -142,10 +146,11 @@ extension ScenarioSession {
             total += segments.reduce(0) { $0 + $1.byteCount }
             if !engine.send(id, segments) { endedByPeer += 1 }
         }
-        engine.poll()
         var line = "queued \(Format.bytes(total)) on \(ids.count) connection\(ids.count == 1 ? "" : "s")"
         if endedByPeer > 0 { line += "; \(endedByPeer) already ended by the peer: their bytes are never sent (echo checks on them fail)" }
         emit(.info(line))
+        // After the line: replies shown as they arrive then come under the send that caused them.
+        engine.poll()
     }
 
     /// The connections a `send` goes to. Sending where this script made it impossible (a

@@ -4,6 +4,7 @@
 
 import ClientEngine
 import EmbeddedServer
+import Framing
 import Load
 import Reactor
 import ScenarioLanguage
@@ -48,6 +49,14 @@ public final class ScenarioSession {
     var closedAt: [Int: (verb: String, at: SourceLocation)] = [:]
     /// The `expect echo` that last verified each connection: bytes arriving after it are extra.
     var echoVerifiedBy: [Int: Statement] = [:]
+    /// The framing of connects written without `framing=` (`set framing`).
+    public internal(set) var defaultFraming: Framing?
+    /// How replies are shown as they arrive (`set show`); the console starts with `.text`.
+    public var replyDisplay: ReplyDisplay = .off
+    /// Values captured by `expect ... reply match ... capture=NAME`, for `${NAME}`.
+    public internal(set) var captures: [String: [UInt8]] = [:]
+    /// Connections whose framing error has failed a check already.
+    var framingErrorReported: Set<Int> = []
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -61,6 +70,9 @@ public final class ScenarioSession {
         target = configuration.target
         thirdPartyTarget = configuration.target
         emit = onEvent
+        engine.replyObserver = { [unowned self] id, frame in
+            emit(.reply(shownReply(id, frame)))
+        }
     }
 
     deinit { close() }
@@ -107,6 +119,10 @@ public final class ScenarioSession {
             connectTimeoutNanos = UInt64(d.nanoseconds)
         case .setReceiveBuffer(let size):
             engine.receiveBufferSize = size.bytes
+        case .setFraming(let framing):
+            defaultFraming = framing
+        case .setShow(let display):
+            replyDisplay = display
         case .print(let text):
             emit(.message(text))
         case .sleep(let d):
@@ -163,8 +179,8 @@ public final class ScenarioSession {
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
             emit(.info(line))
-        case .connect(let group, let count, let rate, let timeout):
-            try connect(statement, group: group, count: count, rate: rate, timeout: timeout)
+        case .connect(let group, let count, let rate, let timeout, let framing):
+            try connect(statement, group: group, count: count, rate: rate, timeout: timeout, framing: framing ?? defaultFraming)
         case .send(let selector, let payload):
             try send(statement, selector, payload)
         case .halfclose(let selector):
@@ -195,6 +211,10 @@ public final class ScenarioSession {
             try skip(statement, selector, size.bytes, within)
         case .expectDrain(let selector):
             try drain(statement, selector)
+        case .expectReply(let selector, let check, let within):
+            try expectReply(statement, selector, check, within)
+        case .expectReplies(let selector, let count, let within):
+            try expectReplies(statement, selector, count, within)
         case .load(let selector, let spec):
             try load(statement, selector, spec)
         case .fuzz(let spec):

@@ -1,6 +1,7 @@
 // Fuzzer progress and results on the terminal.
 
 import Fuzzing
+import ScenarioLanguage
 import ScenarioRunner
 
 enum FuzzPrinter {
@@ -13,11 +14,14 @@ enum FuzzPrinter {
             Output.line("run \(run) failed (\(signature)) after \(operations) operations:")
             Output.line(failure.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             Output.line("shrinking ...")
-        case .shrunk(let from, let to, let steps, let attempts):
-            Output.line("shrunk from \(from) to \(to) operations in \(steps) steps (\(attempts) runs)")
+        case .shrunk(let from, let to, let steps, let attempts, let deadline, let seconds):
+            Output.line("shrunk from \(from) to \(to) operations in \(steps) steps (\(attempts) runs, check deadline \(ScenarioDuration(nanoseconds: Int64(deadline))), \(Format.seconds(seconds)))")
+        case .replayed(let reproduced, let replays, let shrunk):
+            Output.line("the \(shrunk ? "shrunk" : "original") program reproduced \(reproduced) of \(replays) replays")
         case .wrote(let path):
-            Output.line("minimal scenario written to \(path)")
-            Output.line("replay: sockfuzz run \(path)")
+            Output.line("scenario written to \(path)")
+        case .notWritten(let reason):
+            Output.line("scenario NOT written: \(reason)")
         }
     }
 
@@ -26,21 +30,36 @@ enum FuzzPrinter {
         if let f = s.finding {
             line += ": FAILED (seed \(s.seed), run \(f.run))"
             Output.line(line)
-            Output.line("minimal failing program (\(f.shrunkOperations) operations):")
+            let what = f.shrunk ? "minimal failing program (\(f.shrunkOperations) operations)"
+                                : "failing program, not shrunk (\(f.shrunkOperations) operations)"
+            Output.line("\(what), reproduced \(f.reproduced) of \(f.replays) replays:")
             Output.line(f.scenario.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { "  " + $0 }.joined(separator: "\n"))
             Output.line(f.failure.description)
-        } else {
+            if let path = f.scenarioPath {
+                Output.line("written to \(path); replay: sockfuzz run \(path)")
+            } else if let reason = f.notWritten {
+                Output.error("sockfuzz: the finding was NOT written: \(reason)")
+            }
+        } else if s.internalError == nil {
             line += s.interrupted ? ": interrupted, no failure so far" : ": no failure"
             Output.line(line)
+        }
+        if let internalError = s.internalError {
+            Output.error("sockfuzz: \(internalError)")
         }
     }
 
     static func asResult(_ s: FuzzSummary) -> ScenarioResult {
-        ScenarioResult(scenario: "fuzz seed \(s.seed)", against: s.against,
-                       status: s.finding != nil ? .failed : (s.interrupted ? .interrupted : .passed),
-                       seed: s.seed, durationSeconds: s.seconds, failures: s.finding.map { [$0.failure] } ?? [],
-                       note: s.finding.map { "run \($0.run); shrunk to \($0.shrunkOperations) operations in \($0.shrinkSteps) steps; \($0.scenarioPath ?? "not written")" }
-                           ?? "\(s.runs) runs, \(s.operations) operations",
-                       groups: [], totals: nil, server: nil)
+        let failed = s.finding != nil || s.internalError != nil
+        var note = "\(s.runs) runs, \(s.operations) operations"
+        if let f = s.finding {
+            note = "run \(f.run); \(f.shrunk ? "shrunk to \(f.shrunkOperations) operations in \(f.shrinkSteps) steps" : "not shrunk"); reproduced \(f.reproduced) of \(f.replays) replays; \(f.scenarioPath ?? "not written: \(f.notWritten ?? "no --out")")"
+        } else if let internalError = s.internalError {
+            note = internalError
+        }
+        return ScenarioResult(scenario: "fuzz seed \(s.seed)", against: s.against,
+                              status: failed ? .failed : (s.interrupted ? .interrupted : .passed),
+                              seed: s.seed, durationSeconds: s.seconds, failures: s.finding.map { [$0.failure] } ?? [],
+                              note: note, groups: [], totals: nil, server: nil)
     }
 }

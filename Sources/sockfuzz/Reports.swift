@@ -21,19 +21,31 @@ enum Reports {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
             let e = errno
-            return e == ENOENT ? "no such directory" : SystemError.describe(e)
+            return e == ENOENT ? missing(path) : SystemError.describe(e)
         }
         close(fd)
         unlink(path)
         return nil
     }
 
+    /// ENOENT on create: the folder is missing, or it exists and takes no new files (`/proc`).
+    private static func missing(_ path: String) -> String {
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var info = stat()
+        guard stat(folder.isEmpty ? "/" : folder, &info) == 0 else { return "no such directory: \(folder)" }
+        return "cannot create a file in \(folder.isEmpty ? "/" : folder): \(SystemError.describe(ENOENT))"
+    }
+
     /// Writes `text` to `path`; on failure prints one line naming the option and exits 2.
     static func write(_ text: String, to path: String, option: String) throws {
-        if let problem = writeFile(text, to: path) {
-            Output.error("sockfuzz: cannot write \(option) \(path): \(problem)")
-            throw ExitCode(2)
-        }
+        if !tryWrite(text, to: path, option: option) { throw ExitCode(2) }
+    }
+
+    /// Writes `text` to `path`; on failure prints one line naming the option and returns false.
+    static func tryWrite(_ text: String, to path: String, option: String) -> Bool {
+        guard let problem = writeFile(text, to: path) else { return true }
+        Output.error("sockfuzz: cannot write \(option) \(path): \(problem)")
+        return false
     }
 
     /// Writes `text` whole or not at all (temporary file, then rename); the problem, or nil.

@@ -13,6 +13,7 @@ enum RunPrinter {
             Output.line("  server: " + stats.fields.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
         case .skipped(let text): Output.line("  skipped: \(text)")
         case .progress: break
+        case .reply(let text): if verbose, let text { Output.line("  \(text)") }
         }
     }
 
@@ -32,8 +33,10 @@ enum RunPrinter {
     static func total(_ results: [ScenarioResult]) {
         let passed = results.filter { $0.status == .passed }.count
         let failed = results.filter { $0.status == .failed }.count
-        let other = results.count - passed - failed
+        let errored = results.filter { $0.status == .errored }.count
+        let other = results.count - passed - failed - errored
         var line = "\(passed) passed, \(failed) failed"
+        if errored > 0 { line += ", \(errored) could not run" }
         if other > 0 { line += ", \(other) skipped or interrupted" }
         Output.line(line)
     }

@@ -24,18 +24,37 @@ struct Sockfuzz: ParsableCommand {
         // Thousands of sockets need more than the default 1024 descriptors.
         Sys.raiseOpenFileLimit()
         Sys.ignoreSIGPIPE()
+        var parsed: ParsableCommand?
         do {
             var command = try parseAsRoot()
+            parsed = command
             try command.run()
         } catch {
             // A bad option or argument is a usage error: exit status 2, as for a scenario's
             // syntax error (argument-parser's own choice would be 64), one line naming it.
             if exitCode(for: error).rawValue == 64 {
                 Output.error("sockfuzz: " + message(for: error))
-                Output.error(fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage:") }.map(String.init) ?? "")
+                Output.error(usageLine(for: error, command: parsed.map { type(of: $0) }))
                 Glibc.exit(2)
             }
             exit(withError: error)
         }
+    }
+
+    /// The usage line of the subcommand the error belongs to. An error thrown from `run()`
+    /// reaches us outside the parser, which would print the root's `sockfuzz <subcommand>`;
+    /// a command with many options is shortened to `<options>`, so point at its help.
+    static func usageLine(for error: Error, command: ParsableCommand.Type?) -> String {
+        var usage: String
+        if let command {
+            usage = "Usage: " + usageString(for: command)
+        } else {
+            usage = fullMessage(for: error).split(separator: "\n").first { $0.hasPrefix("Usage:") }.map(String.init) ?? ""
+        }
+        if usage.hasSuffix(" <options>") {
+            let command = usage.split(separator: " ").dropFirst().dropLast().joined(separator: " ")
+            usage += "  (`\(command) --help` lists them)"
+        }
+        return usage
     }
 }

@@ -47,14 +47,14 @@ struct CompletionTests {
         #expect(words("send web random 1..8KiB ").sorted() == ["chunks=", "gap="])
         #expect(words("close ", "d") == ["db"])
         #expect(words("connect ", "", groups: []) == [])
-        #expect(words("connect web 10 ").sorted() == ["rate=", "timeout="])
+        #expect(words("connect web 10 ").sorted() == ["framing=", "rate=", "timeout="])
     }
 
     @Test("expect: a selector or `server`, then what to expect")
     func expectForms() {
         #expect(words("expect ").sorted() == ["*", "db", "server", "web"])
         let after = words("expect web ")
-        for word in ["echo", "recv", "match", "eof", "reset", "open", "refused", "closed", "connected", "p99"] {
+        for word in ["echo", "recv", "match", "reply", "replies", "eof", "reset", "open", "refused", "closed", "connected", "p99"] {
             #expect(after.contains(word), "\(word) missing")
         }
         #expect(!after.contains("accepted"))
@@ -64,6 +64,9 @@ struct CompletionTests {
         #expect(words("expect web p99 ") == ["<", "<="])
         #expect(words("expect web echo ") == ["within"])
         #expect(words("expect web echo within ") == [])
+        #expect(words("set framing ").contains("resp"))
+        #expect(words("connect web 1 framing=", "framing=h") == ["framing=http1"])
+        #expect(words("set show ").sorted() == ["hex", "off", "text"])
     }
 
     @Test("file names after run, include, save and send SEL file")

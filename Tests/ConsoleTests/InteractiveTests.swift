@@ -81,6 +81,23 @@ struct InteractiveTests {
         #expect(terminal.waitForExit() == 0)
     }
 
+    @Test("the status line counts replies while a long command runs")
+    func statusLineCountsReplies() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch)
+        terminal.type("connect c 1 framing=line\r")
+        #expect(terminal.expect("c: 1/1 connected"))
+        terminal.type("send c \"one\\ntwo\\n\"\r")
+        #expect(terminal.expect(#"c[0] reply: "two\n""#))
+        terminal.type("sleep 30s\r")
+        #expect(terminal.expect("sleep 30s | server: 1 open", within: 10))
+        #expect(terminal.expect("| 2 replies | Ctrl-C interrupts", within: 10))
+        terminal.type(PseudoTerminal.ctrlC)
+        #expect(terminal.expect("interrupted after", within: 10))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() == 0)
+    }
+
     @Test("Ctrl-C at the prompt drops the line being typed")
     func interruptAtPrompt() throws {
         let scratch = Scratch()

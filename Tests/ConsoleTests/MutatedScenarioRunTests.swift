@@ -54,7 +54,7 @@ private struct RunCost {
     private mutating func add(_ command: Command, times: Int) -> String? {
         switch command {
         case .seed, .print, .serverStop, .serverStats, .serverMode, .halfclose, .reset, .close, .pause, .resume,
-             .setReceiveBuffer:
+             .setReceiveBuffer, .setFraming, .setShow:
             return nil
         case .setTimeout(let d):
             timeout = d
@@ -74,7 +74,7 @@ private struct RunCost {
             return nil
         case .target:
             return "a third-party target"
-        case .connect(_, let count, let rate, let timeout):
+        case .connect(_, let count, let rate, let timeout, _):
             guard count <= Self.maxConnections else { return "connect \(count)" }
             connections = Self.sum(connections, Self.product(count, times))
             if let timeout, timeout > Self.longestDuration { return "connect timeout \(timeout)" }
@@ -85,6 +85,7 @@ private struct RunCost {
         case .send(_, let payload):
             switch payload {
             case .text(let b), .hex(let b): bytes = Self.sum(bytes, Self.product(b.count, max(connections, 1), times))
+            case .template(let t): bytes = Self.sum(bytes, Self.product(t.literalBytes?.count ?? 4096, max(connections, 1), times))
             case .file: break
             case .random(let sizes, let chunks, let gaps):
                 bytes = Self.sum(bytes, Self.product(sizes.upperBound.bytes, max(connections, 1), times))
@@ -94,7 +95,7 @@ private struct RunCost {
             return nil
         case .expectEcho(_, let within), .expectRecv(_, _, let within), .expectMatch(_, _, let within),
              .expectState(_, _, let within), .expectServer(_, _, _, let within), .expectConnected(_, _, _, let within),
-             .expectSkip(_, _, let within):
+             .expectSkip(_, _, let within), .expectReply(_, _, let within), .expectReplies(_, _, let within):
             return wait(within, times: times)
         case .expectLatency, .expectDrain:
             return nil

@@ -116,4 +116,26 @@ struct SegmentedLoadTests {
         #expect(foreign.status == 2, "\(foreign.output)")
         #expect(foreign.output.contains("--source 192.0.2.1: cannot bind"), "\(foreign.output)")
     }
+
+    @Test("3 fuzz shares run exactly the whole campaign's runs, and merge to its totals")
+    func fuzzShares() throws {
+        let scratch = Scratch()
+        let base = ["fuzz", "--runs", "6", "--connections", "2", "--max-send", "4KiB", "--out", scratch.path + "/findings"]
+        let whole = try Piped.run(base + ["--json", scratch.path + "/whole.json"], input: "", scratch: scratch, timeout: 120)
+        #expect(whole.status == 0, "\(whole.output)")
+        var paths: [String] = []
+        for i in 0..<3 {
+            paths.append(scratch.path + "/fuzz-\(i).json")
+            let run = try Piped.run(base + ["--segment", "\(i)/3", "--json", paths[i]], input: "", scratch: scratch, timeout: 120)
+            #expect(run.status == 0, "share \(i): \(run.output)")
+            #expect(run.output.contains("share \(i)/3: runs \(i), \(i + 3)"), "\(run.output)")
+        }
+        let merged = try Piped.run(["merge"] + paths + ["--json", scratch.path + "/merged.json"], input: "", scratch: scratch)
+        #expect(merged.status == 0, "\(merged.output)")
+        let wholeRuns = (((try json(scratch.path + "/whole.json"))["fuzz"] as? [[String: Any]])?.first?["runs"] as? Int)
+        let mergedRuns = (((try json(scratch.path + "/merged.json"))["campaigns"] as? [[String: Any]])?.first?["runs"] as? Int)
+        #expect(wholeRuns == 6 && mergedRuns == wholeRuns, "\(merged.output)")
+        let missing = try Piped.run(["merge", paths[0], paths[2]], input: "", scratch: scratch)
+        #expect(missing.status == 2 && missing.output.contains("missing share 1/3"), "\(missing.output)")
+    }
 }

@@ -13,6 +13,13 @@ struct FramingSpecTests {
         #expect(try Framing(parsing: framing.description) == framing)
     }
 
+    @Test("a delimiter with a blank, quote, # or backslash renders as one word that parses back (it rendered a quote as an escape the parser refused)")
+    func delimiterText() throws {
+        let framing = Framing.delimiter(Array(" \"#\\\u{7f}".utf8))
+        #expect(framing.description == #"delimiter:\x20\x22\x23\\\x7f"#)
+        #expect(try Framing(parsing: framing.description) == framing)
+    }
+
     @Test("shorthands and errors")
     func shorthands() throws {
         #expect(try Framing(parsing: "length:4") == .length(LengthPrefix(width: 4)))

@@ -66,9 +66,41 @@ struct GeneratorTests {
             #expect(rendered.contains("expect server active == 0"))
         }
     }
+
+    @Test("every program generated for many seeds and extreme settings parses",
+          arguments: [UInt64(1), 2, 3, 97, 1 << 63])
+    func everyGeneratedProgramParses(_ seed: UInt64) throws {
+        var settings: [FuzzConfiguration] = []
+        for timeout: UInt64 in [1, 10_000_000, 5_000_000_000, 3_600_000_000_000] {
+            for maxSend in [1, 8 << 20] {
+                for connections in [1, 8, 200] {
+                    var config = FuzzConfiguration()
+                    config.seed = seed
+                    config.timeoutNanos = timeout
+                    config.generator.maxSendSize = maxSend
+                    config.generator.maxConnections = connections
+                    settings.append(config)
+                }
+            }
+        }
+        var target = FuzzConfiguration()
+        target.target = try SocketAddress.parse("127.0.0.1:7")
+        target.oracle = .liveness(probe: Array("PING \"quoted\" \\ \r\n\u{0}\u{ff}".utf8), expect: "\\+PONG \"x\"")
+        target.receiveBufferSize = nil
+        settings.append(target)
+        for config in settings {
+            for run in 0..<40 {
+                let ops = ProgramGenerator.generate(seed: seed, run: run, settings: config.generator)
+                let (items, _) = ProgramCompiler.compile(ops, Fuzzer.compileSettings(config))
+                let text = Fuzzer.scenarioText(items, runSeed: seed &+ UInt64(run), config, header: ["a header line"])
+                #expect(throws: Never.self, "run \(run)") { try ScenarioParserProxy.parse(text) }
+            }
+        }
+    }
 }
 
 import ScenarioLanguage
+import Syscalls
 
 enum ScenarioParserProxy {
     static func parse(_ text: String) throws { _ = try ScenarioParser.parse(source: text, file: "t.scn") }

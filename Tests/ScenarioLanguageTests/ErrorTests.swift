@@ -41,7 +41,7 @@ let errorCases: [ErrorCase] = [
     ErrorCase(name: "unknown server subcommand", source: "server restart",
               expected: "1:8: unknown server command 'restart': expected start, stop, stats or mode"),
     ErrorCase(name: "unknown setting", source: "set timeot 1s",
-              expected: "1:5: unknown setting 'timeot': expected timeout, connect-timeout or rcvbuf"),
+              expected: "1:5: unknown setting 'timeot': expected timeout, connect-timeout, rcvbuf, framing or show"),
     ErrorCase(name: "print without a string", source: "print hello",
               expected: "1:7: expected a quoted string after 'print', got 'hello'"),
     ErrorCase(name: "missing selector", source: "send",
@@ -105,7 +105,7 @@ let errorCases: [ErrorCase] = [
               expected: "2:19: invalid hex digit 'g' in hex string"),
     // Options
     ErrorCase(name: "unknown option", source: "connect web 1 speed=3",
-              expected: "1:15: unknown option 'speed=3' for 'connect': expected rate= or timeout="),
+              expected: "1:15: unknown option 'speed=3' for 'connect': expected rate=, timeout= or framing="),
     ErrorCase(name: "duplicate option", source: "connect web 1 rate=1/s rate=2/s",
               expected: "1:24: duplicate option 'rate='"),
     ErrorCase(name: "load without pacing", source: web + "load web size=64 duration=1s",
@@ -149,7 +149,7 @@ let errorCases: [ErrorCase] = [
     ErrorCase(name: "latency bound other than < or <=", source: web + "expect web p99 > 5ms",
               expected: "2:16: a latency bound takes '<' or '<=', got '>'"),
     ErrorCase(name: "unknown expectation", source: web + "expect web foo",
-              expected: "2:12: unknown expectation 'foo': expected echo, recv, match, skip, drain, eof, reset, open, refused, closed, "
+              expected: "2:12: unknown expectation 'foo': expected echo, recv, match, reply, replies, skip, drain, eof, reset, open, refused, closed, "
                   + "connected or a percentile like p99"),
     ErrorCase(name: "bad regex", source: web + #"expect web match "(ab""#,
               expected: #"2:18: invalid regular expression "(ab""#),

@@ -1,6 +1,7 @@
 // Generates random valid programs (as commands) for the render -> parse round-trip property.
 // It tracks group sizes like the checker so every selector it emits is valid.
 
+import Framing
 @testable import ScenarioLanguage
 
 struct ProgramGenerator {
@@ -22,7 +23,7 @@ struct ProgramGenerator {
     mutating func command(depth: Int) -> Command {
         // Half the time connect first if nothing is connected yet, so selectors have something to pick.
         if groups.isEmpty || rng.chance(15) { return connect() }
-        switch rng.int(0...30) {
+        switch rng.int(0...35) {
         case 0: return .seed(rng.next())
         case 1: return .setTimeout(duration(positive: true))
         case 2: return rng.chance(50) ? .setConnectTimeout(duration(positive: true))
@@ -90,6 +91,15 @@ struct ProgramGenerator {
                                   seed: rng.chance(50) ? rng.next() : nil))
         case 29: return .expectSkip(selector(), ByteSize(bytes: rng.int(1...(4 << 20))), within: within())
         case 30: return .expectDrain(selector())
+        case 31: return .setFraming(rng.chance(20) ? nil : framing())
+        case 32: return .setShow(rng.pick(ReplyDisplay.allCases))
+        case 33: return .expectReply(selector(), .bytes(template()), within: within())
+        case 34:
+            // PATH: a reference the checker knows from the environment of any test run.
+            return .expectReply(selector(), .match(pattern: rng.pick(["^\\+OK", "id=(\\d+)", "x${PATH}"]),
+                                                   capture: rng.chance(50) ? "cap" : nil), within: within())
+        case 35: return rng.chance(50) ? .expectReplies(selector(), rng.int(1...1000), within: within())
+                                       : .send(selector(), .template(template()))
         default: return connect()
         }
     }
@@ -103,7 +113,17 @@ struct ProgramGenerator {
         var pace: Rate? = rng.chance(40) ? rate() : nil
         while let r = pace, Double(count) / r.perSecond > CheckLimits.maxConnectSpreadSeconds { pace = rate() }
         return .connect(group: name, count: count, rate: pace,
-                        timeout: rng.chance(40) ? duration(positive: true) : nil)
+                        timeout: rng.chance(40) ? duration(positive: true) : nil, framing: rng.chance(30) ? framing() : nil)
+    }
+
+    mutating func framing() -> Framing {
+        rng.pick([.raw, .line(), .resp(), .http1(), .delimiter(bytes().isEmpty ? [0] : Array(" \"#\r\n".utf8)),
+                  .length(LengthPrefix(width: rng.pick([1, 2, 4, 8]), bigEndian: rng.chance(50), includesPrefix: rng.chance(50)))])
+    }
+
+    /// Literal bytes around a `${PATH}` reference (PATH is set wherever tests run).
+    mutating func template() -> ByteTemplate {
+        ByteTemplate([.literal(bytes() + [1]), .reference("PATH"), .literal(bytes() + [2])])
     }
 
     mutating func selector() -> Selector {
@@ -139,7 +159,7 @@ struct ProgramGenerator {
     }
 
     mutating func bytes() -> [UInt8] {
-        let pool = Array("GET / HTTP/1.0\r\n\"\\é#\t".utf8) + [0, 1, 0x7F, 0x80, 0xC3, 0xFF]
+        let pool = Array("GET / HTTP/1.0\r\n\"\\é#\t${}".utf8) + [0, 1, 0x7F, 0x80, 0xC3, 0xFF]
         return (0..<rng.int(0...24)).map { _ in rng.pick(pool) }
     }
 

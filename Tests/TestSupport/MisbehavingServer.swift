@@ -27,6 +27,17 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// Reads a request, answers `HTTP/1.1 400 Bad Request` and closes (what nginx does to bytes
     /// that are not HTTP).
     case httpError
+    /// A line protocol: answers each request line `OK\r\n`, in order, however the lines were cut
+    /// into reads; with `plantedWrongReply: n`, the n-th line of each connection (from 0) gets
+    /// `ERR planted\r\n` instead. nil is the correct twin.
+    case lineReplies(plantedWrongReply: Int?)
+    /// The same protocol with the classic framing bug: one `OK\r\n` per read, however many request
+    /// lines the read held (right only while requests arrive one per read).
+    case oneReplyPerRead
+    /// HTTP/1.1 keep-alive: answers each request (up to its blank line) in order with
+    /// `200 OK` and a body naming the request's number; request number `wrongAt` (from 1) gets
+    /// `500 Internal Server Error` instead. nil: every answer right (the twin).
+    case httpPipeline(wrongAt: Int?)
 
     public var description: String {
         switch self {
@@ -39,6 +50,9 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .lateByte(let ms): return "late-byte-\(ms)ms"
         case .garbage: return "garbage"
         case .httpError: return "http-error"
+        case .lineReplies(let n): return n.map { "line-replies-wrong-at-\($0)" } ?? "line-replies"
+        case .oneReplyPerRead: return "one-reply-per-read"
+        case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
         }
     }
 }
@@ -168,11 +182,48 @@ public final class MisbehavingServer: @unchecked Sendable {
             }
         case .garbage:
             while let n = read(fd, &buffer) { write(fd, [UInt8](repeating: UInt8(ascii: "#"), count: n)[...]) }
+        case .httpPipeline(let wrongAt):
+            var pending: [UInt8] = []
+            var answered = 0
+            while let n = read(fd, &buffer) {
+                pending += buffer[..<n]
+                while let end = Self.endOfHead(pending) {
+                    pending.removeFirst(end)
+                    answered += 1
+                    let body = "response \(answered)\n"
+                    let status = answered == wrongAt ? "500 Internal Server Error" : "200 OK"
+                    write(fd, Array("HTTP/1.1 \(status)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)[...])
+                }
+            }
         case .httpError:
             if read(fd, &buffer) != nil {
                 write(fd, Array("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)[...])
             }
+        case .lineReplies(let planted):
+            var line = 0
+            var replies: [UInt8] = []
+            while let n = read(fd, &buffer) {
+                replies.removeAll(keepingCapacity: true)
+                for byte in buffer[..<n] where byte == 0x0a {
+                    replies += Array((line == planted ? "ERR planted\r\n" : "OK\r\n").utf8)
+                    line += 1
+                }
+                write(fd, replies[...])
+            }
+        case .oneReplyPerRead:
+            while read(fd, &buffer) != nil { write(fd, Array("OK\r\n".utf8)[...]) }
         }
+    }
+}
+
+extension MisbehavingServer {
+    /// Where the first `\r\n\r\n` ends, nil when the head is not complete yet.
+    static func endOfHead(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            return i + 4
+        }
+        return nil
     }
 }
 

@@ -1,5 +1,7 @@
-// The JUnit XML report CI systems read: one test case per scenario and mode, failures with
-// file:line and the expected / seen text, skipped and interrupted runs marked as such.
+// The JUnit XML report CI systems read: one test case per run, named for what ran against what
+// (`half-close.scn [epoll]`, `x.scn [target 127.0.0.1:7000]`); failures with file:line and the
+// expected / seen text; a file that could not be parsed is an error; skipped and interrupted runs
+// are marked as such.
 
 import Foundation
 
@@ -7,10 +9,11 @@ public enum JUnitReport {
     public static func render(_ results: [ScenarioResult], suiteName: String = "sockfuzz") -> String {
         let failures = results.filter { $0.status == .failed }.count
         let skipped = results.filter { $0.status == .skipped || $0.status == .interrupted }.count
+        let errors = results.filter { $0.status == .errored }.count
         let time = results.reduce(0) { $0 + $1.durationSeconds }
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += #"<testsuites name="\#(escape(suiteName))" tests="\#(results.count)" failures="\#(failures)" errors="0" skipped="\#(skipped)" time="\#(seconds(time))">"# + "\n"
-        xml += #"  <testsuite name="\#(escape(suiteName))" tests="\#(results.count)" failures="\#(failures)" errors="0" skipped="\#(skipped)" time="\#(seconds(time))">"# + "\n"
+        xml += #"<testsuites name="\#(escape(suiteName))" tests="\#(results.count)" failures="\#(failures)" errors="\#(errors)" skipped="\#(skipped)" time="\#(seconds(time))">"# + "\n"
+        xml += #"  <testsuite name="\#(escape(suiteName))" tests="\#(results.count)" failures="\#(failures)" errors="\#(errors)" skipped="\#(skipped)" time="\#(seconds(time))">"# + "\n"
         for r in results {
             let name = "\(r.scenario) [\(r.against)]"
             xml += #"    <testcase classname="\#(escape(className(r.scenario)))" name="\#(escape(name))" time="\#(seconds(r.durationSeconds))""#
@@ -28,6 +31,10 @@ public enum JUnitReport {
                     xml += "</failure>\n"
                 }
                 xml += "      <system-out>seed \(r.seed)</system-out>\n"
+                xml += "    </testcase>\n"
+            case .errored:
+                xml += ">\n"
+                xml += #"      <error message="\#(escape(r.note ?? "could not run"))" type="syntax"/>"# + "\n"
                 xml += "    </testcase>\n"
             case .skipped, .interrupted:
                 xml += ">\n"

@@ -21,7 +21,9 @@ struct Fuzz: ParsableCommand {
         discussion: """
         Every choice derives from --seed. On a failure, the program is shrunk while the same \
         failure reproduces, and written to --out as a scenario that `sockfuzz run` replays. \
-        Exit status: 0 nothing found, 1 a failure found, 2 a usage error.
+        Exit status: 0 nothing found, 1 a failure found (or the fuzzer's internal error), \
+        2 a usage error (including an --out that cannot be written, or a liveness --expect that \
+        a fresh connection's answer does not match).
         """
     )
 
@@ -39,7 +41,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Most connections one program opens.")
     var connections: Int = 8
 
-    @Option(help: "Directory for minimal failing scenarios.")
+    @Option(help: "Directory for failing scenarios (made if missing; checked writable before any run).")
     var out: String = "fuzz-failures"
 
     @Option(help: "Inject a server fault, to see the fuzzer find it.")
@@ -63,6 +65,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Largest single send (default 8MiB).", transform: ValueArguments.size)
     var maxSend: ByteSize = ByteSize(bytes: 8 << 20)
 
+    @Option(help: "Run share i of n of this campaign: runs i, i+n, i+2n, ... of the same seed.", transform: ValueArguments.segment)
+    var segment: ExecutionSegment = .whole
+
     @OptionGroup var reports: ReportOptions
 
     func validate() throws {
@@ -73,6 +78,9 @@ struct Fuzz: ParsableCommand {
         }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
+        // A deadline shorter than a loopback round trip fails checks on a correct server: a
+        // false finding, the worst verdict this tool can give.
+        guard timeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(timeout)") }
         guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
         if oracle == .liveness && (probe == nil || expectPattern == nil) {
             throw ValidationError("--oracle liveness needs --probe REQUEST and --expect PATTERN")
@@ -80,6 +88,7 @@ struct Fuzz: ParsableCommand {
         if let expectPattern, (try? NSRegularExpression(pattern: expectPattern)) == nil {
             throw ValidationError("--expect '\(expectPattern)' is not a valid regular expression")
         }
+        if let problem = FindingFile.prepare(out) { throw ValidationError("--out \(out): \(problem)") }
     }
 
     func run() throws {
@@ -96,6 +105,7 @@ struct Fuzz: ParsableCommand {
             }
         }
         base.fault = fault
+        base.segment = segment
         base.outDirectory = out
         if oracle == .liveness, let probe, let expectPattern {
             do {
@@ -109,6 +119,11 @@ struct Fuzz: ParsableCommand {
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
+        if let problem = Fuzzer.preflight(base, interrupt: interrupt) {
+            if interrupt.isSet { throw ExitCode(130) }
+            Output.error("sockfuzz: \(problem)")
+            throw ExitCode(2)
+        }
         let modes: [BackendKind] = server.target != nil ? [.epoll] : server.modes(default: .epoll).compactMap { $0 }
         var summaries: [FuzzSummary] = []
         for m in modes where !interrupt.isSet {
@@ -118,7 +133,8 @@ struct Fuzz: ParsableCommand {
                 Output.line("fuzz \(m.rawValue): skipped, fault edge-single-read needs epoll")
                 continue
             }
-            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections")
+            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
+                        + (segment.isWhole ? "" : "; share \(segment): runs \(segment.index), \(segment.index + segment.count), \(segment.index + 2 * segment.count), ..."))
             let progress = ProgressLine()
             let summary = Fuzzer.run(config, interrupt: interrupt) { event in FuzzPrinter.print(event, progress) }
             progress.finish()
@@ -127,7 +143,9 @@ struct Fuzz: ParsableCommand {
         }
         try writeReports(summaries)
         if interrupt.isSet { throw ExitCode(130) }
-        if summaries.contains(where: { $0.finding != nil }) { throw ExitCode(1) }
+        // A finding, or the fuzzer's own bug (a program that did not parse): never a pass, and
+        // not a usage error either (nothing the command line can fix), so 1.
+        if summaries.contains(where: { $0.finding != nil || $0.internalError != nil }) { throw ExitCode(1) }
     }
 
     private func writeReports(_ summaries: [FuzzSummary]) throws {
@@ -136,7 +154,7 @@ struct Fuzz: ParsableCommand {
         if let json = reports.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(FuzzReportDocument(version: Sockfuzz.version, passed: summaries.allSatisfy { $0.finding == nil }, fuzz: summaries))
+            let data = try encoder.encode(FuzzReportDocument(version: Sockfuzz.version, passed: summaries.allSatisfy { $0.finding == nil && $0.internalError == nil }, fuzz: summaries))
             try Reports.write(String(decoding: data, as: UTF8.self), to: json, option: "--json")
         }
     }

@@ -1,7 +1,8 @@
 // `sockfuzz load`: sustained echo load with verified bytes and honest latency, against the
-// embedded server (in the mode asked) or a target; or, with --connect-only, a connect burst.
-// Exit 0 only when every connection echoed and every message came back verified; 1 with the
-// reasons; 2 for usage; 130 on SIGINT/SIGTERM, after the partial result (and --json).
+// embedded server (in the mode asked) or a target; with --request, request/response load where
+// every reply is framed and checked; or, with --connect-only, a connect burst.
+// Exit 0 only when every connection echoed (or connected, for requests) and every message came
+// back verified; 1 with the reasons; 2 for usage; 130 on SIGINT/SIGTERM, after the partial result.
 
 import ArgumentParser
 import EmbeddedServer
@@ -31,8 +32,11 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Connections.")
     var connections: Int = 100
 
-    @Option(help: "Message size (e.g. 64, 4KiB; default 64).", transform: ValueArguments.size)
-    var size: ByteSize = 64
+    @Option(name: .customLong("size"), help: "Message size (e.g. 64, 4KiB; default 64).", transform: ValueArguments.size)
+    var sizeOption: ByteSize?
+    var size: ByteSize { sizeOption ?? 64 }
+
+    @OptionGroup var requests: RequestOptions
 
     @Option(help: "Closed loop: messages in flight per connection (default 1).", transform: ValueArguments.count)
     var depth: Int?
@@ -76,6 +80,11 @@ struct LoadCommand: ParsableCommand {
 
     func validate() throws {
         if depth != nil && rate != nil { throw ValidationError("give --depth or --rate, not both") }
+        if requests.isRequestLoad {
+            if target == nil { throw ValidationError("--request needs --target HOST:PORT (the embedded server is an echo server)") }
+            if connectOnly { throw ValidationError("--connect-only sends no requests: drop --request") }
+            if sizeOption != nil { throw ValidationError("--size is the echo load's: with --request the requests set the sizes") }
+        }
         if server.mode == .all { throw ValidationError("--mode all: load measures one server; pick busy, select or epoll") }
         do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
         if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
@@ -123,6 +132,7 @@ struct LoadCommand: ParsableCommand {
                      "--size \(size)", rate.map { "--rate \($0)" } ?? "--depth \(depth ?? 1)", "--duration \(duration)",
                      "--warmup \(warmup)", "--segments \(segment.count)"]
         if connectOnly { words.append("--connect-only") }
+        words += requests.identity
         if let startAt { words.append("--start-at \(startAt)") }
         return words.joined(separator: " ")
     }
@@ -158,27 +168,37 @@ struct LoadCommand: ParsableCommand {
         var sources: [SocketAddress] = []
         for text in source?.addresses ?? [] { sources.append(try SocketAddress.resolve(host: text, port: 0)) }
         let burst = try ConnectBurst()
+        let requestLoad = requests.isRequestLoad
         let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
-                                       interrupted: { interrupt.isSet })
+                                       probeEcho: !requestLoad, interrupted: { interrupt.isSet })
         defer { for fd in fds { Sys.close(fd) } }
         if !segment.isWhole { Output.line("load: share \(segment) of the test: \(shareConnections) of \(connections) connections") }
         Output.line("connect: \(connect.echoed)/\(shareConnections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
-                    + "(\(Int(connect.connectsPerSecond)) connects/s), first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) "
-                    + "p99 \(micros(connect.firstByteMicros?.p99))" + (connect.firstError.map { "; first error: \($0)" } ?? ""))
+                    + "(\(Int(connect.connectsPerSecond)) connects/s)"
+                    + (requestLoad ? "" : ", first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) p99 \(micros(connect.firstByteMicros?.p99))")
+                    + (connect.firstError.map { "; first error: \($0)" } ?? ""))
         var problems = LoadVerdict.problems(connect)
         var record = LoadRecord(against: against, connect: connect)
         record.test = testIdentity
         record.segment = segment
         record.startedLateSeconds = lateSeconds
         if !connectOnly && !fds.isEmpty && !interrupt.isSet, let sharePacing {
-            let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
-            let generator = try LoadGenerator(fds: fds, plan: plan)
             Output.line("load: \(fds.count) connections for \(duration)" + (warm > 0 ? " after \(warmup) of warmup" : "")
                         + "; Ctrl-C stops it and prints the result so far")
             let progress = ProgressLine()
-            let result = generator.run(progress: { p in
-                progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) msg/s  errors \(p.errors)  connections \(p.connections)")
-            }, interrupted: { interrupt.isSet })
+            let unit = requestLoad ? "req/s" : "msg/s"
+            let report = { (p: LoadProgress) in
+                progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) \(unit)  errors \(p.errors)  connections \(p.connections)")
+            }
+            let result: LoadResult
+            if requestLoad {
+                let plan = RequestLoadPlan(mix: try requests.mix(), framing: try requests.parsedFraming(), expect: requests.expect,
+                                           pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
+                result = try RequestLoadGenerator(fds: fds, plan: plan).run(progress: report, interrupted: { interrupt.isSet })
+            } else {
+                let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
+                result = try LoadGenerator(fds: fds, plan: plan).run(progress: report, interrupted: { interrupt.isSet })
+            }
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
@@ -189,6 +209,10 @@ struct LoadCommand: ParsableCommand {
         record.passed = !record.interrupted && problems.isEmpty
         if record.interrupted {
             Output.line("load: INTERRUPTED: partial result above" + (problems.isEmpty ? "" : "; so far: " + problems.joined(separator: "; ")))
+        } else if problems.isEmpty && requestLoad {
+            Output.line("load: PASSED: \(connect.echoed) connection(s), every request answered"
+                        + (requests.expect.map { " by a reply matching \($0)" } ?? " by a well-framed reply")
+                        + (record.load.map { " (\($0.verified) measured)" } ?? ""))
         } else if problems.isEmpty {
             Output.line("load: PASSED: \(connect.echoed) connection(s) echoed"
                         + (record.load.map { ", \($0.verified) message(s) verified, none unanswered" } ?? ""))

@@ -4,12 +4,13 @@
 
 import ArgumentParser
 import Foundation
+import Fuzzing
 import Load
 import ScenarioRunner
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add up the results of a test's segments (load --segment i/n --json ...).",
+        abstract: "Add up the results of a test's segments (load or fuzz --segment i/n --json ...).",
         discussion: "Refuses results of different tests, a share given twice and missing shares (exit 2)."
     )
 
@@ -29,17 +30,28 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         var records: [(file: String, record: LoadRecord)] = []
+        var fuzzReports: [(file: String, summaries: [FuzzSummary])] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 Output.error("sockfuzz merge: cannot read \(file)")
                 throw ExitCode(2)
             }
-            do {
-                records.append((file, try JSONDecoder().decode(LoadRecord.self, from: data)))
-            } catch {
-                Output.error("sockfuzz merge: \(file) is not a `sockfuzz load --json` result")
+            if let record = try? JSONDecoder().decode(LoadRecord.self, from: data) {
+                records.append((file, record))
+            } else if let report = try? JSONDecoder().decode(FuzzReportDocument.self, from: data) {
+                fuzzReports.append((file, report.fuzz))
+            } else {
+                Output.error("sockfuzz merge: \(file) is not a result of `sockfuzz load --json` or `sockfuzz fuzz --json`")
                 throw ExitCode(2)
             }
+        }
+        if !fuzzReports.isEmpty {
+            guard records.isEmpty else {
+                Output.error("sockfuzz merge: load results and fuzz reports cannot be merged together")
+                throw ExitCode(2)
+            }
+            try mergeFuzz(fuzzReports)
+            return
         }
         let merged: MergedLoad
         do { merged = try LoadMerge.merge(records) } catch {
@@ -62,6 +74,26 @@ struct Merge: ParsableCommand {
             try Reports.write(String(decoding: try encoder.encode(merged), as: UTF8.self), to: json, option: "--json")
         }
         if let html { try Reports.write(MergePage.render(merged), to: html, option: "--html") }
+        if !merged.passed { throw ExitCode(1) }
+    }
+
+    private func mergeFuzz(_ reports: [(file: String, summaries: [FuzzSummary])]) throws {
+        let merged: MergedFuzz
+        do { merged = try FuzzMerge.merge(reports) } catch {
+            Output.error("sockfuzz merge: \(error)")
+            throw ExitCode(2)
+        }
+        for c in merged.campaigns {
+            Output.line("fuzz \(c.against), seed \(c.seed): \(c.shares) shares, \(c.runs) runs, \(c.operations) operations, \(c.connections) connections")
+            for f in c.findings { Output.line("  finding: \(f)") }
+            for p in c.problems { Output.line("  problem: \(p)") }
+        }
+        Output.line(merged.passed ? "merge: PASSED: no share found anything" : "merge: FAILED: findings or problems above")
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try Reports.write(String(decoding: try encoder.encode(merged), as: UTF8.self), to: json, option: "--json")
+        }
         if !merged.passed { throw ExitCode(1) }
     }
 }

@@ -66,51 +66,79 @@ struct Run: ParsableCommand {
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
 
+        let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
         var results: [ScenarioResult] = []
-        let modes: [BackendKind?] = address != nil ? [nil] : server.modes(default: nil)
-        outer: for (file, program) in programs {
-            for m in modes {
-                if interrupt.isSet { break outer }
-                let config = RunConfiguration(mode: m, target: address, seed: seed, fault: fault)
-                let result = ScenarioRunner.run(program, name: file, configuration: config, interrupt: interrupt,
-                                                fuzzHandler: Fuzzer.statement,
-                                                onEvent: { event in RunPrinter.print(event, verbose: verbose) })
-                RunPrinter.summary(result)
-                results.append(result)
-            }
+        for planned in plan {
+            if interrupt.isSet { break }
+            if let note = planned.note { Output.line(note) }
+            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault)
+            let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
+                                            fuzzHandler: Fuzzer.statement,
+                                            onEvent: { event in RunPrinter.print(event, verbose: verbose) })
+            RunPrinter.summary(result)
+            results.append(result)
         }
         RunPrinter.total(results)
-        try writeReports(results)
+        // The reports list every planned run: those an interrupt left out are marked, not dropped.
+        let notRun = plan.dropFirst(results.count).map {
+            ScenarioResult.notRun($0.file, against: label(address: address, mode: $0.mode), status: .skipped,
+                                  note: "not run: interrupted")
+        }
+        try writeReports(results + notRun)
         if interrupt.isSet { throw ExitCode(130) }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }
     }
 
-    /// Every file parsed and checked before anything runs: a syntax error costs no traffic.
-    private func parseAll() throws -> [(String, Program)] {
-        var programs: [(String, Program)] = []
+    /// Every file parsed and checked before anything runs: a syntax error costs no traffic. Each
+    /// error is printed; the reports still get written, with each bad file as an errored test
+    /// case and the others as not run, so CI shows why nothing ran instead of a missing file.
+    private func parseAll() throws -> [(file: String, program: Program)] {
+        var programs: [(file: String, program: Program)] = []
+        var errors: [(file: String, message: String)] = []
         for file in files {
             guard FileManager.default.fileExists(atPath: file) else {
+                errors.append((file, "no such scenario file: \(file)"))
                 Output.error("sockfuzz run: no such scenario file: \(file)")
-                throw ExitCode(2)
+                continue
             }
             do {
                 let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil)
                 programs.append((file, try ScenarioParser.parseFile(file, limits: limits)))
             } catch {
+                errors.append((file, error.description))
                 Output.error(error.description)
-                throw ExitCode(2)
             }
         }
-        return programs
+        guard !errors.isEmpty else { return programs }
+        let bad = errors.map(\.file)
+        let why = "not run: \(bad.count == 1 ? "an error in \(bad[0]) stops" : "errors in \(bad.count) files stop") the whole run"
+        let label = label(address: nil, mode: nil)
+        let results = files.map { file in
+            if let error = errors.first(where: { $0.file == file }) {
+                return ScenarioResult.notRun(file, against: label, status: .errored, note: error.message)
+            }
+            return ScenarioResult.notRun(file, against: label, status: .skipped, note: why)
+        }
+        try writeReports(results)
+        throw ExitCode(2)
     }
 
+    /// What a run that never started would have run against, for its report entry.
+    private func label(address: SocketAddress?, mode: BackendKind?) -> String {
+        if let target = address.map({ "\($0)" }) ?? server.target { return "target \(target)" }
+        return mode?.rawValue ?? "not run"
+    }
+
+    /// Both reports are attempted; a failure to write either is exit 2 after trying the other.
     private func writeReports(_ results: [ScenarioResult]) throws {
+        var failed = false
         if let junit = reports.junit {
-            try Reports.write(JUnitReport.render(results), to: junit, option: "--junit")
+            failed = !Reports.tryWrite(JUnitReport.render(results), to: junit, option: "--junit") || failed
         }
         if let json = reports.json {
             let data = try JSONReport.render(results, version: Sockfuzz.version)
-            try Reports.write(String(decoding: data, as: UTF8.self), to: json, option: "--json")
+            failed = !Reports.tryWrite(String(decoding: data, as: UTF8.self), to: json, option: "--json") || failed
         }
+        if failed { throw ExitCode(2) }
     }
 }

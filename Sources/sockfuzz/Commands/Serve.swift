@@ -1,4 +1,5 @@
 // `sockfuzz serve`: the embedded echo server in the foreground, stats on Ctrl-C or SIGTERM.
+// Exit status: 0 stopped by a signal, 2 the address cannot be listened on.
 
 import ArgumentParser
 import EmbeddedServer
@@ -7,7 +8,11 @@ import Glibc
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the embedded echo server in the foreground.",
-        discussion: "Prints the address it listens on; prints its counters and exits on Ctrl-C or SIGTERM."
+        discussion: """
+        Prints the address it listens on; prints its counters and exits on Ctrl-C or SIGTERM. \
+        Exit status 2 when it cannot listen there (address in use, not an address of this machine) \
+        or cannot use its --cert and --key.
+        """
     )
 
     @OptionGroup var server: ServerOptions
@@ -29,9 +34,10 @@ struct Serve: ParsableCommand {
         do {
             address = try echo.start().description
         } catch {
-            // Exit 1, not 0: a script that starts a server must see that none runs.
+            // The address cannot be used (in use, not this machine's, privileged), or the
+            // certificate files cannot: like a bad option, a usage error, exit 2.
             Output.error("sockfuzz serve: cannot listen on \(server.host):\(server.port): \(error)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
         var mode = server.mode.rawValue
         if server.edge || server.fault == .edgeSingleRead || server.fault == .tlsIgnorePending { mode += " (edge-triggered)" }

@@ -158,13 +158,18 @@ enum Completer {
         case "STAT": return ServerStat.allCases.map(\.rawValue)
         case "PCTL": return Percentile.allCases.map(\.rawValue)
         case "OP": return entry.keywords.filter { $0.allSatisfy { "<>=!".contains($0) } }
+        case "FRAMING": return Self.framings + ["none"]
         default: return []
         }
     }
 
+    /// Framings that need no argument, and the prefixes of those that do.
+    static let framings = ["raw", "line", "resp", "http1", "delimiter:", "length:4be"]
+
     private static func optionValues(_ key: String) -> [String] {
         switch key {
         case "fault": return ServerFault.allCases.map(\.rawValue)
+        case "framing": return framings
         default: return []
         }
     }

@@ -119,6 +119,10 @@ extension Console {
         if let p50 = stats.latencyNanos(atPercentile: 50), let p99 = stats.latencyNanos(atPercentile: 99) {
             text += ", round trip p50 \(Format.nanos(p50)) p99 \(Format.nanos(p99))"
         }
+        if let framing = views.first?.framing {
+            text += "; framing \(framing): \(stats.replies) repl\(stats.replies == 1 ? "y" : "ies")"
+            if stats.framingErrors > 0 { text += ", \(stats.framingErrors) framing error\(stats.framingErrors == 1 ? "" : "s")" }
+        }
         return text
     }
 

@@ -76,6 +76,7 @@ final class Console {
         session = try ScenarioSession(configuration: configuration, interrupt: consoleInterrupt,
                                       onEvent: { [unowned self] event in self.show(event) })
         session.fuzzHandler = Fuzzer.statement
+        session.replyDisplay = .text
     }
 
     /// Runs until quit, Ctrl-D or the end of the input; returns the exit status.
@@ -221,6 +222,7 @@ final class Console {
         let begun = Sys.monotonicNanos()
         lastMark = begun
         out.begin(label, stats: session.server?.stats)
+        out.replies(replyTotals())
         ConsoleSignals.commandStarted()
         var outcome = Outcome.passed
         var failure: RunFailure?
@@ -236,6 +238,7 @@ final class Console {
                                      expected: "a command this server can run", seen: why, seed: session.seed)
             }
         }
+        if outcome == .passed, case .send = statement.command { awaitReplies() }
         ConsoleSignals.commandEnded()
         out.end()
         eventBudget = .max
@@ -348,6 +351,11 @@ final class Console {
             out.progress(text)
             return
         }
+        if case .reply(let text) = event {
+            if let text { out.line(text) }
+            out.replies(replyTotals())
+            return
+        }
         if case .passed = event { held += 1 }
         guard eventBudget > 0 else {
             suppressed += 1
@@ -364,7 +372,7 @@ final class Console {
         case .failed(let failure): showFailure(failure)
         case .serverStats(let stats): out.lines(Self.statsLines(stats, mode: session.serverMode))
         case .skipped(let text): out.line("skipped: \(text)")
-        case .progress: break
+        case .progress, .reply: break
         }
     }
 

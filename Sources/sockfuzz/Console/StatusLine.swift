@@ -24,6 +24,8 @@ final class ConsoleOutput: Sendable {
         var lastBytes: UInt64 = 0
         var lastSample: UInt64 = 0
         var bytesPerSecond: Double?
+        /// Replies and framing errors of the session's framed groups (0, 0: none framed).
+        var replies = (count: 0, framingErrors: 0)
     }
 
     private let state = Mutex(State())
@@ -90,6 +92,12 @@ final class ConsoleOutput: Sendable {
         }
     }
 
+    /// The session's reply and framing-error totals, for the status line.
+    func replies(_ totals: (Int, Int)) {
+        guard decorated else { return }
+        state.withLock { $0.replies = (totals.0, totals.1) }
+    }
+
     func end() {
         guard decorated else { return }
         state.withLock { s in
@@ -114,6 +122,10 @@ final class ConsoleOutput: Sendable {
             if let rate = s.bytesPerSecond { text += ", \(Self.throughput(rate)) in" }
             let errors = snapshot.resets + snapshot.otherErrors + snapshot.refusedOverLimit
             if errors > 0 { text += ", \(errors) errors" }
+        }
+        if s.replies.count > 0 || s.replies.framingErrors > 0 {
+            text += " | \(s.replies.count) repl\(s.replies.count == 1 ? "y" : "ies")"
+            if s.replies.framingErrors > 0 { text += ", \(s.replies.framingErrors) framing error\(s.replies.framingErrors == 1 ? "" : "s")" }
         }
         text += " | Ctrl-C interrupts"
         let width = Terminal.columns(1) - 1

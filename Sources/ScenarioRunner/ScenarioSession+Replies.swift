@@ -1,0 +1,164 @@
+// Reply checks for groups with a framing: `expect SEL reply "bytes"`, `reply match "re"
+// [capture=NAME]` and `replies N` wait for whole frames and consume them. Replies share the
+// connection's one read cursor: a reply moves it past the frame's bytes, and frames the byte
+// checks (recv, match, skip, drain) moved past are no longer replies. Captures fill `${name}`.
+
+import ClientEngine
+import Foundation
+import Framing
+import ScenarioLanguage
+
+extension ScenarioSession {
+    func expectReply(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ check: ReplyCheck,
+                     _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try framed(statement, selector)
+        let expected: String
+        let judge: (Frame) -> (ok: Bool, captured: [UInt8]?)
+        switch check {
+        case .bytes(let template):
+            let bytes = try expand(template, statement)
+            expected = "the next reply on \(selector) to be \(FrameText.render(bytes))"
+            judge = { ($0.bytes == bytes, nil) }
+        case .match(let source, let capture):
+            let pattern = try expandPattern(source, statement)
+            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
+            }
+            expected = "the next reply on \(selector) to match /\(pattern)/"
+            judge = { frame in
+                // Latin-1: one byte is one UTF-16 unit, so match offsets are byte offsets.
+                let text = String(frame.bytes.map { Character(Unicode.Scalar($0)) })
+                guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) else {
+                    return (false, nil)
+                }
+                guard capture != nil else { return (true, nil) }
+                let range = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range
+                return (true, Array(frame.bytes[range.location..<(range.location + range.length)]))
+            }
+        }
+        try awaitReplies(statement, ids, count: 1, within, expected: expected)
+        var captured: [UInt8]?
+        for id in ids {
+            let frame = engine.nextReply(id)!
+            let verdict = judge(frame)
+            guard verdict.ok else {
+                throw fail(statement, expected: expected,
+                           seen: "\(engine.view(id).name): reply \(engine.view(id).repliesReceived - UInt64(engine.replyCount(id)) + 1) "
+                               + "at stream offset \(frame.streamOffset): \(FrameText.render(frame.bytes))")
+            }
+            captured = captured ?? verdict.captured
+            engine.consumeReply(id)
+        }
+        if case .match(_, let name?) = check, let captured {
+            captures[name] = captured
+            emit(.passed("reply matched on \(ids.count) connection(s); \(name) = \(FrameText.render(captured))"))
+        } else {
+            emit(.passed("reply as expected on \(ids.count) connection(s)"))
+        }
+    }
+
+    func expectReplies(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ count: Int,
+                       _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try framed(statement, selector)
+        try awaitReplies(statement, ids, count: count, within, expected: "\(count) more whole repl\(count == 1 ? "y" : "ies") on \(selector)")
+        for id in ids { for _ in 0..<count { engine.consumeReply(id) } }
+        emit(.passed("\(count) repl\(count == 1 ? "y" : "ies") on each of \(ids.count) connection(s)"))
+    }
+
+    /// The connections of `selector`, each of which must have a framing.
+    private func framed(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
+        let ids = try resolve(statement, selector)
+        try rejectExtraBytes(statement, ids)
+        if let plain = ids.first(where: { engine.view($0).framing == nil }) {
+            throw fail(statement, expected: "\(selector) to have a framing (connect ... framing=NAME, or set framing NAME before the connect)",
+                       seen: "\(engine.view(plain).name) has none: its bytes are not cut into replies")
+        }
+        return ids
+    }
+
+    /// Drives the loop until each of `ids` has `count` whole replies waiting; fails with what
+    /// stopped it (a framing error, the connection's end, the deadline).
+    private func awaitReplies(_ statement: Statement, _ ids: [Int], count: Int, _ within: ScenarioDuration?,
+                              expected: String) throws(RunStop) {
+        var verdict: String?
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+            var complete = true
+            for id in ids where engine.replyCount(id) < count {
+                let v = engine.view(id)
+                if let error = v.framingError {
+                    framingErrorReported.insert(id)
+                    verdict = Self.framingFailure(v, error)
+                    return true
+                }
+                if v.phase != .open || v.peerEOF {
+                    verdict = "\(v.name): \(Self.describe(v)) with \(engine.replyCount(id)) of \(count) repl\(count == 1 ? "y" : "ies")"
+                    return true
+                }
+                complete = false
+            }
+            return complete
+        }
+        if interrupt.isSet { throw .interrupted }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        guard held else {
+            let id = ids.first { engine.replyCount($0) < count }!
+            let v = engine.view(id)
+            let partial = engine.inbox(id)
+            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
+                       seen: "\(v.name): \(engine.replyCount(id)) whole repl\(engine.replyCount(id) == 1 ? "y" : "ies")"
+                           + (v.partialReplyBytes > 0 ? ", and \(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame" : "")
+                           + (partial.isEmpty ? "" : "; bytes after the read cursor: \(FrameText.render(Array(partial.prefix(256))))"))
+        }
+    }
+
+    // MARK: captures and ${name}
+
+    /// A template's bytes: captures first, then the environment; an unknown name fails here.
+    func expand(_ template: ByteTemplate, _ statement: Statement) throws(RunStop) -> [UInt8] {
+        do {
+            return try template.expanded { name in captures[name] ?? ProcessInfo.processInfo.environment[name].map { Array($0.utf8) } }
+        } catch {
+            throw fail(statement, expected: "a value for ${\(error.name)}", seen: error.description)
+        }
+    }
+
+    /// A reply pattern with each `${name}` replaced by its value, escaped to match literally.
+    func expandPattern(_ source: String, _ statement: Statement) throws(RunStop) -> String {
+        var pattern = source
+        for (name, range) in References.find(in: source).reversed() {
+            let value = captures[name].map { String(decoding: $0, as: UTF8.self) } ?? ProcessInfo.processInfo.environment[name]
+            guard let value else {
+                throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description)
+            }
+            pattern.replaceSubrange(range, with: NSRegularExpression.escapedPattern(for: value))
+        }
+        return pattern
+    }
+
+    // MARK: framing errors and shown replies
+
+    /// A framing error fails the next check on its connection (once), saying where it was.
+    func rejectFramingErrors(_ statement: Statement, _ ids: [Int]) throws(RunStop) {
+        for id in ids where !framingErrorReported.contains(id) {
+            let v = engine.view(id)
+            guard let error = v.framingError else { continue }
+            framingErrorReported.insert(id)
+            throw fail(statement, expected: "\(v.name)'s replies to be well-formed \(v.framing!)", seen: Self.framingFailure(v, error))
+        }
+    }
+
+    /// "web[0]: http1 framing error at stream offset 120: ... (after 2 whole replies)".
+    static func framingFailure(_ v: ConnectionView, _ error: FramingError) -> String {
+        "\(v.name): \(v.framing!) framing error \(error) (after \(v.repliesReceived) whole repl\(v.repliesReceived == 1 ? "y" : "ies"))"
+    }
+
+    /// A reply as `set show` wants it: nil when off.
+    func shownReply(_ id: Int, _ frame: Frame) -> String? {
+        let name = engine.view(id).name
+        switch replyDisplay {
+        case .off: return nil
+        case .text: return "\(name) reply: " + FrameText.render(frame.bytes, limit: 4096).replacingOccurrences(of: "\n", with: "\n  ")
+        case .hex: return "\(name) reply (\(frame.bytes.count) bytes):\n" + FrameText.hexDump(Array(frame.bytes.prefix(4096)))
+        }
+    }
+}

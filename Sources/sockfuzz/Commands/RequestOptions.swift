@@ -1,0 +1,110 @@
+// `sockfuzz load`'s request/response options: what to send (`--request`, `--request-file`), how
+// replies are cut (`--framing`) and what each must match (`--expect`), read into a RequestLoadPlan.
+// A request file has one request a line, written with the language's escapes (`PING\r\n`), an
+// optional weight in front (`3*GET k\r\n`), blank lines and `#` comments skipped.
+
+import ArgumentParser
+import Foundation
+import Framing
+import Load
+import ScenarioLanguage
+
+struct RequestOptions: ParsableArguments {
+    @Option(help: "Request/response load: the request to send, with escapes (e.g. 'PING\\r\\n'); replies are framed with --framing.")
+    var request: String?
+
+    @Option(help: "Request/response load: several requests, one a line with escapes, `N*` in front to weight one; sent round robin.")
+    var requestFile: String?
+
+    @Option(help: "How replies are cut: line, resp, http1, delimiter:TEXT, length:4be[+] (needed with --request).")
+    var framing: String?
+
+    @Option(help: "A regular expression every reply (the whole frame) must match, e.g. '^\\+PONG'.")
+    var expect: String?
+
+    var isRequestLoad: Bool { request != nil || requestFile != nil }
+
+    func validate() throws {
+        guard isRequestLoad else {
+            if framing != nil || expect != nil { throw ValidationError("--framing and --expect go with --request or --request-file") }
+            return
+        }
+        if request != nil && requestFile != nil { throw ValidationError("give --request or --request-file, not both") }
+        let framing = try parsedFraming()
+        if framing == .raw { throw ValidationError("--framing raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:") }
+        if let expect {
+            if (try? NSRegularExpression(pattern: expect)) == nil { throw ValidationError("--expect '\(expect)' is not a valid regular expression") }
+        }
+        _ = try mix()
+    }
+
+    func parsedFraming() throws -> Framing {
+        guard let framing else { throw ValidationError("--request needs --framing (line, resp, http1, delimiter:TEXT or length:4be)") }
+        do { return try Framing(parsing: framing) } catch { throw ValidationError("--framing: \(error)") }
+    }
+
+    /// The requests to send, with their weights.
+    func mix() throws -> RequestMix {
+        if let request {
+            let bytes: [UInt8]
+            do { bytes = try ArgumentValues.escapedBytes(request) } catch { throw ValidationError("--request: \(error.message)") }
+            guard !bytes.isEmpty else { throw ValidationError("--request: an empty request gets no reply") }
+            return RequestMix([bytes])
+        }
+        guard let requestFile else { throw ValidationError("no request given") }
+        let text: String
+        do { text = try String(contentsOfFile: requestFile, encoding: .utf8) } catch {
+            throw ValidationError("--request-file \(requestFile): cannot read it (\(error.localizedDescription))")
+        }
+        do { return try RequestFile.parse(text) } catch { throw ValidationError("--request-file \(requestFile):\(error.line): \(error.message)") }
+    }
+
+    /// What makes two load results runs of the same test.
+    var identity: [String] {
+        var words: [String] = []
+        if let request { words.append("--request \(request)") }
+        if let requestFile { words.append("--request-file \(requestFile)") }
+        if let framing { words.append("--framing \(framing)") }
+        if let expect { words.append("--expect \(expect)") }
+        return words
+    }
+}
+
+/// The request file format (above), one request a line.
+enum RequestFile {
+    struct Problem: Error {
+        var line: Int
+        var message: String
+    }
+
+    static func parse(_ text: String) throws(Problem) -> RequestMix {
+        var requests: [[UInt8]] = []
+        var weights: [Int] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = Substring(raw)
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.first == "#" { continue }
+            var weight = 1
+            if let star = line.firstIndex(of: "*"), star > line.startIndex, line[..<star].allSatisfy(\.isASCIIDigit) {
+                guard let w = Int(line[..<star]), w >= 1, w <= 1000 else {
+                    throw Problem(line: index + 1, message: "weight '\(line[..<star])' must be 1 to 1000")
+                }
+                weight = w
+                line = line[line.index(after: star)...]
+            }
+            let bytes: [UInt8]
+            do { bytes = try ArgumentValues.escapedBytes(String(line)) } catch {
+                throw Problem(line: index + 1, message: error.message)
+            }
+            guard !bytes.isEmpty else { throw Problem(line: index + 1, message: "an empty request after its weight") }
+            requests.append(bytes)
+            weights.append(weight)
+        }
+        guard !requests.isEmpty else { throw Problem(line: 1, message: "no request in the file (one a line, e.g. PING\\r\\n)") }
+        return RequestMix(requests, weights: weights)
+    }
+}
+
+private extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,42 @@
+// Which runs `sockfuzz run` makes: each file once per `--mode` design, once against `--target`,
+// and once for a file that pins its design with `server mode X` (per mode it would only repeat
+// the same run under the same name).
+
+import Reactor
+import ScenarioLanguage
+
+struct PlannedRun {
+    var file: String
+    var program: Program
+    /// The `--mode` override; nil: as the file says.
+    var mode: BackendKind?
+    /// Said before the run, e.g. why a pinned file runs once.
+    var note: String?
+}
+
+enum RunPlan {
+    /// `modes` as `ServerChoiceOptions.modes` gives them; `againstTarget`: one run each, no modes.
+    static func runs(_ programs: [(file: String, program: Program)], modes: [BackendKind?], againstTarget: Bool) -> [PlannedRun] {
+        programs.flatMap { file, program -> [PlannedRun] in
+            if againstTarget { return [PlannedRun(file: file, program: program, mode: nil)] }
+            guard modes.count > 1, let pin = modePin(in: program.statements) else {
+                return modes.map { PlannedRun(file: file, program: program, mode: $0) }
+            }
+            let note = "\(file): `\(pin.command.rendered)` at line \(pin.location.line) pins the design: run once, not once per --mode"
+            return [PlannedRun(file: file, program: program, mode: nil, note: note)]
+        }
+    }
+
+    /// The first `server mode X`, which wins over `--mode`, in blocks and included files too.
+    static func modePin(in statements: [Statement]) -> Statement? {
+        for statement in statements {
+            switch statement.command {
+            case .serverMode: return statement
+            case .repeat(_, let body), .include(_, let body):
+                if let pin = modePin(in: body) { return pin }
+            default: continue
+            }
+        }
+        return nil
+    }
+}

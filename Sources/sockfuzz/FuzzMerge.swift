@@ -1,0 +1,71 @@
+// Adding up the shares of one segmented fuzz campaign (`fuzz --segment i/n --json ...`): the
+// runs, operations and connections of every share, and every finding with the share that found
+// it. Refuses shares of different campaigns, a share given twice, and missing shares.
+
+import Fuzzing
+import Vocabulary
+
+struct MergedFuzz: Codable {
+    var tool = "sockfuzz merge"
+    /// Per server and seed: the campaign's totals over its shares.
+    var campaigns: [Campaign]
+    var passed: Bool
+
+    struct Campaign: Codable {
+        var against: String
+        var seed: UInt64
+        var shares: Int
+        var runs: Int
+        var operations: Int
+        var connections: Int
+        var findings: [String]
+        var problems: [String]
+    }
+}
+
+enum FuzzMerge {
+    static func merge(_ documents: [(file: String, summaries: [FuzzSummary])]) throws -> MergedFuzz {
+        var groups: [String: [(file: String, summary: FuzzSummary)]] = [:]
+        var order: [String] = []
+        for (file, summaries) in documents {
+            for summary in summaries {
+                let key = "\(summary.against) seed \(summary.seed)"
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append((file, summary))
+            }
+        }
+        var campaigns: [MergedFuzz.Campaign] = []
+        for key in order {
+            let shares = groups[key]!
+            let n = shares[0].summary.segment?.count ?? 1
+            var seen: [Int: String] = [:]
+            for (file, summary) in shares {
+                let segment = summary.segment ?? .whole
+                guard segment.count == n else {
+                    throw MergeError("\(file): share \(segment) of \(key) does not split it in \(n) like \(shares[0].file)")
+                }
+                if let other = seen[segment.index] { throw MergeError("share \(segment) of \(key) is given twice: \(other) and \(file)") }
+                seen[segment.index] = file
+            }
+            let missing = (0..<n).filter { seen[$0] == nil }
+            guard missing.isEmpty else {
+                throw MergeError("missing share " + missing.map { "\($0)/\(n)" }.joined(separator: ", ") + " of \(key)")
+            }
+            var campaign = MergedFuzz.Campaign(against: shares[0].summary.against, seed: shares[0].summary.seed, shares: n,
+                                               runs: 0, operations: 0, connections: 0, findings: [], problems: [])
+            for (_, s) in shares.sorted(by: { ($0.summary.segment?.index ?? 0) < ($1.summary.segment?.index ?? 0) }) {
+                let share = (s.segment ?? .whole).description
+                campaign.runs += s.runs
+                campaign.operations += s.operations
+                campaign.connections += s.connections
+                if let f = s.finding {
+                    campaign.findings.append("share \(share), run \(f.run): \(f.signature)" + (f.scenarioPath.map { " (\($0))" } ?? ""))
+                }
+                if s.interrupted { campaign.problems.append("share \(share): interrupted") }
+                if let e = s.internalError { campaign.problems.append("share \(share): \(e)") }
+            }
+            campaigns.append(campaign)
+        }
+        return MergedFuzz(campaigns: campaigns, passed: campaigns.allSatisfy { $0.findings.isEmpty && $0.problems.isEmpty })
+    }
+}

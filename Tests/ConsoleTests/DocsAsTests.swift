@@ -1,0 +1,219 @@
+// Docs as tests: every `sockfuzz` command shown in a code block of README.md and docs/*.md runs
+// with the built binary, in order, from a scratch directory (so files it writes land there),
+// within a time bound, and exits as the docs say: 0 unless the line's comment says `exit N`.
+// What cannot run here is listed in `DocCommand.skipped`, each with the reason.
+
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// One command line from a doc's code block.
+struct DocCommand: Sendable, CustomStringConvertible {
+    var doc: String
+    var line: Int
+    /// As written, without a leading `$ ` prompt and without its trailing comment.
+    var text: String
+    /// The status the doc states for it (`# ... exit 1`), else 0.
+    var expectedStatus: Int32
+
+    var description: String { "\(doc):\(line): \(text)" }
+
+    /// Aimed at redis (`127.0.0.1:6379`): run against a redis-server the test starts, where installed.
+    var needsRedis: Bool { text.contains(":6379") }
+
+    /// Commands the docs show that this test does not run, and why. A key that no doc shows any
+    /// more fails `skipListIsCurrent`, so the list cannot hide a command by going stale.
+    static let skipped: [String: String] = [
+        "swift run sockfuzz":
+            "the interactive console; InteractiveTests drive it through a pseudo-terminal",
+        "swift run sockfuzz run /tmp/s.scn":
+            "replays the file the console transcript above it saves; InteractiveTests pin save and replay",
+        "sockfuzz < session.scn":
+            "session.scn stands for any scenario piped to the console; PipedTests pin piped input",
+        "swift run -c release sockfuzz bench":
+            "the full bench takes about 8 minutes; its --quick and --only forms run here",
+        "taskset -c 1 sockfuzz load --target 127.0.0.1:P --connections 100 --depth 16 --duration 4s &":
+            "a profiling recipe: P stands for the port of a server run under callgrind beside it",
+        "sockfuzz serve --mode epoll --port 7000 &":
+            "one line of a multi-line script (a background server, four load shares, a merge); SegmentedLoadTests run it at small scale",
+        "sockfuzz merge share-*.json --json merged.json --html merged.html":
+            "merges the shares the script around it writes; SegmentedLoadTests run the merge",
+        "for i in 0 1 2; do sockfuzz fuzz --runs 30 --segment $i/3 --json fuzz-$i.json & done; wait":
+            "a background loop: run here its `wait` outlived the 240 s bound though the shares got written (not yet understood); no other test runs fuzz shares through the binary either",
+        "sockfuzz merge fuzz-0.json fuzz-1.json fuzz-2.json":
+            "merges the fuzz shares the loop above writes",
+        "sockfuzz merge share-*.json --html merged.html":
+            "merges shares copied from load hosts over ssh",
+        "REDIS_ADDR=127.0.0.1:6379 sockfuzz run redis.scn":
+            "runs the guide's redis.scn block; ServerGuideTests write it out and run it against a redis-server they start",
+        "REDIS_ADDR=127.0.0.1:6379 sockfuzz run redis.scn -v":
+            "the same with -v; ServerGuideTests run the guide's redis.scn",
+        "sockfuzz serve --tls --mode epoll --port 8443":
+            "a foreground TLS server for openssl s_client; TLSServeTests run it (port 0) with s_client against it",
+        "sockfuzz serve --tls --cert cert.pem --key key.pem --port 8443":
+            "the same with the PEM files of the `openssl req` line above it; TLSServeTests make them and run it with a verifying s_client",
+        "NGINX_ADDR=127.0.0.1:8080 sockfuzz run nginx.scn":
+            "runs the guide's nginx.scn block; ServerGuideTests write it out and run it against an nginx they start",
+    ]
+
+    /// The prefixes that name the tool in the docs, replaced by the built binary.
+    static let launchers = ["swift run -c release sockfuzz", "swift run sockfuzz", "sockfuzz"]
+
+    /// Every command line in `doc`'s code blocks that starts the tool (optionally after
+    /// `taskset -c N`, `VAR=value` settings or `for ...; do`). In a block with `$ ` prompts only the prompted lines are commands (the
+    /// rest is their output); console transcript lines (`sockfuzz> `) and tables never are.
+    static func extract(from doc: String) throws -> [DocCommand] {
+        let text = try String(contentsOfFile: Binary.packageRoot + "/" + doc, encoding: .utf8)
+        var commands: [DocCommand] = []
+        var block: [(number: Int, line: Substring)]?
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard line.hasPrefix("```") else {
+                block?.append((index + 1, line))
+                continue
+            }
+            guard let finished = block else { block = []; continue }
+            block = nil
+            let prompted = finished.contains { $0.line.hasPrefix("$ ") }
+            for (number, line) in finished where !prompted || line.hasPrefix("$ ") {
+                let line = prompted ? String(line.dropFirst(2)) : String(line)
+                let bare = line.replacing(#/^(taskset -c \d+ |([A-Z_]+=\S+ )+|for [^;]*; do )/#, with: "")
+                guard launchers.contains(where: { bare == $0 || bare.hasPrefix($0 + " ") }) else { continue }
+                let (command, comment) = splitComment(line)
+                let status = comment.firstMatch(of: #/exits? (\d+)/#).flatMap { Int32($0.1) } ?? 0
+                commands.append(DocCommand(doc: doc, line: number, text: command, expectedStatus: status))
+            }
+        }
+        return commands
+    }
+
+    /// The command and its `# comment` (a `#` after a blank, outside quotes).
+    static func splitComment(_ line: String) -> (String, String) {
+        var quote: Character?
+        var previous: Character = " "
+        for i in line.indices {
+            let c = line[i]
+            if let open = quote {
+                if c == open { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if c == "#" && previous == " " {
+                return (line[..<i].trimmingCharacters(in: .whitespaces), String(line[line.index(after: i)...]))
+            }
+            previous = c
+        }
+        return (line.trimmingCharacters(in: .whitespaces), "")
+    }
+
+    /// The shell command with the launcher replaced by the built binary: exec'd when the line is
+    /// one command (so a timeout's kill reaches it), in place inside a `for ...; do` loop.
+    var shell: String {
+        for launcher in Self.launchers where text == launcher || text.hasPrefix(launcher + " ") {
+            return "exec '\(Binary.path)'" + text.dropFirst(launcher.count)
+        }
+        var script = " " + text
+        for launcher in Self.launchers { script = script.replacingOccurrences(of: " \(launcher) ", with: " '\(Binary.path)' ") }
+        return String(script.dropFirst())
+    }
+}
+
+/// The documents searched: README.md and every docs/*.md.
+enum Docs {
+    static let all: [String] = {
+        let docs = (try? FileManager.default.contentsOfDirectory(atPath: Binary.packageRoot + "/docs")) ?? []
+        return ["README.md"] + docs.filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+    }()
+}
+
+/// A shell command run in a directory with a time bound; output to a file, so a chatty command
+/// can never fill a pipe and stall.
+enum ShellRun {
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var timedOut: Bool
+    }
+
+    static func run(_ command: String, in directory: String, timeout: Double) throws -> Outcome {
+        let outputFile = directory + "/.doc-command-output"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\(command) > '\(outputFile)' 2>&1 < /dev/null"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = directory
+        environment["SWIFT_BACKTRACE"] = "interactive=no"
+        process.environment = environment
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        var timedOut = false
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)  // our own child, by pid
+            finished.wait()
+        }
+        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+        return Outcome(status: process.terminationStatus, output: output, timedOut: timedOut)
+    }
+}
+
+@Suite("Docs as tests: every command shown in the docs runs as documented", .serialized)
+struct DocsAsTests {
+    /// A bound per command, so a hang cannot stall the suite. Measured on two busy cores with
+    /// the debug build: the 200-run fuzz in three modes about 70 s, `bench --quick` about 40 s,
+    /// the fuzzer finding, shrinking and writing edge-single-read about 150 s (issue 9 item 21).
+    static let timeoutPerCommand = 240.0
+
+    @Test("each doc's sockfuzz commands run in order and exit as documented", arguments: Docs.all)
+    func docCommands(doc: String) throws {
+        let scratch = Scratch()
+        // Relative paths in the docs (`scenarios/*.scn`, `docs/benchmarks.json`) resolve as in a
+        // clone; whatever the commands write stays in the scratch directory.
+        for folder in ["scenarios", "docs"] {
+            symlink(Binary.packageRoot + "/" + folder, scratch.path + "/" + folder)
+        }
+        for command in try DocCommand.extract(from: doc) {
+            if let reason = DocCommand.skipped[command.text] {
+                print("skipped \(command): \(reason)")
+                continue
+            }
+            if command.needsRedis { continue }  // docCommandsAgainstRedis runs it
+            try check(command, shell: command.shell, in: scratch)
+        }
+    }
+
+    static let redisCommands: [DocCommand] = Docs.all.flatMap { (try? DocCommand.extract(from: $0)) ?? [] }
+        .filter { $0.needsRedis && DocCommand.skipped[$0.text] == nil }
+
+    @Test("each command the docs aim at redis runs against a redis-server started here",
+          .enabled(if: !redisCommands.isEmpty, "no doc shows a command against redis that is not in the skipped list"),
+          .needs(.redisServer))
+    func docCommandsAgainstRedis() throws {
+        let redis = try SpawnedServer.start(try RequiredTool.redisServer.requirePath(), ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        defer { redis.stop() }
+        let scratch = Scratch()
+        for command in Self.redisCommands {
+            try check(command, shell: command.shell.replacingOccurrences(of: "127.0.0.1:6379", with: "\(redis.address)"), in: scratch)
+        }
+    }
+
+    private func check(_ command: DocCommand, shell: String, in scratch: Scratch) throws {
+        let started = Date()
+        let outcome = try ShellRun.run(shell, in: scratch.path, timeout: Self.timeoutPerCommand)
+        print("ran \(command): exit \(outcome.status) after \(Int(Date().timeIntervalSince(started))) s")
+        let tail = outcome.output.split(separator: "\n").suffix(15).joined(separator: "\n")
+        #expect(!outcome.timedOut, "\(command) did not finish within \(Int(Self.timeoutPerCommand)) s:\n\(tail)")
+        #expect(outcome.status == command.expectedStatus,
+                "\(command) exited \(outcome.status), the doc says \(command.expectedStatus):\n\(tail)")
+    }
+
+    @Test("the docs show the commands this suite knows, and every skipped one is still shown")
+    func skipListIsCurrent() throws {
+        let shown = try Docs.all.flatMap { try DocCommand.extract(from: $0) }
+        #expect(shown.contains { $0.doc == "README.md" && $0.text.contains("run scenarios/*.scn") }, "\(shown)")
+        for (command, _) in DocCommand.skipped {
+            #expect(shown.contains { $0.text == command }, "skipped but no longer in the docs: \(command)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// docs/testing-your-own-server.md works as written: each of its scenarios runs, through the
+// executable, against the server it is written for (started by the test on loopback) and passes.
+
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+@Suite("The testing-your-own-server guide", .serialized)
+struct ServerGuideTests {
+    /// The ```scn blocks of the guide, in order.
+    static func scenarios() throws -> [String] {
+        let doc = try String(contentsOfFile: Binary.packageRoot + "/docs/testing-your-own-server.md", encoding: .utf8)
+        return doc.components(separatedBy: "```scn\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] + "\n" }
+    }
+
+    private func run(_ scenario: String, _ variable: String, _ address: String) throws -> PipedRun {
+        let scratch = Scratch()
+        let file = scratch.path + "/guide.scn"
+        try scenario.write(toFile: file, atomically: true, encoding: .utf8)
+        setenv(variable, address, 1)
+        defer { unsetenv(variable) }
+        return try Piped.run(["run", file, "-v"], input: "", scratch: scratch)
+    }
+
+    @Test("the guide has its redis and nginx scenarios")
+    func blocks() throws {
+        let blocks = try Self.scenarios()
+        #expect(blocks.count == 2)
+        #expect(blocks.first?.contains("target ${REDIS_ADDR}") == true)
+        #expect(blocks.last?.contains("target ${NGINX_ADDR}") == true)
+    }
+
+    @Test("the redis scenario passes against redis-server", .needs(.redisServer))
+    func redis() throws {
+        let redis = try ReplyTests.startRedis()
+        defer { redis.stop() }
+        let result = try run(try Self.scenarios()[0], "REDIS_ADDR", "\(redis.address)")
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test("the nginx scenario passes against nginx", .needs(.nginx))
+    func nginx() throws {
+        let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello\n"])
+        defer { nginx.stop() }
+        let result = try run(try Self.scenarios()[1], "NGINX_ADDR", nginx.address)
+        #expect(result.status == 0, "\(result.output)")
+    }
+}
