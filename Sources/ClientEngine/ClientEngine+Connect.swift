@@ -119,6 +119,7 @@ extension ClientEngine {
     }
 
     private func established(_ c: ClientConnection) {
+        progress &+= 1
         c.phase = .open
         c.connectedAt = Sys.monotonicNanos()
         stats[c.group]!.connected += 1

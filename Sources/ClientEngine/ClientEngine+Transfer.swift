@@ -187,6 +187,7 @@ extension ClientEngine {
             if tracksEcho { c.inFlight.append(pending.baseAddress!, sent) }
             c.staged.consume(sent)
             c.bytesSent &+= UInt64(sent)
+            progress &+= 1
             stats[c.group]!.bytesSent &+= UInt64(sent)
         }
         updateInterest(c)
@@ -264,6 +265,7 @@ extension ClientEngine {
             if n == 0 {
                 if c.decoder != nil { streamEnded(c, now: Sys.monotonicNanos()) }
                 c.peerEOF = true
+                progress &+= 1
                 stats[c.group]!.peerEOFs += 1
                 if c.writeShut && !c.hasPendingOutput {
                     release(c, phase: .closed)
@@ -281,6 +283,7 @@ extension ClientEngine {
         let now = Sys.monotonicNanos()
         if tracksEcho { checkEcho(c, bytes) }
         c.bytesReceived &+= UInt64(bytes.count)
+        progress &+= 1
         stats[c.group]!.bytesReceived &+= UInt64(bytes.count)
         if c.decoder != nil {
             framesArrived(c, bytes, now: now)

@@ -29,6 +29,9 @@ public final class ClientEngine: EventHandler {
     /// Why the loop stopped working (epoll_wait failed), nil while it works. Once set, `drive`
     /// and `poll` return at once; the caller ends its statement with this as the failure.
     public private(set) var loopFailure: SystemError?
+    /// Counts every event that moves a connection along (bytes sent or received, an EOF, a
+    /// connect or close): a check that sees it unchanged for a while knows nothing is moving.
+    public internal(set) var progress: UInt64 = 0
     /// Client sockets are moved to descriptor numbers at or above this (when the open-file limit
     /// leaves room), so an embedded select() server in the same process keeps the numbers below
     /// FD_SETSIZE for its own connections. nil: leave them where the kernel put them.
@@ -156,6 +159,7 @@ public final class ClientEngine: EventHandler {
 
     /// Frees the descriptor and buffers of `c` and leaves it in `phase`.
     func release(_ c: ClientConnection, phase: ConnectionPhase) {
+        progress &+= 1
         if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
         if let timer = c.writeTimer { loop.cancel(timer); c.writeTimer = nil }
         if c.fd >= 0 {

@@ -30,6 +30,11 @@ public struct FuzzConfiguration: Sendable {
     /// finding is also shrunk with 8 KiB (FindingRecorder): some timing failures show every
     /// time only with that.
     public var receiveBufferSize: Int? = 64 * 1024
+    /// A check fails once nothing has moved on any connection for this long (`set stall-timeout`),
+    /// so a stranded read or a stalled server fails in 2 s instead of the whole deadline: the
+    /// runs, the shrinking and the replays of a finding all go faster. Only written when
+    /// shorter than the deadline.
+    public var stallNanos: UInt64 = 2_000_000_000
     /// Deadline of every check in the generated programs and the written file.
     /// Generous: a passing check returns as soon as it holds, so only failures wait this long,
     /// and a loaded machine must not turn a slow echo of megabytes into a false alarm.
@@ -226,6 +231,9 @@ public enum Fuzzer {
                                     header: [String] = []) -> String {
         var lines = header.map { "# " + $0 }
         var prologue: [Command] = [.seed(runSeed), .setTimeout(ScenarioDuration(nanoseconds: Int64(config.timeoutNanos)))]
+        if config.stallNanos < config.timeoutNanos {
+            prologue.append(.setStallTimeout(ScenarioDuration(nanoseconds: Int64(config.stallNanos))))
+        }
         if let size = config.receiveBufferSize { prologue.append(.setReceiveBuffer(ByteSize(bytes: size))) }
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
@@ -253,7 +261,7 @@ extension Command {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
              .expectSkip, .expectDrain, .expectReply, .expectReplies:
             return true
-        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
+        case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false

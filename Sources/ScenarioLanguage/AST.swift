@@ -25,6 +25,9 @@ public indirect enum Command: Sendable, Equatable {
     case seed(UInt64)
     case setTimeout(ScenarioDuration)
     case setConnectTimeout(ScenarioDuration)
+    /// A check that waits fails early once nothing has moved on any connection for this long
+    /// (nil: checks wait out their whole deadline).
+    case setStallTimeout(ScenarioDuration?)
     /// SO_RCVBUF of sockets connected from now on: a small window makes slow readers push back.
     case setReceiveBuffer(ByteSize)
     /// The framing of groups connected from now on without `framing=` (nil: none, bytes only).

@@ -117,9 +117,15 @@ struct CommandParser {
     // MARK: - Commands
 
     mutating func parseSet() throws(ScenarioError) -> Command {
-        let key = try cursor.word("'timeout', 'connect-timeout', 'rcvbuf', 'framing' or 'show' after 'set'")
-        guard ["timeout", "connect-timeout", "rcvbuf", "framing", "show"].contains(key.text) else {
-            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout, rcvbuf, framing or show", at: key.location)
+        let key = try cursor.word("'timeout', 'connect-timeout', 'stall-timeout', 'rcvbuf', 'framing' or 'show' after 'set'")
+        guard ["timeout", "connect-timeout", "stall-timeout", "rcvbuf", "framing", "show"].contains(key.text) else {
+            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout, stall-timeout, rcvbuf, framing or show", at: key.location)
+        }
+        if key.text == "stall-timeout" {
+            let token = try cursor.word("a duration or off after 'set stall-timeout'")
+            if token.text == "off" { return .setStallTimeout(nil) }
+            return .setStallTimeout(try Self.positive(try NumberParsing.duration(Substring(token.text), at: token.location),
+                                                      "stall-timeout", at: token.location))
         }
         if key.text == "framing" {
             let token = try cursor.word("a framing after 'set framing' (\(Framing.names.joined(separator: ", ")) or none)")

@@ -30,6 +30,9 @@ public enum CommandTable {
         spec("set connect-timeout", "set connect-timeout", "set connect-timeout DURATION",
              "Sets the default deadline of connects written without `timeout=`.",
              "set connect-timeout 500ms"),
+        spec("set stall-timeout", "set stall-timeout", "set stall-timeout DURATION|off",
+             "Makes a waiting check fail early once nothing has moved on any connection for DURATION, instead of waiting out its deadline.",
+             "set stall-timeout 500ms"),
         spec("set rcvbuf", "set rcvbuf", "set rcvbuf SIZE",
              "Sets the receive buffer (SO_RCVBUF) of connections opened from now on, so a paused reader pushes back on the server soon.",
              "set rcvbuf 64KiB"),
@@ -196,6 +199,7 @@ extension Command {
         case .seed: return "seed"
         case .setTimeout: return "set timeout"
         case .setConnectTimeout: return "set connect-timeout"
+        case .setStallTimeout: return "set stall-timeout"
         case .setReceiveBuffer: return "set rcvbuf"
         case .setFraming: return "set framing"
         case .setShow: return "set show"

@@ -52,6 +52,7 @@ extension Command {
         case .seed(let n): return indent + "seed \(n)"
         case .setTimeout(let d): return indent + "set timeout \(Render.duration(d))"
         case .setConnectTimeout(let d): return indent + "set connect-timeout \(Render.duration(d))"
+        case .setStallTimeout(let d): return indent + "set stall-timeout \(d.map(Render.duration) ?? "off")"
         case .setReceiveBuffer(let size): return indent + "set rcvbuf \(Render.size(size))"
         case .setFraming(let framing): return indent + "set framing \(framing.map { "\($0)" } ?? "none")"
         case .setShow(let display): return indent + "set show \(display.rawValue)"

@@ -100,7 +100,7 @@ public enum ScenarioRunner {
             return (needsInbox(body), needsEchoTracking(body))
         // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
         case .expectReply, .expectReplies: return (false, false)
-        case .seed, .setTimeout, .setConnectTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
+        case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
              .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
              .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .load:
             return (false, false)

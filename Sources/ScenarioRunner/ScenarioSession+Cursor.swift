@@ -13,7 +13,7 @@ extension ScenarioSession {
               _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         var verdict: String?
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             var complete = true
             for id in ids where engine.inbox(id).count < count {
                 let v = engine.view(id)

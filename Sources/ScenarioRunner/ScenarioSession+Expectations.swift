@@ -14,7 +14,7 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
         var verdict: String?
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             var complete = true
             for id in ids {
                 let v = engine.view(id)
@@ -79,7 +79,7 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
         var verdict: String?
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             var complete = true
             for id in ids {
                 let inbox = engine.inbox(id)
@@ -121,7 +121,7 @@ extension ScenarioSession {
         }
         var matchedThrough: [Int: Int] = [:]
         var verdict: String?
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             for id in ids where matchedThrough[id] == nil {
                 // Latin-1: one byte is one UTF-16 unit, so match offsets are byte offsets.
                 let text = String(engine.inbox(id).map { Character(Unicode.Scalar($0)) })
@@ -237,7 +237,7 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
         var count = 0
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             count = ids.reduce(0) { $0 + (engine.view($1).phase == .open && !engine.view($1).peerEOF ? 1 : 0) }
             return comparison.holds(count, value)
         }
@@ -260,7 +260,7 @@ extension ScenarioSession {
             throw fail(statement, expected: "a running embedded server", seen: "none is running")
         }
         var seen: UInt64 = 0
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             seen = server.stats.snapshot().value(of: stat) ?? UInt64(max(0, server.heldDescriptors()))
             return comparison.holds(Int(clamping: seen), value)
         }

@@ -81,7 +81,7 @@ extension ScenarioSession {
     private func awaitReplies(_ statement: Statement, _ ids: [Int], count: Int, _ within: ScenarioDuration?,
                               expected: String) throws(RunStop) {
         var verdict: String?
-        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet }) {
+        let held = awaitCheck(within) {
             var complete = true
             for id in ids where engine.replyCount(id) < count {
                 let v = engine.view(id)

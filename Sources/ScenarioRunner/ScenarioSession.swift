@@ -35,6 +35,10 @@ public final class ScenarioSession {
     var serial: UInt64 = 0
     public var timeoutNanos: UInt64
     public var connectTimeoutNanos: UInt64
+    /// `set stall-timeout`: a waiting check fails once nothing moved for this long (nil: off).
+    public var stallNanos: UInt64?
+    /// The last check of this statement stopped early because nothing moved for this long.
+    var stalledFor: UInt64?
     public let emit: (RunEvent) -> Void
     /// Runs `fuzz` statements (the fuzzer lives in a module that builds on this one).
     public var fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)?
@@ -106,6 +110,7 @@ public final class ScenarioSession {
 
     private func dispatch(_ statement: Statement) throws(RunStop) {
         serial &+= 1
+        stalledFor = nil
         let at = statement.location
         switch statement.command {
         case .seed(let value):
@@ -115,6 +120,8 @@ public final class ScenarioSession {
             serial = 0
         case .setTimeout(let d):
             timeoutNanos = UInt64(d.nanoseconds)
+        case .setStallTimeout(let d):
+            stallNanos = d.map { UInt64($0.nanoseconds) }
         case .setConnectTimeout(let d):
             connectTimeoutNanos = UInt64(d.nanoseconds)
         case .setReceiveBuffer(let size):
@@ -228,9 +235,38 @@ public final class ScenarioSession {
     // MARK: failures
 
     public func fail(_ statement: Statement, expected: String, seen: String) -> RunStop {
+        var seen = seen
+        if let stalledFor {
+            seen += " (stopped early: nothing moved on any connection for \(Format.nanos(stalledFor)), set stall-timeout)"
+        }
         let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
                                  expected: expected, seen: seen, seed: seed)
         return .failed(failure)
+    }
+
+    /// Drives the loop until `condition` holds or the check's deadline passes, or, with
+    /// `set stall-timeout`, until nothing has moved on any connection for that long (a stranded
+    /// read or a stalled server fails then, instead of waiting out the whole deadline).
+    func awaitCheck(_ within: ScenarioDuration?, _ condition: () -> Bool) -> Bool {
+        guard let stall = stallNanos else {
+            return engine.drive(until: deadline(within), interrupted: { interrupt.isSet }, condition)
+        }
+        var seenProgress = engine.progress
+        var lastMove = Sys.monotonicNanos()
+        var stalled = false
+        let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet || stalled }) {
+            if condition() { return true }
+            let now = Sys.monotonicNanos()
+            if engine.progress != seenProgress {
+                seenProgress = engine.progress
+                lastMove = now
+            } else if now &- lastMove >= stall {
+                stalled = true
+            }
+            return false
+        }
+        if !held && stalled { stalledFor = stall }
+        return held
     }
 
     func deadline(_ within: ScenarioDuration?) -> UInt64 {

@@ -41,7 +41,7 @@ let errorCases: [ErrorCase] = [
     ErrorCase(name: "unknown server subcommand", source: "server restart",
               expected: "1:8: unknown server command 'restart': expected start, stop, stats or mode"),
     ErrorCase(name: "unknown setting", source: "set timeot 1s",
-              expected: "1:5: unknown setting 'timeot': expected timeout, connect-timeout, rcvbuf, framing or show"),
+              expected: "1:5: unknown setting 'timeot': expected timeout, connect-timeout, stall-timeout, rcvbuf, framing or show"),
     ErrorCase(name: "print without a string", source: "print hello",
               expected: "1:7: expected a quoted string after 'print', got 'hello'"),
     ErrorCase(name: "missing selector", source: "send",

@@ -276,3 +276,16 @@ struct ValueTests {
         #expect(ScenarioPaths.normalize("/../a") == "/a")
     }
 }
+
+@Suite("set stall-timeout")
+struct StallTimeoutParsingTests {
+    @Test("a duration or off; zero is an error")
+    func parses() throws {
+        #expect(try ScenarioParser.parse(source: "set stall-timeout 500ms", file: "t.scn").statements.first?.command
+                == .setStallTimeout(.milliseconds(500)))
+        #expect(try ScenarioParser.parse(source: "set stall-timeout off", file: "t.scn").statements.first?.command
+                == .setStallTimeout(nil))
+        #expect(throws: ScenarioError.self) { try ScenarioParser.parse(source: "set stall-timeout 0", file: "t.scn") }
+        #expect(Command.setStallTimeout(.milliseconds(500)).rendered == "set stall-timeout 500ms")
+    }
+}

@@ -25,7 +25,8 @@ struct ProgramGenerator {
         if groups.isEmpty || rng.chance(15) { return connect() }
         switch rng.int(0...35) {
         case 0: return .seed(rng.next())
-        case 1: return .setTimeout(duration(positive: true))
+        case 1: return rng.chance(70) ? .setTimeout(duration(positive: true))
+            : .setStallTimeout(rng.chance(50) ? duration(positive: true) : nil)
         case 2: return rng.chance(50) ? .setConnectTimeout(duration(positive: true))
             : .setReceiveBuffer(ByteSize(bytes: rng.int(1024...(1 << 20))))
         case 3: return .print(text())

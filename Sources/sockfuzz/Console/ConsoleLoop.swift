@@ -294,6 +294,7 @@ final class Console {
         case .seed: return "seed \(session.seed): random payloads now come from it"
         case .setTimeout(let d): return "expects without `within` now wait up to \(d)"
         case .setConnectTimeout(let d): return "connects without `timeout=` now give up after \(d)"
+        case .setStallTimeout(let d): return d.map { "checks now fail early after \($0) without any progress" } ?? "checks wait out their deadline"
         case .setReceiveBuffer(let size): return "connections opened from now on get a \(size) receive buffer"
         case .sleep(let d): return "slept \(d)"
         case .halfclose: return "half-closing \(n): FIN once their queued data is out"
