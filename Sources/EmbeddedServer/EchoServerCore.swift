@@ -71,9 +71,12 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
     func run() {
         while !loop.waker.isStopRequested {
             do {
+                if stats.loopFailureInjected { throw SystemError(call: "runOnce (injected for a test)", errno: EBADF) }
                 try loop.runOnce(self, maxWaitNanos: nil)
             } catch {
-                // A failing wait (EBADF, EFAULT) is a programmer error; stop rather than spin.
+                // A failing wait (EBADF, EFAULT) cannot be retried: stop rather than spin, and
+                // say why, so the run that uses this server fails naming it.
+                stats.recordLoopFailure("the embedded server's event loop failed: \(error)")
                 break
             }
             publish()

@@ -72,7 +72,22 @@ public final class ServerStats: Sendable {
     private let tlsHandshakeFailures = Atomic<UInt64>(0)
     private let tlsTruncations = Atomic<UInt64>(0)
 
+    /// Why the server's event loop stopped, when it failed (the one policy for a failing loop:
+    /// the failure is recorded and reported by whoever runs the server, never swallowed).
+    private let failure = Mutex<String?>(nil)
+    private let failureInjected = Atomic<Bool>(false)
+
     public init() {}
+
+    public var loopFailure: String? { failure.withLock { $0 } }
+
+    func recordLoopFailure(_ why: String) { failure.withLock { $0 = $0 ?? why } }
+
+    /// Makes the loop fail on its next iteration, through the same path a failing
+    /// epoll_wait/select takes (tests of the reporting; the cause is injected).
+    public func injectLoopFailureForTesting() { failureInjected.store(true, ordering: .releasing) }
+
+    var loopFailureInjected: Bool { failureInjected.load(ordering: .acquiring) }
 
     func publish(_ s: ServerStatsSnapshot) {
         accepted.store(s.accepted, ordering: .relaxed)

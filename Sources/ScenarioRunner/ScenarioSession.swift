@@ -230,6 +230,10 @@ public final class ScenarioSession {
             }
             try fuzzHandler(spec, self, statement)
         }
+        // The server's loop failing ends the statement that was running when it did.
+        if let failure = server?.stats.loopFailure {
+            throw fail(statement, expected: "the embedded server to keep serving", seen: failure)
+        }
     }
 
     // MARK: failures

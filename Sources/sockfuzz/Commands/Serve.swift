@@ -1,5 +1,5 @@
 // `sockfuzz serve`: the embedded echo server in the foreground, stats on Ctrl-C or SIGTERM.
-// Exit status: 0 stopped by a signal, 2 the address cannot be listened on.
+// Exit status: 0 stopped by a signal, 1 its event loop had failed, 2 the address cannot be listened on.
 
 import ArgumentParser
 import EmbeddedServer
@@ -55,6 +55,10 @@ struct Serve: ParsableCommand {
         Output.line("stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); counters:")
         for (name, value) in echo.stats.snapshot().fields {
             Output.line("  \(name.padded(to: 22)) \(value)")
+        }
+        if let failure = echo.stats.loopFailure {
+            Output.error("sockfuzz serve: \(failure)")
+            throw ExitCode(1)
         }
     }
 }
