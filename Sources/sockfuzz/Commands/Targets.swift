@@ -2,7 +2,6 @@
 // (exit 2) before any scenario runs.
 
 import ArgumentParser
-import Glibc
 import ScenarioRunner
 import Syscalls
 
@@ -16,10 +15,10 @@ enum Targets {
             Output.error("sockfuzz: \(option) \(text): \(error.description)")
             throw ExitCode(2)
         }
+        // The probe counts a reset as reachable (something accepted): what the target does with
+        // connections is for the run to judge (exit 1), not a usage error.
         let errno = ScenarioRunner.probe(address)
-        // A reset means something accepted the connection: the target is reachable, and what it
-        // does with connections is for the run to judge (exit 1), not a usage error.
-        guard errno == 0 || errno == ECONNRESET else {
+        guard errno == 0 else {
             Output.error("sockfuzz: \(option) \(text): cannot connect: \(Format.errno(errno))")
             throw ExitCode(2)
         }
