@@ -26,7 +26,7 @@ enum MergePage {
             rows.append(("latency (µs)", String(format: "p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f", l.p50, l.p90, l.p99, l.p999, l.max)))
         }
         for p in m.problems { rows.append(("problem", p)) }
-        let table = rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n")
+        let table = rows.map { "<tr><th>\(xmlEscape($0.0))</th><td>\(xmlEscape($0.1))</td></tr>" }.joined(separator: "\n")
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>
@@ -41,10 +41,5 @@ enum MergePage {
         </body></html>
 
         """
-    }
-
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
