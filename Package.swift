@@ -37,12 +37,14 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // The echo server under test, on its own thread, in any backend.
-        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL"], swiftSettings: hotPath),
+        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL", "TLSSupport"], swiftSettings: hotPath),
         // The system OpenSSL (libssl-dev) for the embedded server's TLS, with tiny wrappers of its macros.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // What the server's and the client's TLS share: set-up errors with OpenSSL's reasons.
+        .target(name: "TLSSupport", dependencies: ["COpenSSL"]),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
-            "Reactor", "Syscalls", "CSockfuzz", "Framing",
+            "Reactor", "Syscalls", "CSockfuzz", "Framing", "Vocabulary", "COpenSSL", "TLSSupport",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),

@@ -9,6 +9,7 @@ static inline long sockfuzz_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return S
 static inline void sockfuzz_ssl_ctx_set_read_ahead(SSL_CTX *ctx, int yes) { SSL_CTX_set_read_ahead(ctx, yes); }
 static inline int sockfuzz_ssl_ctx_set_min_version(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_min_proto_version(ctx, v); }
 static inline int sockfuzz_ssl_ctx_set_max_version(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_max_proto_version(ctx, v); }
+static inline long sockfuzz_ssl_set_sni(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline int sockfuzz_err_reason(unsigned long e) { return ERR_GET_REASON(e); }
 static inline int sockfuzz_ssl_is_unexpected_eof(unsigned long e) { return ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING; }
 static inline long sockfuzz_ssl_mode_partial_moving(void) {

@@ -102,6 +102,9 @@ final class ClientConnection {
     /// When each request still waiting for its reply was sent, oldest first.
     var requestsSentAt = Deque<UInt64>()
 
+    /// TLS, for groups connected with it (nil: clear; the byte path runs as before).
+    var tls: TLSClientSession?
+
     init(id: Int, group: String, index: Int) {
         self.id = id
         self.group = group
@@ -119,5 +122,6 @@ final class ClientConnection {
         outgoing.removeAll()
         latencyMarks.removeAll()
         requestsSentAt.removeAll()
+        tls?.free()
     }
 }

@@ -1,5 +1,6 @@
 // Opening connections: a burst (all at once, at most `maxConnectsInFlight` handshakes pending)
-// or at a rate. Refused, timed-out and failed connects are counted, never fatal.
+// or at a rate; with TLS, a connect is in flight until its TLS handshake ends too. Refused,
+// timed-out and failed connects (and failed handshakes) are counted, never fatal.
 
 import Framing
 import Glibc
@@ -12,7 +13,7 @@ extension ClientEngine {
     @discardableResult
     public func connect(group: String, count: Int, to address: SocketAddress,
                         ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000,
-                        framing: Framing? = nil) -> [Int] {
+                        framing: Framing? = nil, tls: ClientTLSContext? = nil) -> [Int] {
         if groupMembers[group] == nil {
             groupMembers[group] = []
             groupOrder.append(group)
@@ -24,6 +25,7 @@ extension ClientEngine {
         for i in 0..<count {
             let c = ClientConnection(id: connections.count, group: group, index: groupMembers[group]!.count)
             if let framing { c.decoder = FrameDecoder(framing) }
+            if let tls { c.tls = TLSClientSession(context: tls, host: tls.settings.serverName ?? address.host) }
             connections.append(c)
             groupMembers[group]!.append(c.id)
             ids.append(c.id)
@@ -72,21 +74,31 @@ extension ClientEngine {
         do {
             switch try Sys.connect(fd, address) {
             case .processed:
-                established(c)
-            case .wouldBlock:
-                c.phase = .connecting
-                connectsInFlight += 1
-                updateInterest(c)
-                c.connectTimer = loop.schedule(afterNanos: timeout) { [unowned self] in
-                    c.connectTimer = nil
-                    guard c.phase == .connecting else { return }
-                    stats[c.group]!.timedOut += 1
-                    c.connectError = ETIMEDOUT
-                    release(c, phase: .timedOut)
+                if let tls = c.tls {
+                    awaitConnect(c, timeout)
+                    beginHandshake(c, tls)
+                } else {
+                    established(c)
                 }
+            case .wouldBlock:
+                awaitConnect(c, timeout)
+                updateInterest(c)
             }
         } catch {
             fail(c, error.errno)
+        }
+    }
+
+    /// In flight until the TCP (and TLS) handshake ends or `timeout` passes.
+    private func awaitConnect(_ c: ClientConnection, _ timeout: UInt64) {
+        c.phase = .connecting
+        connectsInFlight += 1
+        c.connectTimer = loop.schedule(afterNanos: timeout) { [unowned self] in
+            c.connectTimer = nil
+            guard c.phase == .connecting else { return }
+            stats[c.group]!.timedOut += 1
+            c.connectError = ETIMEDOUT
+            release(c, phase: .timedOut)
         }
     }
 
@@ -101,6 +113,10 @@ extension ClientEngine {
     /// The socket became writable: the handshake ended one way or the other.
     func finishConnect(_ c: ClientConnection) {
         let error = (try? Sys.pendingError(c.fd)) ?? EBADF
+        if error == 0, let tls = c.tls {
+            beginHandshake(c, tls)
+            return
+        }
         if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
         connectFinished()
         c.phase = .pending // leaves .connecting before established/fail adjust the books
@@ -118,7 +134,7 @@ extension ClientEngine {
         }
     }
 
-    private func established(_ c: ClientConnection) {
+    func established(_ c: ClientConnection) {
         progress &+= 1
         c.phase = .open
         c.connectedAt = Sys.monotonicNanos()

@@ -167,20 +167,30 @@ extension ClientEngine {
                     scheduleWrite(c, at: c.headNotBefore)
                     break
                 }
+                // TLS: close_notify goes out before the half-close or close (it may have to wait).
+                if let tls = c.tls, head.isClosingStep {
+                    guard let sent = sendCloseNotify(c, tls) else { return true }
+                    if !sent { break }
+                }
                 worked = true
                 if !stage(c, head, now: now) { return true }
                 continue
             }
             let pending = c.staged.readable
             let sent: Int
-            do {
-                switch try Sys.send(c.fd, pending.baseAddress!, pending.count) {
-                case .wouldBlock: sent = 0
-                case .processed(let k): sent = k
+            if let tls = c.tls {
+                guard let k = writeTLS(c, tls, UnsafeRawBufferPointer(pending)) else { return true }
+                sent = k
+            } else {
+                do {
+                    switch try Sys.send(c.fd, pending.baseAddress!, pending.count) {
+                    case .wouldBlock: sent = 0
+                    case .processed(let k): sent = k
+                    }
+                } catch {
+                    ended(c, by: error)
+                    return true
                 }
-            } catch {
-                ended(c, by: error)
-                return true
             }
             guard sent > 0 else { break }
             worked = true
@@ -190,6 +200,8 @@ extension ClientEngine {
             progress &+= 1
             stats[c.group]!.bytesSent &+= UInt64(sent)
         }
+        // TLS: what this pump wrote leaves in as few writes as the socket takes.
+        if c.phase == .open, let tls = c.tls, flushRecords(c, tls) == nil { return true }
         updateInterest(c)
         return worked
     }
@@ -249,6 +261,7 @@ extension ClientEngine {
 
     /// Reads what is there (a bounded number of times, to stay fair to other connections).
     func readAvailable(_ c: ClientConnection) -> Bool {
+        if let tls = c.tls { return readTLS(c, tls) }
         var worked = false
         for _ in 0..<4 {
             let n: Int
@@ -263,15 +276,7 @@ extension ClientEngine {
             }
             worked = true
             if n == 0 {
-                if c.decoder != nil { streamEnded(c, now: Sys.monotonicNanos()) }
-                c.peerEOF = true
-                progress &+= 1
-                stats[c.group]!.peerEOFs += 1
-                if c.writeShut && !c.hasPendingOutput {
-                    release(c, phase: .closed)
-                } else {
-                    updateInterest(c)
-                }
+                peerClosed(c)
                 return true
             }
             received(c, UnsafeRawBufferPointer(start: readBuffer, count: n))
@@ -279,7 +284,20 @@ extension ClientEngine {
         return worked
     }
 
-    private func received(_ c: ClientConnection, _ bytes: UnsafeRawBufferPointer) {
+    /// The peer's end of stream (EOF; with TLS, close_notify or a truncation).
+    func peerClosed(_ c: ClientConnection) {
+        if c.decoder != nil { streamEnded(c, now: Sys.monotonicNanos()) }
+        c.peerEOF = true
+        progress &+= 1
+        stats[c.group]!.peerEOFs += 1
+        if c.writeShut && !c.hasPendingOutput {
+            release(c, phase: .closed)
+        } else {
+            updateInterest(c)
+        }
+    }
+
+    func received(_ c: ClientConnection, _ bytes: UnsafeRawBufferPointer) {
         let now = Sys.monotonicNanos()
         if tracksEcho { checkEcho(c, bytes) }
         c.bytesReceived &+= UInt64(bytes.count)
@@ -326,7 +344,7 @@ extension ClientEngine {
     }
 
     /// The connection ended under us: RST/EPIPE is a reset; anything else a failure.
-    private func ended(_ c: ClientConnection, by error: SystemError) {
+    func ended(_ c: ClientConnection, by error: SystemError) {
         c.connectError = error.errno
         if error.isConnectionReset {
             stats[c.group]!.resets += 1

@@ -8,6 +8,7 @@ import Framing
 import Glibc
 import Reactor
 import Syscalls
+import Vocabulary
 
 public final class ClientEngine: EventHandler {
     let loop: EventLoop<EpollBackend>
@@ -43,6 +44,9 @@ public final class ClientEngine: EventHandler {
     var connectsInFlight = 0
     /// Connects waiting for a handshake slot, in order.
     var connectBacklog = Deque<(id: Int, address: SocketAddress, timeout: UInt64)>()
+
+    /// One OpenSSL context per distinct TLS settings (see `tlsContext`).
+    var tlsContexts: [ClientTLS: ClientTLSContext] = [:]
 
     /// Told of every reply as it arrives (connection id, frame), for a console that shows them.
     public var replyObserver: ((Int, Frame) -> Void)?
@@ -135,12 +139,15 @@ public final class ClientEngine: EventHandler {
         let c = connections[idByFD[Int(fd)]]
         switch c.phase {
         case .connecting:
-            finishConnect(c)
+            if let tls = c.tls, tls.ssl != nil { continueHandshake(c, tls) } else { finishConnect(c) }
             return true
         case .open:
             var worked = false
-            if events.contains(.readable) { worked = readAvailable(c) || worked }
-            if c.phase == .open && events.contains(.writable) { worked = pump(c) || worked }
+            // TLS: either direction may wait on either readiness (WANT_READ on a write, ...).
+            let readOn = c.tls == nil ? IOEvents.readable : c.tls!.readWaitsFor
+            let writeOn = c.tls == nil ? IOEvents.writable : c.tls!.writeWaitsFor
+            if !events.isDisjoint(with: readOn) { worked = readAvailable(c) || worked }
+            if c.phase == .open && !events.isDisjoint(with: writeOn) { worked = pump(c) || worked }
             return worked
         case .pending, .refused, .timedOut, .failed, .closed, .reset:
             return false
@@ -149,9 +156,11 @@ public final class ClientEngine: EventHandler {
 
     // MARK: closing
 
-    /// Closes every connection's descriptor (orderly) and forgets pending work.
+    /// Closes every connection's descriptor (orderly: TLS ones try to send close_notify first)
+    /// and forgets pending work.
     public func closeAll() {
         for c in connections where c.fd >= 0 {
+            if c.phase == .open, let tls = c.tls { _ = sendCloseNotify(c, tls) }
             release(c, phase: c.phase == .open ? .closed : c.phase)
         }
         connectBacklog.removeAll()
@@ -178,10 +187,20 @@ public final class ClientEngine: EventHandler {
         var want = IOEvents.none
         switch c.phase {
         case .connecting:
-            want = .writable
+            if let tls = c.tls, tls.ssl != nil {
+                want = tls.readWaitsFor
+                if hasUnsentRecords(tls) { want.insert(.writable) }
+            } else {
+                want = .writable
+            }
         case .open:
-            if !c.readingPaused && !c.peerEOF { want.insert(.readable) }
-            if !c.staged.isEmpty { want.insert(.writable) }
+            if let tls = c.tls {
+                if !c.readingPaused && !c.peerEOF { want.insert(tls.readWaitsFor) }
+                if !c.staged.isEmpty || hasUnsentRecords(tls) { want.insert(tls.writeWaitsFor) }
+            } else {
+                if !c.readingPaused && !c.peerEOF { want.insert(.readable) }
+                if !c.staged.isEmpty { want.insert(.writable) }
+            }
         case .pending, .refused, .timedOut, .failed, .closed, .reset:
             want = .none
         }
@@ -220,6 +239,8 @@ public struct ConnectionView: Sendable, Equatable {
     public let framingError: FramingError?
     /// Bytes received past the last whole reply: the start of an incomplete frame.
     public let partialReplyBytes: Int
+    /// The connection's TLS, nil for clear.
+    public let tls: TLSConnectionView?
 
     init(_ c: ClientConnection) {
         id = c.id
@@ -243,6 +264,7 @@ public struct ConnectionView: Sendable, Equatable {
         repliesAwaited = c.requestsQueued > c.repliesReceived ? c.requestsQueued - c.repliesReceived : 0
         framingError = c.framingError
         partialReplyBytes = c.decoder?.pendingByteCount ?? 0
+        tls = c.tls?.view
     }
 
     public var name: String { "\(group)[\(index)]" }

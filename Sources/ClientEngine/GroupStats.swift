@@ -8,6 +8,8 @@ public struct GroupStats: Sendable {
     public var refused = 0
     public var timedOut = 0
     public var connectFailed = 0
+    /// Of `connectFailed`: TLS handshakes that failed after TCP connected.
+    public var tlsHandshakeFailures = 0
     public var resets = 0
     public var peerEOFs = 0
     public var echoMismatches = 0
@@ -19,7 +21,7 @@ public struct GroupStats: Sendable {
     /// Nanoseconds from a fragment's send to its last byte's return; with a framing, from a
     /// request's send to its reply (requests answered in order).
     public var latency = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
-    /// Nanoseconds from connect() to an established connection.
+    /// Nanoseconds from connect() to an established connection (TLS: handshake included).
     public var connectTime = Histogram<UInt64>(numberOfSignificantValueDigits: .two)
 
     public init() {}
@@ -30,6 +32,7 @@ public struct GroupStats: Sendable {
         refused += other.refused
         timedOut += other.timedOut
         connectFailed += other.connectFailed
+        tlsHandshakeFailures += other.tlsHandshakeFailures
         resets += other.resets
         peerEOFs += other.peerEOFs
         echoMismatches += other.echoMismatches

@@ -24,6 +24,14 @@ public struct OutgoingSegment: Sendable {
         self.delayNanos = delayNanos
     }
 
+    /// A half-close or close (over TLS, close_notify goes out first).
+    var isClosingStep: Bool {
+        switch content {
+        case .halfClose, .close: return true
+        case .bytes, .random: return false
+        }
+    }
+
     public var byteCount: Int {
         switch content {
         case .bytes(let b): return b.count

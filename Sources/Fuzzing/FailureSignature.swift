@@ -19,12 +19,13 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         case .expectState(let sel, let state, _)?:
             check = sel.groupName == ProgramCompiler.probes ? "liveness" : "state \(state.rawValue)"
         case .expectServer(let stat, _, _, _)?: check = "server \(stat.rawValue)"
-        case .connect(let group, _, _, _, _)?: check = group == ProgramCompiler.probes ? "liveness" : "connect"
+        case .connect(let group, _, _, _, _, _)?: check = group == ProgramCompiler.probes ? "liveness" : "connect"
         case let other?: check = other.rendered.split(separator: " ").first.map(String.init) ?? "?"
         case nil: check = "?"
         }
         let seen = failure.seen
-        if seen.contains("first differing byte") { how = "wrong byte" }
+        if seen.contains("without close_notify") { how = "truncated" }
+        else if seen.contains("first differing byte") { how = "wrong byte" }
         else if seen.contains("unexpected extra") { how = "extra bytes" }
         else if seen.contains("at the deadline") || seen.contains("not:") { how = "timed out" }
         else if seen.contains("EOF") { how = "early EOF" }

@@ -25,6 +25,9 @@ public struct FuzzConfiguration: Sendable {
     public var fault: ServerFault?
     public var target: SocketAddress?
     public var oracle: FuzzOracle = .echo
+    /// Every generated connect speaks TLS with these settings, and the embedded server serves
+    /// TLS (nil: clear). The written scenarios carry `tls` on their connects and server start.
+    public var tls: ClientTLS?
     /// SO_RCVBUF of the fuzzer's connections: small, so a paused reader backs the server up
     /// after kilobytes (nil: the kernel's autotuning, tens of megabytes on loopback). A
     /// finding is also shrunk with 8 KiB (FindingRecorder): some timing failures show every
@@ -56,6 +59,7 @@ public struct FuzzConfiguration: Sendable {
     public var against: String {
         if let target { return "target \(target)" }
         var text = mode.rawValue
+        if tls != nil { text += " tls" }
         if let fault { text += " fault=\(fault.rawValue)" }
         return text
     }
@@ -185,7 +189,7 @@ public enum Fuzzer {
 
     static func compileSettings(_ config: FuzzConfiguration) -> CompileSettings {
         CompileSettings(oracle: config.oracle, embedded: config.target == nil,
-                        maxConnections: config.generator.maxConnections)
+                        maxConnections: config.generator.maxConnections, tls: config.tls)
     }
 
     /// Compiles `ops` and runs them once.
@@ -238,8 +242,10 @@ public enum Fuzzer {
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
         } else {
-            prologue.append(.serverStart(ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
-                                                                        queue: ByteSize(bytes: serverQueue(runSeed)))))
+            var server = ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
+                                                        queue: ByteSize(bytes: serverQueue(runSeed)))
+            server.tls = config.tls != nil
+            prologue.append(.serverStart(server))
         }
         lines += (prologue + ProgramCompiler.render(items, compileSettings(config))).map(\.rendered)
         return lines.joined(separator: "\n") + "\n"
@@ -259,7 +265,7 @@ extension Command {
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectTLS:
             return true
         case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,

@@ -18,11 +18,14 @@ public struct CompileSettings: Sendable {
     /// The embedded server is in use: its counters and descriptors can be checked.
     public var embedded: Bool
     public var maxConnections: Int
+    /// Every connect speaks TLS with these settings (nil: clear).
+    public var tls: ClientTLS?
 
-    public init(oracle: FuzzOracle = .echo, embedded: Bool = true, maxConnections: Int = 8) {
+    public init(oracle: FuzzOracle = .echo, embedded: Bool = true, maxConnections: Int = 8, tls: ClientTLS? = nil) {
         self.oracle = oracle
         self.embedded = embedded
         self.maxConnections = maxConnections
+        self.tls = tls
     }
 }
 
@@ -46,7 +49,7 @@ public enum ProgramCompiler {
             case .command(let command):
                 out.append(command)
             case .probe:
-                out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil))
+                out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil, tls: settings.tls))
                 let sel = Selector.member(probes, index: probeCount)
                 switch settings.oracle {
                 case .echo:
@@ -85,7 +88,7 @@ public enum ProgramCompiler {
             switch op {
             case .connect(let n):
                 let first = before.connections.count
-                items.append(.command(.connect(group: group, count: n, rate: nil, timeout: nil)))
+                items.append(.command(.connect(group: group, count: n, rate: nil, timeout: nil, tls: settings.tls)))
                 let sel: Selector = n == 1 ? member(first) : .range(group, indices: first...(first + n - 1))
                 items.append(.command(.expectState(sel, .open, within: nil)))
             case .send(let c, let size, let chunks, let gap):

@@ -48,7 +48,8 @@ public indirect enum Command: Sendable, Equatable {
     case target(host: String, port: Int)
 
     /// `framing` nil: the `set framing` default, if any, applies when the command runs.
-    case connect(group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?, framing: Framing? = nil)
+    /// `tls` nil: clear (unless the run says `--tls`).
+    case connect(group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?, framing: Framing? = nil, tls: ClientTLS? = nil)
     case send(Selector, SendPayload)
     case halfclose(Selector)
     case reset(Selector)
@@ -72,6 +73,8 @@ public indirect enum Command: Sendable, Equatable {
     case expectReply(Selector, ReplyCheck, within: ScenarioDuration?)
     /// N more whole frames arrived on each connection; consumes them.
     case expectReplies(Selector, Int, within: ScenarioDuration?)
+    /// How each connection's TLS handshake ended, its version or its ALPN protocol.
+    case expectTLS(Selector, TLSCheck, within: ScenarioDuration?)
 
     case load(Selector, LoadSpec)
     case fuzz(FuzzSpec)

@@ -268,7 +268,7 @@ struct CommandParser {
             throw ScenarioError("\(count) connections can never be open at once: this process can hold at most \(most) (\(state.limits.reason))",
                                 at: countToken.location)
         }
-        let options = try cursor.options(for: "connect", keys: ["rate", "timeout", "framing"])
+        let options = try cursor.options(for: "connect", keys: ["rate", "timeout", "framing"] + Self.tlsConnectKeys, flags: ["tls"])
         let rate = try options.value("rate") { (t, l) throws(ScenarioError) -> Rate in
             let rate = try NumberParsing.rate(t, at: l)
             // count / rate: how long the connect would take to start its connections.
@@ -284,8 +284,9 @@ struct CommandParser {
             try Self.positive(try NumberParsing.duration(t, at: l), "timeout", at: l)
         }
         let framing = try options.value("framing", Self.framing)
+        let tls = try Self.clientTLS(options, at: nameToken.location)
         groups.connect(name, count: count)
-        return .connect(group: name, count: count, rate: rate, timeout: timeout, framing: framing)
+        return .connect(group: name, count: count, rate: rate, timeout: timeout, framing: framing, tls: tls)
     }
 
     mutating func parseSend() throws(ScenarioError) -> Command {

@@ -81,6 +81,13 @@ public enum CommandTable {
              "Opens N connections and adds them to GROUP (created on first use), optionally paced.",
              "connect web 100 rate=500/s timeout=1s framing=http1",
              options: ["rate=", "timeout=", "framing="]),
+        spec("connect tls", "connect",
+             "connect GROUP N tls [sni=NAME] [alpn=P,Q] [verify=on|off] [ca=FILE] [version=1.2|1.3] [rate=R/s] [timeout=DURATION] [framing=FRAMING]",
+             "Opens N TLS connections (TLS 1.2 or 1.3); the handshake counts as part of the connect (its timeout, its bound on connects in flight). "
+                + "The certificate is not verified unless `verify=on` (the system's roots) or `ca=FILE` (a PEM file, relative to the scenario file); "
+                + "the name checked is `sni=`, else the target's host.",
+             "connect web 10 tls sni=localhost alpn=h2,http/1.1 version=1.3",
+             options: ["tls", "sni=", "alpn=", "verify=", "ca=", "version=", "rate=", "timeout=", "framing="]),
         spec("send", "send", "send SEL \"text\"",
              "Sends the bytes of a string to every selected connection.",
              "send web[0] \"GET / HTTP/1.0\\r\\n\\r\\n\""),
@@ -97,13 +104,13 @@ public enum CommandTable {
              "send web random 1..8KiB chunks=1..4 gap=0..10ms",
              keywords: ["random"], options: ["chunks=", "gap="]),
         spec("halfclose", "halfclose", "halfclose SEL",
-             "Shuts down the sending side (FIN) and keeps reading.",
+             "Shuts down the sending side (FIN; over TLS, close_notify first) and keeps reading.",
              "halfclose web[0..9]"),
         spec("reset", "reset", "reset SEL",
-             "Closes abruptly with a reset (RST).",
+             "Closes abruptly with a reset (RST; over TLS, without close_notify).",
              "reset web[3]"),
         spec("close", "close", "close SEL",
-             "Closes in an orderly way (FIN, then close).",
+             "Closes in an orderly way (FIN, then close; over TLS, close_notify first).",
              "close *"),
         spec("pause", "pause", "pause SEL",
              "Stops reading, to play a slow reader and let buffers fill.",
@@ -123,8 +130,9 @@ public enum CommandTable {
              "Waits until what arrives next matches the regular expression (taken verbatim).",
              "expect web[0] match \"^HTTP/1\\.[01] 200\" within 2s",
              keywords: ["match", "within"]),
-        spec("expect state", "expect", "expect SEL eof|reset|open|refused|closed [within DURATION]",
-             "Waits until each connection is in the given state.",
+        spec("expect state", "expect", "expect SEL eof|reset|open|refused|closed|truncated [within DURATION]",
+             "Waits until each connection is in the given state. Over TLS, `eof` needs the peer's close_notify; "
+                + "`truncated` is the peer closing without it.",
              "expect web[3] reset within 500ms",
              keywords: ConnectionState.allCases.map(\.rawValue) + ["within"]),
         spec("expect server", "expect", "expect server STAT OP NUMBER [within DURATION]",
@@ -159,6 +167,18 @@ public enum CommandTable {
              "Waits until N more whole replies arrived on each connection, and consumes them unchecked.",
              "expect web replies 3 within 2s",
              keywords: ["replies", "within"]),
+        spec("expect tls", "expect", "expect SEL tls ok|failed [within DURATION]",
+             "Waits until each connection's TLS handshake completed (ok) or failed; a failure says OpenSSL's reason.",
+             "expect web tls ok within 2s",
+             keywords: ["tls", "ok", "failed", "within"]),
+        spec("expect tls-version", "expect", "expect SEL tls-version OP 1.2|1.3 [within DURATION]",
+             "Waits for each connection's handshake and checks the negotiated TLS version.",
+             "expect web tls-version == 1.3",
+             keywords: ["tls-version"] + comparisons + TLSVersion.allCases.map(\.rawValue) + ["within"]),
+        spec("expect alpn", "expect", "expect SEL alpn \"NAME\" [within DURATION]",
+             "Waits for each connection's handshake and checks the protocol the server picked by ALPN.",
+             "expect web alpn \"h2\"",
+             keywords: ["alpn", "within"]),
         spec("load", "load", "load SEL size=SIZE (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
              "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
              "load web size=64 depth=4 duration=10s warmup=1s",
@@ -212,7 +232,7 @@ extension Command {
         case .serverStats: return "server stats"
         case .serverMode: return "server mode"
         case .target: return "target"
-        case .connect: return "connect"
+        case .connect(_, _, _, _, _, let tls): return tls == nil ? "connect" : "connect tls"
         case .send(_, let payload):
             switch payload {
             case .text, .template: return "send"
@@ -237,6 +257,9 @@ extension Command {
         case .expectReply(_, .bytes, _): return "expect reply"
         case .expectReply(_, .match, _): return "expect reply match"
         case .expectReplies: return "expect replies"
+        case .expectTLS(_, .handshake, _): return "expect tls"
+        case .expectTLS(_, .version, _): return "expect tls-version"
+        case .expectTLS(_, .alpn, _): return "expect alpn"
         case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
         case .fuzz: return "fuzz"
         }

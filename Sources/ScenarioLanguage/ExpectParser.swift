@@ -5,7 +5,7 @@ import Foundation
 
 extension CommandParser {
     static let expectations = ["echo", "recv", "match", "reply", "replies", "skip", "drain", "eof", "reset", "open", "refused",
-                               "closed", "connected"]
+                               "closed", "truncated", "connected", "tls", "tls-version", "alpn"]
 
     mutating func parseExpect() throws(ScenarioError) -> Command {
         let first = try cursor.take("a selector or 'server' after 'expect'")
@@ -29,6 +29,9 @@ extension CommandParser {
             }
             let limit = try duration("a duration after '\(kind.text) \(op.text)'")
             return .expectLatency(selector, percentile, bound, limit)
+        }
+        if let check = try parseTLSCheck(kind) {
+            return .expectTLS(selector, check, within: try cursor.within())
         }
         switch kind.text {
         case "echo":
@@ -120,7 +123,7 @@ extension CommandParser {
         return .expectServer(stat, op, value, within: try cursor.within())
     }
 
-    private mutating func comparison() throws(ScenarioError) -> Comparison {
+    mutating func comparison() throws(ScenarioError) -> Comparison {
         let expected = "a comparison (==, !=, <, <=, > or >=)"
         let token = try cursor.take(expected)
         guard token.kind == .word, let op = Comparison(rawValue: token.text) else {
@@ -129,7 +132,7 @@ extension CommandParser {
         return op
     }
 
-    private mutating func quoted(after keyword: String) throws(ScenarioError) -> Token {
+    mutating func quoted(after keyword: String) throws(ScenarioError) -> Token {
         let token = try cursor.take("a quoted string after '\(keyword)'")
         guard token.kind == .string else {
             throw ScenarioError("expected a quoted string after '\(keyword)', got '\(token.text)'", at: token.location)

@@ -73,10 +73,10 @@ extension Command {
         case .serverMode(let mode): return indent + "server mode \(mode.rawValue)"
         case .target(let host, let port):
             return indent + "target " + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
-        case .connect(let group, let count, let rate, let timeout, let framing):
+        case .connect(let group, let count, let rate, let timeout, let framing, let tls):
             return indent + "connect \(group) \(count)"
                 + Render.options([("rate", rate.map(Render.rate)), ("timeout", timeout.map(Render.duration)),
-                                  ("framing", framing.map { "\($0)" })])
+                                  ("framing", framing.map { "\($0)" })]) + Render.tls(tls)
         case .send(let s, let payload): return indent + "send \(Render.selector(s)) \(Render.payload(payload))"
         case .halfclose(let s): return indent + "halfclose \(Render.selector(s))"
         case .reset(let s): return indent + "reset \(Render.selector(s))"
@@ -108,6 +108,8 @@ extension Command {
                 + (capture.map { " capture=\($0)" } ?? "") + Render.within(within)
         case .expectReplies(let s, let count, let within):
             return indent + "expect \(Render.selector(s)) replies \(count)" + Render.within(within)
+        case .expectTLS(let s, let check, let within):
+            return indent + "expect \(Render.selector(s)) \(Render.tlsCheck(check))" + Render.within(within)
         case .load(let s, let spec):
             let pacing: (String, String)
             switch spec.pacing {

@@ -70,9 +70,9 @@ public enum Percentile: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// What `expect SEL eof|reset|open|refused|closed` waits for on each selected connection.
+/// What `expect SEL eof|reset|open|refused|closed|truncated` waits for on each selected connection.
 public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
-    /// The peer closed its sending side (read returned 0).
+    /// The peer closed its sending side (read returned 0); over TLS, with close_notify.
     case eof
     /// The peer reset the connection (ECONNRESET / RST).
     case reset
@@ -82,4 +82,6 @@ public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
     case refused
     /// The connection is fully closed, for whatever reason.
     case closed
+    /// TLS: the peer closed without close_notify (a truncation the data cannot be told from).
+    case truncated
 }

@@ -102,7 +102,7 @@ public enum ScenarioRunner {
         case .expectReply, .expectReplies: return (false, false)
         case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
              .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .load:
+             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .load:
             return (false, false)
         }
     }

@@ -29,7 +29,7 @@ extension ScenarioSession {
                 case .pending, .connecting:
                     complete = false
                 case .refused, .timedOut, .failed:
-                    verdict = "\(v.name): never connected (\(v.phase.rawValue), \(Format.errno(v.lastError)))"
+                    verdict = "\(v.name): never connected (\(v.phase.rawValue), \(Self.reason(v)))"
                     return true
                 case .reset where missing:
                     verdict = "\(v.name): reset by the peer with \(v.bytesInFlight) byte(s) not echoed"
@@ -190,9 +190,18 @@ extension ScenarioSession {
         let connecting = v.phase == .pending || v.phase == .connecting
         switch state {
         case .eof:
+            // Over TLS, an end without close_notify cannot be told from a cut: not an EOF.
+            if v.tls?.truncated == true { return .never("closed without close_notify (truncation) instead of EOF") }
             if v.peerEOF { return .holds }
             if v.phase == .open || connecting { return .notYet }
             return .never("\(describe(v)) instead of EOF")
+        case .truncated:
+            guard v.everConnected || connecting else { return .never("\(describe(v)), never connected") }
+            if v.tls == nil && !connecting { return .never("not a TLS connection: only TLS can tell a truncation from an EOF") }
+            if v.tls?.truncated == true { return .holds }
+            if v.tls?.peerCloseNotify == true { return .never("the peer sent close_notify: an orderly end, not a truncation") }
+            if v.phase == .open || connecting { return .notYet }
+            return .never("\(describe(v)) instead of a truncation")
         case .reset:
             if v.phase == .reset { return .holds }
             if v.phase == .open || connecting { return .notYet }
@@ -218,16 +227,17 @@ extension ScenarioSession {
         case .open: return "to be open"
         case .refused: return "to be refused"
         case .closed: return "to be closed"
+        case .truncated: return "to be closed by the peer without close_notify (truncation)"
         }
     }
 
     static func describe(_ v: ConnectionView) -> String {
         switch v.phase {
-        case .open: return v.peerEOF ? "half-closed by the peer (EOF)" : "open"
+        case .open: return v.peerEOF ? "half-closed by the peer (\(eofKind(v)))" : "open"
         case .refused: return "refused"
         case .timedOut: return "connect timed out"
-        case .failed: return "failed (\(Format.errno(v.lastError)))"
-        case .closed: return v.peerEOF ? "closed after the peer's EOF" : "closed by us"
+        case .failed: return "failed (\(reason(v)))"
+        case .closed: return v.peerEOF ? "closed after the peer's \(eofKind(v))" : "closed by us"
         case .reset: return "reset by the peer"
         case .pending, .connecting: return "still connecting"
         }

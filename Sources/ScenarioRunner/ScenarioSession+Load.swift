@@ -13,6 +13,11 @@ extension ScenarioSession {
     func load(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ spec: LoadSpec) throws(RunStop) {
         let ids = try resolve(statement, selector)
         guard !ids.isEmpty else { throw fail(statement, expected: "connections to load", seen: "\(selector) selects none") }
+        // The load generator takes raw descriptors: it would write clear bytes into a TLS stream.
+        if let secured = ids.first(where: { engine.view($0).tls != nil }) {
+            throw fail(statement, expected: "clear connections for `load` (it does not speak TLS yet)",
+                       seen: "\(engine.view(secured).name) speaks TLS")
+        }
         if let busy = ids.first(where: { !engine.isIdle($0) }) {
             let v = engine.view(busy)
             throw fail(statement, expected: "open, idle connections (nothing queued or in flight, not paused)",

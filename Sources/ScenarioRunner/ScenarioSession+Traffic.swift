@@ -60,12 +60,12 @@ extension ScenarioSession {
     // MARK: connect
 
     func connect(_ statement: Statement, group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?,
-                 framing: Framing?) throws(RunStop) {
+                 framing: Framing?, tls: ClientTLSContext? = nil) throws(RunStop) {
         try ensureTarget(statement)
         let timeoutNanos = timeout.map { UInt64($0.nanoseconds) } ?? connectTimeoutNanos
         let started = Sys.monotonicNanos()
         let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: rate?.perSecond,
-                                 timeoutNanos: timeoutNanos, framing: framing)
+                                 timeoutNanos: timeoutNanos, framing: framing, tls: tls)
         let spread = rate.map { Self.saturatingNanos(seconds: Double(count) / $0.perSecond) } ?? 0
         // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
         let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))
@@ -85,13 +85,14 @@ extension ScenarioSession {
         let elapsed = Double(Sys.monotonicNanos() - started) / 1e9
         let counts = engine.phaseCounts(ids)
         let open = counts[.open, default: 0]
-        var line = "\(group): \(open)/\(count) connected in \(Format.seconds(elapsed))"
+        var line = "\(group): \(open)/\(count) connected\(tls == nil ? "" : " (TLS)") in \(Format.seconds(elapsed))"
         if elapsed > 0 && open > 0 { line += " (\(Int(Double(open) / elapsed))/s)" }
         let problems = [("refused", counts[.refused, default: 0]), ("timed out", counts[.timedOut, default: 0]),
                         ("failed", counts[.failed, default: 0])].filter { $0.1 > 0 }
         if !problems.isEmpty { line += "; " + problems.map { "\($0.1) \($0.0)" }.joined(separator: ", ") }
-        let firstError = ids.lazy.map({ self.engine.view($0) }).first(where: { $0.phase == .failed })?.lastError
-        if let firstError { line += " (first error: \(Format.errno(firstError)))" }
+        let firstFailed = ids.lazy.map({ self.engine.view($0) }).first(where: { $0.phase == .failed })
+        let firstError = firstFailed?.lastError
+        if let firstFailed { line += " (first error: \(Self.reason(firstFailed)))" }
         emit(.info(line))
         // Out of descriptors is this process's limit, not the server's behaviour: the scenario
         // cannot do what it says, and the failure itself says why (not only the -v line).

@@ -186,8 +186,9 @@ public final class ScenarioSession {
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
             emit(.info(line))
-        case .connect(let group, let count, let rate, let timeout, let framing):
-            try connect(statement, group: group, count: count, rate: rate, timeout: timeout, framing: framing ?? defaultFraming)
+        case .connect(let group, let count, let rate, let timeout, let framing, let tls):
+            try connect(statement, group: group, count: count, rate: rate, timeout: timeout, framing: framing ?? defaultFraming,
+                        tls: try tlsContext(statement, tls))
         case .send(let selector, let payload):
             try send(statement, selector, payload)
         case .halfclose(let selector):
@@ -222,6 +223,8 @@ public final class ScenarioSession {
             try expectReply(statement, selector, check, within)
         case .expectReplies(let selector, let count, let within):
             try expectReplies(statement, selector, count, within)
+        case .expectTLS(let selector, let check, let within):
+            try expectTLS(statement, selector, check, within)
         case .load(let selector, let spec):
             try load(statement, selector, spec)
         case .fuzz(let spec):
@@ -285,6 +288,8 @@ public final class ScenarioSession {
         let override = forceMode ? nil : configuration.mode
         var config = options.configuration(mode: override)
         if let forced = configuration.fault { config.fault = forced }
+        // `--tls`: the client speaks TLS to every server, so every embedded one serves it.
+        if configuration.tls != nil && config.tls == nil { config.tls = ServerTLS() }
         // PEM paths as written are relative to the scenario file (as `send SEL file` is).
         if !forceMode, let tls = config.tls {
             config.tls = ServerTLS(certificatePath: tls.certificatePath.map { ScenarioPaths.resolve($0, relativeTo: statement.location.file) },

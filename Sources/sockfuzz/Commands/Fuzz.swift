@@ -47,6 +47,8 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Inject a server fault, to see the fuzzer find it.")
     var fault: ServerFault?
 
+    @OptionGroup var tls: ClientTLSOptions
+
     @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect.")
     var oracle: OracleChoice = .echo
 
@@ -72,10 +74,6 @@ struct Fuzz: ParsableCommand {
 
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
-        // Until the client speaks TLS, every generated connection would fail its handshake: a false finding.
-        if let fault, fault.impliesTLS {
-            throw ValidationError("--fault \(fault.rawValue) needs a TLS client, which the fuzzer does not have yet")
-        }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
         // A deadline shorter than a loopback round trip fails checks on a correct server: a
@@ -105,6 +103,8 @@ struct Fuzz: ParsableCommand {
             }
         }
         base.fault = fault
+        // A TLS fault makes the embedded server speak TLS: the fuzzer's connects must too.
+        base.tls = try tls.settings ?? (fault?.impliesTLS == true ? ClientTLS() : nil)
         base.segment = segment
         base.outDirectory = out
         if oracle == .liveness, let probe, let expectPattern {
@@ -129,8 +129,8 @@ struct Fuzz: ParsableCommand {
         for m in modes where !interrupt.isSet {
             var config = base
             config.mode = m
-            if config.fault == .edgeSingleRead && m != .epoll {
-                Output.line("fuzz \(m.rawValue): skipped, fault edge-single-read needs epoll")
+            if let fault = config.fault, let needed = fault.requiredMode, m != needed {
+                Output.line("fuzz \(m.rawValue): skipped, fault \(fault.rawValue) needs \(needed.rawValue)")
                 continue
             }
             Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"

@@ -45,6 +45,8 @@ struct Run: ParsableCommand {
     @Option(help: "Inject a server fault into every embedded server (to see a check catch it).")
     var fault: ServerFault?
 
+    @OptionGroup var tls: ClientTLSOptions
+
     @OptionGroup var reports: ReportOptions
 
     @Flag(name: .shortAndLong, help: "Print every command's result, not only failures and summaries.")
@@ -71,7 +73,10 @@ struct Run: ParsableCommand {
         for planned in plan {
             if interrupt.isSet { break }
             if let note = planned.note { Output.line(note) }
-            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault)
+            // A TLS fault makes the embedded server speak TLS: the client must too, or every
+            // connection would fail its handshake for a reason that is not the fault.
+            let client = try tls.settings ?? (fault?.impliesTLS == true ? ClientTLS() : nil)
+            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, tls: client)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })

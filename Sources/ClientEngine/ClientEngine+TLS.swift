@@ -1,0 +1,225 @@
+// TLS on a client connection, driven by the same loop: the handshake as the tail of
+// `.connecting` (so the connect timeout and the bound on connects in flight cover it), SSL_read
+// straight from the socket with WANT_READ/WANT_WRITE setting the interest and draining what
+// OpenSSL already holds (never shown as socket readiness), records written into memory and sent
+// by the engine (coalesced, with back-pressure), and close_notify versus a truncation.
+
+import COpenSSL
+import Glibc
+import Reactor
+import Syscalls
+import TLSSupport
+import Vocabulary
+
+extension ClientEngine {
+    /// A context for `settings`, made once per distinct settings and kept for the engine's life.
+    public func tlsContext(_ settings: ClientTLS) throws(TLSSetupError) -> ClientTLSContext {
+        if let made = tlsContexts[settings] { return made }
+        let made = try ClientTLSContext(settings)
+        tlsContexts[settings] = made
+        return made
+    }
+
+    /// Records written but not sent past this wait for the socket (SSL_write is not called).
+    static let tlsBacklogLimit = 256 * 1024
+
+    /// TCP is up: start the handshake. The connection stays `.connecting` until it ends.
+    func beginHandshake(_ c: ClientConnection, _ tls: TLSClientSession) {
+        guard let ssl = SSL_new(tls.context.context), let input = BIO_new_socket(c.fd, BIO_NOCLOSE),
+              let output = BIO_new(BIO_s_mem()) else {
+            handshakeFailed(c, tls, OpenSSLErrors.drain().first ?? "SSL_new failed")
+            return
+        }
+        SSL_set_bio(ssl, input, output)
+        tls.ssl = ssl
+        tls.output = output
+        SSL_set_connect_state(ssl)
+        if let name = tls.context.settings.serverName { _ = sockfuzz_ssl_set_sni(ssl, name) }
+        if tls.context.settings.verification != .off { _ = SSL_set1_host(ssl, tls.host) }
+        continueHandshake(c, tls)
+    }
+
+    func continueHandshake(_ c: ClientConnection, _ tls: TLSClientSession) {
+        guard let ssl = tls.ssl, flushRecords(c, tls) != nil else { return }
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        let error = result == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, result)
+        let savedErrno = errno
+        // The client's last flight (Finished) must leave even when the handshake is complete.
+        guard flushRecords(c, tls) != nil else { return }
+        switch error {
+        case SSL_ERROR_NONE:
+            tls.handshakeDone = true
+            tls.readWaitsFor = .readable
+            tls.version = SSL_version(ssl) == TLS1_3_VERSION ? .v1_3 : SSL_version(ssl) == TLS1_2_VERSION ? .v1_2 : nil
+            var data: UnsafePointer<UInt8>?
+            var length: UInt32 = 0
+            SSL_get0_alpn_selected(ssl, &data, &length)
+            if let data, length > 0 { tls.alpn = String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self) }
+            if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
+            connectFinished()
+            c.phase = .pending // leaves .connecting before `established` adjusts the books
+            established(c)
+            return
+        case SSL_ERROR_WANT_READ: tls.readWaitsFor = .readable
+        case SSL_ERROR_WANT_WRITE: tls.readWaitsFor = .writable
+        default:
+            var reasons = OpenSSLErrors.drain()
+            let verify = SSL_get_verify_result(ssl)
+            if verify != X509_V_OK { reasons.insert("certificate verify failed: " + String(cString: X509_verify_cert_error_string(verify)), at: 0) }
+            if reasons.isEmpty {
+                reasons.append(error == SSL_ERROR_SYSCALL && savedErrno != 0
+                               ? "\(SystemError(call: "SSL_do_handshake", errno: savedErrno, fd: c.fd))"
+                               : "the peer closed during the handshake")
+            }
+            handshakeFailed(c, tls, reasons.joined(separator: "; "))
+            return
+        }
+        updateInterest(c)
+    }
+
+    private func handshakeFailed(_ c: ClientConnection, _ tls: TLSClientSession, _ reason: String) {
+        tls.failure = reason
+        c.connectError = EPROTO
+        stats[c.group]!.connectFailed += 1
+        stats[c.group]!.tlsHandshakeFailures += 1
+        release(c, phase: .failed)
+    }
+
+    // MARK: reading
+
+    /// Reads records while there are some: at most 4 socket reads per event (fairness, as in
+    /// clear), but never leaving bytes OpenSSL already holds, which no readiness would announce.
+    func readTLS(_ c: ClientConnection, _ tls: TLSClientSession) -> Bool {
+        guard let ssl = tls.ssl else { return false }
+        var worked = false
+        var reads = 0
+        while c.phase == .open && !c.peerEOF {
+            if reads >= 4 && SSL_has_pending(ssl) == 0 { break }
+            reads += 1
+            ERR_clear_error()
+            let n = Int(SSL_read(ssl, readBuffer, 64 * 1024))
+            if n > 0 {
+                worked = true
+                tls.readWaitsFor = .readable
+                received(c, UnsafeRawBufferPointer(start: readBuffer, count: n))
+                continue
+            }
+            let error = SSL_get_error(ssl, Int32(n))
+            let savedErrno = errno
+            switch error {
+            case SSL_ERROR_WANT_READ:
+                tls.readWaitsFor = .readable
+            case SSL_ERROR_WANT_WRITE:
+                tls.readWaitsFor = .writable
+            case SSL_ERROR_ZERO_RETURN:
+                tls.peerCloseNotify = true
+                peerClosed(c)
+                return true
+            case SSL_ERROR_SSL where sockfuzz_ssl_is_unexpected_eof(ERR_peek_error()) != 0:
+                ERR_clear_error()
+                tls.truncated = true
+                peerClosed(c)
+                return true
+            default:
+                streamFailed(c, tls, error, savedErrno, call: "SSL_read")
+                return true
+            }
+            break
+        }
+        // Reading may have written (a key update's answer, an alert).
+        if c.phase == .open, flushRecords(c, tls) == nil { return true }
+        updateInterest(c)
+        return worked
+    }
+
+    // MARK: writing
+
+    /// One SSL_write of the staged bytes into memory: how many it took (0: it waits, for the
+    /// socket to take the backlog or, renegotiating, for the peer), nil when the connection ended.
+    func writeTLS(_ c: ClientConnection, _ tls: TLSClientSession, _ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let ssl = tls.ssl, let output = tls.output else { return 0 }
+        if tls.backlog.count + Int(BIO_ctrl_pending(output)) >= Self.tlsBacklogLimit {
+            guard let flushed = flushRecords(c, tls) else { return nil }
+            if !flushed { return 0 }
+        }
+        ERR_clear_error()
+        let k = Int(SSL_write(ssl, bytes.baseAddress!, Int32(min(bytes.count, Int(Int32.max)))))
+        if k > 0 {
+            tls.writeWaitsFor = .writable
+            return k
+        }
+        let error = SSL_get_error(ssl, Int32(k))
+        let savedErrno = errno
+        switch error {
+        case SSL_ERROR_WANT_WRITE: tls.writeWaitsFor = .writable
+        case SSL_ERROR_WANT_READ: tls.writeWaitsFor = .readable
+        default:
+            streamFailed(c, tls, error, savedErrno, call: "SSL_write")
+            return nil
+        }
+        return 0
+    }
+
+    /// Sends the records OpenSSL wrote: true when all went out, false when the socket is full
+    /// (the rest waits in `backlog`), nil when the connection ended.
+    func flushRecords(_ c: ClientConnection, _ tls: TLSClientSession) -> Bool? {
+        guard let output = tls.output else { return true }
+        while true {
+            if tls.backlog.isEmpty {
+                let n = Int(BIO_read(output, scratch, 64 * 1024))
+                guard n > 0 else { return true }
+                tls.backlog.append(scratch, n)
+            }
+            let pending = tls.backlog.readable
+            do {
+                switch try Sys.send(c.fd, pending.baseAddress!, pending.count) {
+                case .wouldBlock:
+                    tls.writeWaitsFor = .writable
+                    return false
+                case .processed(let k):
+                    tls.backlog.consume(k)
+                }
+            } catch {
+                ended(c, by: error)
+                return nil
+            }
+        }
+    }
+
+    /// Whether records wait for the socket (the interest then includes writable).
+    func hasUnsentRecords(_ tls: TLSClientSession) -> Bool {
+        !tls.backlog.isEmpty || (tls.output.map { BIO_ctrl_pending($0) > 0 } ?? false)
+    }
+
+    /// Sends close_notify before a half-close or close: true once it (and every record before
+    /// it) went out, or cannot go out (the session failed, or the peer truncated it); false
+    /// while the socket is full; nil when the connection ended.
+    func sendCloseNotify(_ c: ClientConnection, _ tls: TLSClientSession) -> Bool? {
+        guard let ssl = tls.ssl, !tls.truncated else { return true }
+        if !tls.sentCloseNotify {
+            ERR_clear_error()
+            // Into memory: it cannot block. An error means the session can send nothing more.
+            if SSL_shutdown(ssl) < 0 { ERR_clear_error() }
+            tls.sentCloseNotify = true
+        }
+        return flushRecords(c, tls)
+    }
+
+    /// A failed read or write after the handshake: a reset, another socket error, or a TLS
+    /// protocol error (a bad record, an alert), which ends the connection as failed.
+    private func streamFailed(_ c: ClientConnection, _ tls: TLSClientSession, _ error: Int32, _ savedErrno: Int32, call: String) {
+        let reasons = OpenSSLErrors.drain()
+        if error == SSL_ERROR_SYSCALL && savedErrno != 0 {
+            ended(c, by: SystemError(call: call, errno: savedErrno, fd: c.fd))
+        } else if error == SSL_ERROR_SYSCALL {
+            // OpenSSL 1.1's way of saying EOF without close_notify.
+            tls.truncated = true
+            peerClosed(c)
+        } else {
+            tls.failure = reasons.isEmpty ? "\(call) failed (SSL error \(error))" : reasons.joined(separator: "; ")
+            c.connectError = EPROTO
+            release(c, phase: .failed)
+        }
+    }
+}
