@@ -74,9 +74,9 @@ extension Command {
         case .target(let host, let port):
             return indent + "target " + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
         case .connect(let group, let count, let rate, let timeout, let framing, let tls):
-            return indent + "connect \(group) \(count)"
+            return indent + "connect \(group) \(count)" + Render.tls(tls)
                 + Render.options([("rate", rate.map(Render.rate)), ("timeout", timeout.map(Render.duration)),
-                                  ("framing", framing.map { "\($0)" })]) + Render.tls(tls)
+                                  ("framing", framing.map { "\($0)" })])
         case .send(let s, let payload): return indent + "send \(Render.selector(s)) \(Render.payload(payload))"
         case .halfclose(let s): return indent + "halfclose \(Render.selector(s))"
         case .reset(let s): return indent + "reset \(Render.selector(s))"

@@ -105,7 +105,7 @@ let errorCases: [ErrorCase] = [
               expected: "2:19: invalid hex digit 'g' in hex string"),
     // Options
     ErrorCase(name: "unknown option", source: "connect web 1 speed=3",
-              expected: "1:15: unknown option 'speed=3' for 'connect': expected rate=, timeout= or framing="),
+              expected: "1:15: unknown option 'speed=3' for 'connect': expected rate=, timeout=, framing=, sni=, alpn=, verify=, ca=, version= or tls"),
     ErrorCase(name: "duplicate option", source: "connect web 1 rate=1/s rate=2/s",
               expected: "1:24: duplicate option 'rate='"),
     ErrorCase(name: "load without pacing", source: web + "load web size=64 duration=1s",
@@ -150,7 +150,7 @@ let errorCases: [ErrorCase] = [
               expected: "2:16: a latency bound takes '<' or '<=', got '>'"),
     ErrorCase(name: "unknown expectation", source: web + "expect web foo",
               expected: "2:12: unknown expectation 'foo': expected echo, recv, match, reply, replies, skip, drain, eof, reset, open, refused, closed, "
-                  + "connected or a percentile like p99"),
+                  + "truncated, connected, tls, tls-version, alpn or a percentile like p99"),
     ErrorCase(name: "bad regex", source: web + #"expect web match "(ab""#,
               expected: #"2:18: invalid regular expression "(ab""#),
     ErrorCase(name: "within without a duration", source: web + "expect web echo within",

@@ -13,8 +13,9 @@ public final class NginxServer {
     private let process: Process
 
     /// Starts `executable` serving `files` (path in the site -> contents) and waits (up to
-    /// 20 s) until it accepts connections.
-    public init(executable: String, files: [String: String]) throws {
+    /// 20 s) until it accepts connections; with `tls` (PEM certificate and key paths), over
+    /// TLS 1.2/1.3 only.
+    public init(executable: String, files: [String: String], tls: (certificate: String, key: String)? = nil) throws {
         var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("sockfuzz-nginx-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard let made else { throw TestSetupError("mkdtemp failed") }
@@ -25,6 +26,7 @@ public final class NginxServer {
         for (path, contents) in files { try contents.write(toFile: site + "/" + path, atomically: true, encoding: .utf8) }
         port = try SpawnedServer.freePort()
         let temp = directory + "/tmp"
+        let tlsLines = tls.map { " ssl_certificate \($0.certificate); ssl_certificate_key \($0.key); ssl_protocols TLSv1.2 TLSv1.3;" } ?? ""
         let config = """
             daemon off;
             master_process off;
@@ -38,7 +40,7 @@ public final class NginxServer {
                 fastcgi_temp_path \(temp);
                 uwsgi_temp_path \(temp);
                 scgi_temp_path \(temp);
-                server { listen 127.0.0.1:\(port); root \(site); keepalive_requests 1000; }
+                server { listen 127.0.0.1:\(port)\(tls == nil ? "" : " ssl"); root \(site); keepalive_requests 1000;\(tlsLines) }
             }
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)

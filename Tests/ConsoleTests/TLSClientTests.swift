@@ -1,0 +1,190 @@
+// sockfuzz's TLS client through the built executable, as a user runs it: the example scenarios
+// over TLS (`run --tls`) in the three server designs; each TLS check caught failing on a server
+// that gets it wrong and passing on its twin; certificate verification with a CA file; and
+// interop with `openssl s_server` and nginx over TLS, with certificates the tests make.
+
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+@Suite("the TLS client through the executable", .serialized, .timeLimit(.minutes(5)))
+struct TLSClientTests {
+    /// Examples whose meaning does not carry over to TLS, with why (see docs/testing-your-own-server.md).
+    static let notOverTLS = [
+        "select-limit.scn": "the connections over select's limit are accepted and closed before any handshake: over TLS a failed handshake, not the EOF the file expects",
+        "request-load.scn": "`load` does not speak TLS yet (it fails on TLS connections, saying so)",
+    ]
+
+    static func examples(_ names: [String]? = nil) throws -> [String] {
+        let folder = Binary.packageRoot + "/scenarios"
+        let all = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".scn") }.sorted()
+        return all.filter { Self.notOverTLS[$0] == nil && (names?.contains($0) ?? true) }.map { folder + "/" + $0 }
+    }
+
+    @Test("every example scenario (but the two that cannot apply) passes over TLS against the epoll server")
+    func examplesOverTLSEpoll() throws {
+        let scratch = Scratch()
+        let files = try Self.examples()
+        #expect(files.count >= 13)
+        let run = try Piped.run(["run", "--tls", "--mode", "epoll"] + files, input: "", scratch: scratch, timeout: 240)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("\(files.count) passed, 0 failed"), "\(run.output)")
+    }
+
+    /// The quick examples in busy and select (the 1000-connection ones run in epoll above: in
+    /// busy and select they only add handshakes, at seconds each in a debug build).
+    @Test("the quick example scenarios pass over TLS against the busy and select servers", arguments: ["busy", "select"])
+    func examplesOverTLSOtherModes(mode: String) throws {
+        let scratch = Scratch()
+        let files = try Self.examples(["close-unread.scn", "half-close.scn", "half-close-backlog.scn", "large-payload.scn", "line-replies.scn",
+                                       "pipelined-small.scn", "random-fragmented.scn", "slow-reader.scn"])
+        let run = try Piped.run(["run", "--tls", "--mode", mode] + files, input: "", scratch: scratch, timeout: 240)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("\(files.count) passed, 0 failed"), "\(run.output)")
+        #expect(run.output.contains("[\(mode)]"), "\(run.output)")
+    }
+
+    @Test("expect eof needs close_notify: a server that closes without it fails, naming the truncation; its twin passes")
+    func eofNeedsCloseNotify() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/eof.scn"
+        try """
+            server start epoll tls
+            connect web 2 tls
+            send web "ping\\n"
+            halfclose web
+            expect web echo
+            expect web eof
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let faulty = try Piped.run(["run", file, "--fault", "tls-no-close-notify"], input: "", scratch: scratch)
+        #expect(faulty.status == 1, "\(faulty.output)")
+        #expect(faulty.output.contains("closed without close_notify (truncation) instead of EOF"), "\(faulty.output)")
+        let correct = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(correct.status == 0, "\(correct.output)")
+    }
+
+    @Test("expect truncated holds where close_notify is missing and fails where it came")
+    func truncatedSeen() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/truncated.scn"
+        try """
+            server start epoll tls
+            connect web 1 tls
+            send web "ping\\n"
+            halfclose web
+            expect web echo
+            expect web truncated
+            expect server tls_truncations == 0
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let faulty = try Piped.run(["run", file, "--fault", "tls-no-close-notify"], input: "", scratch: scratch)
+        #expect(faulty.status == 0, "\(faulty.output)")
+        let correct = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(correct.status == 1, "\(correct.output)")
+        #expect(correct.output.contains("the peer sent close_notify: an orderly end, not a truncation"), "\(correct.output)")
+    }
+
+    @Test("expect tls ok fails against a server that does not speak TLS, with OpenSSL's reason; tls failed holds there")
+    func handshakeOutcome() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/handshake.scn"
+        let body = "connect web 2 tls timeout=2s\nexpect web tls %@\n"
+        try ("server start epoll\n" + body.replacingOccurrences(of: "%@", with: "ok")).write(toFile: file, atomically: true, encoding: .utf8)
+        let clear = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(clear.status == 1, "\(clear.output)")
+        #expect(clear.output.contains("TLS handshake failed:"), "\(clear.output)")
+        try ("server start epoll\n" + body.replacingOccurrences(of: "%@", with: "failed")).write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try Piped.run(["run", file], input: "", scratch: scratch).status == 0)
+        try ("server start epoll tls\n" + body.replacingOccurrences(of: "%@", with: "ok")).write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try Piped.run(["run", file], input: "", scratch: scratch).status == 0)
+    }
+
+    @Test("ca=FILE verifies: the server with that certificate passes, the self-signed one fails the handshake", .needs(.openssl))
+    func verification() throws {
+        let openssl = try RequiredTool.openssl.requirePath()
+        let scratch = Scratch()
+        try makeCertificate(openssl, in: scratch.path)
+        let file = scratch.path + "/verify.scn"
+        try """
+            server start epoll tls cert=cert.pem key=key.pem
+            connect good 1 tls ca=cert.pem sni=localhost
+            expect good tls ok
+            server start epoll tls
+            connect bad 1 tls ca=cert.pem sni=localhost
+            expect bad tls failed
+            connect lax 1 tls
+            expect lax tls ok
+            expect bad tls ok
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains(":9:1: expect bad tls ok failed"), "only the last line fails: \(run.output)")
+        #expect(run.output.contains("certificate verify failed"), "\(run.output)")
+    }
+
+    @Test("against openssl s_server -www: TLS 1.3, ALPN, and an HTTP reply over an http1-framed connection", .needs(.openssl))
+    func openSSLServer() throws {
+        let openssl = try RequiredTool.openssl.requirePath()
+        let scratch = Scratch()
+        try makeCertificate(openssl, in: scratch.path)
+        let server = try SpawnedServer.start(openssl, ["s_server", "-accept", "127.0.0.1:{port}", "-cert", scratch.path + "/cert.pem",
+                                                        "-key", scratch.path + "/key.pem", "-www", "-alpn", "http/1.1", "-quiet"])
+        defer { server.stop() }
+        // s_server serves one connection at a time: `close web` lets it accept the next.
+        let file = scratch.path + "/s_server.scn"
+        try """
+            target 127.0.0.1:\(server.address.port)
+            connect web 1 tls alpn=h2,http/1.1 ca=cert.pem sni=localhost framing=http1
+            expect web tls-version == 1.3
+            expect web alpn "http/1.1"
+            send web "GET / HTTP/1.0\\r\\n\\r\\n"
+            expect web reply match "^HTTP/1.0 200"
+            close web
+            connect old 1 tls version=1.2
+            expect old tls-version == 1.2
+            expect old alpn "h2"
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", "-v", file], input: "", scratch: scratch)
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains(":10:1: expect old alpn \"h2\" failed"), "only the last line fails: \(run.output)")
+        #expect(run.output.contains("no ALPN protocol negotiated"), "\(run.output)")
+    }
+
+    @Test("against nginx over TLS: an HTTP/1.1 request answered 200, TLS 1.3, ALPN http/1.1 (nginx here has no h2)", .needs(.nginx), .needs(.openssl))
+    func nginxOverTLS() throws {
+        let scratch = Scratch()
+        try makeCertificate(try RequiredTool.openssl.requirePath(), in: scratch.path)
+        let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello over tls\n"],
+                                    tls: (scratch.path + "/cert.pem", scratch.path + "/key.pem"))
+        defer { nginx.stop() }
+        let file = scratch.path + "/nginx.scn"
+        try """
+            target \(nginx.address)
+            connect web 2 tls alpn=h2,http/1.1 sni=localhost ca=cert.pem framing=http1
+            expect web tls ok
+            expect web tls-version == 1.3
+            expect web alpn "http/1.1"
+            send web "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"
+            expect web reply match "^HTTP/1.1 200"
+            send web "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"
+            expect web reply match "hello over tls"
+            close web
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+    }
+}
+
+/// cert.pem and key.pem in `folder`: EC P-256, self-signed for localhost and 127.0.0.1.
+private func makeCertificate(_ openssl: String, in folder: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: openssl)
+    process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                         "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem", "-days", "1", "-subj", "/CN=localhost",
+                         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw SpawnError("openssl req exited \(process.terminationStatus)") }
+}
