@@ -260,8 +260,8 @@ extension ClientEngine {
     // MARK: receiving
 
     /// Reads what is there (a bounded number of times, to stay fair to other connections).
+    /// Clear connections only: TLS ones read with `readTLS`.
     func readAvailable(_ c: ClientConnection) -> Bool {
-        if let tls = c.tls { return readTLS(c, tls) }
         var worked = false
         for _ in 0..<4 {
             let n: Int

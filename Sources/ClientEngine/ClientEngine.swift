@@ -143,11 +143,14 @@ public final class ClientEngine: EventHandler {
             return true
         case .open:
             var worked = false
-            // TLS: either direction may wait on either readiness (WANT_READ on a write, ...).
-            let readOn = c.tls == nil ? IOEvents.readable : c.tls!.readWaitsFor
-            let writeOn = c.tls == nil ? IOEvents.writable : c.tls!.writeWaitsFor
-            if !events.isDisjoint(with: readOn) { worked = readAvailable(c) || worked }
-            if c.phase == .open && !events.isDisjoint(with: writeOn) { worked = pump(c) || worked }
+            if let tls = c.tls {
+                // Either direction may wait on either readiness (WANT_READ on a write, ...).
+                if !events.isDisjoint(with: tls.readWaitsFor) { worked = readTLS(c, tls) }
+                if c.phase == .open && !events.isDisjoint(with: tls.writeWaitsFor) { worked = pump(c) || worked }
+                return worked
+            }
+            if events.contains(.readable) { worked = readAvailable(c) || worked }
+            if c.phase == .open && events.contains(.writable) { worked = pump(c) || worked }
             return worked
         case .pending, .refused, .timedOut, .failed, .closed, .reset:
             return false

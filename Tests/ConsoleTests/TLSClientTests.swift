@@ -150,26 +150,21 @@ struct TLSClientTests {
         #expect(run.output.contains("no ALPN protocol negotiated"), "\(run.output)")
     }
 
-    @Test("against nginx over TLS: an HTTP/1.1 request answered 200, TLS 1.3, ALPN http/1.1 (nginx here has no h2)", .needs(.nginx), .needs(.openssl))
+    @Test("the guide's nginx-over-TLS scenario passes against nginx with TLS: HTTP/1.1 200, TLS 1.3, ALPN http/1.1 of h2,http/1.1",
+          .needs(.nginx), .needs(.openssl))
     func nginxOverTLS() throws {
         let scratch = Scratch()
         try makeCertificate(try RequiredTool.openssl.requirePath(), in: scratch.path)
         let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello over tls\n"],
                                     tls: (scratch.path + "/cert.pem", scratch.path + "/key.pem"))
         defer { nginx.stop() }
-        let file = scratch.path + "/nginx.scn"
-        try """
-            target \(nginx.address)
-            connect web 2 tls alpn=h2,http/1.1 sni=localhost ca=cert.pem framing=http1
-            expect web tls ok
-            expect web tls-version == 1.3
-            expect web alpn "http/1.1"
-            send web "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"
-            expect web reply match "^HTTP/1.1 200"
-            send web "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n"
-            expect web reply match "hello over tls"
-            close web
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        // docs/testing-your-own-server.md's TLS scenario, beside the cert.pem its ca= names.
+        let scenario = try #require(try ServerGuideTests.scenarios().last)
+        #expect(scenario.contains("${NGINX_TLS_ADDR}"))
+        let file = scratch.path + "/nginx-tls.scn"
+        try scenario.write(toFile: file, atomically: true, encoding: .utf8)
+        setenv("NGINX_TLS_ADDR", nginx.address, 1)
+        defer { unsetenv("NGINX_TLS_ADDR") }
         let run = try Piped.run(["run", file], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
     }
