@@ -157,20 +157,8 @@ extension ScenarioSession {
         // `open` is a claim about now: settle what is already pending, then judge at once
         // unless a deadline was given (connections still connecting may then finish).
         if state == .open && within == nil { engine.poll() }
-        var verdict: String?
         let until = state == .open && within == nil ? Sys.monotonicNanos() : deadline(within)
-        let held = engine.drive(until: until, interrupted: { interrupt.isSet }) {
-            var all = true
-            for id in ids {
-                let v = engine.view(id)
-                switch Self.judge(v, state) {
-                case .holds: continue
-                case .notYet: all = false
-                case .never(let why): verdict = "\(v.name): \(why)"; return true
-                }
-            }
-            return all
-        }
+        let (held, verdict) = judgeEach(ids, { Self.judge($0, state) }) { engine.drive(until: until, interrupted: { interrupt.isSet }, $0) }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) \(Self.phrase(state))"
         if let verdict { throw fail(statement, expected: expected, seen: verdict) }
@@ -185,6 +173,26 @@ extension ScenarioSession {
     }
 
     enum Judgement { case holds, notYet, never(String) }
+
+    /// Drives (with `drive`) until `judge` holds on every connection of `ids`, or can never hold
+    /// on one: then the verdict names it and says why.
+    func judgeEach(_ ids: [Int], _ judge: @escaping (ConnectionView) -> Judgement,
+                   drive: (() -> Bool) -> Bool) -> (held: Bool, verdict: String?) {
+        var verdict: String?
+        let held = drive {
+            var all = true
+            for id in ids {
+                let v = engine.view(id)
+                switch judge(v) {
+                case .holds: continue
+                case .notYet: all = false
+                case .never(let why): verdict = "\(v.name): \(why)"; return true
+                }
+            }
+            return all
+        }
+        return (held, verdict)
+    }
 
     static func judge(_ v: ConnectionView, _ state: ConnectionState) -> Judgement {
         let connecting = v.phase == .pending || v.phase == .connecting

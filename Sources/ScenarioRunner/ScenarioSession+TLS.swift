@@ -22,19 +22,7 @@ extension ScenarioSession {
 
     func expectTLS(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ check: TLSCheck, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
-        var verdict: String?
-        let held = awaitCheck(within) {
-            var all = true
-            for id in ids {
-                let v = engine.view(id)
-                switch Self.judge(v, check) {
-                case .holds: continue
-                case .notYet: all = false
-                case .never(let why): verdict = "\(v.name): \(why)"; return true
-                }
-            }
-            return all
-        }
+        let (held, verdict) = judgeEach(ids, { Self.judge($0, check) }) { awaitCheck(within, $0) }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) \(Self.phrase(check))"
         if let verdict { throw fail(statement, expected: expected, seen: verdict) }

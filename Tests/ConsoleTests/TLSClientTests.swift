@@ -45,58 +45,26 @@ struct TLSClientTests {
         #expect(run.output.contains("[\(mode)]"), "\(run.output)")
     }
 
-    @Test("expect eof needs close_notify: a server that closes without it fails, naming the truncation; its twin passes")
-    func eofNeedsCloseNotify() throws {
+    @Test("over TLS, eof needs the server's close_notify and truncated its absence: each fails on the server that gets it wrong, passes on its twin",
+          arguments: [("eof", "closed without close_notify (truncation) instead of EOF"),
+                      ("truncated", "the peer sent close_notify: an orderly end, not a truncation")])
+    func closeNotifyDecides(check: String, failure: String) throws {
         let scratch = Scratch()
-        let file = scratch.path + "/eof.scn"
-        try """
-            server start epoll tls
-            connect web 2 tls
-            send web "ping\\n"
-            halfclose web
-            expect web echo
-            expect web eof
-            """.write(toFile: file, atomically: true, encoding: .utf8)
-        let faulty = try Piped.run(["run", file, "--fault", "tls-no-close-notify"], input: "", scratch: scratch)
-        #expect(faulty.status == 1, "\(faulty.output)")
-        #expect(faulty.output.contains("closed without close_notify (truncation) instead of EOF"), "\(faulty.output)")
-        let correct = try Piped.run(["run", file], input: "", scratch: scratch)
-        #expect(correct.status == 0, "\(correct.output)")
-    }
-
-    @Test("expect truncated holds where close_notify is missing and fails where it came")
-    func truncatedSeen() throws {
-        let scratch = Scratch()
-        let file = scratch.path + "/truncated.scn"
-        try """
-            server start epoll tls
-            connect web 1 tls
-            send web "ping\\n"
-            halfclose web
-            expect web echo
-            expect web truncated
-            expect server tls_truncations == 0
-            """.write(toFile: file, atomically: true, encoding: .utf8)
-        let faulty = try Piped.run(["run", file, "--fault", "tls-no-close-notify"], input: "", scratch: scratch)
-        #expect(faulty.status == 0, "\(faulty.output)")
-        let correct = try Piped.run(["run", file], input: "", scratch: scratch)
-        #expect(correct.status == 1, "\(correct.output)")
-        #expect(correct.output.contains("the peer sent close_notify: an orderly end, not a truncation"), "\(correct.output)")
+        let scenario = "server start epoll tls\nconnect web 2 tls\nsend web \"ping\\n\"\nhalfclose web\nexpect web echo\nexpect web \(check)\n"
+        let withFault = try runScenario(scenario, in: scratch, ["--fault", "tls-no-close-notify"])
+        let correct = try runScenario(scenario, in: scratch)
+        let (failing, passing) = check == "eof" ? (withFault, correct) : (correct, withFault)
+        #expect(failing.status == 1 && failing.output.contains(failure), "\(failing.output)")
+        #expect(passing.status == 0, "\(passing.output)")
     }
 
     @Test("expect tls ok fails against a server that does not speak TLS, with OpenSSL's reason; tls failed holds there")
     func handshakeOutcome() throws {
         let scratch = Scratch()
-        let file = scratch.path + "/handshake.scn"
-        let body = "connect web 2 tls timeout=2s\nexpect web tls %@\n"
-        try ("server start epoll\n" + body.replacingOccurrences(of: "%@", with: "ok")).write(toFile: file, atomically: true, encoding: .utf8)
-        let clear = try Piped.run(["run", file], input: "", scratch: scratch)
-        #expect(clear.status == 1, "\(clear.output)")
-        #expect(clear.output.contains("TLS handshake failed:"), "\(clear.output)")
-        try ("server start epoll\n" + body.replacingOccurrences(of: "%@", with: "failed")).write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try Piped.run(["run", file], input: "", scratch: scratch).status == 0)
-        try ("server start epoll tls\n" + body.replacingOccurrences(of: "%@", with: "ok")).write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try Piped.run(["run", file], input: "", scratch: scratch).status == 0)
+        let clear = try runScenario("server start epoll\nconnect web 2 tls timeout=2s\nexpect web tls ok\n", in: scratch)
+        #expect(clear.status == 1 && clear.output.contains("TLS handshake failed:"), "\(clear.output)")
+        #expect(try runScenario("server start epoll\nconnect web 2 tls timeout=2s\nexpect web tls failed\n", in: scratch).status == 0)
+        #expect(try runScenario("server start epoll tls\nconnect web 2 tls timeout=2s\nexpect web tls ok\n", in: scratch).status == 0)
     }
 
     @Test("ca=FILE verifies: the server with that certificate passes, the self-signed one fails the handshake", .needs(.openssl))
@@ -104,8 +72,7 @@ struct TLSClientTests {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
         try makeCertificate(openssl, in: scratch.path)
-        let file = scratch.path + "/verify.scn"
-        try """
+        let run = try runScenario("""
             server start epoll tls cert=cert.pem key=key.pem
             connect good 1 tls ca=cert.pem sni=localhost
             expect good tls ok
@@ -115,8 +82,7 @@ struct TLSClientTests {
             connect lax 1 tls
             expect lax tls ok
             expect bad tls ok
-            """.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+            """, in: scratch)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains(":9:1: expect bad tls ok failed"), "only the last line fails: \(run.output)")
         #expect(run.output.contains("certificate verify failed"), "\(run.output)")
@@ -131,8 +97,7 @@ struct TLSClientTests {
                                                         "-key", scratch.path + "/key.pem", "-www", "-alpn", "http/1.1", "-quiet"])
         defer { server.stop() }
         // s_server serves one connection at a time: `close web` lets it accept the next.
-        let file = scratch.path + "/s_server.scn"
-        try """
+        let run = try runScenario("""
             target 127.0.0.1:\(server.address.port)
             connect web 1 tls alpn=h2,http/1.1 ca=cert.pem sni=localhost framing=http1
             expect web tls-version == 1.3
@@ -143,8 +108,7 @@ struct TLSClientTests {
             connect old 1 tls version=1.2
             expect old tls-version == 1.2
             expect old alpn "h2"
-            """.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", "-v", file], input: "", scratch: scratch)
+            """, in: scratch)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains(":10:1: expect old alpn \"h2\" failed"), "only the last line fails: \(run.output)")
         #expect(run.output.contains("no ALPN protocol negotiated"), "\(run.output)")
@@ -168,6 +132,13 @@ struct TLSClientTests {
         let run = try Piped.run(["run", file], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
     }
+}
+
+/// `sockfuzz run` on `scenario`, written into `scratch` (beside any certificate made there).
+private func runScenario(_ scenario: String, in scratch: Scratch, _ options: [String] = []) throws -> PipedRun {
+    let file = scratch.path + "/scenario-\(UInt32.random(in: 0...UInt32.max)).scn"
+    try scenario.write(toFile: file, atomically: true, encoding: .utf8)
+    return try Piped.run(["run", file] + options, input: "", scratch: scratch)
 }
 
 /// cert.pem and key.pem in `folder`: EC P-256, self-signed for localhost and 127.0.0.1.
