@@ -58,7 +58,7 @@ struct FuzzCommandTests {
                                  input: "", scratch: scratch, timeout: 180)
         #expect(fuzz.status == 1, "\(fuzz.output)")
         #expect(fuzz.output.contains("FAILED"), "\(fuzz.output)")
-        #expect(fuzz.output.contains("scenario written to \(out)/fuzz-target-seed1-run0.scn"), "\(fuzz.output)")
+        #expect(fuzz.output.contains("scenario written to \(out)/fuzz-target-seed1-run"), "\(fuzz.output)")
     }
 
     @Test("the twin: a correct echo target passes a few runs (exit 0)")
@@ -105,5 +105,35 @@ struct FuzzCommandTests {
                                    "--expect", "PING", "--runs", "2", "--max-send", "64KiB", "--out", scratch.path + "/found"],
                                   input: "", scratch: scratch, timeout: 120)
         #expect(right.status == 0, "\(right.output)")
+    }
+
+    @Test("a failure its own program does not show again is kept while the search goes on; the one that reproduces is shrunk")
+    func unconfirmedFailureGivesWayToOneThatReproduces() throws {
+        // Connection 2 is garbled once (run 0 fails; its reruns open later connections and
+        // pass), and every connection from 60 on is garbled (a later run fails every time).
+        let server = try MisbehavingServer(.garblesConnections(once: 2, from: 60))
+        defer { server.stop() }
+        let scratch = Scratch()
+        let fuzz = try Piped.run(["fuzz", "--target", server.address, "--runs", "40", "--max-send", "16KiB",
+                                  "--timeout", "1s", "--out", scratch.path + "/found"], input: "", scratch: scratch, timeout: 240)
+        #expect(fuzz.status == 1, "\(fuzz.output)")
+        #expect(fuzz.output.contains("run 0's failure came back in only 0 of 3 reruns"), "\(fuzz.output)")
+        #expect(fuzz.output.contains("minimal failing program"), "the later one was shrunk: \(fuzz.output)")
+        #expect(!fuzz.output.contains("FAILED (seed 1, run 0)"), "\(fuzz.output)")
+    }
+
+    @Test("the twin: when nothing reproduces, the first failure is still written, unshrunk, saying so (exit 1)")
+    func unconfirmedFailureIsStillWritten() throws {
+        let server = try MisbehavingServer(.garblesConnections(once: 2, from: nil))
+        defer { server.stop() }
+        let scratch = Scratch()
+        let out = scratch.path + "/found"
+        let fuzz = try Piped.run(["fuzz", "--target", server.address, "--runs", "6", "--max-send", "16KiB",
+                                  "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 240)
+        #expect(fuzz.status == 1, "\(fuzz.output)")
+        #expect(fuzz.output.contains("FAILED (seed 1, run 0)"), "\(fuzz.output)")
+        #expect(fuzz.output.contains("failing program, not shrunk"), "\(fuzz.output)")
+        let text = try String(contentsOfFile: out + "/fuzz-target-seed1-run0.scn", encoding: .utf8)
+        #expect(text.contains("# reproduced 0 of 5 replays"), "\(text)")
     }
 }

@@ -38,6 +38,10 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// `200 OK` and a body naming the request's number; request number `wrongAt` (from 1) gets
     /// `500 Internal Server Error` instead. nil: every answer right (the twin).
     case httpPipeline(wrongAt: Int?)
+    /// An echo server that answers connection number `once` (from 1, in accept order) with
+    /// garbage, and every connection from number `from` on: one failure that never comes back
+    /// (timing luck's stand-in), then, with `from`, one that always does.
+    case garblesConnections(once: Int, from: Int?)
 
     public var description: String {
         switch self {
@@ -53,6 +57,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .lineReplies(let n): return n.map { "line-replies-wrong-at-\($0)" } ?? "line-replies"
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
+        case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
         }
     }
 }
@@ -66,6 +71,7 @@ public final class MisbehavingServer: @unchecked Sendable {
 
     private let listener: Int32
     private let stopping = Atomic<Bool>(false)
+    private let accepted = Atomic<Int>(0)
     private let open = Mutex<Set<Int32>>([])
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
@@ -116,8 +122,9 @@ public final class MisbehavingServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { continue }
             open.withLock { _ = $0.insert(fd) }
+            let number = accepted.add(1, ordering: .relaxed).newValue
             let thread = TestThread { [self] in
-                serve(fd)
+                serve(fd, number: number)
                 open.withLock { _ = $0.remove(fd) }
                 Glibc.close(fd)
             }
@@ -152,7 +159,8 @@ public final class MisbehavingServer: @unchecked Sendable {
         }
     }
 
-    private func serve(_ fd: Int32) {
+    /// Serves connection number `number` (from 1, in accept order).
+    private func serve(_ fd: Int32, number: Int) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         switch behaviour {
         case .echo:
@@ -212,6 +220,11 @@ public final class MisbehavingServer: @unchecked Sendable {
             }
         case .oneReplyPerRead:
             while read(fd, &buffer) != nil { write(fd, Array("OK\r\n".utf8)[...]) }
+        case .garblesConnections(let once, let from):
+            let garbles = number == once || from.map { number >= $0 } == true
+            while let n = read(fd, &buffer) {
+                write(fd, garbles ? [UInt8](repeating: UInt8(ascii: "#"), count: n)[...] : buffer[..<n])
+            }
         }
     }
 }
