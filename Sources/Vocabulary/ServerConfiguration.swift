@@ -49,6 +49,7 @@ extension ServerConfiguration {
         if let fault, let needed = fault.requiredMode, needed != mode {
             return "fault \(fault.rawValue) needs mode \(needed.rawValue), not \(mode.rawValue)"
         }
+        if tls != nil, let fault, !fault.injectedOverTLS { return "fault \(fault.rawValue) is not injected into a TLS server" }
         return nil
     }
 

@@ -29,6 +29,10 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
     /// A TLS bug: the server it is injected into serves TLS.
     public var impliesTLS: Bool { self == .tlsIgnorePending || self == .tlsNoCloseNotify }
 
+    /// Whether a TLS server has it too: the slow-reader stall is a blocking clear-text send only,
+    /// so over TLS it would be asked for and silently absent.
+    public var injectedOverTLS: Bool { self != .stallSlowReader }
+
     /// Every name, for error messages and help.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 

@@ -45,6 +45,15 @@ struct TLSFuzzTests {
         #expect(replays.last?.status == 1 && replays.last?.output.contains(failureText) == true, "\(replays.map(\.output))")
     }
 
+    @Test("a fault the TLS server does not have is a usage error with --tls, not a clean pass", arguments: ["fuzz", "run"])
+    func faultAbsentOverTLS(command: String) throws {
+        let scratch = Scratch()
+        let args = command == "fuzz" ? ["fuzz", "--runs", "1", "--out", scratch.path + "/out"] : ["run", Binary.packageRoot + "/scenarios/half-close.scn"]
+        let run = try Piped.run(args + ["--tls", "--fault", "stall-slow-reader"], input: "", scratch: scratch)
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("--fault stall-slow-reader is not injected into a TLS server"), "\(run.output)")
+    }
+
     @Test("the correct TLS server passes fuzz runs in every design, no false alarm")
     func noFalseAlarms() throws {
         let scratch = Scratch()

@@ -74,6 +74,7 @@ struct Fuzz: ParsableCommand {
 
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
+        if tls.tls, let fault, !fault.injectedOverTLS { throw ValidationError("--fault \(fault.rawValue) is not injected into a TLS server (--tls)") }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
         // A deadline shorter than a loopback round trip fails checks on a correct server: a

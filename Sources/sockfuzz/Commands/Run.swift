@@ -56,6 +56,7 @@ struct Run: ParsableCommand {
         if fault != nil && server.target != nil {
             throw ValidationError("--fault applies to the embedded server, not --target")
         }
+        if tls.tls, let fault, !fault.injectedOverTLS { throw ValidationError("--fault \(fault.rawValue) is not injected into a TLS server (--tls)") }
     }
 
     func run() throws {
