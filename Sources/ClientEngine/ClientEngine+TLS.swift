@@ -60,6 +60,9 @@ extension ClientEngine {
             connectFinished()
             c.phase = .pending // leaves .connecting before `established` adjusts the books
             established(c)
+            // The server may have spoken right after its Finished: those records sit in
+            // OpenSSL's read-ahead buffer already, and no readiness will say so.
+            readBuffered(c, tls)
             return
         case SSL_ERROR_WANT_READ: tls.readWaitsFor = .readable
         case SSL_ERROR_WANT_WRITE: tls.readWaitsFor = .writable
@@ -131,6 +134,12 @@ extension ClientEngine {
         if c.phase == .open, flushRecords(c, tls) == nil { return true }
         updateInterest(c)
         return worked
+    }
+
+    /// Reads what OpenSSL already holds (no socket readiness will announce it), if reading.
+    func readBuffered(_ c: ClientConnection, _ tls: TLSClientSession) {
+        guard c.phase == .open, !c.readingPaused, let ssl = tls.ssl, SSL_has_pending(ssl) != 0 else { return }
+        _ = readTLS(c, tls)
     }
 
     // MARK: writing

@@ -87,6 +87,8 @@ extension ClientEngine {
         let c = connections[id]
         c.readingPaused = false
         updateInterest(c)
+        // TLS: records read ahead before the pause wait inside OpenSSL, not on the socket.
+        if let tls = c.tls { readBuffered(c, tls) }
     }
 
     // MARK: lending to another loop
