@@ -47,7 +47,8 @@ struct CompletionTests {
         #expect(words("send web random 1..8KiB ").sorted() == ["chunks=", "gap="])
         #expect(words("close ", "d") == ["db"])
         #expect(words("connect ", "", groups: []) == [])
-        #expect(words("connect web 10 ").sorted() == ["framing=", "rate=", "timeout="])
+        #expect(words("connect web 10 ").sorted() == ["framing=", "rate=", "timeout=", "tls"])
+        #expect(Set(words("connect web 10 tls ")).isSuperset(of: ["sni=", "alpn=", "verify=", "ca=", "version=", "rate="]))
     }
 
     @Test("expect: a selector or `server`, then what to expect")
