@@ -29,14 +29,21 @@ struct CheckState: Sendable, Equatable {
     let limits: CheckLimits
     /// Names made by `capture=` on earlier lines, which `${name}` may refer to.
     var captures: Set<String> = []
+    /// Where `segment i/n` was given (it may be given once, before any connect).
+    var segmentAt: SourceLocation?
 
     /// Whether `${name}` can be filled in: an earlier capture or an environment variable now.
     func knows(_ name: String) -> Bool {
         captures.contains(name) || getenv(name) != nil
     }
 
+    /// The groups known before the first line (a session's, for the REPL), so `segment` can
+    /// tell whether this source connected any.
+    let groupsAtStart: GroupTable
+
     init(groups: GroupTable, limits: CheckLimits = .none) {
         self.groups = groups
+        groupsAtStart = groups
         self.limits = limits
     }
 }

@@ -45,6 +45,10 @@ struct Run: ParsableCommand {
     @Option(help: "Inject a server fault into every embedded server (to see a check catch it).")
     var fault: ServerFault?
 
+    @Option(help: "Run share i of n of every scenario (0 <= i < n; overrides a file's `segment`): its part of every group's connections and rates; `sockfuzz merge` adds the shares' --json up.",
+            transform: ValueArguments.segment)
+    var segment: ExecutionSegment?
+
     @OptionGroup var reports: ReportOptions
 
     @Flag(name: .shortAndLong, help: "Print every command's result, not only failures and summaries.")
@@ -71,7 +75,7 @@ struct Run: ParsableCommand {
         for planned in plan {
             if interrupt.isSet { break }
             if let note = planned.note { Output.line(note) }
-            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault)
+            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })
