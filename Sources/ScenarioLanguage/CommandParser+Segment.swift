@@ -16,6 +16,7 @@ extension CommandParser {
             throw ScenarioError(error.message, at: token.location.advanced(by: error.offset))
         }
         state.segmentAt = head.location
+        state.limits = state.limits.forShare(segment)
         return .segment(segment)
     }
 }

@@ -124,6 +124,9 @@ public final class ScenarioSession {
             random = SeededRandom(seed: seed)
             serial = 0
         case .segment(let share):
+            // Not traffic: the statements after it draw the random streams they draw without it
+            // (or with --segment), so a share's payloads are the whole run's.
+            serial &-= 1
             try applySegment(statement, share)
         case .setTimeout(let d):
             timeoutNanos = UInt64(d.nanoseconds)

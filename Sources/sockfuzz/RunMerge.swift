@@ -87,14 +87,16 @@ enum RunMerge {
         guard let n else { throw MergeError("no runs to merge") }
         var merged = MergedRuns(files: documents.map(\.file), passed: true, runs: [])
         for key in order {
-            let run = try mergeOne(key, shares[key]!, n)
+            let run = try mergeOne(key, shares[key]!, n, elsewhere: shares.filter { $0.key != key }.values.flatMap { $0 })
             merged.passed = merged.passed && run.passed
             merged.runs.append(run)
         }
         return merged
     }
 
-    private static func mergeOne(_ key: String, _ shares: [(file: String, run: ScenarioResult)], _ n: Int) throws -> MergedRun {
+    /// `elsewhere`: the other runs' shares, to say where a missing share went (another server).
+    private static func mergeOne(_ key: String, _ shares: [(file: String, run: ScenarioResult)], _ n: Int,
+                                 elsewhere: [(file: String, run: ScenarioResult)]) throws -> MergedRun {
         var seen: [Int: String] = [:]
         let first = shares[0]
         for (file, run) in shares {
@@ -106,8 +108,10 @@ enum RunMerge {
         }
         let missing = (0..<n).filter { seen[$0] == nil }
         guard missing.isEmpty else {
+            let strays = elsewhere.filter { $0.run.scenario == first.run.scenario && missing.contains($0.run.segment!.index) }
             throw MergeError("missing share\(missing.count == 1 ? "" : "s") " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")
-                             + " of \(key): the totals would be wrong")
+                             + " of \(key): the totals would be wrong"
+                             + strays.map { "\n  \($0.file): share \($0.run.segment!) ran against \($0.run.against), another server" }.joined())
         }
         var result = MergedRun(scenario: first.run.scenario, against: first.run.against, seed: first.run.seed, shares: n, passed: true,
                                statuses: [:], problems: [], groups: [], totals: MergedGroup(name: "*"))

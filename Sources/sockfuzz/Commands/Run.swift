@@ -106,7 +106,7 @@ struct Run: ParsableCommand {
                 continue
             }
             do {
-                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil)
+                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil).forShare(segment ?? .whole)
                 programs.append((file, try ScenarioParser.parseFile(file, limits: limits)))
             } catch {
                 errors.append((file, error.description))
