@@ -237,7 +237,7 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
         let own = selector == .all ? ownedConnectionCount : ids.count
-        let scale = try shareScale(statement, comparison, own: own, whole: wholeSize(of: selector))
+        let scale = try shareScale(statement, comparison, value, own: own, whole: wholeSize(of: selector))
         if case .notThisShare = scale { return }
         var count = 0
         let held = awaitCheck(within) {
@@ -264,7 +264,7 @@ extension ScenarioSession {
             throw fail(statement, expected: "a running embedded server", seen: "none is running")
         }
         // A share has its own embedded server, which sees its part of the connections.
-        let scale = try serverShareScale(statement, stat, comparison)
+        let scale = try serverShareScale(statement, stat, comparison, value)
         if case .notThisShare = scale { return }
         var seen: UInt64 = 0
         let held = awaitCheck(within) {
@@ -287,6 +287,10 @@ extension ScenarioSession {
             groups = [name]
         } else {
             groups = engine.groupOrder
+        }
+        if !segment.isWhole && groups.allSatisfy({ engine.members(of: $0).isEmpty }) {
+            emit(.skipped("\(statement.location): \(statement.command.rendered): share \(segment) has no connection of \(selector); the shares that do check it"))
+            return
         }
         var merged = GroupStats()
         for g in groups { merged.merge(engine.groupStats(g)) }

@@ -88,7 +88,7 @@ extension ScenarioSession {
 
     /// How a count check over `own` of this share's connections, of `whole` in the whole run, is
     /// evaluated; `!=` does not add up over shares, so it is a check error unless this share owns all.
-    func shareScale(_ statement: Statement, _ comparison: Comparison, own: Int, whole: Int) throws(RunStop) -> ShareScale {
+    func shareScale(_ statement: Statement, _ comparison: Comparison, _ value: Int, own: Int, whole: Int) throws(RunStop) -> ShareScale {
         guard !segment.isWhole && whole > 0 && own != whole else { return .asWritten }
         guard own > 0 else {
             emit(.skipped("\(statement.location): \(statement.command.rendered): share \(segment) has none of the connections it counts; the shares that do check it"))
@@ -98,7 +98,13 @@ extension ScenarioSession {
             throw fail(statement, expected: "a check that adds up over the shares",
                        seen: "share \(segment) holds \(own) of \(whole) connections, and != on a part says nothing about the whole: run it unsegmented, or use < or >")
         }
-        return .scaled(own: own, whole: whole)
+        let scale = ShareScale.scaled(own: own, whole: whole)
+        // `==` a fraction can never hold: say so now instead of waiting out the deadline.
+        if comparison == .equal, value.multipliedReportingOverflow(by: own).partialValue % whole != 0 {
+            throw fail(statement, expected: "a count whose share is a whole number",
+                       seen: "\(scale.phrase(segment, value).dropFirst(2).dropLast()), so == cannot hold on this share: use >= and <=, or run it unsegmented")
+        }
+        return scale
     }
 
     /// This share's connections, over every group.
@@ -120,15 +126,23 @@ extension ScenarioSession {
     /// a counter that adds up over connections is compared with the share's part of the value; a
     /// figure of the server loop itself (iterations, a queue's high water) has no share, so
     /// checking it on a share is a check error, never a pass.
-    func serverShareScale(_ statement: Statement, _ stat: ServerStat, _ comparison: Comparison) throws(RunStop) -> ShareScale {
+    func serverShareScale(_ statement: Statement, _ stat: ServerStat, _ comparison: Comparison, _ value: Int) throws(RunStop) -> ShareScale {
         guard !segment.isWhole else { return .asWritten }
         switch stat {
-        case .iterations, .idleIterations, .queueHighWater:
+        case .iterations, .idleIterations:
             throw fail(statement, expected: "a server counter that adds up over the shares' connections",
                        seen: "\(stat.rawValue) is a figure of the server loop, not of connections: share \(segment) cannot check it; run it unsegmented")
+        case .queueHighWater:
+            // The largest queue of any one connection: under a bound on every share is under it
+            // in the whole; reaching a value happens on one share only.
+            guard comparison == .less || comparison == .lessOrEqual else {
+                throw fail(statement, expected: "an upper bound (< or <=) on the largest queue of one connection",
+                           seen: "\(stat.rawValue) \(comparison.rawValue) is reached on the share that owns that connection only: share \(segment) cannot check it; run it unsegmented")
+            }
+            return .asWritten
         case .accepted, .active, .peerEOFs, .resets, .refusedOverLimit, .shedEMFILE, .bytesIn, .bytesOut, .otherErrors,
              .tlsHandshakes, .tlsHandshakeFailures, .tlsTruncations, .descriptors:
-            return try shareScale(statement, comparison, own: ownedConnectionCount, whole: wholeGroupSizes.values.reduce(0, +))
+            return try shareScale(statement, comparison, value, own: ownedConnectionCount, whole: wholeGroupSizes.values.reduce(0, +))
         }
     }
 }
