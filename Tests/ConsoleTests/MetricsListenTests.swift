@@ -11,16 +11,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-private let prometheusParser: Bool = {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["python3", "-c", "import prometheus_client.parser"]
-    probe.standardOutput = FileHandle.nullDevice
-    probe.standardError = FileHandle.nullDevice
-    guard (try? probe.run()) != nil else { return false }
-    probe.waitUntilExit()
-    return probe.terminationStatus == 0
-}()
+private let prometheusParser = PythonModule.available("prometheus_client.parser")
 
 @Suite("Prometheus metrics endpoint", .serialized)
 struct MetricsListenTests {
