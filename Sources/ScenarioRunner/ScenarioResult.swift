@@ -125,6 +125,8 @@ public struct ScenarioResult: Sendable, Codable {
     public var loads: [LoadResult] = []
     /// Which share of the scenario this run was (`--segment`, `segment`); nil: the whole.
     public var segment: ExecutionSegment?
+    /// How late after `run --start-at` this run began, when it was late.
+    public var startedLateSeconds: Double?
 
     public var passed: Bool { status == .passed || status == .skipped }
 

@@ -55,6 +55,8 @@ struct MergedRun: Codable {
     var problems: [String]
     var groups: [MergedGroup]
     var totals: MergedGroup
+    /// Shares that began late after --start-at, and by how much (seconds).
+    var late: [String: Double]
 }
 
 struct MergedRuns: Codable {
@@ -114,13 +116,14 @@ enum RunMerge {
                              + strays.map { "\n  \($0.file): share \($0.run.segment!) ran against \($0.run.against), another server" }.joined())
         }
         var result = MergedRun(scenario: first.run.scenario, against: first.run.against, seed: first.run.seed, shares: n, passed: true,
-                               statuses: [:], problems: [], groups: [], totals: MergedGroup(name: "*"))
+                               statuses: [:], problems: [], groups: [], totals: MergedGroup(name: "*"), late: [:])
         var groups: [String: (figures: MergedGroup, histogram: Histogram<UInt64>?)] = [:]
         var groupOrder: [String] = []
         var total: (figures: MergedGroup, histogram: Histogram<UInt64>?) = (MergedGroup(name: "*"), nil)
         for (_, run) in shares.sorted(by: { $0.run.segment!.index < $1.run.segment!.index }) {
             let share = run.segment!.description
             result.statuses[share] = run.status.rawValue
+            if let late = run.startedLateSeconds { result.late[share] = late }
             result.passed = result.passed && run.passed
             result.problems += run.failures.map { "share \(share): \($0.location): \($0.statement): expected \($0.expected), seen \($0.seen)" }
             if !run.passed, run.failures.isEmpty { result.problems.append("share \(share): \(run.status.rawValue)" + (run.note.map { ": \($0)" } ?? "")) }

@@ -55,8 +55,9 @@ struct SegmentedRunTests {
         #expect(whole.status == 0, "\(whole.output)")
 
         let paths = (0..<4).map { scratch.path + "/share-\($0).json" }
+        let start = "@\(Int(Date().timeIntervalSince1970) + 1)"
         let shares = try (0..<4).map { i in
-            try RunningSockfuzz(["run", file, "--segment", "\(i)/4", "--json", paths[i], "-v"], scratch: scratch)
+            try RunningSockfuzz(["run", file, "--segment", "\(i)/4", "--start-at", start, "--json", paths[i], "-v"], scratch: scratch)
         }
         for (i, share) in shares.enumerated() {
             let run = share.finish(timeout: 60)
@@ -78,12 +79,16 @@ struct SegmentedRunTests {
         }
         #expect(mergedGroups["web"]?["connected"] as? Int == 30 && mergedGroups["*"]?["latencyMicros"] != nil)
 
-        // `segment 1/4` in the file runs the same share as --segment 1/4: the same bytes.
+        // `segment 1/4` in the file runs the same share as --segment 1/4: the same bytes. Started
+        // after its --start-at, it says so, in its output and its result.
         let inline = try write(Self.scenario.replacingOccurrences(of: "seed 11\n", with: "seed 11\nsegment 1/4\n"), "inline.scn", scratch)
-        let one = try Piped.run(["run", inline, "--json", scratch.path + "/inline.json"], input: "", scratch: scratch)
+        let past = "@\(Int(Date().timeIntervalSince1970) - 10)"
+        let one = try Piped.run(["run", inline, "--start-at", past, "--json", scratch.path + "/inline.json"], input: "", scratch: scratch)
+        #expect(one.output.contains("run: started") && one.output.contains("after --start-at \(past)"), "\(one.output)")
         #expect(one.status == 0, "\(one.output)")
         let inlineRun = (try json(scratch.path + "/inline.json")["runs"] as? [[String: Any]])?.first
         #expect((inlineRun?["segment"] as? [String: Int]) == ["index": 1, "count": 4], "\(inlineRun ?? [:])")
+        #expect((inlineRun?["startedLateSeconds"] as? Double ?? 0) >= 10, "\(inlineRun ?? [:])")
         let shareOne = groups(try json(paths[1]))
         #expect(groups(try json(scratch.path + "/inline.json"))["*"]?["bytesSent"] as? Int == shareOne["*"]?["bytesSent"] as? Int)
 

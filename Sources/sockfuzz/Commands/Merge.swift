@@ -108,6 +108,7 @@ struct Merge: ParsableCommand {
                 }
                 Output.line(line)
             }
+            for (share, late) in run.late.sorted(by: { $0.key < $1.key }) { Output.line("  share \(share) started \(Format.seconds(late)) late") }
             for p in run.problems { Output.line("  problem: \(p)") }
         }
         Output.line(merged.passed ? "merge: PASSED: every share of every run passed" : "merge: FAILED: a share failed (problems above)")

@@ -49,6 +49,10 @@ struct Run: ParsableCommand {
             transform: ValueArguments.segment)
     var segment: ExecutionSegment?
 
+    @Option(help: "Start at this wall-clock time (2026-12-01T12:00:00Z or @EPOCH_SECONDS), so the shares of a run start together.",
+            transform: ValueArguments.startTime)
+    var startAt: StartTime?
+
     @OptionGroup var reports: ReportOptions
 
     @Flag(name: .shortAndLong, help: "Print every command's result, not only failures and summaries.")
@@ -70,6 +74,11 @@ struct Run: ParsableCommand {
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
 
+        var lateSeconds: Double?
+        if let startAt {
+            lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
+            if let late = lateSeconds { Output.line("run: started \(Format.seconds(late)) after --start-at \(startAt)") }
+        }
         let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
         var results: [ScenarioResult] = []
         for planned in plan {
@@ -81,6 +90,8 @@ struct Run: ParsableCommand {
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })
             RunPrinter.summary(result)
             results.append(result)
+            // The first run is the one --start-at timed.
+            if results.count == 1 { results[0].startedLateSeconds = lateSeconds }
         }
         RunPrinter.total(results)
         // The reports list every planned run: those an interrupt left out are marked, not dropped.
