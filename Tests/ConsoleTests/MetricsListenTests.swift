@@ -1,4 +1,4 @@
-// `load --metrics-listen`: scraped with a plain socket while the load runs, the endpoint serves
+// `load --metrics-listen` (and `fuzz`'s): scraped with a plain socket while the load runs, the endpoint serves
 // Prometheus text format 0.0.4 (checked by prometheus_client's own parser), and its values agree
 // with the load's final result: the latency summary is exactly the first k seconds of the
 // result's histograms, the counters only grow and never pass the result's totals.
@@ -123,6 +123,36 @@ struct MetricsListenTests {
         for family in ["sockfuzz_load_messages counter", "sockfuzz_load_latency_seconds summary 6", "sockfuzz_load_connections gauge"] {
             #expect(parsed.output.contains(family), "\(parsed.output)")
         }
+    }
+
+    @Test("fuzz --metrics-listen: scraped during a campaign, valid text whose counters only grow up to the report's",
+          .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
+    func scrapeDuringFuzz() throws {
+        try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
+        let scratch = Scratch()
+        let json = scratch.path + "/fuzz.json"
+        let fuzz = try RunningSockfuzz(["fuzz", "--runs", "12", "--connections", "2", "--out", scratch.path + "/findings",
+                                        "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
+        #expect(fuzz.waitForOutput(containing: "metrics: serving http://"), "\(fuzz.output)")
+        let url = fuzz.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
+        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
+        var bodies: [String] = []
+        let deadline = nowNanos() + seconds(60)
+        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
+            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
+            sleepMillis(100)
+        }
+        let run = fuzz.finish(timeout: 60)
+        #expect(run.status == 0, "\(run.output)")
+        let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let finalRuns = try #require(((report["fuzz"] as? [[String: Any]])?.first?["runs"]) as? Double)
+        let key = "sockfuzz_fuzz_runs_total{against=\"epoll\",segment=\"0/1\"}"
+        let runs = bodies.compactMap { samples($0)[key] }
+        #expect(!runs.isEmpty && runs.contains { $0 > 0 }, "\(bodies.last ?? "no scrape")")
+        #expect(runs == runs.sorted() && (runs.last ?? 0) <= finalRuns, "\(runs), final \(finalRuns)")
+        let parsed = try pythonParse(try #require(bodies.last))
+        #expect(parsed.ok && parsed.output.contains("sockfuzz_fuzz_runs counter") && parsed.output.contains("sockfuzz_fuzz_running gauge"),
+                "\(parsed.output)")
     }
 
     @Test("other paths are 404; an address that is no HOST:PORT is a usage error")
