@@ -1,7 +1,6 @@
-// A session running share i of n of a scenario (`--segment i/n`, `segment i/n`): which of a
-// connect's connections are its own (by their index in the whole run, so they draw the same
-// payloads), what a selector selects of them, and the share's part of the counts that checks
-// compare against. docs/distributed.md says what every check means on a share.
+// A session running share i of n of a scenario: which connections are its own (by whole-run
+// index, so they draw the same payloads), what a selector selects of them, and the share's part
+// of the counts that checks compare against (docs/distributed.md: what each check means).
 
 import ScenarioLanguage
 

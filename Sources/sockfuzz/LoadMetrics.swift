@@ -1,7 +1,6 @@
-// What `load --metrics-listen` exposes: the load's counters as its progress line publishes them
-// (four times a second, from the load's thread, under a lock: nothing per message), and the
-// round-trip latency of the measured seconds closed so far, merged on the endpoint's thread
-// when scraped. After the run, the final result.
+// What `load --metrics-listen` exposes: the counters the progress line publishes (4 times a
+// second, under a lock: nothing per message), and the latency of the measured seconds closed so
+// far, merged on the endpoint's thread when scraped; after the run, the final result.
 
 import Histogram
 import Load

@@ -1,7 +1,6 @@
-// A tiny HTTP/1.0 endpoint for Prometheus scrapes (`--metrics-listen ADDR`), on its own thread and
-// epoll loop, so the measured loop never waits for a scraper. `GET /metrics` gets what `render`
-// returns at that moment; other paths 404. A request must fit in 8 KiB and arrive within 5 s;
-// every connection gets one response and is closed.
+// A tiny HTTP/1.0 endpoint for Prometheus scrapes (`--metrics-listen`) on its own thread and epoll
+// loop, so the measured loop never waits for a scraper: `GET /metrics` gets what `render` returns,
+// other paths 404; a request must fit in 8 KiB and arrive within 5 s; one response, then close.
 
 import Foundation
 import Reactor

@@ -1,7 +1,6 @@
-// Adding up the shares of a segmented `sockfuzz run` (`run --segment i/n --json ...`): for each
-// scenario run (file, server and seed), the groups' counts summed, percentiles from the merged
-// latency histograms, and a verdict that passes only when every share passed. Refuses runs
-// without a segment, shares of different runs, a share given twice, and missing shares.
+// Adding up the shares of `run --segment i/n --json`: per scenario run (file, server, seed) the
+// groups' counts summed, percentiles from merged histograms, a verdict that passes only when every
+// share passed. Refuses unsegmented runs, other runs' shares, duplicates and missing shares.
 
 import Foundation
 import Histogram

@@ -1,7 +1,6 @@
-// `load --metrics-listen` (and `fuzz`'s): scraped with a plain socket while the load runs, the endpoint serves
-// Prometheus text format 0.0.4 (checked by prometheus_client's own parser), and its values agree
-// with the load's final result: the latency summary is exactly the first k seconds of the
-// result's histograms, the counters only grow and never pass the result's totals.
+// `load --metrics-listen` (and `fuzz`'s), scraped with a plain socket while it runs: Prometheus
+// text 0.0.4 (prometheus_client's own parser reads it) whose values agree with the final result:
+// latency exactly the result's first k seconds, counters that only grow up to its totals.
 
 import Foundation
 import Glibc

@@ -1,8 +1,6 @@
-// A scenario split into 4 shares run as 4 processes adds up, through `sockfuzz merge`, to the
-// scenario run whole: the same connections and the same bytes (each connection draws its random
-// payload by its whole-run name). Checks on a share compare with the share's part and still catch
-// their fault; a check a share cannot evaluate is an error, never a pass; bad segments are usage
-// errors with the argument or the file:line:column.
+// A scenario in 4 shares as 4 processes merges to the whole run: the same connections and bytes
+// (payloads drawn by whole-run name). Checks on a share compare with its part and still catch
+// their fault; what a share cannot check is an error; bad segments are usage errors (exit 2).
 
 import Foundation
 import Glibc
