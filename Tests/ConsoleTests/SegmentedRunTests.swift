@@ -131,6 +131,11 @@ struct SegmentedRunTests {
         let leaked = try Piped.run(["run", good, "--segment", "0/4", "--fault", "leak-on-reset"], input: "", scratch: scratch)
         #expect(leaked.status == 1 && leaked.output.contains("descriptors"), "\(leaked.output)")
 
+        // A load's open-loop rate is split like its connections: 3 of 10 send 300 of 1000/s.
+        let load = try write("connect web 10\nload web size=64 rate=1000/s duration=300ms\n", "load.scn", scratch)
+        let loaded = try Piped.run(["run", load, "--segment", "1/3", "-v"], input: "", scratch: scratch)
+        #expect(loaded.status == 0 && loaded.output.contains("load: 3 connections, 64 B messages, rate 300/s"), "\(loaded.output)")
+
         let notEqual = try write("connect web 8\nexpect web connected != 3\n", "ne.scn", scratch)
         let ne = try Piped.run(["run", notEqual, "--segment", "1/4"], input: "", scratch: scratch)
         #expect(ne.status == 1 && ne.output.contains("!= on a part says nothing about the whole"), "\(ne.output)")
