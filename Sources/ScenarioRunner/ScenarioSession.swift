@@ -61,6 +61,10 @@ public final class ScenarioSession {
     public internal(set) var captures: [String: [UInt8]] = [:]
     /// Connections whose framing error has failed a check already.
     var framingErrorReported: Set<Int> = []
+    /// Which share of the scenario this session runs (`--segment`, or the file's `segment`).
+    public internal(set) var segment: ExecutionSegment
+    /// Each group's size in the whole (unsegmented) run: the global index of its next connection.
+    var wholeGroupSizes: [String: Int] = [:]
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -73,6 +77,7 @@ public final class ScenarioSession {
         connectTimeoutNanos = configuration.connectTimeoutNanos
         target = configuration.target
         thirdPartyTarget = configuration.target
+        segment = configuration.segment ?? .whole
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
             emit(.reply(shownReply(id, frame)))
@@ -118,6 +123,11 @@ public final class ScenarioSession {
             seed = configuration.seed ?? value
             random = SeededRandom(seed: seed)
             serial = 0
+        case .segment(let share):
+            // Not traffic: the statements after it draw the random streams they draw without it
+            // (or with --segment), so a share's payloads are the whole run's.
+            serial &-= 1
+            try applySegment(statement, share)
         case .setTimeout(let d):
             timeoutNanos = UInt64(d.nanoseconds)
         case .setStallTimeout(let d):
@@ -225,6 +235,10 @@ public final class ScenarioSession {
         case .load(let selector, let spec):
             try load(statement, selector, spec)
         case .fuzz(let spec):
+            if !segment.isWhole {
+                throw fail(statement, expected: "a fuzz campaign in an unsegmented run",
+                           seen: "share \(segment): split a campaign with `sockfuzz fuzz --segment`, which shares its runs exactly")
+            }
             guard let fuzzHandler else {
                 throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one")
             }
