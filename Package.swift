@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [

@@ -300,7 +300,7 @@ extension Command {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
              .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectTLS:
             return true
-        case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
+        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false

@@ -23,6 +23,8 @@ public struct Statement: Sendable, Equatable {
 /// One case per command of the language (see docs/scenario-language.md and `CommandTable`).
 public indirect enum Command: Sendable, Equatable {
     case seed(UInt64)
+    /// `segment i/n`: this run is share i of n of the scenario (see docs/distributed.md).
+    case segment(ExecutionSegment)
     case setTimeout(ScenarioDuration)
     case setConnectTimeout(ScenarioDuration)
     /// A check that waits fails early once nothing has moved on any connection for this long

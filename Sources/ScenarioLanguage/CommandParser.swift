@@ -39,6 +39,7 @@ struct CommandParser {
         case "seed":
             let token = try cursor.word("a seed after 'seed'")
             item = .command(.seed(try NumberParsing.seed(Substring(token.text), at: token.location)))
+        case "segment": item = .command(try parseSegment(head))
         case "set": item = .command(try parseSet())
         case "print":
             let token = try cursor.take("a quoted string after 'print'")

@@ -50,6 +50,7 @@ extension Command {
     func rendered(indent: String) -> String {
         switch self {
         case .seed(let n): return indent + "seed \(n)"
+        case .segment(let segment): return indent + "segment \(segment)"
         case .setTimeout(let d): return indent + "set timeout \(Render.duration(d))"
         case .setConnectTimeout(let d): return indent + "set connect-timeout \(Render.duration(d))"
         case .setStallTimeout(let d): return indent + "set stall-timeout \(d.map(Render.duration) ?? "off")"

@@ -1,7 +1,7 @@
 // Running out of descriptors, through the executable started under a low RLIMIT_NOFILE (set by
 // `sh -c 'ulimit -n N; exec sockfuzz ...'`): a connect count that can never fit is a check error
-// (exit 2) before any traffic; connects that hit EMFILE while running fail their statement,
-// naming errno 24 and the limit (exit 1); the same file passes with room to spare.
+// (exit 2) before any traffic; connects that hit EMFILE while running fail (the connect, or the
+// check that sees the embedded server shed one), naming errno 24 and the limit (exit 1); the same file passes with room to spare.
 
 import Foundation
 import Testing
@@ -45,8 +45,14 @@ struct DescriptorLimitTests {
         let file = try Self.scenario("server start epoll\nconnect a 60\nconnect b 60\nexpect b open\n", scratch)
         let result = try Self.run(limit: 200, ["run", file])
         #expect(result.status == 1, "\(result.output)")
-        #expect(result.output.contains("\(file):3:1: connect b 60 failed"), "\(result.output)")
-        #expect(result.output.contains("Too many open files (errno 24); the limit is 200 open files"), "\(result.output)")
+        // Which side meets the limit first is a race: the client's socket() fails the connect,
+        // or the embedded server's accept() sheds the connection and a check sees its EOF.
+        // Either way the failure names the cause.
+        let clientSide = result.output.contains("\(file):3:1: connect b 60 failed")
+            && result.output.contains("Too many open files (errno 24); the limit is 200 open files")
+        let serverSide = result.output.contains("\(file):4:1: expect b open failed")
+            && result.output.contains("EMFILE (errno 24); the limit is 200 open files")
+        #expect(clientSide || serverSide, "\(result.output)")
         // The twin: room for both groups, and the same file passes.
         let roomy = try Self.run(limit: 1000, ["run", file])
         #expect(roomy.status == 0, "\(roomy.output)")

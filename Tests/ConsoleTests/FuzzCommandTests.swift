@@ -28,7 +28,7 @@ struct FuzzCommandTests {
         #expect(!run.output.contains("fuzz epoll: seed"), "nothing ran: \(run.output)")
     }
 
-    @Test("a missing --out folder is made; a finding is written, named, and `run` replays the file")
+    @Test("a missing --out folder is made; a finding is written, named, short, and `run` replays the file to the same failure")
     func findingIsWrittenAndReplays() throws {
         let scratch = Scratch()
         let out = scratch.path + "/deep/er/found"
@@ -43,9 +43,13 @@ struct FuzzCommandTests {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("# reproduced "), "\(text)")
         #expect(text.contains(" of 5 replays"), "\(text)")
+        let commands = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(commands.count <= 10, "short: \(text)")
         let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
         #expect(replay.status == 1, "parses and fails: \(replay.output)")
         #expect(replay.output.contains("\(file):"), "\(replay.output)")
+        #expect(replay.output.contains("expect c[0] echo"), "\(replay.output)")
+        #expect(replay.output.contains("incomplete at the deadline"), "the stranded bytes: \(replay.output)")
     }
 
     @Test("a target that resets every connection is a finding (exit 1), written")

@@ -23,7 +23,7 @@ struct ProgramGenerator {
     mutating func command(depth: Int) -> Command {
         // Half the time connect first if nothing is connected yet, so selectors have something to pick.
         if groups.isEmpty || rng.chance(15) { return connect() }
-        switch rng.int(0...35) {
+        switch rng.int(0...36) {
         case 0: return .seed(rng.next())
         case 1: return rng.chance(70) ? .setTimeout(duration(positive: true))
             : .setStallTimeout(rng.chance(50) ? duration(positive: true) : nil)
@@ -101,6 +101,10 @@ struct ProgramGenerator {
                                                    capture: rng.chance(50) ? "cap" : nil), within: within())
         case 35: return rng.chance(50) ? .expectReplies(selector(), rng.int(1...1000), within: within())
                                        : .send(selector(), .template(template()))
+        case 36:
+            let checks = [TLSCheck.handshake(ok: rng.chance(50)), .version(rng.pick(Comparison.allCases), rng.pick(TLSVersion.allCases)),
+                          .alpn(rng.pick(["h2", "http/1.1", "x y"]))]
+            return .expectTLS(selector(), checks[rng.int(0...2)], within: within())
         default: return connect()
         }
     }
@@ -114,7 +118,15 @@ struct ProgramGenerator {
         var pace: Rate? = rng.chance(40) ? rate() : nil
         while let r = pace, Double(count) / r.perSecond > CheckLimits.maxConnectSpreadSeconds { pace = rate() }
         return .connect(group: name, count: count, rate: pace,
-                        timeout: rng.chance(40) ? duration(positive: true) : nil, framing: rng.chance(30) ? framing() : nil)
+                        timeout: rng.chance(40) ? duration(positive: true) : nil, framing: rng.chance(30) ? framing() : nil,
+                        tls: rng.chance(30) ? clientTLS() : nil)
+    }
+
+    mutating func clientTLS() -> ClientTLS {
+        let verification = rng.pick([TLSVerification.off, .system, .caFile(rng.pick(["ca.pem", "certs/ca.pem", "/etc/ssl/x.pem"]))])
+        return ClientTLS(serverName: rng.chance(50) ? rng.pick(["localhost", "example.test", "a-b.c"]) : nil,
+                         alpn: rng.chance(50) ? Array([["h2"], ["h2", "http/1.1"], ["redis", "x"]][rng.int(0...2)]) : [],
+                         verification: verification, version: rng.chance(50) ? rng.pick(TLSVersion.allCases) : nil)
     }
 
     mutating func framing() -> Framing {

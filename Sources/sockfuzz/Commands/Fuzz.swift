@@ -70,6 +70,9 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Run share i of n of this campaign: runs i, i+n, i+2n, ... of the same seed.", transform: ValueArguments.segment)
     var segment: ExecutionSegment = .whole
 
+    @Option(help: "Serve live counters for Prometheus at http://ADDR/metrics (127.0.0.1:9464; port 0 picks one and prints it).")
+    var metricsListen: String?
+
     @OptionGroup var reports: ReportOptions
 
     func validate() throws {
@@ -88,6 +91,9 @@ struct Fuzz: ParsableCommand {
             throw ValidationError("--expect '\(expectPattern)' is not a valid regular expression")
         }
         if let problem = FindingFile.prepare(out) { throw ValidationError("--out \(out): \(problem)") }
+        if let metricsListen {
+            do { _ = try SocketAddress.parse(metricsListen) } catch { throw ValidationError("--metrics-listen \(metricsListen): \(error)") }
+        }
     }
 
     func run() throws {
@@ -125,6 +131,16 @@ struct Fuzz: ParsableCommand {
             Output.error("sockfuzz: \(problem)")
             throw ExitCode(2)
         }
+        let metrics = FuzzMetrics(segment: segment.description)
+        var endpoint: MetricsEndpoint?
+        if let metricsListen {
+            do { endpoint = try MetricsEndpoint(listeningOn: metricsListen, render: metrics.render) } catch {
+                Output.error("sockfuzz fuzz: --metrics-listen \(metricsListen): cannot listen: \(error)")
+                throw ExitCode(2)
+            }
+            Output.line("metrics: serving http://\(endpoint!.address)/metrics")
+        }
+        defer { endpoint?.stop() }
         let modes: [BackendKind] = server.target != nil ? [.epoll] : server.modes(default: .epoll).compactMap { $0 }
         var summaries: [FuzzSummary] = []
         for m in modes where !interrupt.isSet {
@@ -137,7 +153,13 @@ struct Fuzz: ParsableCommand {
             Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
                         + (segment.isWhole ? "" : "; share \(segment): runs \(segment.index), \(segment.index + segment.count), \(segment.index + 2 * segment.count), ..."))
             let progress = ProgressLine()
-            let summary = Fuzzer.run(config, interrupt: interrupt) { event in FuzzPrinter.print(event, progress) }
+            metrics.start(config.against)
+            let published = endpoint == nil ? nil : metrics
+            let summary = Fuzzer.run(config, interrupt: interrupt) { event in
+                published?.observe(event)
+                FuzzPrinter.print(event, progress)
+            }
+            metrics.finish(summary)
             progress.finish()
             FuzzPrinter.summary(summary)
             summaries.append(summary)
