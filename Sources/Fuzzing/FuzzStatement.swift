@@ -22,6 +22,10 @@ extension Fuzzer {
             config.mode = server?.mode ?? session.configuration.mode ?? .epoll
             config.fault = server?.fault ?? session.configuration.fault
         }
+        // Over TLS when the run says --tls, or when the server fuzzed speaks it (a TLS fault
+        // included): clear connects to a TLS server would each be a false finding.
+        let serverSpeaksTLS = config.target == nil && (session.server?.configuration.tls != nil || config.fault?.impliesTLS == true)
+        config.tls = session.configuration.tls ?? (serverSpeaksTLS ? ClientTLS() : nil)
         config.outDirectory = "fuzz-failures"
         let summary = run(config, interrupt: session.interrupt) { event in
             switch event {

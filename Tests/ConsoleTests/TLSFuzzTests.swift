@@ -54,6 +54,29 @@ struct TLSFuzzTests {
         #expect(run.output.contains("--fault stall-slow-reader is not injected into a TLS server"), "\(run.output)")
     }
 
+    @Test("a fuzz statement fuzzes the TLS server it follows over TLS: the correct one passes, the one without close_notify fails")
+    func fuzzStatementOverTLS() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/fuzz-tls.scn"
+        try "server start epoll tls\nfuzz runs=5 connections=2 seed=1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let correct = try Piped.run(["run", "-v", file], input: "", scratch: scratch)
+        #expect(correct.status == 0 && correct.output.contains("fuzz epoll tls: 5 runs"), "\(correct.output)")
+        // The statement writes its finding to ./fuzz-failures: run it from the scratch folder.
+        try "server start epoll fault=tls-no-close-notify\nfuzz runs=20 connections=2 seed=1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let faulty = Process()
+        faulty.executableURL = URL(fileURLWithPath: Binary.path)
+        faulty.arguments = ["run", file]
+        faulty.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        let output = Pipe()
+        faulty.standardOutput = output
+        faulty.standardError = output
+        try faulty.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        faulty.waitUntilExit()
+        #expect(faulty.terminationStatus == 1 && text.contains("without close_notify"), "\(text)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run2.scn"), "\(text)")
+    }
+
     @Test("the correct TLS server passes fuzz runs in every design, no false alarm")
     func noFalseAlarms() throws {
         let scratch = Scratch()
