@@ -1,8 +1,6 @@
-// TLS on a client connection, driven by the same loop: the handshake as the tail of
-// `.connecting` (so the connect timeout and the bound on connects in flight cover it), SSL_read
-// straight from the socket with WANT_READ/WANT_WRITE setting the interest and draining what
-// OpenSSL already holds (never shown as socket readiness), records written into memory and sent
-// by the engine (coalesced, with back-pressure), and close_notify versus a truncation.
+// TLS on a client connection, on the same loop: the handshake as the tail of `.connecting`,
+// SSL_read from the socket (draining what OpenSSL read ahead), records written to memory and
+// sent coalesced with back-pressure, and close_notify versus a truncation.
 
 import COpenSSL
 import Glibc

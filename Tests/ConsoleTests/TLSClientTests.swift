@@ -1,7 +1,6 @@
-// sockfuzz's TLS client through the built executable, as a user runs it: the example scenarios
-// over TLS (`run --tls`) in the three server designs; each TLS check caught failing on a server
-// that gets it wrong and passing on its twin; certificate verification with a CA file; and
-// interop with `openssl s_server` and nginx over TLS, with certificates the tests make.
+// The TLS client through the built executable: the example scenarios over TLS in the three
+// designs, each TLS check against a server that gets it wrong and its twin, verification with a
+// CA file, and `openssl s_server` and nginx over TLS with certificates the tests make.
 
 import Foundation
 import Glibc

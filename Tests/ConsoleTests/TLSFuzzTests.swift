@@ -1,7 +1,6 @@
-// `sockfuzz fuzz` over TLS through the built executable: each TLS fault of the embedded server
-// is found, shrunk to at most 10 commands, and the written scenario (with `tls` on its connects
-// and its `server start`) replays to the same failure with `sockfuzz run FILE`; the correct TLS
-// server passes fuzz runs in every design without a false alarm.
+// `sockfuzz fuzz` over TLS through the executable: both TLS faults found, shrunk to at most 10
+// commands and replayed by `sockfuzz run FILE` (tls on connects and server start); the correct
+// TLS server passes runs in every design.
 
 import Foundation
 import Testing
