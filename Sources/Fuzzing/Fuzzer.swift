@@ -235,6 +235,7 @@ public enum Fuzzer {
             prologue.append(.setStallTimeout(ScenarioDuration(nanoseconds: Int64(config.stallNanos))))
         }
         if let size = config.receiveBufferSize { prologue.append(.setReceiveBuffer(ByteSize(bytes: size))) }
+        if case .requests(let oracle) = config.oracle { prologue.append(.setFraming(oracle.framing)) }
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
         } else {

@@ -11,6 +11,9 @@ public enum FuzzOracle: Sendable, Equatable {
     /// Any server: it must keep answering `probe` with bytes matching `expect` on a fresh
     /// connection, and keep accepting, whatever the other connections do.
     case liveness(probe: [UInt8], expect: String)
+    /// A request/response server: every reply must be its request's reference reply, however
+    /// the requests were cut, paced, pipelined or interleaved (see RequestOracle).
+    case requests(RequestOracle)
 }
 
 public struct CompileSettings: Sendable {
@@ -55,6 +58,10 @@ public enum ProgramCompiler {
                 case .liveness(let request, let pattern):
                     out.append(.send(sel, .text(request)))
                     out.append(.expectMatch(sel, pattern: pattern, within: nil))
+                case .requests(let oracle):
+                    let k = oracle.request(conn: 0, index: 0)
+                    out.append(.send(sel, .text(oracle.requests[k])))
+                    out.append(.expectReply(sel, oracle.replyCheck(k), within: nil))
                 }
                 out.append(.close(sel))
                 probeCount += 1
@@ -65,6 +72,7 @@ public enum ProgramCompiler {
 
     /// The items for `ops`, and how many operations made it in (the rest did not apply).
     public static func compile(_ ops: [FuzzOp], _ settings: CompileSettings) -> (items: [CompiledItem], applied: Int) {
+        if case .requests(let oracle) = settings.oracle { return RequestProgramCompiler.compile(ops, settings, oracle) }
         var model = ProgramModel()
         var items: [CompiledItem] = []
         var applied = 0
@@ -93,6 +101,8 @@ public enum ProgramCompiler {
                     ? ScenarioDuration.milliseconds(Int64(gap))...ScenarioDuration.milliseconds(Int64(gap)) : nil
                 items.append(.command(.send(member(c), .random(sizes: ByteSize(bytes: size)...ByteSize(bytes: size),
                                                     chunks: chunks > 1 ? chunks...chunks : nil, gaps: gaps))))
+            case .request:
+                break  // the request/response oracle's; compiled by RequestProgramCompiler
             case .halfClose(let c):
                 items.append(.command(.halfclose(member(c))))
                 if echo && !before.connections[c].paused { echoThenEOF(c) }
