@@ -256,6 +256,14 @@ public enum Fuzzer {
 }
 
 extension Command {
+    /// An `expect` that reads whole replies off its connections (later reply checks count on it).
+    var consumesReply: Bool {
+        switch self {
+        case .expectReply, .expectReplies: return true
+        default: return false
+        }
+    }
+
     /// An `expect` of any kind.
     var isExpectation: Bool {
         switch self {

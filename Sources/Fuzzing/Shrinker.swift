@@ -132,13 +132,14 @@ public struct Shrinker {
             }
             return out.filter { $0 != op }
         case .request(let c, let count, let cuts, let gap):
-            // Whole requests first (no cuts), then fewer cuts, no pause, fewer requests.
+            // Whole requests first (no cuts), then fewer cuts, fewer requests. The pause between
+            // pieces stays: it is what makes the server read them apart, and without it a finding
+            // that shrinking kept by luck fails only some of its replays.
             var out: [FuzzOp] = []
             if !cuts.isEmpty { out.append(.request(conn: c, count: count, cuts: [], gapMillis: 0)) }
             if cuts.count > 1 {
                 for i in cuts.indices { out.append(.request(conn: c, count: count, cuts: cuts.enumerated().filter { $0.offset != i }.map(\.element), gapMillis: gap)) }
             }
-            if gap > 0 { out.append(.request(conn: c, count: count, cuts: cuts, gapMillis: 0)) }
             if count > 1 {
                 out.append(.request(conn: c, count: 1, cuts: cuts, gapMillis: gap))
                 out.append(.request(conn: c, count: count - 1, cuts: cuts, gapMillis: gap))
