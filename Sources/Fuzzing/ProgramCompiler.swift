@@ -92,10 +92,7 @@ public enum ProgramCompiler {
             applied += 1
             switch op {
             case .connect(let n):
-                let first = before.connections.count
-                items.append(.command(.connect(group: group, count: n, rate: nil, timeout: nil)))
-                let sel: Selector = n == 1 ? member(first) : .range(group, indices: first...(first + n - 1))
-                items.append(.command(.expectState(sel, .open, within: nil)))
+                items += connecting(n, after: before.connections.count)
             case .send(let c, let size, let chunks, let gap):
                 let gaps: ClosedRange<ScenarioDuration>? = chunks > 1 && gap > 0
                     ? ScenarioDuration.milliseconds(Int64(gap))...ScenarioDuration.milliseconds(Int64(gap)) : nil
@@ -136,12 +133,24 @@ public enum ProgramCompiler {
                 items.append(.command(.expectState(member(i), .open, within: nil)))
             }
         }
-        probe()
-        if !model.openIndices.isEmpty { items.append(.command(.close(.all))) }
+        items += ending(anyOpen: !model.openIndices.isEmpty, settings)
+        return (items, applied)
+    }
+
+    /// `n` more connections of the group, checked open.
+    static func connecting(_ n: Int, after first: Int) -> [CompiledItem] {
+        let sel: Selector = n == 1 ? .member(group, index: first) : .range(group, indices: first...(first + n - 1))
+        return [.command(.connect(group: group, count: n, rate: nil, timeout: nil)), .command(.expectState(sel, .open, within: nil))]
+    }
+
+    /// A fresh connection still served, then everything closed and, on the embedded server, nothing held.
+    static func ending(anyOpen: Bool, _ settings: CompileSettings) -> [CompiledItem] {
+        var items: [CompiledItem] = [.probe]
+        if anyOpen { items.append(.command(.close(.all))) }
         if settings.embedded {
             items.append(.command(.expectServer(.active, .equal, 0, within: nil)))
             items.append(.command(.expectServer(.descriptors, .equal, 0, within: nil)))
         }
-        return (items, applied)
+        return items
     }
 }

@@ -31,9 +31,7 @@ enum RequestProgramCompiler {
             applied += 1
             switch op {
             case .connect(let n):
-                let first = before.connections.count
-                add(.connect(group: ProgramCompiler.group, count: n, rate: nil, timeout: nil))
-                add(.expectState(n == 1 ? member(first) : .range(ProgramCompiler.group, indices: first...(first + n - 1)), .open, within: nil))
+                items += ProgramCompiler.connecting(n, after: before.connections.count)
             case .request(let c, let count, let cuts, let gap):
                 let bytes = oracle.stream(conn: c, first: before.connections[c].requestsSent, count: count)
                 let bounds = [0] + cuts.filter { $0 > 0 && $0 < bytes.count }.sorted() + [bytes.count]
@@ -70,12 +68,7 @@ enum RequestProgramCompiler {
             checkReplies(i)
             if !m.halfClosed { add(.expectState(member(i), .open, within: nil)) }
         }
-        items.append(.probe)
-        if !model.openIndices.isEmpty { add(.close(.all)) }
-        if settings.embedded {
-            add(.expectServer(.active, .equal, 0, within: nil))
-            add(.expectServer(.descriptors, .equal, 0, within: nil))
-        }
+        items += ProgramCompiler.ending(anyOpen: !model.openIndices.isEmpty, settings)
         return (items, applied)
     }
 }

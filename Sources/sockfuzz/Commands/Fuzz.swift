@@ -22,9 +22,12 @@ struct Fuzz: ParsableCommand {
         discussion: """
         Every choice derives from --seed. On a failure, the program is shrunk while the same \
         failure reproduces, and written to --out as a scenario that `sockfuzz run` replays. \
+        With --request (or --request-file) and --framing, each reply must equal the reply a \
+        clean run got for its request alone, however the requests were cut, paced, pipelined \
+        or interleaved (--mask for parts that may differ, like a Date header). \
         Exit status: 0 nothing found, 1 a failure found (or the fuzzer's internal error), \
-        2 a usage error (including an --out that cannot be written, or a liveness --expect that \
-        a fresh connection's answer does not match).
+        2 a usage error (including an --out that cannot be written, a liveness --expect that \
+        a fresh connection's answer does not match, or a request without a clean reply).
         """
     )
 
