@@ -243,6 +243,11 @@ public final class ScenarioSession {
         if let stalledFor {
             seen += " (stopped early: nothing moved on any connection for \(Format.nanos(stalledFor)), set stall-timeout)"
         }
+        if let shed = server?.stats.snapshot().shedOnEMFILE, shed > 0, !seen.contains("(errno 24)") {
+            // This process's limit, not the server's behaviour: the peer's EOF a check saw may
+            // be the embedded server shedding a connection it had no descriptor for.
+            seen += " (out of descriptors: the embedded server shed \(shed) connection\(shed == 1 ? "" : "s") it could not accept, EMFILE (errno 24); the limit is \(Sys.openFileLimit()) open files)"
+        }
         let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
                                  expected: expected, seen: seen, seed: seed)
         return .failed(failure)

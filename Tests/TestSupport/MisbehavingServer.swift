@@ -41,6 +41,10 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// A request/response protocol answering each request by its content, with a planted
     /// framing bug or (false) correct: the request/response fuzzer's targets (FramedServers.swift).
     case framed(FramedProtocol, plantedBug: Bool)
+    /// An echo server that answers connection number `once` (from 1, in accept order) with
+    /// garbage, and every connection from number `from` on: one failure that never comes back
+    /// (timing luck's stand-in), then, with `from`, one that always does.
+    case garblesConnections(once: Int, from: Int?)
 
     public var description: String {
         switch self {
@@ -57,6 +61,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
         case .framed(let proto, let planted): return "\(proto.rawValue)-\(planted ? "planted-bug" : "twin")"
+        case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
         }
     }
 }
@@ -70,6 +75,7 @@ public final class MisbehavingServer: @unchecked Sendable {
 
     private let listener: Int32
     private let stopping = Atomic<Bool>(false)
+    private let accepted = Atomic<Int>(0)
     private let open = Mutex<Set<Int32>>([])
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
@@ -120,8 +126,9 @@ public final class MisbehavingServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { continue }
             open.withLock { _ = $0.insert(fd) }
+            let number = accepted.add(1, ordering: .relaxed).newValue
             let thread = TestThread { [self] in
-                serve(fd)
+                serve(fd, number: number)
                 open.withLock { _ = $0.remove(fd) }
                 Glibc.close(fd)
             }
@@ -156,7 +163,8 @@ public final class MisbehavingServer: @unchecked Sendable {
         }
     }
 
-    private func serve(_ fd: Int32) {
+    /// Serves connection number `number` (from 1, in accept order).
+    private func serve(_ fd: Int32, number: Int) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         switch behaviour {
         case .echo:
@@ -218,6 +226,11 @@ public final class MisbehavingServer: @unchecked Sendable {
             while read(fd, &buffer) != nil { write(fd, Array("OK\r\n".utf8)[...]) }
         case .framed(let proto, let planted):
             serveFramed(fd, proto, plantedBug: planted)
+        case .garblesConnections(let once, let from):
+            let garbles = number == once || from.map { number >= $0 } == true
+            while let n = read(fd, &buffer) {
+                write(fd, garbles ? [UInt8](repeating: UInt8(ascii: "#"), count: n)[...] : buffer[..<n])
+            }
         }
     }
 }
