@@ -64,7 +64,7 @@ let package = Package(
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
+            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Load", "Framing",
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: [
-            "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport",
+            "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "Load", "Framing",
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",

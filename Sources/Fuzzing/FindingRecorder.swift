@@ -179,7 +179,9 @@ final class FindingRecorder {
         // into one the program itself causes, with the same signature.
         var i = 0
         while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < stopAt && !interrupt.isSet {
-            if case .command(let command) = items[i], !command.isExpectation {
+            // A reply check consumes its reply: without it the next check on that connection would
+            // read the wrong reply, a failure of the program's own making with the same signature.
+            if case .command(let command) = items[i], !command.isExpectation || command.consumesReply {
                 i += 1
                 continue
             }

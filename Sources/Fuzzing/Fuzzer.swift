@@ -272,6 +272,7 @@ public enum Fuzzer {
             prologue.append(.setStallTimeout(ScenarioDuration(nanoseconds: Int64(config.stallNanos))))
         }
         if let size = config.receiveBufferSize { prologue.append(.setReceiveBuffer(ByteSize(bytes: size))) }
+        if case .requests(let oracle) = config.oracle { prologue.append(.setFraming(oracle.framing)) }
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
         } else {
@@ -294,6 +295,14 @@ public enum Fuzzer {
 }
 
 extension Command {
+    /// An `expect` that reads whole replies off its connections (later reply checks count on it).
+    var consumesReply: Bool {
+        switch self {
+        case .expectReply, .expectReplies: return true
+        default: return false
+        }
+    }
+
     /// An `expect` of any kind.
     var isExpectation: Bool {
         switch self {

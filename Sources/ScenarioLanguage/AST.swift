@@ -36,7 +36,8 @@ public indirect enum Command: Sendable, Equatable {
     case setFraming(Framing?)
     /// How replies are shown as they arrive (the console; `sockfuzz run -v`).
     case setShow(ReplyDisplay)
-    case print(String)
+    /// The text, with `${name}` references filled in when it runs.
+    case print(ByteTemplate)
     case sleep(ScenarioDuration)
     /// `path` as written; `body` is the included file, parsed, its statements located in that file.
     case include(path: String, body: [Statement])
@@ -60,8 +61,10 @@ public indirect enum Command: Sendable, Equatable {
     case resume(Selector)
 
     case expectEcho(Selector, within: ScenarioDuration?)
-    case expectRecv(Selector, bytes: [UInt8], within: ScenarioDuration?)
-    /// `pattern` is the regex source, already validated with NSRegularExpression.
+    /// `bytes` may hold `${name}` references, filled in when it runs.
+    case expectRecv(Selector, bytes: ByteTemplate, within: ScenarioDuration?)
+    /// `pattern` is the regex source, already validated with NSRegularExpression; a `${name}` in
+    /// it matches the value literally, filled in when it runs.
     case expectMatch(Selector, pattern: String, within: ScenarioDuration?)
     case expectState(Selector, ConnectionState, within: ScenarioDuration?)
     case expectServer(ServerStat, Comparison, Int, within: ScenarioDuration?)

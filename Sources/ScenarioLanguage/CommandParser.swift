@@ -46,7 +46,8 @@ struct CommandParser {
             guard token.kind == .string else {
                 throw ScenarioError("expected a quoted string after 'print', got '\(token.text)'", at: token.location)
             }
-            item = .command(.print(try StringLiteral.text(of: token)))
+            _ = try StringLiteral.text(of: token)  // valid UTF-8
+            item = .command(.print(try StringLiteral.template(of: token, state: state)))
         case "sleep": item = .command(.sleep(try duration("a duration after 'sleep'")))
         case "include":
             let token = try cursor.take("a file path after 'include'")

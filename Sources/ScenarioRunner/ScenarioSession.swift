@@ -141,7 +141,7 @@ public final class ScenarioSession {
         case .setShow(let display):
             replyDisplay = display
         case .print(let text):
-            emit(.message(text))
+            emit(.message(String(decoding: try expand(text, statement), as: UTF8.self)))
         case .sleep(let d):
             engine.drive(forNanos: UInt64(d.nanoseconds), interrupted: { interrupt.isSet })
             if interrupt.isSet { throw .interrupted }
@@ -214,9 +214,9 @@ public final class ScenarioSession {
         case .expectEcho(let selector, let within):
             try expectEcho(statement, selector, within)
         case .expectRecv(let selector, let bytes, let within):
-            try expectRecv(statement, selector, bytes, within)
+            try expectRecv(statement, selector, try expand(bytes, statement), within)
         case .expectMatch(let selector, let pattern, let within):
-            try expectMatch(statement, selector, pattern, within)
+            try expectMatch(statement, selector, try expandPattern(pattern, statement), within)
         case .expectState(let selector, let state, let within):
             try expectState(statement, selector, state, within)
         case .expectServer(let stat, let comparison, let value, let within):

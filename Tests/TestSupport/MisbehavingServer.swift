@@ -38,6 +38,9 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// `200 OK` and a body naming the request's number; request number `wrongAt` (from 1) gets
     /// `500 Internal Server Error` instead. nil: every answer right (the twin).
     case httpPipeline(wrongAt: Int?)
+    /// A request/response protocol answering each request by its content, with a planted
+    /// framing bug or (false) correct: the request/response fuzzer's targets (FramedServers.swift).
+    case framed(FramedProtocol, plantedBug: Bool)
     /// An echo server that answers connection number `once` (from 1, in accept order) with
     /// garbage, and every connection from number `from` on: one failure that never comes back
     /// (timing luck's stand-in), then, with `from`, one that always does.
@@ -57,6 +60,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .lineReplies(let n): return n.map { "line-replies-wrong-at-\($0)" } ?? "line-replies"
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
+        case .framed(let proto, let planted): return "\(proto.rawValue)-\(planted ? "planted-bug" : "twin")"
         case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
         }
     }
@@ -139,7 +143,7 @@ public final class MisbehavingServer: @unchecked Sendable {
     }
 
     /// The next chunk the peer sent, nil at EOF, an error, or when the server stops.
-    private func read(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
+    func read(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
         while !stopping.load(ordering: .acquiring) {
             guard readable(fd, millis: 100) else { continue }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -149,7 +153,7 @@ public final class MisbehavingServer: @unchecked Sendable {
         return nil
     }
 
-    private func write(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
+    func write(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
             let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -220,6 +224,8 @@ public final class MisbehavingServer: @unchecked Sendable {
             }
         case .oneReplyPerRead:
             while read(fd, &buffer) != nil { write(fd, Array("OK\r\n".utf8)[...]) }
+        case .framed(let proto, let planted):
+            serveFramed(fd, proto, plantedBug: planted)
         case .garblesConnections(let once, let from):
             let garbles = number == once || from.map { number >= $0 } == true
             while let n = read(fd, &buffer) {

@@ -1,6 +1,7 @@
 // `sockfuzz fuzz`: random interleavings of connects, fragmented sends, half-closes, resets,
-// closes and slow reads, checked against a model of an echo server (or, for other servers, a
-// liveness probe); the first failure is shrunk and written as a replayable scenario.
+// closes and slow reads, checked against a model of an echo server, or (with --request) each
+// reply against its request's reference reply, or a liveness probe; the first failure is shrunk
+// and written as a replayable scenario.
 
 import ArgumentParser
 import EmbeddedServer
@@ -12,7 +13,7 @@ import ScenarioRunner
 import Syscalls
 
 enum OracleChoice: String, ExpressibleByArgument, CaseIterable {
-    case echo, liveness
+    case echo, liveness, replies
 }
 
 struct Fuzz: ParsableCommand {
@@ -21,9 +22,12 @@ struct Fuzz: ParsableCommand {
         discussion: """
         Every choice derives from --seed. On a failure, the program is shrunk while the same \
         failure reproduces, and written to --out as a scenario that `sockfuzz run` replays. \
+        With --request (or --request-file) and --framing, each reply must equal the reply a \
+        clean run got for its request alone, however the requests were cut, paced, pipelined \
+        or interleaved (--mask for parts that may differ, like a Date header). \
         Exit status: 0 nothing found, 1 a failure found (or the fuzzer's internal error), \
-        2 a usage error (including an --out that cannot be written, or a liveness --expect that \
-        a fresh connection's answer does not match).
+        2 a usage error (including an --out that cannot be written, a liveness --expect that \
+        a fresh connection's answer does not match, or a request without a clean reply).
         """
     )
 
@@ -49,8 +53,13 @@ struct Fuzz: ParsableCommand {
 
     @OptionGroup var tls: ClientTLSOptions
 
-    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect.")
-    var oracle: OracleChoice = .echo
+    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect; replies (implied by --request): every reply must be its request's reference reply, however the requests were cut, paced, pipelined or interleaved.")
+    var oracle: OracleChoice?
+
+    @OptionGroup var requests: RequestStreamOptions
+
+    @Option(name: .customLong("mask"), help: "With --request: a regular expression for parts of a reply that may differ from the reference (a Date header, an id); repeatable.")
+    var masks: [String] = []
 
     @Option(help: "Liveness probe request, with escapes (e.g. 'PING\\r\\n').")
     var probe: String?
@@ -75,6 +84,9 @@ struct Fuzz: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    /// --oracle, or what the other options imply.
+    var chosenOracle: OracleChoice { oracle ?? (requests.given ? .replies : .echo) }
+
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
         if tls.tls, let fault, !fault.injectedOverTLS { throw ValidationError("--fault \(fault.rawValue) is not injected into a TLS server (--tls)") }
@@ -84,7 +96,24 @@ struct Fuzz: ParsableCommand {
         // false finding, the worst verdict this tool can give.
         guard timeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(timeout)") }
         guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
-        if oracle == .liveness && (probe == nil || expectPattern == nil) {
+        if requests.given {
+            // The reference replies are fetched over a clear connection of their own.
+            if tls.tls { throw ValidationError("--request does not speak TLS yet: --tls goes with the echo and liveness oracles") }
+            guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle replies (its default), not --oracle \(chosenOracle.rawValue)") }
+            try requests.validateRequests()
+            if case .http1 = try requests.parsedFraming(), try requests.mix().requests.contains(where: { $0.starts(with: Array("HEAD ".utf8)) }) {
+                // A request is sent in pieces, each a `send`: the scenario would pair a HEAD's bodiless response with a piece.
+                throw ValidationError("--request: HEAD requests cannot be fuzzed yet (their pieces are sent separately); use GET")
+            }
+        } else {
+            if chosenOracle == .replies { throw ValidationError("--oracle replies needs --request or --request-file") }
+            if requests.framing != nil { throw ValidationError("--framing goes with --request or --request-file") }
+            if !masks.isEmpty { throw ValidationError("--mask goes with --request or --request-file") }
+        }
+        for mask in masks where (try? NSRegularExpression(pattern: mask)) == nil {
+            throw ValidationError("--mask '\(mask)' is not a valid regular expression")
+        }
+        if chosenOracle == .liveness && (probe == nil || expectPattern == nil) {
             throw ValidationError("--oracle liveness needs --probe REQUEST and --expect PATTERN")
         }
         if let expectPattern, (try? NSRegularExpression(pattern: expectPattern)) == nil {
@@ -114,7 +143,12 @@ struct Fuzz: ParsableCommand {
         base.tls = try tls.settings ?? (fault?.impliesTLS == true ? ClientTLS() : nil)
         base.segment = segment
         base.outDirectory = out
-        if oracle == .liveness, let probe, let expectPattern {
+        if chosenOracle == .replies {
+            let mix = try requests.mix()
+            base.oracle = .requests(RequestOracle(mix, framing: try requests.parsedFraming(), masks: masks))
+            base.generator.requestBytes = mix.requests.map(\.count).max()
+        }
+        if chosenOracle == .liveness, let probe, let expectPattern {
             do {
                 base.oracle = .liveness(probe: try ArgumentValues.escapedBytes(probe), expect: expectPattern)
             } catch {
@@ -122,6 +156,10 @@ struct Fuzz: ParsableCommand {
             }
         }
         if let target = server.target { base.target = try Targets.reachable(target, option: "--target") }
+        if let problem = Fuzzer.fetchReferences(&base) {
+            Output.error("sockfuzz: \(problem)")
+            throw ExitCode(2)
+        }
 
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
