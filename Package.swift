@@ -46,9 +46,12 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
+        // A TLS client over the system OpenSSL: SSL_CTX from the client's settings, non-blocking
+        // SSL_read/SSL_write. Shared by every client side (load, and the scenario engine).
+        .target(name: "TLSClient", dependencies: ["Syscalls", "COpenSSL"]),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing",
+            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing", "TLSClient",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
@@ -78,7 +81,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
-            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),
