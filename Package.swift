@@ -69,7 +69,7 @@ let package = Package(
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
-        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz"]),
+        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz", "TLSClient"]),
         // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Results that merge across segments: HdrHistogram encodings and interval logs.

@@ -1,4 +1,4 @@
-// The yardsticks, echo_ref.c and loadc.c (the project's own, in Benchmarks/reference, unless
+// The yardsticks, echo_ref.c, loadc.c and tls_echo_ref.c (the project's own, in Benchmarks/reference, unless
 // --ref-dir names another folder), compiled with `cc -O2` into the scratch folder. When a source
 // or cc is missing, the cells that need them are skipped and the reason is reported.
 
@@ -10,6 +10,9 @@ public struct ReferenceTools: Sendable {
     public var echoRefProblem: String?
     public var loadc: String?
     public var loadcProblem: String?
+    /// tls_echo_ref (section 6), linked with -lssl -lcrypto.
+    public var tlsEchoRef: String?
+    public var tlsEchoRefProblem: String?
 
     public init(echoRef: String? = nil, echoRefProblem: String? = nil, loadc: String? = nil, loadcProblem: String? = nil) {
         self.echoRef = echoRef
@@ -26,12 +29,12 @@ public struct ReferenceTools: Sendable {
             tools.loadcProblem = tools.echoRefProblem
             return tools
         }
-        func compile(_ name: String) -> (String?, String?) {
+        func compile(_ name: String, libraries: [String] = []) -> (String?, String?) {
             let source = "\(refDir)/\(name).c"
             guard access(source, R_OK) == 0 else { return (nil, "\(source) not found (--ref-dir)") }
             let output = "\(scratch)/\(name)"
             do {
-                let child = try ChildProcess([cc, "-O2", "-o", output, source], logPath: "\(scratch)/\(name).build.log")
+                let child = try ChildProcess([cc, "-O2", "-o", output, source] + libraries, logPath: "\(scratch)/\(name).build.log")
                 guard child.waitForExit(timeoutNanos: 120_000_000_000) else {
                     child.stop()
                     return (nil, "cc -O2 \(source) took over 2 minutes")
@@ -44,6 +47,7 @@ public struct ReferenceTools: Sendable {
         }
         (tools.echoRef, tools.echoRefProblem) = compile("echo_ref")
         (tools.loadc, tools.loadcProblem) = compile("loadc")
+        (tools.tlsEchoRef, tools.tlsEchoRefProblem) = compile("tls_echo_ref", libraries: ["-lssl", "-lcrypto"])
         return tools
     }
 
