@@ -105,7 +105,7 @@ let package = Package(
         ]),
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks);
         // the C reference programs built and run briefly against each other.
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport", "COpenSSL"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: [
             "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results",

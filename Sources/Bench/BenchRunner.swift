@@ -36,7 +36,7 @@ public final class BenchRunner {
         mkdir(plan.scratchDir, 0o755)
         let needsReference = !plan.sections.isDisjoint(with: [1, 3, 6])
         if needsReference {
-            tools = ReferenceTools.build(refDir: plan.refDir, scratch: plan.scratchDir)
+            tools = ReferenceTools.build(refDir: plan.refDir, scratch: plan.scratchDir, tls: plan.sections.contains(6))
             if let p = tools.echoRefProblem { progress("echo_ref unavailable: \(p)") }
             if let p = tools.loadcProblem, plan.sections.contains(3) { progress("loadc unavailable: \(p)") }
         }

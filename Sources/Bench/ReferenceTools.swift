@@ -21,12 +21,14 @@ public struct ReferenceTools: Sendable {
         self.loadcProblem = loadcProblem
     }
 
-    /// Compiles `refDir`/echo_ref.c and `refDir`/loadc.c into `scratch`.
-    public static func build(refDir: String, scratch: String) -> ReferenceTools {
+    /// Compiles `refDir`/echo_ref.c and `refDir`/loadc.c into `scratch`, and tls_echo_ref.c when
+    /// `tls` (it needs libssl-dev; only the TLS section uses it).
+    public static func build(refDir: String, scratch: String, tls: Bool = false) -> ReferenceTools {
         var tools = ReferenceTools()
         guard let cc = findExecutable("cc") ?? findExecutable("gcc") ?? findExecutable("clang") else {
             tools.echoRefProblem = "no C compiler (cc) on PATH"
             tools.loadcProblem = tools.echoRefProblem
+            tools.tlsEchoRefProblem = tools.echoRefProblem
             return tools
         }
         func compile(_ name: String, libraries: [String] = []) -> (String?, String?) {
@@ -47,7 +49,7 @@ public struct ReferenceTools: Sendable {
         }
         (tools.echoRef, tools.echoRefProblem) = compile("echo_ref")
         (tools.loadc, tools.loadcProblem) = compile("loadc")
-        (tools.tlsEchoRef, tools.tlsEchoRefProblem) = compile("tls_echo_ref", libraries: ["-lssl", "-lcrypto"])
+        if tls { (tools.tlsEchoRef, tools.tlsEchoRefProblem) = compile("tls_echo_ref", libraries: ["-lssl", "-lcrypto"]) }
         return tools
     }
 

@@ -109,7 +109,7 @@ struct TLSServeTests {
 // MARK: helpers
 
 /// The port from serve's "listening on 127.0.0.1:PORT, mode ..." line.
-private func listeningPort(_ serve: RunningSockfuzz) -> Int? {
+func listeningPort(_ serve: RunningSockfuzz) -> Int? {
     guard serve.waitForOutput(containing: "Ctrl-C or SIGTERM", timeout: 60),
           let range = serve.output.range(of: "listening on 127.0.0.1:") else { return nil }
     return Int(serve.output[range.upperBound...].prefix { $0.isNumber })
@@ -124,7 +124,7 @@ private func counter(_ name: String, in output: String) -> UInt64? {
     return nil
 }
 
-private func runTool(_ path: String, _ arguments: [String]) throws {
+func runTool(_ path: String, _ arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

@@ -56,7 +56,7 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Unmeasured time before it (e.g. 1s; default 0).", transform: ValueArguments.duration)
     var warmup: ScenarioDuration = .zero
 
-    @Option(help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).")
+    @Option(name: .customLong("inflight"), help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).")
     var inflightOption: Int?
     var inflight: Int { inflightOption ?? (tlsOptions.tls ? 100 : 1000) }
 
