@@ -38,6 +38,8 @@ extension BenchRunner {
         if let ref = tools.tlsEchoRef { servers.append(("tls_echo_ref epoll", [ref, "0"])) } else {
             skip(6, "tls_echo_ref cells", tools.tlsEchoRefProblem ?? "tls_echo_ref not built")
         }
+        // First, while this process has allocated little: its RSS growth is then the client's.
+        let memory = interrupted() ? nil : tlsIdleMemory(context)
         let sTime = ReferenceTools.findExecutable("openssl")
         if sTime == nil { skip(6, "openssl s_time", "no openssl on PATH") }
         var samples: [String: [TLSRun]] = [:]
@@ -82,7 +84,6 @@ extension BenchRunner {
                 }
             }
         }
-        let memory = interrupted() ? nil : tlsIdleMemory(context)
         return TLSBenchSection(cells: cells, idleMemory: memory)
     }
 
@@ -178,7 +179,8 @@ extension BenchRunner {
         return nil
     }
 
-    /// RSS growth of `sockfuzz serve --tls` and of this process with N idle TLS connections.
+    /// RSS growth of `sockfuzz serve --tls` and of this process with N idle TLS connections
+    /// (each SSL keeps no buffers while idle: SSL_MODE_RELEASE_BUFFERS, on both ends).
     private func tlsIdleMemory(_ context: TLSClientContext) -> TLSIdleMemory? {
         let count = plan.tlsMemoryConnections
         let server: TLSServer

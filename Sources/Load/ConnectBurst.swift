@@ -11,6 +11,7 @@
 import Glibc
 import Histogram
 import Reactor
+import Results
 import Syscalls
 import TLSClient
 
@@ -65,6 +66,8 @@ public struct TLSHandshakes: Sendable, Codable, Equatable {
     /// What the first handshake negotiated: "TLSv1.3", and the ALPN protocol if any.
     public var version: String?
     public var alpn: String?
+    /// The latencies in nanoseconds, HdrHistogram's compressed encoding (base64): shares merge exactly.
+    public var histogram: String? = nil
 }
 
 public final class ConnectBurst: EventHandler {
@@ -216,7 +219,8 @@ public final class ConnectBurst: EventHandler {
                                        firstFailure: firstHandshakeFailure, seconds: seconds,
                                        perSecond: seconds > 0 ? Double(handshakes) / seconds : 0,
                                        latencyMicros: LoadResult.Percentiles(nanoseconds: handshakeLatency),
-                                       version: negotiated?.version, alpn: negotiated?.alpn)
+                                       version: negotiated?.version, alpn: negotiated?.alpn,
+                                       histogram: handshakeLatency.totalCount > 0 ? HistogramEncoding.base64(handshakeLatency) : nil)
         }
         return (result, kept)
     }

@@ -57,6 +57,8 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "a foreground TLS server for openssl s_client; TLSServeTests run it (port 0) with s_client against it",
         "sockfuzz serve --tls --cert cert.pem --key key.pem --port 8443":
             "the same with the PEM files of the `openssl req` line above it; TLSServeTests make them and run it with a verifying s_client",
+        "sockfuzz load --target 127.0.0.1:8443 --tls --ca cert.pem --sni localhost --connect-only --connections 100":
+            "aimed at the foreground serve --tls --cert line above it; TLSLoadTests.verification runs these options (--ca, --sni localhost) against serve with PEM files it makes",
         "NGINX_ADDR=127.0.0.1:8080 sockfuzz run nginx.scn":
             "runs the guide's nginx.scn block; ServerGuideTests write it out and run it against an nginx they start",
     ]

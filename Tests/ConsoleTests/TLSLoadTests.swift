@@ -1,6 +1,6 @@
 // `sockfuzz load --tls` through the built executable, as a user runs it: TLS echo load against
 // the embedded TLS server in each mode (every byte verified), --connect-only's handshakes/s and
-// latency percentiles in text and JSON, and the TLS verdicts, each beside its twin: a clear-text
+// latency percentiles in text and JSON (and merged across shares), and the TLS verdicts, each beside its twin: a clear-text
 // server fails the handshake (exit 1, OpenSSL's reason) where serve --tls passes; an untrusted
 // or misnamed certificate fails verification where --ca passes.
 
@@ -47,6 +47,24 @@ struct TLSLoadTests {
         #expect(perSecond > 0 && perSecond < 420, "handshakes/s \(perSecond) at --rate 400/s")
         let latency = try #require(tls["latencyMicros"] as? [String: Double])
         #expect((latency["p50"] ?? 0) > 0 && (latency["p99"] ?? 0) >= (latency["p50"] ?? 0), "\(latency)")
+    }
+
+    @Test("merge adds up the handshakes of --tls shares: counts summed, percentiles from the merged histograms")
+    func mergedShares() throws {
+        let scratch = Scratch()
+        for share in 0..<2 {
+            let run = try Piped.run(["load", "--mode", "epoll", "--tls", "--connect-only", "--connections", "10", "--segment", "\(share)/2",
+                                     "--json", scratch.path + "/share-\(share).json"], input: "", scratch: scratch)
+            #expect(run.status == 0, "\(run.output)")
+        }
+        let merged = try Piped.run(["merge", scratch.path + "/share-0.json", scratch.path + "/share-1.json", "--json", scratch.path + "/merged.json"],
+                                   input: "", scratch: scratch)
+        #expect(merged.status == 0, "\(merged.output)")
+        #expect(merged.output.contains("tls: 10 handshakes, "), "\(merged.output)")
+        let handshakes = try #require(try loadRecord(scratch.path + "/merged.json")["handshakes"] as? [String: Any])
+        #expect(handshakes["completed"] as? Int == 10, "\(handshakes)")
+        let latency = try #require(handshakes["latencyMicros"] as? [String: Double])
+        #expect((latency["p50"] ?? 0) > 0, "\(latency)")
     }
 
     @Test("a clear-text server fails the TLS handshake: exit 1 in OpenSSL's words, within the deadline; serve --tls passes echo and request load")

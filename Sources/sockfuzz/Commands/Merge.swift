@@ -66,6 +66,11 @@ struct Merge: ParsableCommand {
                 + "p99.9 \(Format.seconds(l.p999 / 1e6)) max \(Format.seconds(l.max / 1e6))"
         }
         Output.line(line + "; corrupted \(merged.corrupted), connection errors \(merged.connectionErrors), unanswered \(merged.unanswered), not sent \(merged.notSent)")
+        if let h = merged.handshakes {
+            Output.line("tls: \(h.completed) handshakes, \(Int(h.perSecond)) handshakes/s in all"
+                        + (h.latencyMicros.map { "; latency p50 \(micros($0.p50)) p99 \(micros($0.p99)) max \(micros($0.max))" } ?? "")
+                        + (h.failed > 0 ? "; failed \(h.failed)" : ""))
+        }
         for (share, late) in merged.late.sorted(by: { $0.key < $1.key }) { Output.line("share \(share) started \(Format.seconds(late)) late") }
         Output.line(merged.passed ? "merge: PASSED: every share passed" : "merge: FAILED: " + merged.problems.joined(separator: "; "))
         if let json {
