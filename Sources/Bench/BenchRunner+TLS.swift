@@ -157,11 +157,13 @@ extension BenchRunner {
         return run
     }
 
-    /// `openssl s_time -new` for the cell's measured seconds (whole seconds, at least 1):
-    /// "N connections in T real seconds" gives N / T full handshakes a second.
+    /// `openssl s_time -new` for the cell's measured seconds (whole seconds, at least 1): N from
+    /// its "N connections in T real seconds" line over the wall time it ran. Its own T is whole
+    /// seconds of time(2), often one more than it ran: up to a third off for a 3 s run.
     private func sTimeHandshakes(_ openssl: String, _ server: TLSServer) -> Double? {
         let seconds = plan.loadcSeconds
         let log = "\(plan.scratchDir)/s_time-\(server.name.replacingOccurrences(of: " ", with: "-")).log"
+        let started = Sys.monotonicNanos()
         guard let child = try? ChildProcess([openssl, "s_time", "-new", "-connect", "127.0.0.1:\(server.address.port)",
                                              "-time", String(seconds)], logPath: log) else { return nil }
         guard child.waitForExit(timeoutNanos: UInt64(seconds + 30) * 1_000_000_000) else {
@@ -169,11 +171,9 @@ extension BenchRunner {
             notes.append("(6) openssl s_time did not finish in \(seconds + 30) s")
             return nil
         }
+        let wall = Double(Sys.monotonicNanos() - started) / 1e9
         for line in child.standardOutput.split(separator: "\n") where line.contains("real seconds") {
-            let words = line.split(separator: " ")
-            if let n = Double(words.first ?? ""), let at = words.firstIndex(of: "in"), at + 1 < words.count, let t = Double(words[at + 1]), t > 0 {
-                return n / t
-            }
+            if let n = Double(line.split(separator: " ").first ?? ""), wall > 0 { return n / wall }
         }
         notes.append("(6) openssl s_time printed no 'N connections in T real seconds' line: \(child.logTail(3))")
         return nil
