@@ -98,10 +98,7 @@ struct TLSLoadTests {
     func verification() throws {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
-        let cert = scratch.path + "/cert.pem", key = scratch.path + "/key.pem"
-        try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                              "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-                              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        let (cert, key) = try localhostCertificate(openssl, in: scratch.path)
         let serve = try RunningSockfuzz(["serve", "--mode", "epoll", "--tls", "--cert", cert, "--key", key], scratch: scratch)
         defer { serve.signal(SIGTERM); _ = serve.finish() }
         let target = "127.0.0.1:\(try #require(listeningPort(serve)))"

@@ -32,10 +32,7 @@ struct TLSServeTests {
     func certificateFiles() throws {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
-        let cert = scratch.path + "/cert.pem", key = scratch.path + "/key.pem"
-        try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                              "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-                              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        let (cert, key) = try localhostCertificate(openssl, in: scratch.path)
         for mode in ["busy", "select", "epoll"] {
             let serve = try RunningSockfuzz(["serve", "--tls", "--cert", cert, "--key", key, "--mode", mode], scratch: scratch)
             let port = try #require(listeningPort(serve))
@@ -122,6 +119,16 @@ private func counter(_ name: String, in output: String) -> UInt64? {
         if words.count == 2, words[0] == name { return UInt64(words[1]) }
     }
     return nil
+}
+
+/// cert.pem and key.pem in `folder`, made by `openssl req`: EC P-256, self-signed for
+/// localhost and 127.0.0.1, valid for a day.
+func localhostCertificate(_ openssl: String, in folder: String) throws -> (cert: String, key: String) {
+    let cert = folder + "/cert.pem", key = folder + "/key.pem"
+    try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    return (cert, key)
 }
 
 func runTool(_ path: String, _ arguments: [String]) throws {
