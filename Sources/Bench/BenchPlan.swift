@@ -41,7 +41,7 @@ public struct BenchPlan: Sendable {
     /// This executable, run as `serve`.
     public var selfExecutable: String
 
-    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5], refDir: String, scratchDir: String, selfExecutable: String,
+    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5, 6], refDir: String, scratchDir: String, selfExecutable: String,
                 measuredSeconds: Double? = nil, warmupSeconds: Double? = nil, runs: Int? = nil) {
         self.quick = quick
         self.sections = sections

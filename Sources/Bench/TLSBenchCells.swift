@@ -37,6 +37,31 @@ public struct TLSBenchCell: Codable, Sendable, Equatable {
     public var runs: [Double]
     public var errors: UInt64
     public var firstError: String?
+
+    public init(server: String, handshakes: Int, inFlight: Int, handshakesPerSecond: Double, handshakeLatencyMicros: Latency?,
+                serverCPUMicrosPerHandshake: Double?, clientCPUMicrosPerHandshake: Double?, sequentialHandshakesPerSecond: Double?,
+                sTimeHandshakesPerSecond: Double?, echoConnections: Int, echoDepth: Int, echoMessagesPerSecond: Double?,
+                echoLatencyMicros: Latency?, ratioToReference: Double?, echoRatioToReference: Double?, runs: [Double],
+                errors: UInt64, firstError: String?) {
+        self.server = server
+        self.handshakes = handshakes
+        self.inFlight = inFlight
+        self.handshakesPerSecond = handshakesPerSecond
+        self.handshakeLatencyMicros = handshakeLatencyMicros
+        self.serverCPUMicrosPerHandshake = serverCPUMicrosPerHandshake
+        self.clientCPUMicrosPerHandshake = clientCPUMicrosPerHandshake
+        self.sequentialHandshakesPerSecond = sequentialHandshakesPerSecond
+        self.sTimeHandshakesPerSecond = sTimeHandshakesPerSecond
+        self.echoConnections = echoConnections
+        self.echoDepth = echoDepth
+        self.echoMessagesPerSecond = echoMessagesPerSecond
+        self.echoLatencyMicros = echoLatencyMicros
+        self.ratioToReference = ratioToReference
+        self.echoRatioToReference = echoRatioToReference
+        self.runs = runs
+        self.errors = errors
+        self.firstError = firstError
+    }
 }
 
 /// RSS growth per idle TLS connection (handshake done, one byte echoed), both ends.
@@ -46,6 +71,12 @@ public struct TLSIdleMemory: Codable, Sendable, Equatable {
     public var serverBytesPerConnection: Double
     /// This process holding the client ends (socket + SSL object each).
     public var clientBytesPerConnection: Double
+
+    public init(connections: Int, serverBytesPerConnection: Double, clientBytesPerConnection: Double) {
+        self.connections = connections
+        self.serverBytesPerConnection = serverBytesPerConnection
+        self.clientBytesPerConnection = clientBytesPerConnection
+    }
 }
 
 extension TLSBenchSection {

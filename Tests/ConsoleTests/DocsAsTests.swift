@@ -32,7 +32,7 @@ struct DocCommand: Sendable, CustomStringConvertible {
         "sockfuzz < session.scn":
             "session.scn stands for any scenario piped to the console; PipedTests pin piped input",
         "swift run -c release sockfuzz bench":
-            "the full bench takes about 8 minutes; its --quick and --only forms run here",
+            "the full bench takes about 10 minutes; its --quick and --only forms run here",
         "taskset -c 1 sockfuzz load --target 127.0.0.1:P --connections 100 --depth 16 --duration 4s &":
             "a profiling recipe: P stands for the port of a server run under callgrind beside it",
         "sockfuzz serve --mode epoll --port 7000 &":

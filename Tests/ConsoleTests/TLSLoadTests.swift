@@ -122,6 +122,7 @@ struct TLSLoadTests {
         (["load", "--tls", "--verify", "on"], "the one value is 'off'"),
         (["load", "--tls", "--verify", "off", "--ca", "c.pem"], "exclude each other"),
         (["load", "--tls", "--tls-version", "1.1"], "1.1"),
+        (["load", "--tls", "--ca", "/nonexistent/ca.pem"], "--ca /nonexistent/ca.pem: cannot read it"),
     ])
     func usageErrors(arguments: [String], message: String) throws {
         let run = try Piped.run(arguments, input: "", scratch: Scratch())

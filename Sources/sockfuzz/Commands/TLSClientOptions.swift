@@ -2,6 +2,7 @@
 // certificate is verified, and the one protocol version to insist on; read into a ClientTLS.
 
 import ArgumentParser
+import Glibc
 import TLSClient
 
 extension ClientTLS.Version: ExpressibleByArgument {}
@@ -31,6 +32,7 @@ struct TLSClientOptions: ParsableArguments {
         }
         if let verify, verify != "off" { throw ValidationError("--verify \(verify): the one value is 'off' (verification is on unless said so)") }
         if verify != nil && ca != nil { throw ValidationError("--verify off and --ca exclude each other") }
+        if let ca, access(ca, R_OK) != 0 { throw ValidationError("--ca \(ca): cannot read it (\(String(cString: strerror(errno))))") }
         if let alpn, alpn.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0.utf8.count > 255 }) {
             throw ValidationError("--alpn \(alpn): protocol names separated by commas, each 1 to 255 bytes")
         }
