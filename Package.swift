@@ -61,11 +61,11 @@ let package = Package(
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls",
+            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Load", "Framing",
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: [
-            "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport",
+            "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "Load", "Framing",
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",

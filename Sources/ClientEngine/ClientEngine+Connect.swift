@@ -8,11 +8,13 @@ import Syscalls
 
 extension ClientEngine {
     /// Adds `count` connections to `group` (created if new) and starts connecting them to
-    /// `address`, all at once or `ratePerSecond` apart. Returns their ids.
+    /// `address`, all at once or `ratePerSecond` apart. Returns their ids. `firstIndex` numbers
+    /// them from there instead of after the group's last member (a share of a segmented run
+    /// names its connections by their index in the whole run, so they draw the same payloads).
     @discardableResult
     public func connect(group: String, count: Int, to address: SocketAddress,
                         ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000,
-                        framing: Framing? = nil) -> [Int] {
+                        framing: Framing? = nil, firstIndex: Int? = nil) -> [Int] {
         if groupMembers[group] == nil {
             groupMembers[group] = []
             groupOrder.append(group)
@@ -22,7 +24,7 @@ extension ClientEngine {
         ids.reserveCapacity(count)
         let start = Sys.monotonicNanos()
         for i in 0..<count {
-            let c = ClientConnection(id: connections.count, group: group, index: groupMembers[group]!.count)
+            let c = ClientConnection(id: connections.count, group: group, index: firstIndex.map { $0 + i } ?? groupMembers[group]!.count)
             if let framing { c.decoder = FrameDecoder(framing) }
             connections.append(c)
             groupMembers[group]!.append(c.id)

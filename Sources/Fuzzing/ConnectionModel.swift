@@ -8,6 +8,10 @@ struct ConnectionModel {
     var halfClosed = false
     /// A half-close whose echo-then-EOF check waits until reading resumes.
     var eofCheckPending = false
+    /// The request/response oracle's books: requests sent so far (the position in the
+    /// connection's request stream) and those whose replies no check has read yet.
+    var requestsSent = 0
+    var awaitingReplies = 0
 
     var canSend: Bool { open && !halfClosed }
     var canCheck: Bool { open && !paused && !halfClosed }
@@ -25,6 +29,7 @@ struct ProgramModel {
         switch op {
         case .connect(let n): return n >= 1 && connections.count + n <= maxConnections
         case .send(let c, let size, _, _): return exists(c) && connections[c].canSend && size > 0
+        case .request(let c, let count, _, _): return exists(c) && connections[c].canSend && count > 0
         case .halfClose(let c): return exists(c) && connections[c].canSend
         case .reset(let c), .close(let c): return exists(c) && connections[c].open
         case .pause(let c): return exists(c) && connections[c].open && !connections[c].paused
@@ -38,6 +43,9 @@ struct ProgramModel {
         switch op {
         case .connect(let n): connections += Array(repeating: ConnectionModel(), count: n)
         case .send, .sleep, .check: break
+        case .request(let c, let count, _, _):
+            connections[c].requestsSent += count
+            connections[c].awaitingReplies += count
         case .halfClose(let c):
             connections[c].halfClosed = true
             connections[c].eofCheckPending = connections[c].paused

@@ -1,6 +1,7 @@
 // What counts as "the same failure" while shrinking: the kind of check that failed and how,
 // not its line or byte offset (those move as the program shrinks).
 
+import Foundation
 import ScenarioLanguage
 import ScenarioRunner
 
@@ -16,6 +17,7 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         switch command {
         case .expectEcho(let sel, _)?: check = sel.groupName == ProgramCompiler.probes ? "liveness" : "echo"
         case .expectMatch?: check = "liveness"
+        case .expectReply(let sel, _, _)?: check = sel.groupName == ProgramCompiler.probes ? "liveness" : "reply"
         case .expectState(let sel, let state, _)?:
             check = sel.groupName == ProgramCompiler.probes ? "liveness" : "state \(state.rawValue)"
         case .expectServer(let stat, _, _, _)?: check = "server \(stat.rawValue)"
@@ -24,7 +26,8 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         case nil: check = "?"
         }
         let seen = failure.seen
-        if seen.contains("first differing byte") { how = "wrong byte" }
+        if case .expectReply? = command, let replyHow = Self.replyHow(seen) { how = replyHow }
+        else if seen.contains("first differing byte") { how = "wrong byte" }
         else if seen.contains("unexpected extra") { how = "extra bytes" }
         else if seen.contains("at the deadline") || seen.contains("not:") { how = "timed out" }
         else if seen.contains("EOF") { how = "early EOF" }
@@ -33,5 +36,15 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         else if seen.contains("closed") { how = "closed" }
         else if check.hasPrefix("server") { how = "wrong value" }
         else { how = "other" }
+    }
+
+    /// How a reply check failed, for the words only its failures use.
+    static func replyHow(_ seen: String) -> String? {
+        if seen.contains("framing error") { return "malformed reply" }
+        if seen.contains("at stream offset") { return "wrong reply" }
+        // "c[0]: EOF with 0 of 1 reply" is the connection's end: the general words below say how.
+        if seen.range(of: #"with \d+ of \d+ repl"#, options: .regularExpression) != nil { return nil }
+        if seen.contains(" whole repl") { return "timed out" }
+        return nil
     }
 }

@@ -1,7 +1,8 @@
-// What happens to a failure the fuzzer finds: it is shrunk (candidates run with the learned
-// deadline and count only when they fail the same way as often as the original did), replayed at the file's own
-// generous deadline, and written with a header saying how often it reproduced. Every finding
-// is written: when the shrunk program does not reproduce, the original failing program is.
+// What happens to a failure the fuzzer finds: it is confirmed (rerun at the learned deadline),
+// shrunk (candidates count only when they fail the same way as often as the original did),
+// replayed at the file's own generous deadline, and written with a header saying how often it
+// reproduced. Every finding is written: when the shrunk program does not reproduce, the
+// original failing program is.
 
 import ScenarioLanguage
 import ScenarioRunner
@@ -32,28 +33,45 @@ final class FindingRecorder {
         "fuzz-\(config.target == nil ? config.mode.rawValue : "target")-seed\(config.seed)-run\(run).scn"
     }
 
-    func record(_ ops: [FuzzOp], original: Fuzzer.Execution, deadline learnedNanos: UInt64) -> FuzzFinding {
-        let started = Sys.monotonicNanos()
-        let stopAt = started &+ UInt64(config.shrinkSeconds * 1e9)
+    /// The settings a failure reproduces under, each with how many of `reproductionTries` runs
+    /// failed the same way: only those where that is a majority. Empty means the failure was
+    /// luck of timing that the same program does not show again (see `Fuzzer.run`).
+    struct Confirmation {
+        var settings: [(config: FuzzConfiguration, failed: Int)]
+        var learnedNanos: UInt64
+        /// The most reruns that failed the same way under any setting, of `tries`.
+        var mostFailed: Int
+        var tries: Int
+        var isConfirmed: Bool { !settings.isEmpty }
+    }
+
+    /// Reruns the failing program at the learned deadline. A timing failure that showed by luck
+    /// with the session's receive buffer may show every time with a smaller one (close-before-
+    /// flush does: the client then drains an echo slower than the server reads it), and another
+    /// (stall-slow-reader) shrinks to a more reliable program with the larger one. So it is tried
+    /// with each; the more reliable setting comes first.
+    func confirm(_ ops: [FuzzOp], deadline learnedNanos: UInt64) -> Confirmation {
         var fast = config
         fast.timeoutNanos = learnedNanos
-
-        // A timing failure that showed by luck with the session's receive buffer may show
-        // every time with a smaller one (close-before-flush does: the client then drains an
-        // echo slower than the server reads it), and another (stall-slow-reader) shrinks to a
-        // more reliable program with the larger one. So it is shrunk with each where the
-        // original fails in a majority of tries, and the smaller result is kept.
-        let tries = max(1, config.reproductionTries)
-        let majority = tries / 2 + 1
+        let majority = max(1, config.reproductionTries) / 2 + 1
         var tried = [(config: fast, failed: failures(ops, fast))]
         if let current = config.receiveBufferSize, current != Self.smallReceiveBuffer, !interrupt.isSet {
             var small = fast
             small.receiveBufferSize = Self.smallReceiveBuffer
             let failed = failures(ops, small)
-            // The more reliable setting first: it gets half the time budget before the other.
             if failed > tried[0].failed { tried.insert((small, failed), at: 0) } else { tried.append((small, failed)) }
         }
-        tried = tried.filter { $0.failed >= majority }
+        return Confirmation(settings: tried.filter { $0.failed >= majority }, learnedNanos: learnedNanos,
+                            mostFailed: tried.map(\.failed).max() ?? 0, tries: max(1, config.reproductionTries))
+    }
+
+    /// Shrinks under each confirmed setting (none: the original program is written, unshrunk),
+    /// replays and writes the finding.
+    func record(_ ops: [FuzzOp], original: Fuzzer.Execution, confirmation: Confirmation) -> FuzzFinding {
+        let started = Sys.monotonicNanos()
+        let stopAt = started &+ UInt64(config.shrinkSeconds * 1e9)
+        let learnedNanos = confirmation.learnedNanos
+        let tried = confirmation.settings
         var best: Shrunk?
         var attempts = 0
         for (index, setting) in tried.enumerated() where !interrupt.isSet {
@@ -161,7 +179,9 @@ final class FindingRecorder {
         // into one the program itself causes, with the same signature.
         var i = 0
         while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < stopAt && !interrupt.isSet {
-            if case .command(let command) = items[i], !command.isExpectation {
+            // A reply check consumes its reply: without it the next check on that connection would
+            // read the wrong reply, a failure of the program's own making with the same signature.
+            if case .command(let command) = items[i], !command.isExpectation || command.consumesReply {
                 i += 1
                 continue
             }

@@ -7,6 +7,9 @@ public enum FuzzOp: Sendable, Equatable, CustomStringConvertible {
     case connect(count: Int)
     /// Random bytes to connection `conn`, cut into `chunks` fragments `gapMillis` apart.
     case send(conn: Int, size: Int, chunks: Int, gapMillis: Int)
+    /// The request/response oracle's send: the next `count` requests of connection `conn`'s
+    /// request stream, written as one byte stream cut at the offsets `cuts`, `gapMillis` apart.
+    case request(conn: Int, count: Int, cuts: [Int], gapMillis: Int)
     case halfClose(conn: Int)
     /// Abrupt close: RST.
     case reset(conn: Int)
@@ -22,6 +25,7 @@ public enum FuzzOp: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .connect(let n): return "connect \(n)"
         case .send(let c, let size, let chunks, let gap): return "send c[\(c)] \(size)B/\(chunks)@\(gap)ms"
+        case .request(let c, let count, let cuts, let gap): return "request c[\(c)] x\(count) cut \(cuts)@\(gap)ms"
         case .halfClose(let c): return "halfclose c[\(c)]"
         case .reset(let c): return "reset c[\(c)]"
         case .close(let c): return "close c[\(c)]"

@@ -28,7 +28,9 @@ extension Fuzzer {
             case .progress(let runs, let ops, let rate, let connections, _):
                 session.emit(.progress("fuzz \(config.against): runs \(runs)  operations \(ops) (\(Int(rate))/s)  connections \(connections)"))
             case .found(let run, _, let signature, let operations):
-                session.emit(.info("fuzz: run \(run) failed (\(signature)) after \(operations) operations; shrinking"))
+                session.emit(.info("fuzz: run \(run) failed (\(signature)) after \(operations) operations; confirming and shrinking"))
+            case .unconfirmed(let run, let failed, let tries, let searching):
+                session.emit(.info("fuzz: run \(run)'s failure came back in only \(failed) of \(tries) reruns; searching up to \(searching) more runs for one that reproduces"))
             case .shrunk(let from, let to, let steps, let attempts, _, _):
                 session.emit(.info("fuzz: shrunk from \(from) to \(to) operations in \(steps) steps (\(attempts) runs)"))
             case .replayed(let reproduced, let replays, let shrunk):

@@ -49,6 +49,11 @@ public struct FuzzConfiguration: Sendable {
     /// Replays of the written file, at its own deadline, counted in its header.
     public var replays = 5
     public var shrinkSeconds: Double = 120
+    /// After a failure that its own program does not show again (a majority of reruns pass),
+    /// the search goes on for up to this many runs for one that does; only if none turns up is
+    /// the unconfirmed one written, unshrunk. Without this, which finding a session reports
+    /// (and how far it shrinks) depended on the machine's load at one unlucky moment.
+    public var unconfirmedSearchRuns = 40
 
     public init() {}
 
@@ -105,6 +110,9 @@ public struct FuzzSummary: Sendable, Codable {
 public enum FuzzEvent: Sendable {
     case progress(runs: Int, operations: Int, operationsPerSecond: Double, connections: Int, failures: Int)
     case found(run: Int, failure: RunFailure, signature: String, operations: Int)
+    /// The failure of `run` failed again in only `failed` of `of` reruns: the search goes on
+    /// for up to `searching` runs for one that reproduces.
+    case unconfirmed(run: Int, failed: Int, of: Int, searching: Int)
     case shrunk(from: Int, to: Int, steps: Int, attempts: Int, deadlineNanos: UInt64, seconds: Double)
     case replayed(reproduced: Int, of: Int, shrunk: Bool)
     case wrote(path: String)
@@ -130,8 +138,10 @@ public enum Fuzzer {
         if !config.segment.isWhole { summary.segment = config.segment }
         var learned = LearnedDeadline()
         var run = config.segment.index
+        var unconfirmed: Unconfirmed?
         while !interrupt.isSet {
             if let runs = config.runs, run >= runs { break }
+            if let first = unconfirmed, run >= first.run + config.unconfirmedSearchRuns * config.segment.count { break }
             if let d = config.durationNanos, Sys.monotonicNanos() - started >= d { break }
             let ops = ProgramGenerator.generate(seed: config.seed, run: run, settings: config.generator)
             var payloadStream = SeededRandom(seed: config.seed).derived(UInt64(run)).derived("payloads")
@@ -152,15 +162,29 @@ public enum Fuzzer {
                 onEvent(.found(run: run, failure: failure, signature: signature.description, operations: outcome.applied))
                 let recorder = FindingRecorder(config: config, run: run, runSeed: runSeed, signature: signature,
                                                interrupt: interrupt, onEvent: onEvent)
-                summary.finding = recorder.record(ops, original: outcome, deadline: learned.deadline(ceiling: config.timeoutNanos))
-                summary.internalError = recorder.internalError
-                break
+                let confirmation = recorder.confirm(ops, deadline: learned.deadline(ceiling: config.timeoutNanos))
+                if confirmation.isConfirmed || interrupt.isSet {
+                    summary.finding = recorder.record(ops, original: outcome, confirmation: confirmation)
+                    summary.internalError = recorder.internalError
+                    break
+                }
+                onEvent(.unconfirmed(run: run, failed: confirmation.mostFailed, of: confirmation.tries,
+                                     searching: config.unconfirmedSearchRuns))
+                if unconfirmed == nil {
+                    unconfirmed = Unconfirmed(run: run, ops: ops, outcome: outcome, recorder: recorder, confirmation: confirmation)
+                }
             }
             let elapsed = Double(Sys.monotonicNanos() - started) / 1e9
             onEvent(.progress(runs: summary.runs, operations: summary.operations,
                               operationsPerSecond: elapsed > 0 ? Double(summary.operations) / elapsed : 0,
-                              connections: summary.connections, failures: 0))
+                              connections: summary.connections, failures: unconfirmed == nil ? 0 : 1))
             run += config.segment.count
+        }
+        if summary.finding == nil, summary.internalError == nil, let first = unconfirmed {
+            // No failure that reproduces turned up: the first one is still a failure the
+            // server showed, written as it happened (unshrunk) with its replay count.
+            summary.finding = first.recorder.record(first.ops, original: first.outcome, confirmation: first.confirmation)
+            summary.internalError = first.recorder.internalError
         }
         summary.interrupted = interrupt.isSet
         summary.seconds = Double(Sys.monotonicNanos() - started) / 1e9
@@ -171,6 +195,15 @@ public enum Fuzzer {
     /// is written, under its own name).
     static func runName(_ config: FuzzConfiguration, _ run: Int) -> String {
         "<fuzz seed \(config.seed) run \(run)>"
+    }
+
+    /// A failure whose own program passed most reruns, kept while the search goes on.
+    struct Unconfirmed {
+        var run: Int
+        var ops: [FuzzOp]
+        var outcome: Execution
+        var recorder: FindingRecorder
+        var confirmation: FindingRecorder.Confirmation
     }
 
     struct Execution {
@@ -235,6 +268,7 @@ public enum Fuzzer {
             prologue.append(.setStallTimeout(ScenarioDuration(nanoseconds: Int64(config.stallNanos))))
         }
         if let size = config.receiveBufferSize { prologue.append(.setReceiveBuffer(ByteSize(bytes: size))) }
+        if case .requests(let oracle) = config.oracle { prologue.append(.setFraming(oracle.framing)) }
         if let target = config.target {
             prologue.append(.target(host: target.host, port: target.port))
         } else {
@@ -255,13 +289,21 @@ public enum Fuzzer {
 }
 
 extension Command {
+    /// An `expect` that reads whole replies off its connections (later reply checks count on it).
+    var consumesReply: Bool {
+        switch self {
+        case .expectReply, .expectReplies: return true
+        default: return false
+        }
+    }
+
     /// An `expect` of any kind.
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
              .expectSkip, .expectDrain, .expectReply, .expectReplies:
             return true
-        case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
+        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false

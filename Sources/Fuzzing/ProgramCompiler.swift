@@ -11,6 +11,9 @@ public enum FuzzOracle: Sendable, Equatable {
     /// Any server: it must keep answering `probe` with bytes matching `expect` on a fresh
     /// connection, and keep accepting, whatever the other connections do.
     case liveness(probe: [UInt8], expect: String)
+    /// A request/response server: every reply must be its request's reference reply, however
+    /// the requests were cut, paced, pipelined or interleaved (see RequestOracle).
+    case requests(RequestOracle)
 }
 
 public struct CompileSettings: Sendable {
@@ -55,6 +58,10 @@ public enum ProgramCompiler {
                 case .liveness(let request, let pattern):
                     out.append(.send(sel, .text(request)))
                     out.append(.expectMatch(sel, pattern: pattern, within: nil))
+                case .requests(let oracle):
+                    let k = oracle.request(conn: 0, index: 0)
+                    out.append(.send(sel, .text(oracle.requests[k])))
+                    out.append(.expectReply(sel, oracle.replyCheck(k), within: nil))
                 }
                 out.append(.close(sel))
                 probeCount += 1
@@ -65,6 +72,7 @@ public enum ProgramCompiler {
 
     /// The items for `ops`, and how many operations made it in (the rest did not apply).
     public static func compile(_ ops: [FuzzOp], _ settings: CompileSettings) -> (items: [CompiledItem], applied: Int) {
+        if case .requests(let oracle) = settings.oracle { return RequestProgramCompiler.compile(ops, settings, oracle) }
         var model = ProgramModel()
         var items: [CompiledItem] = []
         var applied = 0
@@ -84,15 +92,14 @@ public enum ProgramCompiler {
             applied += 1
             switch op {
             case .connect(let n):
-                let first = before.connections.count
-                items.append(.command(.connect(group: group, count: n, rate: nil, timeout: nil)))
-                let sel: Selector = n == 1 ? member(first) : .range(group, indices: first...(first + n - 1))
-                items.append(.command(.expectState(sel, .open, within: nil)))
+                items += connecting(n, after: before.connections.count)
             case .send(let c, let size, let chunks, let gap):
                 let gaps: ClosedRange<ScenarioDuration>? = chunks > 1 && gap > 0
                     ? ScenarioDuration.milliseconds(Int64(gap))...ScenarioDuration.milliseconds(Int64(gap)) : nil
                 items.append(.command(.send(member(c), .random(sizes: ByteSize(bytes: size)...ByteSize(bytes: size),
                                                     chunks: chunks > 1 ? chunks...chunks : nil, gaps: gaps))))
+            case .request:
+                break  // the request/response oracle's; compiled by RequestProgramCompiler
             case .halfClose(let c):
                 items.append(.command(.halfclose(member(c))))
                 if echo && !before.connections[c].paused { echoThenEOF(c) }
@@ -126,12 +133,24 @@ public enum ProgramCompiler {
                 items.append(.command(.expectState(member(i), .open, within: nil)))
             }
         }
-        probe()
-        if !model.openIndices.isEmpty { items.append(.command(.close(.all))) }
+        items += ending(anyOpen: !model.openIndices.isEmpty, settings)
+        return (items, applied)
+    }
+
+    /// `n` more connections of the group, checked open.
+    static func connecting(_ n: Int, after first: Int) -> [CompiledItem] {
+        let sel: Selector = n == 1 ? .member(group, index: first) : .range(group, indices: first...(first + n - 1))
+        return [.command(.connect(group: group, count: n, rate: nil, timeout: nil)), .command(.expectState(sel, .open, within: nil))]
+    }
+
+    /// A fresh connection still served, then everything closed and, on the embedded server, nothing held.
+    static func ending(anyOpen: Bool, _ settings: CompileSettings) -> [CompiledItem] {
+        var items: [CompiledItem] = [.probe]
+        if anyOpen { items.append(.command(.close(.all))) }
         if settings.embedded {
             items.append(.command(.expectServer(.active, .equal, 0, within: nil)))
             items.append(.command(.expectServer(.descriptors, .equal, 0, within: nil)))
         }
-        return (items, applied)
+        return items
     }
 }

@@ -10,6 +10,10 @@ public struct GeneratorSettings: Sendable {
     public var weights: FuzzWeights
     /// Largest payload of one send. Big sends are what back queues up and expose flush bugs.
     public var maxSendSize: Int
+    /// Set for the request/response oracle: sends become `.request`s (the next requests of the
+    /// connection's stream, cut at random offsets), and this is the longest request, which
+    /// bounds the cut offsets drawn. nil: sends of random bytes.
+    public var requestBytes: Int?
 
     public init(maxConnections: Int = 8, operations: ClosedRange<Int> = 8...40,
                 weights: FuzzWeights = FuzzWeights(), maxSendSize: Int = 8 << 20) {
@@ -70,6 +74,7 @@ public enum ProgramGenerator {
         while streams.count <= conn { streams.append(SeededRandom(seed: master.next()).derived("conn \(streams.count)")) }
         switch kind {
         case .send:
+            if let longest = settings.requestBytes { return request(&streams[conn], conn: conn, longest: longest) }
             // A paused reader is where queues back up: send it more.
             let size = sendSize(&streams[conn], max: settings.maxSendSize, large: model.connections[conn].paused)
             let chunks = streams[conn].int(in: 0...3) == 0 ? streams[conn].int(in: 2...min(8, max(2, size))) : 1
@@ -86,6 +91,20 @@ public enum ProgramGenerator {
         case .check: return .check(conn: conn)
         case .connect, .burst, .sleep: return nil
         }
+    }
+
+    /// A pipelined batch of 1 to 4 requests (mostly one), cut at up to 3 offsets (three times in
+    /// four) with a pause of up to 5 ms between the pieces (half the time). Offsets past the
+    /// batch's actual length are dropped when it is compiled.
+    private static func request(_ r: inout SeededRandom, conn: Int, longest: Int) -> FuzzOp {
+        let count = r.int(in: 0...2) == 0 ? r.int(in: 2...4) : 1
+        let span = max(2, count * longest)
+        var cuts: [Int] = []
+        if r.int(in: 0...3) != 0 {
+            cuts = Array(Set((0..<r.int(in: 1...3)).map { _ in r.int(in: 1...(span - 1)) })).sorted()
+        }
+        let gap = !cuts.isEmpty && r.int(in: 0...1) == 0 ? r.int(in: 0...5) : 0
+        return .request(conn: conn, count: count, cuts: cuts, gapMillis: gap)
     }
 
     /// Mostly small payloads, sometimes a few hundred KiB, now and then megabytes.

@@ -80,7 +80,7 @@ public struct Shrinker {
         for op in ops {
             switch op {
             case .connect(let n): total += n
-            case .send(let c, _, _, _), .halfClose(let c), .reset(let c), .close(let c),
+            case .send(let c, _, _, _), .request(let c, _, _, _), .halfClose(let c), .reset(let c), .close(let c),
                  .pause(let c), .resume(let c), .check(let c):
                 used.insert(c)
             case .sleep: break
@@ -99,6 +99,8 @@ public struct Shrinker {
                 first += n
             case .send(let c, let size, let chunks, let gap):
                 out.append(.send(conn: renumber[c] ?? c, size: size, chunks: chunks, gapMillis: gap))
+            case .request(let c, let count, let cuts, let gap):
+                out.append(.request(conn: renumber[c] ?? c, count: count, cuts: cuts, gapMillis: gap))
             case .halfClose(let c): out.append(.halfClose(conn: renumber[c] ?? c))
             case .reset(let c): out.append(.reset(conn: renumber[c] ?? c))
             case .close(let c): out.append(.close(conn: renumber[c] ?? c))
@@ -127,6 +129,20 @@ public struct Shrinker {
                     // Round sizes read better in a bug report.
                     out.append(.send(conn: c, size: Self.roundDown(size), chunks: min(chunks, size), gapMillis: gap))
                 }
+            }
+            return out.filter { $0 != op }
+        case .request(let c, let count, let cuts, let gap):
+            // Whole requests first (no cuts), then fewer cuts, fewer requests. The pause between
+            // pieces stays: it is what makes the server read them apart, and without it a finding
+            // that shrinking kept by luck fails only some of its replays.
+            var out: [FuzzOp] = []
+            if !cuts.isEmpty { out.append(.request(conn: c, count: count, cuts: [], gapMillis: 0)) }
+            if cuts.count > 1 {
+                for i in cuts.indices { out.append(.request(conn: c, count: count, cuts: cuts.enumerated().filter { $0.offset != i }.map(\.element), gapMillis: gap)) }
+            }
+            if count > 1 {
+                out.append(.request(conn: c, count: 1, cuts: cuts, gapMillis: gap))
+                out.append(.request(conn: c, count: count - 1, cuts: cuts, gapMillis: gap))
             }
             return out.filter { $0 != op }
         case .sleep(let ms) where ms > 0:

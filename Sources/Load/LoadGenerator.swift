@@ -37,6 +37,9 @@ public struct LoadProgress: Sendable {
     public var messagesPerSecond: Double
     public var errors: UInt64
     public var connections: Int
+    /// The measured window's seconds closed so far, each with its histogram (shared, not
+    /// copied), for a live exporter (`--metrics-listen`).
+    public var intervals: [LoadInterval] = []
 }
 
 public final class LoadGenerator: PacedLoad {

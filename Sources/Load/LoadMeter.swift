@@ -170,7 +170,7 @@ extension PacedLoad {
                 let elapsed = meter.measuring ? Double(now - measuredStart) / 1e9 : 0
                 progress(LoadProgress(elapsedSeconds: elapsed, messages: meter.messages,
                                       messagesPerSecond: elapsed > 0 && meter.measuring ? Double(meter.messages) / elapsed : 0,
-                                      errors: errorsSoFar, connections: meter.alive))
+                                      errors: errorsSoFar, connections: meter.alive, intervals: meter.intervals))
             }
             let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
             do { try loop.runOnce(self, maxWaitNanos: wait) } catch { meter.clientFailed(error); break }

@@ -23,6 +23,8 @@ public struct Statement: Sendable, Equatable {
 /// One case per command of the language (see docs/scenario-language.md and `CommandTable`).
 public indirect enum Command: Sendable, Equatable {
     case seed(UInt64)
+    /// `segment i/n`: this run is share i of n of the scenario (see docs/distributed.md).
+    case segment(ExecutionSegment)
     case setTimeout(ScenarioDuration)
     case setConnectTimeout(ScenarioDuration)
     /// A check that waits fails early once nothing has moved on any connection for this long
@@ -34,7 +36,8 @@ public indirect enum Command: Sendable, Equatable {
     case setFraming(Framing?)
     /// How replies are shown as they arrive (the console; `sockfuzz run -v`).
     case setShow(ReplyDisplay)
-    case print(String)
+    /// The text, with `${name}` references filled in when it runs.
+    case print(ByteTemplate)
     case sleep(ScenarioDuration)
     /// `path` as written; `body` is the included file, parsed, its statements located in that file.
     case include(path: String, body: [Statement])
@@ -57,8 +60,10 @@ public indirect enum Command: Sendable, Equatable {
     case resume(Selector)
 
     case expectEcho(Selector, within: ScenarioDuration?)
-    case expectRecv(Selector, bytes: [UInt8], within: ScenarioDuration?)
-    /// `pattern` is the regex source, already validated with NSRegularExpression.
+    /// `bytes` may hold `${name}` references, filled in when it runs.
+    case expectRecv(Selector, bytes: ByteTemplate, within: ScenarioDuration?)
+    /// `pattern` is the regex source, already validated with NSRegularExpression; a `${name}` in
+    /// it matches the value literally, filled in when it runs.
     case expectMatch(Selector, pattern: String, within: ScenarioDuration?)
     case expectState(Selector, ConnectionState, within: ScenarioDuration?)
     case expectServer(ServerStat, Comparison, Int, within: ScenarioDuration?)

@@ -51,6 +51,11 @@ public struct ByteTemplate: Sendable, Equatable {
     }
 }
 
+extension ByteTemplate: ExpressibleByStringLiteral {
+    /// Literal text, no references (`.print("hello")`).
+    public init(stringLiteral text: String) { self.init(bytes: Array(text.utf8)) }
+}
+
 public struct UnknownReference: Error, Sendable, Equatable, CustomStringConvertible {
     public var name: String
     public init(name: String) { self.name = name }

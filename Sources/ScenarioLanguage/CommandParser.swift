@@ -39,13 +39,15 @@ struct CommandParser {
         case "seed":
             let token = try cursor.word("a seed after 'seed'")
             item = .command(.seed(try NumberParsing.seed(Substring(token.text), at: token.location)))
+        case "segment": item = .command(try parseSegment(head))
         case "set": item = .command(try parseSet())
         case "print":
             let token = try cursor.take("a quoted string after 'print'")
             guard token.kind == .string else {
                 throw ScenarioError("expected a quoted string after 'print', got '\(token.text)'", at: token.location)
             }
-            item = .command(.print(try StringLiteral.text(of: token)))
+            _ = try StringLiteral.text(of: token)  // valid UTF-8
+            item = .command(.print(try StringLiteral.template(of: token, state: state)))
         case "sleep": item = .command(.sleep(try duration("a duration after 'sleep'")))
         case "include":
             let token = try cursor.take("a file path after 'include'")

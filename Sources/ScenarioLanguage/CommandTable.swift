@@ -24,6 +24,9 @@ public enum CommandTable {
         spec("seed", "seed", "seed N",
              "Seeds the random generator behind random payloads and fuzzing, for reproducible runs.",
              "seed 42"),
+        spec("segment", "segment", "segment I/N",
+             "Runs share I of N of this scenario (I from 0 to N-1): its part of every group's connections and rates; once, before any connect.",
+             "segment 1/4"),
         spec("set timeout", "set timeout", "set timeout DURATION",
              "Sets the default deadline of expects written without `within`.",
              "set timeout 2s"),
@@ -197,6 +200,7 @@ extension Command {
     public var specName: String {
         switch self {
         case .seed: return "seed"
+        case .segment: return "segment"
         case .setTimeout: return "set timeout"
         case .setConnectTimeout: return "set connect-timeout"
         case .setStallTimeout: return "set stall-timeout"

@@ -35,10 +35,11 @@ extension CommandParser {
             return .expectEcho(selector, within: try cursor.within())
         case "recv":
             let token = try quoted(after: "recv")
-            return .expectRecv(selector, bytes: try StringLiteral.bytes(of: token), within: try cursor.within())
+            return .expectRecv(selector, bytes: try StringLiteral.template(of: token, state: state), within: try cursor.within())
         case "match":
             // The raw string goes to the regex engine, so `\d` and `\\` mean what regex authors expect.
             let token = try quoted(after: "match")
+            try knowsReferences(token)
             try Self.compiles(token)
             return .expectMatch(selector, pattern: token.text, within: try cursor.within())
         case "reply":
@@ -78,10 +79,7 @@ extension CommandParser {
             throw ScenarioError("expected a quoted string or 'match' after 'reply', got '\(token.text)'", at: token.location)
         }
         let pattern = try quoted(after: "reply match")
-        for (name, range) in References.find(in: pattern.text) where !state.knows(name) {
-            let column = pattern.text.unicodeScalars.distance(from: pattern.text.startIndex, to: range.lowerBound)
-            throw ScenarioError(UnknownReference(name: name).description, at: pattern.location.advanced(by: 1 + column))
-        }
+        try knowsReferences(pattern)
         try Self.compiles(pattern)
         var capture: String?
         if let next = cursor.peek(), next.kind == .word, next.text.hasPrefix("capture=") {
@@ -95,6 +93,14 @@ extension CommandParser {
             capture = name
         }
         return .match(pattern: pattern.text, capture: capture)
+    }
+
+    /// Every `${name}` in a pattern is an earlier capture or an environment variable.
+    private func knowsReferences(_ pattern: Token) throws(ScenarioError) {
+        for (name, range) in References.find(in: pattern.text) where !state.knows(name) {
+            let column = pattern.text.unicodeScalars.distance(from: pattern.text.startIndex, to: range.lowerBound)
+            throw ScenarioError(UnknownReference(name: name).description, at: pattern.location.advanced(by: 1 + column))
+        }
     }
 
     /// The pattern compiles, with any `${name}` standing in as a literal (filled in at run time).

@@ -50,13 +50,14 @@ extension Command {
     func rendered(indent: String) -> String {
         switch self {
         case .seed(let n): return indent + "seed \(n)"
+        case .segment(let segment): return indent + "segment \(segment)"
         case .setTimeout(let d): return indent + "set timeout \(Render.duration(d))"
         case .setConnectTimeout(let d): return indent + "set connect-timeout \(Render.duration(d))"
         case .setStallTimeout(let d): return indent + "set stall-timeout \(d.map(Render.duration) ?? "off")"
         case .setReceiveBuffer(let size): return indent + "set rcvbuf \(Render.size(size))"
         case .setFraming(let framing): return indent + "set framing \(framing.map { "\($0)" } ?? "none")"
         case .setShow(let display): return indent + "set show \(display.rawValue)"
-        case .print(let text): return indent + "print \(StringLiteral.quote(text))"
+        case .print(let text): return indent + "print \(text.quoted)"
         case .sleep(let d): return indent + "sleep \(Render.duration(d))"
         case .include(let path, _): return indent + "include \(Render.path(path))"
         case .repeat(let count, let body):
@@ -86,7 +87,7 @@ extension Command {
         case .expectEcho(let s, let within):
             return indent + "expect \(Render.selector(s)) echo" + Render.within(within)
         case .expectRecv(let s, let bytes, let within):
-            return indent + "expect \(Render.selector(s)) recv \(StringLiteral.quote(bytes))" + Render.within(within)
+            return indent + "expect \(Render.selector(s)) recv \(bytes.quoted)" + Render.within(within)
         case .expectMatch(let s, let pattern, let within):
             return indent + "expect \(Render.selector(s)) match \(StringLiteral.quoteRegex(pattern))" + Render.within(within)
         case .expectState(let s, let state, let within):

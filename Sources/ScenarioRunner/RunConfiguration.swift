@@ -17,16 +17,19 @@ public struct RunConfiguration: Sendable {
     public var connectTimeoutNanos: UInt64
     /// A fault injected into every embedded server this run starts (overrides the file's).
     public var fault: ServerFault?
+    /// `--segment i/n`: run share i of n (overrides the file's `segment`). nil: as written.
+    public var segment: ExecutionSegment?
 
     public init(mode: BackendKind? = nil, target: SocketAddress? = nil, seed: UInt64? = nil,
                 defaultTimeoutNanos: UInt64 = 5_000_000_000, connectTimeoutNanos: UInt64 = 5_000_000_000,
-                fault: ServerFault? = nil) {
+                fault: ServerFault? = nil, segment: ExecutionSegment? = nil) {
         self.mode = mode
         self.target = target
         self.seed = seed
         self.defaultTimeoutNanos = defaultTimeoutNanos
         self.connectTimeoutNanos = connectTimeoutNanos
         self.fault = fault
+        self.segment = segment
     }
 }
 

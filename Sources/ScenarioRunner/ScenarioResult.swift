@@ -4,6 +4,7 @@
 import ClientEngine
 import EmbeddedServer
 import Load
+import Results
 import ScenarioLanguage
 
 public enum RunStatus: String, Sendable, Codable {
@@ -61,8 +62,11 @@ public struct GroupFigures: Sendable, Codable, Equatable {
     public var latencySamples: UInt64
     /// Round-trip latency percentiles in microseconds (nil: no samples).
     public var latencyMicros: LatencyFigures?
+    /// A share's round trips at full precision (HdrHistogram's compressed encoding, base64),
+    /// so `sockfuzz merge` computes the whole run's percentiles; only in segmented runs.
+    public var latencyHistogram: String?
 
-    init(name: String, _ s: GroupStats) {
+    init(name: String, _ s: GroupStats, keepingHistogram: Bool = false) {
         self.name = name
         connectsStarted = s.connectsStarted
         connected = s.connected
@@ -76,6 +80,13 @@ public struct GroupFigures: Sendable, Codable, Equatable {
         bytesReceived = s.bytesReceived
         latencySamples = s.latency.totalCount
         latencyMicros = LatencyFigures(s)
+        if keepingHistogram && s.latency.totalCount > 0 {
+            // The group's histogram grows as needed and says so in no header: encode it in the
+            // load's fixed range (up to an hour), which every decoder reads back.
+            var fixed = LoadGenerator.emptyHistogram()
+            fixed.add(s.latency)
+            latencyHistogram = HistogramEncoding.base64(fixed)
+        }
     }
 }
 
@@ -112,6 +123,10 @@ public struct ScenarioResult: Sendable, Codable {
     public var server: ServerStatsSnapshot?
     /// What each `load` statement measured.
     public var loads: [LoadResult] = []
+    /// Which share of the scenario this run was (`--segment`, `segment`); nil: the whole.
+    public var segment: ExecutionSegment?
+    /// How late after `run --start-at` this run began, when it was late.
+    public var startedLateSeconds: Double?
 
     public var passed: Bool { status == .passed || status == .skipped }
 

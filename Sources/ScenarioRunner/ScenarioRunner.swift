@@ -52,9 +52,10 @@ public enum ScenarioRunner {
         for group in session.engine.groupOrder {
             let stats = session.engine.groupStats(group)
             totals.merge(stats)
-            result.groups.append(GroupFigures(name: group, stats))
+            result.groups.append(GroupFigures(name: group, stats, keepingHistogram: !session.segment.isWhole))
         }
-        result.totals = GroupFigures(name: "*", totals)
+        result.totals = GroupFigures(name: "*", totals, keepingHistogram: !session.segment.isWhole)
+        if !session.segment.isWhole { result.segment = session.segment }
         result.loads = session.loadResults
         session.close()
         result.server = session.serverStats
@@ -100,7 +101,7 @@ public enum ScenarioRunner {
             return (needsInbox(body), needsEchoTracking(body))
         // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
         case .expectReply, .expectReplies: return (false, false)
-        case .seed, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
+        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
              .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
              .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .load:
             return (false, false)

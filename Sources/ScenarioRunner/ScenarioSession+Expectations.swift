@@ -236,17 +236,21 @@ extension ScenarioSession {
     func expectConnected(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ comparison: Comparison, _ value: Int, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
+        let own = selector == .all ? ownedConnectionCount : ids.count
+        let scale = try shareScale(statement, comparison, value, own: own, whole: wholeSize(of: selector))
+        if case .notThisShare = scale { return }
         var count = 0
         let held = awaitCheck(within) {
             count = ids.reduce(0) { $0 + (engine.view($1).phase == .open && !engine.view($1).peerEOF ? 1 : 0) }
-            return comparison.holds(count, value)
+            return scale.holds(comparison, count, value)
         }
         if interrupt.isSet { throw .interrupted }
         guard held else {
-            throw fail(statement, expected: "connected \(comparison.rawValue) \(value) on \(selector) within \(Format.nanos(withinNanos(within)))",
+            throw fail(statement, expected: "connected \(comparison.rawValue) \(value) on \(selector) within \(Format.nanos(withinNanos(within)))"
+                           + scale.phrase(segment, value),
                        seen: "\(count) connected")
         }
-        emit(.passed("\(count) connected on \(selector)"))
+        emit(.passed("\(count) connected on \(selector)" + scale.phrase(segment, value)))
     }
 
     // MARK: server and latency
@@ -259,17 +263,21 @@ extension ScenarioSession {
         guard let server else {
             throw fail(statement, expected: "a running embedded server", seen: "none is running")
         }
+        // A share has its own embedded server, which sees its part of the connections.
+        let scale = try serverShareScale(statement, stat, comparison, value)
+        if case .notThisShare = scale { return }
         var seen: UInt64 = 0
         let held = awaitCheck(within) {
             seen = server.stats.snapshot().value(of: stat) ?? UInt64(max(0, server.heldDescriptors()))
-            return comparison.holds(Int(clamping: seen), value)
+            return scale.holds(comparison, Int(clamping: seen), value)
         }
         if interrupt.isSet { throw .interrupted }
         guard held else {
-            throw fail(statement, expected: "server \(stat.rawValue) \(comparison.rawValue) \(value) within \(Format.nanos(withinNanos(within)))",
+            throw fail(statement, expected: "server \(stat.rawValue) \(comparison.rawValue) \(value) within \(Format.nanos(withinNanos(within)))"
+                           + scale.phrase(segment, value),
                        seen: "\(stat.rawValue) = \(seen)")
         }
-        emit(.passed("server \(stat.rawValue) = \(seen)"))
+        emit(.passed("server \(stat.rawValue) = \(seen)" + scale.phrase(segment, value)))
     }
 
     func expectLatency(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ percentile: Percentile, _ bound: LatencyBound, _ limit: ScenarioDuration) throws(RunStop) {
@@ -279,6 +287,10 @@ extension ScenarioSession {
             groups = [name]
         } else {
             groups = engine.groupOrder
+        }
+        if !segment.isWhole && groups.allSatisfy({ engine.members(of: $0).isEmpty }) {
+            emit(.skipped("\(statement.location): \(statement.command.rendered): share \(segment) has no connection of \(selector); the shares that do check it"))
+            return
         }
         var merged = GroupStats()
         for g in groups { merged.merge(engine.groupStats(g)) }

@@ -12,12 +12,15 @@ import ScenarioLanguage
 extension ScenarioSession {
     func load(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ spec: LoadSpec) throws(RunStop) {
         let ids = try resolve(statement, selector)
+        // A share owning none of the selection has nothing to load (resolve said so).
+        if ids.isEmpty && !segment.isWhole { return }
         guard !ids.isEmpty else { throw fail(statement, expected: "connections to load", seen: "\(selector) selects none") }
         if let busy = ids.first(where: { !engine.isIdle($0) }) {
             let v = engine.view(busy)
             throw fail(statement, expected: "open, idle connections (nothing queued or in flight, not paused)",
                        seen: "\(v.name) is \(v.phase == .open ? "busy (expect echo first, or resume it)" : v.phase.rawValue)")
         }
+        let pacing = sharePacing(spec.pacing, own: ids.count, whole: wholeSize(of: selector))
         let duration = UInt64(spec.duration.nanoseconds)
         let warmup = UInt64(spec.warmup?.nanoseconds ?? 0)
         var framing: Framing?
@@ -39,13 +42,13 @@ extension ScenarioSession {
             if let requests = spec.requests, let framing {
                 // Request bytes and replies are outside the engine's echo model: none are counted as exchanged.
                 let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
-                                           pacing: spec.pacing, durationNanos: duration, warmupNanos: warmup)
+                                           pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try RequestLoadGenerator(fds: fds, plan: plan)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
                 engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count), failed: Set(generator.failedConnections))
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
             } else {
-                let plan = LoadPlan(messageSize: spec.size.bytes, pacing: spec.pacing, durationNanos: duration, warmupNanos: warmup)
+                let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try LoadGenerator(fds: fds, plan: plan)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
                 engine.reclaim(ids, exchanged: generator.verifiedBytes, failed: Set(generator.failedConnections))

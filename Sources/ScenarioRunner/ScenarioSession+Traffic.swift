@@ -10,6 +10,12 @@ import Syscalls
 extension ScenarioSession {
     /// The connection ids a selector names now. `*` is every open connection.
     func resolve(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
+        let ids = try selected(statement, selector)
+        noteNoneOwned(statement, selector, ids)
+        return ids
+    }
+
+    private func selected(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
         switch selector {
         case .all:
             return engine.openConnections()
@@ -18,6 +24,8 @@ extension ScenarioSession {
             return engine.members(of: name)
         case .member(let name, let index):
             guard engine.groupExists(name) else { throw unknownGroup(statement, name) }
+            // A share holds some of the group: indices are the whole run's.
+            if !segment.isWhole { return try ownedMembers(statement, selector, name, index...index) }
             let members = engine.members(of: name)
             guard index < members.count else {
                 throw fail(statement, expected: "\(name)[\(index)] to exist", seen: "group \(name) has \(members.count) connections")
@@ -25,6 +33,7 @@ extension ScenarioSession {
             return [members[index]]
         case .range(let name, let indices):
             guard engine.groupExists(name) else { throw unknownGroup(statement, name) }
+            if !segment.isWhole { return try ownedMembers(statement, selector, name, indices) }
             let members = engine.members(of: name)
             guard indices.upperBound < members.count else {
                 throw fail(statement, expected: "\(selector) to exist", seen: "group \(name) has \(members.count) connections")
@@ -64,9 +73,12 @@ extension ScenarioSession {
         try ensureTarget(statement)
         let timeoutNanos = timeout.map { UInt64($0.nanoseconds) } ?? connectTimeoutNanos
         let started = Sys.monotonicNanos()
-        let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: rate?.perSecond,
-                                 timeoutNanos: timeoutNanos, framing: framing)
-        let spread = rate.map { Self.saturatingNanos(seconds: Double(count) / $0.perSecond) } ?? 0
+        let wholeCount = count
+        let share = connectShare(group: group, count: wholeCount, rate: rate)
+        let count = share.count
+        let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: share.ratePerSecond,
+                                 timeoutNanos: timeoutNanos, framing: framing, firstIndex: share.firstIndex)
+        let spread = rate.map { Self.saturatingNanos(seconds: Double(wholeCount) / $0.perSecond) } ?? 0
         // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
         let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))
         let deadline = started &+ spread &+ timeoutNanos &* waves &+ 1_000_000_000
@@ -86,6 +98,8 @@ extension ScenarioSession {
         let counts = engine.phaseCounts(ids)
         let open = counts[.open, default: 0]
         var line = "\(group): \(open)/\(count) connected in \(Format.seconds(elapsed))"
+            + (segment.isWhole ? "" : " (share \(segment) of \(wholeCount): "
+               + (count == 0 ? "none of them)" : "\(group)[\(share.firstIndex!)..\(share.firstIndex! + count - 1)])"))
         if elapsed > 0 && open > 0 { line += " (\(Int(Double(open) / elapsed))/s)" }
         let problems = [("refused", counts[.refused, default: 0]), ("timed out", counts[.timedOut, default: 0]),
                         ("failed", counts[.failed, default: 0])].filter { $0.1 > 0 }

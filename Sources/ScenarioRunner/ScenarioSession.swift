@@ -61,6 +61,10 @@ public final class ScenarioSession {
     public internal(set) var captures: [String: [UInt8]] = [:]
     /// Connections whose framing error has failed a check already.
     var framingErrorReported: Set<Int> = []
+    /// Which share of the scenario this session runs (`--segment`, or the file's `segment`).
+    public internal(set) var segment: ExecutionSegment
+    /// Each group's size in the whole (unsegmented) run: the global index of its next connection.
+    var wholeGroupSizes: [String: Int] = [:]
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -73,6 +77,7 @@ public final class ScenarioSession {
         connectTimeoutNanos = configuration.connectTimeoutNanos
         target = configuration.target
         thirdPartyTarget = configuration.target
+        segment = configuration.segment ?? .whole
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
             emit(.reply(shownReply(id, frame)))
@@ -118,6 +123,11 @@ public final class ScenarioSession {
             seed = configuration.seed ?? value
             random = SeededRandom(seed: seed)
             serial = 0
+        case .segment(let share):
+            // Not traffic: the statements after it draw the random streams they draw without it
+            // (or with --segment), so a share's payloads are the whole run's.
+            serial &-= 1
+            try applySegment(statement, share)
         case .setTimeout(let d):
             timeoutNanos = UInt64(d.nanoseconds)
         case .setStallTimeout(let d):
@@ -131,7 +141,7 @@ public final class ScenarioSession {
         case .setShow(let display):
             replyDisplay = display
         case .print(let text):
-            emit(.message(text))
+            emit(.message(String(decoding: try expand(text, statement), as: UTF8.self)))
         case .sleep(let d):
             engine.drive(forNanos: UInt64(d.nanoseconds), interrupted: { interrupt.isSet })
             if interrupt.isSet { throw .interrupted }
@@ -203,9 +213,9 @@ public final class ScenarioSession {
         case .expectEcho(let selector, let within):
             try expectEcho(statement, selector, within)
         case .expectRecv(let selector, let bytes, let within):
-            try expectRecv(statement, selector, bytes, within)
+            try expectRecv(statement, selector, try expand(bytes, statement), within)
         case .expectMatch(let selector, let pattern, let within):
-            try expectMatch(statement, selector, pattern, within)
+            try expectMatch(statement, selector, try expandPattern(pattern, statement), within)
         case .expectState(let selector, let state, let within):
             try expectState(statement, selector, state, within)
         case .expectServer(let stat, let comparison, let value, let within):
@@ -225,6 +235,10 @@ public final class ScenarioSession {
         case .load(let selector, let spec):
             try load(statement, selector, spec)
         case .fuzz(let spec):
+            if !segment.isWhole {
+                throw fail(statement, expected: "a fuzz campaign in an unsegmented run",
+                           seen: "share \(segment): split a campaign with `sockfuzz fuzz --segment`, which shares its runs exactly")
+            }
             guard let fuzzHandler else {
                 throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one")
             }
@@ -242,6 +256,11 @@ public final class ScenarioSession {
         var seen = seen
         if let stalledFor {
             seen += " (stopped early: nothing moved on any connection for \(Format.nanos(stalledFor)), set stall-timeout)"
+        }
+        if let shed = server?.stats.snapshot().shedOnEMFILE, shed > 0, !seen.contains("(errno 24)") {
+            // This process's limit, not the server's behaviour: the peer's EOF a check saw may
+            // be the embedded server shedding a connection it had no descriptor for.
+            seen += " (out of descriptors: the embedded server shed \(shed) connection\(shed == 1 ? "" : "s") it could not accept, EMFILE (errno 24); the limit is \(Sys.openFileLimit()) open files)"
         }
         let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
                                  expected: expected, seen: seen, seed: seed)

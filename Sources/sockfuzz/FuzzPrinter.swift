@@ -13,7 +13,9 @@ enum FuzzPrinter {
             progress.finish()
             Output.line("run \(run) failed (\(signature)) after \(operations) operations:")
             Output.line(failure.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-            Output.line("shrinking ...")
+            Output.line("rerunning it to confirm, then shrinking ...")
+        case .unconfirmed(let run, let failed, let tries, let searching):
+            Output.line("run \(run)'s failure came back in only \(failed) of \(tries) reruns (timing luck): kept; searching up to \(searching) more runs for one that reproduces")
         case .shrunk(let from, let to, let steps, let attempts, let deadline, let seconds):
             Output.line("shrunk from \(from) to \(to) operations in \(steps) steps (\(attempts) runs, check deadline \(ScenarioDuration(nanoseconds: Int64(deadline))), \(Format.seconds(seconds)))")
         case .replayed(let reproduced, let replays, let shrunk):

@@ -34,6 +34,9 @@ struct MergedLoad: Codable {
     /// The shares' rates added up (they ran at the same time).
     var messagesPerSecond: Double
     var latencyMicros: LoadResult.Percentiles?
+    /// Request/response load (`load --request`): the shares' reply checks added up; `messages`
+    /// then counts the measured replies, `latencyMicros` each request's round trip.
+    var replies: ReplyCheckResult?
     /// The merged histogram, in HdrHistogram's compressed encoding.
     var histogram: String?
     var intervals: [LoadInterval]
@@ -77,7 +80,7 @@ enum LoadMerge {
         var merged = MergedLoad(test: test, shares: n, files: records.map(\.file), passed: true, problems: [],
                                 connectionsRequested: 0, connected: 0, echoed: 0, messages: 0, corrupted: 0,
                                 connectionErrors: 0, unanswered: 0, notSent: 0, messagesPerSecond: 0, latencyMicros: nil,
-                                histogram: nil, intervals: [], late: [:])
+                                replies: nil, histogram: nil, intervals: [], late: [:])
         var total = LoadGenerator.emptyHistogram()
         /// The first share's histogram, then the others added (all have ConnectBurst's layout).
         var handshakeTotal: Histogram<UInt64>?
@@ -115,6 +118,7 @@ enum LoadMerge {
             merged.unanswered += load.unanswered
             merged.notSent += load.notSent
             merged.messagesPerSecond += load.messagesPerSecond
+            if let replies = load.replies { merged.replies = adding(replies, share: share, to: merged.replies) }
             let offset = Double((load.measuredSinceEpochNanos ?? origin) - origin) / 1e9
             for interval in load.intervals ?? [] {
                 let h: Histogram<UInt64>
@@ -130,6 +134,12 @@ enum LoadMerge {
             }
         }
         merged.passed = merged.passed && merged.problems.isEmpty
+        // Every counted reply matched; a mismatch or a framing error fails the merge even if a
+        // share's own verdict were lost.
+        if let r = merged.replies, r.mismatched + r.framingErrors > 0 {
+            merged.passed = false
+            if merged.problems.isEmpty { merged.problems.append("\(r.mismatched) replies mismatched, \(r.framingErrors) framing errors") }
+        }
         merged.latencyMicros = LoadResult.Percentiles(nanoseconds: total)
         if let handshakeTotal { merged.handshakes?.latencyMicros = LoadResult.Percentiles(nanoseconds: handshakeTotal) }
         if total.totalCount > 0 { merged.histogram = HistogramEncoding.base64(total) }
@@ -137,5 +147,20 @@ enum LoadMerge {
             LoadInterval(startSeconds: Double(k), seconds: 1, messages: seconds[k]!.messages, histogram: seconds[k]!.histogram)
         }
         return merged
+    }
+
+    /// One share's reply checks added to the sum so far: the counts summed, the first mismatch
+    /// kept with the share that saw it. The framing, regex and request count are the test's
+    /// own (the shares of one test have the same).
+    private static func adding(_ r: ReplyCheckResult, share: String, to sum: ReplyCheckResult?) -> ReplyCheckResult {
+        guard var sum else {
+            var first = r
+            first.firstMismatch = r.firstMismatch.map { "share \(share): \($0)" }
+            return first
+        }
+        sum.mismatched += r.mismatched
+        sum.framingErrors += r.framingErrors
+        if sum.firstMismatch == nil { sum.firstMismatch = r.firstMismatch.map { "share \(share): \($0)" } }
+        return sum
     }
 }

@@ -24,6 +24,15 @@ struct Sockfuzz: ParsableCommand {
         // Thousands of sockets need more than the default 1024 descriptors.
         Sys.raiseOpenFileLimit()
         Sys.ignoreSIGPIPE()
+        if let word = unknownSubcommand(CommandLine.arguments.dropFirst().first) {
+            // Without this the default subcommand (the console) would take the word and
+            // complain about an unexpected argument with the console's usage.
+            let names = configuration.subcommands.map { $0._commandName }
+            let hint = Suggestion.closest(to: word, among: names).map { " (did you mean `\($0)`?)" } ?? ""
+            Output.error("sockfuzz: unknown command '\(word)'\(hint); the commands: \(names.joined(separator: ", "))")
+            Output.error("Usage: sockfuzz <command> [options]  (`sockfuzz --help` lists them)")
+            Glibc.exit(2)
+        }
         var parsed: ParsableCommand?
         do {
             var command = try parseAsRoot()
@@ -39,6 +48,14 @@ struct Sockfuzz: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// The first argument when it is a word that names no subcommand (an option, or nothing,
+    /// starts the console).
+    static func unknownSubcommand(_ first: String?) -> String? {
+        guard let first, !first.hasPrefix("-") else { return nil }
+        let known = configuration.subcommands.map { $0._commandName } + ["help"]
+        return known.contains(first) ? nil : first
     }
 
     /// The usage line of the subcommand the error belongs to. An error thrown from `run()`

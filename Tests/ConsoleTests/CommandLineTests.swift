@@ -1,7 +1,6 @@
 // The command line as a user meets it: usage and syntax errors exit 2 with one line naming the
 // argument or the file, line and column; `run` passes the examples and fails on a broken
-// server; `fuzz` finds an injected fault and writes a scenario that `run` replays to the same
-// failure.
+// server. (`fuzz` finding a fault and `run` replaying it: FuzzCommandTests.)
 
 import Foundation
 import Testing
@@ -60,24 +59,5 @@ struct CommandLineTests {
         #expect(broken.output.contains("random-fragmented.scn:7:1: expect frag echo"), "\(broken.output)")
         #expect(broken.output.contains("first differing byte at offset 100"))
         #expect(broken.output.contains("seed 3"))
-    }
-
-    @Test("fuzz finds edge-single-read, writes a short scenario, and run replays the failure")
-    func fuzzFindsAndRunReplays() throws {
-        let scratch = Scratch()
-        let out = scratch.path + "/found"
-        let fuzz = try Piped.run(["fuzz", "--mode", "epoll", "--fault", "edge-single-read", "--seed", "1",
-                                  "--runs", "20", "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 180)
-        #expect(fuzz.status == 1, "\(fuzz.output)")
-        #expect(fuzz.output.contains("seed 1"))
-        let files = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".scn") }
-        let file = out + "/" + (try #require(files.first))
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        let commands = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(commands.count <= 10, "\(text)")
-        let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
-        #expect(replay.status == 1, "\(replay.output)")
-        #expect(replay.output.contains("expect c[0] echo"), "\(replay.output)")
-        #expect(replay.output.contains("incomplete at the deadline"))
     }
 }

@@ -18,7 +18,7 @@ struct CompletionTests {
     @Test("command names at the start of a line, console commands included")
     func commandNames() {
         #expect(words("", "conn") == ["connect"])
-        #expect(words("", "s").sorted() == ["save", "seed", "send", "server", "set", "sleep", "status"])
+        #expect(words("", "s").sorted() == ["save", "seed", "segment", "send", "server", "set", "sleep", "status"])
         #expect(words("", "").contains("help"))
         #expect(words("", "ex").sorted() == ["exit", "expect"])
     }

@@ -28,7 +28,7 @@ struct FuzzCommandTests {
         #expect(!run.output.contains("fuzz epoll: seed"), "nothing ran: \(run.output)")
     }
 
-    @Test("a missing --out folder is made; a finding is written, named, and `run` replays the file")
+    @Test("a missing --out folder is made; a finding is written, named, short, and `run` replays the file to the same failure")
     func findingIsWrittenAndReplays() throws {
         let scratch = Scratch()
         let out = scratch.path + "/deep/er/found"
@@ -43,9 +43,13 @@ struct FuzzCommandTests {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.contains("# reproduced "), "\(text)")
         #expect(text.contains(" of 5 replays"), "\(text)")
+        let commands = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(commands.count <= 10, "short: \(text)")
         let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
         #expect(replay.status == 1, "parses and fails: \(replay.output)")
         #expect(replay.output.contains("\(file):"), "\(replay.output)")
+        #expect(replay.output.contains("expect c[0] echo"), "\(replay.output)")
+        #expect(replay.output.contains("incomplete at the deadline"), "the stranded bytes: \(replay.output)")
     }
 
     @Test("a target that resets every connection is a finding (exit 1), written")
@@ -58,7 +62,7 @@ struct FuzzCommandTests {
                                  input: "", scratch: scratch, timeout: 180)
         #expect(fuzz.status == 1, "\(fuzz.output)")
         #expect(fuzz.output.contains("FAILED"), "\(fuzz.output)")
-        #expect(fuzz.output.contains("scenario written to \(out)/fuzz-target-seed1-run0.scn"), "\(fuzz.output)")
+        #expect(fuzz.output.contains("scenario written to \(out)/fuzz-target-seed1-run"), "\(fuzz.output)")
     }
 
     @Test("the twin: a correct echo target passes a few runs (exit 0)")
@@ -105,5 +109,35 @@ struct FuzzCommandTests {
                                    "--expect", "PING", "--runs", "2", "--max-send", "64KiB", "--out", scratch.path + "/found"],
                                   input: "", scratch: scratch, timeout: 120)
         #expect(right.status == 0, "\(right.output)")
+    }
+
+    @Test("a failure its own program does not show again is kept while the search goes on; the one that reproduces is shrunk")
+    func unconfirmedFailureGivesWayToOneThatReproduces() throws {
+        // Connection 2 is garbled once (run 0 fails; its reruns open later connections and
+        // pass), and every connection from 60 on is garbled (a later run fails every time).
+        let server = try MisbehavingServer(.garblesConnections(once: 2, from: 60))
+        defer { server.stop() }
+        let scratch = Scratch()
+        let fuzz = try Piped.run(["fuzz", "--target", server.address, "--runs", "40", "--max-send", "16KiB",
+                                  "--timeout", "1s", "--out", scratch.path + "/found"], input: "", scratch: scratch, timeout: 240)
+        #expect(fuzz.status == 1, "\(fuzz.output)")
+        #expect(fuzz.output.contains("run 0's failure came back in only 0 of 3 reruns"), "\(fuzz.output)")
+        #expect(fuzz.output.contains("minimal failing program"), "the later one was shrunk: \(fuzz.output)")
+        #expect(!fuzz.output.contains("FAILED (seed 1, run 0)"), "\(fuzz.output)")
+    }
+
+    @Test("the twin: when nothing reproduces, the first failure is still written, unshrunk, saying so (exit 1)")
+    func unconfirmedFailureIsStillWritten() throws {
+        let server = try MisbehavingServer(.garblesConnections(once: 2, from: nil))
+        defer { server.stop() }
+        let scratch = Scratch()
+        let out = scratch.path + "/found"
+        let fuzz = try Piped.run(["fuzz", "--target", server.address, "--runs", "6", "--max-send", "16KiB",
+                                  "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 240)
+        #expect(fuzz.status == 1, "\(fuzz.output)")
+        #expect(fuzz.output.contains("FAILED (seed 1, run 0)"), "\(fuzz.output)")
+        #expect(fuzz.output.contains("failing program, not shrunk"), "\(fuzz.output)")
+        let text = try String(contentsOfFile: out + "/fuzz-target-seed1-run0.scn", encoding: .utf8)
+        #expect(text.contains("# reproduced 0 of 5 replays"), "\(text)")
     }
 }

@@ -88,7 +88,9 @@ struct HelpReferenceTests {
         for snippet in snippets {
             // Example payload files are not read by the parser; included files are given as empty.
             #expect(throws: Never.self, "docs/scenario-language.md:\(snippet.line):\n\(snippet.code)") {
-                try ScenarioParser.parse(source: "connect web 100\n" + snippet.code, file: "doc.scn") { _ in "" }
+                // `segment` comes before any connect.
+                let connect = snippet.code.hasPrefix("segment ") ? "" : "connect web 100\n"
+                try ScenarioParser.parse(source: connect + snippet.code, file: "doc.scn") { _ in "" }
             }
         }
     }

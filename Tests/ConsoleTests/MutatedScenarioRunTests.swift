@@ -53,7 +53,7 @@ private struct RunCost {
 
     private mutating func add(_ command: Command, times: Int) -> String? {
         switch command {
-        case .seed, .print, .serverStop, .serverStats, .serverMode, .halfclose, .reset, .close, .pause, .resume, .setStallTimeout,
+        case .seed, .segment, .print, .serverStop, .serverStats, .serverMode, .halfclose, .reset, .close, .pause, .resume, .setStallTimeout,
              .setReceiveBuffer, .setFraming, .setShow:
             return nil
         case .setTimeout(let d):

@@ -229,4 +229,14 @@ struct RunCommandTests {
         #expect(run.output.contains("--weights: bad weight 'nope'"), "\(run.output)")
         #expect(run.output.contains("Usage: sockfuzz fuzz <options>  (`sockfuzz fuzz --help` lists them)"), "\(run.output)")
     }
+
+    @Test("an unknown subcommand is a usage error naming it and the nearest command, not the console's usage",
+          arguments: [("runn", "did you mean `run`?"), ("nope", "the commands: repl, serve, run, fuzz, load, merge, bench")])
+    func unknownSubcommand(word: String, says: String) throws {
+        let run = try Piped.run([word, "x.scn"], input: "", scratch: Scratch(), timeout: 30)
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("sockfuzz: unknown command '\(word)'"), "\(run.output)")
+        #expect(run.output.contains(says), "\(run.output)")
+        #expect(!run.output.contains("sockfuzz repl"), "not the console's usage: \(run.output)")
+    }
 }

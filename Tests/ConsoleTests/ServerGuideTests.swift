@@ -14,7 +14,7 @@ struct ServerGuideTests {
         return doc.components(separatedBy: "```scn\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] + "\n" }
     }
 
-    private func run(_ scenario: String, _ variable: String, _ address: String) throws -> PipedRun {
+    func run(_ scenario: String, _ variable: String, _ address: String) throws -> PipedRun {
         let scratch = Scratch()
         let file = scratch.path + "/guide.scn"
         try scenario.write(toFile: file, atomically: true, encoding: .utf8)
@@ -23,19 +23,23 @@ struct ServerGuideTests {
         return try Piped.run(["run", file, "-v"], input: "", scratch: scratch)
     }
 
-    @Test("the guide has its redis and nginx scenarios")
+    /// The guide's scenario aimed at `${variable}`.
+    static func scenario(for variable: String) throws -> String {
+        try #require(try scenarios().first { $0.contains("target ${\(variable)}") }, "no scenario with target ${\(variable)}")
+    }
+
+    @Test("the guide has its redis, nginx and memcached scenarios")
     func blocks() throws {
         let blocks = try Self.scenarios()
-        #expect(blocks.count == 2)
-        #expect(blocks.first?.contains("target ${REDIS_ADDR}") == true)
-        #expect(blocks.last?.contains("target ${NGINX_ADDR}") == true)
+        #expect(blocks.count == 3)
+        for variable in ["REDIS_ADDR", "NGINX_ADDR", "MEMCACHED_ADDR"] { _ = try Self.scenario(for: variable) }
     }
 
     @Test("the redis scenario passes against redis-server", .needs(.redisServer))
     func redis() throws {
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
-        let result = try run(try Self.scenarios()[0], "REDIS_ADDR", "\(redis.address)")
+        let result = try run(try Self.scenario(for: "REDIS_ADDR"), "REDIS_ADDR", "\(redis.address)")
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -43,7 +47,7 @@ struct ServerGuideTests {
     func nginx() throws {
         let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello\n"])
         defer { nginx.stop() }
-        let result = try run(try Self.scenarios()[1], "NGINX_ADDR", nginx.address)
+        let result = try run(try Self.scenario(for: "NGINX_ADDR"), "NGINX_ADDR", nginx.address)
         #expect(result.status == 0, "\(result.output)")
     }
 }

@@ -89,7 +89,7 @@ struct FindingTests {
         var events: [String] = []
         let recorder = FindingRecorder(config: config, run: 0, runSeed: 1, signature: signature, interrupt: InterruptFlag(),
                                        onEvent: { events.append("\($0)") })
-        let finding = recorder.record(ops, original: original, deadline: 1)
+        let finding = recorder.record(ops, original: original, confirmation: recorder.confirm(ops, deadline: 1))
         #expect(!finding.shrunk)
         #expect(finding.reproduced == 0 && finding.replays == 2)
         let path = try #require(finding.scenarioPath, "\(events)")
@@ -111,7 +111,7 @@ struct FindingTests {
         let (ops, original) = try Self.deadlineFailure(config)
         let recorder = FindingRecorder(config: config, run: 0, runSeed: 1, signature: try #require(original.signature),
                                        interrupt: InterruptFlag(), onEvent: { _ in })
-        let finding = recorder.record(ops, original: original, deadline: 1)
+        let finding = recorder.record(ops, original: original, confirmation: recorder.confirm(ops, deadline: 1))
         #expect(finding.scenarioPath == nil)
         #expect(finding.notWritten == "cannot create the directory /proc/nope: No such file or directory")
     }

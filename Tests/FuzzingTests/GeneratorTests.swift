@@ -97,8 +97,36 @@ struct GeneratorTests {
             }
         }
     }
+
+    @Test("request/response programs parse and read back the same, whatever bytes the requests and replies hold")
+    func requestProgramsParse() throws {
+        // Quotes, backslashes, NUL, high bytes, a literal ${, line ends: in requests, references and masks.
+        let awkward: [[UInt8]] = [Array("GET \"${x}\" \\ \r\n".utf8), [0, 0xff, 0x24, 0x7b, 0x0a], Array("*1\r\n$4\r\nPING\r\n".utf8)]
+        var oracle = RequestOracle(RequestMix(awkward, weights: [1, 2, 1]), framing: .delimiter(Array("END\r\n".utf8)),
+                                   masks: ["id=[0-9]+", "\\$\\{"])
+        oracle.references = [Array("OK id=17 \"q\" \\ ${y}\r\nEND\r\n".utf8), [0x24, 0x7b, 0xfe, 0x0d, 0x0a], Array("+PONG\r\n".utf8)]
+        for embedded in [true, false] {
+            var config = FuzzConfiguration()
+            config.oracle = .requests(oracle)
+            config.generator.requestBytes = awkward.map(\.count).max()
+            if !embedded { config.target = try SocketAddress.parse("127.0.0.1:7") }
+            var replyChecks = 0
+            for run in 0..<60 {
+                let ops = ProgramGenerator.generate(seed: 5, run: run, settings: config.generator)
+                let (items, _) = ProgramCompiler.compile(ops, Fuzzer.compileSettings(config))
+                let text = Fuzzer.scenarioText(items, runSeed: 9, config)
+                let program = try ScenarioParser.parse(source: text, file: "t.scn")
+                let commands = program.statements.map(\.command)
+                #expect(commands.map(\.rendered).joined(separator: "\n") + "\n" == text, "run \(run) does not read back the same")
+                replyChecks += commands.filter { if case .expectReply = $0 { return true } else { return false } }.count
+            }
+            #expect(replyChecks > 100, "the programs check replies")
+        }
+    }
 }
 
+import Framing
+import Load
 import ScenarioLanguage
 import Syscalls
 

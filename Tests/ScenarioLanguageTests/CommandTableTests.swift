@@ -26,7 +26,7 @@ struct CommandTableTests {
 
     @Test("the command words cover every form")
     func commandWords() {
-        #expect(CommandTable.commandWords == ["seed", "set", "print", "sleep", "include", "repeat", "server", "target",
+        #expect(CommandTable.commandWords == ["seed", "segment", "set", "print", "sleep", "include", "repeat", "server", "target",
                                               "connect", "send", "halfclose", "reset", "close", "pause", "resume",
                                               "expect", "load", "fuzz"])
     }

@@ -145,7 +145,7 @@ struct ParserTests {
         #expect(command("expect web echo") == .expectEcho(.group("web"), within: nil))
         #expect(command("expect web echo within 1s") == .expectEcho(.group("web"), within: .seconds(1)))
         #expect(command(#"expect web[1] recv "ok\n" within 2s"#) ==
-            .expectRecv(.member("web", index: 1), bytes: Array("ok\n".utf8), within: .seconds(2)))
+            .expectRecv(.member("web", index: 1), bytes: "ok\n", within: .seconds(2)))
         #expect(command(#"expect web match "^HTTP/1\.[01] \d+\r\n""#) ==
             .expectMatch(.group("web"), pattern: #"^HTTP/1\.[01] \d+\r\n"#, within: nil))
         #expect(command(#"expect web match "say \"hi\"" within 5ms"#) ==

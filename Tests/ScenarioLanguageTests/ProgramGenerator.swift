@@ -29,7 +29,7 @@ struct ProgramGenerator {
             : .setStallTimeout(rng.chance(50) ? duration(positive: true) : nil)
         case 2: return rng.chance(50) ? .setConnectTimeout(duration(positive: true))
             : .setReceiveBuffer(ByteSize(bytes: rng.int(1024...(1 << 20))))
-        case 3: return .print(text())
+        case 3: return .print(ByteTemplate(bytes: Array(text().utf8)))
         case 4: return .sleep(duration(positive: false))
         case 5: return .include(path: "lib.scn", body: [Statement(command: .sleep(.milliseconds(1)), location: Self.nowhere)])
         case 6 where depth < 3:
@@ -71,7 +71,7 @@ struct ProgramGenerator {
         case 18: return .pause(selector())
         case 19: return .resume(selector())
         case 20: return .expectEcho(selector(), within: within())
-        case 21: return .expectRecv(selector(), bytes: bytes(), within: within())
+        case 21: return .expectRecv(selector(), bytes: ByteTemplate(bytes: bytes()), within: within())
         case 22:
             let patterns = [#"^HTTP/1\.[01] \d+"#, #"say \"hi\""#, "a|b", #"\\"#, "é+", #"[\r\n]"#, "x?"]
             return .expectMatch(selector(), pattern: rng.pick(patterns), within: within())

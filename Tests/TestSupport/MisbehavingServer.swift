@@ -38,6 +38,13 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// `200 OK` and a body naming the request's number; request number `wrongAt` (from 1) gets
     /// `500 Internal Server Error` instead. nil: every answer right (the twin).
     case httpPipeline(wrongAt: Int?)
+    /// A request/response protocol answering each request by its content, with a planted
+    /// framing bug or (false) correct: the request/response fuzzer's targets (FramedServers.swift).
+    case framed(FramedProtocol, plantedBug: Bool)
+    /// An echo server that answers connection number `once` (from 1, in accept order) with
+    /// garbage, and every connection from number `from` on: one failure that never comes back
+    /// (timing luck's stand-in), then, with `from`, one that always does.
+    case garblesConnections(once: Int, from: Int?)
 
     public var description: String {
         switch self {
@@ -53,6 +60,8 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .lineReplies(let n): return n.map { "line-replies-wrong-at-\($0)" } ?? "line-replies"
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
+        case .framed(let proto, let planted): return "\(proto.rawValue)-\(planted ? "planted-bug" : "twin")"
+        case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
         }
     }
 }
@@ -66,6 +75,7 @@ public final class MisbehavingServer: @unchecked Sendable {
 
     private let listener: Int32
     private let stopping = Atomic<Bool>(false)
+    private let accepted = Atomic<Int>(0)
     private let open = Mutex<Set<Int32>>([])
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
@@ -116,8 +126,9 @@ public final class MisbehavingServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { continue }
             open.withLock { _ = $0.insert(fd) }
+            let number = accepted.add(1, ordering: .relaxed).newValue
             let thread = TestThread { [self] in
-                serve(fd)
+                serve(fd, number: number)
                 open.withLock { _ = $0.remove(fd) }
                 Glibc.close(fd)
             }
@@ -132,7 +143,7 @@ public final class MisbehavingServer: @unchecked Sendable {
     }
 
     /// The next chunk the peer sent, nil at EOF, an error, or when the server stops.
-    private func read(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
+    func read(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
         while !stopping.load(ordering: .acquiring) {
             guard readable(fd, millis: 100) else { continue }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -142,7 +153,7 @@ public final class MisbehavingServer: @unchecked Sendable {
         return nil
     }
 
-    private func write(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
+    func write(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
         var offset = bytes.startIndex
         while offset < bytes.endIndex {
             let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -152,7 +163,8 @@ public final class MisbehavingServer: @unchecked Sendable {
         }
     }
 
-    private func serve(_ fd: Int32) {
+    /// Serves connection number `number` (from 1, in accept order).
+    private func serve(_ fd: Int32, number: Int) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         switch behaviour {
         case .echo:
@@ -212,6 +224,13 @@ public final class MisbehavingServer: @unchecked Sendable {
             }
         case .oneReplyPerRead:
             while read(fd, &buffer) != nil { write(fd, Array("OK\r\n".utf8)[...]) }
+        case .framed(let proto, let planted):
+            serveFramed(fd, proto, plantedBug: planted)
+        case .garblesConnections(let once, let from):
+            let garbles = number == once || from.map { number >= $0 } == true
+            while let n = read(fd, &buffer) {
+                write(fd, garbles ? [UInt8](repeating: UInt8(ascii: "#"), count: n)[...] : buffer[..<n])
+            }
         }
     }
 }

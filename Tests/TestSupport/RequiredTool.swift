@@ -1,4 +1,4 @@
-// Programs some tests need but sockfuzz does not ship (socat, redis-server, nginx, cc). Where one is
+// Programs some tests need but sockfuzz does not ship (socat, redis-server, memcached, nginx, cc). Where one is
 // missing its tests are reported as skipped, never passed; under CI=true they run anyway and
 // fail, naming the program, because there .ci/run must have installed it.
 
@@ -23,6 +23,7 @@ public struct RequiredTool: Sendable {
     public static let cc = RequiredTool("cc", install: "apt-get install gcc")
     public static let nginx = RequiredTool("nginx", install: "apt-get install nginx")
     public static let openssl = RequiredTool("openssl", install: "apt-get install openssl")
+    public static let memcached = RequiredTool("memcached", install: "apt-get install memcached")
 
     /// CI sets CI=true; there a missing tool is a broken CI setup, not a reason to skip.
     public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }

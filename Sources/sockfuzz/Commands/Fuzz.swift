@@ -1,6 +1,7 @@
 // `sockfuzz fuzz`: random interleavings of connects, fragmented sends, half-closes, resets,
-// closes and slow reads, checked against a model of an echo server (or, for other servers, a
-// liveness probe); the first failure is shrunk and written as a replayable scenario.
+// closes and slow reads, checked against a model of an echo server, or (with --request) each
+// reply against its request's reference reply, or a liveness probe; the first failure is shrunk
+// and written as a replayable scenario.
 
 import ArgumentParser
 import EmbeddedServer
@@ -12,7 +13,7 @@ import ScenarioRunner
 import Syscalls
 
 enum OracleChoice: String, ExpressibleByArgument, CaseIterable {
-    case echo, liveness
+    case echo, liveness, replies
 }
 
 struct Fuzz: ParsableCommand {
@@ -21,9 +22,12 @@ struct Fuzz: ParsableCommand {
         discussion: """
         Every choice derives from --seed. On a failure, the program is shrunk while the same \
         failure reproduces, and written to --out as a scenario that `sockfuzz run` replays. \
+        With --request (or --request-file) and --framing, each reply must equal the reply a \
+        clean run got for its request alone, however the requests were cut, paced, pipelined \
+        or interleaved (--mask for parts that may differ, like a Date header). \
         Exit status: 0 nothing found, 1 a failure found (or the fuzzer's internal error), \
-        2 a usage error (including an --out that cannot be written, or a liveness --expect that \
-        a fresh connection's answer does not match).
+        2 a usage error (including an --out that cannot be written, a liveness --expect that \
+        a fresh connection's answer does not match, or a request without a clean reply).
         """
     )
 
@@ -47,8 +51,13 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Inject a server fault, to see the fuzzer find it.")
     var fault: ServerFault?
 
-    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect.")
-    var oracle: OracleChoice = .echo
+    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect; replies (implied by --request): every reply must be its request's reference reply, however the requests were cut, paced, pipelined or interleaved.")
+    var oracle: OracleChoice?
+
+    @OptionGroup var requests: RequestStreamOptions
+
+    @Option(name: .customLong("mask"), help: "With --request: a regular expression for parts of a reply that may differ from the reference (a Date header, an id); repeatable.")
+    var masks: [String] = []
 
     @Option(help: "Liveness probe request, with escapes (e.g. 'PING\\r\\n').")
     var probe: String?
@@ -68,7 +77,13 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Run share i of n of this campaign: runs i, i+n, i+2n, ... of the same seed.", transform: ValueArguments.segment)
     var segment: ExecutionSegment = .whole
 
+    @Option(help: "Serve live counters for Prometheus at http://ADDR/metrics (127.0.0.1:9464; port 0 picks one and prints it).")
+    var metricsListen: String?
+
     @OptionGroup var reports: ReportOptions
+
+    /// --oracle, or what the other options imply.
+    var chosenOracle: OracleChoice { oracle ?? (requests.given ? .replies : .echo) }
 
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
@@ -82,13 +97,31 @@ struct Fuzz: ParsableCommand {
         // false finding, the worst verdict this tool can give.
         guard timeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(timeout)") }
         guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
-        if oracle == .liveness && (probe == nil || expectPattern == nil) {
+        if requests.given {
+            guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle replies (its default), not --oracle \(chosenOracle.rawValue)") }
+            try requests.validateRequests()
+            if case .http1 = try requests.parsedFraming(), try requests.mix().requests.contains(where: { $0.starts(with: Array("HEAD ".utf8)) }) {
+                // A request is sent in pieces, each a `send`: the scenario would pair a HEAD's bodiless response with a piece.
+                throw ValidationError("--request: HEAD requests cannot be fuzzed yet (their pieces are sent separately); use GET")
+            }
+        } else {
+            if chosenOracle == .replies { throw ValidationError("--oracle replies needs --request or --request-file") }
+            if requests.framing != nil { throw ValidationError("--framing goes with --request or --request-file") }
+            if !masks.isEmpty { throw ValidationError("--mask goes with --request or --request-file") }
+        }
+        for mask in masks where (try? NSRegularExpression(pattern: mask)) == nil {
+            throw ValidationError("--mask '\(mask)' is not a valid regular expression")
+        }
+        if chosenOracle == .liveness && (probe == nil || expectPattern == nil) {
             throw ValidationError("--oracle liveness needs --probe REQUEST and --expect PATTERN")
         }
         if let expectPattern, (try? NSRegularExpression(pattern: expectPattern)) == nil {
             throw ValidationError("--expect '\(expectPattern)' is not a valid regular expression")
         }
         if let problem = FindingFile.prepare(out) { throw ValidationError("--out \(out): \(problem)") }
+        if let metricsListen {
+            do { _ = try SocketAddress.parse(metricsListen) } catch { throw ValidationError("--metrics-listen \(metricsListen): \(error)") }
+        }
     }
 
     func run() throws {
@@ -107,7 +140,12 @@ struct Fuzz: ParsableCommand {
         base.fault = fault
         base.segment = segment
         base.outDirectory = out
-        if oracle == .liveness, let probe, let expectPattern {
+        if chosenOracle == .replies {
+            let mix = try requests.mix()
+            base.oracle = .requests(RequestOracle(mix, framing: try requests.parsedFraming(), masks: masks))
+            base.generator.requestBytes = mix.requests.map(\.count).max()
+        }
+        if chosenOracle == .liveness, let probe, let expectPattern {
             do {
                 base.oracle = .liveness(probe: try ArgumentValues.escapedBytes(probe), expect: expectPattern)
             } catch {
@@ -115,6 +153,10 @@ struct Fuzz: ParsableCommand {
             }
         }
         if let target = server.target { base.target = try Targets.reachable(target, option: "--target") }
+        if let problem = Fuzzer.fetchReferences(&base) {
+            Output.error("sockfuzz: \(problem)")
+            throw ExitCode(2)
+        }
 
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
@@ -124,6 +166,16 @@ struct Fuzz: ParsableCommand {
             Output.error("sockfuzz: \(problem)")
             throw ExitCode(2)
         }
+        let metrics = FuzzMetrics(segment: segment.description)
+        var endpoint: MetricsEndpoint?
+        if let metricsListen {
+            do { endpoint = try MetricsEndpoint(listeningOn: metricsListen, render: metrics.render) } catch {
+                Output.error("sockfuzz fuzz: --metrics-listen \(metricsListen): cannot listen: \(error)")
+                throw ExitCode(2)
+            }
+            Output.line("metrics: serving http://\(endpoint!.address)/metrics")
+        }
+        defer { endpoint?.stop() }
         let modes: [BackendKind] = server.target != nil ? [.epoll] : server.modes(default: .epoll).compactMap { $0 }
         var summaries: [FuzzSummary] = []
         for m in modes where !interrupt.isSet {
@@ -136,7 +188,13 @@ struct Fuzz: ParsableCommand {
             Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
                         + (segment.isWhole ? "" : "; share \(segment): runs \(segment.index), \(segment.index + segment.count), \(segment.index + 2 * segment.count), ..."))
             let progress = ProgressLine()
-            let summary = Fuzzer.run(config, interrupt: interrupt) { event in FuzzPrinter.print(event, progress) }
+            metrics.start(config.against)
+            let published = endpoint == nil ? nil : metrics
+            let summary = Fuzzer.run(config, interrupt: interrupt) { event in
+                published?.observe(event)
+                FuzzPrinter.print(event, progress)
+            }
+            metrics.finish(summary)
             progress.finish()
             FuzzPrinter.summary(summary)
             summaries.append(summary)

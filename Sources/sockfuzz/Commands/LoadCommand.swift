@@ -81,6 +81,9 @@ struct LoadCommand: ParsableCommand {
             transform: ValueArguments.sources)
     var source: SourceAddresses?
 
+    @Option(help: "Serve live counters and latency for Prometheus at http://ADDR/metrics (127.0.0.1:9464; port 0 picks one and prints it).")
+    var metricsListen: String?
+
     /// The one embedded design this run measures (`all` makes no sense for one measurement).
     var mode: BackendKind { server.mode?.modes.first.flatMap { $0 } ?? .epoll }
     var target: String? { server.target }
@@ -96,6 +99,9 @@ struct LoadCommand: ParsableCommand {
         do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
         if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
         if let hdrLog, let problem = Reports.unwritable(hdrLog) { throw ValidationError("--hdr-log \(hdrLog): \(problem)") }
+        if let metricsListen {
+            do { _ = try SocketAddress.parse(metricsListen) } catch { throw ValidationError("--metrics-listen \(metricsListen): \(error)") }
+        }
         if let source {
             // A typo'd address fails every connect: say so once, before any traffic.
             for address in Set([source.addresses.first!, source.addresses.last!]) {
@@ -172,6 +178,17 @@ struct LoadCommand: ParsableCommand {
             throw ValidationError("--tls: \(error)")
         }
 
+        let metrics = LoadMetrics(messageSize: requests.isRequestLoad ? nil : size.bytes, test: testIdentity, segment: segment.description)
+        var endpoint: MetricsEndpoint?
+        if let metricsListen {
+            do { endpoint = try MetricsEndpoint(listeningOn: metricsListen, render: metrics.render) } catch {
+                Output.error("sockfuzz load: --metrics-listen \(metricsListen): cannot listen: \(error)")
+                throw ExitCode(2)
+            }
+            Output.line("metrics: serving http://\(endpoint!.address)/metrics")
+        }
+        defer { endpoint?.stop() }
+
         var lateSeconds: Double?
         if let startAt {
             lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
@@ -196,6 +213,7 @@ struct LoadCommand: ParsableCommand {
                     + (requestLoad ? "" : ", first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) p99 \(micros(connect.firstByteMicros?.p99))")
                     + (connect.firstError.map { "; first error: \($0)" } ?? ""))
         if let handshakes = connect.tls { Output.line(Self.handshakeLine(handshakes, of: shareConnections, verification: tls?.settings.verification)) }
+        if endpoint != nil { metrics.connected(connect.echoed) }
         var problems = LoadVerdict.problems(connect)
         var record = LoadRecord(against: against, connect: connect)
         record.test = testIdentity
@@ -206,7 +224,9 @@ struct LoadCommand: ParsableCommand {
                         + "; Ctrl-C stops it and prints the result so far")
             let progress = ProgressLine()
             let unit = requestLoad ? "req/s" : "msg/s"
+            let published = endpoint == nil ? nil : metrics
             let report = { (p: LoadProgress) in
+                published?.publish(p)
                 progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) \(unit)  errors \(p.errors)  connections \(p.connections)")
             }
             let result: LoadResult
@@ -223,6 +243,7 @@ struct LoadCommand: ParsableCommand {
             record.load = result
             problems += LoadVerdict.problems(result)
         }
+        metrics.finish(record.load)
         record.interrupted = interrupt.isSet
         record.problems = problems
         record.passed = !record.interrupted && problems.isEmpty

@@ -1,4 +1,4 @@
-// `sockfuzz merge SHARE.json...`: the results of a test run as n segments (`load --segment i/n`)
+// `sockfuzz merge SHARE.json...`: the results of a test run as n segments (`load`, `fuzz`, `run --segment i/n`)
 // added up into one: exact totals, merged percentiles, per-second figures. Exit 0 when every
 // share passed, 1 when one did not, 2 when the files are not n shares of one test.
 
@@ -10,7 +10,7 @@ import ScenarioRunner
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add up the results of a test's segments (load or fuzz --segment i/n --json ...).",
+        abstract: "Add up the results of a test's segments (load, fuzz or run --segment i/n --json ...).",
         discussion: "Refuses results of different tests, a share given twice and missing shares (exit 2)."
     )
 
@@ -31,6 +31,7 @@ struct Merge: ParsableCommand {
     func run() throws {
         var records: [(file: String, record: LoadRecord)] = []
         var fuzzReports: [(file: String, summaries: [FuzzSummary])] = []
+        var runReports: [(file: String, document: JSONReport.Document)] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 Output.error("sockfuzz merge: cannot read \(file)")
@@ -40,17 +41,23 @@ struct Merge: ParsableCommand {
                 records.append((file, record))
             } else if let report = try? JSONDecoder().decode(FuzzReportDocument.self, from: data) {
                 fuzzReports.append((file, report.fuzz))
+            } else if let report = try? JSONDecoder().decode(JSONReport.Document.self, from: data) {
+                runReports.append((file, report))
             } else {
-                Output.error("sockfuzz merge: \(file) is not a result of `sockfuzz load --json` or `sockfuzz fuzz --json`")
+                Output.error("sockfuzz merge: \(file) is not a result of `sockfuzz load --json`, `sockfuzz fuzz --json` or `sockfuzz run --json`")
                 throw ExitCode(2)
             }
         }
+        if [!records.isEmpty, !fuzzReports.isEmpty, !runReports.isEmpty].filter({ $0 }).count > 1 {
+            Output.error("sockfuzz merge: load results, fuzz reports and run reports cannot be merged together")
+            throw ExitCode(2)
+        }
         if !fuzzReports.isEmpty {
-            guard records.isEmpty else {
-                Output.error("sockfuzz merge: load results and fuzz reports cannot be merged together")
-                throw ExitCode(2)
-            }
             try mergeFuzz(fuzzReports)
+            return
+        }
+        if !runReports.isEmpty {
+            try mergeRuns(runReports)
             return
         }
         let merged: MergedLoad
@@ -71,15 +78,54 @@ struct Merge: ParsableCommand {
                         + (h.latencyMicros.map { "; latency p50 \(micros($0.p50)) p99 \(micros($0.p99)) max \(micros($0.max))" } ?? "")
                         + (h.failed > 0 ? "; failed \(h.failed)" : ""))
         }
+        if let r = merged.replies {
+            Output.line("requests: \(r.requests) in the mix, \(r.framing) replies\(r.expect.map { " matching \($0)" } ?? ""): "
+                        + "\(merged.messages) replies counted, \(r.mismatched) mismatched, \(r.framingErrors) framing errors"
+                        + (r.firstMismatch.map { "; first mismatch: \($0)" } ?? ""))
+        }
         for (share, late) in merged.late.sorted(by: { $0.key < $1.key }) { Output.line("share \(share) started \(Format.seconds(late)) late") }
         Output.line(merged.passed ? "merge: PASSED: every share passed" : "merge: FAILED: " + merged.problems.joined(separator: "; "))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Reports.write(String(decoding: try encoder.encode(merged), as: UTF8.self), to: json, option: "--json")
-        }
+        try writeJSON(merged)
         if let html { try Reports.write(MergePage.render(merged), to: html, option: "--html") }
         if !merged.passed { throw ExitCode(1) }
+    }
+
+    private func mergeRuns(_ reports: [(file: String, document: JSONReport.Document)]) throws {
+        if html != nil {
+            Output.error("sockfuzz merge: --html draws merged load results; for run reports use --json")
+            throw ExitCode(2)
+        }
+        let merged: MergedRuns
+        do { merged = try RunMerge.merge(reports) } catch {
+            Output.error("sockfuzz merge: \(error)")
+            throw ExitCode(2)
+        }
+        for run in merged.runs {
+            Output.line("run \(run.scenario) against \(run.against), seed \(run.seed): \(run.shares) shares, \(run.passed ? "PASSED" : "FAILED")")
+            for g in run.groups + [run.totals] {
+                var line = "  \(g.name == "*" ? "all groups" : g.name): \(g.connected)/\(g.connectsStarted) connected, "
+                    + "sent \(g.bytesSent) B, received \(g.bytesReceived) B"
+                if g.refused + g.timedOut + g.connectFailed + g.resets + g.echoMismatches > 0 {
+                    line += ", refused \(g.refused), timed out \(g.timedOut), failed \(g.connectFailed), resets \(g.resets), echo mismatches \(g.echoMismatches)"
+                }
+                if let l = g.latencyMicros {
+                    line += "; latency p50 \(Format.seconds(l.p50 / 1e6)) p99 \(Format.seconds(l.p99 / 1e6)) max \(Format.seconds(l.max / 1e6))"
+                }
+                Output.line(line)
+            }
+            for (share, late) in run.late.sorted(by: { $0.key < $1.key }) { Output.line("  share \(share) started \(Format.seconds(late)) late") }
+            for p in run.problems { Output.line("  problem: \(p)") }
+        }
+        Output.line(merged.passed ? "merge: PASSED: every share of every run passed" : "merge: FAILED: a share failed (problems above)")
+        try writeJSON(merged)
+        if !merged.passed { throw ExitCode(1) }
+    }
+
+    private func writeJSON<T: Encodable>(_ value: T) throws {
+        guard let json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try Reports.write(String(decoding: try encoder.encode(value), as: UTF8.self), to: json, option: "--json")
     }
 
     private func mergeFuzz(_ reports: [(file: String, summaries: [FuzzSummary])]) throws {
@@ -94,11 +140,7 @@ struct Merge: ParsableCommand {
             for p in c.problems { Output.line("  problem: \(p)") }
         }
         Output.line(merged.passed ? "merge: PASSED: no share found anything" : "merge: FAILED: findings or problems above")
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Reports.write(String(decoding: try encoder.encode(merged), as: UTF8.self), to: json, option: "--json")
-        }
+        try writeJSON(merged)
         if !merged.passed { throw ExitCode(1) }
     }
 }

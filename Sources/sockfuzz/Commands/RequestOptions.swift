@@ -9,32 +9,24 @@ import Framing
 import Load
 import ScenarioLanguage
 
-struct RequestOptions: ParsableArguments {
-    @Option(help: "Request/response load: the request to send, with escapes (e.g. 'PING\\r\\n'); replies are framed with --framing.")
+/// What to send and how replies are cut: shared by `load --request` and `fuzz --request`.
+struct RequestStreamOptions: ParsableArguments {
+    @Option(help: "The request to send, with escapes (e.g. 'PING\\r\\n'); replies are framed with --framing.")
     var request: String?
 
-    @Option(help: "Request/response load: several requests, one a line with escapes, `N*` in front to weight one; sent round robin.")
+    @Option(help: "Several requests, one a line with escapes, `N*` in front to weight one; sent round robin.")
     var requestFile: String?
 
     @Option(help: "How replies are cut: line, resp, http1, delimiter:TEXT, length:4be[+] (needed with --request).")
     var framing: String?
 
-    @Option(help: "A regular expression every reply (the whole frame) must match, e.g. '^\\+PONG'.")
-    var expect: String?
+    var given: Bool { request != nil || requestFile != nil }
 
-    var isRequestLoad: Bool { request != nil || requestFile != nil }
-
-    func validate() throws {
-        guard isRequestLoad else {
-            if framing != nil || expect != nil { throw ValidationError("--framing and --expect go with --request or --request-file") }
-            return
-        }
+    /// The checks both commands make once a request is given.
+    func validateRequests() throws {
         if request != nil && requestFile != nil { throw ValidationError("give --request or --request-file, not both") }
         let framing = try parsedFraming()
         if framing == .raw { throw ValidationError("--framing raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:") }
-        if let expect {
-            if (try? NSRegularExpression(pattern: expect)) == nil { throw ValidationError("--expect '\(expect)' is not a valid regular expression") }
-        }
         _ = try mix()
     }
 
@@ -58,6 +50,34 @@ struct RequestOptions: ParsableArguments {
         }
         do { return try RequestFile.parse(text) } catch { throw ValidationError("--request-file \(requestFile):\(error.line): \(error.message)") }
     }
+}
+
+struct RequestOptions: ParsableArguments {
+    @OptionGroup var stream: RequestStreamOptions
+
+    @Option(help: "A regular expression every reply (the whole frame) must match, e.g. '^\\+PONG'.")
+    var expect: String?
+
+    var request: String? { stream.request }
+    var requestFile: String? { stream.requestFile }
+    var framing: String? { stream.framing }
+
+    var isRequestLoad: Bool { stream.given }
+
+    func validate() throws {
+        guard isRequestLoad else {
+            if framing != nil || expect != nil { throw ValidationError("--framing and --expect go with --request or --request-file") }
+            return
+        }
+        try stream.validateRequests()
+        if let expect {
+            if (try? NSRegularExpression(pattern: expect)) == nil { throw ValidationError("--expect '\(expect)' is not a valid regular expression") }
+        }
+    }
+
+    func parsedFraming() throws -> Framing { try stream.parsedFraming() }
+
+    func mix() throws -> RequestMix { try stream.mix() }
 
     /// What makes two load results runs of the same test.
     var identity: [String] {

@@ -45,6 +45,14 @@ struct Run: ParsableCommand {
     @Option(help: "Inject a server fault into every embedded server (to see a check catch it).")
     var fault: ServerFault?
 
+    @Option(help: "Run share i of n of every scenario (0 <= i < n; overrides a file's `segment`): its part of every group's connections and rates; `sockfuzz merge` adds the shares' --json up.",
+            transform: ValueArguments.segment)
+    var segment: ExecutionSegment?
+
+    @Option(help: "Start at this wall-clock time (2026-12-01T12:00:00Z or @EPOCH_SECONDS), so the shares of a run start together.",
+            transform: ValueArguments.startTime)
+    var startAt: StartTime?
+
     @OptionGroup var reports: ReportOptions
 
     @Flag(name: .shortAndLong, help: "Print every command's result, not only failures and summaries.")
@@ -66,17 +74,24 @@ struct Run: ParsableCommand {
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
 
+        var lateSeconds: Double?
+        if let startAt {
+            lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
+            if let late = lateSeconds { Output.line("run: started \(Format.seconds(late)) after --start-at \(startAt)") }
+        }
         let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
         var results: [ScenarioResult] = []
         for planned in plan {
             if interrupt.isSet { break }
             if let note = planned.note { Output.line(note) }
-            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault)
+            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })
             RunPrinter.summary(result)
             results.append(result)
+            // The first run is the one --start-at timed.
+            if results.count == 1 { results[0].startedLateSeconds = lateSeconds }
         }
         RunPrinter.total(results)
         // The reports list every planned run: those an interrupt left out are marked, not dropped.
@@ -102,7 +117,7 @@ struct Run: ParsableCommand {
                 continue
             }
             do {
-                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil)
+                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil).forShare(segment ?? .whole)
                 programs.append((file, try ScenarioParser.parseFile(file, limits: limits)))
             } catch {
                 errors.append((file, error.description))

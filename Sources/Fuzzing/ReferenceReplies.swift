@@ -1,0 +1,101 @@
+// The request/response oracle's references, from a clean run: each request alone, written
+// whole, on a fresh connection, one at a time, its first whole reply kept. A request that gets
+// no reply, a malformed one or more than one is a usage problem (wrong request or framing),
+// said before any fuzz run.
+
+import EmbeddedServer
+import Framing
+import Glibc
+import ScenarioLanguage
+import Syscalls
+
+extension Fuzzer {
+    /// Fills in `config`'s reference replies (the request/response oracle only), from its
+    /// target or from an embedded server started for it; what went wrong, or nil.
+    public static func fetchReferences(_ config: inout FuzzConfiguration) -> String? {
+        guard case .requests(var oracle) = config.oracle else { return nil }
+        var embedded: EchoServer?
+        defer { embedded?.stop() }
+        let address: SocketAddress
+        if let target = config.target {
+            address = target
+        } else {
+            let server = EchoServer(configuration: ServerConfiguration(mode: config.mode))
+            do { address = try server.start() } catch { return "the embedded server did not start: \(error)" }
+            embedded = server
+        }
+        oracle.references = []
+        for request in oracle.requests {
+            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos) {
+            case .success(let reply): oracle.references.append(reply)
+            case .failure(let problem):
+                return "the clean run of request \(FrameText.render(request)) alone on a fresh connection: \(problem.description)"
+            }
+        }
+        config.oracle = .requests(oracle)
+        return nil
+    }
+}
+
+/// One request on one fresh blocking-style connection (non-blocking socket, poll with a deadline).
+enum ReferenceClient {
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func reply(to request: [UInt8], at address: SocketAddress, framing: Framing,
+                      timeoutNanos: UInt64) -> Result<[UInt8], Problem> {
+        let deadline = Sys.monotonicNanos() &+ timeoutNanos
+        let fd: Int32
+        do { fd = try Sys.socket(family: address.family) } catch { return .failure(Problem(description: "\(error)")) }
+        defer { Sys.close(fd) }
+        do {
+            if case .wouldBlock = try Sys.connect(fd, address) {
+                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "no connection within the deadline")) }
+                let error = try Sys.pendingError(fd)
+                guard error == 0 else { return .failure(Problem(description: "connect: \(String(cString: strerror(error)))")) }
+            }
+            var sent = 0
+            while sent < request.count {
+                let result = try request[sent...].withUnsafeBytes { try Sys.send(fd, $0.baseAddress!, $0.count) }
+                if case .processed(let n) = result { sent += n; continue }
+                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
+            }
+            var decoder = FrameDecoder(framing)
+            if case .http1 = framing { decoder.noteRequest(method: String(decoding: request.prefix { $0 != 0x20 }, as: UTF8.self)) }
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            var frames: [Frame] = []
+            while frames.isEmpty {
+                guard wait(fd, for: Int16(POLLIN), until: deadline) else {
+                    return .failure(Problem(description: "no whole \(framing) reply within the deadline (\(decoder.pendingByteCount) byte(s) of one)"))
+                }
+                let result = try buffer.withUnsafeMutableBytes { try Sys.recv(fd, $0.baseAddress!, $0.count) }
+                guard case .processed(let n) = result else { continue }
+                frames += n == 0 ? try decoder.finish() : try decoder.feed(Array(buffer[..<n]))
+                if n == 0 && frames.isEmpty { return .failure(Problem(description: "the server closed without a reply")) }
+            }
+            guard frames.count == 1 && decoder.pendingByteCount == 0 else {
+                return .failure(Problem(description: "more than one \(framing) frame came back (\(frames.map { FrameText.render($0.bytes) }.joined(separator: ", ")) ...): "
+                                        + "the fuzzer needs one reply per request; pick a framing that makes each reply one frame"))
+            }
+            return .success(frames[0].bytes)
+        } catch let error as FramingError {
+            return .failure(Problem(description: "a malformed \(framing) reply: \(error)"))
+        } catch {
+            return .failure(Problem(description: "\(error)"))
+        }
+    }
+
+    /// Waits for `events` on `fd` until the monotonic `deadline`; false when it passed first.
+    static func wait(_ fd: Int32, for events: Int16, until deadline: UInt64) -> Bool {
+        while true {
+            let now = Sys.monotonicNanos()
+            guard now < deadline else { return false }
+            var p = pollfd(fd: fd, events: events, revents: 0)
+            let millis = Int32(min(1000, (deadline - now + 999_999) / 1_000_000))
+            let n = poll(&p, 1, millis)
+            if n > 0 { return true }
+            if n < 0 && errno != EINTR { return false }
+        }
+    }
+}

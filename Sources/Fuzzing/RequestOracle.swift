@@ -1,0 +1,43 @@
+// The request/response oracle: a server's answer must not depend on how the request bytes were
+// cut, paced, pipelined or interleaved. Each connection sends its own stream of the given
+// requests (round robin over the weighted mix, from a different place on each connection), and
+// every reply must be the reference reply to its request: what a clean run got for it alone.
+
+import Framing
+import Load
+import ScenarioLanguage
+
+public struct RequestOracle: Sendable, Equatable {
+    public var requests: [[UInt8]]
+    /// Request indices in sending order (RequestMix's smooth weighted round robin).
+    public var schedule: [Int]
+    public var framing: Framing
+    /// Regular expressions: what they match in a reference reply may differ in a real one
+    /// (dates, ids). The written scenario then checks the reply with `reply match`.
+    public var masks: [String]
+    /// Per request, the reply a clean run got (empty until `Fuzzer.fetchReferences`).
+    public var references: [[UInt8]] = []
+
+    public init(_ mix: RequestMix, framing: Framing, masks: [String] = []) {
+        requests = mix.requests
+        schedule = mix.schedule
+        self.framing = framing
+        self.masks = masks
+    }
+
+    /// The request connection `conn` sends as its number `index` (from 0).
+    public func request(conn: Int, index: Int) -> Int {
+        schedule[(index + conn) % schedule.count]
+    }
+
+    /// The bytes of connection `conn`'s requests `first..<first + count`, one stream.
+    func stream(conn: Int, first: Int, count: Int) -> [UInt8] {
+        (first..<(first + count)).flatMap { requests[request(conn: conn, index: $0)] }
+    }
+
+    /// The check of request `k`'s reply: its reference exactly, or, where a mask matches it, a
+    /// pattern with the masked parts as wildcards (see MaskedReply).
+    public func replyCheck(_ k: Int) -> ScenarioLanguage.ReplyCheck {
+        MaskedReply.check(reference: references[k], masks: masks)
+    }
+}

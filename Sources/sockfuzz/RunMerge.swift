@@ -1,0 +1,158 @@
+// Adding up the shares of `run --segment i/n --json`: per scenario run (file, server, seed) the
+// groups' counts summed, percentiles from merged histograms, a verdict that passes only when every
+// share passed. Refuses unsegmented runs, other runs' shares, duplicates and missing shares.
+
+import Foundation
+import Histogram
+import Load
+import Results
+import ScenarioRunner
+import Vocabulary
+
+struct MergedGroup: Codable {
+    var name: String
+    var connectsStarted = 0
+    var connected = 0
+    var refused = 0
+    var timedOut = 0
+    var connectFailed = 0
+    var resets = 0
+    var peerEOFs = 0
+    var echoMismatches = 0
+    var bytesSent: UInt64 = 0
+    var bytesReceived: UInt64 = 0
+    var latencySamples: UInt64 = 0
+    /// From the shares' merged histograms (never averaged percentiles), in microseconds.
+    var latencyMicros: LoadResult.Percentiles?
+
+    init(name: String) { self.name = name }
+
+    mutating func add(_ g: GroupFigures) {
+        connectsStarted += g.connectsStarted
+        connected += g.connected
+        refused += g.refused
+        timedOut += g.timedOut
+        connectFailed += g.connectFailed
+        resets += g.resets
+        peerEOFs += g.peerEOFs
+        echoMismatches += g.echoMismatches
+        bytesSent += g.bytesSent
+        bytesReceived += g.bytesReceived
+        latencySamples += g.latencySamples
+    }
+}
+
+struct MergedRun: Codable {
+    var scenario: String
+    var against: String
+    var seed: UInt64
+    var shares: Int
+    var passed: Bool
+    /// Each share's status, by segment ("0/4": "passed").
+    var statuses: [String: String]
+    /// Each share's failures and notes, prefixed with its segment.
+    var problems: [String]
+    var groups: [MergedGroup]
+    var totals: MergedGroup
+    /// Shares that began late after --start-at, and by how much (seconds).
+    var late: [String: Double]
+}
+
+struct MergedRuns: Codable {
+    var tool = "sockfuzz merge"
+    var files: [String]
+    var passed: Bool
+    var runs: [MergedRun]
+}
+
+enum RunMerge {
+    static func merge(_ documents: [(file: String, document: JSONReport.Document)]) throws -> MergedRuns {
+        var shares: [String: [(file: String, run: ScenarioResult)]] = [:]
+        var order: [String] = []
+        var n: Int?
+        for (file, document) in documents {
+            for run in document.runs {
+                guard let segment = run.segment else {
+                    throw MergeError("\(file): \(run.scenario) against \(run.against) is not a share (run --segment i/n), status \(run.status.rawValue)"
+                                     + (run.note.map { ": \($0)" } ?? ""))
+                }
+                if let n, segment.count != n {
+                    throw MergeError("\(file): share \(segment) does not split the run in \(n) like \(documents[0].file)")
+                }
+                n = segment.count
+                let key = "\(run.scenario) against \(run.against)"
+                if shares[key] == nil { order.append(key) }
+                shares[key, default: []].append((file, run))
+            }
+        }
+        guard let n else { throw MergeError("no runs to merge") }
+        var merged = MergedRuns(files: documents.map(\.file), passed: true, runs: [])
+        for key in order {
+            let run = try mergeOne(key, shares[key]!, n, elsewhere: shares.filter { $0.key != key }.values.flatMap { $0 })
+            merged.passed = merged.passed && run.passed
+            merged.runs.append(run)
+        }
+        return merged
+    }
+
+    /// `elsewhere`: the other runs' shares, to say where a missing share went (another server).
+    private static func mergeOne(_ key: String, _ shares: [(file: String, run: ScenarioResult)], _ n: Int,
+                                 elsewhere: [(file: String, run: ScenarioResult)]) throws -> MergedRun {
+        var seen: [Int: String] = [:]
+        let first = shares[0]
+        for (file, run) in shares {
+            guard run.seed == first.run.seed else {
+                throw MergeError("\(file) is a share of another run: \(key) with seed \(run.seed), not seed \(first.run.seed) (\(first.file))")
+            }
+            if let other = seen[run.segment!.index] { throw MergeError("share \(run.segment!) of \(key) is given twice: \(other) and \(file)") }
+            seen[run.segment!.index] = file
+        }
+        let missing = (0..<n).filter { seen[$0] == nil }
+        guard missing.isEmpty else {
+            let strays = elsewhere.filter { $0.run.scenario == first.run.scenario && missing.contains($0.run.segment!.index) }
+            throw MergeError("missing share\(missing.count == 1 ? "" : "s") " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")
+                             + " of \(key): the totals would be wrong"
+                             + strays.map { "\n  \($0.file): share \($0.run.segment!) ran against \($0.run.against), another server" }.joined())
+        }
+        var result = MergedRun(scenario: first.run.scenario, against: first.run.against, seed: first.run.seed, shares: n, passed: true,
+                               statuses: [:], problems: [], groups: [], totals: MergedGroup(name: "*"), late: [:])
+        var groups: [String: (figures: MergedGroup, histogram: Histogram<UInt64>?)] = [:]
+        var groupOrder: [String] = []
+        var total: (figures: MergedGroup, histogram: Histogram<UInt64>?) = (MergedGroup(name: "*"), nil)
+        for (_, run) in shares.sorted(by: { $0.run.segment!.index < $1.run.segment!.index }) {
+            let share = run.segment!.description
+            result.statuses[share] = run.status.rawValue
+            if let late = run.startedLateSeconds { result.late[share] = late }
+            result.passed = result.passed && run.passed
+            result.problems += run.failures.map { "share \(share): \($0.location): \($0.statement): expected \($0.expected), seen \($0.seen)" }
+            if !run.passed, run.failures.isEmpty { result.problems.append("share \(share): \(run.status.rawValue)" + (run.note.map { ": \($0)" } ?? "")) }
+            for g in run.groups {
+                if groups[g.name] == nil { groupOrder.append(g.name); groups[g.name] = (MergedGroup(name: g.name), nil) }
+                groups[g.name]!.figures.add(g)
+                try add(g.latencyHistogram, into: &groups[g.name]!.histogram, share)
+            }
+            if let t = run.totals {
+                total.figures.add(t)
+                try add(t.latencyHistogram, into: &total.histogram, share)
+            }
+        }
+        result.groups = groupOrder.map { name in
+            var g = groups[name]!.figures
+            g.latencyMicros = groups[name]!.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
+            return g
+        }
+        result.totals = total.figures
+        result.totals.latencyMicros = total.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
+        return result
+    }
+
+    private static func add(_ encoded: String?, into histogram: inout Histogram<UInt64>?, _ share: String) throws {
+        guard let encoded else { return }
+        let h: Histogram<UInt64>
+        do { h = try HistogramEncoding.decode(base64: encoded) } catch {
+            throw MergeError("share \(share): a latency histogram does not decode: \(error)")
+        }
+        if histogram == nil { histogram = LoadGenerator.emptyHistogram() }
+        histogram!.add(h)
+    }
+}

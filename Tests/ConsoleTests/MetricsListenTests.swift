@@ -1,0 +1,171 @@
+// `load --metrics-listen` (and `fuzz`'s), scraped with a plain socket while it runs: Prometheus
+// text 0.0.4 (prometheus_client's own parser reads it) whose values agree with the final result:
+// latency exactly the result's first k seconds, counters that only grow up to its totals.
+
+import Foundation
+import Glibc
+import Histogram
+import Results
+import Syscalls
+import Testing
+import TestSupport
+
+private let prometheusParser = PythonModule.available("prometheus_client.parser")
+
+@Suite("Prometheus metrics endpoint", .serialized)
+struct MetricsListenTests {
+    /// One HTTP/1.0 request; nil when nothing listens any more.
+    private func get(_ path: String, from address: SocketAddress) -> String? {
+        guard let client = try? LoopbackClient(connectingTo: address, timeout: 5) else { return nil }
+        defer { client.close() }
+        guard (try? client.send(Array("GET \(path) HTTP/1.0\r\nHost: sockfuzz\r\n\r\n".utf8))) != nil else { return nil }
+        let reply = client.receiveToEnd(timeout: 10)
+        return reply.bytes.isEmpty ? nil : String(decoding: reply.bytes, as: UTF8.self)
+    }
+
+    /// The samples of a scrape body: `name{labels}` -> value.
+    private func samples(_ body: String) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " ") else { continue }
+            values[String(line[..<space])] = Double(line[line.index(after: space)...])
+        }
+        return values
+    }
+
+    /// Python's prometheus_client reads `body` and lists its families (name type), or says why not.
+    private func pythonParse(_ body: String) throws -> (ok: Bool, output: String) {
+        let script = """
+            import sys
+            from prometheus_client.parser import text_string_to_metric_families
+            for f in text_string_to_metric_families(sys.stdin.read()):
+                print(f.name, f.type, len(f.samples))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(body.utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus == 0, text)
+    }
+
+    @Test("scraped during a load: valid Prometheus text, latency equal to the result's first seconds, counters within its totals",
+          .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
+    func scrapeDuringLoad() throws {
+        try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
+        let scratch = Scratch()
+        let json = scratch.path + "/load.json"
+        let load = try RunningSockfuzz(["load", "--connections", "8", "--rate", "2000", "--duration", "3s",
+                                        "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
+        #expect(load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
+        let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
+        let hostPort = url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }
+        let address = try SocketAddress.parse(String(hostPort))
+
+        var scrapes: [String] = []
+        let deadline = nowNanos() + seconds(15)
+        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
+            scrapes.append(reply)
+            sleepMillis(150)
+        }
+        let run = load.finish(timeout: 30)
+        #expect(run.status == 0, "\(run.output)")
+        try #require(!scrapes.isEmpty, "no scrape answered: \(run.output)")
+        let head = try #require(scrapes.first?.components(separatedBy: "\r\n\r\n").first)
+        #expect(head.hasPrefix("HTTP/1.0 200 OK") && head.contains("Content-Type: text/plain; version=0.0.4; charset=utf-8"), "\(head)")
+
+        let result = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let loadResult = try #require(result["load"] as? [String: Any])
+        let finalMessages = try #require(loadResult["messages"] as? Double)
+        let intervals = try #require(loadResult["intervals"] as? [[String: Any]])
+        var prefix: [(count: UInt64, histogram: Histogram<UInt64>)] = []
+        var running = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+        prefix.append((0, running))
+        for interval in intervals {
+            running.add(try HistogramEncoding.decode(base64: try #require(interval["histogram"] as? String)))
+            prefix.append((running.totalCount, running))
+        }
+
+        var lastMessages = 0.0
+        var summariesSeen = 0
+        for scrape in scrapes {
+            let body = scrape.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+            let s = samples(body)
+            let messages = try #require(s["sockfuzz_load_messages_total"], "\(body)")
+            #expect(messages >= lastMessages && messages <= finalMessages, "messages \(messages) after \(lastMessages), final \(finalMessages)")
+            lastMessages = messages
+            #expect(s["sockfuzz_load_bytes_total"] == messages * 64)
+            // Scraped before the connects ended, there are no connections yet, nor messages.
+            #expect(s["sockfuzz_load_errors_total"] == 0 && (s["sockfuzz_load_connections"] == 8 || messages == 0), "\(body)")
+            // The summary is the result's first k seconds, merged: the same count and percentiles.
+            let count = try #require(s["sockfuzz_load_latency_seconds_count"])
+            let k = try #require(prefix.firstIndex { Double($0.count) == count }, "count \(count) is no prefix of the result's seconds \(prefix.map(\.count))")
+            if k > 0 {
+                summariesSeen += 1
+                for (q, p) in [("0.5", 50.0), ("0.99", 99.0)] {
+                    let expected = Double(prefix[k].histogram.valueAtPercentile(p)) / 1e9
+                    #expect(s["sockfuzz_load_latency_seconds{quantile=\"\(q)\"}"] == expected, "quantile \(q) of \(k) s")
+                }
+            }
+        }
+        #expect(summariesSeen >= 1, "no scrape after the first measured second: \(scrapes.count) scrapes")
+        let last = scrapes.last!.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        let parsed = try pythonParse(last)
+        #expect(parsed.ok, "prometheus_client rejects the scrape:\n\(parsed.output)\n\(last)")
+        for family in ["sockfuzz_load_messages counter", "sockfuzz_load_latency_seconds summary 6", "sockfuzz_load_connections gauge"] {
+            #expect(parsed.output.contains(family), "\(parsed.output)")
+        }
+    }
+
+    @Test("fuzz --metrics-listen: scraped during a campaign, valid text whose counters only grow up to the report's",
+          .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
+    func scrapeDuringFuzz() throws {
+        try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
+        let scratch = Scratch()
+        let json = scratch.path + "/fuzz.json"
+        let fuzz = try RunningSockfuzz(["fuzz", "--runs", "12", "--connections", "2", "--out", scratch.path + "/findings",
+                                        "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
+        #expect(fuzz.waitForOutput(containing: "metrics: serving http://"), "\(fuzz.output)")
+        let url = fuzz.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
+        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
+        var bodies: [String] = []
+        let deadline = nowNanos() + seconds(60)
+        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
+            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
+            sleepMillis(100)
+        }
+        let run = fuzz.finish(timeout: 60)
+        #expect(run.status == 0, "\(run.output)")
+        let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let finalRuns = try #require(((report["fuzz"] as? [[String: Any]])?.first?["runs"]) as? Double)
+        let key = "sockfuzz_fuzz_runs_total{against=\"epoll\",segment=\"0/1\"}"
+        let runs = bodies.compactMap { samples($0)[key] }
+        #expect(!runs.isEmpty && runs.contains { $0 > 0 }, "\(bodies.last ?? "no scrape")")
+        #expect(runs == runs.sorted() && (runs.last ?? 0) <= finalRuns, "\(runs), final \(finalRuns)")
+        let parsed = try pythonParse(try #require(bodies.last))
+        #expect(parsed.ok && parsed.output.contains("sockfuzz_fuzz_runs counter") && parsed.output.contains("sockfuzz_fuzz_running gauge"),
+                "\(parsed.output)")
+    }
+
+    @Test("other paths are 404; an address that is no HOST:PORT is a usage error")
+    func pathsAndUsage() throws {
+        let scratch = Scratch()
+        let load = try RunningSockfuzz(["load", "--connections", "2", "--depth", "1", "--duration", "1s",
+                                        "--metrics-listen", "127.0.0.1:0"], scratch: scratch)
+        #expect(load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
+        let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
+        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
+        let other = get("/", from: address)
+        #expect(other?.hasPrefix("HTTP/1.0 404") == true, "\(other ?? "no answer")")
+        #expect(load.finish(timeout: 30).status == 0)
+        let bad = try Piped.run(["load", "--metrics-listen", "nowhere"], input: "", scratch: scratch)
+        #expect(bad.status == 2 && bad.output.contains("--metrics-listen nowhere"), "\(bad.output)")
+    }
+}

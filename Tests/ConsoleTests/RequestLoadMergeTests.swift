@@ -1,0 +1,67 @@
+// `sockfuzz merge` adds up the shares of a request load (`load --request ... --segment i/n`)
+// exactly: the replies counted, the mismatches and framing errors summed, latency from the
+// merged histograms; a share whose replies did not match fails the merge, naming the share.
+
+import Foundation
+import Glibc
+import Histogram
+import Results
+import Testing
+
+@Suite("Merging request-load shares", .serialized)
+struct RequestLoadMergeTests {
+    private func json(_ path: String) throws -> [String: Any] {
+        let data = try #require(FileManager.default.contents(atPath: path), "\(path) was not written")
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// Three shares of a line-framed request load against an echo server (each reply is the
+    /// request line), checked against `expect`; their JSON paths and exit statuses.
+    private func shares(_ address: String, expect: String, _ scratch: Scratch, name: String) throws -> [(path: String, status: Int32)] {
+        let paths = (0..<3).map { scratch.path + "/\(name)-\($0).json" }
+        // Run together, as shares do.
+        let running = try (0..<3).map { i in
+            try RunningSockfuzz(["load", "--target", address, "--connections", "6", "--rate", "600", "--duration", "1s",
+                                 "--request", "PING\\n", "--framing", "line", "--expect", expect,
+                                 "--segment", "\(i)/3", "--json", paths[i]], scratch: scratch)
+        }
+        return zip(paths, running).map { ($0, $1.finish(timeout: 60).status) }
+    }
+
+    @Test("3 shares of a line request load merge exactly; mismatched replies in the shares fail the merge")
+    func threeShares() throws {
+        let scratch = Scratch()
+        let server = try RunningSockfuzz(["serve", "--mode", "epoll"], scratch: scratch)
+        defer { server.signal(SIGTERM); _ = server.finish() }
+        #expect(server.waitForOutput(containing: "listening on"), "\(server.output)")
+        let words = server.output.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
+        let address = words.firstIndex(of: "on").map { String(words[$0 + 1]) } ?? "?"
+
+        let good = try shares(address, expect: "^PING\\n$", scratch, name: "good")
+        #expect(good.map(\.status) == [0, 0, 0])
+        let merged = try Piped.run(["merge"] + good.map(\.path) + ["--json", scratch.path + "/merged.json"], input: "", scratch: scratch)
+        #expect(merged.status == 0 && merged.output.contains("0 mismatched, 0 framing errors"), "\(merged.output)")
+        let m = try json(scratch.path + "/merged.json")
+        let replies = try #require(m["replies"] as? [String: Any], "\(m)")
+        #expect(replies["framing"] as? String == "line" && replies["requests"] as? Int == 1 && replies["mismatched"] as? Int == 0)
+        let loads = try good.map { try #require(try json($0.path)["load"] as? [String: Any]) }
+        let counted = loads.map { $0["messages"] as? Int ?? 0 }
+        #expect(m["messages"] as? Int == counted.reduce(0, +) && counted.allSatisfy { $0 > 0 }, "\(counted)")
+        var added = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+        for load in loads {
+            for interval in (load["intervals"] as? [[String: Any]]) ?? [] {
+                added.add(try HistogramEncoding.decode(base64: try #require(interval["histogram"] as? String)))
+            }
+        }
+        #expect((m["latencyMicros"] as? [String: Double])?["p99"] == Double(added.valueAtPercentile(99)) / 1000)
+
+        // The twin: replies that do not match in every share; the merge sums them and fails.
+        let bad = try shares(address, expect: "^PONG", scratch, name: "bad")
+        #expect(bad.map(\.status) == [1, 1, 1])
+        let failed = try Piped.run(["merge"] + bad.map(\.path) + ["--json", scratch.path + "/failed.json"], input: "", scratch: scratch)
+        #expect(failed.status == 1 && failed.output.contains("merge: FAILED") && failed.output.contains("first mismatch: share 0/3"), "\(failed.output)")
+        let mismatched = try bad.map { ((try json($0.path)["load"] as? [String: Any])?["replies"] as? [String: Any])?["mismatched"] as? Int ?? 0 }
+        let f = try json(scratch.path + "/failed.json")
+        #expect((f["replies"] as? [String: Any])?["mismatched"] as? Int == mismatched.reduce(0, +) && mismatched.allSatisfy { $0 > 0 }, "\(mismatched)")
+    }
+}
