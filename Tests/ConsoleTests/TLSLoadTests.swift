@@ -2,7 +2,8 @@
 // the embedded TLS server in each mode (every byte verified), --connect-only's handshakes/s and
 // latency percentiles in text and JSON (and merged across shares), and the TLS verdicts, each beside its twin: a clear-text
 // server fails the handshake (exit 1, OpenSSL's reason) where serve --tls passes; an untrusted
-// or misnamed certificate fails verification where --ca passes.
+// or misnamed certificate fails verification where --ca passes; a silent server or an HTTP one
+// ends the handshake with a verdict, never a hang.
 
 import Foundation
 import Glibc
@@ -91,6 +92,21 @@ struct TLSLoadTests {
                                       "--expect", "^hello\\n$"] + options, input: "", scratch: scratch)
         #expect(requests.status == 0, "\(requests.output)")
         #expect(requests.output.contains("every request answered by a reply matching"), "\(requests.output)")
+    }
+
+    @Test("servers that do not speak TLS end the handshake with a verdict, never a hang: silent (the deadline), an HTTP error page",
+          arguments: [(Misbehaviour.silent, "TLS handshake did not complete in time on 2 connection(s)"),
+                      (.httpError, "TLS handshake failed on 2 connection(s): ")])
+    func nonTLSServers(_ behaviour: Misbehaviour, _ verdict: String) throws {
+        let server = try MisbehavingServer(behaviour)
+        defer { server.stop() }
+        let started = Date()
+        let run = try Piped.run(["load", "--target", server.address, "--tls", "--verify", "off", "--connect-only", "--connections", "2"],
+                                input: "", scratch: Scratch())
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("load: FAILED: " + verdict), "\(run.output)")
+        // The handshake's deadline is the first echo's, 5 s.
+        #expect(Date().timeIntervalSince(started) < 20, "took over 20 s: \(run.output)")
     }
 
     @Test("verification: an untrusted or misnamed certificate fails with OpenSSL's reason; --ca with the right name passes, at the version asked",
