@@ -1,9 +1,8 @@
-// `sockfuzz load --tls` through the built executable, as a user runs it: TLS echo load against
-// the embedded TLS server in each mode (every byte verified), --connect-only's handshakes/s and
-// latency percentiles in text and JSON (and merged across shares), and the TLS verdicts, each beside its twin: a clear-text
-// server fails the handshake (exit 1, OpenSSL's reason) where serve --tls passes; an untrusted
-// or misnamed certificate fails verification where --ca passes; a silent server or an HTTP one
-// ends the handshake with a verdict, never a hang.
+// `sockfuzz load --tls` through the built executable: echo load against the embedded TLS server
+// in each mode, --connect-only's handshakes/s and percentiles (text, JSON, merged shares), and
+// each TLS verdict beside its twin: a clear, silent or HTTP server fails the handshake (exit 1,
+// OpenSSL's reason, within the deadline) where serve --tls passes; an untrusted or misnamed
+// certificate fails verification where --ca passes.
 
 import Foundation
 import Glibc
