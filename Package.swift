@@ -37,20 +37,21 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // The echo server under test, on its own thread, in any backend.
-        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL", "TLSSupport"], swiftSettings: hotPath),
+        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL"], swiftSettings: hotPath),
         // The system OpenSSL (libssl-dev) for the embedded server's TLS, with tiny wrappers of its macros.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
-        // What the server's and the client's TLS share: set-up errors with OpenSSL's reasons.
-        .target(name: "TLSSupport", dependencies: ["COpenSSL"]),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
-            "Reactor", "Syscalls", "CSockfuzz", "Framing", "Vocabulary", "COpenSSL", "TLSSupport",
+            "Reactor", "Syscalls", "CSockfuzz", "Framing", "Vocabulary", "COpenSSL", "TLSClient",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
+        // A TLS client over the system OpenSSL: SSL_CTX from the client's settings, non-blocking
+        // SSL_read/SSL_write. Shared by every client side (load, and the scenario engine).
+        .target(name: "TLSClient", dependencies: ["Vocabulary", "Syscalls", "COpenSSL"]),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
-            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing",
+            "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing", "TLSClient",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: hotPath),
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
@@ -60,7 +61,7 @@ let package = Package(
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results", "TLSClient",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
@@ -68,7 +69,7 @@ let package = Package(
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
-        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz"]),
+        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz", "TLSClient"]),
         // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Results that merge across segments: HdrHistogram encodings and interval logs.
@@ -80,7 +81,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
-            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),
@@ -104,7 +105,7 @@ let package = Package(
         ]),
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks);
         // the C reference programs built and run briefly against each other.
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport", "COpenSSL"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: [
             "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results",

@@ -26,6 +26,13 @@ public struct BenchPlan: Sendable {
     /// Section 5: redis-benchmark's PING_INLINE beside `sockfuzz load --request`.
     public var redisConnections = 50
     public var redisPipelines = [1, 16]
+    /// Section 6: full handshakes per run (this many in flight), one-at-a-time handshakes, TLS
+    /// echo connections (at `clientDepth`), idle TLS connections for the memory figure.
+    public var tlsHandshakes: Int { quick ? 300 : 3000 }
+    public var tlsInFlight = 32
+    public var tlsSequentialHandshakes: Int { quick ? 100 : 1000 }
+    public var tlsEchoConnections = 100
+    public var tlsMemoryConnections = 1000
 
     /// Where echo_ref.c and loadc.c are.
     public var refDir: String
@@ -34,7 +41,7 @@ public struct BenchPlan: Sendable {
     /// This executable, run as `serve`.
     public var selfExecutable: String
 
-    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5], refDir: String, scratchDir: String, selfExecutable: String,
+    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5, 6], refDir: String, scratchDir: String, selfExecutable: String,
                 measuredSeconds: Double? = nil, warmupSeconds: Double? = nil, runs: Int? = nil) {
         self.quick = quick
         self.sections = sections

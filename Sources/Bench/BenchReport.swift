@@ -56,6 +56,8 @@ public struct BenchReport: Codable, Sendable, Equatable {
     /// Section 5: `sockfuzz load --request` beside redis-benchmark on one redis-server (absent
     /// from reports made before it existed).
     public var requestLoad: [RequestLoadCell]? = nil
+    /// Section 6: TLS handshakes/s and echo beside tls_echo_ref (nil when not run).
+    public var tls: TLSBenchSection? = nil
     public var targets: [TargetResult]
     /// Cells or sections not run, with the reason.
     public var skipped: [Skip]

@@ -213,7 +213,7 @@ extension BenchRunner {
     }
 
     /// RSS once three readings 100 ms apart agree (at most 3 s).
-    private func stableRSS(_ pid: pid_t) -> Int? {
+    func stableRSS(_ pid: pid_t) -> Int? {
         var last: [Int] = []
         let deadline = Sys.monotonicNanos() &+ 3_000_000_000
         while Sys.monotonicNanos() < deadline {

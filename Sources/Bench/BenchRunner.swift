@@ -4,6 +4,7 @@
 //   (1) every server under the same load     (2) the cost curve: idle connections + one ping-pong
 //   (3) the load client against loadc        (4) RSS per idle connection (BenchRunner+Clients)
 //   (5) request/response load beside redis-benchmark (BenchRunner+Redis)
+//   (6) TLS handshakes/s and echo beside tls_echo_ref and openssl s_time (BenchRunner+TLS)
 
 import Foundation
 import Glibc
@@ -33,9 +34,9 @@ public final class BenchRunner {
         pinning = Pinning.setUp()
         progress(pinning.description)
         mkdir(plan.scratchDir, 0o755)
-        let needsReference = !plan.sections.isDisjoint(with: [1, 3])
+        let needsReference = !plan.sections.isDisjoint(with: [1, 3, 6])
         if needsReference {
-            tools = ReferenceTools.build(refDir: plan.refDir, scratch: plan.scratchDir)
+            tools = ReferenceTools.build(refDir: plan.refDir, scratch: plan.scratchDir, tls: plan.sections.contains(6))
             if let p = tools.echoRefProblem { progress("echo_ref unavailable: \(p)") }
             if let p = tools.loadcProblem, plan.sections.contains(3) { progress("loadc unavailable: \(p)") }
         }
@@ -51,6 +52,7 @@ public final class BenchRunner {
         if plan.sections.contains(3) && !interrupted() { (report.clients, report.connects) = runClients() }
         if plan.sections.contains(4) && !interrupted() { report.idleMemory = runIdleMemory() }
         if plan.sections.contains(5) && !interrupted() { report.requestLoad = runRequestLoad() }
+        if plan.sections.contains(6) && !interrupted() { report.tls = runTLS() }
         if interrupted() { notes.append("interrupted: the figures are those measured before the interrupt") }
         report.skipped = skipped
         report.notes = notes

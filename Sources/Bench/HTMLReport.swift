@@ -207,6 +207,12 @@ public enum HTMLReport {
             })
         }
 
+        if let tls = r.tls, !tls.cells.isEmpty || tls.idleMemory != nil {
+            h += "<h2>\(e(TLSBenchSection.title))</h2>\n"
+            h += table(TLSBenchSection.headers, left: [0], rows: tls.rows.map { $0.map(e) })
+            if let memory = tls.memoryLine { h += "<p>\(e(memory))</p>\n" }
+        }
+
         if !r.skipped.isEmpty {
             h += "<h2>Skipped</h2>\n<ul>\n" + r.skipped.map { "<li>(\($0.section)) \(e($0.what)): \(e($0.reason))</li>\n" }.joined() + "</ul>\n"
         }

@@ -52,12 +52,12 @@ enum LoadCell {
 
     /// Warmup run (not counted), then the measured run with the server's CPU read around it.
     static func measure(fds: [Int32], messageSize: Int, depth: Int, warmupSeconds: Double, measuredSeconds: Double,
-                        serverPID: pid_t?, interrupted: () -> Bool) throws(Failure) -> LoadMeasurement {
+                        serverPID: pid_t?, tls: [OpaquePointer]? = nil, interrupted: () -> Bool) throws(Failure) -> LoadMeasurement {
         if warmupSeconds > 0 {
             let warm = LoadPlan(messageSize: messageSize, pacing: .depth(depth),
                                 durationNanos: UInt64(warmupSeconds * 1e9), warmupNanos: 0)
             let result: LoadResult
-            do { result = try LoadGenerator(fds: fds, plan: warm).run(interrupted: interrupted) } catch {
+            do { result = try LoadGenerator(fds: fds, plan: warm, tls: tls).run(interrupted: interrupted) } catch {
                 throw Failure(description: "epoll: \(error)")
             }
             // A message still unanswered would arrive during the measured run as a stray byte.
@@ -69,7 +69,7 @@ enum LoadCell {
         let plan = LoadPlan(messageSize: messageSize, pacing: .depth(depth),
                             durationNanos: UInt64(measuredSeconds * 1e9), warmupNanos: 0)
         let generator: LoadGenerator
-        do { generator = try LoadGenerator(fds: fds, plan: plan) } catch { throw Failure(description: "epoll: \(error)") }
+        do { generator = try LoadGenerator(fds: fds, plan: plan, tls: tls) } catch { throw Failure(description: "epoll: \(error)") }
         let server0 = serverPID.flatMap(ProcessProbe.cpuSeconds)
         let own0 = ProcessProbe.ownCPUSeconds()
         let t0 = Sys.monotonicNanos()

@@ -1,4 +1,4 @@
-// The yardsticks, echo_ref.c and loadc.c (the project's own, in Benchmarks/reference, unless
+// The yardsticks, echo_ref.c, loadc.c and tls_echo_ref.c (the project's own, in Benchmarks/reference, unless
 // --ref-dir names another folder), compiled with `cc -O2` into the scratch folder. When a source
 // or cc is missing, the cells that need them are skipped and the reason is reported.
 
@@ -10,6 +10,9 @@ public struct ReferenceTools: Sendable {
     public var echoRefProblem: String?
     public var loadc: String?
     public var loadcProblem: String?
+    /// tls_echo_ref (section 6), linked with -lssl -lcrypto.
+    public var tlsEchoRef: String?
+    public var tlsEchoRefProblem: String?
 
     public init(echoRef: String? = nil, echoRefProblem: String? = nil, loadc: String? = nil, loadcProblem: String? = nil) {
         self.echoRef = echoRef
@@ -18,20 +21,22 @@ public struct ReferenceTools: Sendable {
         self.loadcProblem = loadcProblem
     }
 
-    /// Compiles `refDir`/echo_ref.c and `refDir`/loadc.c into `scratch`.
-    public static func build(refDir: String, scratch: String) -> ReferenceTools {
+    /// Compiles `refDir`/echo_ref.c and `refDir`/loadc.c into `scratch`, and tls_echo_ref.c when
+    /// `tls` (it needs libssl-dev; only the TLS section uses it).
+    public static func build(refDir: String, scratch: String, tls: Bool = false) -> ReferenceTools {
         var tools = ReferenceTools()
         guard let cc = findExecutable("cc") ?? findExecutable("gcc") ?? findExecutable("clang") else {
             tools.echoRefProblem = "no C compiler (cc) on PATH"
             tools.loadcProblem = tools.echoRefProblem
+            tools.tlsEchoRefProblem = tools.echoRefProblem
             return tools
         }
-        func compile(_ name: String) -> (String?, String?) {
+        func compile(_ name: String, libraries: [String] = []) -> (String?, String?) {
             let source = "\(refDir)/\(name).c"
             guard access(source, R_OK) == 0 else { return (nil, "\(source) not found (--ref-dir)") }
             let output = "\(scratch)/\(name)"
             do {
-                let child = try ChildProcess([cc, "-O2", "-o", output, source], logPath: "\(scratch)/\(name).build.log")
+                let child = try ChildProcess([cc, "-O2", "-o", output, source] + libraries, logPath: "\(scratch)/\(name).build.log")
                 guard child.waitForExit(timeoutNanos: 120_000_000_000) else {
                     child.stop()
                     return (nil, "cc -O2 \(source) took over 2 minutes")
@@ -44,6 +49,7 @@ public struct ReferenceTools: Sendable {
         }
         (tools.echoRef, tools.echoRefProblem) = compile("echo_ref")
         (tools.loadc, tools.loadcProblem) = compile("loadc")
+        if tls { (tools.tlsEchoRef, tools.tlsEchoRefProblem) = compile("tls_echo_ref", libraries: ["-lssl", "-lcrypto"]) }
         return tools
     }
 

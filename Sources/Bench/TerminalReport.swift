@@ -136,6 +136,15 @@ public enum TerminalReport {
             out.append(t.render())
         }
 
+        if let tls = r.tls, !tls.cells.isEmpty || tls.idleMemory != nil {
+            out.append("")
+            out.append(TLSBenchSection.title)
+            var t = TextTable(TLSBenchSection.headers.enumerated().map { ($1, $0 == 0 ? .left : .right) })
+            for row in tls.rows { t.add(row) }
+            out.append(t.render())
+            if let memory = tls.memoryLine { out.append("  " + memory) }
+        }
+
         if !r.targets.isEmpty {
             out.append("")
             out.append("Targets")

@@ -6,6 +6,7 @@ import Framing
 import Glibc
 import Reactor
 import Syscalls
+import TLSClient
 
 extension ClientEngine {
     /// Adds `count` connections to `group` (created if new) and starts connecting them to
@@ -15,7 +16,7 @@ extension ClientEngine {
     @discardableResult
     public func connect(group: String, count: Int, to address: SocketAddress,
                         ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000,
-                        framing: Framing? = nil, firstIndex: Int? = nil, tls: ClientTLSContext? = nil) -> [Int] {
+                        framing: Framing? = nil, firstIndex: Int? = nil, tls: TLSClientContext? = nil) -> [Int] {
         if groupMembers[group] == nil {
             groupMembers[group] = []
             groupOrder.append(group)
@@ -27,7 +28,7 @@ extension ClientEngine {
         for i in 0..<count {
             let c = ClientConnection(id: connections.count, group: group, index: firstIndex.map { $0 + i } ?? groupMembers[group]!.count)
             if let framing { c.decoder = FrameDecoder(framing) }
-            if let tls { c.tls = TLSClientSession(context: tls, host: tls.settings.serverName ?? address.host) }
+            if let tls { c.tls = TLSClientSession(context: tls, host: address.host) }
             connections.append(c)
             groupMembers[group]!.append(c.id)
             ids.append(c.id)

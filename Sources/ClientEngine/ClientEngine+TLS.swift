@@ -6,14 +6,13 @@ import COpenSSL
 import Glibc
 import Reactor
 import Syscalls
-import TLSSupport
-import Vocabulary
+import TLSClient
 
 extension ClientEngine {
     /// A context for `settings`, made once per distinct settings and kept for the engine's life.
-    public func tlsContext(_ settings: ClientTLS) throws(TLSSetupError) -> ClientTLSContext {
+    public func tlsContext(_ settings: ClientTLS) throws(TLSClientError) -> TLSClientContext {
         if let made = tlsContexts[settings] { return made }
-        let made = try ClientTLSContext(settings)
+        let made = try TLSClientContext(settings)
         tlsContexts[settings] = made
         return made
     }
@@ -21,19 +20,23 @@ extension ClientEngine {
     /// Records written but not sent past this wait for the socket (SSL_write is not called).
     static let tlsBacklogLimit = 256 * 1024
 
-    /// TCP is up: start the handshake. The connection stays `.connecting` until it ends.
+    /// TCP is up: start the handshake. The connection stays `.connecting` until it ends. The SSL
+    /// reads the socket itself and writes into memory, which `flushRecords` sends.
     func beginHandshake(_ c: ClientConnection, _ tls: TLSClientSession) {
-        guard let ssl = SSL_new(tls.context.context), let input = BIO_new_socket(c.fd, BIO_NOCLOSE),
-              let output = BIO_new(BIO_s_mem()) else {
-            handshakeFailed(c, tls, OpenSSLErrors.drain().first ?? "SSL_new failed")
+        let ssl: OpaquePointer
+        do {
+            ssl = try tls.context.session(fd: c.fd, host: tls.host)
+        } catch {
+            handshakeFailed(c, tls, error.description)
             return
         }
-        SSL_set_bio(ssl, input, output)
         tls.ssl = ssl
+        guard let output = BIO_new(BIO_s_mem()) else {
+            handshakeFailed(c, tls, "BIO_new failed")
+            return
+        }
+        SSL_set0_wbio(ssl, output)
         tls.output = output
-        SSL_set_connect_state(ssl)
-        if let name = tls.context.settings.serverName { _ = sockfuzz_ssl_set_sni(ssl, name) }
-        if tls.context.settings.verification != .off { _ = SSL_set1_host(ssl, tls.host) }
         continueHandshake(c, tls)
     }
 
@@ -42,18 +45,17 @@ extension ClientEngine {
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
         let error = result == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, result)
-        let savedErrno = errno
+        // Read before anything else touches errno or OpenSSL's error queue.
+        let failure = result == 1 ? nil : TLSClientContext.failure(ssl, result)
         // The client's last flight (Finished) must leave even when the handshake is complete.
         guard flushRecords(c, tls) != nil else { return }
         switch error {
         case SSL_ERROR_NONE:
             tls.handshakeDone = true
             tls.readWaitsFor = .readable
-            tls.version = SSL_version(ssl) == TLS1_3_VERSION ? .v1_3 : SSL_version(ssl) == TLS1_2_VERSION ? .v1_2 : nil
-            var data: UnsafePointer<UInt8>?
-            var length: UInt32 = 0
-            SSL_get0_alpn_selected(ssl, &data, &length)
-            if let data, length > 0 { tls.alpn = String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self) }
+            let negotiated = TLSClientContext.negotiated(ssl)
+            tls.version = negotiated.version == "TLSv1.3" ? .tls13 : negotiated.version == "TLSv1.2" ? .tls12 : nil
+            tls.alpn = negotiated.alpn
             if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
             connectFinished()
             c.phase = .pending // leaves .connecting before `established` adjusts the books
@@ -65,15 +67,7 @@ extension ClientEngine {
         case SSL_ERROR_WANT_READ: tls.readWaitsFor = .readable
         case SSL_ERROR_WANT_WRITE: tls.readWaitsFor = .writable
         default:
-            var reasons = OpenSSLErrors.drain()
-            let verify = SSL_get_verify_result(ssl)
-            if verify != X509_V_OK { reasons.insert("certificate verify failed: " + String(cString: X509_verify_cert_error_string(verify)), at: 0) }
-            if reasons.isEmpty {
-                reasons.append(error == SSL_ERROR_SYSCALL && savedErrno != 0
-                               ? "\(SystemError(call: "SSL_do_handshake", errno: savedErrno, fd: c.fd))"
-                               : "the peer closed during the handshake")
-            }
-            handshakeFailed(c, tls, reasons.joined(separator: "; "))
+            handshakeFailed(c, tls, failure ?? "SSL error \(error)")
             return
         }
         updateInterest(c)
@@ -123,7 +117,7 @@ extension ClientEngine {
                 peerClosed(c)
                 return true
             default:
-                streamFailed(c, tls, error, savedErrno, call: "SSL_read")
+                streamFailed(c, tls, error, savedErrno, call: "SSL_read", reason: TLSClientContext.failure(ssl, Int32(n)))
                 return true
             }
             break
@@ -162,7 +156,7 @@ extension ClientEngine {
         case SSL_ERROR_WANT_WRITE: tls.writeWaitsFor = .writable
         case SSL_ERROR_WANT_READ: tls.writeWaitsFor = .readable
         default:
-            streamFailed(c, tls, error, savedErrno, call: "SSL_write")
+            streamFailed(c, tls, error, savedErrno, call: "SSL_write", reason: TLSClientContext.failure(ssl, Int32(k)))
             return nil
         }
         return 0
@@ -215,8 +209,8 @@ extension ClientEngine {
 
     /// A failed read or write after the handshake: a reset, another socket error, or a TLS
     /// protocol error (a bad record, an alert), which ends the connection as failed.
-    private func streamFailed(_ c: ClientConnection, _ tls: TLSClientSession, _ error: Int32, _ savedErrno: Int32, call: String) {
-        let reasons = OpenSSLErrors.drain()
+    private func streamFailed(_ c: ClientConnection, _ tls: TLSClientSession, _ error: Int32, _ savedErrno: Int32, call: String,
+                              reason: String?) {
         if error == SSL_ERROR_SYSCALL && savedErrno != 0 {
             ended(c, by: SystemError(call: call, errno: savedErrno, fd: c.fd))
         } else if error == SSL_ERROR_SYSCALL {
@@ -224,7 +218,7 @@ extension ClientEngine {
             tls.truncated = true
             peerClosed(c)
         } else {
-            tls.failure = reasons.isEmpty ? "\(call) failed (SSL error \(error))" : reasons.joined(separator: "; ")
+            tls.failure = reason ?? "\(call) failed (SSL error \(error))"
             c.connectError = EPROTO
             release(c, phase: .failed)
         }

@@ -8,7 +8,7 @@ import Framing
 import Glibc
 import Reactor
 import Syscalls
-import Vocabulary
+import TLSClient
 
 public final class ClientEngine: EventHandler {
     let loop: EventLoop<EpollBackend>
@@ -46,7 +46,7 @@ public final class ClientEngine: EventHandler {
     var connectBacklog = Deque<(id: Int, address: SocketAddress, timeout: UInt64)>()
 
     /// One OpenSSL context per distinct TLS settings (see `tlsContext`).
-    var tlsContexts: [ClientTLS: ClientTLSContext] = [:]
+    var tlsContexts: [ClientTLS: TLSClientContext] = [:]
 
     /// Told of every reply as it arrives (connection id, frame), for a console that shows them.
     public var replyObserver: ((Int, Frame) -> Void)?

@@ -4,11 +4,11 @@
 
 import COpenSSL
 import Reactor
-import Vocabulary
+import TLSClient
 
 final class TLSClientSession {
-    let context: ClientTLSContext
-    /// The name the certificate is checked against when verifying: SNI, else the target host.
+    let context: TLSClientContext
+    /// The target's host: the name sent and checked unless the settings name another.
     let host: String
     var ssl: OpaquePointer?
     /// Where OpenSSL writes its records (owned by `ssl`): the engine sends them, so the records
@@ -28,10 +28,10 @@ final class TLSClientSession {
     var peerCloseNotify = false
     /// The peer closed TCP without close_notify: the end of the data cannot be told from a cut.
     var truncated = false
-    var version: TLSVersion?
+    var version: ClientTLS.Version?
     var alpn: String?
 
-    init(context: ClientTLSContext, host: String) {
+    init(context: TLSClientContext, host: String) {
         self.context = context
         self.host = host
     }
@@ -56,7 +56,7 @@ public struct TLSConnectionView: Sendable, Equatable {
     public let handshakeDone: Bool
     /// Why the handshake failed (nil while it runs or once it succeeded).
     public let failure: String?
-    public let version: TLSVersion?
+    public let version: ClientTLS.Version?
     /// The protocol the server picked by ALPN, nil for none.
     public let alpn: String?
     public let peerCloseNotify: Bool

@@ -4,8 +4,22 @@
 
 import COpenSSL
 import Synchronization
-@_exported import TLSSupport
 import Vocabulary
+
+/// An OpenSSL failure at set-up, with OpenSSL's own reasons.
+public struct TLSSetupError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    init(_ what: String) {
+        var reasons: [String] = []
+        while case let code = ERR_get_error(), code != 0 {
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        description = reasons.isEmpty ? what : "\(what): \(reasons.joined(separator: "; "))"
+    }
+}
 
 /// An SSL_CTX for accepting connections; SSL objects made from it outlive nothing of it but
 /// the context itself, which this class frees last.

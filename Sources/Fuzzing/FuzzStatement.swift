@@ -25,7 +25,7 @@ extension Fuzzer {
         // Over TLS when the run says --tls, or when the server fuzzed speaks it (a TLS fault
         // included): clear connects to a TLS server would each be a false finding.
         let serverSpeaksTLS = config.target == nil && (session.server?.configuration.tls != nil || config.fault?.impliesTLS == true)
-        config.tls = session.configuration.tls ?? (serverSpeaksTLS ? ClientTLS() : nil)
+        config.tls = session.configuration.tls ?? (serverSpeaksTLS ? ClientTLS(verification: .off) : nil)
         config.outDirectory = "fuzz-failures"
         let summary = run(config, interrupt: session.interrupt) { event in
             switch event {

@@ -3,12 +3,17 @@
 // back within the echo deadline. Reports connects/s and the time from connect() to the first
 // echoed byte. Bounded: the whole burst has a deadline, and so has each echo. The connections
 // that echoed stay open for the caller. Without the echo probe (a server that is no echo server)
-// a connection is ready once connected, and `echoed` counts the ready ones.
+// a connection is ready once connected, and `echoed` counts the ready ones. With TLS, each
+// connection first completes its handshake (driven by the same loop: WANT_READ / WANT_WRITE set
+// the interest), its latency counted from connect(); the handshakes in flight count against the
+// same bound, and the echo deadline bounds each handshake too.
 
 import Glibc
 import Histogram
 import Reactor
+import Results
 import Syscalls
+import TLSClient
 
 public struct ConnectBurstResult: Sendable, Codable, Equatable {
     public var requested: Int
@@ -39,10 +44,34 @@ public struct ConnectBurstResult: Sendable, Codable, Equatable {
     public var echoedPerSecond: Double
     /// Time from connect() to the first echoed byte, per connection, in microseconds.
     public var firstByteMicros: LoadResult.Percentiles?
+    /// TLS only: the handshakes.
+    public var tls: TLSHandshakes? = nil
+}
+
+/// How the TLS handshakes of a connect burst went.
+public struct TLSHandshakes: Sendable, Codable, Equatable {
+    /// Handshakes completed.
+    public var completed: Int
+    /// Refused or broken handshakes (a wrong version, a failed verification, not a TLS server).
+    public var failed: Int
+    /// Handshakes still going at their deadline.
+    public var timeouts: Int
+    /// The first failure, in OpenSSL's words.
+    public var firstFailure: String?
+    /// Seconds from the first connect() to the last completed handshake.
+    public var seconds: Double
+    public var perSecond: Double
+    /// From connect() to the handshake's end, per connection, in microseconds.
+    public var latencyMicros: LoadResult.Percentiles?
+    /// What the first handshake negotiated: "TLSv1.3", and the ALPN protocol if any.
+    public var version: String?
+    public var alpn: String?
+    /// The latencies in nanoseconds, HdrHistogram's compressed encoding (base64): shares merge exactly.
+    public var histogram: String? = nil
 }
 
 public final class ConnectBurst: EventHandler {
-    enum Phase: UInt8 { case idle, connecting, waitingEcho, done, failed }
+    enum Phase: UInt8 { case idle, connecting, handshaking, waitingEcho, done, failed }
 
     let loop: EventLoop<EpollBackend>
     private var fds: [Int32] = []
@@ -66,6 +95,19 @@ public final class ConnectBurst: EventHandler {
     private var firstByte = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
     private var byte: UInt8 = 0x78
     private var probeEcho = true
+    private var tls: TLSClientContext?
+    private var tlsHost = ""
+    /// TLS only: each connection's SSL, by position.
+    private var sessions: [OpaquePointer?] = []
+    private var handshakes = 0
+    private var handshakeFailures = 0
+    private var handshakeTimeouts = 0
+    private var firstHandshakeFailure: String?
+    private var lastHandshake: UInt64 = 0
+    private var handshakeLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
+    private var negotiated: (version: String, alpn: String?)?
+    /// TLS only: the SSL objects of the connections returned, in their order; the caller owns them.
+    public private(set) var keptSessions: [OpaquePointer] = []
     /// Room for more than the one byte an echo server can answer, to see a server that says more.
     private let answer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
@@ -79,11 +121,19 @@ public final class ConnectBurst: EventHandler {
     }
 
     /// Opens `count` connections to `address`; returns the figures and the descriptors of the
-    /// connections that echoed (the caller owns them; the others are closed).
+    /// connections that echoed (the caller owns them; the others are closed). With `tls`, each
+    /// connection speaks TLS to `tlsHost` (the name checked and sent, unless the settings name
+    /// one) and `keptSessions` holds the SSL objects of those returned. `perSecond`: start at
+    /// most so many connections a second (nil: as fast as the in-flight bound lets).
     public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
                     echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [], probeEcho: Bool = true,
+                    tls: TLSClientContext? = nil, tlsHost: String = "", perSecond: Double? = nil,
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
         self.probeEcho = probeEcho
+        self.tls = tls
+        self.tlsHost = tlsHost
+        sessions = tls == nil ? [] : Array(repeating: nil, count: count)
+        keptSessions = []
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
         fds = Array(repeating: -1, count: count)
@@ -98,11 +148,18 @@ public final class ConnectBurst: EventHandler {
         var nextSweep = t0 &+ 100_000_000
         while echoed + failed < count && Sys.monotonicNanos() < deadline {
             if interrupted() { wasInterrupted = true; break }
+            var wait: UInt64 = 100_000_000
             while next < count && pending < max(1, inFlight) {
+                if let perSecond {
+                    // Connection k is due k/rate seconds after the start.
+                    let due = t0 &+ UInt64(Double(next) / perSecond * 1e9)
+                    let now = Sys.monotonicNanos()
+                    if due > now { wait = min(wait, due - now); break }
+                }
                 start(next, address, sources)
                 next += 1
             }
-            do { try loop.runOnce(self, maxWaitNanos: 100_000_000) } catch {
+            do { try loop.runOnce(self, maxWaitNanos: wait) } catch {
                 clientError = "the client's event loop failed: \(error)"
                 break
             }
@@ -119,6 +176,9 @@ public final class ConnectBurst: EventHandler {
                 case .connecting:
                     connectTimeouts += 1
                     failOne(i, "connect did not complete within \(Self.seconds(timeoutNanos))")
+                case .handshaking:
+                    handshakeTimeouts += 1
+                    failOne(i, "TLS handshake did not complete within \(Self.seconds(min(timeoutNanos, echoTimeoutNanos)))")
                 case .waitingEcho:
                     echoTimeouts += 1
                     failOne(i, "no echo of its first byte within \(Self.seconds(min(timeoutNanos, echoTimeoutNanos)))")
@@ -134,12 +194,18 @@ public final class ConnectBurst: EventHandler {
         var kept: [Int32] = []
         for i in 0..<count where fds[i] >= 0 {
             loop.forget(fds[i])
-            if phases[i] == .done { kept.append(fds[i]) } else { Sys.close(fds[i]) }
+            if phases[i] == .done {
+                kept.append(fds[i])
+                if let ssl = sessions.isEmpty ? nil : sessions[i] { keptSessions.append(ssl) }
+            } else {
+                if let ssl = sessions.isEmpty ? nil : sessions[i] { TLSIO.free(ssl) }
+                Sys.close(fds[i])
+            }
         }
         let connectSeconds = Double((lastConnect > 0 ? lastConnect : Sys.monotonicNanos()) - t0) / 1e9
         let echoSeconds = Double((lastEcho > 0 ? lastEcho : Sys.monotonicNanos()) - t0) / 1e9
         let percentiles = LoadResult.Percentiles(nanoseconds: firstByte)
-        let result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
+        var result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
                                         failed: count - echoed, connectTimeouts: connectTimeouts, echoTimeouts: echoTimeouts,
                                         wrongEchoes: wrongEchoes, firstWrongEcho: firstWrongEcho, echoTimeoutSeconds: Double(echoTimeoutNanos) / 1e9,
                                         firstError: firstError, clientError: clientError, interrupted: wasInterrupted,
@@ -147,14 +213,28 @@ public final class ConnectBurst: EventHandler {
                                         connectsPerSecond: connectSeconds > 0 ? Double(connected) / connectSeconds : 0,
                                         echoedPerSecond: echoSeconds > 0 ? Double(echoed) / echoSeconds : 0,
                                         firstByteMicros: percentiles)
+        if tls != nil {
+            let seconds = Double((lastHandshake > 0 ? lastHandshake : Sys.monotonicNanos()) - t0) / 1e9
+            result.tls = TLSHandshakes(completed: handshakes, failed: handshakeFailures, timeouts: handshakeTimeouts,
+                                       firstFailure: firstHandshakeFailure, seconds: seconds,
+                                       perSecond: seconds > 0 ? Double(handshakes) / seconds : 0,
+                                       latencyMicros: LoadResult.Percentiles(nanoseconds: handshakeLatency),
+                                       version: negotiated?.version, alpn: negotiated?.alpn,
+                                       histogram: handshakeLatency.totalCount > 0 ? HistogramEncoding.base64(handshakeLatency) : nil)
+        }
         return (result, kept)
     }
 
-    /// Fails every connection whose byte has been out longer than the echo deadline.
+    /// Fails every connection whose byte (or handshake) has been out longer than the echo deadline.
     private func expireEchoes(upTo end: Int, now: UInt64, timeoutNanos: UInt64) {
-        for i in 0..<end where phases[i] == .waitingEcho && now &- sentAt[i] >= timeoutNanos {
-            echoTimeouts += 1
-            failOne(i, "no echo of its first byte within \(Self.seconds(timeoutNanos))")
+        for i in 0..<end where (phases[i] == .waitingEcho || phases[i] == .handshaking) && now &- sentAt[i] >= timeoutNanos {
+            if phases[i] == .handshaking {
+                handshakeTimeouts += 1
+                failOne(i, "TLS handshake did not complete within \(Self.seconds(timeoutNanos)): not a TLS server?")
+            } else {
+                echoTimeouts += 1
+                failOne(i, "no echo of its first byte within \(Self.seconds(timeoutNanos))")
+            }
         }
     }
 
@@ -200,10 +280,13 @@ public final class ConnectBurst: EventHandler {
         case .connecting:
             let error = (try? Sys.pendingError(fd)) ?? EBADF
             if error != 0 { failOne(i, "connect: \(SystemError.describe(error))") } else { established(i) }
+        case .handshaking:
+            continueHandshake(i)
         case .waitingEcho:
             let got: Int
             do {
-                switch try Sys.recv(fd, answer, 64) {
+                let io = try sessions.isEmpty ? Sys.recv(fd, answer, 64) : TLSIO.read(sessions[i]!, answer, 64)
+                switch io {
                 case .wouldBlock: return true
                 case .processed(let n): got = n
                 }
@@ -235,6 +318,46 @@ public final class ConnectBurst: EventHandler {
     private func established(_ i: Int) {
         connected += 1
         lastConnect = Sys.monotonicNanos()
+        if let tls {
+            do { sessions[i] = try tls.session(fd: fds[i], host: tlsHost) } catch {
+                handshakeFailed(i, error.description)
+                return
+            }
+            phases[i] = .handshaking
+            sentAt[i] = lastConnect
+            continueHandshake(i)
+            return
+        }
+        ready(i)
+    }
+
+    /// One step of connection `i`'s TLS handshake; once done, the connection is ready.
+    private func continueHandshake(_ i: Int) {
+        guard let ssl = sessions[i] else { return }
+        do {
+            switch try TLSIO.handshake(ssl) {
+            case .wantsReadable: try? loop.setInterest(fds[i], .readable)
+            case .wantsWritable: try? loop.setInterest(fds[i], .writable)
+            case .done:
+                lastHandshake = Sys.monotonicNanos()
+                handshakeLatency.record(lastHandshake &- started[i])
+                handshakes += 1
+                if negotiated == nil { negotiated = TLSClientContext.negotiated(ssl) }
+                ready(i)
+            }
+        } catch {
+            handshakeFailed(i, error.description)
+        }
+    }
+
+    private func handshakeFailed(_ i: Int, _ why: String) {
+        handshakeFailures += 1
+        if firstHandshakeFailure == nil { firstHandshakeFailure = why }
+        failOne(i, "TLS handshake failed: \(why)")
+    }
+
+    /// Connected (and, with TLS, handshaken): probe the echo, or count it ready.
+    private func ready(_ i: Int) {
         guard probeEcho else {
             phases[i] = .done
             echoed += 1
@@ -243,8 +366,9 @@ public final class ConnectBurst: EventHandler {
             return
         }
         phases[i] = .waitingEcho
-        sentAt[i] = lastConnect
-        switch try? Sys.send(fds[i], &byte, 1) {
+        sentAt[i] = Sys.monotonicNanos()
+        let sent = sessions.isEmpty ? try? Sys.send(fds[i], &byte, 1) : try? TLSIO.write(sessions[i]!, &byte, 1)
+        switch sent {
         case .processed(1)?: try? loop.setInterest(fds[i], .readable)
         default: failOne(i, "cannot send the first byte")
         }
@@ -258,9 +382,13 @@ public final class ConnectBurst: EventHandler {
 
     private func failOne(_ i: Int, _ why: String) {
         if firstError == nil { firstError = why }
-        if phases[i] == .connecting || phases[i] == .waitingEcho { pending -= 1 }
+        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { pending -= 1 }
         phases[i] = .failed
         failed += 1
+        if !sessions.isEmpty, let ssl = sessions[i] {
+            TLSIO.free(ssl)
+            sessions[i] = nil
+        }
         if fds[i] >= 0 {
             loop.forget(fds[i])
             indexByFD[Int(fds[i])] = -1

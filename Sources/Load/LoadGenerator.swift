@@ -10,6 +10,7 @@ import Glibc
 import Histogram
 import Reactor
 import Syscalls
+import TLSClient
 
 public struct LoadPlan: Sendable {
     public var messageSize: Int
@@ -63,6 +64,9 @@ public final class LoadGenerator: PacedLoad {
     private var stamps: UnsafeMutableBufferPointer<UInt64>
     private let ringSize: Int
     private var connIndexByFD: [Int32]
+    /// TLS only: connection i's SSL; reads and writes go through it. One branch per call when clear.
+    private let sessions: [OpaquePointer]
+    private let usesTLS: Bool
     private let writeBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     private let expected = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
@@ -80,10 +84,14 @@ public final class LoadGenerator: PacedLoad {
     /// The measured window, second by second (`--hdr-log`, and merging shares of a test).
     public var intervals: [LoadInterval] { meter.intervals }
 
-    /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards.
-    public init(fds: [Int32], plan: LoadPlan) throws(SystemError) {
+    /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
+    /// `tls`, the connections' SSL objects in the same order (still the caller's).
+    public init(fds: [Int32], plan: LoadPlan, tls: [OpaquePointer]? = nil) throws(SystemError) {
         precondition(plan.messageSize > 0)
+        precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
+        sessions = tls ?? []
+        usesTLS = tls != nil
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {
         case .depth(let d): ringSize = max(1, d)
@@ -195,7 +203,7 @@ public final class LoadGenerator: PacedLoad {
             }
             let sent: Int
             do {
-                switch try Sys.send(conns[i].fd, writeBuffer, filled) {
+                switch try usesTLS ? TLSIO.write(sessions[i], writeBuffer, filled) : Sys.send(conns[i].fd, writeBuffer, filled) {
                 case .wouldBlock: sent = 0
                 case .processed(let k): sent = k
                 }
@@ -225,7 +233,7 @@ public final class LoadGenerator: PacedLoad {
         guard events.contains(.readable) else { return true }
         let n: Int
         do {
-            switch try Sys.recv(fd, readBuffer, 64 * 1024) {
+            switch try usesTLS ? TLSIO.read(sessions[i], readBuffer, 64 * 1024) : Sys.recv(fd, readBuffer, 64 * 1024) {
             case .wouldBlock: return false
             case .processed(let got): n = got
             }
@@ -234,11 +242,13 @@ public final class LoadGenerator: PacedLoad {
             return true
         }
         guard n > 0 else {
-            fail(i, "connection \(i): closed by the server (EOF) under load")
+            fail(i, "connection \(i): closed by the server (\(usesTLS ? "close_notify" : "EOF")) under load")
             return true
         }
         verify(i, n)
         if conns[i].alive { flush(i) }
+        // OpenSSL may hold more records than the buffer took: no readiness will announce them.
+        if usesTLS && conns[i].alive && TLSIO.hasPending(sessions[i]) { return handle(fd: fd, events: .readable) }
         return true
     }
 

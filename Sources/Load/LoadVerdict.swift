@@ -15,7 +15,15 @@ public enum LoadVerdict {
             problems.append("\(c.wrongEchoes) connection(s) answered something else: \(c.firstWrongEcho ?? "?"): not an echo server")
         }
         if c.connectTimeouts > 0 { problems.append("\(c.connectTimeouts) connection(s) did not connect in time") }
-        let otherFailures = c.failed - c.echoTimeouts - c.wrongEchoes - c.connectTimeouts
+        if let tls = c.tls {
+            if tls.failed > 0 {
+                problems.append("TLS handshake failed on \(tls.failed) connection(s): \(tls.firstFailure ?? "?")")
+            }
+            if tls.timeouts > 0 {
+                problems.append("TLS handshake did not complete in time on \(tls.timeouts) connection(s): not a TLS server, or one that never answers?")
+            }
+        }
+        let otherFailures = c.failed - c.echoTimeouts - c.wrongEchoes - c.connectTimeouts - (c.tls.map { $0.failed + $0.timeouts } ?? 0)
         if otherFailures > 0 && c.clientError == nil {
             problems.append("\(otherFailures) connection(s) failed" + (c.firstError.map { ": first error: \($0)" } ?? ""))
         }

@@ -10,6 +10,7 @@ import Glibc
 import Histogram
 import Reactor
 import Syscalls
+import TLSClient
 
 public struct RequestLoadPlan: Sendable {
     public var mix: RequestMix
@@ -57,6 +58,9 @@ public final class RequestLoadGenerator: PacedLoad {
     private var stamps: UnsafeMutableBufferPointer<UInt64>
     private let ringSize: Int
     private var connIndexByFD: [Int32]
+    /// TLS only: connection i's SSL; reads and writes go through it. One branch per call when clear.
+    private let sessions: [OpaquePointer]
+    private let usesTLS: Bool
     /// The requests, back to back; request k is `requestStart[k] ..< requestStart[k] + requestLength[k]`.
     private let requestBytes: UnsafeMutableRawPointer
     private let requestStart: [Int]
@@ -82,10 +86,14 @@ public final class RequestLoadGenerator: PacedLoad {
     /// Round-trip latencies (request sent, or due, to reply) of the measured window, in nanoseconds.
     public var histogram: Histogram<UInt64> { meter.histogram }
 
-    /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards.
+    /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
+    /// `tls`, the connections' SSL objects in the same order (still the caller's).
     /// Throws when `plan.expect` is not a valid regex.
-    public init(fds: [Int32], plan: RequestLoadPlan) throws {
+    public init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil) throws {
+        precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
+        sessions = tls ?? []
+        usesTLS = tls != nil
         check = try ReplyCheck(pattern: plan.expect, requests: plan.mix.requests.count)
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {
@@ -214,7 +222,7 @@ public final class RequestLoadGenerator: PacedLoad {
             }
             var sent: Int
             do {
-                switch try Sys.send(conns[i].fd, writeBuffer, filled) {
+                switch try usesTLS ? TLSIO.write(sessions[i], writeBuffer, filled) : Sys.send(conns[i].fd, writeBuffer, filled) {
                 case .wouldBlock: sent = 0
                 case .processed(let k): sent = k
                 }
@@ -257,7 +265,8 @@ public final class RequestLoadGenerator: PacedLoad {
         }
         let n: Int
         do {
-            switch try Sys.recv(fd, readBuffer + carried, readCapacity - carried) {
+            switch try usesTLS ? TLSIO.read(sessions[i], readBuffer + carried, readCapacity - carried)
+                               : Sys.recv(fd, readBuffer + carried, readCapacity - carried) {
             case .wouldBlock: return false
             case .processed(let got): n = got
             }
@@ -266,13 +275,15 @@ public final class RequestLoadGenerator: PacedLoad {
             return true
         }
         guard n > 0 else {
-            fail(i, "connection \(i): closed by the server (EOF) under load"
+            fail(i, "connection \(i): closed by the server (\(usesTLS ? "close_notify" : "EOF")) under load"
                  + (conns[i].queued > conns[i].answered ? " with \(conns[i].queued - conns[i].answered) request(s) unanswered" : ""))
             return true
         }
         conns[i].receivedBytes &+= UInt64(n)
         if scans { frameInPlace(i, carried + n) } else { frameWithDecoder(i, n) }
         if conns[i].alive { flush(i) }
+        // OpenSSL may hold more records than the buffer took: no readiness will announce them.
+        if usesTLS && conns[i].alive && TLSIO.hasPending(sessions[i]) { return handle(fd: fd, events: .readable) }
         return true
     }
 

@@ -177,7 +177,7 @@ public enum CommandTable {
         spec("expect tls-version", "expect", "expect SEL tls-version OP 1.2|1.3 [within DURATION]",
              "Waits for each connection's handshake and checks the negotiated TLS version.",
              "expect web tls-version == 1.3",
-             keywords: ["tls-version"] + comparisons + TLSVersion.allCases.map(\.rawValue) + ["within"]),
+             keywords: ["tls-version"] + comparisons + ClientTLS.Version.allCases.map(\.rawValue) + ["within"]),
         spec("expect alpn", "expect", "expect SEL alpn \"NAME\" [within DURATION]",
              "Waits for each connection's handshake and checks the protocol the server picked by ALPN.",
              "expect web alpn \"h2\"",

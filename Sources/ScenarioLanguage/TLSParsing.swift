@@ -7,7 +7,7 @@ public enum TLSCheck: Sendable, Equatable, CustomStringConvertible {
     /// `tls ok` (true) or `tls failed` (false): how the handshake ended.
     case handshake(ok: Bool)
     /// `tls-version OP 1.2|1.3`: the negotiated version.
-    case version(Comparison, TLSVersion)
+    case version(Comparison, ClientTLS.Version)
     /// `alpn "NAME"`: the protocol the server picked.
     case alpn(String)
 
@@ -29,11 +29,11 @@ extension CommandParser {
         var tls = ClientTLS()
         tls.serverName = try options.value("sni") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a server name after 'sni='", at: l) }
         tls.alpn = try options.value("alpn") { (t, l) throws(ScenarioError) in try located(l) { () throws(ValueError) in try ClientTLS.parseALPN(t) } } ?? []
-        tls.version = try options.value("version") { (t, l) throws(ScenarioError) in try located(l) { () throws(ValueError) in try TLSVersion.parse(t) } }
+        tls.version = try options.value("version") { (t, l) throws(ScenarioError) in try located(l) { () throws(ValueError) in try ClientTLS.Version.parse(t) } }
         let verify = try options.value("verify") { (t, l) throws(ScenarioError) in try located(l) { () throws(ValueError) in try ClientTLS.parseVerify(t) } }
         if let ca = try options.value("ca", { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'ca='", at: l) }) {
             if verify == .off { throw ScenarioError("'ca=' verifies the certificate: it cannot go with verify=off", at: options.keyLocation(of: "ca")!) }
-            tls.verification = .caFile(ca)
+            tls.verification = .authorities(file: ca)
         } else {
             tls.verification = verify ?? .off
         }
@@ -57,7 +57,7 @@ extension CommandParser {
         case "tls-version":
             let op = try comparison()
             let value = try cursor.word("a TLS version (1.2 or 1.3)")
-            return .version(op, try Self.located(value.location) { () throws(ValueError) in try TLSVersion.parse(Substring(value.text)) })
+            return .version(op, try Self.located(value.location) { () throws(ValueError) in try ClientTLS.Version.parse(Substring(value.text)) })
         case "alpn":
             let name = try quoted(after: "alpn")
             return .alpn(try StringLiteral.text(of: name))
@@ -74,7 +74,7 @@ extension Render {
         switch tls.verification {
         case .off: verify = (nil, nil)
         case .system: verify = ("on", nil)
-        case .caFile(let path): verify = (nil, path)
+        case .authorities(file: let path): verify = (nil, path)
         }
         return " tls" + options([("sni", tls.serverName), ("alpn", tls.alpn.isEmpty ? nil : tls.alpn.joined(separator: ",")),
                                  ("verify", verify.0), ("ca", verify.1), ("version", tls.version?.rawValue)])

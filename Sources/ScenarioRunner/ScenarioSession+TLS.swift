@@ -4,14 +4,15 @@
 
 import ClientEngine
 import ScenarioLanguage
+import TLSClient
 
 extension ScenarioSession {
     /// The OpenSSL context for a connect: nil for clear. A CA path written in the scenario is
     /// relative to its file; one from `--tls --ca` to the working directory.
-    func tlsContext(_ statement: Statement, _ written: ClientTLS?) throws(RunStop) -> ClientTLSContext? {
+    func tlsContext(_ statement: Statement, _ written: ClientTLS?) throws(RunStop) -> TLSClientContext? {
         guard var settings = written ?? configuration.tls else { return nil }
-        if written != nil, case .caFile(let path) = settings.verification {
-            settings.verification = .caFile(ScenarioPaths.resolve(path, relativeTo: statement.location.file))
+        if written != nil, case .authorities(file: let path) = settings.verification {
+            settings.verification = .authorities(file: ScenarioPaths.resolve(path, relativeTo: statement.location.file))
         }
         do {
             return try engine.tlsContext(settings)

@@ -5,6 +5,7 @@ import ClientEngine
 import Foundation
 import Framing
 import ScenarioLanguage
+import TLSClient
 import Syscalls
 
 extension ScenarioSession {
@@ -69,7 +70,7 @@ extension ScenarioSession {
     // MARK: connect
 
     func connect(_ statement: Statement, group: String, count: Int, rate: Rate?, timeout: ScenarioDuration?,
-                 framing: Framing?, tls: ClientTLSContext? = nil) throws(RunStop) {
+                 framing: Framing?, tls: TLSClientContext? = nil) throws(RunStop) {
         try ensureTarget(statement)
         let timeoutNanos = timeout.map { UInt64($0.nanoseconds) } ?? connectTimeoutNanos
         let started = Sys.monotonicNanos()

@@ -1,42 +1,40 @@
-// What a TLS client connection asks for: server name (SNI), ALPN protocols, how the server's
-// certificate is verified, and a pinned protocol version. The language's `connect ... tls` and
-// the command line's `--tls` options both read their values with the parsers here.
-
-public enum TLSVersion: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
-    case v1_2 = "1.2"
-    case v1_3 = "1.3"
-
-    public static func < (a: TLSVersion, b: TLSVersion) -> Bool { a.rawValue < b.rawValue }
-
-    public static func parse(_ text: Substring) throws(ValueError) -> TLSVersion {
-        guard let version = TLSVersion(rawValue: String(text)) else {
-            throw ValueError("expected a TLS version 1.2 or 1.3, got \(ValueParser.got(text))")
-        }
-        return version
-    }
-}
-
-/// How the server's certificate is checked. `off` by default: sockfuzz tests servers, most of
-/// them (the embedded one included) with self-signed certificates; the handshake still
-/// happens in full, only the chain is not judged.
-public enum TLSVerification: Sendable, Hashable {
-    case off
-    /// The system's trusted roots; the name checked is the SNI name, else the target host.
-    case system
-    /// Only the PEM CA file at this path (as written; resolved by whoever reads the file).
-    case caFile(String)
-}
+// What a TLS client asks for: the name it sends (SNI) and checks, the ALPN protocols it offers,
+// how it verifies the server's certificate, and the protocol version it insists on. Plain values:
+// the language's `connect ... tls` and the command line's `--tls` options both produce them.
 
 public struct ClientTLS: Sendable, Hashable {
-    /// The server name sent (SNI) and checked when verifying; nil: none sent.
-    public var serverName: String?
-    /// ALPN protocols offered, in preference order; empty: no ALPN extension.
-    public var alpn: [String]
-    public var verification: TLSVerification
-    /// Pins the protocol version; nil: 1.2 or 1.3, whichever the server picks.
-    public var version: TLSVersion?
+    public enum Verification: Sendable, Hashable {
+        /// Against the system's trusted authorities.
+        case system
+        /// Against the authorities (or self-signed certificates) in this PEM file.
+        case authorities(file: String)
+        /// Not at all: any certificate is taken (a self-signed test server); the handshake still runs in full.
+        case off
+    }
 
-    public init(serverName: String? = nil, alpn: [String] = [], verification: TLSVerification = .off, version: TLSVersion? = nil) {
+    public enum Version: String, Sendable, Hashable, CaseIterable, Comparable {
+        case tls12 = "1.2"
+        case tls13 = "1.3"
+
+        public static func < (a: Version, b: Version) -> Bool { a.rawValue < b.rawValue }
+
+        public static func parse(_ text: Substring) throws(ValueError) -> Version {
+            guard let version = Version(rawValue: String(text)) else {
+                throw ValueError("expected a TLS version 1.2 or 1.3, got \(ValueParser.got(text))")
+            }
+            return version
+        }
+    }
+
+    /// SNI, and the name the certificate must be for; nil: the target's host (no SNI for an IP address).
+    public var serverName: String?
+    /// Offered in this order; empty: no ALPN extension.
+    public var alpn: [String]
+    public var verification: Verification
+    /// Only this version; nil: 1.2 or 1.3, as the server picks.
+    public var version: Version?
+
+    public init(serverName: String? = nil, alpn: [String] = [], verification: Verification = .system, version: Version? = nil) {
         self.serverName = serverName
         self.alpn = alpn
         self.verification = verification
@@ -52,8 +50,8 @@ public struct ClientTLS: Sendable, Hashable {
         return names
     }
 
-    /// `on` or `off` for `verify=`.
-    public static func parseVerify(_ text: Substring) throws(ValueError) -> TLSVerification {
+    /// The language's `verify=on|off`.
+    public static func parseVerify(_ text: Substring) throws(ValueError) -> Verification {
         switch text {
         case "on": return .system
         case "off": return .off

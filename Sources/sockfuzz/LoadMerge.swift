@@ -42,6 +42,16 @@ struct MergedLoad: Codable {
     var intervals: [LoadInterval]
     /// Shares that began late after --start-at, and by how much (seconds).
     var late: [String: Double]
+    /// With --tls: the shares' handshakes added up, percentiles from their merged histograms.
+    var handshakes: MergedHandshakes? = nil
+}
+
+struct MergedHandshakes: Codable {
+    var completed = 0
+    var failed = 0
+    /// The shares' handshakes/s added up (they ran at the same time).
+    var perSecond = 0.0
+    var latencyMicros: LoadResult.Percentiles?
 }
 
 enum LoadMerge {
@@ -72,6 +82,8 @@ enum LoadMerge {
                                 connectionErrors: 0, unanswered: 0, notSent: 0, messagesPerSecond: 0, latencyMicros: nil,
                                 replies: nil, histogram: nil, intervals: [], late: [:])
         var total = LoadGenerator.emptyHistogram()
+        /// The first share's histogram, then the others added (all have ConnectBurst's layout).
+        var handshakeTotal: Histogram<UInt64>?
         let starts = records.compactMap { $0.record.load?.measuredSinceEpochNanos }
         let origin = starts.min() ?? 0
         var seconds: [Int: (messages: UInt64, histogram: Histogram<UInt64>)] = [:]
@@ -84,6 +96,21 @@ enum LoadMerge {
             merged.connectionsRequested += record.connect.requested
             merged.connected += record.connect.connected
             merged.echoed += record.connect.echoed
+            if let tls = record.connect.tls {
+                var sum = merged.handshakes ?? MergedHandshakes()
+                sum.completed += tls.completed
+                sum.failed += tls.failed + tls.timeouts
+                sum.perSecond += tls.perSecond
+                merged.handshakes = sum
+                if let encoded = tls.histogram {
+                    do {
+                        let h = try HistogramEncoding.decode(base64: encoded)
+                        if handshakeTotal == nil { handshakeTotal = h } else { handshakeTotal!.add(h) }
+                    } catch {
+                        throw MergeError("share \(share): the handshake histogram does not decode: \(error)")
+                    }
+                }
+            }
             guard let load = record.load else { continue }
             merged.messages += load.messages
             merged.corrupted += load.corrupted
@@ -114,6 +141,7 @@ enum LoadMerge {
             if merged.problems.isEmpty { merged.problems.append("\(r.mismatched) replies mismatched, \(r.framingErrors) framing errors") }
         }
         merged.latencyMicros = LoadResult.Percentiles(nanoseconds: total)
+        if let handshakeTotal { merged.handshakes?.latencyMicros = LoadResult.Percentiles(nanoseconds: handshakeTotal) }
         if total.totalCount > 0 { merged.histogram = HistogramEncoding.base64(total) }
         merged.intervals = seconds.keys.sorted().map { k in
             LoadInterval(startSeconds: Double(k), seconds: 1, messages: seconds[k]!.messages, histogram: seconds[k]!.histogram)

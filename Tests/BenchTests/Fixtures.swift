@@ -48,7 +48,20 @@ enum Fixtures {
             idleMemory: IdleMemory(mode: "epoll", connections: 10_000, rssBeforeBytes: 8_000_000, rssAfterBytes: 9_000_000),
             skipped: [Skip(section: 2, what: "select with 5000 idle connections", reason: "select(2) watches descriptors below FD_SETSIZE (1024) only", byDesign: true)],
             notes: ["a note with a \u{1} control character and \"quotes\""], elapsedSeconds: 95)
-        return BenchTargets.evaluate(report)
+        var withTLS = report
+        withTLS.tls = TLSBenchSection(cells: [
+            TLSBenchCell(server: "sockfuzz epoll tls", handshakes: 300, inFlight: 32, handshakesPerSecond: 1200,
+                         handshakeLatencyMicros: Latency(p50: 20_000, p99: 60_000), serverCPUMicrosPerHandshake: 360,
+                         clientCPUMicrosPerHandshake: 500, sequentialHandshakesPerSecond: 550, sTimeHandshakesPerSecond: 600,
+                         echoConnections: 100, echoDepth: 16, echoMessagesPerSecond: 500_000, echoLatencyMicros: Latency(p50: 3000, p99: 14_000),
+                         ratioToReference: 1.5, echoRatioToReference: 1.25, runs: [1200], errors: 0, firstError: nil),
+            TLSBenchCell(server: "tls_echo_ref epoll", handshakes: 300, inFlight: 32, handshakesPerSecond: 800,
+                         handshakeLatencyMicros: Latency(p50: 30_000, p99: 80_000), serverCPUMicrosPerHandshake: 320,
+                         clientCPUMicrosPerHandshake: 480, sequentialHandshakesPerSecond: 480, sTimeHandshakesPerSecond: 490,
+                         echoConnections: 100, echoDepth: 16, echoMessagesPerSecond: 400_000, echoLatencyMicros: nil,
+                         ratioToReference: nil, echoRatioToReference: nil, runs: [800], errors: 0, firstError: "a <first> & error"),
+        ], idleMemory: TLSIdleMemory(connections: 1000, serverBytesPerConnection: 15_000, clientBytesPerConnection: 30_000))
+        return BenchTargets.evaluate(withTLS)
     }
 
     /// A report with no section run at all.

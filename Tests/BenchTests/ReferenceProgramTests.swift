@@ -1,9 +1,12 @@
 // The project's own yardsticks, Benchmarks/reference/echo_ref.c and loadc.c: they compile without
 // a warning, echo_ref started the way `sockfuzz bench` starts it echoes byte for byte in both
-// modes (half-close included), and loadc's lines pass the harness's own parser.
+// modes (half-close included), and loadc's lines pass the harness's own parser; tls_echo_ref
+// echoes over TLS 1.2 and 1.3 and ends with close_notify.
 
 @testable import Bench
+import COpenSSL
 import Foundation
+import Syscalls
 import Testing
 import TestSupport
 
@@ -62,6 +65,35 @@ struct ReferenceProgramTests {
         #expect(firstDifference(back, payload) == nil, "first differing byte at \(firstDifference(back, payload) ?? -1)")
     }
 
+    @Test("tls_echo_ref compiles without a warning and echoes over TLS 1.3 and 1.2, a 1 MiB stream unchanged", .needs(.cc))
+    func tlsEchoRefEchoes() throws {
+        let built = try BuiltReferences(tls: true)
+        let compiler = try ChildProcess([built.cc, "-O2", "-Wall", "-Wextra", "-Werror", "-c", "-o", "\(built.folder)/tls_echo_ref.o",
+                                         "\(Self.sourceFolder)/tls_echo_ref.c"], logPath: "\(built.folder)/tls_echo_ref.warnings")
+        defer { compiler.stop() }
+        #expect(compiler.waitForExit(timeoutNanos: 120_000_000_000), "cc did not finish in 2 minutes")
+        #expect(compiler.exitStatus == 0, "\(compiler.logTail(10))")
+
+        let server = try ChildProcess([try #require(built.tlsEchoRef), "0"], logPath: "\(built.folder)/tls_echo_ref.log")
+        defer { server.stop() }
+        let line = try #require(server.waitForLine(containing: "listening on ", timeoutNanos: 10_000_000_000), "\(server.logTail())")
+        let port = try #require(ServerUnderTest.parsePort(line))
+        for maxVersion: Int32? in [nil, TLS1_2_VERSION] {
+            let client = try TLSTestClient(connectingTo: SocketAddress.loopback(port: port), maxVersion: maxVersion)
+            #expect(client.version == (maxVersion == nil ? "TLSv1.3" : "TLSv1.2"))
+            #expect(client.peerCertificateMatches(host: "localhost"))
+            // Many records, partial writes, and the bounded pending buffer.
+            let large = patternBytes(count: 1 << 20, seed: 13)
+            let back = client.roundTrip(large)
+            #expect(back.count == large.count)
+            #expect(firstDifference(back, large) == nil, "first differing byte at \(firstDifference(back, large) ?? -1)")
+            try client.sendCloseNotify()
+            #expect(client.receiveToEnd().end == .closeNotify, "tls_echo_ref answers close_notify with its own")
+        }
+        server.stop()
+        #expect(!server.neededKill, "tls_echo_ref ignored SIGTERM")
+    }
+
     @Test("loadc's ECHO line passes the harness's parser, with messages counted", .needs(.cc))
     func loadcEchoLine() throws {
         let built = try BuiltReferences()
@@ -96,20 +128,23 @@ final class BuiltReferences {
     let folder: String
     let echoRef: String
     let loadc: String
+    let tlsEchoRef: String?
 
-    init(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    init(tls: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
         cc = try RequiredTool.cc.requirePath(sourceLocation: sourceLocation)
         var template = Array("\(FileManager.default.temporaryDirectory.path)/sockfuzz-ref-XXXXXX".utf8CString)
         folder = try template.withUnsafeMutableBufferPointer { buffer in
             guard let made = mkdtemp(buffer.baseAddress!) else { throw TestSetupError("mkdtemp failed") }
             return String(cString: made)
         }
-        let tools = ReferenceTools.build(refDir: ReferenceProgramTests.sourceFolder, scratch: folder)
+        let tools = ReferenceTools.build(refDir: ReferenceProgramTests.sourceFolder, scratch: folder, tls: tls)
         guard let echoRef = tools.echoRef, let loadc = tools.loadc else {
             throw TestSetupError("building the references: \(tools.echoRefProblem ?? "") \(tools.loadcProblem ?? "")")
         }
         self.echoRef = echoRef
         self.loadc = loadc
+        tlsEchoRef = tools.tlsEchoRef
+        if tls && tlsEchoRef == nil { throw TestSetupError("building tls_echo_ref: \(tools.tlsEchoRefProblem ?? "")") }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }

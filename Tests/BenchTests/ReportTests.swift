@@ -21,7 +21,7 @@ import Testing
     @Test func hasTheDocumentedKeys() throws {
         let object = try #require(try JSONSerialization.jsonObject(with: try encoded(Fixtures.report())) as? [String: Any])
         #expect(Set(object.keys) == ["schema", "date", "command", "quick", "machine", "settings", "servers", "costCurve",
-                                     "clients", "connects", "idleMemory", "targets", "skipped", "notes", "elapsedSeconds"])
+                                     "clients", "connects", "idleMemory", "targets", "skipped", "notes", "elapsedSeconds", "tls"])
         #expect(object["schema"] as? String == "sockfuzz-bench/1")
         let server = try #require((object["servers"] as? [[String: Any]])?.first)
         #expect(Set(server.keys).isSuperset(of: ["server", "connections", "depth", "messagesPerSecond", "latencyMicros",
@@ -34,6 +34,13 @@ import Testing
         #expect(Set(target.keys) == ["id", "goal", "measured", "threshold", "unit", "verdict", "detail"])
         let memory = try #require(object["idleMemory"] as? [String: Any])
         #expect(Set(memory.keys) == ["mode", "connections", "rssBeforeBytes", "rssAfterBytes", "bytesPerConnection"])
+        let tls = try #require(object["tls"] as? [String: Any])
+        let cell = try #require((tls["cells"] as? [[String: Any]])?.first)
+        #expect(Set(cell.keys).isSuperset(of: ["server", "handshakesPerSecond", "handshakeLatencyMicros", "serverCPUMicrosPerHandshake",
+                                               "sequentialHandshakesPerSecond", "sTimeHandshakesPerSecond", "echoMessagesPerSecond",
+                                               "ratioToReference", "echoRatioToReference", "runs"]))
+        let tlsMemory = try #require(tls["idleMemory"] as? [String: Any])
+        #expect(Set(tlsMemory.keys) == ["connections", "serverBytesPerConnection", "clientBytesPerConnection"])
     }
 
     @Test func aReportWithNothingMeasuredRoundTrips() throws {
@@ -76,7 +83,7 @@ import Testing
         #expect(report.targets.first { $0.id == "idle-memory" }?.detail == "interrupted")
     }
 
-    @Test func theTerminalTableShowsRatiosAndVerdicts() {
+    @Test func theTerminalTableShowsRatiosAndVerdicts() throws {
         let text = TerminalReport.render(Fixtures.report(epollRatio: 1.05, selectRatio: 0.97))
         #expect(text.contains("1.05x"))
         #expect(text.contains("0.97x"))
@@ -84,6 +91,10 @@ import Testing
         #expect(text.contains("MISS (>= 1.0x echo_ref select)"))
         #expect(text.contains("100 B per connection"))
         #expect(text.contains("(2) The cost curve"))
+        // Section 6: handshakes/s, the ratio to tls_echo_ref, s_time beside it, and idle TLS memory.
+        let tls = try #require(text.split(separator: "\n").first { $0.contains("sockfuzz epoll tls") })
+        #expect(tls.contains("1,200") && tls.contains("1.50x") && tls.contains("600") && tls.contains("1.25x"), "\(tls)")
+        #expect(text.contains("1000 idle TLS connections (RSS growth): sockfuzz serve --tls 14.6 KiB each"), "\(text)")
         // Columns line up: every row of the first table is as wide as its rule or narrower.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let header = lines.firstIndex { $0.contains("conns") && $0.contains("server") }!

@@ -114,7 +114,7 @@ struct RecorderTests {
         tls.key = "/etc/k.pem"
         let start = Statement(command: .serverStart(tls), location: SourceLocation(file: "/srv/scenarios/a.scn", line: 1, column: 1))
         #expect(SessionRecorder.portable(start).rendered == "server start epoll tls cert=/srv/scenarios/certs/c.pem key=/etc/k.pem")
-        let verified = Statement(command: .connect(group: "web", count: 1, rate: nil, timeout: nil, tls: ClientTLS(verification: .caFile("ca.pem"))),
+        let verified = Statement(command: .connect(group: "web", count: 1, rate: nil, timeout: nil, tls: ClientTLS(verification: .authorities(file: "ca.pem"))),
                                  location: SourceLocation(file: "/srv/scenarios/a.scn", line: 2, column: 1))
         #expect(SessionRecorder.portable(verified).rendered == "connect web 1 tls ca=/srv/scenarios/ca.pem")
     }

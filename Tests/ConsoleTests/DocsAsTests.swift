@@ -32,7 +32,7 @@ struct DocCommand: Sendable, CustomStringConvertible {
         "sockfuzz < session.scn":
             "session.scn stands for any scenario piped to the console; PipedTests pin piped input",
         "swift run -c release sockfuzz bench":
-            "the full bench takes about 8 minutes; its --quick and --only forms run here",
+            "the full bench takes about 10 minutes; its --quick and --only forms run here",
         "taskset -c 1 sockfuzz load --target 127.0.0.1:P --connections 100 --depth 16 --duration 4s &":
             "a profiling recipe: P stands for the port of a server run under callgrind beside it",
         "sockfuzz serve --mode epoll --port 7000 &":
@@ -57,6 +57,8 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "a foreground TLS server for openssl s_client; TLSServeTests run it (port 0) with s_client against it",
         "sockfuzz serve --tls --cert cert.pem --key key.pem --port 8443":
             "the same with the PEM files of the `openssl req` line above it; TLSServeTests make them and run it with a verifying s_client",
+        "sockfuzz load --target 127.0.0.1:8443 --tls --ca cert.pem --sni localhost --connect-only --connections 100":
+            "aimed at the foreground serve --tls --cert line above it; TLSLoadTests.verification runs these options (--ca, --sni localhost) against serve with PEM files it makes",
         "MEMCACHED_ADDR=127.0.0.1:11211 sockfuzz run memcached.scn":
             "runs the guide's memcached.scn block; ThirdPartyGuideTests.memcached writes it out and runs it against a memcached it starts",
         "sockfuzz load --target $MEMCACHED_ADDR --request-file memcached.txt --framing 'delimiter:END\\r\\n' --expect '^(VALUE greeting 0 5\\r\\nhello\\r\\n(VALUE b 0 3\\r\\nxyz\\r\\n)?)?END\\r\\n$' --connections 8 --depth 4 --duration 2s":

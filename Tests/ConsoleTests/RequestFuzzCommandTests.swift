@@ -27,9 +27,17 @@ struct RequestFuzzCommandTests {
         #expect(fuzz.status == 1, "\(fuzz.output)")
         #expect(fuzz.output.contains("reply (wrong reply)"), "\(fuzz.output)")
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") })
-        let replay = try Piped.run(["run", out + "/" + file], input: "", scratch: scratch, timeout: 60)
-        #expect(replay.status == 1, "\(replay.output)")
-        #expect(replay.output.contains("400 Bad Request"), "the failure shows the wrong reply: \(replay.output)")
+        // The bug shows when the server reads a head in two pieces: two writes back to back
+        // arrive as two reads most of the time, not always (measured: 12 to 20 of 20 replays
+        // failed in fresh processes). So, as for the embedded server's timing faults, the file
+        // must fail the same way in any of ten replays, not in the first.
+        var replay: PipedRun?
+        for _ in 0..<10 where replay?.status != 1 {
+            replay = try Piped.run(["run", out + "/" + file], input: "", scratch: scratch, timeout: 60)
+        }
+        let replayed = try #require(replay)
+        #expect(replayed.status == 1, "\(replayed.output)")
+        #expect(replayed.output.contains("400 Bad Request"), "the failure shows the wrong reply: \(replayed.output)")
 
         let twin = try MisbehavingServer(.framed(.http, plantedBug: false))
         defer { twin.stop() }

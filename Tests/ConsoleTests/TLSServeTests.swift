@@ -32,10 +32,7 @@ struct TLSServeTests {
     func certificateFiles() throws {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
-        let cert = scratch.path + "/cert.pem", key = scratch.path + "/key.pem"
-        try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                              "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-                              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        let (cert, key) = try localhostCertificate(openssl, in: scratch.path)
         for mode in ["busy", "select", "epoll"] {
             let serve = try RunningSockfuzz(["serve", "--tls", "--cert", cert, "--key", key, "--mode", mode], scratch: scratch)
             let port = try #require(listeningPort(serve))
@@ -109,7 +106,7 @@ struct TLSServeTests {
 // MARK: helpers
 
 /// The port from serve's "listening on 127.0.0.1:PORT, mode ..." line.
-private func listeningPort(_ serve: RunningSockfuzz) -> Int? {
+func listeningPort(_ serve: RunningSockfuzz) -> Int? {
     guard serve.waitForOutput(containing: "Ctrl-C or SIGTERM", timeout: 60),
           let range = serve.output.range(of: "listening on 127.0.0.1:") else { return nil }
     return Int(serve.output[range.upperBound...].prefix { $0.isNumber })
@@ -124,7 +121,17 @@ private func counter(_ name: String, in output: String) -> UInt64? {
     return nil
 }
 
-private func runTool(_ path: String, _ arguments: [String]) throws {
+/// cert.pem and key.pem in `folder`, made by `openssl req`: EC P-256, self-signed for
+/// localhost and 127.0.0.1, valid for a day.
+func localhostCertificate(_ openssl: String, in folder: String) throws -> (cert: String, key: String) {
+    let cert = folder + "/cert.pem", key = folder + "/key.pem"
+    try runTool(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    return (cert, key)
+}
+
+func runTool(_ path: String, _ arguments: [String]) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments

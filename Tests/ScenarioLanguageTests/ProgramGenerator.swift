@@ -102,7 +102,7 @@ struct ProgramGenerator {
         case 35: return rng.chance(50) ? .expectReplies(selector(), rng.int(1...1000), within: within())
                                        : .send(selector(), .template(template()))
         case 36:
-            let checks = [TLSCheck.handshake(ok: rng.chance(50)), .version(rng.pick(Comparison.allCases), rng.pick(TLSVersion.allCases)),
+            let checks = [TLSCheck.handshake(ok: rng.chance(50)), .version(rng.pick(Comparison.allCases), rng.pick(ClientTLS.Version.allCases)),
                           .alpn(rng.pick(["h2", "http/1.1", "x y"]))]
             return .expectTLS(selector(), checks[rng.int(0...2)], within: within())
         default: return connect()
@@ -123,10 +123,10 @@ struct ProgramGenerator {
     }
 
     mutating func clientTLS() -> ClientTLS {
-        let verification = rng.pick([TLSVerification.off, .system, .caFile(rng.pick(["ca.pem", "certs/ca.pem", "/etc/ssl/x.pem"]))])
+        let verification = rng.pick([ClientTLS.Verification.off, .system, .authorities(file: rng.pick(["ca.pem", "certs/ca.pem", "/etc/ssl/x.pem"]))])
         return ClientTLS(serverName: rng.chance(50) ? rng.pick(["localhost", "example.test", "a-b.c"]) : nil,
                          alpn: rng.chance(50) ? Array([["h2"], ["h2", "http/1.1"], ["redis", "x"]][rng.int(0...2)]) : [],
-                         verification: verification, version: rng.chance(50) ? rng.pick(TLSVersion.allCases) : nil)
+                         verification: verification, version: rng.chance(50) ? rng.pick(ClientTLS.Version.allCases) : nil)
     }
 
     mutating func framing() -> Framing {

@@ -23,7 +23,7 @@ struct TLSLanguageTests {
             Issue.record("not a TLS connect: \(program.statements[0].command)")
             return
         }
-        #expect(tls == ClientTLS(serverName: "localhost", alpn: ["h2", "http/1.1"], verification: .caFile("ca.pem"), version: .v1_3))
+        #expect(tls == ClientTLS(serverName: "localhost", alpn: ["h2", "http/1.1"], verification: .authorities(file: "ca.pem"), version: .tls13))
         #expect(program.statements[0].command.specName == "connect tls")
         #expect(try parse("connect api 2").statements[0].command.specName == "connect")
     }
@@ -31,7 +31,7 @@ struct TLSLanguageTests {
     @Test("the TLS expectations parse to their checks and render back", arguments: [
         ("expect web tls ok", TLSCheck.handshake(ok: true)),
         ("expect web tls failed within 2s", .handshake(ok: false)),
-        ("expect web tls-version >= 1.2", .version(.greaterOrEqual, .v1_2)),
+        ("expect web tls-version >= 1.2", .version(.greaterOrEqual, .tls12)),
         ("expect web alpn \"http/1.1\"", .alpn("http/1.1")),
     ])
     func expectations(line: String, check: TLSCheck) {

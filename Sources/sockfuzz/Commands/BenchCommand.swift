@@ -20,7 +20,10 @@ struct BenchCommand: ParsableCommand {
         loadc, and connects/s for 10k connections; (4) RSS per idle connection of sockfuzz serve \
         --mode epoll at 10k connections; (5) sockfuzz load --request beside redis-benchmark \
         (PING_INLINE, 50 connections, pipeline 1 and 16) on one redis-server, skipped without \
-        redis-server and redis-benchmark. echo_ref.c and loadc.c are compiled with cc -O2 from \
+        redis-server and redis-benchmark; (6, or `tls`) \
+        TLS: full handshakes/s and TLS echo msgs/s of serve --mode epoll --tls beside tls_echo_ref, \
+        one handshake at a time beside openssl s_time -new, and RSS per idle TLS connection on both \
+        ends. echo_ref.c, loadc.c and tls_echo_ref.c are compiled with cc -O2 from \
         --ref-dir into a scratch folder; cells that need them are skipped when they are missing.
         """
     )
@@ -28,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Short cells (1 s measured after 0.3 s warmup, one run each): under two minutes.")
     var quick = false
 
-    @Option(help: "Sections to run, e.g. 1,3 (default: all of 1,2,3,4,5).")
+    @Option(help: "Sections to run, e.g. 1,3 or tls (default: all of 1-6).")
     var only: String?
 
     @Option(help: "Write the JSON report here.")
@@ -60,11 +63,12 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func sections() throws -> Set<Int> {
-        guard let only else { return [1, 2, 3, 4, 5] }
+        guard let only else { return [1, 2, 3, 4, 5, 6] }
         var set: Set<Int> = []
         for part in only.split(separator: ",") {
-            guard let n = Int(part.trimmingCharacters(in: .whitespaces)), (1...5).contains(n) else {
-                throw ValidationError("--only \(only): expected section numbers 1-5 separated by commas")
+            let word = part.trimmingCharacters(in: .whitespaces)
+            guard let n = word == "tls" ? 6 : Int(word), (1...6).contains(n) else {
+                throw ValidationError("--only \(only): expected section numbers 1-6 (or tls) separated by commas")
             }
             set.insert(n)
         }

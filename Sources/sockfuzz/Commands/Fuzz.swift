@@ -51,7 +51,7 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Inject a server fault, to see the fuzzer find it.")
     var fault: ServerFault?
 
-    @OptionGroup var tls: ClientTLSOptions
+    @OptionGroup var tls: TLSClientOptions
 
     @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect; replies (implied by --request): every reply must be its request's reference reply, however the requests were cut, paced, pipelined or interleaved.")
     var oracle: OracleChoice?
@@ -140,7 +140,7 @@ struct Fuzz: ParsableCommand {
         }
         base.fault = fault
         // A TLS fault makes the embedded server speak TLS: the fuzzer's connects must too.
-        base.tls = try tls.settings ?? (fault?.impliesTLS == true ? ClientTLS() : nil)
+        base.tls = tls.settings(embedded: server.target == nil) ?? (fault?.impliesTLS == true ? ClientTLS(verification: .off) : nil)
         base.segment = segment
         base.outDirectory = out
         if chosenOracle == .replies {

@@ -2,7 +2,8 @@
 // embedded server (in the mode asked) or a target; with --request, request/response load where
 // every reply is framed and checked; or, with --connect-only, a connect burst.
 // Exit 0 only when every connection echoed (or connected, for requests) and every message came
-// back verified; 1 with the reasons; 2 for usage; 130 on SIGINT/SIGTERM, after the partial result.
+// back verified (and, with --tls, every handshake completed); 1 with the reasons (a TLS failure
+// in OpenSSL's words); 2 for usage; 130 on SIGINT/SIGTERM, after the partial result.
 
 import ArgumentParser
 import EmbeddedServer
@@ -12,6 +13,7 @@ import Reactor
 import ScenarioLanguage
 import ScenarioRunner
 import Syscalls
+import TLSClient
 
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +23,9 @@ struct LoadCommand: ParsableCommand {
         Closed loop (--depth K: each connection keeps K messages in flight) or open loop \
         (--rate R: R messages per second in all, latency measured from each message's \
         intended send time). Every echoed byte is verified. --connect-only opens the \
-        connections, echoes one byte on each, and reports connects/s. Exit status: 0 when \
+        connections, echoes one byte on each, and reports connects/s (with --rate: at most that \
+        many new connections a second). --tls speaks TLS: every connection handshakes first, \
+        reported as handshakes/s and handshake latency percentiles. Exit status: 0 when \
         every connection echoed and every message came back verified, 1 when not (the \
         verdict says why), 2 for a usage error, 130 when interrupted (partial result printed).
         """
@@ -38,6 +42,8 @@ struct LoadCommand: ParsableCommand {
 
     @OptionGroup var requests: RequestOptions
 
+    @OptionGroup var tlsOptions: TLSClientOptions
+
     @Option(help: "Closed loop: messages in flight per connection (default 1).", transform: ValueArguments.count)
     var depth: Int?
 
@@ -50,10 +56,11 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Unmeasured time before it (e.g. 1s; default 0).", transform: ValueArguments.duration)
     var warmup: ScenarioDuration = .zero
 
-    @Option(help: "Most handshakes in flight while connecting.")
-    var inflight: Int = 1000
+    @Option(name: .customLong("inflight"), help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).")
+    var inflightOption: Int?
+    var inflight: Int { inflightOption ?? (tlsOptions.tls ? 100 : 1000) }
 
-    @Flag(help: "Only open the connections (one echoed byte each) and report connects/s.")
+    @Flag(help: "Only open the connections (one echoed byte each) and report connects/s (and handshakes/s with --tls).")
     var connectOnly = false
 
     @Option(help: "Write a JSON record here.")
@@ -139,6 +146,7 @@ struct LoadCommand: ParsableCommand {
                      "--warmup \(warmup)", "--segments \(segment.count)"]
         if connectOnly { words.append("--connect-only") }
         words += requests.identity
+        words += tlsOptions.identity
         if let startAt { words.append("--start-at \(startAt)") }
         return words.joined(separator: " ")
     }
@@ -159,12 +167,16 @@ struct LoadCommand: ParsableCommand {
         if let target {
             address = try Targets.reachable(target, option: "--target")
         } else {
-            let embedded = EchoServer(configuration: ServerConfiguration(mode: mode))
+            let embedded = EchoServer(configuration: ServerConfiguration(mode: mode, tls: tlsOptions.tls ? ServerTLS() : nil))
             address = try embedded.start()
             server = embedded
         }
         defer { server?.stop() }
-        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue) server on \(address)"
+        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue)\(tlsOptions.tls ? " TLS" : "") server on \(address)"
+        let tls: TLSClientContext?
+        do { tls = try tlsOptions.settings(embedded: target == nil).map(TLSClientContext.init) } catch {
+            throw ValidationError("--tls: \(error)")
+        }
 
         let metrics = LoadMetrics(messageSize: requests.isRequestLoad ? nil : size.bytes, test: testIdentity, segment: segment.description)
         var endpoint: MetricsEndpoint?
@@ -186,14 +198,21 @@ struct LoadCommand: ParsableCommand {
         for text in source?.addresses ?? [] { sources.append(try SocketAddress.resolve(host: text, port: 0)) }
         let burst = try ConnectBurst()
         let requestLoad = requests.isRequestLoad
+        let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
         let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
-                                       probeEcho: !requestLoad, interrupted: { interrupt.isSet })
-        defer { for fd in fds { Sys.close(fd) } }
+                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.map(Self.host(of:)) ?? address.host,
+                                       perSecond: connectRate, interrupted: { interrupt.isSet })
+        let sessions = tls == nil ? nil : burst.keptSessions
+        defer {
+            for ssl in sessions ?? [] { TLSIO.end(ssl) }
+            for fd in fds { Sys.close(fd) }
+        }
         if !segment.isWhole { Output.line("load: share \(segment) of the test: \(shareConnections) of \(connections) connections") }
         Output.line("connect: \(connect.echoed)/\(shareConnections) connections to \(against) in \(Format.seconds(connect.connectSeconds)) "
                     + "(\(Int(connect.connectsPerSecond)) connects/s)"
                     + (requestLoad ? "" : ", first echoed byte p50 \(micros(connect.firstByteMicros?.p50)) p99 \(micros(connect.firstByteMicros?.p99))")
                     + (connect.firstError.map { "; first error: \($0)" } ?? ""))
+        if let handshakes = connect.tls { Output.line(Self.handshakeLine(handshakes, of: shareConnections, verification: tls?.settings.verification)) }
         if endpoint != nil { metrics.connected(connect.echoed) }
         var problems = LoadVerdict.problems(connect)
         var record = LoadRecord(against: against, connect: connect)
@@ -214,10 +233,10 @@ struct LoadCommand: ParsableCommand {
             if requestLoad {
                 let plan = RequestLoadPlan(mix: try requests.mix(), framing: try requests.parsedFraming(), expect: requests.expect,
                                            pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
-                result = try RequestLoadGenerator(fds: fds, plan: plan).run(progress: report, interrupted: { interrupt.isSet })
+                result = try RequestLoadGenerator(fds: fds, plan: plan, tls: sessions).run(progress: report, interrupted: { interrupt.isSet })
             } else {
                 let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
-                result = try LoadGenerator(fds: fds, plan: plan).run(progress: report, interrupted: { interrupt.isSet })
+                result = try LoadGenerator(fds: fds, plan: plan, tls: sessions).run(progress: report, interrupted: { interrupt.isSet })
             }
             progress.finish()
             Output.line(LoadSummary.line(result))
@@ -250,6 +269,28 @@ struct LoadCommand: ParsableCommand {
         }
         if record.interrupted { throw ExitCode(130) }
         if !record.passed { throw ExitCode(1) }
+    }
+}
+
+extension LoadCommand {
+    /// The host part of HOST:PORT or [V6]:PORT, as written: the name TLS sends and checks.
+    static func host(of target: String) -> String {
+        if target.hasPrefix("["), let close = target.firstIndex(of: "]") { return String(target[target.index(after: target.startIndex)..<close]) }
+        let host = target.lastIndex(of: ":").map { String(target[..<$0]) } ?? target
+        return host.isEmpty ? "127.0.0.1" : host
+    }
+
+    /// "tls: 100/100 handshakes (TLSv1.3) in 0.20 s: 500 handshakes/s, latency p50 ... p99 ..."
+    static func handshakeLine(_ h: TLSHandshakes, of requested: Int, verification: ClientTLS.Verification?) -> String {
+        var line = "tls: \(h.completed)/\(requested) handshakes" + (h.version.map { " (\($0)" + (h.alpn.map { ", ALPN \($0)" } ?? "") + ")" } ?? "")
+            + " in \(Format.seconds(h.seconds)): \(Int(h.perSecond)) handshakes/s"
+        if let l = h.latencyMicros {
+            line += ", latency p50 \(micros(l.p50)) p90 \(micros(l.p90)) p99 \(micros(l.p99)) p99.9 \(micros(l.p999)) max \(micros(l.max))"
+        }
+        if verification == .off { line += "; certificate not verified" }
+        if let failure = h.firstFailure { line += "; failed \(h.failed) (first: \(failure))" }
+        if h.timeouts > 0 { line += "; timed out \(h.timeouts)" }
+        return line
     }
 }
 

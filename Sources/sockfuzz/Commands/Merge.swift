@@ -73,6 +73,11 @@ struct Merge: ParsableCommand {
                 + "p99.9 \(Format.seconds(l.p999 / 1e6)) max \(Format.seconds(l.max / 1e6))"
         }
         Output.line(line + "; corrupted \(merged.corrupted), connection errors \(merged.connectionErrors), unanswered \(merged.unanswered), not sent \(merged.notSent)")
+        if let h = merged.handshakes {
+            Output.line("tls: \(h.completed) handshakes, \(Int(h.perSecond)) handshakes/s in all"
+                        + (h.latencyMicros.map { "; latency p50 \(micros($0.p50)) p99 \(micros($0.p99)) max \(micros($0.max))" } ?? "")
+                        + (h.failed > 0 ? "; failed \(h.failed)" : ""))
+        }
         if let r = merged.replies {
             Output.line("requests: \(r.requests) in the mix, \(r.framing) replies\(r.expect.map { " matching \($0)" } ?? ""): "
                         + "\(merged.messages) replies counted, \(r.mismatched) mismatched, \(r.framingErrors) framing errors"

@@ -45,7 +45,7 @@ struct Run: ParsableCommand {
     @Option(help: "Inject a server fault into every embedded server (to see a check catch it).")
     var fault: ServerFault?
 
-    @OptionGroup var tls: ClientTLSOptions
+    @OptionGroup var tls: TLSClientOptions
 
     @Option(help: "Run share i of n of every scenario (0 <= i < n; overrides a file's `segment`): its part of every group's connections and rates; `sockfuzz merge` adds the shares' --json up.",
             transform: ValueArguments.segment)
@@ -89,7 +89,7 @@ struct Run: ParsableCommand {
             if let note = planned.note { Output.line(note) }
             // A TLS fault makes the embedded server speak TLS: the client must too, or every
             // connection would fail its handshake for a reason that is not the fault.
-            let client = try tls.settings ?? (fault?.impliesTLS == true ? ClientTLS() : nil)
+            let client = tls.settings(embedded: address == nil) ?? (fault?.impliesTLS == true ? ClientTLS(verification: .off) : nil)
             let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement,

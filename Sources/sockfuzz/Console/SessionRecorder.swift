@@ -48,7 +48,7 @@ struct SessionRecorder {
             options.key = options.key.map { absolute($0, from: file) }
             copy.command = .serverStart(options)
         case .connect(let group, let count, let rate, let timeout, let framing, var tls?):
-            if case .caFile(let path) = tls.verification { tls.verification = .caFile(absolute(path, from: file)) }
+            if case .authorities(file: let path) = tls.verification { tls.verification = .authorities(file: absolute(path, from: file)) }
             copy.command = .connect(group: group, count: count, rate: rate, timeout: timeout, framing: framing, tls: tls)
         case .repeat(let count, let body):
             copy.command = .repeat(count: count, body: body.map(portable))

@@ -1,0 +1,67 @@
+// SSL_read and SSL_write on a non-blocking socket, in the shape of Sys.recv / Sys.send: bytes
+// moved, "would block", or an error in OpenSSL's words. A read takes every record OpenSSL
+// already holds (read-ahead) up to the buffer's size; what stays is in `hasPending`.
+
+import COpenSSL
+import Syscalls
+
+public enum TLSIO {
+    public enum HandshakeStep: Sendable { case done, wantsReadable, wantsWritable }
+
+    /// One non-blocking step of the client handshake.
+    public static func handshake(_ ssl: OpaquePointer) throws(TLSClientError) -> HandshakeStep {
+        let result = SSL_do_handshake(ssl)
+        if result == 1 { return .done }
+        if SSL_get_error(ssl, result) == SSL_ERROR_WANT_WRITE { return .wantsWritable }
+        guard let failure = TLSClientContext.failure(ssl, result) else { return .wantsReadable }
+        throw TLSClientError(failure)
+    }
+
+    /// Up to `count` bytes of plaintext; `.processed(0)` is the peer's close_notify.
+    @inline(__always)
+    public static func read(_ ssl: OpaquePointer, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws(TLSClientError) -> IOResult<Int> {
+        var got = 0
+        while got < count {
+            let n = SSL_read(ssl, buffer + got, Int32(min(count - got, Int(Int32.max))))
+            if n > 0 {
+                got += Int(n)
+                // Only what OpenSSL already holds: another recv would mostly meet EAGAIN.
+                if SSL_has_pending(ssl) == 0 { break }
+                continue
+            }
+            // What failed after some bytes came is met again by the next read.
+            if got > 0 { break }
+            if SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN { return .processed(0) }
+            guard let failure = TLSClientContext.failure(ssl, n) else { return .wouldBlock }
+            throw TLSClientError(failure)
+        }
+        return .processed(got)
+    }
+
+    /// Up to `count` bytes (partial writes are on: one record or more). After `.wouldBlock`
+    /// the next call must offer at least the same bytes again, from the same start.
+    @inline(__always)
+    public static func write(_ ssl: OpaquePointer, _ buffer: UnsafeRawPointer, _ count: Int) throws(TLSClientError) -> IOResult<Int> {
+        let n = SSL_write(ssl, buffer, Int32(min(count, Int(Int32.max))))
+        if n > 0 { return .processed(Int(n)) }
+        guard let failure = TLSClientContext.failure(ssl, n) else { return .wouldBlock }
+        throw TLSClientError(failure)
+    }
+
+    /// OpenSSL holds bytes (decrypted or not) that no socket readiness will announce.
+    @inline(__always)
+    public static func hasPending(_ ssl: OpaquePointer) -> Bool { SSL_has_pending(ssl) != 0 }
+
+    /// Frees the SSL of a failed connection (nothing sent).
+    public static func free(_ ssl: OpaquePointer) {
+        ERR_clear_error()
+        SSL_free(ssl)
+    }
+
+    /// Sends close_notify (one non-blocking attempt) and frees the SSL; the socket stays open.
+    public static func end(_ ssl: OpaquePointer) {
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+        SSL_free(ssl)
+    }
+}
