@@ -239,4 +239,19 @@ struct RunCommandTests {
         #expect(run.output.contains(says), "\(run.output)")
         #expect(!run.output.contains("sockfuzz repl"), "not the console's usage: \(run.output)")
     }
+
+    @Test("a run where every scenario is skipped checked nothing: exit 2 saying so; one that ran beside it decides the exit")
+    func everythingSkippedIsNoPass() throws {
+        let scratch = Scratch()
+        let epollOnly = scratch.path + "/epoll-only.scn"
+        try "server start epoll fault=edge-single-read\nconnect a 1\nexpect a open\n".write(toFile: epollOnly, atomically: true, encoding: .utf8)
+        let skipped = try Piped.run(["run", epollOnly, "--mode", "select"], input: "", scratch: scratch, timeout: 30)
+        #expect(skipped.status == 2, "\(skipped.output)")
+        #expect(skipped.output.contains("fault edge-single-read needs mode epoll, not select"), "\(skipped.output)")
+        #expect(skipped.output.contains("nothing ran: every scenario was skipped"), "\(skipped.output)")
+        // The twin: under --mode all the epoll run happens and passes; the two skips do not fail it.
+        let all = try Piped.run(["run", epollOnly, "--mode", "all"], input: "", scratch: scratch, timeout: 30)
+        #expect(all.status == 0, "\(all.output)")
+        #expect(!all.output.contains("nothing ran"), "\(all.output)")
+    }
 }

@@ -30,7 +30,8 @@ struct Run: ParsableCommand {
         discussion: """
         Each scenario runs against a fresh embedded echo server (in the mode its `server start` \
         names, or --mode), or against --target. Exit status: 0 all expectations held, 1 one \
-        failed, 2 a usage or syntax error.
+        failed, 2 a usage or syntax error (or every run skipped under these options: nothing \
+        was checked).
         """
     )
 
@@ -107,6 +108,11 @@ struct Run: ParsableCommand {
         }
         try writeReports(results + notRun)
         if interrupt.isSet { throw ExitCode(130) }
+        if !results.isEmpty && results.allSatisfy({ $0.status == .skipped }) {
+            // Nothing was checked: that is no pass. The options asked for runs the files cannot do.
+            Output.error("sockfuzz run: nothing ran: every scenario was skipped under these options (the reasons are above)")
+            throw ExitCode(2)
+        }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }
     }
 
