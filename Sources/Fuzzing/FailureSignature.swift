@@ -18,6 +18,7 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         case .expectEcho(let sel, _)?: check = sel.groupName == ProgramCompiler.probes ? "liveness" : "echo"
         case .expectMatch?: check = "liveness"
         case .expectReply(let sel, _, _)?: check = sel.groupName == ProgramCompiler.probes ? "liveness" : "reply"
+        case .expectNoReply?: check = "reply"
         case .expectState(let sel, let state, _)?:
             check = sel.groupName == ProgramCompiler.probes ? "liveness" : "state \(state.rawValue)"
         case .expectServer(let stat, _, _, _)?: check = "server \(stat.rawValue)"
@@ -27,6 +28,7 @@ public struct FailureSignature: Hashable, Sendable, CustomStringConvertible {
         }
         let seen = failure.seen
         if case .expectReply? = command, let replyHow = Self.replyHow(seen) { how = replyHow }
+        else if case .expectNoReply? = command { how = seen.contains("framing error") ? "malformed reply" : "extra reply" }
         else if seen.contains("without close_notify") { how = "truncated" }
         else if seen.contains("first differing byte") { how = "wrong byte" }
         else if seen.contains("unexpected extra") { how = "extra bytes" }

@@ -1,6 +1,7 @@
-// `fuzz [runs=N] [connections=N] [duration=D] [seed=N]` inside a scenario or the console: the
-// fuzzer against the session's server (fresh embedded servers in its mode, with its fault) or
-// its third-party target. A finding fails the statement with the minimal scenario's path.
+// `fuzz [runs=N] [connections=N] [duration=D] [seed=N] [request=...]` inside a scenario or the
+// console: the fuzzer against the session's server (fresh embedded servers in its mode, with its
+// fault) or its third-party target, with the echo oracle or, given requests, the request oracle
+// (FuzzStatement+Requests). A finding fails the statement with the minimal scenario's path.
 
 import EmbeddedServer
 import Reactor
@@ -26,6 +27,7 @@ extension Fuzzer {
         // included): clear connects to a TLS server would each be a false finding.
         let serverSpeaksTLS = config.target == nil && (session.server?.configuration.tls != nil || config.fault?.impliesTLS == true)
         config.tls = session.configuration.tls ?? (serverSpeaksTLS ? ClientTLS(verification: .off) : nil)
+        if let requests = spec.requests { try useRequests(requests, &config, session, statement) }
         config.outDirectory = "fuzz-failures"
         let summary = run(config, interrupt: session.interrupt) { event in
             switch event {

@@ -307,7 +307,7 @@ extension Command {
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectTLS:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS:
             return true
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,

@@ -1,8 +1,9 @@
 // Turns fuzz operations into scenario commands for the request/response oracle: each `.request`
 // becomes the pieces of its connection's next requests (`send` of each piece, `sleep` between
 // them), and the checks read each reply, in order, against its request's reference (`expect
-// reply`). Replies are checked at `.check`, at a half-close, and at the end for every connection
-// still open; then liveness (a fresh connection's request gets its reference reply) and, on the
+// reply`), then check that nothing more came (`expect no-reply`: a duplicated or unasked reply).
+// Replies are checked at `.check`, at a half-close, and at the end for every connection still
+// open; then liveness (a fresh connection's request gets its reference reply) and, on the
 // embedded server, nothing held.
 
 import ScenarioLanguage
@@ -15,13 +16,16 @@ enum RequestProgramCompiler {
 
         func member(_ i: Int) -> Selector { .member(ProgramCompiler.group, index: i) }
         func add(_ command: Command) { items.append(.command(command)) }
-        /// One reply check per request on `i` that none has read yet, in sending order.
-        func checkReplies(_ i: Int) {
+        /// One reply check per request on `i` that none has read yet, in sending order; then,
+        /// unless `later`, that nothing more came. Sound whatever the timing: every request sent
+        /// on `i` has had its reply read, and the next is not sent before this check.
+        func checkReplies(_ i: Int, extraCheckedLater later: Bool = false) {
             let m = model.connections[i]
             for index in (m.requestsSent - m.awaitingReplies)..<m.requestsSent {
                 add(.expectReply(member(i), oracle.replyCheck(oracle.request(conn: i, index: index)), within: nil))
             }
             model.connections[i].awaitingReplies = 0
+            if !later { add(.expectNoReply(member(i), within: nil)) }
         }
 
         for op in ops {
@@ -61,14 +65,17 @@ enum RequestProgramCompiler {
         }
 
         // The end: every reply still owed arrives, right, and the connection is still open
-        // (unless it half-closed: a server may close after answering); then liveness.
+        // (unless it half-closed: a server may close after answering); then liveness, and only
+        // then that nothing more came: the probe's round trip gives a late extra reply time.
         for i in model.openIndices {
             let m = model.connections[i]
             if m.paused { add(.resume(member(i))) }
-            checkReplies(i)
+            checkReplies(i, extraCheckedLater: true)
             if !m.halfClosed { add(.expectState(member(i), .open, within: nil)) }
         }
-        items += ProgramCompiler.ending(anyOpen: !model.openIndices.isEmpty, settings)
+        var ending = ProgramCompiler.ending(anyOpen: !model.openIndices.isEmpty, settings)
+        ending.insert(contentsOf: model.openIndices.map { .command(.expectNoReply(member($0), within: nil)) }, at: 1)
+        items += ending
         return (items, applied)
     }
 }

@@ -78,6 +78,9 @@ public indirect enum Command: Sendable, Equatable {
     case expectReply(Selector, ReplyCheck, within: ScenarioDuration?)
     /// N more whole frames arrived on each connection; consumes them.
     case expectReplies(Selector, Int, within: ScenarioDuration?)
+    /// Nothing arrived after the read cursor on each connection (no whole reply, no byte of
+    /// one): at once, or all through `within`.
+    case expectNoReply(Selector, within: ScenarioDuration?)
     /// How each connection's TLS handshake ended, its version or its ALPN protocol.
     case expectTLS(Selector, TLSCheck, within: ScenarioDuration?)
 
@@ -183,18 +186,42 @@ public struct LoadRequests: Sendable, Equatable {
     }
 }
 
-/// `fuzz [runs=N] [connections=N] [duration=D] [seed=N]`; nil = runner's default.
+/// `fuzz [runs=N] [connections=N] [duration=D] [seed=N] [request=... framing=F [mask=...]]`;
+/// nil = runner's default.
 public struct FuzzSpec: Sendable, Equatable {
     public var runs: Int?
     public var connections: Int?
     public var duration: ScenarioDuration?
     public var seed: UInt64?
+    /// The request/response oracle's requests; nil: the echo (or liveness) oracle.
+    public var requests: FuzzRequests?
 
-    public init(runs: Int? = nil, connections: Int? = nil, duration: ScenarioDuration? = nil, seed: UInt64? = nil) {
+    public init(runs: Int? = nil, connections: Int? = nil, duration: ScenarioDuration? = nil, seed: UInt64? = nil,
+                requests: FuzzRequests? = nil) {
         self.runs = runs
         self.connections = connections
         self.duration = duration
         self.seed = seed
+        self.requests = requests
+    }
+}
+
+/// `request="..."` or `request-file=FILE` (read when the statement runs, relative to the
+/// scenario's directory), `framing=F`, and `mask="regex"` for parts of a reply that may differ.
+public struct FuzzRequests: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case bytes([UInt8])
+        case file(String)
+    }
+
+    public var source: Source
+    public var framing: Framing
+    public var mask: String?
+
+    public init(_ source: Source, framing: Framing, mask: String? = nil) {
+        self.source = source
+        self.framing = framing
+        self.mask = mask
     }
 }
 

@@ -75,7 +75,7 @@ struct CommandParser {
         case "resume": item = .command(.resume(try selector(after: "resume")))
         case "expect": item = .command(try parseExpect())
         case "load": item = .command(try parseLoad(head))
-        case "fuzz": item = .command(try parseFuzz())
+        case "fuzz": item = .command(try parseFuzz(head))
         default:
             throw ScenarioError("unknown command '\(head.text)'", at: head.location)
         }
@@ -387,8 +387,8 @@ struct CommandParser {
         return .load(selector, LoadSpec(size: size, pacing: pacing, duration: duration, warmup: warmup, requests: requests))
     }
 
-    mutating func parseFuzz() throws(ScenarioError) -> Command {
-        let options = try cursor.options(for: "fuzz", keys: ["runs", "connections", "duration", "seed"])
+    mutating func parseFuzz(_ head: Token) throws(ScenarioError) -> Command {
+        let options = try cursor.options(for: "fuzz", keys: ["runs", "connections", "duration", "seed", "request", "request-file", "framing", "mask"])
         let runs = try options.value("runs") { (t, l) throws(ScenarioError) in
             try Self.atLeast(try NumberParsing.count(t, at: l), 1, "runs", at: l)
         }
@@ -399,6 +399,7 @@ struct CommandParser {
             try Self.positive(try NumberParsing.duration(t, at: l), "fuzz duration", at: l)
         }
         let seed = try options.value("seed", NumberParsing.seed)
-        return .fuzz(FuzzSpec(runs: runs, connections: connections, duration: duration, seed: seed))
+        let requests = try LoadRequestParsing.fuzzRequests(options, head: head)
+        return .fuzz(FuzzSpec(runs: runs, connections: connections, duration: duration, seed: seed, requests: requests))
     }
 }

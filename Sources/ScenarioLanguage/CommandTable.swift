@@ -170,6 +170,10 @@ public enum CommandTable {
              "Waits until N more whole replies arrived on each connection, and consumes them unchecked.",
              "expect web replies 3 within 2s",
              keywords: ["replies", "within"]),
+        spec("expect no-reply", "expect", "expect SEL no-reply [within DURATION]",
+             "Checks that nothing more arrived on each connection after the replies read: no whole reply, no byte of one; with within, all through DURATION.",
+             "expect web no-reply within 100ms",
+             keywords: ["no-reply", "within"]),
         spec("expect tls", "expect", "expect SEL tls ok|failed [within DURATION]",
              "Waits until each connection's TLS handshake completed (ok) or failed; a failure says OpenSSL's reason.",
              "expect web tls ok within 2s",
@@ -194,6 +198,11 @@ public enum CommandTable {
              "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
              "fuzz runs=100 connections=8 duration=30s seed=7",
              options: ["runs=", "connections=", "duration=", "seed="]),
+        spec("fuzz request", "fuzz",
+             "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F [mask=\"REGEX\"]",
+             "Fuzzes a request/response server: every reply must be the reply its request got alone on a fresh connection, however the requests were cut, paced, pipelined or interleaved.",
+             "fuzz runs=20 request=\"GET k\\n\" framing=line seed=1",
+             options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask="]),
     ]
 
     /// The form with this unique name.
@@ -261,11 +270,12 @@ extension Command {
         case .expectReply(_, .bytes, _): return "expect reply"
         case .expectReply(_, .match, _): return "expect reply match"
         case .expectReplies: return "expect replies"
+        case .expectNoReply: return "expect no-reply"
         case .expectTLS(_, .handshake, _): return "expect tls"
         case .expectTLS(_, .version, _): return "expect tls-version"
         case .expectTLS(_, .alpn, _): return "expect alpn"
         case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
-        case .fuzz: return "fuzz"
+        case .fuzz(let spec): return spec.requests == nil ? "fuzz" : "fuzz request"
         }
     }
 }

@@ -4,7 +4,7 @@
 import Foundation
 
 extension CommandParser {
-    static let expectations = ["echo", "recv", "match", "reply", "replies", "skip", "drain", "eof", "reset", "open", "refused",
+    static let expectations = ["echo", "recv", "match", "reply", "replies", "no-reply", "skip", "drain", "eof", "reset", "open", "refused",
                                "closed", "truncated", "connected", "tls", "tls-version", "alpn"]
 
     mutating func parseExpect() throws(ScenarioError) -> Command {
@@ -52,6 +52,8 @@ extension CommandParser {
             let count = try Self.atLeast(try NumberParsing.count(Substring(countToken.text), at: countToken.location),
                                          1, "replies", at: countToken.location)
             return .expectReplies(selector, count, within: try cursor.within())
+        case "no-reply":
+            return .expectNoReply(selector, within: try cursor.within())
         case "skip":
             let sizeToken = try cursor.word("a size after 'skip'")
             let size = try NumberParsing.size(Substring(sizeToken.text), at: sizeToken.location)

@@ -1,7 +1,8 @@
 // The request/response options of `load`: `request="..."` (the language's string escapes),
 // `framing=F` (Framing's text forms; without it the group's framing, checked when it runs) and
 // `expect="regex"` (verbatim, as `match` takes it).
-// Echo load's `size=` and these exclude each other.
+// Echo load's `size=` and these exclude each other. The `fuzz` statement's request options
+// (`request=` or `request-file=`, `framing=`, `mask=`) are read here too.
 
 import Foundation
 import Framing
@@ -21,25 +22,64 @@ enum LoadRequestParsing {
         }
         let request = try StringLiteral.bytes(of: try quoted(options, "request", at: requestLocation))
         guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: requestLocation) }
-        var framing: Framing?
-        if let framingText = options.values["framing"] {
-            do { framing = try Framing(parsing: String(framingText.text)) } catch {
-                throw ScenarioError("\(error)", at: framingText.location)
+        return LoadRequests(request: request, framing: try framing(options), expect: try regex(options, "expect"))
+    }
+
+    /// `fuzz`'s `request="..."` or `request-file=FILE`, with `framing=F` (required) and `mask="regex"`.
+    static func fuzzRequests(_ options: Options, head: Token) throws(ScenarioError) -> FuzzRequests? {
+        let source: FuzzRequests.Source
+        switch (options.location(of: "request"), options.location(of: "request-file")) {
+        case (nil, nil):
+            for key in ["framing", "mask"] {
+                if let at = options.keyLocation(of: key) {
+                    throw ScenarioError("'\(key)=' goes with request=\"...\" or request-file=FILE (request/response fuzzing)", at: at)
+                }
             }
-            guard framing != .raw else {
-                throw ScenarioError("framing=raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:",
-                                    at: framingText.location)
-            }
+            return nil
+        case (_?, _?):
+            throw ScenarioError("give request=\"...\" or request-file=FILE, not both", at: options.keyLocation(of: "request-file")!)
+        case (let at?, nil):
+            let request = try StringLiteral.bytes(of: try quoted(options, "request", at: at))
+            guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: at) }
+            source = .bytes(request)
+        case (nil, let at?):
+            let path = String(options.values["request-file"]!.text)
+            guard !path.isEmpty else { throw ScenarioError("a request file after 'request-file='", at: at) }
+            source = .file(path)
         }
-        var expect: String?
-        if let at = options.location(of: "expect") {
-            let token = try quoted(options, "expect", at: at)
-            guard (try? NSRegularExpression(pattern: token.text)) != nil else {
-                throw ScenarioError("invalid regular expression \(token.display)", at: at)
-            }
-            expect = token.text
+        guard let framing = try framing(options) else {
+            throw ScenarioError("request/response fuzzing needs framing=F (line, resp, http1, delimiter:TEXT or length:4be)", at: head.location)
         }
-        return LoadRequests(request: request, framing: framing, expect: expect)
+        if case .http1 = framing, case .bytes(let request) = source, request.starts(with: Array("HEAD ".utf8)) {
+            // Each piece of a request is a `send`: the scenario would pair a HEAD's bodiless response with a piece.
+            throw ScenarioError("HEAD requests cannot be fuzzed yet (their pieces are sent separately); use GET",
+                                at: options.location(of: "request")!)
+        }
+        return FuzzRequests(source, framing: framing, mask: try regex(options, "mask"))
+    }
+
+    /// `framing=F`, if given; raw is refused (it cannot tell one reply from the next).
+    private static func framing(_ options: Options) throws(ScenarioError) -> Framing? {
+        guard let framingText = options.values["framing"] else { return nil }
+        let framing: Framing
+        do { framing = try Framing(parsing: String(framingText.text)) } catch {
+            throw ScenarioError("\(error)", at: framingText.location)
+        }
+        guard framing != .raw else {
+            throw ScenarioError("framing=raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:",
+                                at: framingText.location)
+        }
+        return framing
+    }
+
+    /// A quoted regular expression option (verbatim), checked to compile.
+    private static func regex(_ options: Options, _ key: String) throws(ScenarioError) -> String? {
+        guard let at = options.location(of: key) else { return nil }
+        let token = try quoted(options, key, at: at)
+        guard (try? NSRegularExpression(pattern: token.text)) != nil else {
+            throw ScenarioError("invalid regular expression \(token.display)", at: at)
+        }
+        return token.text
     }
 
     /// The option's value as a string token: it must be written `key="..."`.

@@ -40,6 +40,17 @@ enum Render {
     static func options(_ pairs: [(String, String?)]) -> String {
         pairs.compactMap { key, value in value.map { " \(key)=\($0)" } }.joined()
     }
+
+    /// The `fuzz` statement's request options, in the syntax line's order.
+    static func fuzzRequests(_ r: FuzzRequests?) -> [(String, String?)] {
+        guard let r else { return [] }
+        let source: (String, String)
+        switch r.source {
+        case .bytes(let bytes): source = ("request", StringLiteral.quote(bytes))
+        case .file(let path): source = ("request-file", path)
+        }
+        return [(source.0, source.1), ("framing", r.framing.description), ("mask", r.mask.map(StringLiteral.quoteRegex))]
+    }
 }
 
 extension Command {
@@ -109,6 +120,8 @@ extension Command {
                 + (capture.map { " capture=\($0)" } ?? "") + Render.within(within)
         case .expectReplies(let s, let count, let within):
             return indent + "expect \(Render.selector(s)) replies \(count)" + Render.within(within)
+        case .expectNoReply(let s, let within):
+            return indent + "expect \(Render.selector(s)) no-reply" + Render.within(within)
         case .expectTLS(let s, let check, let within):
             return indent + "expect \(Render.selector(s)) \(Render.tlsCheck(check))" + Render.within(within)
         case .load(let s, let spec):
@@ -127,7 +140,8 @@ extension Command {
         case .fuzz(let spec):
             return indent + "fuzz"
                 + Render.options([("runs", spec.runs.map(String.init)), ("connections", spec.connections.map(String.init)),
-                                  ("duration", spec.duration.map(Render.duration)), ("seed", spec.seed.map(String.init))])
+                                  ("duration", spec.duration.map(Render.duration)), ("seed", spec.seed.map(String.init))]
+                                 + Render.fuzzRequests(spec.requests))
         }
     }
 }

@@ -8,7 +8,7 @@ enum Keywords {
     static let reserved: Set<Substring> = [
         "seed", "set", "print", "sleep", "include", "repeat", "server", "target", "connect",
         "send", "halfclose", "reset", "close", "pause", "resume", "expect", "load", "fuzz",
-        "hex", "file", "random", "echo", "recv", "match", "reply", "replies", "eof", "open", "refused", "closed",
+        "hex", "file", "random", "echo", "recv", "match", "reply", "replies", "no-reply", "eof", "open", "refused", "closed",
         "connected", "within", "p50", "p90", "p99", "p999", "max",
     ]
 }

@@ -100,7 +100,7 @@ public enum ScenarioRunner {
         case .repeat(_, let body), .include(_, let body):
             return (needsInbox(body), needsEchoTracking(body))
         // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
-        case .expectReply, .expectReplies: return (false, false)
+        case .expectReply, .expectReplies, .expectNoReply: return (false, false)
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
              .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
              .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .load:

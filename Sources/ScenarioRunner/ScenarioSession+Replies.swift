@@ -1,12 +1,14 @@
 // Reply checks for groups with a framing: `expect SEL reply "bytes"`, `reply match "re"
-// [capture=NAME]` and `replies N` wait for whole frames and consume them. Replies share the
-// connection's one read cursor: a reply moves it past the frame's bytes, and frames the byte
-// checks (recv, match, skip, drain) moved past are no longer replies. Captures fill `${name}`.
+// [capture=NAME]` and `replies N` wait for whole frames and consume them; `no-reply` checks that
+// nothing more came. Replies share the connection's one read cursor: a reply moves it past the
+// frame's bytes, and frames the byte checks (recv, match, skip, drain) moved past are no longer
+// replies. Captures fill `${name}`.
 
 import ClientEngine
 import Foundation
 import Framing
 import ScenarioLanguage
+import Syscalls
 
 extension ScenarioSession {
     func expectReply(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ check: ReplyCheck,
@@ -63,6 +65,35 @@ extension ScenarioSession {
         try awaitReplies(statement, ids, count: count, within, expected: "\(count) more whole repl\(count == 1 ? "y" : "ies") on \(selector)")
         for id in ids { for _ in 0..<count { engine.consumeReply(id) } }
         emit(.passed("\(count) repl\(count == 1 ? "y" : "ies") on each of \(ids.count) connection(s)"))
+    }
+
+    /// `expect SEL no-reply [within D]`: nothing after the read cursor, checked at once (what
+    /// arrived so far is read first) or all through D, failing as soon as anything arrives.
+    /// Written after the replies a scenario expects, so whatever comes is one too many.
+    func expectNoReply(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
+        let ids = try framed(statement, selector)
+        // A framing error already reported by an earlier check is not news.
+        func arrived(_ id: Int) -> Bool {
+            let v = engine.view(id)
+            return engine.replyCount(id) > 0 || v.partialReplyBytes > 0 || (v.framingError != nil && !framingErrorReported.contains(id))
+        }
+        engine.poll()
+        if let within, !ids.contains(where: arrived) {
+            _ = engine.drive(until: Sys.monotonicNanos() &+ UInt64(within.nanoseconds), interrupted: { interrupt.isSet }) {
+                ids.contains(where: arrived)
+            }
+            if interrupt.isSet { throw .interrupted }
+        }
+        try rejectFramingErrors(statement, ids)
+        let expected = "no more replies on \(selector)" + (within.map { " for \(Format.nanos(UInt64($0.nanoseconds)))" } ?? "")
+        for id in ids where arrived(id) {
+            let v = engine.view(id)
+            let read = v.repliesReceived - UInt64(engine.replyCount(id))
+            let what = engine.nextReply(id).map { "reply \(read + 1) at stream offset \($0.streamOffset): \(FrameText.render($0.bytes))" }
+                ?? "\(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame"
+            throw fail(statement, expected: expected, seen: "\(v.name): an extra reply after \(read) repl\(read == 1 ? "y" : "ies") read: \(what)")
+        }
+        emit(.passed("no more replies on \(ids.count) connection(s)"))
     }
 
     /// The connections of `selector`, each of which must have a framing.

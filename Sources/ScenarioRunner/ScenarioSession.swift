@@ -233,6 +233,8 @@ public final class ScenarioSession {
             try expectReply(statement, selector, check, within)
         case .expectReplies(let selector, let count, let within):
             try expectReplies(statement, selector, count, within)
+        case .expectNoReply(let selector, let within):
+            try expectNoReply(statement, selector, within)
         case .expectTLS(let selector, let check, let within):
             try expectTLS(statement, selector, check, within)
         case .load(let selector, let spec):

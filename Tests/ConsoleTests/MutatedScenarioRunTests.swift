@@ -95,7 +95,7 @@ private struct RunCost {
             return nil
         case .expectEcho(_, let within), .expectRecv(_, _, let within), .expectMatch(_, _, let within),
              .expectState(_, _, let within), .expectServer(_, _, _, let within), .expectConnected(_, _, _, let within),
-             .expectSkip(_, _, let within), .expectReply(_, _, let within), .expectReplies(_, _, let within),
+             .expectSkip(_, _, let within), .expectReply(_, _, let within), .expectReplies(_, _, let within), .expectNoReply(_, let within),
              .expectTLS(_, _, let within):
             return wait(within, times: times)
         case .expectLatency, .expectDrain:

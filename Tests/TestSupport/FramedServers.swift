@@ -7,6 +7,7 @@
 //           came in (the payload is cut short at the recv's end).
 //   http:   HTTP/1.1 keep-alive, each request answered 200 with its target as the body; bug: each
 //           recv parsed on its own, so a head split across recvs gets `400 Bad Request` and is lost.
+// A second bug for line, not a framing one: one request in k answered twice (`duplicateEvery`).
 
 import Glibc
 
@@ -33,9 +34,10 @@ public enum FramedProtocol: String, Sendable, CaseIterable {
 }
 
 extension MisbehavingServer {
-    func serveFramed(_ fd: Int32, _ proto: FramedProtocol, plantedBug: Bool) {
+    func serveFramed(_ fd: Int32, _ proto: FramedProtocol, plantedBug: Bool, duplicateEvery: Int? = nil) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var pending: [UInt8] = []
+        var lines = 0
         while let n = read(fd, &buffer) {
             // The planted bugs forget what an earlier recv left over.
             if plantedBug { pending.removeAll() }
@@ -49,7 +51,10 @@ extension MisbehavingServer {
                 }
                 while let end = pending.firstIndex(of: 0x0a) {
                     let line = pending[..<end].filter { $0 != 0x0d }
-                    replies += Array("OK ".utf8) + line + [0x0d, 0x0a]
+                    let reply = Array("OK ".utf8) + line + [0x0d, 0x0a]
+                    lines += 1
+                    // The duplicate goes out in the same write as the reply it repeats.
+                    replies += duplicateEvery.map { lines % $0 == 0 } == true ? reply + reply : reply
                     pending.removeSubrange(...end)
                 }
             case .length:

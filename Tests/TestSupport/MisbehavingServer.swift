@@ -41,6 +41,9 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// A request/response protocol answering each request by its content, with a planted
     /// framing bug or (false) correct: the request/response fuzzer's targets (FramedServers.swift).
     case framed(FramedProtocol, plantedBug: Bool)
+    /// The `line` protocol of `framed`, framed right, but every `every`-th request line of a
+    /// connection (from 1) is answered twice: one reply too many, the same as the right one.
+    case duplicatesReply(every: Int)
     /// An echo server that answers connection number `once` (from 1, in accept order) with
     /// garbage, and every connection from number `from` on: one failure that never comes back
     /// (timing luck's stand-in), then, with `from`, one that always does.
@@ -61,6 +64,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
         case .framed(let proto, let planted): return "\(proto.rawValue)-\(planted ? "planted-bug" : "twin")"
+        case .duplicatesReply(let k): return "duplicates-reply-every-\(k)"
         case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
         }
     }
@@ -226,6 +230,8 @@ public final class MisbehavingServer: @unchecked Sendable {
             while read(fd, &buffer) != nil { write(fd, Array("OK\r\n".utf8)[...]) }
         case .framed(let proto, let planted):
             serveFramed(fd, proto, plantedBug: planted)
+        case .duplicatesReply(let k):
+            serveFramed(fd, .line, plantedBug: false, duplicateEvery: k)
         case .garblesConnections(let once, let from):
             let garbles = number == once || from.map { number >= $0 } == true
             while let n = read(fd, &buffer) {

@@ -48,7 +48,10 @@ struct RequestStreamOptions: ParsableArguments {
         do { text = try String(contentsOfFile: requestFile, encoding: .utf8) } catch {
             throw ValidationError("--request-file \(requestFile): cannot read it (\(error.localizedDescription))")
         }
-        do { return try RequestFile.parse(text) } catch { throw ValidationError("--request-file \(requestFile):\(error.line): \(error.message)") }
+        do {
+            let list = try RequestFile.parse(text)
+            return RequestMix(list.requests, weights: list.weights)
+        } catch { throw ValidationError("--request-file \(requestFile):\(error.line): \(error.message)") }
     }
 }
 
@@ -88,43 +91,4 @@ struct RequestOptions: ParsableArguments {
         if let expect { words.append("--expect \(expect)") }
         return words
     }
-}
-
-/// The request file format (above), one request a line.
-enum RequestFile {
-    struct Problem: Error {
-        var line: Int
-        var message: String
-    }
-
-    static func parse(_ text: String) throws(Problem) -> RequestMix {
-        var requests: [[UInt8]] = []
-        var weights: [Int] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.first == "#" { continue }
-            var weight = 1
-            if let star = line.firstIndex(of: "*"), star > line.startIndex, line[..<star].allSatisfy(\.isASCIIDigit) {
-                guard let w = Int(line[..<star]), w >= 1, w <= 1000 else {
-                    throw Problem(line: index + 1, message: "weight '\(line[..<star])' must be 1 to 1000")
-                }
-                weight = w
-                line = line[line.index(after: star)...]
-            }
-            let bytes: [UInt8]
-            do { bytes = try ArgumentValues.escapedBytes(String(line)) } catch {
-                throw Problem(line: index + 1, message: error.message)
-            }
-            guard !bytes.isEmpty else { throw Problem(line: index + 1, message: "an empty request after its weight") }
-            requests.append(bytes)
-            weights.append(weight)
-        }
-        guard !requests.isEmpty else { throw Problem(line: 1, message: "no request in the file (one a line, e.g. PING\\r\\n)") }
-        return RequestMix(requests, weights: weights)
-    }
-}
-
-private extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }
