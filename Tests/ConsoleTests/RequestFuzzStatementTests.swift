@@ -9,19 +9,12 @@ import TestSupport
 
 @Suite("the fuzz statement with request= through the executable", .serialized)
 struct RequestFuzzStatementTests {
-    /// `sockfuzz run FILE` from `directory` (the statement writes its finding to ./fuzz-failures).
-    private func run(_ file: String, in directory: String) throws -> PipedRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = ["run", file]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return PipedRun(status: process.terminationStatus, output: text)
+    /// `sockfuzz run` of `target SERVER` and `fuzzLine`, the file in `folder`, run from the
+    /// scratch folder (the statement writes its finding to ./fuzz-failures).
+    private func fuzz(_ server: MisbehavingServer, _ fuzzLine: String, folder: String, _ scratch: Scratch) throws -> PipedRun {
+        let file = folder + "/fuzz-\(server.port).scn"
+        try "target \(server.address)\n\(fuzzLine)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        return try Piped.run(["run", file], in: scratch.path)
     }
 
     @Test("a planted line bug fails the scenario naming the written finding; the correct twin passes")
@@ -34,10 +27,8 @@ struct RequestFuzzStatementTests {
 
         let planted = try MisbehavingServer(.framed(.line, plantedBug: true))
         defer { planted.stop() }
-        let failing = folder + "/planted.scn"
-        try "target \(planted.address)\nfuzz runs=40 seed=1 request-file=requests.txt framing=line\n"
-            .write(toFile: failing, atomically: true, encoding: .utf8)
-        let found = try run(failing, in: scratch.path)
+        // request-file= is relative to the scenario's folder, not to where sockfuzz runs.
+        let found = try fuzz(planted, "fuzz runs=40 seed=1 request-file=requests.txt framing=line", folder: folder, scratch)
         #expect(found.status == 1, "\(found.output)")
         #expect(found.output.contains("reply (wrong reply)"), "\(found.output)")
         let named = try #require(found.output.firstMatch(of: /scenario: (fuzz-failures\/\S+\.scn)/).map { String($0.1) }, "\(found.output)")
@@ -45,10 +36,7 @@ struct RequestFuzzStatementTests {
 
         let twin = try MisbehavingServer(.framed(.line, plantedBug: false))
         defer { twin.stop() }
-        let passing = folder + "/twin.scn"
-        try "target \(twin.address)\nfuzz runs=40 seed=1 request=\"GET alpha\\r\\n\" framing=line\n"
-            .write(toFile: passing, atomically: true, encoding: .utf8)
-        let clean = try run(passing, in: scratch.path)
+        let clean = try fuzz(twin, "fuzz runs=40 seed=1 request=\"GET alpha\\r\\n\" framing=line", folder: folder, scratch)
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains("PASSED"), "\(clean.output)")
     }

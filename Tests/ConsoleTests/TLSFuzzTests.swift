@@ -62,18 +62,9 @@ struct TLSFuzzTests {
         #expect(correct.status == 0 && correct.output.contains("fuzz epoll tls: 5 runs"), "\(correct.output)")
         // The statement writes its finding to ./fuzz-failures: run it from the scratch folder.
         try "server start epoll fault=tls-no-close-notify\nfuzz runs=20 connections=2 seed=1\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let faulty = Process()
-        faulty.executableURL = URL(fileURLWithPath: Binary.path)
-        faulty.arguments = ["run", file]
-        faulty.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        let output = Pipe()
-        faulty.standardOutput = output
-        faulty.standardError = output
-        try faulty.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        faulty.waitUntilExit()
-        #expect(faulty.terminationStatus == 1 && text.contains("without close_notify"), "\(text)")
-        #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run2.scn"), "\(text)")
+        let faulty = try Piped.run(["run", file], in: scratch.path)
+        #expect(faulty.status == 1 && faulty.output.contains("without close_notify"), "\(faulty.output)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run2.scn"), "\(faulty.output)")
     }
 
     @Test("the correct TLS server passes fuzz runs in every design, no false alarm")

@@ -89,7 +89,8 @@ struct ProgramGenerator {
             return .fuzz(FuzzSpec(runs: rng.chance(50) ? rng.int(1...10_000) : nil,
                                   connections: rng.chance(50) ? rng.int(1...1000) : nil,
                                   duration: rng.chance(50) ? duration(positive: true) : nil,
-                                  seed: rng.chance(50) ? rng.next() : nil))
+                                  seed: rng.chance(50) ? rng.next() : nil,
+                                  requests: rng.chance(50) ? fuzzRequests() : nil))
         case 29: return .expectSkip(selector(), ByteSize(bytes: rng.int(1...(4 << 20))), within: within())
         case 30: return .expectDrain(selector())
         case 31: return .setFraming(rng.chance(20) ? nil : framing())
@@ -100,6 +101,7 @@ struct ProgramGenerator {
             return .expectReply(selector(), .match(pattern: rng.pick(["^\\+OK", "id=(\\d+)", "x${PATH}"]),
                                                    capture: rng.chance(50) ? "cap" : nil), within: within())
         case 35: return rng.chance(50) ? .expectReplies(selector(), rng.int(1...1000), within: within())
+                                       : rng.chance(50) ? .expectNoReply(selector(), within: within())
                                        : .send(selector(), .template(template()))
         case 36:
             let checks = [TLSCheck.handshake(ok: rng.chance(50)), .version(rng.pick(Comparison.allCases), rng.pick(ClientTLS.Version.allCases)),
@@ -127,6 +129,14 @@ struct ProgramGenerator {
         return ClientTLS(serverName: rng.chance(50) ? rng.pick(["localhost", "example.test", "a-b.c"]) : nil,
                          alpn: rng.chance(50) ? Array([["h2"], ["h2", "http/1.1"], ["redis", "x"]][rng.int(0...2)]) : [],
                          verification: verification, version: rng.chance(50) ? rng.pick(ClientTLS.Version.allCases) : nil)
+    }
+
+    /// The fuzz statement's requests: any framing but raw; HEAD never starts a request here.
+    mutating func fuzzRequests() -> FuzzRequests {
+        var framing = framing()
+        while framing == .raw { framing = self.framing() }
+        let source: FuzzRequests.Source = rng.chance(50) ? .bytes(Array("GET ".utf8) + bytes() + [10]) : .file(rng.pick(["r.txt", "reqs/a.txt", "/abs/r.txt"]))
+        return FuzzRequests(source, framing: framing, mask: rng.chance(50) ? rng.pick(["id=\\d+", "Date: .*"]) : nil)
     }
 
     mutating func framing() -> Framing {

@@ -76,6 +76,23 @@ enum Piped {
         try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
         return try RunningSockfuzz(arguments, scratch: scratch, stdin: inputFile).finish(timeout: timeout)
     }
+
+    /// Runs `sockfuzz ARGS` in `directory`, for what writes relative to it (a `fuzz` statement's
+    /// `./fuzz-failures`); standard input empty, output and errors together.
+    static func run(_ arguments: [String], in directory: String) throws -> PipedRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binary.path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardInput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return PipedRun(status: process.terminationStatus, output: text)
+    }
 }
 
 enum Signals {
