@@ -52,13 +52,16 @@ extension ScenarioSession {
                                            pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try RequestLoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count), failed: Set(generator.failedConnections))
+                engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count),
+                               failed: Set(generator.failedConnections + (lent.sessions == nil ? [] : generator.unfinishedConnections)))
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
             } else {
                 let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try LoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                engine.reclaim(ids, exchanged: generator.verifiedBytes, failed: Set(generator.failedConnections))
+                // TLS: a half-sent record cannot be continued by the engine's own writes; those connections end.
+                engine.reclaim(ids, exchanged: generator.verifiedBytes,
+                               failed: Set(generator.failedConnections + (lent.sessions == nil ? [] : generator.unfinishedConnections)))
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
             }
         } catch {
