@@ -21,7 +21,7 @@ struct TLSClientTests {
         return all.filter { Self.notOverTLS[$0] == nil && (names?.contains($0) ?? true) }.map { folder + "/" + $0 }
     }
 
-    @Test("every example scenario (but the two that cannot apply) passes over TLS against the epoll server")
+    @Test("every example scenario (but the one that cannot apply) passes over TLS against the epoll server")
     func examplesOverTLSEpoll() throws {
         let scratch = Scratch()
         let files = try Self.examples()
