@@ -224,3 +224,33 @@ extension ClientEngine {
         }
     }
 }
+
+extension ClientEngine {
+    // MARK: lending to another loop
+
+    /// Hands out an idle connection's SSL (a finished handshake, no record unsent): the borrower
+    /// calls SSL_write itself, so the records must reach the socket, not the engine's memory
+    /// buffer. The socket BIO the SSL reads from becomes its write BIO too (one more reference,
+    /// dropped by `reclaimTLS` or SSL_free); the empty memory BIO is freed. The SSL stays the
+    /// session's: `free` frees it, whoever borrowed it.
+    func lendTLS(_ tls: TLSClientSession) -> OpaquePointer {
+        let ssl = tls.ssl!
+        let socketBIO = SSL_get_rbio(ssl)
+        _ = BIO_up_ref(socketBIO)
+        SSL_set0_wbio(ssl, socketBIO)
+        tls.output = nil
+        return ssl
+    }
+
+    /// The lent SSL writes to memory again, for the engine's own coalesced sends; nil when done,
+    /// else why the connection cannot go on (it is then ended as failed).
+    func reclaimTLS(_ tls: TLSClientSession) -> String? {
+        guard let ssl = tls.ssl else { return "the TLS session was freed under load" }
+        guard let output = BIO_new(BIO_s_mem()) else { return "BIO_new failed taking the connection back from load" }
+        SSL_set0_wbio(ssl, output) // drops the socket BIO's extra reference
+        tls.output = output
+        tls.readWaitsFor = .readable
+        tls.writeWaitsFor = .writable
+        return nil
+    }
+}

@@ -93,21 +93,27 @@ extension ClientEngine {
 
     // MARK: lending to another loop
 
-    /// Whether `id` is established with nothing queued, in flight or paused: a clean stream that
-    /// another loop (a load run) may take over.
+    /// Whether `id` is established with nothing queued, in flight or paused (with TLS, no record
+    /// waiting for the socket either): a clean stream that another loop (a load run) may take over.
     public func isIdle(_ id: Int) -> Bool {
         let c = connections[id]
         return c.phase == .open && !c.peerEOF && !c.writeShut && !c.readingPaused && !c.hasPendingOutput && c.inFlight.isEmpty
+            && (c.tls.map { $0.ssl != nil && !hasUnsentRecords($0) } ?? true)
     }
 
-    /// Stops watching the descriptors of `ids` (all idle) and hands them out; `reclaim` takes
-    /// them back. Nothing of the engine runs meanwhile, so nobody else touches them.
-    public func lend(_ ids: [Int]) -> [Int32] {
-        ids.map { id in
+    /// Stops watching the descriptors of `ids` (all idle, all clear or all TLS) and hands them
+    /// out; `reclaim` takes them back. Nothing of the engine runs meanwhile, so nobody else
+    /// touches them. TLS connections lend their SSL objects too (see `lendTLS` for who owns what).
+    public func lend(_ ids: [Int]) -> LentConnections {
+        precondition(Set(ids.map { connections[$0].tls == nil }).count <= 1, "lend: clear and TLS connections mixed")
+        var sessions: [OpaquePointer] = []
+        let fds = ids.map { id in
             let c = connections[id]
             loop.forget(c.fd)
+            if let tls = c.tls { sessions.append(lendTLS(tls)) }
             return c.fd
         }
+        return LentConnections(fds: fds, sessions: sessions.isEmpty ? nil : sessions)
     }
 
     /// Takes lent connections back: `exchanged[i]` bytes went each way on `ids[i]` (sent and
@@ -119,11 +125,17 @@ extension ClientEngine {
             c.bytesReceived &+= exchanged[i]
             stats[c.group]!.bytesSent &+= exchanged[i]
             stats[c.group]!.bytesReceived &+= exchanged[i]
-            if failed.contains(i) {
+            if !failed.contains(i), let tls = c.tls, let reason = reclaimTLS(tls) {
+                tls.failure = reason
+                c.connectError = EPROTO
+                release(c, phase: .failed)
+            } else if failed.contains(i) {
                 c.connectError = ECONNRESET
                 release(c, phase: .failed)
             } else {
                 updateInterest(c)
+                // Records the borrower's last read took in ahead wait inside OpenSSL.
+                if let tls = c.tls { readBuffered(c, tls) }
             }
         }
     }

@@ -1,13 +1,15 @@
 // The request/response oracle's references, from a clean run: each request alone, written
 // whole, on a fresh connection, one at a time, its first whole reply kept. A request that gets
 // no reply, a malformed one or more than one is a usage problem (wrong request or framing),
-// said before any fuzz run.
+// said before any fuzz run. Under --tls over TLS, with the run's client settings, against a TLS
+// server (the embedded one serves TLS then).
 
 import EmbeddedServer
 import Framing
 import Glibc
 import ScenarioLanguage
 import Syscalls
+import TLSClient
 
 extension Fuzzer {
     /// Fills in `config`'s reference replies (the request/response oracle only), from its
@@ -20,13 +22,17 @@ extension Fuzzer {
         if let target = config.target {
             address = target
         } else {
-            let server = EchoServer(configuration: ServerConfiguration(mode: config.mode))
+            let server = EchoServer(configuration: ServerConfiguration(mode: config.mode, tls: config.tls == nil ? nil : ServerTLS()))
             do { address = try server.start() } catch { return "the embedded server did not start: \(error)" }
             embedded = server
         }
+        let tls: TLSClientContext?
+        do { tls = try config.tls.map { settings throws(TLSClientError) in try TLSClientContext(settings) } } catch {
+            return "the TLS client settings: \(error)"
+        }
         oracle.references = []
         for request in oracle.requests {
-            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos) {
+            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls) {
             case .success(let reply): oracle.references.append(reply)
             case .failure(let problem):
                 return "the clean run of request \(FrameText.render(request)) alone on a fresh connection: \(problem.description)"
@@ -37,14 +43,15 @@ extension Fuzzer {
     }
 }
 
-/// One request on one fresh blocking-style connection (non-blocking socket, poll with a deadline).
+/// One request on one fresh blocking-style connection (non-blocking socket, poll with a deadline),
+/// over TLS when given a context (a full handshake first; close_notify at the end).
 enum ReferenceClient {
     struct Problem: Error, CustomStringConvertible {
         let description: String
     }
 
     static func reply(to request: [UInt8], at address: SocketAddress, framing: Framing,
-                      timeoutNanos: UInt64) -> Result<[UInt8], Problem> {
+                      timeoutNanos: UInt64, tls: TLSClientContext? = nil) -> Result<[UInt8], Problem> {
         let deadline = Sys.monotonicNanos() &+ timeoutNanos
         let fd: Int32
         do { fd = try Sys.socket(family: address.family) } catch { return .failure(Problem(description: "\(error)")) }
@@ -55,9 +62,26 @@ enum ReferenceClient {
                 let error = try Sys.pendingError(fd)
                 guard error == 0 else { return .failure(Problem(description: "connect: \(String(cString: strerror(error)))")) }
             }
+            var ssl: OpaquePointer?
+            // Runs before the close above: the SSL uses the descriptor.
+            defer { ssl.map(TLSIO.end) }
+            if let tls {
+                let session = try tls.session(fd: fd, host: address.host)
+                ssl = session
+                while true {
+                    let step = try TLSIO.handshake(session)
+                    if case .done = step { break }
+                    guard wait(fd, for: Int16(step == .wantsWritable ? POLLOUT : POLLIN), until: deadline) else {
+                        return .failure(Problem(description: "no TLS handshake within the deadline"))
+                    }
+                }
+            }
             var sent = 0
             while sent < request.count {
-                let result = try request[sent...].withUnsafeBytes { try Sys.send(fd, $0.baseAddress!, $0.count) }
+                let result = try request[sent...].withUnsafeBytes { bytes in
+                    if let ssl { return try TLSIO.write(ssl, bytes.baseAddress!, bytes.count) }
+                    return try Sys.send(fd, bytes.baseAddress!, bytes.count)
+                }
                 if case .processed(let n) = result { sent += n; continue }
                 guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
             }
@@ -66,10 +90,14 @@ enum ReferenceClient {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             var frames: [Frame] = []
             while frames.isEmpty {
-                guard wait(fd, for: Int16(POLLIN), until: deadline) else {
+                // Records OpenSSL read ahead show as no readiness.
+                guard ssl.map(TLSIO.hasPending) == true || wait(fd, for: Int16(POLLIN), until: deadline) else {
                     return .failure(Problem(description: "no whole \(framing) reply within the deadline (\(decoder.pendingByteCount) byte(s) of one)"))
                 }
-                let result = try buffer.withUnsafeMutableBytes { try Sys.recv(fd, $0.baseAddress!, $0.count) }
+                let result = try buffer.withUnsafeMutableBytes { bytes in
+                    if let ssl { return try TLSIO.read(ssl, bytes.baseAddress!, bytes.count) }
+                    return try Sys.recv(fd, bytes.baseAddress!, bytes.count)
+                }
                 guard case .processed(let n) = result else { continue }
                 frames += n == 0 ? try decoder.finish() : try decoder.feed(Array(buffer[..<n]))
                 if n == 0 && frames.isEmpty { return .failure(Problem(description: "the server closed without a reply")) }

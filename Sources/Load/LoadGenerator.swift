@@ -167,6 +167,12 @@ public final class LoadGenerator: PacedLoad {
     /// Positions (in the `fds` given) of the connections that failed under load.
     public var failedConnections: [Int] { conns.indices.filter { !conns[$0].alive } }
 
+    /// Positions of the live connections that did not write all their queued messages (the run
+    /// then failed, unanswered): over TLS a record may be left half-sent inside OpenSSL.
+    public var unfinishedConnections: [Int] {
+        conns.indices.filter { conns[$0].alive && conns[$0].writtenBytes < conns[$0].queued &* UInt64(plan.messageSize) }
+    }
+
     /// Bytes each connection sent and got back verified, in the order of the `fds` given.
     public var verifiedBytes: [UInt64] { conns.map(\.receivedBytes) }
 

@@ -188,6 +188,10 @@ public final class RequestLoadGenerator: PacedLoad {
 
     public var failedConnections: [Int] { conns.indices.filter { !conns[$0].alive } }
 
+    /// Positions of the live connections that did not write all their queued requests (the run
+    /// then failed, unanswered): over TLS a record may be left half-sent inside OpenSSL.
+    public var unfinishedConnections: [Int] { conns.indices.filter { conns[$0].alive && conns[$0].sent < conns[$0].queued } }
+
     // MARK: sending
 
     /// Which request of the mix is connection `i`'s request number `seq`.

@@ -1,7 +1,8 @@
 // `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]` (or `request="..." framing=F
 // [expect="regex"]` for any request/response server): the selected connections are lent to the
 // load generator for the run, then taken back; round trips join the group's latency histogram,
-// so `expect SEL p99 < ...` reads them.
+// so `expect SEL p99 < ...` reads them. Over TLS the run goes through the connections' own sessions
+// (lent with them, still the engine's; see LentConnections).
 
 import ClientEngine
 import Foundation
@@ -15,10 +16,10 @@ extension ScenarioSession {
         // A share owning none of the selection has nothing to load (resolve said so).
         if ids.isEmpty && !segment.isWhole { return }
         guard !ids.isEmpty else { throw fail(statement, expected: "connections to load", seen: "\(selector) selects none") }
-        // The load generator takes raw descriptors: it would write clear bytes into a TLS stream.
-        if let secured = ids.first(where: { engine.view($0).tls != nil }) {
-            throw fail(statement, expected: "clear connections for `load` (it does not speak TLS yet)",
-                       seen: "\(engine.view(secured).name) speaks TLS")
+        // One load run speaks TLS on every connection or on none.
+        if let secured = ids.first(where: { engine.view($0).tls != nil }), let clear = ids.first(where: { engine.view($0).tls == nil }) {
+            throw fail(statement, expected: "connections that all speak TLS or all clear text (load them one group at a time)",
+                       seen: "\(engine.view(secured).name) speaks TLS, \(engine.view(clear).name) clear text")
         }
         if let busy = ids.first(where: { !engine.isIdle($0) }) {
             let v = engine.view(busy)
@@ -36,7 +37,8 @@ extension ScenarioSession {
                            seen: "\(engine.view(ids[0]).name)'s group has \(framing.map { "framing \($0)" } ?? "none")")
             }
         }
-        let fds = engine.lend(ids)
+        // TLS connections are lent with their SSL objects: the load runs inside the same sessions.
+        let lent = engine.lend(ids)
         let progress = { (p: LoadProgress) in
             self.emit(.progress("load \(selector): \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) \(spec.requests == nil ? "msg/s" : "req/s")  errors \(p.errors)  connections \(p.connections)"))
         }
@@ -48,15 +50,18 @@ extension ScenarioSession {
                 // Request bytes and replies are outside the engine's echo model: none are counted as exchanged.
                 let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
                                            pacing: pacing, durationNanos: duration, warmupNanos: warmup)
-                let generator = try RequestLoadGenerator(fds: fds, plan: plan)
+                let generator = try RequestLoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count), failed: Set(generator.failedConnections))
+                engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count),
+                               failed: Set(generator.failedConnections + (lent.sessions == nil ? [] : generator.unfinishedConnections)))
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
             } else {
                 let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup)
-                let generator = try LoadGenerator(fds: fds, plan: plan)
+                let generator = try LoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                engine.reclaim(ids, exchanged: generator.verifiedBytes, failed: Set(generator.failedConnections))
+                // TLS: a half-sent record cannot be continued by the engine's own writes; those connections end.
+                engine.reclaim(ids, exchanged: generator.verifiedBytes,
+                               failed: Set(generator.failedConnections + (lent.sessions == nil ? [] : generator.unfinishedConnections)))
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
             }
         } catch {

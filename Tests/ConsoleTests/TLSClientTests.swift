@@ -1,5 +1,6 @@
 // The TLS client through the built executable: the example scenarios over TLS in the three
-// designs, each TLS check against a server that gets it wrong and its twin, verification with a
+// designs, each TLS check against a server that gets it wrong and its twin, `load` over TLS
+// connections (every byte checked inside their own sessions, which go on afterwards), verification with a
 // CA file, and `openssl s_server` and nginx over TLS with certificates the tests make.
 
 import Foundation
@@ -12,7 +13,6 @@ struct TLSClientTests {
     /// Examples whose meaning does not carry over to TLS, with why (see docs/testing-your-own-server.md).
     static let notOverTLS = [
         "select-limit.scn": "the connections over select's limit are accepted and closed before any handshake: over TLS a failed handshake, not the EOF the file expects",
-        "request-load.scn": "`load` does not speak TLS yet (it fails on TLS connections, saying so)",
     ]
 
     static func examples(_ names: [String]? = nil) throws -> [String] {
@@ -21,7 +21,7 @@ struct TLSClientTests {
         return all.filter { Self.notOverTLS[$0] == nil && (names?.contains($0) ?? true) }.map { folder + "/" + $0 }
     }
 
-    @Test("every example scenario (but the two that cannot apply) passes over TLS against the epoll server")
+    @Test("every example scenario (but the one that cannot apply) passes over TLS against the epoll server")
     func examplesOverTLSEpoll() throws {
         let scratch = Scratch()
         let files = try Self.examples()
@@ -55,6 +55,32 @@ struct TLSClientTests {
         let (failing, passing) = check == "eof" ? (withFault, correct) : (correct, withFault)
         #expect(failing.status == 1 && failing.output.contains(failure), "\(failing.output)")
         #expect(passing.status == 0, "\(passing.output)")
+    }
+
+    @Test("load over TLS connections checks every byte inside their sessions, which go on afterwards: a corrupted byte fails it, the correct server passes")
+    func loadOverTLSConnections() throws {
+        let scratch = Scratch()
+        let echoLoad = "load web size=1KiB depth=4 duration=300ms\n"
+        let requestLoad = "load web request=\"GET k\\n\" framing=line expect=\"^GET k\\n$\" depth=8 duration=300ms\n"
+        let after = "expect web open\nexpect web tls ok\nsend web \"after\\n\"\nexpect web echo\nclose web\nexpect web closed\n"
+        let correct = try runScenario("server start epoll tls\nconnect web 20 tls\n" + echoLoad + requestLoad + after, in: scratch)
+        #expect(correct.status == 0, "\(correct.output)")
+        #expect(correct.output.contains("PASSED"), "\(correct.output)")
+        let corrupted = try runScenario("server start epoll fault=corrupt-echo tls\nconnect web 20 tls\n" + echoLoad, in: scratch)
+        #expect(corrupted.status == 1, "\(corrupted.output)")
+        #expect(corrupted.output.contains("byte 100 differs (stream offset 100)"), "\(corrupted.output)")
+        let corruptedReplies = try runScenario("server start epoll fault=corrupt-echo tls\nconnect web 20 tls\n" + requestLoad, in: scratch)
+        #expect(corruptedReplies.status == 1, "\(corruptedReplies.output)")
+        #expect(corruptedReplies.output.contains("got \"GET K\\n\" (not matching"), "\(corruptedReplies.output)")
+    }
+
+    @Test("load refuses a selection that mixes TLS and clear connections, saying which")
+    func loadRefusesMixedSelection() throws {
+        let scratch = Scratch()
+        let mixed = try runScenario("server start epoll tls\nconnect plain 1\nconnect web 1 tls\nexpect * open\n"
+                                    + "load * size=64 depth=1 duration=100ms\n", in: scratch)
+        #expect(mixed.status == 1, "\(mixed.output)")
+        #expect(mixed.output.contains("all speak TLS or all clear text"), "\(mixed.output)")
     }
 
     @Test("expect tls ok fails against a server that does not speak TLS, with OpenSSL's reason; tls failed holds there")

@@ -1,6 +1,6 @@
 // `sockfuzz fuzz` over TLS through the executable: both TLS faults found, shrunk to at most 10
 // commands and replayed by `sockfuzz run FILE` (tls on connects and server start); the correct
-// TLS server passes runs in every design.
+// TLS server passes runs in every design; the request oracle over TLS finds a corrupted reply.
 
 import Foundation
 import Testing
@@ -65,6 +65,26 @@ struct TLSFuzzTests {
         let faulty = try Piped.run(["run", file], in: scratch.path)
         #expect(faulty.status == 1 && faulty.output.contains("without close_notify"), "\(faulty.output)")
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run2.scn"), "\(faulty.output)")
+    }
+
+    /// The corrupted byte is byte 100 of each connection's stream: the request is longer than that.
+    static let longLine = "GET /" + String(repeating: "a", count: 110) + "\\n"
+
+    @Test("fuzz --request over TLS: references and programs speak TLS; a corrupted reply is found and written with tls, the correct server passes")
+    func requestOracleOverTLS() throws {
+        let scratch = Scratch()
+        let clean = try Piped.run(["fuzz", "--request", "GET k\\n", "--framing", "line", "--tls", "--runs", "10", "--out", scratch.path + "/none"],
+                                  input: "", scratch: scratch, timeout: 120)
+        #expect(clean.status == 0, "\(clean.output)")
+        #expect(clean.output.contains("fuzz epoll tls: 10 runs") && clean.output.contains("no failure"), "\(clean.output)")
+        let out = scratch.path + "/found"
+        let found = try Piped.run(["fuzz", "--request", Self.longLine, "--framing", "line", "--tls", "--fault", "corrupt-echo",
+                                   "--runs", "10", "--out", out], input: "", scratch: scratch, timeout: 120)
+        #expect(found.status == 1, "\(found.output)")
+        #expect(found.output.contains("reply (wrong reply)"), "\(found.output)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") })
+        let scenario = try String(contentsOfFile: out + "/" + file, encoding: .utf8)
+        #expect(scenario.contains("server start epoll tls fault=corrupt-echo") && scenario.contains(" tls\n"), "\(scenario)")
     }
 
     @Test("the correct TLS server passes fuzz runs in every design, no false alarm")

@@ -97,8 +97,6 @@ struct Fuzz: ParsableCommand {
         guard timeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(timeout)") }
         guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
         if requests.given {
-            // The reference replies are fetched over a clear connection of their own.
-            if tls.tls { throw ValidationError("--request does not speak TLS yet: --tls goes with the echo and liveness oracles") }
             guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle replies (its default), not --oracle \(chosenOracle.rawValue)") }
             try requests.validateRequests()
             if case .http1 = try requests.parsedFraming(), try requests.mix().requests.contains(where: { $0.starts(with: Array("HEAD ".utf8)) }) {
