@@ -1,6 +1,7 @@
 // The `fuzz` statement's request/response oracle: `request="..."` or `request-file=FILE` (read
 // now, relative to the scenario's directory), `framing=`, `mask=`; the references are fetched
-// from the server being fuzzed before any run, as `sockfuzz fuzz --request` does.
+// from the server being fuzzed before any run (over TLS when the fuzz is), as `sockfuzz fuzz
+// --request` does.
 
 import Framing
 import Foundation
@@ -12,11 +13,6 @@ extension Fuzzer {
     /// Sets `config` up for the request oracle, references fetched; a problem fails `statement`.
     static func useRequests(_ requests: FuzzRequests, _ config: inout FuzzConfiguration, _ session: ScenarioSession,
                             _ statement: Statement) throws(RunStop) {
-        if config.tls != nil {
-            // Its references are fetched in clear (as `fuzz --request` refuses --tls).
-            throw session.fail(statement, expected: "a clear-text server for fuzz request= (the request oracle does not speak TLS yet)",
-                               seen: "the fuzzed server speaks TLS")
-        }
         let mix = try requestMix(requests, session, statement)
         config.oracle = .requests(RequestOracle(mix, framing: requests.framing, masks: requests.mask.map { [$0] } ?? []))
         config.generator.requestBytes = mix.requests.map(\.count).max()
