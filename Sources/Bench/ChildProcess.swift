@@ -2,6 +2,7 @@
 // mask, stdout to a pipe we read, stderr to a log file. Only ever signalled by its own pid, and
 // only until it has been reaped (so the pid cannot have been reused by someone else's process).
 
+import CSockfuzz
 import Glibc
 import Syscalls
 
@@ -42,6 +43,10 @@ public final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
         posix_spawn_file_actions_adddup2(&actions, logFD, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // Nothing else this process inherited: a socket that came down from whatever started
+        // the bench would count as one of the server's connections (ProcessProbe.socketCount),
+        // and every wait for "no client connections" would run out its timeout.
+        csf_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

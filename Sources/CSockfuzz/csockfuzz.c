@@ -101,3 +101,7 @@ uint64_t csf_affinity_mask(int tid) {
     for (int i = 0; i < 64; i++) if (CPU_ISSET(i, &set)) mask |= 1ull << i;
     return mask;
 }
+
+int csf_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}

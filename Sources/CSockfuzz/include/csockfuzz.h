@@ -1,5 +1,5 @@
 // C shim: what Glibc does not import into Swift on this toolchain (epoll, eventfd, accept4,
-// the FD_* macros, SO_LINGER) as plain functions. Nothing here keeps state.
+// the FD_* macros, SO_LINGER, posix_spawn closefrom) as plain functions. Nothing here keeps state.
 #ifndef CSOCKFUZZ_H
 #define CSOCKFUZZ_H
 
@@ -27,6 +27,11 @@ int csf_epoll_wait(int epfd, csf_epoll_event *out, int max, int timeout_ms);
 
 // eventfd(2): the loop's cross-thread wake-up.
 int csf_eventfd(void);
+
+// posix_spawn: close every descriptor from `lowest` up in the child (glibc's
+// posix_spawn_file_actions_addclosefrom_np, a GNU extension Swift does not see).
+#include <spawn.h>
+int csf_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
 // accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int csf_accept_nonblocking(int fd);
