@@ -10,7 +10,6 @@ import Glibc
 import Histogram
 import Reactor
 import Syscalls
-import TLSClient
 
 public struct LoadPlan: Sendable {
     public var messageSize: Int
@@ -64,9 +63,7 @@ public final class LoadGenerator: PacedLoad {
     private var stamps: UnsafeMutableBufferPointer<UInt64>
     private let ringSize: Int
     private var connIndexByFD: [Int32]
-    /// TLS only: connection i's SSL; reads and writes go through it. One branch per call when clear.
-    private let sessions: [OpaquePointer]
-    private let usesTLS: Bool
+    private let transport: LoadTransport
     private let writeBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     private let expected = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
@@ -90,8 +87,7 @@ public final class LoadGenerator: PacedLoad {
         precondition(plan.messageSize > 0)
         precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
-        sessions = tls ?? []
-        usesTLS = tls != nil
+        transport = LoadTransport(tls)
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {
         case .depth(let d): ringSize = max(1, d)
@@ -154,6 +150,7 @@ public final class LoadGenerator: PacedLoad {
     func isAlive(_ i: Int) -> Bool { conns[i].alive }
     func wantsWrite(_ i: Int) -> Bool { conns[i].wantsWrite }
     func setWantsWrite(_ i: Int) { conns[i].wantsWrite = true }
+    func clearWantsWrite(_ i: Int) { conns[i].wantsWrite = false }
 
     /// Where the first message still waiting for its echo stands.
     private func firstUnanswered() -> String? {
@@ -209,7 +206,7 @@ public final class LoadGenerator: PacedLoad {
             }
             let sent: Int
             do {
-                switch try usesTLS ? TLSIO.write(sessions[i], writeBuffer, filled) : Sys.send(conns[i].fd, writeBuffer, filled) {
+                switch try transport.send(i, conns[i].fd, writeBuffer, filled) {
                 case .wouldBlock: sent = 0
                 case .processed(let k): sent = k
                 }
@@ -219,15 +216,11 @@ public final class LoadGenerator: PacedLoad {
             }
             conns[i].writtenBytes += UInt64(sent)
             if sent < filled {
-                if !conns[i].wantsWrite || loop.interest(of: conns[i].fd) != .readWrite {
-                    try? loop.setInterest(conns[i].fd, .readWrite)
-                }
-                conns[i].wantsWrite = true
+                awaitWritable(i)
                 return
             }
         }
-        if conns[i].alive && loop.interest(of: conns[i].fd) != .readable { try? loop.setInterest(conns[i].fd, .readable) }
-        conns[i].wantsWrite = false
+        settleReadable(i)
     }
 
     // MARK: receiving
@@ -239,7 +232,7 @@ public final class LoadGenerator: PacedLoad {
         guard events.contains(.readable) else { return true }
         let n: Int
         do {
-            switch try usesTLS ? TLSIO.read(sessions[i], readBuffer, 64 * 1024) : Sys.recv(fd, readBuffer, 64 * 1024) {
+            switch try transport.receive(i, fd, readBuffer, 64 * 1024) {
             case .wouldBlock: return false
             case .processed(let got): n = got
             }
@@ -248,13 +241,13 @@ public final class LoadGenerator: PacedLoad {
             return true
         }
         guard n > 0 else {
-            fail(i, "connection \(i): closed by the server (\(usesTLS ? "close_notify" : "EOF")) under load")
+            fail(i, "connection \(i): closed by the server (\(transport.orderlyClose)) under load")
             return true
         }
         verify(i, n)
         if conns[i].alive { flush(i) }
         // OpenSSL may hold more records than the buffer took: no readiness will announce them.
-        if usesTLS && conns[i].alive && TLSIO.hasPending(sessions[i]) { return handle(fd: fd, events: .readable) }
+        if conns[i].alive && transport.hasPending(i) { return handle(fd: fd, events: .readable) }
         return true
     }
 

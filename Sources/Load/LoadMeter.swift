@@ -80,6 +80,7 @@ protocol PacedLoad: AnyObject, EventHandler {
     /// Whether connection `i` has queued bytes waiting to be written.
     func wantsWrite(_ i: Int) -> Bool
     func setWantsWrite(_ i: Int)
+    func clearWantsWrite(_ i: Int)
     /// Errors so far, for the progress line.
     var errorsSoFar: UInt64 { get }
 }
@@ -92,6 +93,22 @@ extension PacedLoad {
         guard isAlive(i) else { return }
         enqueue(i, stamp: stamp)
         setWantsWrite(i)
+    }
+
+    /// A write fell short: connection `i` waits for writability (one epoll_ctl, only when its
+    /// interest changes).
+    @inline(__always)
+    func awaitWritable(_ i: Int) {
+        let fd = descriptor(i)
+        if loop.interest(of: fd) != .readWrite { try? loop.setInterest(fd, .readWrite) }
+        setWantsWrite(i)
+    }
+
+    /// All of connection `i`'s queued bytes are written: back to reading only.
+    @inline(__always)
+    func settleReadable(_ i: Int) {
+        if isAlive(i), loop.interest(of: descriptor(i)) != .readable { try? loop.setInterest(descriptor(i), .readable) }
+        clearWantsWrite(i)
     }
 
     /// Writes what `handOut` queued.

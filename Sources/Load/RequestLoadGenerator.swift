@@ -10,7 +10,6 @@ import Glibc
 import Histogram
 import Reactor
 import Syscalls
-import TLSClient
 
 public struct RequestLoadPlan: Sendable {
     public var mix: RequestMix
@@ -58,9 +57,7 @@ public final class RequestLoadGenerator: PacedLoad {
     private var stamps: UnsafeMutableBufferPointer<UInt64>
     private let ringSize: Int
     private var connIndexByFD: [Int32]
-    /// TLS only: connection i's SSL; reads and writes go through it. One branch per call when clear.
-    private let sessions: [OpaquePointer]
-    private let usesTLS: Bool
+    private let transport: LoadTransport
     /// The requests, back to back; request k is `requestStart[k] ..< requestStart[k] + requestLength[k]`.
     private let requestBytes: UnsafeMutableRawPointer
     private let requestStart: [Int]
@@ -92,8 +89,7 @@ public final class RequestLoadGenerator: PacedLoad {
     public init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil) throws {
         precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
-        sessions = tls ?? []
-        usesTLS = tls != nil
+        transport = LoadTransport(tls)
         check = try ReplyCheck(pattern: plan.expect, requests: plan.mix.requests.count)
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {
@@ -169,6 +165,7 @@ public final class RequestLoadGenerator: PacedLoad {
     func isAlive(_ i: Int) -> Bool { conns[i].alive }
     func wantsWrite(_ i: Int) -> Bool { conns[i].wantsWrite }
     func setWantsWrite(_ i: Int) { conns[i].wantsWrite = true }
+    func clearWantsWrite(_ i: Int) { conns[i].wantsWrite = false }
 
     private func firstUnanswered() -> String? {
         guard let i = conns.indices.first(where: { conns[$0].alive && conns[$0].queued > conns[$0].answered }) else { return nil }
@@ -226,7 +223,7 @@ public final class RequestLoadGenerator: PacedLoad {
             }
             var sent: Int
             do {
-                switch try usesTLS ? TLSIO.write(sessions[i], writeBuffer, filled) : Sys.send(conns[i].fd, writeBuffer, filled) {
+                switch try transport.send(i, conns[i].fd, writeBuffer, filled) {
                 case .wouldBlock: sent = 0
                 case .processed(let k): sent = k
                 }
@@ -247,12 +244,10 @@ public final class RequestLoadGenerator: PacedLoad {
                 conns[i].sentOffset += n
                 if conns[i].sentOffset == requestLength[k] { conns[i].sent += 1; conns[i].sentOffset = 0 }
             }
-            if !conns[i].wantsWrite || loop.interest(of: conns[i].fd) != .readWrite { try? loop.setInterest(conns[i].fd, .readWrite) }
-            conns[i].wantsWrite = true
+            awaitWritable(i)
             return
         }
-        if conns[i].alive && loop.interest(of: conns[i].fd) != .readable { try? loop.setInterest(conns[i].fd, .readable) }
-        conns[i].wantsWrite = false
+        settleReadable(i)
     }
 
     // MARK: receiving
@@ -269,8 +264,7 @@ public final class RequestLoadGenerator: PacedLoad {
         }
         let n: Int
         do {
-            switch try usesTLS ? TLSIO.read(sessions[i], readBuffer + carried, readCapacity - carried)
-                               : Sys.recv(fd, readBuffer + carried, readCapacity - carried) {
+            switch try transport.receive(i, fd, readBuffer + carried, readCapacity - carried) {
             case .wouldBlock: return false
             case .processed(let got): n = got
             }
@@ -279,7 +273,7 @@ public final class RequestLoadGenerator: PacedLoad {
             return true
         }
         guard n > 0 else {
-            fail(i, "connection \(i): closed by the server (\(usesTLS ? "close_notify" : "EOF")) under load"
+            fail(i, "connection \(i): closed by the server (\(transport.orderlyClose)) under load"
                  + (conns[i].queued > conns[i].answered ? " with \(conns[i].queued - conns[i].answered) request(s) unanswered" : ""))
             return true
         }
@@ -287,7 +281,7 @@ public final class RequestLoadGenerator: PacedLoad {
         if scans { frameInPlace(i, carried + n) } else { frameWithDecoder(i, n) }
         if conns[i].alive { flush(i) }
         // OpenSSL may hold more records than the buffer took: no readiness will announce them.
-        if usesTLS && conns[i].alive && TLSIO.hasPending(sessions[i]) { return handle(fd: fd, events: .readable) }
+        if conns[i].alive && transport.hasPending(i) { return handle(fd: fd, events: .readable) }
         return true
     }
 
