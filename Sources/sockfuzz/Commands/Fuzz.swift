@@ -210,10 +210,8 @@ struct Fuzz: ParsableCommand {
         let results = summaries.map(FuzzPrinter.asResult)
         if let junit = reports.junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
         if let json = reports.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(FuzzReportDocument(version: Sockfuzz.version, passed: summaries.allSatisfy { $0.finding == nil && $0.internalError == nil }, fuzz: summaries))
-            try Reports.write(String(decoding: data, as: UTF8.self), to: json, option: "--json")
+            let passed = summaries.allSatisfy { $0.finding == nil && $0.internalError == nil }
+            try Reports.writeJSON(FuzzReportDocument(version: Sockfuzz.version, passed: passed, fuzz: summaries), to: json)
         }
     }
 }
