@@ -88,18 +88,12 @@ extension BenchRunner {
     }
 
     private func startTLSServer(_ name: String, _ arguments: [String]) throws(LoadCell.Failure) -> TLSServer {
-        let child: ChildProcess
+        let log = "\(plan.scratchDir)/\(name.replacingOccurrences(of: " ", with: "-")).log"
         do {
-            child = try pinning.onServerCPU { try ChildProcess(arguments, logPath: "\(plan.scratchDir)/\(name.replacingOccurrences(of: " ", with: "-")).log") }
-        } catch { throw LoadCell.Failure(description: "\(error)") }
-        guard let line = child.waitForLine(containing: "listening on ", timeoutNanos: 10_000_000_000),
-              let port = ServerUnderTest.parsePort(line),
-              ServerUnderTest.waitUntilAccepting(SocketAddress.loopback(port: port), child: child, timeoutNanos: 10_000_000_000) else {
-            child.stop()
-            throw LoadCell.Failure(description: "\(name) did not start: \(child.logTail())")
-        }
-        if pinning.enabled { ProcessProbe.pinProcess(child.pid, to: pinning.serverCPU) }
-        return TLSServer(name: name, process: child, address: SocketAddress.loopback(port: port))
+            let (child, address) = try ServerUnderTest.spawnReportingPort(arguments, name: name, log: log, pinning: pinning)
+            try ServerUnderTest.waitAccepting(child, address, name: name, pinning: pinning)
+            return TLSServer(name: name, process: child, address: address)
+        } catch { throw LoadCell.Failure(description: error.description) }
     }
 
     /// Handshakes (bounded in flight, then one at a time), s_time, and echo, against one server.

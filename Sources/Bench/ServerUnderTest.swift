@@ -22,18 +22,9 @@ public final class ServerUnderTest {
         let log = "\(scratch)/\(id.implementation.rawValue)-\(id.mode).log"
         switch id.implementation {
         case .sockfuzz:
-            let child: ChildProcess
-            do {
-                child = try pinning.onServerCPU {
-                    try ChildProcess([selfExecutable, "serve", "--mode", id.mode, "--port", "0"], logPath: log)
-                }
-            } catch { throw StartError(description: "\(error)") }
-            guard let line = child.waitForLine(containing: "listening on ", timeoutNanos: 10_000_000_000),
-                  let port = parsePort(line) else {
-                child.stop()
-                throw StartError(description: "\(id) did not report its port: \(child.standardOutput) \(child.logTail())")
-            }
-            return try ready(id, child, SocketAddress.loopback(port: port), pinning)
+            let (child, address) = try spawnReportingPort([selfExecutable, "serve", "--mode", id.mode, "--port", "0"],
+                                                          name: "\(id)", log: log, pinning: pinning)
+            return try ready(id, child, address, pinning)
         case .echoRef:
             guard let echoRef else { throw StartError(description: "echo_ref is not built") }
             var lastProblem = ""
@@ -61,14 +52,36 @@ public final class ServerUnderTest {
         self.baseSockets = baseSockets
     }
 
-    private static func ready(_ id: ServerID, _ child: ChildProcess, _ address: SocketAddress,
-                              _ pinning: Pinning) throws(StartError) -> ServerUnderTest {
+    /// Spawns `arguments` on the server CPU: a server on a port of its choice that prints
+    /// "listening on HOST:PORT" (sockfuzz serve, tls_echo_ref); its loopback address.
+    static func spawnReportingPort(_ arguments: [String], name: String, log: String,
+                                   pinning: Pinning) throws(StartError) -> (ChildProcess, SocketAddress) {
+        let child: ChildProcess
+        do { child = try pinning.onServerCPU { try ChildProcess(arguments, logPath: log) } } catch {
+            throw StartError(description: "\(error)")
+        }
+        guard let line = child.waitForLine(containing: "listening on ", timeoutNanos: 10_000_000_000),
+              let port = parsePort(line) else {
+            child.stop()
+            throw StartError(description: "\(name) did not report its port: \(child.standardOutput) \(child.logTail())")
+        }
+        return (child, SocketAddress.loopback(port: port))
+    }
+
+    /// Waits until `child` accepts on `address`, then pins all its threads to the server CPU.
+    static func waitAccepting(_ child: ChildProcess, _ address: SocketAddress, name: String,
+                              pinning: Pinning) throws(StartError) {
         guard waitUntilAccepting(address, child: child, timeoutNanos: 10_000_000_000) else {
             child.stop()
-            throw StartError(description: "\(id) on \(address) never accepted a connection: \(child.logTail())")
+            throw StartError(description: "\(name) on \(address) never accepted a connection: \(child.logTail())")
         }
         // Threads started before the spawn-time affinity took effect (none expected) are pinned too.
         if pinning.enabled { ProcessProbe.pinProcess(child.pid, to: pinning.serverCPU) }
+    }
+
+    private static func ready(_ id: ServerID, _ child: ChildProcess, _ address: SocketAddress,
+                              _ pinning: Pinning) throws(StartError) -> ServerUnderTest {
+        try waitAccepting(child, address, name: "\(id)", pinning: pinning)
         let server = ServerUnderTest(id: id, process: child, address: address, baseSockets: 1)
         _ = server.waitForConnections(0, timeoutNanos: 2_000_000_000)
         return server

@@ -10,15 +10,18 @@ protocol FrameBytes {
 }
 
 extension FrameBytes {
-    /// Index of the first LF at or after `from`.
-    func firstLF(from: Int = 0) -> Int? {
+    /// Index of the first `byte` at or after `from`.
+    func firstIndex(ofByte byte: UInt8, from: Int = 0) -> Int? {
         var i = max(0, from)
         while i < count {
-            if self[i] == 0x0a { return i }
+            if self[i] == byte { return i }
             i += 1
         }
         return nil
     }
+
+    /// Index of the first LF at or after `from`.
+    func firstLF(from: Int = 0) -> Int? { firstIndex(ofByte: 0x0a, from: from) }
 
     /// Index of the first `needle` at or after `from`.
     func firstIndex(of needle: [UInt8], from: Int = 0) -> Int? {

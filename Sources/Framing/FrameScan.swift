@@ -64,15 +64,3 @@ public enum FrameScan {
         return Int(total)
     }
 }
-
-extension FrameBytes {
-    /// Index of the first `byte` (LF for lines).
-    func firstIndex(ofByte byte: UInt8) -> Int? {
-        var i = 0
-        while i < count {
-            if self[i] == byte { return i }
-            i += 1
-        }
-        return nil
-    }
-}

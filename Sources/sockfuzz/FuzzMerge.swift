@@ -38,19 +38,7 @@ enum FuzzMerge {
         for key in order {
             let shares = groups[key]!
             let n = shares[0].summary.segment?.count ?? 1
-            var seen: [Int: String] = [:]
-            for (file, summary) in shares {
-                let segment = summary.segment ?? .whole
-                guard segment.count == n else {
-                    throw MergeError("\(file): share \(segment) of \(key) does not split it in \(n) like \(shares[0].file)")
-                }
-                if let other = seen[segment.index] { throw MergeError("share \(segment) of \(key) is given twice: \(other) and \(file)") }
-                seen[segment.index] = file
-            }
-            let missing = (0..<n).filter { seen[$0] == nil }
-            guard missing.isEmpty else {
-                throw MergeError("missing share " + missing.map { "\($0)/\(n)" }.joined(separator: ", ") + " of \(key)")
-            }
+            try MergeShares.requireComplete(shares.map { ($0.file, $0.summary.segment ?? .whole) }, of: key)
             var campaign = MergedFuzz.Campaign(against: shares[0].summary.against, seed: shares[0].summary.seed, shares: n,
                                                runs: 0, operations: 0, connections: 0, findings: [], problems: [])
             for (_, s) in shares.sorted(by: { ($0.summary.segment?.index ?? 0) < ($1.summary.segment?.index ?? 0) }) {

@@ -60,22 +60,10 @@ enum LoadMerge {
         guard let test = first.record.test, let n = first.record.segment?.count else {
             throw MergeError("\(first.file): not a result of `sockfuzz load` with --json (no test or segment recorded)")
         }
-        var seen: [Int: String] = [:]
-        for (file, record) in records {
-            guard record.test == test else {
-                throw MergeError("\(file) is a share of another test:\n  \(record.test ?? "?")\nnot\n  \(test) (\(first.file))")
-            }
-            guard let segment = record.segment, segment.count == n else {
-                throw MergeError("\(file): share \(record.segment?.description ?? "?") does not split the test in \(n) like \(first.file)")
-            }
-            if let other = seen[segment.index] { throw MergeError("share \(segment) is given twice: \(other) and \(file)") }
-            seen[segment.index] = file
+        for (file, record) in records where record.test != test {
+            throw MergeError("\(file) is a share of another test:\n  \(record.test ?? "?")\nnot\n  \(test) (\(first.file))")
         }
-        let missing = (0..<n).filter { seen[$0] == nil }
-        guard missing.isEmpty else {
-            throw MergeError("missing share\(missing.count == 1 ? "" : "s") " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")
-                             + " of \(n): the totals would be wrong")
-        }
+        try MergeShares.requireComplete(records.map { ($0.file, $0.record.segment ?? .whole) }, of: "the test")
 
         var merged = MergedLoad(test: test, shares: n, files: records.map(\.file), passed: true, problems: [],
                                 connectionsRequested: 0, connected: 0, echoed: 0, messages: 0, corrupted: 0,
@@ -103,12 +91,8 @@ enum LoadMerge {
                 sum.perSecond += tls.perSecond
                 merged.handshakes = sum
                 if let encoded = tls.histogram {
-                    do {
-                        let h = try HistogramEncoding.decode(base64: encoded)
-                        if handshakeTotal == nil { handshakeTotal = h } else { handshakeTotal!.add(h) }
-                    } catch {
-                        throw MergeError("share \(share): the handshake histogram does not decode: \(error)")
-                    }
+                    let h = try MergeShares.histogram(encoded, share: share, what: "the handshake histogram")
+                    if handshakeTotal == nil { handshakeTotal = h } else { handshakeTotal!.add(h) }
                 }
             }
             guard let load = record.load else { continue }
@@ -121,10 +105,7 @@ enum LoadMerge {
             if let replies = load.replies { merged.replies = adding(replies, share: share, to: merged.replies) }
             let offset = Double((load.measuredSinceEpochNanos ?? origin) - origin) / 1e9
             for interval in load.intervals ?? [] {
-                let h: Histogram<UInt64>
-                do { h = try HistogramEncoding.decode(base64: interval.histogram) } catch {
-                    throw MergeError("share \(share): a histogram does not decode: \(error)")
-                }
+                let h = try MergeShares.histogram(interval.histogram, share: share, what: "a histogram")
                 total.add(h)
                 let k = Int((offset + interval.startSeconds).rounded(.down))
                 var slot = seconds[k] ?? (0, LoadGenerator.emptyHistogram())

@@ -2,6 +2,7 @@
 // written whole through a temporary file and a rename, and errors said with errno's words.
 
 import ArgumentParser
+import Foundation
 import Glibc
 import Syscalls
 
@@ -39,6 +40,13 @@ enum Reports {
     /// Writes `text` to `path`; on failure prints one line naming the option and exits 2.
     static func write(_ text: String, to path: String, option: String) throws {
         if !tryWrite(text, to: path, option: option) { throw ExitCode(2) }
+    }
+
+    /// `value` as JSON (indented, keys sorted so reruns diff cleanly), written like `write`.
+    static func writeJSON(_ value: some Encodable, to path: String, option: String = "--json") throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try write(String(decoding: try encoder.encode(value), as: UTF8.self), to: path, option: option)
     }
 
     /// Writes `text` to `path`; on failure prints one line naming the option and returns false.

@@ -5,7 +5,6 @@
 import Foundation
 import Histogram
 import Load
-import Results
 import ScenarioRunner
 import Vocabulary
 
@@ -98,21 +97,13 @@ enum RunMerge {
     /// `elsewhere`: the other runs' shares, to say where a missing share went (another server).
     private static func mergeOne(_ key: String, _ shares: [(file: String, run: ScenarioResult)], _ n: Int,
                                  elsewhere: [(file: String, run: ScenarioResult)]) throws -> MergedRun {
-        var seen: [Int: String] = [:]
         let first = shares[0]
-        for (file, run) in shares {
-            guard run.seed == first.run.seed else {
-                throw MergeError("\(file) is a share of another run: \(key) with seed \(run.seed), not seed \(first.run.seed) (\(first.file))")
-            }
-            if let other = seen[run.segment!.index] { throw MergeError("share \(run.segment!) of \(key) is given twice: \(other) and \(file)") }
-            seen[run.segment!.index] = file
+        for (file, run) in shares where run.seed != first.run.seed {
+            throw MergeError("\(file) is a share of another run: \(key) with seed \(run.seed), not seed \(first.run.seed) (\(first.file))")
         }
-        let missing = (0..<n).filter { seen[$0] == nil }
-        guard missing.isEmpty else {
-            let strays = elsewhere.filter { $0.run.scenario == first.run.scenario && missing.contains($0.run.segment!.index) }
-            throw MergeError("missing share\(missing.count == 1 ? "" : "s") " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")
-                             + " of \(key): the totals would be wrong"
-                             + strays.map { "\n  \($0.file): share \($0.run.segment!) ran against \($0.run.against), another server" }.joined())
+        try MergeShares.requireComplete(shares.map { ($0.file, $0.run.segment!) }, of: key) { missing in
+            elsewhere.filter { $0.run.scenario == first.run.scenario && missing.contains($0.run.segment!.index) }
+                .map { "\n  \($0.file): share \($0.run.segment!) ran against \($0.run.against), another server" }.joined()
         }
         var result = MergedRun(scenario: first.run.scenario, against: first.run.against, seed: first.run.seed, shares: n, passed: true,
                                statuses: [:], problems: [], groups: [], totals: MergedGroup(name: "*"), late: [:])
@@ -148,10 +139,7 @@ enum RunMerge {
 
     private static func add(_ encoded: String?, into histogram: inout Histogram<UInt64>?, _ share: String) throws {
         guard let encoded else { return }
-        let h: Histogram<UInt64>
-        do { h = try HistogramEncoding.decode(base64: encoded) } catch {
-            throw MergeError("share \(share): a latency histogram does not decode: \(error)")
-        }
+        let h = try MergeShares.histogram(encoded, share: share, what: "a latency histogram")
         if histogram == nil { histogram = LoadGenerator.emptyHistogram() }
         histogram!.add(h)
     }

@@ -8,15 +8,7 @@ import Glibc
 import Testing
 import TestSupport
 
-private let pyyaml: Bool = {
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    probe.arguments = ["python3", "-c", "import yaml"]
-    probe.standardError = FileHandle.nullDevice
-    guard (try? probe.run()) != nil else { return false }
-    probe.waitUntilExit()
-    return probe.terminationStatus == 0
-}()
+private let pyyaml = PythonModule.available("yaml")
 
 @Suite("Kubernetes manifests", .serialized)
 struct KubernetesManifestTests {

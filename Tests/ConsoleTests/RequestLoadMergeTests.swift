@@ -1,6 +1,7 @@
 // `sockfuzz merge` adds up the shares of a request load (`load --request ... --segment i/n`)
 // exactly: the replies counted, the mismatches and framing errors summed, latency from the
-// merged histograms; a share whose replies did not match fails the merge, naming the share.
+// merged histograms; a share whose replies did not match fails the merge, naming the share, even
+// when its own verdict says it passed.
 
 import Foundation
 import Glibc
@@ -63,5 +64,19 @@ struct RequestLoadMergeTests {
         let mismatched = try bad.map { ((try json($0.path)["load"] as? [String: Any])?["replies"] as? [String: Any])?["mismatched"] as? Int ?? 0 }
         let f = try json(scratch.path + "/failed.json")
         #expect((f["replies"] as? [String: Any])?["mismatched"] as? Int == mismatched.reduce(0, +) && mismatched.allSatisfy { $0 > 0 }, "\(mismatched)")
+
+        // The same shares with their verdicts lost (passed, no problems): the counted mismatches
+        // alone still fail the merge.
+        var lost: [String] = []
+        for share in bad {
+            var record = try json(share.path)
+            record["passed"] = true
+            record["problems"] = [String]()
+            lost.append(share.path + ".lost.json")
+            try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: lost.last!))
+        }
+        let unverdicted = try Piped.run(["merge"] + lost, input: "", scratch: scratch)
+        #expect(unverdicted.status == 1 && unverdicted.output.contains("merge: FAILED: \(mismatched.reduce(0, +)) replies mismatched"),
+                "\(unverdicted.output)")
     }
 }

@@ -138,6 +138,7 @@ struct TLSLoadTests {
         (["load", "--tls", "--verify", "off", "--ca", "c.pem"], "exclude each other"),
         (["load", "--tls", "--tls-version", "1.1"], "1.1"),
         (["load", "--tls", "--ca", "/nonexistent/ca.pem"], "--ca /nonexistent/ca.pem: cannot read it"),
+        (["load", "--tls", "--alpn", "h2,,http/1.1"], "--alpn: expected ALPN protocol names separated by commas"),
     ])
     func usageErrors(arguments: [String], message: String) throws {
         let run = try Piped.run(arguments, input: "", scratch: Scratch())

@@ -89,7 +89,7 @@ struct Fuzz: ParsableCommand {
 
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
-        if tls.tls, let fault, !fault.injectedOverTLS { throw ValidationError("--fault \(fault.rawValue) is not injected into a TLS server (--tls)") }
+        try tls.validate(fault: fault)
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
         // A deadline shorter than a loopback round trip fails checks on a correct server: a
@@ -137,8 +137,7 @@ struct Fuzz: ParsableCommand {
             }
         }
         base.fault = fault
-        // A TLS fault makes the embedded server speak TLS: the fuzzer's connects must too.
-        base.tls = tls.settings(embedded: server.target == nil) ?? (fault?.impliesTLS == true ? ClientTLS(verification: .off) : nil)
+        base.tls = tls.settings(embedded: server.target == nil, fault: fault)
         base.segment = segment
         base.outDirectory = out
         if chosenOracle == .replies {
@@ -211,10 +210,8 @@ struct Fuzz: ParsableCommand {
         let results = summaries.map(FuzzPrinter.asResult)
         if let junit = reports.junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
         if let json = reports.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(FuzzReportDocument(version: Sockfuzz.version, passed: summaries.allSatisfy { $0.finding == nil && $0.internalError == nil }, fuzz: summaries))
-            try Reports.write(String(decoding: data, as: UTF8.self), to: json, option: "--json")
+            let passed = summaries.allSatisfy { $0.finding == nil && $0.internalError == nil }
+            try Reports.writeJSON(FuzzReportDocument(version: Sockfuzz.version, passed: passed, fuzz: summaries), to: json)
         }
     }
 }

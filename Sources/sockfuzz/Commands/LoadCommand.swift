@@ -262,11 +262,7 @@ struct LoadCommand: ParsableCommand {
         if let hdrLog, let load = record.load {
             try Reports.write(HdrLogFile.render(load, comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
         }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Reports.write(String(decoding: try encoder.encode(record), as: UTF8.self), to: json, option: "--json")
-        }
+        if let json { try Reports.writeJSON(record, to: json) }
         if record.interrupted { throw ExitCode(130) }
         if !record.passed { throw ExitCode(1) }
     }

@@ -121,11 +121,8 @@ struct Merge: ParsableCommand {
         if !merged.passed { throw ExitCode(1) }
     }
 
-    private func writeJSON<T: Encodable>(_ value: T) throws {
-        guard let json else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try Reports.write(String(decoding: try encoder.encode(value), as: UTF8.self), to: json, option: "--json")
+    private func writeJSON(_ value: some Encodable) throws {
+        if let json { try Reports.writeJSON(value, to: json) }
     }
 
     private func mergeFuzz(_ reports: [(file: String, summaries: [FuzzSummary])]) throws {

@@ -65,7 +65,7 @@ struct Run: ParsableCommand {
         if fault != nil && server.target != nil {
             throw ValidationError("--fault applies to the embedded server, not --target")
         }
-        if tls.tls, let fault, !fault.injectedOverTLS { throw ValidationError("--fault \(fault.rawValue) is not injected into a TLS server (--tls)") }
+        try tls.validate(fault: fault)
     }
 
     func run() throws {
@@ -83,14 +83,12 @@ struct Run: ParsableCommand {
             lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
             if let late = lateSeconds { Output.line("run: started \(Format.seconds(late)) after --start-at \(startAt)") }
         }
+        let client = tls.settings(embedded: address == nil, fault: fault)
         let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
         var results: [ScenarioResult] = []
         for planned in plan {
             if interrupt.isSet { break }
             if let note = planned.note { Output.line(note) }
-            // A TLS fault makes the embedded server speak TLS: the client must too, or every
-            // connection would fail its handshake for a reason that is not the fault.
-            let client = tls.settings(embedded: address == nil) ?? (fault?.impliesTLS == true ? ClientTLS(verification: .off) : nil)
             let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement,

@@ -33,9 +33,15 @@ struct TLSClientOptions: ParsableArguments {
         if let verify, verify != "off" { throw ValidationError("--verify \(verify): the one value is 'off' (verification is on unless said so)") }
         if verify != nil && ca != nil { throw ValidationError("--verify off and --ca exclude each other") }
         if let ca, access(ca, R_OK) != 0 { throw ValidationError("--ca \(ca): cannot read it (\(String(cString: strerror(errno))))") }
-        if let alpn, alpn.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0.utf8.count > 255 }) {
-            throw ValidationError("--alpn \(alpn): protocol names separated by commas, each 1 to 255 bytes")
+        if let alpn {
+            do { _ = try ClientTLS.parseALPN(Substring(alpn)) } catch { throw ValidationError("--alpn: \(error.message)") }
         }
+    }
+
+    /// For the commands that inject --fault into the embedded server: a fault a TLS server
+    /// would not have is a usage error with --tls.
+    func validate(fault: ServerFault?) throws {
+        if tls, let fault, !fault.injectedOverTLS { throw ValidationError("--fault \(fault.rawValue) is not injected into a TLS server (--tls)") }
     }
 
     /// The client's settings; nil without --tls. Against the embedded server (`embedded`), the
@@ -43,8 +49,15 @@ struct TLSClientOptions: ParsableArguments {
     func settings(embedded: Bool) -> ClientTLS? {
         guard tls else { return nil }
         let verification: ClientTLS.Verification = ca.map { .authorities(file: $0) } ?? (verify != nil || embedded ? .off : .system)
-        return ClientTLS(serverName: sni, alpn: alpn.map { $0.split(separator: ",").map(String.init) } ?? [],
+        return ClientTLS(serverName: sni, alpn: alpn.flatMap { try? ClientTLS.parseALPN(Substring($0)) } ?? [],
                          verification: verification, version: tlsVersion)
+    }
+
+    /// `settings(embedded:)`, or, without --tls, what the embedded server's `fault` needs: a TLS
+    /// fault makes it speak TLS, and a clear-text client would fail every handshake for a reason
+    /// that is not the fault.
+    func settings(embedded: Bool, fault: ServerFault?) -> ClientTLS? {
+        settings(embedded: embedded) ?? (fault?.impliesTLS == true ? ClientTLS(verification: .off) : nil)
     }
 
     /// What makes two load results runs of the same test.

@@ -92,10 +92,12 @@ final class ConsoleOutput: Sendable {
         }
     }
 
-    /// The session's reply and framing-error totals, for the status line.
-    func replies(_ totals: (Int, Int)) {
+    /// The session's reply and framing-error totals, for the status line. Asked for after
+    /// every reply: counted only when a status line shows them.
+    func replies(_ totals: @autoclosure () -> (Int, Int)) {
         guard decorated else { return }
-        state.withLock { $0.replies = (totals.0, totals.1) }
+        let (count, framingErrors) = totals()
+        state.withLock { $0.replies = (count, framingErrors) }
     }
 
     func end() {
