@@ -185,7 +185,8 @@ extension ScenarioSession {
 
     /// A reply as `set show` wants it: nil when off.
     func shownReply(_ id: Int, _ frame: Frame) -> String? {
-        let name = engine.view(id).name
+        // Called for every reply: with `off`, build nothing (not even the connection's view).
+        var name: String { engine.view(id).name }
         switch replyDisplay {
         case .off: return nil
         case .text: return "\(name) reply: " + FrameText.render(frame.bytes, limit: 4096).replacingOccurrences(of: "\n", with: "\n  ")
