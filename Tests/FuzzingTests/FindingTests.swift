@@ -126,6 +126,22 @@ struct FindingTests {
         #expect(finding.failure.line > 6, "moved below the header")
     }
 
+    @Test("a failure no rerun confirmed is replayed and written as the original program, never called shrunk")
+    func unconfirmedFailureIsNotCalledShrunk() throws {
+        var config = FuzzConfiguration()
+        config.outDirectory = nil
+        config.replays = 1
+        let (ops, original) = try Self.deadlineFailure(config)
+        var events: [FuzzEvent] = []
+        let recorder = FindingRecorder(config: config, run: 0, runSeed: 1, signature: try #require(original.signature),
+                                       interrupt: InterruptFlag(), onEvent: { events.append($0) })
+        let none = FindingRecorder.Confirmation(settings: [], learnedNanos: 1, mostFailed: 0, tries: 3)
+        let finding = recorder.record(ops, original: original, confirmation: none)
+        #expect(!finding.shrunk)
+        let replayed = events.compactMap { if case .replayed(_, _, let shrunk) = $0 { return shrunk } else { return nil } }
+        #expect(replayed == [false], "the replays were of the original program: \(events)")
+    }
+
     @Test("a finding whose folder cannot be written says why and has no path")
     func unwritableFindingSaysWhy() throws {
         var config = FuzzConfiguration()
