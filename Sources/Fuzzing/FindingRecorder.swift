@@ -278,8 +278,13 @@ final class FindingRecorder {
     func failures(_ ops: [FuzzOp], _ settings: FuzzConfiguration) -> Int {
         var failures = 0
         for _ in 0..<max(1, config.reproductionTries) where !interrupt.isSet {
-            guard let run = try? Fuzzer.execute(ops, runSeed: runSeed, settings, interrupt: interrupt, name: "shrink.scn") else { break }
-            if run.signature == signature { failures += 1 }
+            do {
+                let run = try Fuzzer.execute(ops, runSeed: runSeed, settings, interrupt: interrupt, name: "shrink.scn")
+                if run.signature == signature { failures += 1 }
+            } catch {
+                internalError = internalError ?? error.description
+                break
+            }
         }
         return failures
     }
