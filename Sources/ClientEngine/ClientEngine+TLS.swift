@@ -43,14 +43,12 @@ extension ClientEngine {
     func continueHandshake(_ c: ClientConnection, _ tls: TLSClientSession) {
         guard let ssl = tls.ssl, flushRecords(c, tls) != nil else { return }
         ERR_clear_error()
-        let result = SSL_do_handshake(ssl)
-        let error = result == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, result)
-        // Read before anything else touches errno or OpenSSL's error queue.
-        let failure = result == 1 ? nil : TLSClientContext.failure(ssl, result)
-        // The client's last flight (Finished) must leave even when the handshake is complete.
+        // The failure is read at once, before anything else touches errno or OpenSSL's error queue.
+        let step = Result { () throws(TLSClientError) in try TLSIO.handshake(ssl) }
+        // The client's last flight (Finished), or its alert, must leave whatever the step's outcome.
         guard flushRecords(c, tls) != nil else { return }
-        switch error {
-        case SSL_ERROR_NONE:
+        switch step {
+        case .success(.done):
             tls.handshakeDone = true
             tls.readWaitsFor = .readable
             let negotiated = TLSClientContext.negotiated(ssl)
@@ -64,10 +62,10 @@ extension ClientEngine {
             // OpenSSL's read-ahead buffer already, and no readiness will say so.
             readBuffered(c, tls)
             return
-        case SSL_ERROR_WANT_READ: tls.readWaitsFor = .readable
-        case SSL_ERROR_WANT_WRITE: tls.readWaitsFor = .writable
-        default:
-            handshakeFailed(c, tls, failure ?? "SSL error \(error)")
+        case .success(.wantsReadable): tls.readWaitsFor = .readable
+        case .success(.wantsWritable): tls.readWaitsFor = .writable
+        case .failure(let failure):
+            handshakeFailed(c, tls, failure.description)
             return
         }
         updateInterest(c)

@@ -102,7 +102,7 @@ final class FindingRecorder {
             : Written(items: items, shrunk: false, commands: body.count, operations: applied,
                       summary: "not shrunk: it failed the same way in fewer than \(config.reproductionTries / 2 + 1) of \(config.reproductionTries) runs at the shrinking deadline")
         var replay = replays(items, header: header(written, original.result.failures[0], reproduced: 0))
-        onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: true))
+        onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: written.shrunk))
         if replay.count == 0 && items != original.items && !interrupt.isSet {
             // The shrunk program does not fail at the file's deadline: the original one is
             // written instead, and the header says why.
@@ -251,7 +251,7 @@ final class FindingRecorder {
     /// Runs a candidate up to `config.reproductionTries` times: its last failing run once
     /// `needed` of them failed the same way, else nil (as soon as that is out of reach).
     /// Timing bugs do not fail every time; requiring as many failures as the original program
-    /// gave (see `baseline`) keeps shrinking from drifting toward programs that fail less
+    /// gave (see `confirm`) keeps shrinking from drifting toward programs that fail less
     /// reliably than it did, and the learned deadline keeps the tries cheap.
     func reproduces(needed: Int, _ candidate: () throws(UnparsableProgram) -> Fuzzer.Execution) -> Fuzzer.Execution? {
         let tries = max(1, config.reproductionTries)
@@ -278,8 +278,13 @@ final class FindingRecorder {
     func failures(_ ops: [FuzzOp], _ settings: FuzzConfiguration) -> Int {
         var failures = 0
         for _ in 0..<max(1, config.reproductionTries) where !interrupt.isSet {
-            guard let run = try? Fuzzer.execute(ops, runSeed: runSeed, settings, interrupt: interrupt, name: "shrink.scn") else { break }
-            if run.signature == signature { failures += 1 }
+            do {
+                let run = try Fuzzer.execute(ops, runSeed: runSeed, settings, interrupt: interrupt, name: "shrink.scn")
+                if run.signature == signature { failures += 1 }
+            } catch {
+                internalError = internalError ?? error.description
+                break
+            }
         }
         return failures
     }

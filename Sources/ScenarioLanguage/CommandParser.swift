@@ -120,38 +120,36 @@ struct CommandParser {
 
     mutating func parseSet() throws(ScenarioError) -> Command {
         let key = try cursor.word("'timeout', 'connect-timeout', 'stall-timeout', 'rcvbuf', 'framing' or 'show' after 'set'")
-        guard ["timeout", "connect-timeout", "stall-timeout", "rcvbuf", "framing", "show"].contains(key.text) else {
-            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout, stall-timeout, rcvbuf, framing or show", at: key.location)
-        }
-        if key.text == "stall-timeout" {
+        switch key.text {
+        case "timeout", "connect-timeout":
+            let token = try cursor.word("a duration after 'set \(key.text)'")
+            let value = try Self.positive(try NumberParsing.duration(Substring(token.text), at: token.location),
+                                          key.text, at: token.location)
+            return key.text == "timeout" ? .setTimeout(value) : .setConnectTimeout(value)
+        case "stall-timeout":
             let token = try cursor.word("a duration or off after 'set stall-timeout'")
             if token.text == "off" { return .setStallTimeout(nil) }
             return .setStallTimeout(try Self.positive(try NumberParsing.duration(Substring(token.text), at: token.location),
                                                       "stall-timeout", at: token.location))
-        }
-        if key.text == "framing" {
-            let token = try cursor.word("a framing after 'set framing' (\(Framing.names.joined(separator: ", ")) or none)")
-            return .setFraming(token.text == "none" ? nil : try Self.framing(Substring(token.text), at: token.location))
-        }
-        if key.text == "show" {
-            let token = try cursor.word("text, hex or off after 'set show'")
-            guard let display = ReplyDisplay(rawValue: token.text) else {
-                throw ScenarioError("unknown display '\(token.text)': expected text, hex or off", at: token.location)
-            }
-            return .setShow(display)
-        }
-        if key.text == "rcvbuf" {
+        case "rcvbuf":
             let token = try cursor.word("a size after 'set rcvbuf'")
             let size = try NumberParsing.size(Substring(token.text), at: token.location)
             guard size.bytes >= 1024 else {
                 throw ScenarioError("rcvbuf must be at least 1KiB, got '\(token.text)'", at: token.location)
             }
             return .setReceiveBuffer(size)
+        case "framing":
+            let token = try cursor.word("a framing after 'set framing' (\(Framing.names.joined(separator: ", ")) or none)")
+            return .setFraming(token.text == "none" ? nil : try Self.framing(Substring(token.text), at: token.location))
+        case "show":
+            let token = try cursor.word("text, hex or off after 'set show'")
+            guard let display = ReplyDisplay(rawValue: token.text) else {
+                throw ScenarioError("unknown display '\(token.text)': expected text, hex or off", at: token.location)
+            }
+            return .setShow(display)
+        default:
+            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout, stall-timeout, rcvbuf, framing or show", at: key.location)
         }
-        let token = try cursor.word("a duration after 'set \(key.text)'")
-        let value = try Self.positive(try NumberParsing.duration(Substring(token.text), at: token.location),
-                                      key.text, at: token.location)
-        return key.text == "timeout" ? .setTimeout(value) : .setConnectTimeout(value)
     }
 
     mutating func parseServer() throws(ScenarioError) -> Command {

@@ -20,9 +20,8 @@ enum LoadRequestParsing {
         if let at = options.keyLocation(of: "size") {
             throw ScenarioError("give size= (echo load) or request= (request/response load), not both", at: at)
         }
-        let request = try StringLiteral.bytes(of: try quoted(options, "request", at: requestLocation))
-        guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: requestLocation) }
-        return LoadRequests(request: request, framing: try framing(options), expect: try regex(options, "expect"))
+        return LoadRequests(request: try request(options, at: requestLocation), framing: try framing(options),
+                            expect: try regex(options, "expect"))
     }
 
     /// `fuzz`'s `request="..."` or `request-file=FILE`, with `framing=F` (required) and `mask="regex"`.
@@ -39,9 +38,7 @@ enum LoadRequestParsing {
         case (_?, _?):
             throw ScenarioError("give request=\"...\" or request-file=FILE, not both", at: options.keyLocation(of: "request-file")!)
         case (let at?, nil):
-            let request = try StringLiteral.bytes(of: try quoted(options, "request", at: at))
-            guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: at) }
-            source = .bytes(request)
+            source = .bytes(try request(options, at: at))
         case (nil, let at?):
             let path = String(options.values["request-file"]!.text)
             guard !path.isEmpty else { throw ScenarioError("a request file after 'request-file='", at: at) }
@@ -58,16 +55,19 @@ enum LoadRequestParsing {
         return FuzzRequests(source, framing: framing, mask: try regex(options, "mask"))
     }
 
+    /// `request="..."`'s bytes (the language's escapes), never empty.
+    private static func request(_ options: Options, at location: SourceLocation) throws(ScenarioError) -> [UInt8] {
+        let request = try StringLiteral.bytes(of: try quoted(options, "request", at: location))
+        guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: location) }
+        return request
+    }
+
     /// `framing=F`, if given; raw is refused (it cannot tell one reply from the next).
     private static func framing(_ options: Options) throws(ScenarioError) -> Framing? {
-        guard let framingText = options.values["framing"] else { return nil }
-        let framing: Framing
-        do { framing = try Framing(parsing: String(framingText.text)) } catch {
-            throw ScenarioError("\(error)", at: framingText.location)
-        }
+        guard let framing = try options.value("framing", CommandParser.framing) else { return nil }
         guard framing != .raw else {
             throw ScenarioError("framing=raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:",
-                                at: framingText.location)
+                                at: options.location(of: "framing")!)
         }
         return framing
     }

@@ -45,6 +45,11 @@ extension ScenarioSession {
         let result: LoadResult
         /// Adds the run's round trips to a group's latency histogram.
         let recordLatencies: (String) -> Void
+        /// Bytes each connection exchanged, as the engine's echo model counts them.
+        var exchanged = Array(repeating: UInt64(0), count: ids.count)
+        var failed: [Int]
+        /// Lent connections still mid-message (TLS only: see below).
+        let unfinished: [Int]
         do {
             if let requests = spec.requests, let framing {
                 // Request bytes and replies are outside the engine's echo model: none are counted as exchanged.
@@ -52,22 +57,23 @@ extension ScenarioSession {
                                            pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try RequestLoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count),
-                               failed: Set(generator.failedConnections + (lent.sessions == nil ? [] : generator.unfinishedConnections)))
+                (failed, unfinished) = (generator.failedConnections, generator.unfinishedConnections)
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
             } else {
                 let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try LoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                // TLS: a half-sent record cannot be continued by the engine's own writes; those connections end.
-                engine.reclaim(ids, exchanged: generator.verifiedBytes,
-                               failed: Set(generator.failedConnections + (lent.sessions == nil ? [] : generator.unfinishedConnections)))
+                (failed, unfinished) = (generator.failedConnections, generator.unfinishedConnections)
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
+                exchanged = generator.verifiedBytes
             }
         } catch {
-            engine.reclaim(ids, exchanged: Array(repeating: 0, count: ids.count), failed: [])
+            engine.reclaim(ids, exchanged: exchanged, failed: [])
             throw fail(statement, expected: "a load generator", seen: "\(error)")
         }
+        // TLS: a half-sent record cannot be continued by the engine's own writes; those connections end.
+        if lent.sessions != nil { failed += unfinished }
+        engine.reclaim(ids, exchanged: exchanged, failed: Set(failed))
         if let group = selector.groupName {
             recordLatencies(group)
         } else {

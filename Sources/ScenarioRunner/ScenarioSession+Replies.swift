@@ -7,6 +7,7 @@
 import ClientEngine
 import Foundation
 import Framing
+import Glibc
 import ScenarioLanguage
 import Syscalls
 
@@ -144,10 +145,16 @@ extension ScenarioSession {
 
     // MARK: captures and ${name}
 
-    /// A template's bytes: captures first, then the environment; an unknown name fails here.
+    /// The value of `${name}`: a capture, else the environment variable (as the checker's
+    /// `CheckState.knows` looks it up), nil when neither exists.
+    func referenceValue(_ name: String) -> [UInt8]? {
+        captures[name] ?? getenv(name).map { Array(String(cString: $0).utf8) }
+    }
+
+    /// A template's bytes, each reference filled in; an unknown name fails here.
     func expand(_ template: ByteTemplate, _ statement: Statement) throws(RunStop) -> [UInt8] {
         do {
-            return try template.expanded { name in captures[name] ?? ProcessInfo.processInfo.environment[name].map { Array($0.utf8) } }
+            return try template.expanded(referenceValue)
         } catch {
             throw fail(statement, expected: "a value for ${\(error.name)}", seen: error.description)
         }
@@ -157,11 +164,10 @@ extension ScenarioSession {
     func expandPattern(_ source: String, _ statement: Statement) throws(RunStop) -> String {
         var pattern = source
         for (name, range) in References.find(in: source).reversed() {
-            let value = captures[name].map { String(decoding: $0, as: UTF8.self) } ?? ProcessInfo.processInfo.environment[name]
-            guard let value else {
+            guard let value = referenceValue(name) else {
                 throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description)
             }
-            pattern.replaceSubrange(range, with: NSRegularExpression.escapedPattern(for: value))
+            pattern.replaceSubrange(range, with: NSRegularExpression.escapedPattern(for: String(decoding: value, as: UTF8.self)))
         }
         return pattern
     }
@@ -185,7 +191,8 @@ extension ScenarioSession {
 
     /// A reply as `set show` wants it: nil when off.
     func shownReply(_ id: Int, _ frame: Frame) -> String? {
-        let name = engine.view(id).name
+        // Called for every reply: with `off`, build nothing (not even the connection's view).
+        var name: String { engine.view(id).name }
         switch replyDisplay {
         case .off: return nil
         case .text: return "\(name) reply: " + FrameText.render(frame.bytes, limit: 4096).replacingOccurrences(of: "\n", with: "\n  ")

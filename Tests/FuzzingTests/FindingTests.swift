@@ -1,11 +1,16 @@
-// What surrounds a finding, without a network: a program that does not parse is an error, not a
-// pass; the learned shrink deadline stays between its floor and the configured deadline; the
-// --out folder is made when missing and an unwritable one is said with errno's words.
+// What surrounds a finding: a program that does not parse is an error, not a pass; the learned
+// shrink deadline stays between its floor and the configured deadline, and learns from checks
+// timed whole (a reply arriving mid-check does not restart the clock); the --out folder is made
+// when missing and an unwritable one is said with errno's words.
 
 import Foundation
+import Framing
+import Load
 import ScenarioLanguage
 import ScenarioRunner
+import Syscalls
 import Testing
+import TestSupport
 @testable import Fuzzing
 
 @Suite("findings: parse errors, learned deadlines, the out folder", .serialized)
@@ -46,6 +51,25 @@ struct FindingTests {
         #expect(learned.deadline(ceiling: 1_000_000_000) == 1_000_000_000)
         learned.record([.max])
         #expect(learned.deadline(ceiling: 5_000_000_000) == 5_000_000_000, "no overflow")
+    }
+
+    @Test("a reply check is timed from the statement before it, not from its reply's arrival")
+    func replyCheckTimedFromTheStatementBefore() throws {
+        // The frame `a!` completes 150 ms after the request: the echo `a` at once, `!` late.
+        let server = try MisbehavingServer(.lateByte(delayMillis: 150))
+        defer { server.stop() }
+        var config = FuzzConfiguration()
+        config.target = SocketAddress.loopback(port: server.port)
+        var oracle = RequestOracle(RequestMix([Array("a".utf8)]), framing: try Framing(parsing: "delimiter:!"))
+        oracle.references = [Array("a!".utf8)]
+        config.oracle = .requests(oracle)
+        let c = Selector.member(ProgramCompiler.group, index: 0)
+        let items = ProgramCompiler.connecting(1, after: 0, tls: nil)
+            + [.command(.send(c, .text(Array("a".utf8)))), .command(.expectReply(c, oracle.replyCheck(0), within: nil))]
+        let run = try Fuzzer.execute(items: items, applied: 2, runSeed: 1, config, interrupt: InterruptFlag(), name: "x.scn")
+        #expect(run.result.status == .passed, "\(run.result.failures)")
+        #expect(run.checkNanos.count == 2, "the open check and the reply check: \(run.checkNanos)")
+        #expect(run.checkNanos.last ?? 0 >= 100_000_000, "the reply check took the server's 150 ms: \(run.checkNanos)")
     }
 
     @Test("a missing out folder is made with its parents; one that cannot be is said with the reason")
@@ -100,6 +124,22 @@ struct FindingTests {
         #expect(throws: Never.self) { _ = try ScenarioParser.parseFile(path) }
         #expect(finding.failure.file == "fuzz-epoll-seed1-run0.scn")
         #expect(finding.failure.line > 6, "moved below the header")
+    }
+
+    @Test("a failure no rerun confirmed is replayed and written as the original program, never called shrunk")
+    func unconfirmedFailureIsNotCalledShrunk() throws {
+        var config = FuzzConfiguration()
+        config.outDirectory = nil
+        config.replays = 1
+        let (ops, original) = try Self.deadlineFailure(config)
+        var events: [FuzzEvent] = []
+        let recorder = FindingRecorder(config: config, run: 0, runSeed: 1, signature: try #require(original.signature),
+                                       interrupt: InterruptFlag(), onEvent: { events.append($0) })
+        let none = FindingRecorder.Confirmation(settings: [], learnedNanos: 1, mostFailed: 0, tries: 3)
+        let finding = recorder.record(ops, original: original, confirmation: none)
+        #expect(!finding.shrunk)
+        let replayed = events.compactMap { if case .replayed(_, _, let shrunk) = $0 { return shrunk } else { return nil } }
+        #expect(replayed == [false], "the replays were of the original program: \(events)")
     }
 
     @Test("a finding whose folder cannot be written says why and has no path")
