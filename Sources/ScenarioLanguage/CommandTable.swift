@@ -34,7 +34,7 @@ public enum CommandTable {
              "Sets the default deadline of connects written without `timeout=`.",
              "set connect-timeout 500ms"),
         spec("set stall-timeout", "set stall-timeout", "set stall-timeout DURATION|off",
-             "Makes a waiting check fail early once nothing has moved on any connection for DURATION, instead of waiting out its deadline.",
+             "Makes a waiting check fail early once nothing has moved on any connection or in the embedded server (accepts, bytes, closes) for DURATION, instead of waiting out its deadline.",
              "set stall-timeout 500ms"),
         spec("set rcvbuf", "set rcvbuf", "set rcvbuf SIZE",
              "Sets the receive buffer (SO_RCVBUF) of connections opened from now on, so a paused reader pushes back on the server soon.",
