@@ -56,6 +56,13 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses "HOST:PORT" or "[V6]:PORT"; resolves a name with getaddrinfo.
     public static func parse(_ text: String) throws(ParseError) -> SocketAddress {
+        let (host, port) = try split(text)
+        return try resolve(host: host, port: port)
+    }
+
+    /// The host (as written, brackets off; empty means 127.0.0.1) and port of "HOST:PORT" or
+    /// "[V6]:PORT", unresolved: the name TLS sends and checks.
+    public static func split(_ text: String) throws(ParseError) -> (host: String, port: Int) {
         var host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -73,7 +80,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
             throw ParseError(description: "bad port '\(portText)' in '\(text)' (0-65535)")
         }
         if host.isEmpty { host = "127.0.0.1" }
-        return try resolve(host: String(host), port: port)
+        return (String(host), port)
     }
 
     public static func resolve(host: String, port: Int) throws(ParseError) -> SocketAddress {

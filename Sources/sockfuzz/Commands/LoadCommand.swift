@@ -200,7 +200,7 @@ struct LoadCommand: ParsableCommand {
         let requestLoad = requests.isRequestLoad
         let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
         let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
-                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.map(Self.host(of:)) ?? address.host,
+                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.flatMap { try? SocketAddress.split($0).host } ?? address.host,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
         let sessions = tls == nil ? nil : burst.keptSessions
         defer {
@@ -269,13 +269,6 @@ struct LoadCommand: ParsableCommand {
 }
 
 extension LoadCommand {
-    /// The host part of HOST:PORT or [V6]:PORT, as written: the name TLS sends and checks.
-    static func host(of target: String) -> String {
-        if target.hasPrefix("["), let close = target.firstIndex(of: "]") { return String(target[target.index(after: target.startIndex)..<close]) }
-        let host = target.lastIndex(of: ":").map { String(target[..<$0]) } ?? target
-        return host.isEmpty ? "127.0.0.1" : host
-    }
-
     /// "tls: 100/100 handshakes (TLSv1.3) in 0.20 s: 500 handshakes/s, latency p50 ... p99 ..."
     static func handshakeLine(_ h: TLSHandshakes, of requested: Int, verification: ClientTLS.Verification?) -> String {
         var line = "tls: \(h.completed)/\(requested) handshakes" + (h.version.map { " (\($0)" + (h.alpn.map { ", ALPN \($0)" } ?? "") + ")" } ?? "")
