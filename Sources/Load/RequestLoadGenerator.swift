@@ -72,6 +72,9 @@ public final class RequestLoadGenerator: PacedLoad {
     /// `http1` only (it needs state across frames): one decoder per connection.
     private var decoders: [FrameDecoder]
     private let scans: Bool
+    /// http1 with a HEAD among the requests: the decoder is told each request's method (decided
+    /// once here, not per request on the hot path).
+    private let notesMethods: Bool
     private let check: ReplyCheck
 
     var meter: LoadMeter
@@ -116,6 +119,7 @@ public final class RequestLoadGenerator: PacedLoad {
         readBuffer = .allocate(byteCount: readCapacity, alignment: 64)
         partial = Array(repeating: [], count: fds.count)
         scans = FrameScan.supports(plan.framing)
+        notesMethods = !scans && plan.mix.hasHEAD
         decoders = scans ? [] : Array(repeating: FrameDecoder(plan.framing), count: fds.count)
     }
 
@@ -202,7 +206,7 @@ public final class RequestLoadGenerator: PacedLoad {
         let c = conns[i]
         guard Int(c.queued - c.answered) < ringSize else { meter.notSent += 1; return }
         stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
-        if !scans && plan.mix.hasHEAD { decoders[i].noteRequest(method: plan.mix.method(request(i, c.queued))) }
+        if notesMethods { decoders[i].noteRequest(method: plan.mix.method(request(i, c.queued))) }
         conns[i].queued += 1
         meter.outstanding += 1
     }

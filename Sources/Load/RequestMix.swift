@@ -37,7 +37,7 @@ public struct RequestMix: Sendable, Equatable {
     }
 
     /// Whether any request is an HTTP HEAD (its response has no body, so the decoder must know).
-    var hasHEAD: Bool { requests.contains { $0.starts(with: Array("HEAD ".utf8)) } }
+    public var hasHEAD: Bool { requests.contains { $0.starts(with: Array("HEAD ".utf8)) } }
 
     /// The HTTP method of request `k` (its first word).
     func method(_ k: Int) -> String {

@@ -99,7 +99,7 @@ struct Fuzz: ParsableCommand {
         if requests.given {
             guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle replies (its default), not --oracle \(chosenOracle.rawValue)") }
             try requests.validateRequests()
-            if case .http1 = try requests.parsedFraming(), try requests.mix().requests.contains(where: { $0.starts(with: Array("HEAD ".utf8)) }) {
+            if case .http1 = try requests.parsedFraming(), try requests.mix().hasHEAD {
                 // A request is sent in pieces, each a `send`: the scenario would pair a HEAD's bodiless response with a piece.
                 throw ValidationError("--request: HEAD requests cannot be fuzzed yet (their pieces are sent separately); use GET")
             }
