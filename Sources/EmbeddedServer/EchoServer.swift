@@ -57,8 +57,8 @@ public final class EchoServer: Sendable {
     /// Connection descriptors the server holds now, counted from the process's descriptor table
     /// rather than from the server's own books, so a descriptor it forgot to close still counts.
     public func heldDescriptors() -> Int {
-        guard let port = address?.port else { return 0 }
-        return Sys.connectedSockets(localPort: port)
+        guard let address else { return 0 }
+        return Sys.connectedSockets(boundTo: address)
     }
 
     /// Stops the loop, waits for its thread, and closes every descriptor the server opened.

@@ -78,9 +78,15 @@ extension Sys {
 }
 
 extension Sys {
-    /// Descriptors of this process that are connected TCP sockets whose local port is `port`:
-    /// the connections a server on `port` holds, found from outside its books (so a leak shows).
-    public static func connectedSockets(localPort port: Int) -> Int {
+    /// Descriptors of this process that are TCP sockets bound to the address a server listens on
+    /// (other than its listener): the connections that server holds, found from outside its books
+    /// (so a leak shows).
+    ///
+    /// The whole address counts, not the port alone: a port number is unique per address only.
+    /// Another socket of this process may hold the same port on [::1] or 127.0.0.2 (a server of
+    /// another family, a client bound to a source address), and counting it once failed a
+    /// correct server's `expect server descriptors == 0` while other tests ran beside it.
+    public static func connectedSockets(boundTo server: SocketAddress) -> Int {
         guard let dir = opendir("/proc/self/fd") else { return -1 }
         defer { closedir(dir) }
         let own = dirfd(dir)
@@ -90,13 +96,32 @@ extension Sys {
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             guard let fd = Int32(name), fd != own else { continue }
-            guard let address = try? localAddress(fd), address.port == port else { continue }
-            // A listening socket shares the port; it is not a connection.
+            guard let address = try? localAddress(fd), server.accepts(on: address) else { continue }
+            // A listening socket shares the address; it is not a connection.
             var listening: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
             if getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0 { continue }
             count += 1
         }
         return count
+    }
+}
+
+extension SocketAddress {
+    /// Whether a socket whose local address is `local` can be one this listening address
+    /// accepted: the same address, or any address of the family on this port when the
+    /// listener is a wildcard (0.0.0.0 or ::, which no other socket can share a port with).
+    func accepts(on local: SocketAddress) -> Bool {
+        guard local.port == port && local.family == family else { return false }
+        return local == self || isWildcard
+    }
+
+    var isWildcard: Bool {
+        switch storage {
+        case .v4(let a): return a.sin_addr.s_addr == 0
+        case .v6(var a):
+            var any = in6addr_any
+            return memcmp(&a.sin6_addr, &any, MemoryLayout<in6_addr>.size) == 0
+        }
     }
 }

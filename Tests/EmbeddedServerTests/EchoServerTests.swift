@@ -297,6 +297,36 @@ struct EchoServerTests {
         #expect(reading.value.regressions.isEmpty, "counters went backwards: \(reading.value.regressions.prefix(5))")
     }
 
+    /// A port number is unique per address only: a listener on 127.0.0.2 (or [::1]) may hold
+    /// the embedded server's port number, and its connections are not the server's. Counting
+    /// them once failed a correct server's `expect server descriptors == 0` in a full test run.
+    @Test("held descriptors count the server's connections, not another address's on the same port")
+    func heldDescriptorsMatchTheWholeAddress() throws {
+        let (server, address) = try startServer(ServerMode.all.first { $0.kind == .epoll }!)
+        defer { server.stop() }
+        let twin = try SocketAddress.parse("127.0.0.2:\(address.port)")
+        let listener = try Sys.socket(family: AF_INET)
+        defer { Glibc.close(listener) }
+        try Sys.bind(listener, twin)
+        try Sys.listen(listener, backlog: 4)
+        let stranger = try LoopbackClient(connectingTo: twin)
+        defer { stranger.close() }
+        var accepted: Int32 = -1
+        try #require(waitUntil(timeout: 10) {
+            if case .processed(let fd)? = try? Sys.accept(listener) { accepted = fd }
+            return accepted >= 0
+        })
+        defer { Glibc.close(accepted) }
+        #expect(try Sys.localAddress(accepted) == twin, "the stranger's end holds the server's port on another address")
+
+        #expect(server.heldDescriptors() == 0)
+
+        // The twin: the server's own connection counts.
+        let own = try LoopbackClient(connectingTo: address)
+        defer { own.close() }
+        #expect(waitUntil(timeout: 10) { server.heldDescriptors() == 1 }, "held \(server.heldDescriptors())")
+    }
+
     // MARK: out of descriptors (last: it lowers the process-wide limit)
 
     @Test("EMFILE on accept sheds connections without spinning or crashing", arguments: ServerMode.all)
