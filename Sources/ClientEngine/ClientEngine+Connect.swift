@@ -13,10 +13,12 @@ extension ClientEngine {
     /// `address`, all at once or `ratePerSecond` apart. Returns their ids. `firstIndex` numbers
     /// them from there instead of after the group's last member (a share of a segmented run
     /// names its connections by their index in the whole run, so they draw the same payloads).
+    /// `tlsHost`: the target's host as the user wrote it (a name), which TLS sends and checks;
+    /// nil: the address's (no SNI for an IP address).
     @discardableResult
     public func connect(group: String, count: Int, to address: SocketAddress,
                         ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000,
-                        framing: Framing? = nil, firstIndex: Int? = nil, tls: TLSClientContext? = nil) -> [Int] {
+                        framing: Framing? = nil, firstIndex: Int? = nil, tls: TLSClientContext? = nil, tlsHost: String? = nil) -> [Int] {
         if groupMembers[group] == nil {
             groupMembers[group] = []
             groupOrder.append(group)
@@ -28,7 +30,7 @@ extension ClientEngine {
         for i in 0..<count {
             let c = ClientConnection(id: connections.count, group: group, index: firstIndex.map { $0 + i } ?? groupMembers[group]!.count)
             if let framing { c.decoder = FrameDecoder(framing) }
-            if let tls { c.tls = TLSClientSession(context: tls, host: address.host) }
+            if let tls { c.tls = TLSClientSession(context: tls, host: tlsHost ?? address.host) }
             connections.append(c)
             groupMembers[group]!.append(c.id)
             ids.append(c.id)

@@ -18,6 +18,7 @@ extension Fuzzer {
         if let n = spec.connections { config.generator.maxConnections = n }
         if let target = session.thirdPartyTarget {
             config.target = target
+            config.targetHost = session.thirdPartyHost
         } else {
             let server = session.server?.configuration
             config.mode = server?.mode ?? session.configuration.mode ?? .epoll

@@ -32,7 +32,8 @@ extension Fuzzer {
         }
         oracle.references = []
         for request in oracle.requests {
-            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls) {
+            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls,
+                                         tlsHost: config.targetHost) {
             case .success(let reply): oracle.references.append(reply)
             case .failure(let problem):
                 return "the clean run of request \(FrameText.render(request)) alone on a fresh connection: \(problem.description)"
@@ -44,14 +45,15 @@ extension Fuzzer {
 }
 
 /// One request on one fresh blocking-style connection (non-blocking socket, poll with a deadline),
-/// over TLS when given a context (a full handshake first; close_notify at the end).
+/// over TLS when given a context (a full handshake first; close_notify at the end), sending and
+/// checking `tlsHost` (the target's name as written; nil: the address).
 enum ReferenceClient {
     struct Problem: Error, CustomStringConvertible {
         let description: String
     }
 
     static func reply(to request: [UInt8], at address: SocketAddress, framing: Framing,
-                      timeoutNanos: UInt64, tls: TLSClientContext? = nil) -> Result<[UInt8], Problem> {
+                      timeoutNanos: UInt64, tls: TLSClientContext? = nil, tlsHost: String? = nil) -> Result<[UInt8], Problem> {
         let deadline = Sys.monotonicNanos() &+ timeoutNanos
         let fd: Int32
         do { fd = try Sys.socket(family: address.family) } catch { return .failure(Problem(description: "\(error)")) }
@@ -66,7 +68,7 @@ enum ReferenceClient {
             // Runs before the close above: the SSL uses the descriptor.
             defer { ssl.map(TLSIO.end) }
             if let tls {
-                let session = try tls.session(fd: fd, host: address.host)
+                let session = try tls.session(fd: fd, host: tlsHost ?? address.host)
                 ssl = session
                 while true {
                     let step = try TLSIO.handshake(session)

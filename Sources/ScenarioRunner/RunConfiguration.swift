@@ -12,6 +12,9 @@ public struct RunConfiguration: Sendable {
     public var mode: BackendKind?
     /// A third-party server: no embedded server is started; `server` commands are skipped.
     public var target: SocketAddress?
+    /// `target`'s host as the user wrote it (`--target localhost:443`: `localhost`), which TLS
+    /// sends as SNI and checks the certificate against; nil: the address's.
+    public var targetHost: String?
     /// Overrides every `seed` statement: replays a reported run.
     public var seed: UInt64?
     public var defaultTimeoutNanos: UInt64

@@ -29,6 +29,9 @@ public final class ScenarioSession {
     /// The third-party server in use (`--target`, or a `target` line since the last server
     /// start), nil while connects go to an embedded server's address.
     public private(set) var thirdPartyTarget: SocketAddress?
+    /// The third-party target's host as written (`--target`, `target`): the name TLS sends and
+    /// checks, as a replayed finding must too. nil with an embedded server (its address is used).
+    public private(set) var thirdPartyHost: String?
     public private(set) var seed: UInt64
     var random: SeededRandom
     /// Counts executed statements, so each draws from its own random stream (repeats differ).
@@ -77,6 +80,7 @@ public final class ScenarioSession {
         connectTimeoutNanos = configuration.connectTimeoutNanos
         target = configuration.target
         thirdPartyTarget = configuration.target
+        thirdPartyHost = configuration.targetHost
         segment = configuration.segment ?? .whole
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
@@ -192,6 +196,7 @@ public final class ScenarioSession {
             let dropped = stopServer()
             target = address
             thirdPartyTarget = address
+            thirdPartyHost = host
             var line = "target \(address)"
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
@@ -346,6 +351,7 @@ public final class ScenarioSession {
         }
         target = address
         thirdPartyTarget = nil
+        thirdPartyHost = nil
         server = fresh
         lastServerConfiguration = config
         var description = "server \(config.mode.rawValue) listening on \(address)"

@@ -152,7 +152,10 @@ struct Fuzz: ParsableCommand {
                 throw ValidationError("--probe: \(error.message)")
             }
         }
-        if let target = server.target { base.target = try Targets.reachable(target, option: "--target") }
+        if let target = server.target {
+            base.target = try Targets.reachable(target, option: "--target")
+            base.targetHost = Targets.host(target)
+        }
         if let problem = Fuzzer.fetchReferences(&base) {
             Output.error("sockfuzz: \(problem)")
             throw ExitCode(2)

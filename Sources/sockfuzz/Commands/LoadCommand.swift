@@ -200,7 +200,7 @@ struct LoadCommand: ParsableCommand {
         let requestLoad = requests.isRequestLoad
         let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
         let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
-                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.flatMap { try? SocketAddress.split($0).host } ?? address.host,
+                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.flatMap(Targets.host) ?? address.host,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
         let sessions = tls == nil ? nil : burst.keptSessions
         defer {

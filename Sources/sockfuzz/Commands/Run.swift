@@ -89,7 +89,8 @@ struct Run: ParsableCommand {
         for planned in plan {
             if interrupt.isSet { break }
             if let note = planned.note { Output.line(note) }
-            let config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
+            var config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
+            config.targetHost = server.target.flatMap(Targets.host)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })

@@ -24,4 +24,10 @@ enum Targets {
         }
         return address
     }
+
+    /// The host of HOST:PORT as written, brackets off (`localhost`, not the address it resolves
+    /// to): the name TLS sends as SNI and checks the certificate against, as openssl s_client does.
+    static func host(_ text: String) -> String? {
+        try? SocketAddress.split(text).host
+    }
 }

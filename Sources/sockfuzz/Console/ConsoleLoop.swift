@@ -72,7 +72,8 @@ final class Console {
         out = ConsoleOutput(decorated: settings.interactive && Terminal.isTTY(1))
         reader = settings.interactive ? ReadlineLineReader(historyPath: settings.historyPath) : PlainLineReader()
         parser = ReplParser(file: fileName, limits: CheckLimits.forThisProcess(embeddedServer: settings.target == nil))
-        let configuration = RunConfiguration(target: settings.target?.address)
+        var configuration = RunConfiguration(target: settings.target?.address)
+        configuration.targetHost = settings.target.flatMap { Targets.host($0.text) }
         session = try ScenarioSession(configuration: configuration, interrupt: consoleInterrupt,
                                       onEvent: { [unowned self] event in self.show(event) })
         session.fuzzHandler = Fuzzer.statement
