@@ -1,0 +1,105 @@
+// A TLS target given by name (`--target localhost:PORT`, `target localhost:PORT`) keeps its name
+// on every path, as openssl s_client and curl do: it is the SNI the server sees and the name the
+// certificate is checked against, a fuzz finding's `target` line names it, and its replay sends
+// it again. An IP literal sends no SNI and is checked as an IP; `sni=` overrides.
+
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("a named TLS target keeps its name through the executable", .serialized, .timeLimit(.minutes(3)), .needs(.openssl))
+struct NamedTLSTargetTests {
+    @Test("fuzz --target localhost:PORT --tls sends localhost as SNI, writes its finding with target localhost:PORT, and the replay sends it too")
+    func fuzzFindingKeepsTheName() throws {
+        let scratch = Scratch()
+        let (cert, key) = try makeLocalhostCertificate(in: scratch.path)
+        let server = try NameRecordingTLSServer(certificate: cert, key: key, garbles: true)
+        defer { server.stop() }
+        let out = scratch.path + "/out"
+        let fuzz = try Piped.run(["fuzz", "--target", "localhost:\(server.port)", "--tls", "--verify", "off", "--seed", "1", "--runs", "5",
+                                  "--connections", "1", "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 120)
+        #expect(fuzz.status == 1, "\(fuzz.output)")
+        #expect(fuzz.output.contains("fuzz target localhost:\(server.port)"), "\(fuzz.output)")
+        let fuzzed = server.serverNames
+        #expect(!fuzzed.isEmpty && fuzzed.allSatisfy { $0 == "localhost" }, "SNI seen: \(fuzzed)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") }, "\(fuzz.output)")
+        let scenario = try String(contentsOfFile: out + "/" + file, encoding: .utf8)
+        #expect(scenario.contains("\ntarget localhost:\(server.port)\n"), "\(scenario)")
+        #expect(scenario.contains(" tls\n"), "the connects carry tls (the language's default is verify off): \(scenario)")
+        let replay = try Piped.run(["run", out + "/" + file], input: "", scratch: scratch)
+        #expect(replay.status == 1 && replay.output.contains("echo") && !replay.output.contains("TLS handshake failed"), "\(replay.output)")
+        let replayed = server.serverNames.dropFirst(fuzzed.count)
+        #expect(!replayed.isEmpty && replayed.allSatisfy { $0 == "localhost" }, "SNI seen on replay: \(Array(replayed))")
+    }
+
+    @Test("run, a target line, the console, load and fuzz --request send the name typed and verify the certificate against it; an IP literal sends no SNI and is verified as an IP; sni= overrides")
+    func everyPathSendsAndChecksTheName() throws {
+        let scratch = Scratch()
+        let (cert, key) = try makeLocalhostCertificate(in: scratch.path)
+        let server = try NameRecordingTLSServer(certificate: cert, key: key)
+        defer { server.stop() }
+        let named = "localhost:\(server.port)"
+        var seen = 0
+        /// The names the server saw since the last call.
+        func newNames() -> [String?] {
+            let all = server.serverNames
+            defer { seen = all.count }
+            return Array(all.dropFirst(seen))
+        }
+
+        let echo = scratch.path + "/echo.scn"
+        try "connect web 2\nsend web \"hi\\n\"\nexpect web echo\n".write(toFile: echo, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", "--target", named, "--tls", "--ca", cert, echo], input: "", scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(newNames() == ["localhost", "localhost"])
+
+        // The certificate names localhost only: verified against 127.0.0.1 it fails, as it must.
+        let lines = scratch.path + "/target-lines.scn"
+        try """
+            target \(named)
+            connect byname 1 tls ca=\(cert)
+            expect byname tls ok
+            target 127.0.0.1:\(server.port)
+            connect byip 1 tls verify=off
+            expect byip tls ok
+            connect overridden 1 tls verify=off sni=other.example
+            expect overridden tls ok
+            connect ipchecked 1 tls ca=\(cert)
+            expect ipchecked tls failed
+            """.write(toFile: lines, atomically: true, encoding: .utf8)
+        let targetLines = try Piped.run(["run", lines], input: "", scratch: scratch)
+        #expect(targetLines.status == 0, "\(targetLines.output)")
+        #expect(newNames() == ["localhost", nil, "other.example"])
+
+        let console = try Piped.run(["--target", named], input: "connect c 1 tls ca=\(cert)\nexpect c tls ok\n", scratch: scratch)
+        #expect(console.status == 0 && !console.output.contains("failed"), "\(console.output)")
+        #expect(newNames() == ["localhost"])
+
+        let load = try Piped.run(["load", "--target", named, "--tls", "--ca", cert, "--connections", "2", "--size", "64", "--depth", "1",
+                                  "--duration", "200ms"], input: "", scratch: scratch)
+        #expect(load.status == 0, "\(load.output)")
+        #expect(newNames() == ["localhost", "localhost"])
+
+        let requests = try Piped.run(["fuzz", "--target", named, "--tls", "--ca", cert, "--request", "hello\\n", "--framing", "line",
+                                      "--runs", "3", "--connections", "2", "--out", scratch.path + "/none"], input: "", scratch: scratch, timeout: 120)
+        #expect(requests.status == 0, "\(requests.output)")
+        let fuzzed = newNames()
+        #expect(!fuzzed.isEmpty && fuzzed.allSatisfy { $0 == "localhost" }, "SNI seen: \(fuzzed)")
+    }
+}
+
+/// cert.pem and key.pem in `folder`: EC P-256, self-signed, for the name localhost only (no IP
+/// address), so a client that checks 127.0.0.1 instead of the name fails verification.
+private func makeLocalhostCertificate(in folder: String) throws -> (cert: String, key: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try RequiredTool.openssl.requirePath())
+    process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                         "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem", "-days", "1", "-subj", "/CN=localhost",
+                         "-addext", "subjectAltName=DNS:localhost"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw SpawnError("openssl req exited \(process.terminationStatus)") }
+    return (folder + "/cert.pem", folder + "/key.pem")
+}
