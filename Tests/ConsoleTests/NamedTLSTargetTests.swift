@@ -9,25 +9,29 @@ import TestSupport
 
 @Suite("a named TLS target keeps its name through the executable", .serialized, .timeLimit(.minutes(3)), .needs(.openssl))
 struct NamedTLSTargetTests {
-    @Test("fuzz --target localhost:PORT --tls sends localhost as SNI, writes its finding with target localhost:PORT, and the replay sends it too")
-    func fuzzFindingKeepsTheName() throws {
+    @Test("fuzz --target localhost:PORT --tls sends localhost as SNI, verifies it, writes its finding with target localhost:PORT and the CA's whole path, and the replay does the same",
+          arguments: [false, true])
+    func fuzzFindingKeepsTheName(verifies: Bool) throws {
         let scratch = Scratch()
         let (cert, key) = try makeLocalhostCertificate(in: scratch.path)
         let server = try NameRecordingTLSServer(certificate: cert, key: key, garbles: true)
         defer { server.stop() }
-        let out = scratch.path + "/out"
-        let fuzz = try Piped.run(["fuzz", "--target", "localhost:\(server.port)", "--tls", "--verify", "off", "--seed", "1", "--runs", "5",
-                                  "--connections", "1", "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 120)
-        #expect(fuzz.status == 1, "\(fuzz.output)")
+        // Verified with a CA path relative to the working directory, as a user types it.
+        let verification = verifies ? ["--ca", "cert.pem"] : ["--verify", "off"]
+        let fuzz = try Piped.run(["fuzz", "--target", "localhost:\(server.port)", "--tls"] + verification
+                                 + ["--seed", "1", "--runs", "5", "--connections", "1", "--timeout", "1s", "--out", "out"], in: scratch.path)
+        #expect(fuzz.status == 1 && fuzz.output.contains("echo (wrong byte)"), "\(fuzz.output)")
         #expect(fuzz.output.contains("fuzz target localhost:\(server.port)"), "\(fuzz.output)")
         let fuzzed = server.serverNames
         #expect(!fuzzed.isEmpty && fuzzed.allSatisfy { $0 == "localhost" }, "SNI seen: \(fuzzed)")
+        let out = scratch.path + "/out"
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") }, "\(fuzz.output)")
         let scenario = try String(contentsOfFile: out + "/" + file, encoding: .utf8)
         #expect(scenario.contains("\ntarget localhost:\(server.port)\n"), "\(scenario)")
-        #expect(scenario.contains(" tls\n"), "the connects carry tls (the language's default is verify off): \(scenario)")
+        // The language's default is verify off: a bare `tls` says it.
+        #expect(scenario.contains(verifies ? " tls ca=\(cert)\n" : " tls\n"), "\(scenario)")
         let replay = try Piped.run(["run", out + "/" + file], input: "", scratch: scratch)
-        #expect(replay.status == 1 && replay.output.contains("echo") && !replay.output.contains("TLS handshake failed"), "\(replay.output)")
+        #expect(replay.status == 1 && replay.output.contains("echo") && !replay.output.contains("TLS"), "\(replay.output)")
         let replayed = server.serverNames.dropFirst(fuzzed.count)
         #expect(!replayed.isEmpty && replayed.allSatisfy { $0 == "localhost" }, "SNI seen on replay: \(Array(replayed))")
     }

@@ -45,10 +45,13 @@ struct TLSClientOptions: ParsableArguments {
     }
 
     /// The client's settings; nil without --tls. Against the embedded server (`embedded`), the
-    /// certificate is self-signed: not verified unless --ca names it.
+    /// certificate is self-signed: not verified unless --ca names it. The CA path is made
+    /// absolute: a fuzz finding writes it into its connects as `ca=`, which a replay would
+    /// otherwise look for beside the finding instead of where the user named it.
     func settings(embedded: Bool) -> ClientTLS? {
         guard tls else { return nil }
-        let verification: ClientTLS.Verification = ca.map { .authorities(file: $0) } ?? (verify != nil || embedded ? .off : .system)
+        let verification: ClientTLS.Verification = ca.map { .authorities(file: Terminal.absolute($0, expandingTilde: false)) }
+            ?? (verify != nil || embedded ? .off : .system)
         return ClientTLS(serverName: sni, alpn: alpn.flatMap { try? ClientTLS.parseALPN(Substring($0)) } ?? [],
                          verification: verification, version: tlsVersion)
     }
