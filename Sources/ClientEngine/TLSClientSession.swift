@@ -8,7 +8,7 @@ import TLSClient
 
 final class TLSClientSession {
     let context: TLSClientContext
-    /// The target's host: the name sent and checked unless the settings name another.
+    /// The target's host as written (else its address): the name sent and checked unless the settings name another.
     let host: String
     var ssl: OpaquePointer?
     /// Where OpenSSL writes its records (owned by `ssl`): the engine sends them, so the records

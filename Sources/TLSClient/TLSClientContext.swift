@@ -62,7 +62,8 @@ public final class TLSClientContext: @unchecked Sendable {
     deinit { SSL_CTX_free(context) }
 
     /// A client SSL on `fd` (connected, non-blocking), ready for SSL_do_handshake. `host` is the
-    /// target's host: the name checked and sent unless the settings name another.
+    /// target's host as the user wrote it: the name checked and sent unless the settings name
+    /// another (an IP address is checked as one and sends no SNI).
     public func session(fd: Int32, host: String) throws(TLSClientError) -> OpaquePointer {
         guard let ssl = SSL_new(context) else { throw TLSClientError("SSL_new failed: \(Self.queuedReasons())") }
         guard SSL_set_fd(ssl, fd) == 1 else {

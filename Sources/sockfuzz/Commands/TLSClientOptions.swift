@@ -11,7 +11,7 @@ struct TLSClientOptions: ParsableArguments {
     @Flag(help: "Speak TLS (1.2 or 1.3). With --mode, the embedded server serves TLS too (self-signed, not verified).")
     var tls = false
 
-    @Option(help: ArgumentHelp("With --tls: the server name to send (SNI) and check the certificate against (default: the target's host).", valueName: "name"))
+    @Option(help: ArgumentHelp("With --tls: the server name to send (SNI) and check the certificate against (default: the --target host as written; none for an IP address).", valueName: "name"))
     var sni: String?
 
     @Option(help: ArgumentHelp("With --tls: ALPN protocols to offer, in order, e.g. h2,http/1.1.", valueName: "list"))
