@@ -92,18 +92,9 @@ struct NamedTLSTargetTests {
     }
 }
 
-/// cert.pem and key.pem in `folder`: EC P-256, self-signed, for the name localhost only (no IP
-/// address), so a client that checks 127.0.0.1 instead of the name fails verification.
+/// cert.pem and key.pem in `folder`, for the name localhost only (no IP address), so a client
+/// that checks 127.0.0.1 instead of the name fails verification.
 private func makeLocalhostCertificate(in folder: String) throws -> (cert: String, key: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try RequiredTool.openssl.requirePath())
-    process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                         "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem", "-days", "1", "-subj", "/CN=localhost",
-                         "-addext", "subjectAltName=DNS:localhost"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw SpawnError("openssl req exited \(process.terminationStatus)") }
+    try makeCertificate(try RequiredTool.openssl.requirePath(), in: folder, altNames: "DNS:localhost")
     return (folder + "/cert.pem", folder + "/key.pem")
 }

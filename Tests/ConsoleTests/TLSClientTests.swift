@@ -165,13 +165,13 @@ private func runScenario(_ scenario: String, in scratch: Scratch, _ options: [St
     return try Piped.run(["run", file] + options, input: "", scratch: scratch)
 }
 
-/// cert.pem and key.pem in `folder`: EC P-256, self-signed for localhost and 127.0.0.1.
-private func makeCertificate(_ openssl: String, in folder: String) throws {
+/// cert.pem and key.pem in `folder`: EC P-256, self-signed for `altNames` (localhost and 127.0.0.1).
+func makeCertificate(_ openssl: String, in folder: String, altNames: String = "DNS:localhost,IP:127.0.0.1") throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: openssl)
     process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                          "-keyout", folder + "/key.pem", "-out", folder + "/cert.pem", "-days", "1", "-subj", "/CN=localhost",
-                         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+                         "-addext", "subjectAltName=" + altNames]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
