@@ -197,7 +197,8 @@ public final class ScenarioSession {
             target = address
             thirdPartyTarget = address
             thirdPartyHost = host
-            var line = "target \(address)"
+            // A name says what it resolved to: TLS sends and checks the name, connects go to the address.
+            var line = host == address.host ? "target \(address)" : "target \(host):\(port) (\(address))"
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
             emit(.info(line))
