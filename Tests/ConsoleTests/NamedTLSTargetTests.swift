@@ -53,7 +53,8 @@ struct NamedTLSTargetTests {
 
         let echo = scratch.path + "/echo.scn"
         try "connect web 2\nsend web \"hi\\n\"\nexpect web echo\nfuzz runs=2 connections=1 seed=1\n".write(toFile: echo, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", "--target", named, "--tls", "--ca", cert, echo], input: "", scratch: scratch)
+        // From the scratch folder: a fuzz statement writes a finding to ./fuzz-failures.
+        let run = try Piped.run(["run", "--target", named, "--tls", "--ca", cert, echo], in: scratch.path)
         #expect(run.status == 0, "\(run.output)")
         let ran = newNames()
         #expect(ran.count > 2 && ran.allSatisfy { $0 == "localhost" }, "the connects' and the fuzz statement's: \(ran)")
