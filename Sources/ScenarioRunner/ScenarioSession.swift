@@ -41,7 +41,7 @@ public final class ScenarioSession {
     var stalledFor: UInt64?
     public let emit: (RunEvent) -> Void
     /// The checks this session made so far (each `expect`, and `fuzz`), for the reports and metrics.
-    public private(set) var checks = CheckCounts()
+    public internal(set) var checks = CheckCounts()
     /// Counts `.skipped` events, so a check that skipped is told from one that held.
     private let skips = SkipCounter()
     /// Runs `fuzz` statements (the fuzzer lives in a module that builds on this one).

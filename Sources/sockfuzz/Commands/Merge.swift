@@ -124,6 +124,11 @@ struct Merge: ParsableCommand {
     }
 
     private func mergeFuzz(_ reports: [(file: String, summaries: [FuzzSummary])]) throws {
+        // Asked for a page it would not write, merge would leave the path empty while saying nothing.
+        if html != nil {
+            Output.error("sockfuzz merge: --html draws merged load and run results; for fuzz reports use --json")
+            throw ExitCode(2)
+        }
         let merged: MergedFuzz
         do { merged = try FuzzMerge.merge(reports) } catch {
             Output.error("sockfuzz merge: \(error)")
