@@ -23,6 +23,20 @@ struct MetricsListenTests {
         return reply.bytes.isEmpty ? nil : String(decoding: reply.bytes, as: UTF8.self)
     }
 
+    /// The bodies of scrapes every 100 ms of the endpoint `process` prints, until it answers no more.
+    private func scrapeUntilGone(_ process: RunningSockfuzz, forSeconds limit: Double) throws -> [String] {
+        #expect(process.waitForOutput(containing: "metrics: serving http://"), "\(process.output)")
+        let url = process.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
+        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
+        var bodies: [String] = []
+        let deadline = nowNanos() + seconds(limit)
+        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
+            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
+            sleepMillis(100)
+        }
+        return bodies
+    }
+
     /// The samples of a scrape body: `name{labels}` -> value.
     private func samples(_ body: String) -> [String: Double] {
         var values: [String: Double] = [:]
@@ -132,15 +146,7 @@ struct MetricsListenTests {
         let json = scratch.path + "/fuzz.json"
         let fuzz = try RunningSockfuzz(["fuzz", "--runs", "12", "--connections", "2", "--out", scratch.path + "/findings",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        #expect(fuzz.waitForOutput(containing: "metrics: serving http://"), "\(fuzz.output)")
-        let url = fuzz.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
-        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
-        var bodies: [String] = []
-        let deadline = nowNanos() + seconds(60)
-        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
-            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
-            sleepMillis(100)
-        }
+        let bodies = try scrapeUntilGone(fuzz, forSeconds: 60)
         let run = fuzz.finish(timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -168,15 +174,7 @@ struct MetricsListenTests {
         }
         let json = scratch.path + "/run.json"
         let run = try RunningSockfuzz(["run"] + files + ["--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        #expect(run.waitForOutput(containing: "metrics: serving http://"), "\(run.output)")
-        let url = run.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
-        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
-        var bodies: [String] = []
-        let deadline = nowNanos() + seconds(30)
-        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
-            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
-            sleepMillis(100)
-        }
+        let bodies = try scrapeUntilGone(run, forSeconds: 30)
         let finished = run.finish(timeout: 30)
         #expect(finished.status == 0, "\(finished.output)")
 
