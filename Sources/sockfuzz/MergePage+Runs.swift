@@ -1,7 +1,6 @@
-// The merged shares of scenario runs (`run --segment i/n --json`) as one HTML page: the verdict,
-// then per scenario run its shares' statuses, every failed check with its share and location,
-// the notes of shares that failed otherwise, the checks made, and each group's figures.
-// Every text is escaped: scenario messages and failures hold arbitrary bytes.
+// Merged scenario-run shares (`run --segment i/n --json`) as one HTML page: the verdict, then per
+// run its checks, shares, every failed check with its share and file:line:column, and each group's
+// figures. Every text is escaped: scenario strings and what servers sent hold arbitrary bytes.
 
 import Bench
 import Foundation
