@@ -127,6 +127,8 @@ public struct ScenarioResult: Sendable, Codable {
     public var segment: ExecutionSegment?
     /// How late after `run --start-at` this run began, when it was late.
     public var startedLateSeconds: Double?
+    /// The checks the run made; nil in a run that never started (and in older reports).
+    public var checks: CheckCounts?
 
     public var passed: Bool { status == .passed || status == .skipped }
 

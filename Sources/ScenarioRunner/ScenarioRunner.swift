@@ -9,10 +9,13 @@ import ScenarioLanguage
 import Syscalls
 
 public enum ScenarioRunner {
-    /// Runs `program` (parsed from `name`) once under `configuration`.
+    /// Runs `program` (parsed from `name`) once under `configuration`. `onTick`, when given, is
+    /// shown the session four times a second while its loop runs, and once more at the end, on
+    /// this thread (live metrics read its `totals` and `checks`).
     public static func run(_ program: Program, name: String, configuration: RunConfiguration,
                            interrupt: InterruptFlag = InterruptFlag(),
                            fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)? = nil,
+                           onTick: ((ScenarioSession) -> Void)? = nil,
                            onEvent: @escaping (RunEvent) -> Void = { _ in }) -> ScenarioResult {
         let started = Sys.monotonicNanos()
         let against = configuration.target.map { "target \($0)" } ?? (configuration.mode ?? .epoll).rawValue
@@ -24,6 +27,7 @@ public enum ScenarioRunner {
             session = try ScenarioSession(configuration: configuration, interrupt: interrupt, onEvent: onEvent)
             session.fuzzHandler = fuzzHandler
             prepare(session.engine, for: program.statements)
+            if let onTick { session.tick(every: 250_000_000, onTick) }
         } catch {
             result.status = .failed
             result.note = "cannot start the client engine: \(error)"
@@ -55,6 +59,8 @@ public enum ScenarioRunner {
             result.groups.append(GroupFigures(name: group, stats, keepingHistogram: !session.segment.isWhole))
         }
         result.totals = GroupFigures(name: "*", totals, keepingHistogram: !session.segment.isWhole)
+        result.checks = session.checks
+        onTick?(session)
         if !session.segment.isWhole { result.segment = session.segment }
         result.loads = session.loadResults
         session.close()

@@ -84,6 +84,9 @@ extension ScenarioSession {
         engine.poll()
         for id in echoVerifiedBy.keys.sorted() {
             guard let seen = extraBytes(id), let statement = echoVerifiedBy[id] else { continue }
+            // The echo check that held fails after all.
+            checks.passed -= 1
+            checks.failed += 1
             throw .failed(RunFailure(at: statement.location, statement: statement.command.rendered,
                                      expected: "nothing more on \(engine.view(id).name) after its echo completed, to the end of the run",
                                      seen: seen, seed: seed))

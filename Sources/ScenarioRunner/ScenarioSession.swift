@@ -43,6 +43,10 @@ public final class ScenarioSession {
     /// The last check of this statement stopped early because nothing moved for this long.
     var stalledFor: UInt64?
     public let emit: (RunEvent) -> Void
+    /// The checks this session made so far (each `expect`, and `fuzz`), for the reports and metrics.
+    public internal(set) var checks = CheckCounts()
+    /// Counts `.skipped` events, so a check that skipped is told from one that held.
+    private let skips = SkipCounter()
     /// Runs `fuzz` statements (the fuzzer lives in a module that builds on this one).
     public var fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)?
     /// What every `load` statement measured, for the reports.
@@ -82,7 +86,11 @@ public final class ScenarioSession {
         thirdPartyTarget = configuration.target
         thirdPartyHost = configuration.targetHost
         segment = configuration.segment ?? .whole
-        emit = onEvent
+        let skips = skips
+        emit = { event in
+            if case .skipped = event { skips.count &+= 1 }
+            onEvent(event)
+        }
         engine.replyObserver = { [unowned self] id, frame in
             emit(.reply(shownReply(id, frame)))
         }
@@ -110,10 +118,20 @@ public final class ScenarioSession {
     }
 
     public func execute(_ statement: Statement) throws(RunStop) {
-        try dispatch(statement)
-        // The loop failing under any statement ends that statement (see `EventLoop`'s policy).
-        if let failure = engine.loopFailure {
-            throw fail(statement, expected: "the client event loop to keep running", seen: failure.description)
+        let isCheck = CheckCounts.isCheck(statement.command)
+        let skipsBefore = skips.count
+        do throws(RunStop) {
+            try dispatch(statement)
+            // The loop failing under any statement ends that statement (see `EventLoop`'s policy).
+            if let failure = engine.loopFailure {
+                throw fail(statement, expected: "the client event loop to keep running", seen: failure.description)
+            }
+        } catch {
+            if isCheck, case .failed = error { checks.failed += 1 }
+            throw error
+        }
+        if isCheck {
+            if skips.count != skipsBefore { checks.skipped += 1 } else { checks.passed += 1 }
         }
     }
 

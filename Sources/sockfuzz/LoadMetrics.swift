@@ -78,15 +78,8 @@ final class LoadMetrics: Sendable {
             families.append(F("sockfuzz_load_bytes_total", .counter, "Payload bytes echoed and verified in the measured window, one direction.",
                               [S(Double(now.messages) * Double(messageSize))]))
         }
-        let quantiles: [(String, Double)] = [("0.5", 50), ("0.9", 90), ("0.99", 99), ("0.999", 99.9)]
-        let count = h.totalCount
-        var latencySamples = quantiles.map { q in
-            S(labels: [("quantile", q.0)], count > 0 ? Double(h.valueAtPercentile(q.1)) / 1e9 : .nan)
-        }
-        latencySamples.append(S(suffix: "_sum", count > 0 ? h.mean * Double(count) / 1e9 : 0))
-        latencySamples.append(S(suffix: "_count", Double(count)))
-        families.append(F("sockfuzz_load_latency_seconds", .summary,
-                          "Round-trip latency over the measured seconds closed so far (from their HDR histograms).", latencySamples))
+        families.append(PrometheusText.latencySummary("sockfuzz_load_latency_seconds",
+                                                      help: "Round-trip latency over the measured seconds closed so far (from their HDR histograms).", h))
         return PrometheusText.render(families)
     }
 }

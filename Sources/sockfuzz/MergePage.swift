@@ -23,21 +23,31 @@ enum MergePage {
                     ("messages/s (all shares)", "\(Int(m.messagesPerSecond))"),
                     ("errors", "corrupted \(m.corrupted), connection errors \(m.connectionErrors), unanswered \(m.unanswered), not sent \(m.notSent)")]
         if let l = m.latencyMicros {
-            rows.append(("latency (µs)", String(format: "p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f", l.p50, l.p90, l.p99, l.p999, l.max)))
+            rows.append(("latency (µs)", percentiles(l)))
         }
         for p in m.problems { rows.append(("problem", p)) }
-        let table = rows.map { "<tr><th>\(xmlEscape($0.0))</th><td>\(xmlEscape($0.1))</td></tr>" }.joined(separator: "\n")
-        return """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>
-        <style>body{font-family:sans-serif;margin:2em;max-width:60em}th{text-align:left;padding-right:1em;vertical-align:top}</style>
-        </head><body>
-        <h1>sockfuzz merge: \(m.shares) shares</h1>
-        <table>
-        \(table)
-        </table>
+        return document(heading: "sockfuzz merge: \(m.shares) shares", body: """
+        \(keyValueTable(rows))
         \(rates.svg())
         \(latency.svg())
+        """)
+    }
+
+    /// A table of one named value a row, every text escaped.
+    static func keyValueTable(_ rows: [(String, String)]) -> String {
+        "<table>\n" + rows.map { "<tr><th>\(xmlEscape($0.0))</th><td>\(xmlEscape($0.1))</td></tr>\n" }.joined() + "</table>"
+    }
+
+    /// The page around `body` (HTML already escaped), with the one style sheet of every merge page.
+    static func document(heading: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>
+        <style>body{font-family:sans-serif;margin:2em;max-width:60em}th{text-align:left;padding-right:1em;vertical-align:top}
+        td{padding-right:1em;vertical-align:top}.passed{color:#2e7d32}.failed{color:#b71c1c}</style>
+        </head><body>
+        <h1>\(xmlEscape(heading))</h1>
+        \(body)
         </body></html>
 
         """

@@ -2,6 +2,7 @@
 // loop, so the measured loop never waits for a scraper: `GET /metrics` gets what `render` returns,
 // other paths 404; a request must fit in 8 KiB and arrive within 5 s; one response, then close.
 
+import ArgumentParser
 import Foundation
 import Reactor
 import Results
@@ -49,6 +50,25 @@ final class MetricsEndpoint: EventHandler, @unchecked Sendable {
         let thread = Thread { [self] in serve() }
         thread.name = "metrics"
         thread.start()
+    }
+
+    /// `--metrics-listen` of `command` ("sockfuzz load"): nil when not asked; a usage error
+    /// (exit 2) when it cannot listen; else serving, its address printed.
+    static func start(_ listen: String?, for command: String, render: @escaping @Sendable () -> String) throws -> MetricsEndpoint? {
+        guard let listen else { return nil }
+        let endpoint: MetricsEndpoint
+        do { endpoint = try MetricsEndpoint(listeningOn: listen, render: render) } catch {
+            Output.error("\(command): --metrics-listen \(listen): cannot listen: \(error)")
+            throw ExitCode(2)
+        }
+        Output.line("metrics: serving http://\(endpoint.address)/metrics")
+        return endpoint
+    }
+
+    /// Validates a `--metrics-listen` value before anything runs.
+    static func validate(_ listen: String?) throws {
+        guard let listen else { return }
+        do { _ = try SocketAddress.parse(listen) } catch { throw ValidationError("--metrics-listen \(listen): \(error)") }
     }
 
     /// Stops serving and closes every descriptor (waits up to a second for the thread).

@@ -51,10 +51,22 @@ struct MergedRun: Codable {
     var statuses: [String: String]
     /// Each share's failures and notes, prefixed with its segment.
     var problems: [String]
+    /// Each share's failed checks, located in the scenario (what `problems` says of them).
+    var failures: [ShareFailure] = []
+    /// What `problems` says of shares that failed without a failed check (a note, an interrupt).
+    var notes: [String] = []
+    /// The shares' checks added up; nil when a share's report does not count them.
+    var checks: CheckCounts?
     var groups: [MergedGroup]
     var totals: MergedGroup
     /// Shares that began late after --start-at, and by how much (seconds).
     var late: [String: Double]
+}
+
+/// A failed check of one share.
+struct ShareFailure: Codable {
+    var share: String
+    var failure: RunFailure
 }
 
 struct MergedRuns: Codable {
@@ -107,6 +119,7 @@ enum RunMerge {
         }
         var result = MergedRun(scenario: first.run.scenario, against: first.run.against, seed: first.run.seed, shares: n, passed: true,
                                statuses: [:], problems: [], groups: [], totals: MergedGroup(name: "*"), late: [:])
+        result.checks = CheckCounts()
         var groups: [String: (figures: MergedGroup, histogram: Histogram<UInt64>?)] = [:]
         var groupOrder: [String] = []
         var total: (figures: MergedGroup, histogram: Histogram<UInt64>?) = (MergedGroup(name: "*"), nil)
@@ -116,7 +129,9 @@ enum RunMerge {
             if let late = run.startedLateSeconds { result.late[share] = late }
             result.passed = result.passed && run.passed
             result.problems += run.failures.map { "share \(share): \($0.location): \($0.statement): expected \($0.expected), seen \($0.seen)" }
-            if !run.passed, run.failures.isEmpty { result.problems.append("share \(share): \(run.status.rawValue)" + (run.note.map { ": \($0)" } ?? "")) }
+            result.failures += run.failures.map { ShareFailure(share: share, failure: $0) }
+            if let checks = run.checks { result.checks?.add(checks) } else { result.checks = nil }
+            if !run.passed, run.failures.isEmpty { result.notes.append("share \(share): \(run.status.rawValue)" + (run.note.map { ": \($0)" } ?? "")) }
             for g in run.groups {
                 if groups[g.name] == nil { groupOrder.append(g.name); groups[g.name] = (MergedGroup(name: g.name), nil) }
                 groups[g.name]!.figures.add(g)
@@ -132,6 +147,7 @@ enum RunMerge {
             g.latencyMicros = groups[name]!.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
             return g
         }
+        result.problems += result.notes
         result.totals = total.figures
         result.totals.latencyMicros = total.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
         return result

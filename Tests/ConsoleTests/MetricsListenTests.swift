@@ -1,4 +1,4 @@
-// `load --metrics-listen` (and `fuzz`'s), scraped with a plain socket while it runs: Prometheus
+// `load --metrics-listen` (and `fuzz`'s and `run`'s), scraped with a plain socket while it runs: Prometheus
 // text 0.0.4 (prometheus_client's own parser reads it) whose values agree with the final result:
 // latency exactly the result's first k seconds, counters that only grow up to its totals.
 
@@ -21,6 +21,20 @@ struct MetricsListenTests {
         guard (try? client.send(Array("GET \(path) HTTP/1.0\r\nHost: sockfuzz\r\n\r\n".utf8))) != nil else { return nil }
         let reply = client.receiveToEnd(timeout: 10)
         return reply.bytes.isEmpty ? nil : String(decoding: reply.bytes, as: UTF8.self)
+    }
+
+    /// The bodies of scrapes every 100 ms of the endpoint `process` prints, until it answers no more.
+    private func scrapeUntilGone(_ process: RunningSockfuzz, forSeconds limit: Double) throws -> [String] {
+        #expect(process.waitForOutput(containing: "metrics: serving http://"), "\(process.output)")
+        let url = process.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
+        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
+        var bodies: [String] = []
+        let deadline = nowNanos() + seconds(limit)
+        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
+            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
+            sleepMillis(100)
+        }
+        return bodies
     }
 
     /// The samples of a scrape body: `name{labels}` -> value.
@@ -132,15 +146,7 @@ struct MetricsListenTests {
         let json = scratch.path + "/fuzz.json"
         let fuzz = try RunningSockfuzz(["fuzz", "--runs", "12", "--connections", "2", "--out", scratch.path + "/findings",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        #expect(fuzz.waitForOutput(containing: "metrics: serving http://"), "\(fuzz.output)")
-        let url = fuzz.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
-        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
-        var bodies: [String] = []
-        let deadline = nowNanos() + seconds(60)
-        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
-            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
-            sleepMillis(100)
-        }
+        let bodies = try scrapeUntilGone(fuzz, forSeconds: 60)
         let run = fuzz.finish(timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -152,6 +158,52 @@ struct MetricsListenTests {
         let parsed = try pythonParse(try #require(bodies.last))
         #expect(parsed.ok && parsed.output.contains("sockfuzz_fuzz_runs counter") && parsed.output.contains("sockfuzz_fuzz_running gauge"),
                 "\(parsed.output)")
+    }
+
+    @Test("run --metrics-listen: scraped during two scenarios, live figures of the running one that only grow up to the report's; usage errors exit 2",
+          .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
+    func scrapeDuringRun() throws {
+        try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
+        let scratch = Scratch()
+        // Each scenario sends, waits a while with its connections open, then sends again.
+        let scenario = "connect web 4\nsend web random 1000\nexpect web echo\nsleep 700ms\nsend web random 1000\nexpect web echo\nsleep 300ms\n"
+        let files = try ["a", "b"].map { name in
+            let path = scratch.path + "/\(name).scn"
+            try scenario.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let json = scratch.path + "/run.json"
+        let run = try RunningSockfuzz(["run"] + files + ["--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
+        let bodies = try scrapeUntilGone(run, forSeconds: 30)
+        let finished = run.finish(timeout: 30)
+        #expect(finished.status == 0, "\(finished.output)")
+
+        let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let runs = try #require(report["runs"] as? [[String: Any]])
+        let sent = runs.compactMap { ($0["totals"] as? [String: Any])?["bytesSent"] as? Double }.reduce(0, +)
+        let checksPassed = runs.compactMap { ($0["checks"] as? [String: Any])?["passed"] as? Double }.reduce(0, +)
+        #expect(sent == 16000 && checksPassed == 4, "report: sent \(sent), checks passed \(checksPassed)")
+
+        let scrapes = bodies.map(samples)
+        let sentSeen = scrapes.compactMap { $0["sockfuzz_run_bytes_sent_total"] }
+        let checksSeen = scrapes.compactMap { $0["sockfuzz_run_checks_total{result=\"passed\"}"] }
+        #expect(sentSeen.count == scrapes.count && sentSeen == sentSeen.sorted() && (sentSeen.last ?? 0) <= sent, "\(sentSeen), final \(sent)")
+        #expect(checksSeen == checksSeen.sorted() && (checksSeen.last ?? 0) <= checksPassed, "\(checksSeen)")
+        // Live: the first scenario's first send seen before it ended, and the second's while one was done.
+        #expect(scrapes.contains { $0["sockfuzz_run_scenarios_done_total"] == 0 && $0["sockfuzz_run_bytes_sent_total"] == 4000 }, "\(bodies.last ?? "")")
+        #expect(scrapes.contains { $0["sockfuzz_run_scenarios_done_total"] == 1 && ($0["sockfuzz_run_bytes_sent_total"] ?? 0) > 8000
+                                   && $0["sockfuzz_run_connections_total"] == 8 && $0["sockfuzz_run_running"] == 1 }, "\(bodies.last ?? "")")
+        #expect(scrapes.contains { ($0["sockfuzz_run_latency_seconds_count"] ?? 0) > 0 && ($0["sockfuzz_run_latency_seconds{quantile=\"0.99\"}"] ?? 0) > 0 })
+        let parsed = try pythonParse(try #require(bodies.last))
+        #expect(parsed.ok && parsed.output.contains("sockfuzz_run_checks counter 3") && parsed.output.contains("sockfuzz_run_latency_seconds summary 6"),
+                "\(parsed.output)")
+
+        let bad = try Piped.run(["run", files[0], "--metrics-listen", "nowhere"], input: "", scratch: scratch)
+        #expect(bad.status == 2 && bad.output.contains("--metrics-listen nowhere"), "\(bad.output)")
+        let occupant = try MisbehavingServer(.echo)
+        defer { occupant.stop() }
+        let taken = try Piped.run(["run", files[0], "--metrics-listen", occupant.address], input: "", scratch: scratch)
+        #expect(taken.status == 2 && taken.output.contains("sockfuzz run: --metrics-listen \(occupant.address): cannot listen"), "\(taken.output)")
     }
 
     @Test("other paths are 404; an address that is no HOST:PORT is a usage error")

@@ -137,6 +137,9 @@ struct SegmentedLoadTests {
         #expect(wholeRuns == 6 && mergedRuns == wholeRuns, "\(merged.output)")
         let missing = try Piped.run(["merge", paths[0], paths[2]], input: "", scratch: scratch)
         #expect(missing.status == 2 && missing.output.contains("missing share 1/3"), "\(missing.output)")
+        // No page for fuzz reports: refused, never an empty file beside a pass.
+        let page = try Piped.run(["merge"] + paths + ["--html", scratch.path + "/fuzz.html"], input: "", scratch: scratch)
+        #expect(page.status == 2 && page.output.contains("for fuzz reports use --json"), "\(page.output)")
         let twice = try Piped.run(["merge", paths[0], paths[1], paths[1], paths[2]], input: "", scratch: scratch)
         #expect(twice.status == 2 && twice.output.contains("share 1/3 of") && twice.output.contains("is given twice"), "\(twice.output)")
     }

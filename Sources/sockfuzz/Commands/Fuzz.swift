@@ -118,9 +118,7 @@ struct Fuzz: ParsableCommand {
             throw ValidationError("--expect '\(expectPattern)' is not a valid regular expression")
         }
         if let problem = FindingFile.prepare(out) { throw ValidationError("--out \(out): \(problem)") }
-        if let metricsListen {
-            do { _ = try SocketAddress.parse(metricsListen) } catch { throw ValidationError("--metrics-listen \(metricsListen): \(error)") }
-        }
+        try MetricsEndpoint.validate(metricsListen)
     }
 
     func run() throws {
@@ -170,14 +168,7 @@ struct Fuzz: ParsableCommand {
             throw ExitCode(2)
         }
         let metrics = FuzzMetrics(segment: segment.description)
-        var endpoint: MetricsEndpoint?
-        if let metricsListen {
-            do { endpoint = try MetricsEndpoint(listeningOn: metricsListen, render: metrics.render) } catch {
-                Output.error("sockfuzz fuzz: --metrics-listen \(metricsListen): cannot listen: \(error)")
-                throw ExitCode(2)
-            }
-            Output.line("metrics: serving http://\(endpoint!.address)/metrics")
-        }
+        let endpoint = try MetricsEndpoint.start(metricsListen, for: "sockfuzz fuzz", render: metrics.render)
         defer { endpoint?.stop() }
         let modes: [BackendKind] = server.target != nil ? [.epoll] : server.modes(default: .epoll).compactMap { $0 }
         var summaries: [FuzzSummary] = []

@@ -99,9 +99,7 @@ struct LoadCommand: ParsableCommand {
         do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
         if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
         if let hdrLog, let problem = Reports.unwritable(hdrLog) { throw ValidationError("--hdr-log \(hdrLog): \(problem)") }
-        if let metricsListen {
-            do { _ = try SocketAddress.parse(metricsListen) } catch { throw ValidationError("--metrics-listen \(metricsListen): \(error)") }
-        }
+        try MetricsEndpoint.validate(metricsListen)
         if let source {
             // A typo'd address fails every connect: say so once, before any traffic.
             for address in Set([source.addresses.first!, source.addresses.last!]) {
@@ -179,14 +177,7 @@ struct LoadCommand: ParsableCommand {
         }
 
         let metrics = LoadMetrics(messageSize: requests.isRequestLoad ? nil : size.bytes, test: testIdentity, segment: segment.description)
-        var endpoint: MetricsEndpoint?
-        if let metricsListen {
-            do { endpoint = try MetricsEndpoint(listeningOn: metricsListen, render: metrics.render) } catch {
-                Output.error("sockfuzz load: --metrics-listen \(metricsListen): cannot listen: \(error)")
-                throw ExitCode(2)
-            }
-            Output.line("metrics: serving http://\(endpoint!.address)/metrics")
-        }
+        let endpoint = try MetricsEndpoint.start(metricsListen, for: "sockfuzz load", render: metrics.render)
         defer { endpoint?.stop() }
 
         var lateSeconds: Double?

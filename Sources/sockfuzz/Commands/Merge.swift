@@ -91,10 +91,6 @@ struct Merge: ParsableCommand {
     }
 
     private func mergeRuns(_ reports: [(file: String, document: JSONReport.Document)]) throws {
-        if html != nil {
-            Output.error("sockfuzz merge: --html draws merged load results; for run reports use --json")
-            throw ExitCode(2)
-        }
         let merged: MergedRuns
         do { merged = try RunMerge.merge(reports) } catch {
             Output.error("sockfuzz merge: \(error)")
@@ -114,10 +110,12 @@ struct Merge: ParsableCommand {
                 Output.line(line)
             }
             for (share, late) in run.late.sorted(by: { $0.key < $1.key }) { Output.line("  share \(share) started \(Format.seconds(late)) late") }
+            if let c = run.checks { Output.line("  checks: \(c.passed) passed, \(c.failed) failed, \(c.skipped) skipped") }
             for p in run.problems { Output.line("  problem: \(p)") }
         }
         Output.line(merged.passed ? "merge: PASSED: every share of every run passed" : "merge: FAILED: a share failed (problems above)")
         try writeJSON(merged)
+        if let html { try Reports.write(MergePage.render(merged), to: html, option: "--html") }
         if !merged.passed { throw ExitCode(1) }
     }
 
@@ -126,6 +124,11 @@ struct Merge: ParsableCommand {
     }
 
     private func mergeFuzz(_ reports: [(file: String, summaries: [FuzzSummary])]) throws {
+        // Asked for a page it would not write, merge would leave the path empty while saying nothing.
+        if html != nil {
+            Output.error("sockfuzz merge: --html draws merged load and run results; for fuzz reports use --json")
+            throw ExitCode(2)
+        }
         let merged: MergedFuzz
         do { merged = try FuzzMerge.merge(reports) } catch {
             Output.error("sockfuzz merge: \(error)")

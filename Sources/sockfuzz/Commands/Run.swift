@@ -58,6 +58,9 @@ struct Run: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    @Option(help: "Serve live counters (scenarios, checks, connections, bytes, latency) for Prometheus at http://ADDR/metrics (127.0.0.1:9464; port 0 picks one and prints it).")
+    var metricsListen: String?
+
     @Flag(name: .shortAndLong, help: "Print every command's result, not only failures and summaries.")
     var verbose = false
 
@@ -66,6 +69,7 @@ struct Run: ParsableCommand {
             throw ValidationError("--fault applies to the embedded server, not --target")
         }
         try tls.validate(fault: fault)
+        try MetricsEndpoint.validate(metricsListen)
     }
 
     func run() throws {
@@ -74,6 +78,10 @@ struct Run: ParsableCommand {
         if let target = server.target {
             address = try Targets.reachable(target, option: "--target")
         }
+        let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
+        let metrics = RunMetrics(planned: plan.count, segment: (segment ?? .whole).description)
+        let endpoint = try MetricsEndpoint.start(metricsListen, for: "sockfuzz run", render: metrics.render)
+        defer { endpoint?.stop() }
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
         defer { watcher.stop() }
@@ -84,7 +92,7 @@ struct Run: ParsableCommand {
             if let late = lateSeconds { Output.line("run: started \(Format.seconds(late)) after --start-at \(startAt)") }
         }
         let client = tls.settings(embedded: address == nil, fault: fault)
-        let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
+        let publish: ((ScenarioSession) -> Void)? = endpoint == nil ? nil : { metrics.publish($0) }
         var results: [ScenarioResult] = []
         for planned in plan {
             if interrupt.isSet { break }
@@ -92,14 +100,16 @@ struct Run: ParsableCommand {
             var config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
             config.targetHost = server.target.flatMap(Targets.host)
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
-                                            fuzzHandler: Fuzzer.statement,
+                                            fuzzHandler: Fuzzer.statement, onTick: publish,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })
+            metrics.finished(result)
             RunPrinter.summary(result)
             results.append(result)
             // The first run is the one --start-at timed.
             if results.count == 1 { results[0].startedLateSeconds = lateSeconds }
         }
         RunPrinter.total(results)
+        metrics.stop()
         // The reports list every planned run: those an interrupt left out are marked, not dropped.
         let notRun = plan.dropFirst(results.count).map {
             ScenarioResult.notRun($0.file, against: label(address: address, mode: $0.mode), status: .skipped,

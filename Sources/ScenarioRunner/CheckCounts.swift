@@ -1,0 +1,43 @@
+// How many checks (expectations, and `fuzz` statements) a run made: held, failed, or skipped
+// (a share without the connections, a server check against a third-party target). A skipped
+// check is counted apart: it checked nothing, so it is never a pass.
+
+import ScenarioLanguage
+
+public struct CheckCounts: Sendable, Codable, Equatable {
+    public var passed = 0
+    public var failed = 0
+    public var skipped = 0
+
+    public init(passed: Int = 0, failed: Int = 0, skipped: Int = 0) {
+        self.passed = passed
+        self.failed = failed
+        self.skipped = skipped
+    }
+
+    public mutating func add(_ other: CheckCounts) {
+        passed += other.passed
+        failed += other.failed
+        skipped += other.skipped
+    }
+
+    /// Whether `command` is a check. Exhaustive on purpose: a new command must decide.
+    static func isCheck(_ command: Command) -> Bool {
+        switch command {
+        case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
+             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .fuzz:
+            return true
+        // A block's checks are counted one by one as they run.
+        case .repeat, .include: return false
+        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep,
+             .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
+             .pause, .resume, .load:
+            return false
+        }
+    }
+}
+
+/// How many `.skipped` events a session emitted: a check that emits one checked nothing.
+final class SkipCounter {
+    var count = 0
+}
