@@ -88,7 +88,7 @@ public enum CommandTable {
              "connect GROUP N tls [sni=NAME] [alpn=P,Q] [verify=on|off] [ca=FILE] [version=1.2|1.3] [rate=R/s] [timeout=DURATION] [framing=FRAMING]",
              "Opens N TLS connections (TLS 1.2 or 1.3); the handshake counts as part of the connect (its timeout, its bound on connects in flight). "
                 + "The certificate is not verified unless `verify=on` (the system's roots) or `ca=FILE` (a PEM file, relative to the scenario file); "
-                + "The name sent (SNI) and checked is `sni=`, else the target's host as written (`target localhost:8443`: `localhost`); "
+                + "the name sent (SNI) and checked is `sni=`, else the target's host as written (`target localhost:8443`: `localhost`); "
                 + "an IP address sends no SNI and is checked against the certificate's IP entries.",
              "connect web 10 tls sni=localhost alpn=h2,http/1.1 version=1.3",
              options: ["tls", "sni=", "alpn=", "verify=", "ca=", "version=", "rate=", "timeout=", "framing="]),
