@@ -116,4 +116,26 @@ struct RequestOracleTests {
         #expect(!matches("HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 3\r\n\r\nab$ and more"))
         #expect(MaskedReply.check(reference: Array("+PONG\r\n".utf8), masks: ["Date: .*"]) == .bytes(ByteTemplate(bytes: Array("+PONG\r\n".utf8))))
     }
+
+    @Test("a request's pieces are never written back to back: at least the floor apart, a longer drawn pause kept")
+    func piecesArePausedApart() throws {
+        var oracle = RequestOracle(RequestMix([Array("GET /a HTTP/1.1\r\n\r\n".utf8)]), framing: try Framing(parsing: "http1"))
+        oracle.references = [Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)]
+        let ops: [FuzzOp] = [.connect(count: 1), .request(conn: 0, count: 1, cuts: [5, 10], gapMillis: 0),
+                             .request(conn: 0, count: 1, cuts: [5], gapMillis: 7)]
+        func sendsAndPauses(floor: Int) -> [String] {
+            let settings = CompileSettings(oracle: .requests(oracle), embedded: false, pieceGapFloorMillis: floor)
+            return ProgramCompiler.render(ProgramCompiler.compile(ops, settings).items, settings).compactMap { command in
+                switch command {
+                case .send: return "send"
+                case .sleep(let pause): return pause.description
+                default: return nil
+                }
+            }
+        }
+        // The last send is the liveness probe's whole request.
+        #expect(sendsAndPauses(floor: 1) == ["send", "1ms", "send", "1ms", "send", "send", "7ms", "send", "send"])
+        // A finding's file (FindingRecorder renders it with writtenPieceGapFloorMillis).
+        #expect(sendsAndPauses(floor: 50) == ["send", "50ms", "send", "50ms", "send", "send", "50ms", "send", "send"])
+    }
 }
