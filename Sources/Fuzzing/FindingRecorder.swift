@@ -9,7 +9,8 @@ import ScenarioRunner
 import Syscalls
 
 final class FindingRecorder {
-    /// The session's configuration; shrinking may change its receive buffer (see `record`).
+    /// The session's configuration, with a request's pieces kept apart (confirmingPieceGapFloorMillis,
+    /// then writtenPieceGapFloorMillis for the file); shrinking may change its receive buffer.
     private(set) var config: FuzzConfiguration
     let run: Int
     let runSeed: UInt64
@@ -22,6 +23,7 @@ final class FindingRecorder {
     init(config: FuzzConfiguration, run: Int, runSeed: UInt64, signature: FailureSignature,
          interrupt: InterruptFlag, onEvent: @escaping (FuzzEvent) -> Void) {
         self.config = config
+        self.config.pieceGapFloorMillis = max(config.pieceGapFloorMillis, config.confirmingPieceGapFloorMillis)
         self.run = run
         self.runSeed = runSeed
         self.signature = signature

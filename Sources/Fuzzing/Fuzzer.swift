@@ -43,11 +43,14 @@ public struct FuzzConfiguration: Sendable {
     /// and a loaded machine must not turn a slow echo of megabytes into a false alarm.
     /// Shrinking runs its candidates with a deadline learned from the round trips instead.
     public var timeoutNanos: UInt64 = 5_000_000_000
-    /// The shortest pause between two pieces of one request in the runs, the confirming and the
-    /// shrinking: a cut means the server reads the pieces apart, and two writes back to back may
-    /// reach it as one read (a program drawn with no pause failed only by that luck).
-    public var pieceGapFloorMillis = 1
-    /// The same in the written file and its replays: a finding is replayed later, in a fresh
+    /// The shortest pause between two pieces of one request. The search runs send the pieces as
+    /// drawn, back to back too (a server must answer the same whether they arrive in one read or
+    /// two); what judges a finding runs them apart (FindingRecorder): the file says the server
+    /// reads them apart, and two writes back to back may reach it as one read.
+    public var pieceGapFloorMillis = 0
+    /// The floor while a finding is confirmed and shrunk: cheap, and no piece back to back.
+    public var confirmingPieceGapFloorMillis = 1
+    /// The floor in the written file and its replays: a finding is replayed later, in a fresh
     /// process, maybe on a loaded machine, and has only a few pauses to pay for. A split-header
     /// HTTP finding with 0 ms between the pieces failed in 12 to 20 of 20 fresh replays; with
     /// 1 ms, 38 of 40 under a load of 12 on 2 cores, a server not scheduled within the pause.

@@ -27,7 +27,7 @@ public struct CompileSettings: Sendable {
     public var pieceGapFloorMillis: Int
 
     public init(oracle: FuzzOracle = .echo, embedded: Bool = true, maxConnections: Int = 8, tls: ClientTLS? = nil,
-                pieceGapFloorMillis: Int = 1) {
+                pieceGapFloorMillis: Int = 0) {
         self.oracle = oracle
         self.embedded = embedded
         self.maxConnections = maxConnections
@@ -39,8 +39,8 @@ public struct CompileSettings: Sendable {
 /// One step of a compiled program: a command, a liveness probe (four commands whose probe
 /// connection is numbered when rendered, so probes can be dropped without renumbering by hand),
 /// or the pause between two pieces of one request (a `sleep`, never shorter than the settings'
-/// floor when rendered: the pieces must reach the server in separate reads, and two writes back
-/// to back may arrive as one).
+/// floor when rendered, none when that is 0: a finding's pieces must reach the server in
+/// separate reads, and two writes back to back may arrive as one).
 public enum CompiledItem: Sendable, Equatable {
     case command(Command)
     case probe
@@ -70,7 +70,8 @@ public enum ProgramCompiler {
             case .command(let command):
                 out.append(command)
             case .pieceGap(let millis):
-                out.append(.sleep(.milliseconds(Int64(max(millis, settings.pieceGapFloorMillis)))))
+                let pause = max(millis, settings.pieceGapFloorMillis)
+                if pause > 0 { out.append(.sleep(.milliseconds(Int64(pause)))) }
             case .probe:
                 out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil, tls: settings.tls))
                 let sel = Selector.member(probes, index: probeCount)

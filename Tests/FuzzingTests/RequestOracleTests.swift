@@ -117,8 +117,8 @@ struct RequestOracleTests {
         #expect(MaskedReply.check(reference: Array("+PONG\r\n".utf8), masks: ["Date: .*"]) == .bytes(ByteTemplate(bytes: Array("+PONG\r\n".utf8))))
     }
 
-    @Test("a request's pieces are never written back to back: at least the floor apart, a longer drawn pause kept")
-    func piecesArePausedApart() throws {
+    @Test("a request's pieces go as drawn in the search, at least the floor apart in a finding, a longer drawn pause kept")
+    func piecesArePausedApartInFindings() throws {
         var oracle = RequestOracle(RequestMix([Array("GET /a HTTP/1.1\r\n\r\n".utf8)]), framing: try Framing(parsing: "http1"))
         oracle.references = [Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)]
         let ops: [FuzzOp] = [.connect(count: 1), .request(conn: 0, count: 1, cuts: [5, 10], gapMillis: 0),
@@ -133,9 +133,10 @@ struct RequestOracleTests {
                 }
             }
         }
+        let config = FuzzConfiguration()
         // The last send is the liveness probe's whole request.
-        #expect(sendsAndPauses(floor: 1) == ["send", "1ms", "send", "1ms", "send", "send", "7ms", "send", "send"])
-        // A finding's file (FindingRecorder renders it with writtenPieceGapFloorMillis).
-        #expect(sendsAndPauses(floor: 50) == ["send", "50ms", "send", "50ms", "send", "send", "50ms", "send", "send"])
+        #expect(sendsAndPauses(floor: config.pieceGapFloorMillis) == ["send", "send", "send", "send", "7ms", "send", "send"])
+        #expect(sendsAndPauses(floor: config.confirmingPieceGapFloorMillis) == ["send", "1ms", "send", "1ms", "send", "send", "7ms", "send", "send"])
+        #expect(sendsAndPauses(floor: config.writtenPieceGapFloorMillis) == ["send", "50ms", "send", "50ms", "send", "send", "50ms", "send", "send"])
     }
 }
