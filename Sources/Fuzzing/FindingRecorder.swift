@@ -1,15 +1,16 @@
 // What happens to a failure the fuzzer finds: it is confirmed (rerun at the learned deadline),
 // shrunk (candidates count only when they fail the same way as often as the original did),
-// replayed at the file's own generous deadline, and written with a header saying how often it
-// reproduced. Every finding is written: when the shrunk program does not reproduce, the
-// original failing program is.
+// replayed at the file's own generous deadline and pauses between a request's pieces, and
+// written with a header saying how often it reproduced. Every finding is written: when the
+// shrunk program does not reproduce, the original failing program is.
 
 import ScenarioLanguage
 import ScenarioRunner
 import Syscalls
 
 final class FindingRecorder {
-    /// The session's configuration; shrinking may change its receive buffer (see `record`).
+    /// The session's configuration, with a request's pieces kept apart (confirmingPieceGapFloorMillis,
+    /// then writtenPieceGapFloorMillis for the file); shrinking may change its receive buffer.
     private(set) var config: FuzzConfiguration
     let run: Int
     let runSeed: UInt64
@@ -22,6 +23,7 @@ final class FindingRecorder {
     init(config: FuzzConfiguration, run: Int, runSeed: UInt64, signature: FailureSignature,
          interrupt: InterruptFlag, onEvent: @escaping (FuzzEvent) -> Void) {
         self.config = config
+        self.config.pieceGapFloorMillis = max(config.pieceGapFloorMillis, config.confirmingPieceGapFloorMillis)
         self.run = run
         self.runSeed = runSeed
         self.signature = signature
@@ -94,8 +96,9 @@ final class FindingRecorder {
         onEvent(.shrunk(from: originalApplied, to: applied, steps: steps, attempts: attempts, deadlineNanos: learnedNanos,
                         seconds: Double(Sys.monotonicNanos() - started) / 1e9))
 
-        // 3. Replays at the file's own deadline, under its name and with a header of the same
-        // length, so a reported line is the file's line.
+        // 3. Replays at the file's own deadline and pauses, under its name and with a header of
+        // the same length, so a reported line is the file's line.
+        config.pieceGapFloorMillis = max(config.pieceGapFloorMillis, config.writtenPieceGapFloorMillis)
         let shrinkLine = "shrunk from \(originalApplied) operations to \(applied) (\(body.count) commands with the checks) in \(steps) steps (\(attempts) candidate runs, deadline \(ScenarioDuration(nanoseconds: Int64(learnedNanos))))"
         var written = best != nil
             ? Written(items: items, shrunk: true, commands: body.count, operations: applied, summary: shrinkLine)
@@ -179,9 +182,9 @@ final class FindingRecorder {
         // into one the program itself causes, with the same signature.
         var i = 0
         while i < items.count && attempts < config.shrinkAttempts * 2 && Sys.monotonicNanos() < stopAt && !interrupt.isSet {
-            // A reply check consumes its reply: without it the next check on that connection would
-            // read the wrong reply, a failure of the program's own making with the same signature.
-            if case .command(let command) = items[i], !command.isExpectation || command.consumesReply {
+            // Without a reply check the next check on that connection would read the wrong reply,
+            // a failure of the program's own making with the same signature.
+            if !items[i].isDroppableCheck {
                 i += 1
                 continue
             }

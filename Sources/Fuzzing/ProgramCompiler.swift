@@ -23,20 +23,38 @@ public struct CompileSettings: Sendable {
     public var maxConnections: Int
     /// Every connect speaks TLS with these settings (nil: clear).
     public var tls: ClientTLS?
+    /// The shortest pause a `.pieceGap` renders as (see FuzzConfiguration.pieceGapFloorMillis).
+    public var pieceGapFloorMillis: Int
 
-    public init(oracle: FuzzOracle = .echo, embedded: Bool = true, maxConnections: Int = 8, tls: ClientTLS? = nil) {
+    public init(oracle: FuzzOracle = .echo, embedded: Bool = true, maxConnections: Int = 8, tls: ClientTLS? = nil,
+                pieceGapFloorMillis: Int = 0) {
         self.oracle = oracle
         self.embedded = embedded
         self.maxConnections = maxConnections
         self.tls = tls
+        self.pieceGapFloorMillis = pieceGapFloorMillis
     }
 }
 
-/// One step of a compiled program: a command, or a liveness probe (four commands whose probe
-/// connection is numbered when rendered, so probes can be dropped without renumbering by hand).
+/// One step of a compiled program: a command, a liveness probe (four commands whose probe
+/// connection is numbered when rendered, so probes can be dropped without renumbering by hand),
+/// or the pause between two pieces of one request (a `sleep`, never shorter than the settings'
+/// floor when rendered, none when that is 0: a finding's pieces must reach the server in
+/// separate reads, and two writes back to back may arrive as one).
 public enum CompiledItem: Sendable, Equatable {
     case command(Command)
     case probe
+    case pieceGap(millis: Int)
+
+    /// A check the finding's trimming may drop: a probe, or an `expect` that reads no reply (a
+    /// reply check consumes its reply, which the next check on that connection counts on).
+    var isDroppableCheck: Bool {
+        switch self {
+        case .command(let command): return command.isExpectation && !command.consumesReply
+        case .probe: return true
+        case .pieceGap: return false
+        }
+    }
 }
 
 public enum ProgramCompiler {
@@ -51,6 +69,9 @@ public enum ProgramCompiler {
             switch item {
             case .command(let command):
                 out.append(command)
+            case .pieceGap(let millis):
+                let pause = max(millis, settings.pieceGapFloorMillis)
+                if pause > 0 { out.append(.sleep(.milliseconds(Int64(pause)))) }
             case .probe:
                 out.append(.connect(group: probes, count: 1, rate: nil, timeout: nil, tls: settings.tls))
                 let sel = Selector.member(probes, index: probeCount)

@@ -1,10 +1,10 @@
 // Turns fuzz operations into scenario commands for the request/response oracle: each `.request`
-// becomes the pieces of its connection's next requests (`send` of each piece, `sleep` between
-// them), and the checks read each reply, in order, against its request's reference (`expect
-// reply`), then check that nothing more came (`expect no-reply`: a duplicated or unasked reply).
-// Replies are checked at `.check`, at a half-close, and at the end for every connection still
-// open; then liveness (a fresh connection's request gets its reference reply) and, on the
-// embedded server, nothing held.
+// becomes the pieces of its connection's next requests (`send` of each piece, a `.pieceGap` pause
+// between them, never shorter than the settings' floor), and the checks read each reply, in
+// order, against its request's reference (`expect reply`), then check that nothing more came
+// (`expect no-reply`: a duplicated or unasked reply). Replies are checked at `.check`, at a
+// half-close, and at the end for every connection still open; then liveness (a fresh
+// connection's request gets its reference reply) and, on the embedded server, nothing held.
 
 import ScenarioLanguage
 
@@ -40,7 +40,7 @@ enum RequestProgramCompiler {
                 let bytes = oracle.stream(conn: c, first: before.connections[c].requestsSent, count: count)
                 let bounds = [0] + cuts.filter { $0 > 0 && $0 < bytes.count }.sorted() + [bytes.count]
                 for (n, (from, to)) in zip(bounds, bounds.dropFirst()).enumerated() where from < to {
-                    if n > 0 && gap > 0 { add(.sleep(.milliseconds(Int64(gap)))) }
+                    if n > 0 { items.append(.pieceGap(millis: gap)) }
                     add(.send(member(c), .text(Array(bytes[from..<to]))))
                 }
             case .send:

@@ -1,7 +1,8 @@
 // `sockfuzz fuzz --request` as a user meets it, through the built executable: a planted HTTP/1.1
-// framing bug is found (exit 1), the written scenario replays it with `sockfuzz run` (exit 1),
-// its correct twin passes (exit 0); with no --target the embedded server answers line requests;
-// a request that gets no clean reply is a usage error said before any run (exit 2).
+// framing bug is found (exit 1), the written scenario fails in each of ten fresh `sockfuzz run`
+// processes (exit 1) and passes against the correct twin (exit 0); with no --target the embedded
+// server answers line requests; a request that gets no clean reply is a usage error said before
+// any run (exit 2).
 
 import Foundation
 import Testing
@@ -15,7 +16,7 @@ struct RequestFuzzCommandTests {
         return path
     }
 
-    @Test("a split-header HTTP bug is found and its file replays it; the twin passes")
+    @Test("a split-header HTTP bug is found; its file fails in each of ten fresh replays and passes on the twin")
     func findsHTTPBugAndTwinPasses() throws {
         let scratch = Scratch()
         let requests = try Self.requestFile(.http, scratch)
@@ -26,21 +27,30 @@ struct RequestFuzzCommandTests {
                                   "--runs", "40", "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 180)
         #expect(fuzz.status == 1, "\(fuzz.output)")
         #expect(fuzz.output.contains("reply (wrong reply)"), "\(fuzz.output)")
-        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") })
-        // The bug shows when the server reads a head in two pieces: two writes back to back
-        // arrive as two reads most of the time, not always (measured: 12 to 20 of 20 replays
-        // failed in fresh processes). So, as for the embedded server's timing faults, the file
-        // must fail the same way in any of ten replays, not in the first.
-        var replay: PipedRun?
-        for _ in 0..<10 where replay?.status != 1 {
-            replay = try Piped.run(["run", out + "/" + file], input: "", scratch: scratch, timeout: 60)
-        }
-        let replayed = try #require(replay)
-        #expect(replayed.status == 1, "\(replayed.output)")
-        #expect(replayed.output.contains("400 Bad Request"), "the failure shows the wrong reply: \(replayed.output)")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") })
+        let file = out + "/" + name
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("# sockfuzz fuzz: a minimal program"), "\(text)")
+        // The bug shows only when the server reads a head in two pieces; written back to back
+        // they may arrive as one read (12 to 20 of 20 fresh replays failed). The file pauses
+        // between the pieces as long as FuzzConfiguration.writtenPieceGapFloorMillis says.
+        #expect(text.contains("\nsleep 50ms\nsend c["), "the pieces are 50 ms apart: \(text)")
 
+        // Each replay is a fresh process, as a user runs it: every one fails the same way.
+        var failed = 0
+        for replay in 1...10 {
+            let run = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+            #expect(run.status == 1 && run.output.contains("400 Bad Request"), "replay \(replay): \(run.output)")
+            if run.status == 1 { failed += 1 }
+        }
+        #expect(failed == 10, "\(failed) of 10 fresh replays failed:\n\(text)")
+
+        // The finding is the server's: the same file passes against the correct twin, and a
+        // fuzz session against the twin finds nothing.
         let twin = try MisbehavingServer(.framed(.http, plantedBug: false))
         defer { twin.stop() }
+        let onTwin = try Piped.run(["run", "--target", twin.address, file], input: "", scratch: scratch, timeout: 60)
+        #expect(onTwin.status == 0, "the finding fails on the correct twin too: \(onTwin.output)")
         let clean = try Piped.run(["fuzz", "--target", twin.address, "--request-file", requests, "--framing", "http1",
                                    "--runs", "20", "--out", scratch.path + "/none"], input: "", scratch: scratch, timeout: 120)
         #expect(clean.status == 0, "\(clean.output)")

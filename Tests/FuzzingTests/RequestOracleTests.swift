@@ -65,16 +65,14 @@ struct RequestOracleTests {
         #expect(text.contains("set framing \(proto.framing)\n"), "\(text)")
         #expect(text.contains(" reply "), "the check is the language's expect ... reply: \(text)")
 
-        // What `sockfuzz run FILE` does: parse the file and run it; it fails the same way (pieces
-        // reaching the server in separate reads is timing: any of five runs).
+        // What `sockfuzz run FILE` does: parse the file and run it; it fails the same way every
+        // time (the file pauses 50 ms between a request's pieces, so the server reads them apart).
         let program = try ScenarioParser.parseFile(path)
-        var replayed: FailureSignature?
-        for _ in 0..<5 where replayed?.description != found.signature {
-            if let failure = ScenarioRunner.run(program, name: path, configuration: RunConfiguration()).failures.first {
-                replayed = FailureSignature(failure, command: Fuzzer.command(at: failure.line, in: program.statements))
-            }
+        for replay in 1...5 {
+            let failure = ScenarioRunner.run(program, name: path, configuration: RunConfiguration()).failures.first
+            let replayed = failure.map { FailureSignature($0, command: Fuzzer.command(at: $0.line, in: program.statements)) }
+            #expect(replayed?.description == found.signature, "replay \(replay) of \(path) gave \(String(describing: replayed)):\n\(text)")
         }
-        #expect(replayed?.description == found.signature, "replays of \(path) gave \(String(describing: replayed)):\n\(text)")
 
         // The finding is the server's, not the program's: the same file passes against the twin.
         let twin = try MisbehavingServer(.framed(proto, plantedBug: false))
@@ -115,5 +113,28 @@ struct RequestOracleTests {
         #expect(!matches("HTTP/1.1 200 OK\r\nDate: Wed, 02 Dec 2026 13:14:15 GMT\r\nContent-Length: 3\r\n\r\nabc"))
         #expect(!matches("HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 3\r\n\r\nab$ and more"))
         #expect(MaskedReply.check(reference: Array("+PONG\r\n".utf8), masks: ["Date: .*"]) == .bytes(ByteTemplate(bytes: Array("+PONG\r\n".utf8))))
+    }
+
+    @Test("a request's pieces go as drawn in the search, at least the floor apart in a finding, a longer drawn pause kept")
+    func piecesArePausedApartInFindings() throws {
+        var oracle = RequestOracle(RequestMix([Array("GET /a HTTP/1.1\r\n\r\n".utf8)]), framing: try Framing(parsing: "http1"))
+        oracle.references = [Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)]
+        let ops: [FuzzOp] = [.connect(count: 1), .request(conn: 0, count: 1, cuts: [5, 10], gapMillis: 0),
+                             .request(conn: 0, count: 1, cuts: [5], gapMillis: 7)]
+        func sendsAndPauses(floor: Int) -> [String] {
+            let settings = CompileSettings(oracle: .requests(oracle), embedded: false, pieceGapFloorMillis: floor)
+            return ProgramCompiler.render(ProgramCompiler.compile(ops, settings).items, settings).compactMap { command in
+                switch command {
+                case .send: return "send"
+                case .sleep(let pause): return pause.description
+                default: return nil
+                }
+            }
+        }
+        let config = FuzzConfiguration()
+        // The last send is the liveness probe's whole request.
+        #expect(sendsAndPauses(floor: config.pieceGapFloorMillis) == ["send", "send", "send", "send", "7ms", "send", "send"])
+        #expect(sendsAndPauses(floor: config.confirmingPieceGapFloorMillis) == ["send", "1ms", "send", "1ms", "send", "send", "7ms", "send", "send"])
+        #expect(sendsAndPauses(floor: config.writtenPieceGapFloorMillis) == ["send", "50ms", "send", "50ms", "send", "send", "50ms", "send", "send"])
     }
 }
