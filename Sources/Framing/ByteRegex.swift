@@ -58,6 +58,11 @@ public struct ByteRegex {
         regex = try NSRegularExpression(pattern: pattern)
     }
 
+    /// A pattern that matches exactly `bytes` (regex characters escaped).
+    public static func literal(_ bytes: some Collection<UInt8>) -> String {
+        NSRegularExpression.escapedPattern(for: Latin1Text(bytes).string)
+    }
+
     public func firstMatch(in text: Latin1Text) -> ByteMatch? {
         guard let m = regex.firstMatch(in: text.string, range: NSRange(location: 0, length: text.byteCount)) else { return nil }
         let group = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound ? Range(m.range(at: 1)) : nil

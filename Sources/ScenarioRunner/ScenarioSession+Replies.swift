@@ -162,7 +162,7 @@ extension ScenarioSession {
             guard let value = referenceValue(name) else {
                 throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description)
             }
-            pattern.replaceSubrange(range, with: NSRegularExpression.escapedPattern(for: String(decoding: value, as: UTF8.self)))
+            pattern.replaceSubrange(range, with: ByteRegex.literal(value))
         }
         return pattern
     }
