@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport", "COpenSSL"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: [
-            "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results",
+            "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results", "Framing",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
     ],

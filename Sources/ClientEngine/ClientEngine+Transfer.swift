@@ -33,8 +33,11 @@ extension ClientEngine {
             var marked = segments
             marked[last].endsRequest = true
             c.requestsQueued &+= 1
-            if case .http1 = c.decoder!.framing, case .bytes(let bytes) = segments[0].content {
-                c.decoder!.noteRequest(method: String(decoding: bytes.prefix { $0 != 0x20 }.prefix(16), as: UTF8.self))
+            if case .http1 = c.decoder!.framing {
+                // The method may be cut across fragments: read it through the literal ones.
+                let literal = segments.lazy.prefix { if case .bytes = $0.content { true } else { false } }
+                    .flatMap { (s: OutgoingSegment) -> [UInt8] in if case .bytes(let b) = s.content { b } else { [] } }
+                c.decoder!.noteRequest(isHEAD: HTTP1Request.isHEAD(literal))
             }
             c.outgoing.append(contentsOf: marked)
         } else {

@@ -15,10 +15,10 @@ public struct FrameDecoder: Sendable {
     /// Bytes received but not yet part of a complete frame.
     public var pendingByteCount: Int { buffer.count }
 
-    /// HTTP/1 only: a request with this method was sent, so its response is framed accordingly
-    /// (a response to HEAD has no body). Responses pair with requests in order.
-    public mutating func noteRequest(method: String) {
-        http.methods.append(method)
+    /// HTTP/1 only: a request was sent, HEAD or not (`HTTP1Request.isHEAD`), so its response is
+    /// framed accordingly (a response to HEAD has no body). Responses pair with requests in order.
+    public mutating func noteRequest(isHEAD: Bool) {
+        http.pendingHEAD.append(isHEAD)
     }
 
     /// Appends `bytes` and returns the frames they complete, in order.

@@ -33,6 +33,10 @@ public enum Framing: Sendable, Equatable, CustomStringConvertible {
     /// The names `Framing(parsing:)` takes, for help and completion.
     public static let names = ["raw", "line", "delimiter:TEXT", "length:N(be|le)[+]", "resp", "http1"]
 
+    /// Each name as typed up to its argument (`delimiter:`, `length:`): what completion offers
+    /// and the command table lists, so neither keeps a list of its own to fall behind.
+    public static let typedNames = names.map { name in name.firstIndex(of: ":").map { String(name[...$0]) } ?? name }
+
     /// `raw`, `line`, `resp`, `http1`, `delimiter:TEXT` (TEXT with \r \n \t \0 \xHH escapes),
     /// `length:4be` (1, 2, 4 or 8 bytes; big or little endian; `+` when the prefix counts itself).
     public init(parsing text: String) throws(FramingSpecError) {

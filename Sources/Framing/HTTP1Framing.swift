@@ -4,8 +4,8 @@
 // the stream is another protocol and is passed on raw.
 
 struct HTTP1State: Sendable {
-    /// Methods of requests whose responses have not arrived yet, oldest first.
-    var methods: [String] = []
+    /// Whether each request whose response has not arrived yet is HEAD, oldest first.
+    var pendingHEAD: [Bool] = []
     /// After `101 Switching Protocols`: the stream is no longer HTTP.
     var switched = false
 }
@@ -19,8 +19,7 @@ enum HTTP1Framing {
             if head.status == 101 { state.switched = true }
             return b.take(headerEnd, payload: headerEnd..<headerEnd)
         }
-        let method = state.methods.first ?? "GET"
-        let bodyless = method == "HEAD" || head.status == 204 || head.status == 304
+        let bodyless = state.pendingHEAD.first == true || head.status == 204 || head.status == 304
         let end: Int
         if bodyless {
             end = headerEnd
@@ -37,7 +36,7 @@ enum HTTP1Framing {
             guard atEOF else { return nil }
             end = b.count
         }
-        if !state.methods.isEmpty { state.methods.removeFirst() }
+        if !state.pendingHEAD.isEmpty { state.pendingHEAD.removeFirst() }
         return b.take(end, payload: headerEnd..<end)
     }
 

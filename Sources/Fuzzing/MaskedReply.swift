@@ -3,7 +3,7 @@
 // which the masked parts are wildcards (`.*`, or `[\s\S]*` when the masked text spans a line end)
 // and every other byte matches only itself (regex characters escaped, other bytes as `\xHH`).
 
-import Foundation
+import Framing
 import ScenarioLanguage
 
 enum MaskedReply {
@@ -15,15 +15,11 @@ enum MaskedReply {
 
     /// The byte ranges the masks match in `reply`, sorted and merged.
     static func maskedRanges(_ reply: [UInt8], _ masks: [String]) -> [Range<Int>] {
-        // Latin-1: one byte is one UTF-16 unit, so match offsets are byte offsets (as the
-        // language's `reply match` reads frames).
-        let text = String(reply.map { Character(Unicode.Scalar($0)) })
+        // Read as the language's `reply match` reads frames.
         var ranges: [Range<Int>] = []
         for mask in masks {
-            guard let regex = try? NSRegularExpression(pattern: mask) else { continue }
-            for m in regex.matches(in: text, range: NSRange(location: 0, length: text.utf16.count)) where m.range.length > 0 {
-                ranges.append(m.range.location..<(m.range.location + m.range.length))
-            }
+            guard let regex = try? ByteRegex(mask) else { continue }
+            ranges += regex.matches(in: reply).filter { !$0.isEmpty }
         }
         var merged: [Range<Int>] = []
         for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {

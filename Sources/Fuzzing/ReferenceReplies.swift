@@ -88,7 +88,7 @@ enum ReferenceClient {
                 guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
             }
             var decoder = FrameDecoder(framing)
-            if case .http1 = framing { decoder.noteRequest(method: String(decoding: request.prefix { $0 != 0x20 }, as: UTF8.self)) }
+            if case .http1 = framing { decoder.noteRequest(isHEAD: HTTP1Request.isHEAD(request)) }
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             var frames: [Frame] = []
             while frames.isEmpty {

@@ -2,20 +2,20 @@
 // included). Matching a regex per reply would dominate a fast run, so the first reply that
 // matched for each request is kept, and a reply byte-identical to it is right at the cost of
 // one memcmp: servers answer the same request the same way far more often than not. The
-// regex dialect is NSRegularExpression's, as in the language's `match` and the fuzzer's --expect.
+// regex dialect and the bytes-as-Latin-1 reading are the language's `match` (`ByteRegex`).
 
-import Foundation
+import Framing
 import Glibc
 
 final class ReplyCheck {
     let pattern: String?
-    private let regex: NSRegularExpression?
+    private let regex: ByteRegex?
     /// Per request of the mix, the bytes of a reply known to match (empty: none yet).
     private var known: [[UInt8]]
 
     init(pattern: String?, requests: Int) throws {
         self.pattern = pattern
-        regex = try pattern.map { try NSRegularExpression(pattern: $0) }
+        regex = try pattern.map { try ByteRegex($0) }
         known = Array(repeating: [], count: requests)
     }
 
@@ -28,8 +28,7 @@ final class ReplyCheck {
             let same = known[k].withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, count) == 0 }
             if same { return true }
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil else { return false }
+        guard regex.firstMatch(in: bytes) != nil else { return false }
         if known[k].isEmpty { known[k] = Array(bytes) }
         return true
     }

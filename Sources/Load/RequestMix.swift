@@ -3,6 +3,8 @@
 // request number s is `schedule[(s + c) % schedule.count]`: round robin over the weighted
 // schedule, each connection starting at a different place so the mix holds across connections.
 
+import Framing
+
 public struct RequestMix: Sendable, Equatable {
     public var requests: [[UInt8]]
     public var weights: [Int]
@@ -37,10 +39,8 @@ public struct RequestMix: Sendable, Equatable {
     }
 
     /// Whether any request is an HTTP HEAD (its response has no body, so the decoder must know).
-    public var hasHEAD: Bool { requests.contains { $0.starts(with: Array("HEAD ".utf8)) } }
+    public var hasHEAD: Bool { requests.contains(where: HTTP1Request.isHEAD) }
 
-    /// The HTTP method of request `k` (its first word).
-    func method(_ k: Int) -> String {
-        String(decoding: requests[k].prefix { $0 != 0x20 }, as: UTF8.self)
-    }
+    /// Per request, whether it is an HTTP HEAD: computed once, before sending starts.
+    var headRequests: [Bool] { requests.map(HTTP1Request.isHEAD) }
 }

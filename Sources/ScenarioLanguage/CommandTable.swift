@@ -1,6 +1,8 @@
 // The single table of every command form: syntax, summary, example, keywords and options.
 // The REPL's help and tab completion read it; a test keeps docs/scenario-language.md in sync with it.
 
+import Framing
+
 public struct CommandSpec: Sendable, Equatable {
     /// Unique name of the form, also its heading in the language reference: `send hex`.
     public var name: String
@@ -42,7 +44,7 @@ public enum CommandTable {
         spec("set framing", "set framing", "set framing FRAMING",
              "Sets the framing of groups connected from now on without `framing=`; `none` clears it.",
              "set framing resp",
-             keywords: ["raw", "line", "resp", "http1", "delimiter:", "length:", "none"]),
+             keywords: Framing.typedNames + ["none"]),
         spec("set show", "set show", "set show text|hex|off",
              "Sets how replies are shown as they arrive: text with escapes (a hex dump when binary), always hex, or not at all.",
              "set show hex",

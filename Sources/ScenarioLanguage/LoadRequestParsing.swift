@@ -47,7 +47,7 @@ enum LoadRequestParsing {
         guard let framing = try framing(options) else {
             throw ScenarioError("request/response fuzzing needs framing=F (line, resp, http1, delimiter:TEXT or length:4be)", at: head.location)
         }
-        if case .http1 = framing, case .bytes(let request) = source, request.starts(with: Array("HEAD ".utf8)) {
+        if case .http1 = framing, case .bytes(let request) = source, HTTP1Request.isHEAD(request) {
             // Each piece of a request is a `send`: the scenario would pair a HEAD's bodiless response with a piece.
             throw ScenarioError("HEAD requests cannot be fuzzed yet (their pieces are sent separately); use GET",
                                 at: options.location(of: "request")!)

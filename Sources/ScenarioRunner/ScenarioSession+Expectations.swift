@@ -4,6 +4,7 @@
 
 import ClientEngine
 import Foundation
+import Framing
 import ScenarioLanguage
 import Syscalls
 
@@ -116,26 +117,34 @@ extension ScenarioSession {
     func expectMatch(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ pattern: String, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        guard let regex = try? NSRegularExpression(pattern: pattern) else {
+        guard let regex = try? ByteRegex(pattern) else {
             throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
         }
         var matchedThrough: [Int: Int] = [:]
         var verdict: String?
-        let held = awaitCheck(within) {
-            for id in ids where matchedThrough[id] == nil {
-                // Latin-1: one byte is one UTF-16 unit, so match offsets are byte offsets.
-                let text = String(engine.inbox(id).map { Character(Unicode.Scalar($0)) })
-                if let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) {
-                    matchedThrough[id] = m.range.location + m.range.length
-                    continue
-                }
+        var searches = Array(repeating: InboxSearch(), count: ids.count)
+        /// Searches connection k's inbox (paced while more may come); true when it matched.
+        func search(_ k: Int, paced: Bool) -> Bool {
+            guard let m = searches[k].match(regex, in: engine.inbox(ids[k]), paced: paced) else { return false }
+            matchedThrough[ids[k]] = m.range.upperBound
+            return true
+        }
+        var held = awaitCheck(within) {
+            for (k, id) in ids.enumerated() where matchedThrough[id] == nil {
                 let v = engine.view(id)
-                if v.phase != .open || v.peerEOF {
+                let ended = v.phase != .open || v.peerEOF
+                if search(k, paced: !ended) { continue }
+                if ended {
                     verdict = "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) with no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))"
                     return true
                 }
             }
             return matchedThrough.count == ids.count
+        }
+        if !held && verdict == nil {
+            // The last look may have been paced: what arrived before the end is searched whole.
+            for k in ids.indices where matchedThrough[ids[k]] == nil { _ = search(k, paced: false) }
+            held = matchedThrough.count == ids.count
         }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) to receive bytes matching /\(pattern)/"

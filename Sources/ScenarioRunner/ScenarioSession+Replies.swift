@@ -24,19 +24,14 @@ extension ScenarioSession {
             judge = { ($0.bytes == bytes, nil) }
         case .match(let source, let capture):
             let pattern = try expandPattern(source, statement)
-            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+            guard let regex = try? ByteRegex(pattern) else {
                 throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
             }
             expected = "the next reply on \(selector) to match /\(pattern)/"
             judge = { frame in
-                // Latin-1: one byte is one UTF-16 unit, so match offsets are byte offsets.
-                let text = String(frame.bytes.map { Character(Unicode.Scalar($0)) })
-                guard let m = regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) else {
-                    return (false, nil)
-                }
+                guard let m = regex.firstMatch(in: frame.bytes) else { return (false, nil) }
                 guard capture != nil else { return (true, nil) }
-                let range = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range
-                return (true, Array(frame.bytes[range.location..<(range.location + range.length)]))
+                return (true, Array(frame.bytes[m.firstGroup ?? m.range]))
             }
         }
         try awaitReplies(statement, ids, count: 1, within, expected: expected)
@@ -167,7 +162,7 @@ extension ScenarioSession {
             guard let value = referenceValue(name) else {
                 throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description)
             }
-            pattern.replaceSubrange(range, with: NSRegularExpression.escapedPattern(for: String(decoding: value, as: UTF8.self)))
+            pattern.replaceSubrange(range, with: ByteRegex.literal(value))
         }
         return pattern
     }

@@ -2,6 +2,7 @@
 // how `save` records a session. (The pseudo-terminal tests check that readline uses it.)
 
 import Foundation
+import Framing
 import ScenarioLanguage
 import Testing
 @testable import sockfuzz
@@ -90,6 +91,35 @@ struct CompletionTests {
     func quoted() {
         #expect(words("send web \"hel") == [])
         #expect(words("send web ", "\"x") == [])
+    }
+
+    /// One framing of each kind, written as a user types it. The switch below is exhaustive, so
+    /// a new kind of framing stops this file compiling until it is added here too.
+    static let everyFraming = ["raw", "line", "delimiter:\\r\\n", "length:4be", "resp", "http1"]
+
+    @Test("every framing completes, after set framing and after framing=, to a word that parses")
+    func everyFramingCompletes() throws {
+        var kinds: Set<String> = []
+        for text in Self.everyFraming {
+            let framing = try Framing(parsing: text)
+            switch framing {
+            case .raw: kinds.insert("raw")
+            case .line: kinds.insert("line")
+            case .delimiter: kinds.insert("delimiter")
+            case .length: kinds.insert("length")
+            case .resp: kinds.insert("resp")
+            case .http1: kinds.insert("http1")
+            }
+            // The word completion offers for it, and its first two letters, in both places.
+            let typed = try #require(Framing.typedNames.first { text.hasPrefix($0) && ($0.hasSuffix(":") || $0 == text) }, "\(text)")
+            #expect(words("set framing ").contains(typed), "\(text)")
+            #expect(words("set framing ", String(typed.prefix(2))).contains(typed), "\(text)")
+            #expect(words("connect web 1 framing=", "framing=").contains("framing=" + typed), "\(text)")
+            #expect(words("connect web 1 framing=", "framing=" + typed.prefix(2)).contains("framing=" + typed), "\(text)")
+        }
+        #expect(kinds.count == Self.everyFraming.count, "one example of each kind")
+        #expect(Framing.typedNames.count == Self.everyFraming.count, "a name without an example, or the other way round")
+        #expect(words("set framing ").sorted() == (Framing.typedNames + ["none"]).sorted())
     }
 }
 

@@ -6,6 +6,7 @@
 @preconcurrency import CReadline
 import EmbeddedServer
 import Foundation
+import Framing
 import Glibc
 import ScenarioLanguage
 
@@ -164,7 +165,7 @@ enum Completer {
     }
 
     /// Framings that need no argument, and the prefixes of those that do.
-    static let framings = ["raw", "line", "resp", "http1", "delimiter:", "length:4be"]
+    static let framings = Framing.typedNames
 
     private static func optionValues(_ key: String) -> [String] {
         switch key {
@@ -239,8 +240,8 @@ private func attemptCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ 
     case .words(let candidates):
         guard !candidates.isEmpty else { return nil }
         completionCandidates = candidates
-        // `rate=` wants its value right after the `=`.
-        if candidates.allSatisfy({ $0.hasSuffix("=") }) { rl_completion_append_character = 0 }
+        // `rate=` wants its value right after the `=`, `length:` its argument after the `:`.
+        if candidates.allSatisfy({ $0.hasSuffix("=") || $0.hasSuffix(":") }) { rl_completion_append_character = 0 }
         return rl_completion_matches(text, completionGenerator)
     }
 }
