@@ -3,6 +3,7 @@
 // with `#` instead, a fault for a fuzzer to find. Blocking, one thread per connection.
 
 import COpenSSL
+import CSockfuzz
 import Glibc
 import Synchronization
 
@@ -83,7 +84,7 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
 
     /// A listening socket bound to `address`; nil (errno set) when it cannot be.
     private static func listening<Address>(_ family: Int32, _ address: inout Address) -> Int32? {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(family, Int32(csf_SOCK_STREAM) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         var one: Int32 = 1
         if family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
