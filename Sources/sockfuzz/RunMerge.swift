@@ -49,7 +49,8 @@ struct MergedRun: Codable {
     var passed: Bool
     /// Each share's status, by segment ("0/4": "passed").
     var statuses: [String: String]
-    /// Each share's failures and notes, prefixed with its segment.
+    /// What merge prints: `failures`, then `notes`, each prefixed with its share (kept in the
+    /// JSON for readers of the earlier reports; made from the two at the end of the merge).
     var problems: [String]
     /// Each share's failed checks, located in the scenario (what `problems` says of them).
     var failures: [ShareFailure] = []
@@ -128,7 +129,6 @@ enum RunMerge {
             result.statuses[share] = run.status.rawValue
             if let late = run.startedLateSeconds { result.late[share] = late }
             result.passed = result.passed && run.passed
-            result.problems += run.failures.map { "share \(share): \($0.location): \($0.statement): expected \($0.expected), seen \($0.seen)" }
             result.failures += run.failures.map { ShareFailure(share: share, failure: $0) }
             if let checks = run.checks { result.checks?.add(checks) } else { result.checks = nil }
             if !run.passed, run.failures.isEmpty { result.notes.append("share \(share): \(run.status.rawValue)" + (run.note.map { ": \($0)" } ?? "")) }
@@ -147,7 +147,10 @@ enum RunMerge {
             g.latencyMicros = groups[name]!.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
             return g
         }
-        result.problems += result.notes
+        // The printed lines: what `failures` and `notes` hold, one source for each.
+        result.problems = result.failures.map {
+            "share \($0.share): \($0.failure.location): \($0.failure.statement): expected \($0.failure.expected), seen \($0.failure.seen)"
+        } + result.notes
         result.totals = total.figures
         result.totals.latencyMicros = total.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
         return result

@@ -49,6 +49,8 @@ struct RunMergePageTests {
         #expect(bad.status == 1 && bad.output.contains("merge: FAILED"), "\(bad.output)")
         #expect(bad.page.contains("<strong>FAILED: a share failed (below)</strong>"), "\(bad.page)")
         #expect(bad.page.contains("<h3>Failed checks</h3>"), "\(bad.page)")
+        // The printed problem line of that check, made from the same failure as the page's row.
+        #expect(bad.output.contains("  problem: share 1/2: \(scratch.path)/faulty.scn:9:1: "), "\(bad.output)")
         // The failed check's row: share 1/2, then its location in the file.
         #expect(bad.page.contains("<tr><td>1/2</td><td>\(scratch.path)/faulty.scn:9:1</td>"), "\(bad.page)")
         // share 0: the echo held, the recv on tag[2] is share 1's (skipped); share 1: echo held, recv failed.

@@ -327,6 +327,29 @@ struct EchoServerTests {
         #expect(waitUntil(timeout: 10) { server.heldDescriptors() == 1 }, "held \(server.heldDescriptors())")
     }
 
+    /// The other half of matching the whole address: a server listening on 0.0.0.0 accepts on
+    /// whichever address the client reached (here 127.0.0.1), never on 0.0.0.0 itself, so an
+    /// exact match alone would count none of its connections and pass a leaking server.
+    @Test("a wildcard listener's connections count, accepted on 127.0.0.1 though it listens on 0.0.0.0")
+    func heldDescriptorsOfAWildcardListener() throws {
+        let listener = try Sys.socket(family: AF_INET)
+        defer { Glibc.close(listener) }
+        try Sys.bind(listener, try SocketAddress.parse("0.0.0.0:0"))
+        try Sys.listen(listener, backlog: 4)
+        let wildcard = try Sys.localAddress(listener)
+        let client = try LoopbackClient(connectingTo: SocketAddress.loopback(port: wildcard.port))
+        defer { client.close() }
+        var accepted: Int32 = -1
+        try #require(waitUntil(timeout: 10) {
+            if case .processed(let fd)? = try? Sys.accept(listener) { accepted = fd }
+            return accepted >= 0
+        })
+        defer { Glibc.close(accepted) }
+        #expect(try Sys.localAddress(accepted) == SocketAddress.loopback(port: wildcard.port))
+
+        #expect(Sys.connectedSockets(boundTo: wildcard) == 1, "the accepted end, not the listener nor the client's end")
+    }
+
     // MARK: out of descriptors (last: it lowers the process-wide limit)
 
     @Test("EMFILE on accept sheds connections without spinning or crashing", arguments: ServerMode.all)

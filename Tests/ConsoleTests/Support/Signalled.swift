@@ -13,8 +13,9 @@ final class RunningSockfuzz {
     private var ended = false
 
     /// Starts `sockfuzz ARGS` with standard input from the file `stdin` and standard output and
-    /// error into one pipe.
-    init(_ arguments: [String], scratch: Scratch, stdin: String = "/dev/null") throws {
+    /// error into one pipe; in `directory` when given (for what it writes relative to it), through
+    /// a shell's `cd`, since Glibc does not import posix_spawn_file_actions_addchdir_np.
+    init(_ arguments: [String], scratch: Scratch, stdin: String = "/dev/null", directory: String? = nil) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
@@ -29,11 +30,13 @@ final class RunningSockfuzz {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         Signals.resetForChild(&attributes)
-        let argv = CStringArray([Binary.path] + arguments)
+        let inDirectory = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0] } ?? []
+        let program = directory == nil ? Binary.path : "/bin/sh"
+        let argv = CStringArray(inDirectory + [Binary.path] + arguments)
         let envp = CStringArray(scratch.environment)
         defer { argv.free(); envp.free() }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, Binary.path, &actions, &attributes, argv.pointers, envp.pointers)
+        let rc = posix_spawn(&child, program, &actions, &attributes, argv.pointers, envp.pointers)
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])

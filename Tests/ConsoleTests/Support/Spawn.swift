@@ -70,28 +70,18 @@ struct PipedRun {
 
 enum Piped {
     /// Runs `sockfuzz ARGS` with `input` as standard input (a file, not a terminal), standard
-    /// output and error into one pipe; waits at most `timeout` seconds.
-    static func run(_ arguments: [String], input: String, scratch: Scratch, timeout: Double = 60) throws -> PipedRun {
+    /// output and error into one pipe; waits at most `timeout` seconds. In `directory` when
+    /// given, for what writes relative to it (a `fuzz` statement's `./fuzz-failures`).
+    static func run(_ arguments: [String], input: String, scratch: Scratch, in directory: String? = nil,
+                    timeout: Double = 60) throws -> PipedRun {
         let inputFile = scratch.path + "/stdin-\(UInt32.random(in: 0...UInt32.max)).txt"
         try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
-        return try RunningSockfuzz(arguments, scratch: scratch, stdin: inputFile).finish(timeout: timeout)
+        return try RunningSockfuzz(arguments, scratch: scratch, stdin: inputFile, directory: directory).finish(timeout: timeout)
     }
 
-    /// Runs `sockfuzz ARGS` in `directory`, for what writes relative to it (a `fuzz` statement's
-    /// `./fuzz-failures`); standard input empty, output and errors together.
-    static func run(_ arguments: [String], in directory: String) throws -> PipedRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binary.path)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return PipedRun(status: process.terminationStatus, output: text)
+    /// `run` in `directory` with empty standard input, HOME a fresh scratch folder.
+    static func run(_ arguments: [String], in directory: String, timeout: Double = 60) throws -> PipedRun {
+        try run(arguments, input: "", scratch: Scratch(), in: directory, timeout: timeout)
     }
 }
 
