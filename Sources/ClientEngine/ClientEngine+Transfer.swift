@@ -128,12 +128,12 @@ extension ClientEngine {
             c.bytesReceived &+= exchanged[i]
             stats[c.group]!.bytesSent &+= exchanged[i]
             stats[c.group]!.bytesReceived &+= exchanged[i]
-            if !failed.contains(i), let tls = c.tls, let reason = reclaimTLS(tls) {
+            if failed.contains(i) {
+                c.connectError = ECONNRESET
+                release(c, phase: .failed)
+            } else if let tls = c.tls, let reason = reclaimTLS(tls) {
                 tls.failure = reason
                 c.connectError = EPROTO
-                release(c, phase: .failed)
-            } else if failed.contains(i) {
-                c.connectError = ECONNRESET
                 release(c, phase: .failed)
             } else {
                 updateInterest(c)

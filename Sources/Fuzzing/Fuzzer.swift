@@ -75,15 +75,9 @@ public struct FuzzConfiguration: Sendable {
 
     public init() {}
 
-    /// `localhost:6379` as written, else the address (`[::1]:6379`).
-    func targetText(_ target: SocketAddress) -> String {
-        guard let targetHost else { return "\(target)" }
-        return (targetHost.contains(":") ? "[\(targetHost)]" : targetHost) + ":\(target.port)"
-    }
-
     /// The server the runs go to, as reports name it.
     public var against: String {
-        if let target { return "target \(targetText(target))" }
+        if let target { return "target \(RunConfiguration.targetText(target, host: targetHost))" }
         var text = mode.rawValue
         if tls != nil { text += " tls" }
         if let fault { text += " fault=\(fault.rawValue)" }

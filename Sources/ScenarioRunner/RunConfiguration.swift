@@ -49,3 +49,12 @@ public final class InterruptFlag: Sendable {
     public func set() { flag.store(true, ordering: .relaxed) }
     public func clear() { flag.store(false, ordering: .relaxed) }
 }
+
+extension RunConfiguration {
+    /// The target as reports and `target` lines name it: the host as written with the port
+    /// (`localhost:6379`), else the address (`[::1]:6379`). The one place both are put together.
+    public static func targetText(_ target: SocketAddress, host: String?) -> String {
+        guard let host else { return "\(target)" }
+        return (host.contains(":") ? "[\(host)]" : host) + ":\(target.port)"
+    }
+}

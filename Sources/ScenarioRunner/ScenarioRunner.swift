@@ -18,7 +18,8 @@ public enum ScenarioRunner {
                            onTick: ((ScenarioSession) -> Void)? = nil,
                            onEvent: @escaping (RunEvent) -> Void = { _ in }) -> ScenarioResult {
         let started = Sys.monotonicNanos()
-        let against = configuration.target.map { "target \($0)" } ?? (configuration.mode ?? .epoll).rawValue
+        let against = configuration.target.map { "target \(RunConfiguration.targetText($0, host: configuration.targetHost))" }
+            ?? (configuration.mode ?? .epoll).rawValue
         var result = ScenarioResult(scenario: name, against: against, status: .passed,
                                     seed: configuration.seed ?? 1, durationSeconds: 0, failures: [],
                                     note: nil, groups: [], totals: nil, server: nil)

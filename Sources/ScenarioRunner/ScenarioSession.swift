@@ -199,7 +199,7 @@ public final class ScenarioSession {
             try startServer(options, statement, forceMode: true)
         case .target(let host, let port):
             if configuration.target != nil {
-                emit(.skipped("\(at): target \(host):\(port) ignored: --target \(configuration.target!) wins"))
+                emit(.skipped("\(at): target \(host):\(port) ignored: --target \(RunConfiguration.targetText(configuration.target!, host: configuration.targetHost)) wins"))
                 break
             }
             let address: SocketAddress
@@ -216,7 +216,7 @@ public final class ScenarioSession {
             thirdPartyTarget = address
             thirdPartyHost = host
             // A name says what it resolved to: TLS sends and checks the name, connects go to the address.
-            var line = host == address.host ? "target \(address)" : "target \(host):\(port) (\(address))"
+            var line = host == address.host ? "target \(address)" : "target \(RunConfiguration.targetText(address, host: host)) (\(address))"
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
             emit(.info(line))
