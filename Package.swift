@@ -56,7 +56,9 @@ let package = Package(
         ], swiftSettings: hotPath),
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
         // bytes in, in any fragmentation, whole frames out. No I/O.
-        .target(name: "Framing", swiftSettings: hotPath),
+        .target(name: "Framing", dependencies: [
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: hotPath),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.

@@ -3,9 +3,12 @@
 // are frames of their own; responses to HEAD and 204/304 have no body; after 101 the rest of
 // the stream is another protocol and is passed on raw.
 
+import DequeModule
+
 struct HTTP1State: Sendable {
-    /// Whether each request whose response has not arrived yet is HEAD, oldest first.
-    var pendingHEAD: [Bool] = []
+    /// Whether each request whose response has not arrived yet is HEAD, oldest first. A deque:
+    /// a deep pipeline takes its oldest entry off the front per response, in O(1).
+    var pendingHEAD: Deque<Bool> = []
     /// After `101 Switching Protocols`: the stream is no longer HTTP.
     var switched = false
 }
@@ -36,7 +39,7 @@ enum HTTP1Framing {
             guard atEOF else { return nil }
             end = b.count
         }
-        if !state.pendingHEAD.isEmpty { state.pendingHEAD.removeFirst() }
+        _ = state.pendingHEAD.popFirst()
         return b.take(end, payload: headerEnd..<end)
     }
 
