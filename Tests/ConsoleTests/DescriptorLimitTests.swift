@@ -5,21 +5,16 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("running out of descriptors, through the executable", .serialized)
 struct DescriptorLimitTests {
-    /// `sockfuzz ARGUMENTS` with both descriptor limits at `limit`: its exit status and output.
-    static func run(limit: Int, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -n \(limit) && exec \"$0\" \"$@\"", Binary.path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// `sockfuzz ARGUMENTS` with both descriptor limits at `limit`: its exit status and output
+    /// (killed after 60 s: a hang fails the test instead of stalling the suite).
+    static func run(limit: Int, _ arguments: [String], _ scratch: Scratch) throws -> (status: Int32, output: String) {
+        let child = try RunningSockfuzz(arguments, scratch: scratch, descriptorLimit: limit)
+        let run = child.finish(timeout: 60)
+        return (run.status, run.output)
     }
 
     static func scenario(_ text: String, _ scratch: Scratch) throws -> String {
@@ -32,7 +27,7 @@ struct DescriptorLimitTests {
     func impossibleCountIsACheckError() throws {
         let scratch = Scratch()
         let file = try Self.scenario("server start epoll\nconnect c 150\nexpect c open\n", scratch)
-        let result = try Self.run(limit: 200, ["run", file])
+        let result = try Self.run(limit: 200, ["run", file], scratch)
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains("\(file):2:11: 150 connections can never be open at once"), "\(result.output)")
         #expect(result.output.contains("hard RLIMIT_NOFILE 200"), "\(result.output)")
@@ -43,7 +38,7 @@ struct DescriptorLimitTests {
         let scratch = Scratch()
         // Each group fits alone (at most 68 here); together they do not.
         let file = try Self.scenario("server start epoll\nconnect a 60\nconnect b 60\nsend b \"x\"\nexpect b echo within 5s\n", scratch)
-        let result = try Self.run(limit: 200, ["run", file])
+        let result = try Self.run(limit: 200, ["run", file], scratch)
         #expect(result.status == 1, "\(result.output)")
         // Which side meets the limit first is a race: the client's socket() fails the connect,
         // or the embedded server's accept() sheds the connection. A shed connection is still
@@ -57,7 +52,7 @@ struct DescriptorLimitTests {
             && result.output.contains("EMFILE (errno 24); the limit is 200 open files")
         #expect(clientSide || serverSide, "\(result.output)")
         // The twin: room for both groups, and the same file passes.
-        let roomy = try Self.run(limit: 1000, ["run", file])
+        let roomy = try Self.run(limit: 1000, ["run", file], scratch)
         #expect(roomy.status == 0, "\(roomy.output)")
     }
 }

@@ -14,8 +14,10 @@ final class RunningSockfuzz {
 
     /// Starts `sockfuzz ARGS` with standard input from the file `stdin` and standard output and
     /// error into one pipe; in `directory` when given (for what it writes relative to it), through
-    /// a shell's `cd`, since Glibc does not import posix_spawn_file_actions_addchdir_np.
-    init(_ arguments: [String], scratch: Scratch, stdin: String = "/dev/null", directory: String? = nil) throws {
+    /// a shell's `cd`, since Glibc does not import posix_spawn_file_actions_addchdir_np; with both
+    /// RLIMIT_NOFILE limits at `descriptorLimit` when given, through the shell's `ulimit -n`.
+    init(_ arguments: [String], scratch: Scratch, stdin: String = "/dev/null", directory: String? = nil,
+         descriptorLimit: Int? = nil) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SpawnError("pipe failed: errno \(errno)") }
         var actions = posix_spawn_file_actions_t()
@@ -30,9 +32,13 @@ final class RunningSockfuzz {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         Signals.resetForChild(&attributes)
-        let inDirectory = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0] } ?? []
-        let program = directory == nil ? Binary.path : "/bin/sh"
-        let argv = CStringArray(inDirectory + [Binary.path] + arguments)
+        var setUp: [String] = []
+        if let descriptorLimit { setUp.append("ulimit -n \(descriptorLimit)") }
+        if directory != nil { setUp.append("cd \"$0\"") }
+        // sh -c SCRIPT $0 ARGS...: $0 is the directory (or a placeholder), "$@" sockfuzz and its arguments.
+        let shell = setUp.isEmpty ? [] : ["/bin/sh", "-c", (setUp + ["exec \"$@\""]).joined(separator: " && "), directory ?? "sh"]
+        let program = setUp.isEmpty ? Binary.path : "/bin/sh"
+        let argv = CStringArray(shell + [Binary.path] + arguments)
         let envp = CStringArray(scratch.environment)
         defer { argv.free(); envp.free() }
         var child: pid_t = 0
