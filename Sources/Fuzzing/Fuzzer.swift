@@ -124,6 +124,9 @@ public struct FuzzSummary: Sendable, Codable {
     public var internalError: String?
     /// The share of the campaign this was (`--segment`), nil for the whole.
     public var segment: ExecutionSegment?
+    /// What makes two summaries shares of one campaign (`sockfuzz fuzz` sets it): every option
+    /// but which share it is and where its output goes. Nil in reports written before it was.
+    public var campaign: String? = nil
 }
 
 public enum FuzzEvent: Sendable {

@@ -1,6 +1,7 @@
 // Adding up the shares of one segmented fuzz campaign (`fuzz --segment i/n --json ...`): the
 // runs, operations and connections of every share, and every finding with the share that found
-// it. Refuses shares of different campaigns, a share given twice, and missing shares.
+// it. Refuses shares of different campaigns (server, seed, or any other option), a share given
+// twice, and missing shares.
 
 import Fuzzing
 import Vocabulary
@@ -37,6 +38,13 @@ enum FuzzMerge {
         var campaigns: [MergedFuzz.Campaign] = []
         for key in order {
             let shares = groups[key]!
+            // Same server and seed, other options (runs, connections, requests, ...): the union
+            // of those shares is no campaign anyone ran.
+            let first = shares[0]
+            for share in shares where share.summary.campaign != first.summary.campaign {
+                throw MergeError("\(share.file) is a share of another campaign (\(key)):\n  \(share.summary.campaign ?? "options not recorded")\n"
+                                 + "not\n  \(first.summary.campaign ?? "options not recorded") (\(first.file))")
+            }
             let n = shares[0].summary.segment?.count ?? 1
             try MergeShares.requireComplete(shares.map { ($0.file, $0.summary.segment ?? .whole) }, of: key)
             var campaign = MergedFuzz.Campaign(against: shares[0].summary.against, seed: shares[0].summary.seed, shares: n,

@@ -117,7 +117,7 @@ struct SegmentedLoadTests {
         #expect(foreign.output.contains("--source 192.0.2.1: cannot bind"), "\(foreign.output)")
     }
 
-    @Test("3 fuzz shares run exactly the whole campaign's runs, and merge to its totals")
+    @Test("3 fuzz shares run exactly the whole campaign's runs, and merge to its totals; a share of other options is refused")
     func fuzzShares() throws {
         let scratch = Scratch()
         let base = ["fuzz", "--runs", "6", "--connections", "2", "--max-send", "4KiB", "--out", scratch.path + "/findings"]
@@ -142,5 +142,15 @@ struct SegmentedLoadTests {
         #expect(page.status == 2 && page.output.contains("for fuzz reports use --json"), "\(page.output)")
         let twice = try Piped.run(["merge", paths[0], paths[1], paths[1], paths[2]], input: "", scratch: scratch)
         #expect(twice.status == 2 && twice.output.contains("share 1/3 of") && twice.output.contains("is given twice"), "\(twice.output)")
+        // Share 1 of a campaign with other options (same server, seed and split): its runs are
+        // no part of this campaign, so the union would be a test nobody ran.
+        let other = scratch.path + "/fuzz-1-other.json"
+        let odd = try Piped.run(["fuzz", "--runs", "6", "--connections", "3", "--max-send", "4KiB", "--out", scratch.path + "/findings",
+                                 "--segment", "1/3", "--json", other], input: "", scratch: scratch, timeout: 120)
+        #expect(odd.status == 0, "\(odd.output)")
+        let mixed = try Piped.run(["merge", paths[0], other, paths[2]], input: "", scratch: scratch)
+        #expect(mixed.status == 2, "\(mixed.output)")
+        #expect(mixed.output.contains("\(other) is a share of another campaign"), "\(mixed.output)")
+        #expect(mixed.output.contains("--connections 3") && mixed.output.contains("--connections 2"), "\(mixed.output)")
     }
 }

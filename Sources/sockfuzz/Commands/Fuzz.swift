@@ -121,6 +121,22 @@ struct Fuzz: ParsableCommand {
         try MetricsEndpoint.validate(metricsListen)
     }
 
+    /// What makes two reports shares of the same campaign, for `merge`: every option but the
+    /// share, where output goes, and the seed and server (merge groups by those itself).
+    var campaignIdentity: String {
+        var words = ["fuzz", runs.map { "--runs \($0)" } ?? duration.map { "--duration \($0)" } ?? "--runs 100",
+                     "--connections \(connections)", "--timeout \(timeout)", "--max-send \(maxSend.bytes)",
+                     "--oracle \(chosenOracle.rawValue)", "--segments \(segment.count)"]
+        if let fault { words.append("--fault \(fault.rawValue)") }
+        if let weights { words.append("--weights \(weights)") }
+        words += requests.identity
+        words += masks.map { "--mask \($0)" }
+        if let probe { words.append("--probe \(probe)") }
+        if let expectPattern { words.append("--expect \(expectPattern)") }
+        words += tls.identity
+        return words.joined(separator: " ")
+    }
+
     func run() throws {
         var base = FuzzConfiguration()
         base.seed = seed
@@ -184,10 +200,11 @@ struct Fuzz: ParsableCommand {
             let progress = ProgressLine()
             metrics.start(config.against)
             let published = endpoint == nil ? nil : metrics
-            let summary = Fuzzer.run(config, interrupt: interrupt) { event in
+            var summary = Fuzzer.run(config, interrupt: interrupt) { event in
                 published?.observe(event)
                 FuzzPrinter.print(event, progress)
             }
+            summary.campaign = campaignIdentity
             metrics.finish(summary)
             progress.finish()
             FuzzPrinter.summary(summary)

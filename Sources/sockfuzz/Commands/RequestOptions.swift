@@ -35,6 +35,15 @@ struct RequestStreamOptions: ParsableArguments {
         do { return try Framing(parsing: framing) } catch { throw ValidationError("--framing: \(error)") }
     }
 
+    /// What makes two results runs of the same requests (for `merge`).
+    var identity: [String] {
+        var words: [String] = []
+        if let request { words.append("--request \(request)") }
+        if let requestFile { words.append("--request-file \(requestFile)") }
+        if let framing { words.append("--framing \(framing)") }
+        return words
+    }
+
     /// The requests to send, with their weights.
     func mix() throws -> RequestMix {
         if let request {
@@ -83,12 +92,5 @@ struct RequestOptions: ParsableArguments {
     func mix() throws -> RequestMix { try stream.mix() }
 
     /// What makes two load results runs of the same test.
-    var identity: [String] {
-        var words: [String] = []
-        if let request { words.append("--request \(request)") }
-        if let requestFile { words.append("--request-file \(requestFile)") }
-        if let framing { words.append("--framing \(framing)") }
-        if let expect { words.append("--expect \(expect)") }
-        return words
-    }
+    var identity: [String] { stream.identity + (expect.map { ["--expect \($0)"] } ?? []) }
 }
