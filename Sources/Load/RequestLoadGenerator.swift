@@ -72,10 +72,10 @@ public final class RequestLoadGenerator: PacedLoad {
     /// `http1` only (it needs state across frames): one decoder per connection.
     private var decoders: [FrameDecoder]
     private let scans: Bool
-    /// http1 with a HEAD among the requests: the decoder is told whether each request is HEAD
-    /// (decided once here per request of the mix, not per request sent on the hot path).
-    private let notesHEAD: Bool
-    private let headRequests: [Bool]
+    /// http1 with a HEAD among the requests: per request of the mix, whether it is HEAD, which
+    /// the decoder is told of each request sent (decided once here, not per request on the hot
+    /// path). nil: no decoder needs telling.
+    private let headRequests: [Bool]?
     private let check: ReplyCheck
 
     var meter: LoadMeter
@@ -120,8 +120,7 @@ public final class RequestLoadGenerator: PacedLoad {
         readBuffer = .allocate(byteCount: readCapacity, alignment: 64)
         partial = Array(repeating: [], count: fds.count)
         scans = FrameScan.supports(plan.framing)
-        notesHEAD = !scans && plan.mix.hasHEAD
-        headRequests = plan.mix.headRequests
+        headRequests = !scans && plan.mix.hasHEAD ? plan.mix.headRequests : nil
         decoders = scans ? [] : Array(repeating: FrameDecoder(plan.framing), count: fds.count)
     }
 
@@ -208,7 +207,7 @@ public final class RequestLoadGenerator: PacedLoad {
         let c = conns[i]
         guard Int(c.queued - c.answered) < ringSize else { meter.notSent += 1; return }
         stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
-        if notesHEAD { decoders[i].noteRequest(isHEAD: headRequests[request(i, c.queued)]) }
+        if let headRequests { decoders[i].noteRequest(isHEAD: headRequests[request(i, c.queued)]) }
         conns[i].queued += 1
         meter.outstanding += 1
     }

@@ -36,8 +36,3 @@ public struct CheckCounts: Sendable, Codable, Equatable {
         }
     }
 }
-
-/// How many `.skipped` events a session emitted: a check that emits one checked nothing.
-final class SkipCounter {
-    var count = 0
-}

@@ -284,7 +284,7 @@ extension ScenarioSession {
 
     func expectServer(_ statement: Statement, _ stat: ServerStat, _ comparison: Comparison, _ value: Int, _ within: ScenarioDuration?) throws(RunStop) {
         if let external = configuration.target {
-            emit(.skipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)"))
+            emitSkipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)")
             return
         }
         guard let server else {
@@ -316,7 +316,7 @@ extension ScenarioSession {
             groups = engine.groupOrder
         }
         if !segment.isWhole && groups.allSatisfy({ engine.members(of: $0).isEmpty }) {
-            emit(.skipped("\(statement.location): \(statement.command.rendered): share \(segment) has no connection of \(selector); the shares that do check it"))
+            emitSkipped("\(statement.location): \(statement.command.rendered): share \(segment) has no connection of \(selector); the shares that do check it")
             return
         }
         var merged = GroupStats()

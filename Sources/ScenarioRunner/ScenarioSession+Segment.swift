@@ -36,7 +36,7 @@ enum ShareScale {
 extension ScenarioSession {
     func applySegment(_ statement: Statement, _ share: ExecutionSegment) throws(RunStop) {
         if let forced = configuration.segment {
-            emit(.skipped("\(statement.location): segment \(share) ignored: --segment \(forced) wins"))
+            emitSkipped("\(statement.location): segment \(share) ignored: --segment \(forced) wins")
             return
         }
         guard engine.groupOrder.isEmpty else {
@@ -72,7 +72,7 @@ extension ScenarioSession {
     /// here, and the shares that own them act on them.
     func noteNoneOwned(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ ids: [Int]) {
         guard !segment.isWhole && ids.isEmpty else { return }
-        emit(.skipped("\(statement.location): \(statement.command.rendered): none of \(selector) is share \(segment)'s; the shares that own them run it"))
+        emitSkipped("\(statement.location): \(statement.command.rendered): none of \(selector) is share \(segment)'s; the shares that own them run it")
     }
 
     /// How many connections `selector` spans in the whole run.
@@ -90,7 +90,7 @@ extension ScenarioSession {
     func shareScale(_ statement: Statement, _ comparison: Comparison, _ value: Int, own: Int, whole: Int) throws(RunStop) -> ShareScale {
         guard !segment.isWhole && whole > 0 && own != whole else { return .asWritten }
         guard own > 0 else {
-            emit(.skipped("\(statement.location): \(statement.command.rendered): share \(segment) has none of the connections it counts; the shares that do check it"))
+            emitSkipped("\(statement.location): \(statement.command.rendered): share \(segment) has none of the connections it counts; the shares that do check it")
             return .notThisShare
         }
         guard comparison != .notEqual else {

@@ -106,22 +106,3 @@ extension Sys {
         return count
     }
 }
-
-extension SocketAddress {
-    /// Whether a socket whose local address is `local` can be one this listening address
-    /// accepted: the same address, or any address of the family on this port when the
-    /// listener is a wildcard (0.0.0.0 or ::, which no other socket can share a port with).
-    func accepts(on local: SocketAddress) -> Bool {
-        guard local.port == port && local.family == family else { return false }
-        return local == self || isWildcard
-    }
-
-    var isWildcard: Bool {
-        switch storage {
-        case .v4(let a): return a.sin_addr.s_addr == 0
-        case .v6(var a):
-            var any = in6addr_any
-            return memcmp(&a.sin6_addr, &any, MemoryLayout<in6_addr>.size) == 0
-        }
-    }
-}

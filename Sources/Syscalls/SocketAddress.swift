@@ -133,6 +133,27 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension SocketAddress {
+    /// Whether a socket whose local address is `local` can be one this listening address
+    /// accepted: the same address, or any address of the family on this port when the
+    /// listener is a wildcard (0.0.0.0 or ::, which no other socket can share a port with).
+    func accepts(on local: SocketAddress) -> Bool {
+        guard local.port == port && local.family == family else { return false }
+        return local == self || isWildcard
+    }
+
+    /// Whether this is 0.0.0.0 or :: (any port): a listener there takes every address of its family.
+    var isWildcard: Bool {
+        switch storage {
+        case .v4(let a): return a.sin_addr.s_addr == INADDR_ANY
+        case .v6(let a):
+            var any = a
+            any.sin6_addr = in6addr_any
+            return a == any
+        }
+    }
+}
+
 extension sockaddr_in: @retroactive Equatable {
     public static func == (l: sockaddr_in, r: sockaddr_in) -> Bool {
         l.sin_port == r.sin_port && l.sin_addr.s_addr == r.sin_addr.s_addr

@@ -305,17 +305,11 @@ struct EchoServerTests {
         let (server, address) = try startServer(ServerMode.all.first { $0.kind == .epoll }!)
         defer { server.stop() }
         let twin = try SocketAddress.parse("127.0.0.2:\(address.port)")
-        let listener = try Sys.socket(family: AF_INET)
+        let listener = try listeningSocket(on: twin)
         defer { Glibc.close(listener) }
-        try Sys.bind(listener, twin)
-        try Sys.listen(listener, backlog: 4)
         let stranger = try LoopbackClient(connectingTo: twin)
         defer { stranger.close() }
-        var accepted: Int32 = -1
-        try #require(waitUntil(timeout: 10) {
-            if case .processed(let fd)? = try? Sys.accept(listener) { accepted = fd }
-            return accepted >= 0
-        })
+        let accepted = try acceptOne(listener)
         defer { Glibc.close(accepted) }
         #expect(try Sys.localAddress(accepted) == twin, "the stranger's end holds the server's port on another address")
 
@@ -332,18 +326,12 @@ struct EchoServerTests {
     /// exact match alone would count none of its connections and pass a leaking server.
     @Test("a wildcard listener's connections count, accepted on 127.0.0.1 though it listens on 0.0.0.0")
     func heldDescriptorsOfAWildcardListener() throws {
-        let listener = try Sys.socket(family: AF_INET)
+        let listener = try listeningSocket(on: try SocketAddress.parse("0.0.0.0:0"))
         defer { Glibc.close(listener) }
-        try Sys.bind(listener, try SocketAddress.parse("0.0.0.0:0"))
-        try Sys.listen(listener, backlog: 4)
         let wildcard = try Sys.localAddress(listener)
         let client = try LoopbackClient(connectingTo: SocketAddress.loopback(port: wildcard.port))
         defer { client.close() }
-        var accepted: Int32 = -1
-        try #require(waitUntil(timeout: 10) {
-            if case .processed(let fd)? = try? Sys.accept(listener) { accepted = fd }
-            return accepted >= 0
-        })
+        let accepted = try acceptOne(listener)
         defer { Glibc.close(accepted) }
         #expect(try Sys.localAddress(accepted) == SocketAddress.loopback(port: wildcard.port))
 

@@ -139,3 +139,27 @@ func waitUntilServerStopsReading(_ server: EchoServer) {
         return nowNanos() - steadySince >= 300_000_000
     }
 }
+
+/// A listening IPv4 socket bound to `address` (port 0: a free one), not the server's: for tests
+/// that look at the descriptor table from outside it. The caller closes it.
+func listeningSocket(on address: SocketAddress) throws -> Int32 {
+    let fd = try Sys.socket(family: AF_INET)
+    do {
+        try Sys.bind(fd, address)
+        try Sys.listen(fd, backlog: 4)
+    } catch {
+        Glibc.close(fd)
+        throw error
+    }
+    return fd
+}
+
+/// The next connection the non-blocking `listener` accepts, waited for up to 10 s. The caller closes it.
+func acceptOne(_ listener: Int32, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int32 {
+    var accepted: Int32 = -1
+    try #require(waitUntil(timeout: 10) {
+        if case .processed(let fd)? = try? Sys.accept(listener) { accepted = fd }
+        return accepted >= 0
+    }, "no connection accepted within 10 s", sourceLocation: sourceLocation)
+    return accepted
+}
