@@ -73,6 +73,20 @@ struct MergeSharesTests {
         #expect(refusal([nil, nil]) == nil)
     }
 
+    @Test("a fuzz campaign's options tell --runs 6 from --runs 6 --duration 1s (the first limit reached stops a share)")
+    func fuzzCampaignBothLimits() throws {
+        let out = Scratch().path + "/findings"
+        func identity(_ limits: [String]) throws -> String {
+            try Fuzz.parse(limits + ["--out", out, "--segment", "0/2"]).campaignIdentity
+        }
+        let runs = try identity(["--runs", "6"])
+        let both = try identity(["--runs", "6", "--duration", "1s"])
+        #expect(runs != both, "\(runs)")
+        #expect(both.hasPrefix("fuzz --runs 6 --duration 1s "), "\(both)")
+        #expect(try identity([]).hasPrefix("fuzz --runs 100 "))
+        #expect(try identity(["--duration", "1s"]).hasPrefix("fuzz --duration 1s "))
+    }
+
     @Test("the run page lists shares in share order: 10/12 after 9/12, not after 1/12 as text sorts")
     func runPageShareOrder() throws {
         let statuses = Dictionary(uniqueKeysWithValues: (0..<12).map { ("\($0)/12", "passed") })
