@@ -40,11 +40,7 @@ enum FuzzMerge {
             let shares = groups[key]!
             // Same server and seed, other options (runs, connections, requests, ...): the union
             // of those shares is no campaign anyone ran.
-            let first = shares[0]
-            for share in shares where share.summary.campaign != first.summary.campaign {
-                throw MergeError("\(share.file) is a share of another campaign (\(key)):\n  \(share.summary.campaign ?? "options not recorded")\n"
-                                 + "not\n  \(first.summary.campaign ?? "options not recorded") (\(first.file))")
-            }
+            try MergeShares.requireSameOptions(shares.map { ($0.file, $0.summary.campaign) }, of: "campaign (\(key))")
             let n = shares[0].summary.segment?.count ?? 1
             try MergeShares.requireComplete(shares.map { ($0.file, $0.summary.segment ?? .whole) }, of: key)
             var campaign = MergedFuzz.Campaign(against: shares[0].summary.against, seed: shares[0].summary.seed, shares: n,

@@ -60,9 +60,7 @@ enum LoadMerge {
         guard let test = first.record.test, let n = first.record.segment?.count else {
             throw MergeError("\(first.file): not a result of `sockfuzz load` with --json (no test or segment recorded)")
         }
-        for (file, record) in records where record.test != test {
-            throw MergeError("\(file) is a share of another test:\n  \(record.test ?? "?")\nnot\n  \(test) (\(first.file))")
-        }
+        try MergeShares.requireSameOptions(records.map { ($0.file, $0.record.test) }, of: "test")
         try MergeShares.requireComplete(records.map { ($0.file, $0.record.segment ?? .whole) }, of: "the test")
 
         var merged = MergedLoad(test: test, shares: n, files: records.map(\.file), passed: true, problems: [],

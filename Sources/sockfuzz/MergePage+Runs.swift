@@ -6,6 +6,7 @@ import Bench
 import Foundation
 import Load
 import ScenarioRunner
+import Vocabulary
 
 extension MergePage {
     static func render(_ m: MergedRuns) -> String {
@@ -32,7 +33,10 @@ extension MergePage {
         if let l = t.latencyMicros { summary.append(("latency (µs)", percentiles(l))) }
         html += keyValueTable(summary) + "\n"
 
-        html += "<h3>Shares</h3>\n" + table(["share", "status", "started late"], run.statuses.keys.sorted { shareIndex($0) < shareIndex($1) }.map { share in
+        // Merge refused any incomplete set, so shares 0..<n are all there, in share order (10/12
+        // after 9/12), named as the statuses key them.
+        let shares = (0..<run.shares).map { ExecutionSegment(index: $0, count: run.shares).description }
+        html += "<h3>Shares</h3>\n" + table(["share", "status", "started late"], shares.map { share in
             [share, run.statuses[share] ?? "", run.late[share].map { "\(Format.seconds($0))" } ?? ""]
         })
         if !run.failures.isEmpty {
@@ -55,9 +59,6 @@ extension MergePage {
     static func percentiles(_ l: LoadResult.Percentiles) -> String {
         String(format: "p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f", l.p50, l.p90, l.p99, l.p999, l.max)
     }
-
-    /// "3/4" sorts by 3, so share 10/12 comes after 9/12.
-    private static func shareIndex(_ share: String) -> Int { Int(share.prefix { $0 != "/" }) ?? 0 }
 
     private static func table(_ headers: [String], _ rows: [[String]]) -> String {
         "<table>\n<tr>" + headers.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr>\n"

@@ -1,5 +1,6 @@
 // What every merge (load, fuzz, run) checks and reads the same way: that its files are the n
-// shares of one whole, each exactly once, and the HDR histograms the shares carry.
+// shares of one whole, each exactly once, run with the same options, and the HDR histograms the
+// shares carry.
 
 import Histogram
 import Results
@@ -24,6 +25,16 @@ enum MergeShares {
         guard missing.isEmpty else {
             throw MergeError("missing share\(missing.count == 1 ? "" : "s") " + missing.map { "\($0)/\(n)" }.joined(separator: ", ")
                              + " of \(whole): the totals would be wrong" + whereMissing(missing))
+        }
+    }
+
+    /// Throws unless every share recorded the options (`identity`) of the first: shares run with
+    /// other options add up to a `whole` ("test", "campaign (...)") that nobody ran.
+    static func requireSameOptions(_ shares: [(file: String, identity: String?)], of whole: String) throws {
+        guard let first = shares.first else { return }
+        for (file, identity) in shares where identity != first.identity {
+            throw MergeError("\(file) is a share of another \(whole):\n  \(identity ?? "options not recorded")\n"
+                             + "not\n  \(first.identity ?? "options not recorded") (\(first.file))")
         }
     }
 

@@ -1,7 +1,7 @@
 // What every merge (load, fuzz, run) refuses before adding anything up, each check met by the
 // shares it exists to catch: a share decoded from a report that names no share of the whole
 // (its JSON went around ExecutionSegment's precondition), a share split in another n, one given
-// twice, one missing. And the run page's share rows in share order, 10/12 after 9/12.
+// twice, one missing, one run with other options. And the run page's share rows in share order, 10/12 after 9/12.
 
 import Foundation
 import Testing
@@ -55,6 +55,36 @@ struct MergeSharesTests {
         let missing = Self.refusal([0, 2].map { ExecutionSegment(index: $0, count: 3) }, whereMissing: { " (went: \($0))" })
         #expect(missing?.contains("missing share 1/3 of the test: the totals would be wrong (went: [1])") == true, "\(missing ?? "accepted")")
         #expect(Self.refusal([]) != nil)
+    }
+
+    @Test("a share run with other options is refused, naming both; shares that all predate recorded options are not")
+    func shareOfOtherOptions() {
+        func refusal(_ identities: [String?]) -> String? {
+            let shares = identities.enumerated().map { (file: "share\($0.offset).json", identity: $0.element) }
+            do { try MergeShares.requireSameOptions(shares, of: "campaign (epoll seed 1)") } catch { return "\(error)" }
+            return nil
+        }
+        #expect(refusal(["fuzz --connections 2", "fuzz --connections 2", "fuzz --connections 2"]) == nil)
+        let other = refusal(["fuzz --connections 2", "fuzz --connections 3", "fuzz --connections 2"])
+        #expect(other == "share1.json is a share of another campaign (epoll seed 1):\n  fuzz --connections 3\nnot\n  fuzz --connections 2 (share0.json)",
+                "\(other ?? "accepted")")
+        let unrecorded = refusal(["fuzz --connections 2", nil])
+        #expect(unrecorded?.contains("share1.json is a share of another campaign (epoll seed 1):\n  options not recorded") == true, "\(unrecorded ?? "accepted")")
+        #expect(refusal([nil, nil]) == nil)
+    }
+
+    @Test("a fuzz campaign's options tell --runs 6 from --runs 6 --duration 1s (the first limit reached stops a share)")
+    func fuzzCampaignBothLimits() throws {
+        let out = Scratch().path + "/findings"
+        func identity(_ limits: [String]) throws -> String {
+            try Fuzz.parse(limits + ["--out", out, "--segment", "0/2"]).campaignIdentity
+        }
+        let runs = try identity(["--runs", "6"])
+        let both = try identity(["--runs", "6", "--duration", "1s"])
+        #expect(runs != both, "\(runs)")
+        #expect(both.hasPrefix("fuzz --runs 6 --duration 1s "), "\(both)")
+        #expect(try identity([]).hasPrefix("fuzz --runs 100 "))
+        #expect(try identity(["--duration", "1s"]).hasPrefix("fuzz --duration 1s "))
     }
 
     @Test("the run page lists shares in share order: 10/12 after 9/12, not after 1/12 as text sorts")

@@ -84,6 +84,9 @@ struct Fuzz: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    /// The runs per mode: --runs, or 100 unless --duration alone says when to stop.
+    var runLimit: Int? { runs ?? (duration == nil ? 100 : nil) }
+
     /// --oracle, or what the other options imply.
     var chosenOracle: OracleChoice { oracle ?? (requests.given ? .replies : .echo) }
 
@@ -124,9 +127,10 @@ struct Fuzz: ParsableCommand {
     /// What makes two reports shares of the same campaign, for `merge`: every option but the
     /// share, where output goes, and the seed and server (merge groups by those itself).
     var campaignIdentity: String {
-        var words = ["fuzz", runs.map { "--runs \($0)" } ?? duration.map { "--duration \($0)" } ?? "--runs 100",
-                     "--connections \(connections)", "--timeout \(timeout)", "--max-send \(maxSend.bytes)",
-                     "--oracle \(chosenOracle.rawValue)", "--segments \(segment.count)"]
+        // Both limits when both are given: the first reached stops each share.
+        var words = ["fuzz"] + (runLimit.map { ["--runs \($0)"] } ?? []) + (duration.map { ["--duration \($0)"] } ?? [])
+        words += ["--connections \(connections)", "--timeout \(timeout)", "--max-send \(maxSend.bytes)",
+                  "--oracle \(chosenOracle.rawValue)", "--segments \(segment.count)"]
         if let fault { words.append("--fault \(fault.rawValue)") }
         if let weights { words.append("--weights \(weights)") }
         words += requests.identity
@@ -140,7 +144,7 @@ struct Fuzz: ParsableCommand {
     func run() throws {
         var base = FuzzConfiguration()
         base.seed = seed
-        base.runs = runs ?? (duration == nil ? 100 : nil)
+        base.runs = runLimit
         base.durationNanos = duration.map { UInt64($0.nanoseconds) }
         base.timeoutNanos = UInt64(timeout.nanoseconds)
         base.generator.maxConnections = connections
