@@ -63,7 +63,7 @@ struct TLSClientOptions: ParsableArguments {
         settings(embedded: embedded) ?? (fault?.impliesTLS == true ? ClientTLS(verification: .off) : nil)
     }
 
-    /// What makes two load results runs of the same test.
+    /// What makes two load results runs of the same test, or two fuzz reports shares of one campaign.
     var identity: [String] {
         guard tls else { return [] }
         var words = ["--tls"]
