@@ -54,6 +54,13 @@ public struct FuzzWeights: Sendable, Equatable {
 
     public static let names = ["connect", "burst", "send", "halfclose", "reset", "close", "pause", "resume", "sleep", "check"]
 
+    /// Every weight, in `names` order, as `--weights` takes them: one text per set of weights,
+    /// however they were written (`send=5,reset=2` and `reset=2,send=5` read the same).
+    public var canonicalText: String {
+        let values = [connect, burst, send, halfClose, reset, close, pause, resume, sleep, check]
+        return zip(Self.names, values).map { "\($0)=\($1)" }.joined(separator: ",")
+    }
+
     /// Parses `send=5,reset=2`: the kinds named take these weights, the others keep theirs.
     public init(parsing text: String) throws(FuzzError) {
         self.init()

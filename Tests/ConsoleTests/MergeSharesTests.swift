@@ -87,6 +87,17 @@ struct MergeSharesTests {
         #expect(try identity(["--duration", "1s"]).hasPrefix("fuzz --duration 1s "))
     }
 
+    @Test("a fuzz campaign's weights are the weights drawn: any order, or the defaults written out, is the same campaign; other weights are not")
+    func fuzzCampaignWeights() throws {
+        let out = Scratch().path + "/findings"
+        func identity(_ weights: [String]) throws -> String {
+            try Fuzz.parse(["--out", out, "--segment", "0/2"] + weights).campaignIdentity
+        }
+        #expect(try identity(["--weights", "send=5,reset=2"]) == identity(["--weights", "reset=2, send=5"]))
+        #expect(try identity([]) == identity(["--weights", "send=8"]))
+        #expect(try identity(["--weights", "send=5"]) != identity([]))
+    }
+
     @Test("the run page lists shares in share order: 10/12 after 9/12, not after 1/12 as text sorts")
     func runPageShareOrder() throws {
         let statuses = Dictionary(uniqueKeysWithValues: (0..<12).map { ("\($0)/12", "passed") })

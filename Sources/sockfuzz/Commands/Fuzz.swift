@@ -132,7 +132,9 @@ struct Fuzz: ParsableCommand {
         words += ["--connections \(connections)", "--timeout \(timeout)", "--max-send \(maxSend.bytes)",
                   "--oracle \(chosenOracle.rawValue)", "--segments \(segment.count)"]
         if let fault { words.append("--fault \(fault.rawValue)") }
-        if let weights { words.append("--weights \(weights)") }
+        // As drawn, not as typed: the defaults written out and any order name the same weights.
+        // (run() has refused weights that do not parse before any report is written.)
+        words.append("--weights \(((weights.flatMap { try? FuzzWeights(parsing: $0) }) ?? FuzzWeights()).canonicalText)")
         words += requests.identity
         words += masks.map { "--mask \($0)" }
         if let probe { words.append("--probe \(probe)") }
