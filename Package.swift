@@ -63,12 +63,12 @@ let package = Package(
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
-            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results", "TLSClient",
+            "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results", "TLSClient", "Vocabulary",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Load", "Framing",
-            "TLSClient",
+            "TLSClient", "Vocabulary",
         ]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
@@ -100,7 +100,7 @@ let package = Package(
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
-        .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine"], path: "Tests/ScenarioMutations"),
+        .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "ResultsTests", dependencies: [

@@ -2,6 +2,8 @@
 // 50 MiB random send holds no 50 MiB array), each after an optional pause, and the orderly
 // closing steps queued behind them.
 
+import Vocabulary
+
 public struct OutgoingSegment: Sendable {
     public enum Content: Sendable {
         case bytes([UInt8])

@@ -9,6 +9,7 @@ import Reactor
 import ScenarioLanguage
 import ScenarioRunner
 import Syscalls
+import Vocabulary
 
 public struct FuzzConfiguration: Sendable {
     public var seed: UInt64 = 1

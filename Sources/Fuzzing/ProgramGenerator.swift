@@ -3,6 +3,7 @@
 // own stream, so connections do not shift each other's choices.
 
 import ClientEngine
+import Vocabulary
 
 public struct GeneratorSettings: Sendable {
     public var maxConnections: Int

@@ -5,8 +5,9 @@ import ClientEngine
 import Foundation
 import Framing
 import ScenarioLanguage
-import TLSClient
 import Syscalls
+import TLSClient
+import Vocabulary
 
 extension ScenarioSession {
     /// The connection ids a selector names now. `*` is every open connection.

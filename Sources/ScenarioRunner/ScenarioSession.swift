@@ -9,6 +9,7 @@ import Load
 import Reactor
 import ScenarioLanguage
 import Syscalls
+import Vocabulary
 
 /// Why a statement list stopped early.
 public enum RunStop: Error, Sendable {

@@ -5,6 +5,7 @@
 import ClientEngine
 import Foundation
 import ScenarioLanguage
+import Vocabulary
 
 public struct MutatedScenario: Sendable {
     /// Position in the generated sequence (with the seed, enough to regenerate it).
