@@ -102,7 +102,8 @@ let package = Package(
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing"]),
-        .testTarget(name: "FramingTests", dependencies: ["Framing"]),
+        .testTarget(name: "FramingTests", dependencies: ["Framing", "Vocabulary"]),
+        .testTarget(name: "RequestMutationTests", dependencies: ["RequestMutation", "Framing", "Vocabulary"]),
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
