@@ -59,6 +59,9 @@ let package = Package(
         .target(name: "Framing", dependencies: [
             .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
+        // Mutants of requests that know their framing (lengths that lie, repeated headers, edge
+        // integers, injected delimiters) and byte havoc; every choice from a seed. No I/O.
+        .target(name: "RequestMutation", dependencies: ["Framing", "Vocabulary"]),
         // Lexer, parser and checker of the scenario language; no I/O beyond reading included files.
         .target(name: "ScenarioLanguage", dependencies: ["Vocabulary", "Framing"]),
         // Executes scenarios against the embedded server or a target; results and reports.
