@@ -106,7 +106,7 @@ let package = Package(
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing", "Vocabulary"]),
-        .testTarget(name: "RequestMutationTests", dependencies: ["RequestMutation", "Framing", "Vocabulary"]),
+        .testTarget(name: "RequestMutationTests", dependencies: ["RequestMutation", "Framing", "Vocabulary", "ScenarioLanguage"]),
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),

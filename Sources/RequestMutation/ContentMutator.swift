@@ -55,8 +55,10 @@ public struct ContentMutator: Sendable {
     public func mutate(_ request: [UInt8], using random: inout SeededRandom) -> Mutant {
         var bytes = request
         var operations: [String] = []
+        // Mostly one change, so that a mutant keeps the rest of its request well formed and
+        // reaches the code behind the parser; sometimes up to four, for bugs that need two.
         let roll = random.int(in: 0...99)
-        let stack = roll < 50 ? 1 : roll < 75 ? 2 : roll < 90 ? 3 : 4
+        let stack = roll < 70 ? 1 : roll < 90 ? 2 : roll < 97 ? 3 : 4
         for _ in 0..<stack {
             var candidate = bytes
             let described: String?

@@ -15,6 +15,8 @@ struct FieldEditor {
     private let lengths: [Int]
     private let texts: [Int]
     private let syntax: [Int]
+    /// Arguments, values, words: what a request says, as opposed to its lengths and counts.
+    private let contents: [Int]
     private let groups: [(group: Int, indices: [Int])]
 
     init(fields: RequestFields, mutator: ContentMutator) {
@@ -30,6 +32,7 @@ struct FieldEditor {
             }
         }
         syntax = all.indices.filter { all[$0].kind == .syntax && !all[$0].bytes.isEmpty }
+        contents = all.indices.filter { all[$0].kind == .token || all[$0].kind == .value }
         groups = fields.groups
     }
 
@@ -165,7 +168,7 @@ struct FieldEditor {
     }
 
     private mutating func longValue(_ random: inout SeededRandom) -> String {
-        let i = pick(texts, &random)
+        let i = pickText(&random)
         let old = fields.fields[i].bytes
         let length = pick(InterestingValues.longLengths, &random)
         var new: [UInt8]
@@ -185,7 +188,7 @@ struct FieldEditor {
     /// Replaces a text field with one of `choices`, or puts one inside it.
     private mutating func replaceText(_ random: inout SeededRandom, with choices: [[UInt8]], _ what: String) -> String? {
         guard !choices.isEmpty else { return nil }
-        let i = pick(texts, &random)
+        let i = pickText(&random)
         let choice = pick(choices, &random)
         let old = fields.fields[i].bytes
         var new = choice
@@ -199,7 +202,7 @@ struct FieldEditor {
 
     /// Puts one of `choices` into a text field, at a random place.
     private mutating func insertBytes(_ random: inout SeededRandom, _ choices: [[UInt8]], _ what: String) -> String {
-        let i = pick(texts, &random)
+        let i = pickText(&random)
         let choice = pick(choices, &random)
         var new = fields.fields[i].bytes
         let at = random.int(in: 0...new.count)
@@ -212,7 +215,7 @@ struct FieldEditor {
     private mutating func splice(_ random: inout SeededRandom) -> String? {
         let donor = pick(mutator.pool, &random)
         guard let other = mutator.parsed(donor) else { return nil }
-        let i = pick(texts, &random)
+        let i = pickText(&random)
         let name = fields.fields[i].name
         let sameName = other.fields.filter { $0.name == name && $0.kind != .syntax }
         let candidates = sameName.isEmpty ? other.fields.filter { $0.kind != .syntax && !$0.bytes.isEmpty } : sameName
@@ -220,6 +223,12 @@ struct FieldEditor {
         let graft = pick(candidates, &random)
         fields.set(i, to: graft.bytes, keepLengths: random.int(in: 0...3) > 0)
         return "\(name) spliced from another request's \(graft.name): \(Self.quoted(graft.bytes))"
+    }
+
+    /// A text field to change: three times in four what the request says, otherwise any text
+    /// field, a length or a count included (they have mutations of their own too).
+    private func pickText(_ random: inout SeededRandom) -> Int {
+        !contents.isEmpty && random.int(in: 0...3) > 0 ? pick(contents, &random) : pick(texts, &random)
     }
 
     // MARK: keeping links and counts right

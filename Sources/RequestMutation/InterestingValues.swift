@@ -32,8 +32,9 @@ enum InterestingValues {
         [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80],
     ]
 
-    /// What protocols split on: line ends (CR LF, a lone LF or CR), NUL, and separators.
-    static let delimiters: [[UInt8]] = [[0x0d, 0x0a], [0x0a], [0x0d], [0x00], [0x3b], [0x3a], [0x20], [0x0d, 0x0a, 0x0d, 0x0a], [0x2c]]
+    /// What protocols split on: line ends (CR LF, a lone LF or CR), NUL, and separators. CR LF
+    /// is listed twice: it ends a line in most text protocols, so it is the one most worth trying.
+    static let delimiters: [[UInt8]] = [[0x0d, 0x0a], [0x0d, 0x0a], [0x0a], [0x0d], [0x00], [0x3b], [0x3a], [0x20], [0x0d, 0x0a, 0x0d, 0x0a], [0x2c]]
 
     /// Sizes of a long value: around the buffer sizes servers pick, up to 1 MiB.
     static let longLengths: [Int] = [1024, 4095, 4096, 4097, 8192, 65535, 65536, 65537, 1 << 20]

@@ -20,25 +20,35 @@ enum LineRequest {
 
     /// The next `length` bytes as words and the blanks between them.
     static func words(_ r: inout RequestReader, _ length: Int) {
-        let end = r.consumed + length
+        // Run boundaries first, over the bytes themselves (a word may be a 1 MiB value).
+        let start = r.position
+        let runs: [(blank: Bool, count: Int)] = r.bytes[start..<(start + length)].withUnsafeBufferPointer { line in
+            var runs: [(blank: Bool, count: Int)] = []
+            var i = 0
+            while i < line.count {
+                let blank = isBlank(line[i])
+                var j = i + 1
+                while j < line.count && isBlank(line[j]) == blank { j += 1 }
+                runs.append((blank, j - i))
+                i = j
+            }
+            return runs
+        }
         var word = 0
-        while r.consumed < end {
-            let blank = isBlank(r.peek()!)
-            var run = 1
-            while r.consumed + run < end && isBlank(r.peek(run)!) == blank { run += 1 }
-            if blank {
-                r.take(.syntax, "blank", run)
+        for run in runs {
+            if run.blank {
+                r.take(.syntax, "blank", run.count)
             } else {
                 word += 1
-                // Each word with the blank before it is one repeatable unit.
                 let group = r.newGroup()
-                r.take(word == 1 ? .token : wordKind(r, run), "word \(word)", run, group: group)
+                r.take(word == 1 ? .token : wordKind(r, run.count), "word \(word)", run.count, group: group)
             }
         }
     }
 
     private static func wordKind(_ r: RequestReader, _ length: Int) -> RequestField.Kind {
         // Digits past 64 bits are still an integer to the protocol (and a classic overflow).
+        guard length <= 64 else { return .value }  // no integer is written in more digits than that
         let text = r.bytes[r.position..<(r.position + length)]
         let digits = text.first == UInt8(ascii: "-") ? text.dropFirst() : text
         return !digits.isEmpty && digits.allSatisfy { (0x30...0x39).contains($0) } ? .decimal : .value
