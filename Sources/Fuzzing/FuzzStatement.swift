@@ -50,11 +50,11 @@ extension Fuzzer {
         }
         if summary.interrupted { throw .interrupted }
         if let internalError = summary.internalError {
-            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError)
+            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError, how: .other)
         }
         if let finding = summary.finding {
             throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
-                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")")
+                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")", kind: finding.kind)
         }
         session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
     }

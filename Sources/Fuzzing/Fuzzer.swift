@@ -55,9 +55,8 @@ public struct FuzzConfiguration: Sendable {
     /// The floor while a finding is confirmed and shrunk: cheap, and no piece back to back.
     public var confirmingPieceGapFloorMillis = 1
     /// The floor in the written file and its replays: a finding is replayed later, in a fresh
-    /// process, maybe on a loaded machine, and has only a few pauses to pay for. A split-header
-    /// HTTP finding with 0 ms between the pieces failed in 12 to 20 of 20 fresh replays; with
-    /// 1 ms, 38 of 40 under a load of 12 on 2 cores, a server not scheduled within the pause.
+    /// process, maybe on a loaded machine where a server not scheduled within a short pause reads
+    /// both pieces at once; a shrunk program has only a few pauses to pay for (docs/fuzzing.md, Limits).
     public var writtenPieceGapFloorMillis = 50
     /// Where minimal failing programs are written (nil: not written).
     public var outDirectory: String? = "fuzz-failures"
@@ -70,8 +69,8 @@ public struct FuzzConfiguration: Sendable {
     public var shrinkSeconds: Double = 120
     /// After a failure that its own program does not show again (a majority of reruns pass),
     /// the search goes on for up to this many runs for one that does; only if none turns up is
-    /// the unconfirmed one written, unshrunk. Without this, which finding a session reports
-    /// (and how far it shrinks) depended on the machine's load at one unlucky moment.
+    /// the unconfirmed one written, unshrunk. So which finding a session reports, and how far it
+    /// shrinks, does not depend on the machine's load at one moment.
     public var unconfirmedSearchRuns = 40
 
     public init() {}
@@ -89,6 +88,8 @@ public struct FuzzConfiguration: Sendable {
 public struct FuzzFinding: Sendable, Codable {
     public var run: Int
     public var runSeed: UInt64
+    /// The kind of failure, as the shrinking and replays compared it (`signature` is its text).
+    public var kind: FailureKind
     public var signature: String
     public var failure: RunFailure
     public var originalOperations: Int

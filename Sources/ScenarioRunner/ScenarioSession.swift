@@ -128,7 +128,7 @@ public final class ScenarioSession {
             try dispatch(statement)
             // The loop failing under any statement ends that statement (see `EventLoop`'s policy).
             if let failure = engine.loopFailure {
-                throw fail(statement, expected: "the client event loop to keep running", seen: failure.description)
+                throw fail(statement, expected: "the client event loop to keep running", seen: failure.description, how: .other)
             }
         } catch {
             if isCheck, case .failed = error { checks.failed += 1 }
@@ -189,7 +189,7 @@ public final class ScenarioSession {
                        + "; later connects to \(address) are refused"))
         case .serverStats:
             if skipServerCommand(statement) { break }
-            guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running") }
+            guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running", how: .other) }
             emit(.serverStats(server.stats.snapshot()))
         case .serverMode(let mode):
             var options = ScenarioLanguage.ServerOptions(mode: mode)
@@ -210,7 +210,7 @@ public final class ScenarioSession {
             do {
                 address = try SocketAddress.resolve(host: host, port: port)
             } catch {
-                throw fail(statement, expected: "a resolvable target", seen: error.description)
+                throw fail(statement, expected: "a resolvable target", seen: error.description, how: .other)
             }
             // A third-party server replaces the embedded one: stop it, so `expect server` cannot
             // read the counters of a server that no longer gets the traffic.
@@ -270,22 +270,28 @@ public final class ScenarioSession {
         case .fuzz(let spec):
             if !segment.isWhole {
                 throw fail(statement, expected: "a fuzz campaign in an unsegmented run",
-                           seen: "share \(segment): split a campaign with `sockfuzz fuzz --segment`, which shares its runs exactly")
+                           seen: "share \(segment): split a campaign with `sockfuzz fuzz --segment`, which shares its runs exactly", how: .other)
             }
             guard let fuzzHandler else {
-                throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one")
+                throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one", how: .other)
             }
             try fuzzHandler(spec, self, statement)
         }
         // The server's loop failing ends the statement that was running when it did.
         if let failure = server?.stats.loopFailure {
-            throw fail(statement, expected: "the embedded server to keep serving", seen: failure)
+            throw fail(statement, expected: "the embedded server to keep serving", seen: failure, how: .other)
         }
     }
 
     // MARK: failures
 
-    public func fail(_ statement: Statement, expected: String, seen: String) -> RunStop {
+    /// The failure of `statement`, of the kind its check decided (`how`).
+    public func fail(_ statement: Statement, expected: String, seen: String, how: FailureKind.How) -> RunStop {
+        fail(statement, expected: expected, seen: seen, kind: FailureKind(statement.command, how: how))
+    }
+
+    /// The failure of `statement` with a kind decided elsewhere (a `fuzz` statement's finding).
+    public func fail(_ statement: Statement, expected: String, seen: String, kind: FailureKind) -> RunStop {
         var seen = seen
         if let stalledFor {
             seen += " (stopped early: nothing moved on any connection for \(Format.nanos(stalledFor)), set stall-timeout)"
@@ -296,7 +302,7 @@ public final class ScenarioSession {
             seen += " (out of descriptors: the embedded server shed \(shed) connection\(shed == 1 ? "" : "s") it could not accept, EMFILE (errno 24); the limit is \(Sys.openFileLimit()) open files)"
         }
         let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
-                                 expected: expected, seen: seen, seed: seed)
+                                 expected: expected, seen: seen, seed: seed, kind: kind)
         return .failed(failure)
     }
 
@@ -371,7 +377,7 @@ public final class ScenarioSession {
         do {
             address = try fresh.start()
         } catch {
-            throw fail(statement, expected: "the embedded server to start", seen: "\(error)")
+            throw fail(statement, expected: "the embedded server to start", seen: "\(error)", how: .other)
         }
         target = address
         thirdPartyTarget = nil
