@@ -331,10 +331,10 @@ extension Command {
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .expectAlive:
             return true
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
-             .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
+             .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false
         }

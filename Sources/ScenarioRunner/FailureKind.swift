@@ -51,7 +51,7 @@ public struct FailureKind: Hashable, Sendable, Codable, CustomStringConvertible 
 
         /// The check a way of failing belongs to whatever statement saw it: a reply the framing
         /// cannot parse is a protocol violation in any reply check, a process exit a crash.
-        var impliedCheck: Check? {
+        public var impliedCheck: Check? {
             switch self {
             case .malformedReply, .extraReply: return .protocolViolation
             case .processExited, .processKilled, .refused, .closedAtOnce: return .crash
@@ -87,12 +87,13 @@ public struct FailureKind: Hashable, Sendable, Codable, CustomStringConvertible 
         case .expectLatency: return .latency
         case .expectTLS: return .tls
         case .expectSkip, .expectDrain: return .skip
+        case .expectAlive: return .liveness
         case .connect: return .connect
         case .send: return .send
         case .load: return .load
         case .fuzz: return .fuzz
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow,
-             .print, .sleep, .include, .repeat, .serverStart, .serverStop, .serverStats, .serverMode, .target,
+             .print, .sleep, .include, .repeat, .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn,
              .halfclose, .reset, .close, .pause, .resume:
             return .command
         }

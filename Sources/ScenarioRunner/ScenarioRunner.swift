@@ -109,8 +109,8 @@ public enum ScenarioRunner {
         // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
         case .expectReply, .expectReplies, .expectNoReply: return (false, false)
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
-             .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .load:
+             .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
+             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .expectAlive, .load:
             return (false, false)
         }
     }

@@ -6,6 +6,7 @@ import ClientEngine
 import EmbeddedServer
 import Framing
 import Load
+import ProcessMonitor
 import Reactor
 import ScenarioLanguage
 import Syscalls
@@ -73,6 +74,10 @@ public final class ScenarioSession {
     public internal(set) var segment: ExecutionSegment
     /// Each group's size in the whole (unsegmented) run: the global index of its next connection.
     var wholeGroupSizes: [String: Int] = [:]
+    /// The server under test as a process (`spawn`, `--spawn`), ended with the session.
+    public internal(set) var spawned: ServerProcess?
+    /// `--spawn`'s server was started (or failed to): once per session.
+    var spawnTried = false
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -95,10 +100,11 @@ public final class ScenarioSession {
 
     deinit { close() }
 
-    /// Closes every connection and stops the embedded server.
+    /// Closes every connection and stops the embedded server and a spawned one.
     public func close() {
         engine.closeAll()
         stopServer()
+        spawned?.stop()
     }
 
     /// The mode the embedded server runs in now, if one runs.
@@ -140,6 +146,7 @@ public final class ScenarioSession {
     }
 
     private func dispatch(_ statement: Statement) throws(RunStop) {
+        try startConfiguredSpawn(statement)
         serial &+= 1
         stalledFor = nil
         let at = statement.location
@@ -201,7 +208,13 @@ public final class ScenarioSession {
                 options.key = current.tls?.keyPath
             }
             try startServer(options, statement, forceMode: true)
+        case .spawn(let command):
+            try spawn(statement, command)
         case .target(let host, let port):
+            if let given = configuration.spawn {
+                emit(.info("\(at): target \(host):\(port) ignored: --spawn '\(given)' wins"))
+                break
+            }
             if configuration.target != nil {
                 emitSkipped("\(at): target \(host):\(port) ignored: --target \(RunConfiguration.targetText(configuration.target!, host: configuration.targetHost)) wins")
                 break
@@ -263,6 +276,8 @@ public final class ScenarioSession {
             try expectReplies(statement, selector, count, within)
         case .expectNoReply(let selector, let within):
             try expectNoReply(statement, selector, within)
+        case .expectAlive(let probe, let match, let within):
+            try expectAlive(statement, probe: probe, match: match, within: within)
         case .expectTLS(let selector, let check, let within):
             try expectTLS(statement, selector, check, within)
         case .load(let selector, let spec):
@@ -417,7 +432,20 @@ public final class ScenarioSession {
         return "\(open) open connection\(open == 1 ? "" : "s") dropped"
     }
 
+    /// Later connects go to a spawned server (the embedded one stops, as for `target`).
+    func pointAtSpawned(_ process: ServerProcess) {
+        stopServer()
+        spawned = process
+        target = process.address
+        thirdPartyTarget = process.address
+        thirdPartyHost = nil
+    }
+
     private func skipServerCommand(_ statement: Statement) -> Bool {
+        if let given = configuration.spawn {
+            emitSkipped("\(statement.location): \(statement.command.rendered): skipped against the spawned server (--spawn '\(given)')")
+            return true
+        }
         guard let external = configuration.target else { return false }
         emitSkipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)")
         return true
