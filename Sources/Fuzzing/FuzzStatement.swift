@@ -46,6 +46,10 @@ extension Fuzzer {
                 session.emit(.info("fuzz: scenario written to \(path)"))
             case .notWritten(let reason):
                 session.emit(.info("fuzz: scenario NOT written: \(reason)"))
+            case .contentProgress(let runs, let rate, let classes, let transitions, let corpus, _):
+                session.emit(.progress("fuzz \(config.against): runs \(runs) (\(Int(rate))/s)  classes \(classes)  transitions \(transitions)  corpus \(corpus)"))
+            case .suspected(let run, let kind, _, _):
+                session.emit(.info("fuzz: run \(run) failed (\(kind)); confirming on a fresh instance"))
             }
         }
         if summary.interrupted { throw .interrupted }

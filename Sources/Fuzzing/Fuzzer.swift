@@ -110,6 +110,13 @@ public struct FuzzFinding: Sendable, Codable {
     public var scenarioPath: String?
     /// Why it could not be written (nil when it was, or when no directory was asked for).
     public var notWritten: String?
+    /// What a fresh replay of the file will do, in words (the header's last line).
+    public var replayVerdict: String?
+    /// A content finding: the request the failure follows, escaped.
+    public var trigger: String?
+    /// A content finding: whether it failed again on a fresh instance before it was shrunk
+    /// (false: written as it was sent, e.g. a crash with no --spawn to restart the server).
+    public var confirmed: Bool?
 }
 
 public struct FuzzSummary: Sendable, Codable {
@@ -129,6 +136,8 @@ public struct FuzzSummary: Sendable, Codable {
     /// What makes two summaries shares of one campaign (`sockfuzz fuzz` sets it): every option
     /// but which share it is and where its output goes. Nil in reports written before it was.
     public var campaign: String? = nil
+    /// A content campaign's behaviour map, corpus and server restarts (nil for the others).
+    public var content: ContentFigures? = nil
 }
 
 public enum FuzzEvent: Sendable {
@@ -141,6 +150,10 @@ public enum FuzzEvent: Sendable {
     case replayed(reproduced: Int, of: Int, shrunk: Bool)
     case wrote(path: String)
     case notWritten(reason: String)
+    /// A content campaign's progress: inputs run, reply classes and transitions seen so far.
+    case contentProgress(runs: Int, perSecond: Double, classes: Int, transitions: Int, corpus: Int, restarts: Int)
+    /// A content campaign's run failed: confirming it on a fresh instance comes next.
+    case suspected(run: Int, kind: FailureKind, seen: String, requests: Int)
 }
 
 /// A program the fuzzer rendered does not parse back: its own bug, never a pass.

@@ -18,7 +18,8 @@ public enum ScenarioRunner {
                            onTick: ((ScenarioSession) -> Void)? = nil,
                            onEvent: @escaping (RunEvent) -> Void = { _ in }) -> ScenarioResult {
         let started = Sys.monotonicNanos()
-        let against = configuration.target.map { "target \(RunConfiguration.targetText($0, host: configuration.targetHost))" }
+        let against = configuration.spawn.map { "spawn \($0)" }
+            ?? configuration.target.map { "target \(RunConfiguration.targetText($0, host: configuration.targetHost))" }
             ?? (configuration.mode ?? .epoll).rawValue
         var result = ScenarioResult(scenario: name, against: against, status: .passed,
                                     seed: configuration.seed ?? 1, durationSeconds: 0, failures: [],
@@ -73,6 +74,7 @@ public enum ScenarioRunner {
     /// What the run was against: the last embedded server that really ran, with its fault (a
     /// stopped `select` server stays `select`), else the file's own `target`.
     static func ranAgainst(_ session: ScenarioSession) -> String {
+        if let spawned = session.spawned { return "spawn \(spawned.command)" }
         if let ran = session.lastServerConfiguration {
             return ran.mode.rawValue + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
         }

@@ -44,6 +44,10 @@ public struct ContentConfiguration: Sendable {
     public var confirmationTries = 3
     public var shrinkAttempts = 200
     public var shrinkSeconds: Double = 60
+    /// Whether one reply more than the requests sent is a violation: only when the framing cuts
+    /// the user's requests into whole requests (`delimiter:END\r\n` describes memcached's
+    /// replies, not its requests, and would count them wrong).
+    public var countsReplies = true
     /// Inputs kept to retry together when the last one alone does not reproduce a failure on a
     /// fresh instance (a failure that needs what came before it).
     public var historyLength = 8

@@ -23,9 +23,10 @@ public struct ContentOutcome: Sendable, Equatable {
     /// The bytes that could not be framed (after `replies`), if any.
     public var malformed: String?
     public var end: End = .open
-    /// Replies the framing says the requests may get: one per whole request, and one for a
-    /// trailing part of one.
-    public var allowed = 0
+    /// Replies the requests may get: one per whole request when the framing cut everything sent
+    /// into whole requests; nil when it could not (bytes no request can be, or a request cut
+    /// short), since a server may then answer as it likes (an error per line, say).
+    public var allowed: Int?
     /// Whole requests in what was sent.
     public var wholeRequests = 0
     /// Nanoseconds from the last byte sent to each reply (for the reply wait).
@@ -41,7 +42,7 @@ public struct ContentOutcome: Sendable, Equatable {
     }
 
     /// One reply too many: a protocol violation.
-    public var hasExtraReply: Bool { replies.count > allowed }
+    public var hasExtraReply: Bool { allowed.map { replies.count > $0 } ?? false }
 
     /// Whether anything about it calls for a liveness probe: a reply owed and not given, or a
     /// connection that ended or never began.
@@ -69,7 +70,7 @@ public enum ContentExecutor {
         var outcome = ContentOutcome()
         let split = framing.splitRequests(input.bytes)
         outcome.wholeRequests = split.requests.count
-        outcome.allowed = split.requests.count + (split.rest.isEmpty ? 0 : 1)
+        outcome.allowed = split.rest.isEmpty ? split.requests.count : nil
         let connection: BlockingConnection
         switch BlockingConnection.connect(address, until: Sys.monotonicNanos() &+ timing.connectNanos) {
         case .success(let c): connection = c

@@ -65,11 +65,10 @@ struct ContentJudge {
                                     seen: "c[\(i)]: after \(outcome.replies.count) whole repl\(outcome.replies.count == 1 ? "y" : "ies"), bytes no \(config.framing) reply can be: \(malformed)",
                                     outcomes: outcomes)
         }
-        if outcome.hasExtraReply {
-            let extra = outcome.replies[outcome.allowed]
+        if config.countsReplies, outcome.hasExtraReply, let allowed = outcome.allowed {
             return ContentJudgement(kind: FailureKind(check: .protocolViolation, how: .extraReply),
-                                    seen: "c[\(i)]: \(outcome.replies.count) replies to \(outcome.allowed) request\(outcome.allowed == 1 ? "" : "s"); "
-                                        + "reply \(outcome.allowed + 1): \(FrameText.render(extra))",
+                                    seen: "c[\(i)]: \(outcome.replies.count) replies to \(allowed) request\(allowed == 1 ? "" : "s"); "
+                                        + "reply \(allowed + 1): \(FrameText.render(outcome.replies[allowed]))",
                                     outcomes: outcomes)
         }
         if let reference = config.reference {
