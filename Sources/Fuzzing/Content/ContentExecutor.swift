@@ -68,7 +68,7 @@ public struct ContentOutcome: Sendable, Equatable {
 public enum ContentExecutor {
     public static func run(_ input: ContentCase, at address: SocketAddress, framing: Framing, timing: ContentTiming) -> ContentOutcome {
         var outcome = ContentOutcome()
-        let split = framing.splitRequests(input.bytes)
+        let split = framing.requestsSplitByStandIn(input.bytes)
         outcome.wholeRequests = split.requests.count
         outcome.allowed = split.rest.isEmpty ? split.requests.count : nil
         let connection: BlockingConnection

@@ -6,7 +6,7 @@ import Framing
 import Vocabulary
 
 extension Framing {
-    public func splitRequests(_ bytes: [UInt8]) -> (requests: [[UInt8]], rest: [UInt8]) {
+    public func requestsSplitByStandIn(_ bytes: [UInt8]) -> (requests: [[UInt8]], rest: [UInt8]) {
         var decoder = FrameDecoder(self)
         if case .http1 = self {
             var out: [[UInt8]] = []

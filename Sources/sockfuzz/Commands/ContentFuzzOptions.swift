@@ -77,7 +77,7 @@ struct ContentFuzzOptions: ParsableArguments {
         collect(program.statements)
         var seeds: [[UInt8]] = []
         for key in order {
-            let split = framing.splitRequests(streams[key]!)
+            let split = framing.requestsSplitByStandIn(streams[key]!)
             seeds += split.requests
             if !split.rest.isEmpty { seeds.append(split.rest) }
         }

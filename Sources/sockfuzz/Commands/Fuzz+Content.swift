@@ -52,7 +52,7 @@ extension Fuzz {
         // One reply more than requests is only countable when the framing cuts the user's
         // requests into whole ones (memcached's `delimiter:END\r\n` frames replies, not requests).
         config.countsReplies = seeds.allSatisfy { seed in
-            let split = framing.splitRequests(seed)
+            let split = framing.requestsSplitByStandIn(seed)
             return split.requests.count == 1 && split.rest.isEmpty
         }
 
