@@ -67,12 +67,16 @@ let package = Package(
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
             "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results", "TLSClient", "Vocabulary",
+            "ProcessMonitor",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Load", "Framing",
-            "TLSClient", "Vocabulary",
+            "TLSClient", "Vocabulary", "ProcessMonitor",
         ]),
+        // The server under test as a process (`--spawn`): started in its own process group on a
+        // free port, watched, restarted after a crash or hang, ended by its process group id.
+        .target(name: "ProcessMonitor", dependencies: ["Syscalls", "CSockfuzz"]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
         .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz", "TLSClient"]),
@@ -87,7 +91,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
-            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient", "ProcessMonitor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),
@@ -97,6 +101,7 @@ let package = Package(
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: [
             "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "Load", "Framing",
+            "ProcessMonitor",
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",

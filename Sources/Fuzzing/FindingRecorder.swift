@@ -137,7 +137,7 @@ final class FindingRecorder {
                 onEvent(.notWritten(reason: problem.description))
             }
         }
-        return FuzzFinding(run: run, runSeed: runSeed, signature: signature.description, failure: failure,
+        return FuzzFinding(run: run, runSeed: runSeed, kind: signature.kind, signature: signature.description, failure: failure,
                            originalOperations: originalApplied, shrunkOperations: written.operations,
                            shrunkCommands: written.commands, shrinkSteps: steps, shrinkAttempts: attempts,
                            shrinkDeadlineNanos: learnedNanos, shrunk: written.shrunk, reproduced: replay.count,

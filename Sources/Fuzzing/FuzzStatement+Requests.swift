@@ -18,7 +18,7 @@ extension Fuzzer {
         config.generator.requestBytes = mix.requests.map(\.count).max()
         if let problem = fetchReferences(&config) {
             throw session.fail(statement, expected: "one whole reply to each request alone on a fresh connection (the references)",
-                               seen: problem)
+                               seen: problem, how: .other)
         }
     }
 
@@ -30,19 +30,19 @@ extension Fuzzer {
         case .file(let written):
             let path = ScenarioPaths.resolve(written, relativeTo: statement.location.file)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw session.fail(statement, expected: "a readable request file", seen: "cannot read \(path)")
+                throw session.fail(statement, expected: "a readable request file", seen: "cannot read \(path)", how: .other)
             }
             do {
                 let list = try RequestFile.parse(text)
                 mix = RequestMix(list.requests, weights: list.weights)
             } catch {
                 throw session.fail(statement, expected: "a request file: one request a line, with escapes",
-                                   seen: "\(path):\(error.line): \(error.message)")
+                                   seen: "\(path):\(error.line): \(error.message)", how: .other)
             }
         }
         if case .http1 = requests.framing, mix.hasHEAD {
             throw session.fail(statement, expected: "GET requests (HEAD cannot be fuzzed yet: its pieces are sent separately)",
-                               seen: "a HEAD request among those given")
+                               seen: "a HEAD request among those given", how: .other)
         }
         return mix
     }

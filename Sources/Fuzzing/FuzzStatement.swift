@@ -46,15 +46,19 @@ extension Fuzzer {
                 session.emit(.info("fuzz: scenario written to \(path)"))
             case .notWritten(let reason):
                 session.emit(.info("fuzz: scenario NOT written: \(reason)"))
+            case .contentProgress(let runs, let rate, let classes, let transitions, let corpus, _):
+                session.emit(.progress("fuzz \(config.against): runs \(runs) (\(Int(rate))/s)  classes \(classes)  transitions \(transitions)  corpus \(corpus)"))
+            case .suspected(let run, let kind, _, _):
+                session.emit(.info("fuzz: run \(run) failed (\(kind)); confirming on a fresh instance"))
             }
         }
         if summary.interrupted { throw .interrupted }
         if let internalError = summary.internalError {
-            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError)
+            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError, how: .other)
         }
         if let finding = summary.finding {
             throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
-                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")")
+                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")", kind: finding.kind)
         }
         session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
     }

@@ -27,7 +27,7 @@ extension Fuzzer {
         // A reset or a refused connection is the server's behaviour, for the runs to find;
         // an answer that does not match (or none at all) says the probe or pattern is wrong.
         guard let failure = probe.result.failures.first, let signature = probe.signature,
-              !["reset", "not accepted"].contains(signature.how) else { return nil }
+              ![.reset, .notAccepted].contains(signature.kind.how) else { return nil }
         return "a fresh connection's answer to --probe \(Excerpt.render(request)) does not match --expect '\(pattern)': \(failure.seen)"
     }
 }

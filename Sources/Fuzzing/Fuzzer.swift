@@ -55,9 +55,8 @@ public struct FuzzConfiguration: Sendable {
     /// The floor while a finding is confirmed and shrunk: cheap, and no piece back to back.
     public var confirmingPieceGapFloorMillis = 1
     /// The floor in the written file and its replays: a finding is replayed later, in a fresh
-    /// process, maybe on a loaded machine, and has only a few pauses to pay for. A split-header
-    /// HTTP finding with 0 ms between the pieces failed in 12 to 20 of 20 fresh replays; with
-    /// 1 ms, 38 of 40 under a load of 12 on 2 cores, a server not scheduled within the pause.
+    /// process, maybe on a loaded machine where a server not scheduled within a short pause reads
+    /// both pieces at once; a shrunk program has only a few pauses to pay for (docs/fuzzing.md, Limits).
     public var writtenPieceGapFloorMillis = 50
     /// Where minimal failing programs are written (nil: not written).
     public var outDirectory: String? = "fuzz-failures"
@@ -70,8 +69,8 @@ public struct FuzzConfiguration: Sendable {
     public var shrinkSeconds: Double = 120
     /// After a failure that its own program does not show again (a majority of reruns pass),
     /// the search goes on for up to this many runs for one that does; only if none turns up is
-    /// the unconfirmed one written, unshrunk. Without this, which finding a session reports
-    /// (and how far it shrinks) depended on the machine's load at one unlucky moment.
+    /// the unconfirmed one written, unshrunk. So which finding a session reports, and how far it
+    /// shrinks, does not depend on the machine's load at one moment.
     public var unconfirmedSearchRuns = 40
 
     public init() {}
@@ -89,6 +88,8 @@ public struct FuzzConfiguration: Sendable {
 public struct FuzzFinding: Sendable, Codable {
     public var run: Int
     public var runSeed: UInt64
+    /// The kind of failure, as the shrinking and replays compared it (`signature` is its text).
+    public var kind: FailureKind
     public var signature: String
     public var failure: RunFailure
     public var originalOperations: Int
@@ -109,6 +110,13 @@ public struct FuzzFinding: Sendable, Codable {
     public var scenarioPath: String?
     /// Why it could not be written (nil when it was, or when no directory was asked for).
     public var notWritten: String?
+    /// What a fresh replay of the file will do, in words (the header's last line).
+    public var replayVerdict: String?
+    /// A content finding: the request the failure follows, escaped.
+    public var trigger: String?
+    /// A content finding: whether it failed again on a fresh instance before it was shrunk
+    /// (false: written as it was sent, e.g. a crash with no --spawn to restart the server).
+    public var confirmed: Bool?
 }
 
 public struct FuzzSummary: Sendable, Codable {
@@ -128,6 +136,8 @@ public struct FuzzSummary: Sendable, Codable {
     /// What makes two summaries shares of one campaign (`sockfuzz fuzz` sets it): every option
     /// but which share it is and where its output goes. Nil in reports written before it was.
     public var campaign: String? = nil
+    /// A content campaign's behaviour map, corpus and server restarts (nil for the others).
+    public var content: ContentFigures? = nil
 }
 
 public enum FuzzEvent: Sendable {
@@ -140,6 +150,10 @@ public enum FuzzEvent: Sendable {
     case replayed(reproduced: Int, of: Int, shrunk: Bool)
     case wrote(path: String)
     case notWritten(reason: String)
+    /// A content campaign's progress: inputs run, reply classes and transitions seen so far.
+    case contentProgress(runs: Int, perSecond: Double, classes: Int, transitions: Int, corpus: Int, restarts: Int)
+    /// A content campaign's run failed: confirming it on a fresh instance comes next.
+    case suspected(run: Int, kind: FailureKind, seen: String, requests: Int)
 }
 
 /// A program the fuzzer rendered does not parse back: its own bug, never a pass.
@@ -330,10 +344,10 @@ extension Command {
     var isExpectation: Bool {
         switch self {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .expectAlive:
             return true
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
-             .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose,
+             .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose,
              .reset, .close, .pause, .resume, .load, .fuzz:
             return false
         }

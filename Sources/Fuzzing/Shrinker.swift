@@ -42,17 +42,7 @@ public struct Shrinker {
         }
 
         // 1. Remove runs of operations, largest first.
-        var chunk = max(1, ops.count / 2)
-        while chunk >= 1 && !exhausted {
-            var i = 0
-            while i < ops.count && !exhausted {
-                var candidate = ops
-                candidate.removeSubrange(i..<min(ops.count, i + chunk))
-                if !candidate.isEmpty && attempt(candidate) { ops = candidate } else { i += chunk }
-            }
-            if chunk == 1 { break }
-            chunk /= 2
-        }
+        ops = Self.removingRuns(ops, stop: { exhausted }, attempt)
 
         // Connections nothing refers to any more: connect fewer, renumber the rest.
         if let candidate = Self.compacted(ops), !exhausted, attempt(candidate) { ops = candidate }
@@ -70,6 +60,24 @@ public struct Shrinker {
             }
         }
         return ShrinkOutcome(ops: ops, steps: steps, attempts: attempts, exhaustedBudget: exhausted)
+    }
+
+    /// Delta debugging's removal: runs of half the items, then quarters, down to single ones,
+    /// each removal kept when `attempt` says the smaller list still fails (never to nothing).
+    static func removingRuns<T>(_ start: [T], stop: () -> Bool, _ attempt: ([T]) -> Bool) -> [T] {
+        var items = start
+        var chunk = max(1, items.count / 2)
+        while chunk >= 1 && !stop() {
+            var i = 0
+            while i < items.count && !stop() {
+                var candidate = items
+                candidate.removeSubrange(i..<min(items.count, i + chunk))
+                if !candidate.isEmpty && attempt(candidate) { items = candidate } else { i += chunk }
+            }
+            if chunk == 1 { break }
+            chunk /= 2
+        }
+        return items
     }
 
     /// `ops` with only the connections that some operation uses, renumbered in order; nil when

@@ -49,6 +49,9 @@ public indirect enum Command: Sendable, Equatable {
     case serverMode(ServerMode)
     /// A third-party server instead of the embedded one. `host` has no brackets (`::1`).
     case target(host: String, port: Int)
+    /// The server under test as a process: the shell command, `{port}` standing for a free
+    /// loopback port; later connects go to it (as after `target`), and it is ended with the run.
+    case spawn(command: String)
 
     /// `framing` nil: the `set framing` default, if any, applies when the command runs.
     /// `tls` nil: clear (unless the run says `--tls`).
@@ -83,6 +86,10 @@ public indirect enum Command: Sendable, Equatable {
     case expectNoReply(Selector, within: ScenarioDuration?)
     /// How each connection's TLS handshake ended, its version or its ALPN protocol.
     case expectTLS(Selector, TLSCheck, within: ScenarioDuration?)
+    /// A fresh connection to the target gets an answer to `probe` (one whole reply in the
+    /// session's framing, matching `match` when given; without a probe, being accepted is
+    /// enough); a spawned server must still run.
+    case expectAlive(probe: [UInt8]?, match: String?, within: ScenarioDuration?)
 
     case load(Selector, LoadSpec)
     case fuzz(FuzzSpec)

@@ -66,6 +66,15 @@ struct CommandParser {
             let (host, port) = try SelectorParsing.hostPort(try Self.environmentExpanded(try cursor.take("HOST:PORT after 'target'")))
             state.targetAt = head.location
             item = .command(.target(host: host, port: port))
+        case "spawn":
+            let token = try cursor.take("a quoted command after 'spawn'")
+            guard token.kind == .string else {
+                throw ScenarioError("expected a quoted command after 'spawn', like spawn \"./server --port {port}\"", at: token.location)
+            }
+            let command = try StringLiteral.text(of: token)
+            guard !command.allSatisfy({ $0 == " " || $0 == "\t" }) else { throw ScenarioError("an empty command after 'spawn'", at: token.location) }
+            state.targetAt = head.location
+            item = .command(.spawn(command: command))
         case "connect": item = .command(try parseConnect())
         case "send": item = .command(try parseSend())
         case "halfclose": item = .command(.halfclose(try selector(after: "halfclose")))

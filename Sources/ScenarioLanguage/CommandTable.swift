@@ -82,6 +82,9 @@ public enum CommandTable {
         spec("target", "target", "target HOST:PORT",
              "Points later connects at a third-party server instead of the embedded one.",
              "target [::1]:8080"),
+        spec("spawn", "spawn", "spawn \"COMMAND {port}\"",
+             "Starts the server under test as a process (its own process group, `{port}` a free loopback port) and points later connects at it; it is ended with the run, and `expect target alive` names how it died.",
+             "spawn \"./myserver --port {port}\""),
         spec("connect", "connect", "connect GROUP N [rate=R/s] [timeout=DURATION] [framing=FRAMING]",
              "Opens N connections and adds them to GROUP (created on first use), optionally paced.",
              "connect web 100 rate=500/s timeout=1s framing=http1",
@@ -189,6 +192,10 @@ public enum CommandTable {
              "Waits for each connection's handshake and checks the protocol the server picked by ALPN.",
              "expect web alpn \"h2\"",
              keywords: ["alpn", "within"]),
+        spec("expect target alive", "expect", "expect target alive [probe=\"bytes\"] [match=\"regex\"] [within DURATION]",
+             "Checks the server still serves: a fresh connection is accepted and, with `probe=`, gets one whole reply (in the `set framing` framing) matching `match=`; a spawned server must still run. Fails as a crash (it ended, or refuses or drops the connection) or a hang (no answer in time).",
+             "expect target alive probe=\"PING\\r\\n\" within 1s",
+             keywords: ["target", "alive", "within"], options: ["probe=", "match="]),
         spec("load", "load", "load SEL size=SIZE (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
              "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
              "load web size=64 depth=4 duration=10s warmup=1s",
@@ -248,6 +255,7 @@ extension Command {
         case .serverStats: return "server stats"
         case .serverMode: return "server mode"
         case .target: return "target"
+        case .spawn: return "spawn"
         case .connect(_, _, _, _, _, let tls): return tls == nil ? "connect" : "connect tls"
         case .send(_, let payload):
             switch payload {
@@ -277,6 +285,7 @@ extension Command {
         case .expectTLS(_, .handshake, _): return "expect tls"
         case .expectTLS(_, .version, _): return "expect tls-version"
         case .expectTLS(_, .alpn, _): return "expect alpn"
+        case .expectAlive: return "expect target alive"
         case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
         case .fuzz(let spec): return spec.requests == nil ? "fuzz" : "fuzz request"
         }

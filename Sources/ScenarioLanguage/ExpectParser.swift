@@ -13,6 +13,14 @@ extension CommandParser {
             try noEmbeddedServerAfterTarget("expect server", at: first.location)
             return try parseExpectServer()
         }
+        if first.isWord("target"), cursor.peek()?.isWord("alive") == true {
+            _ = cursor.next()
+            var optionTokens: [Token] = []
+            while let token = cursor.peek(), !token.isWord("within") { optionTokens.append(cursor.next()!) }
+            var options = TokenCursor(optionTokens)
+            let probe = try LoadRequestParsing.aliveProbe(try options.options(for: "expect target alive", keys: ["probe", "match"]))
+            return .expectAlive(probe: probe.request, match: probe.match, within: try cursor.within())
+        }
         let site = try SelectorParsing.selector(first)
         try groups.check(site)
         let selector = site.selector

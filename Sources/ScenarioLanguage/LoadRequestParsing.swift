@@ -56,10 +56,17 @@ enum LoadRequestParsing {
     }
 
     /// `request="..."`'s bytes (the language's escapes), never empty.
-    private static func request(_ options: Options, at location: SourceLocation) throws(ScenarioError) -> [UInt8] {
-        let request = try StringLiteral.bytes(of: try quoted(options, "request", at: location))
-        guard !request.isEmpty else { throw ScenarioError("request= is empty: an empty request gets no reply", at: location) }
+    private static func request(_ options: Options, at location: SourceLocation, key: String = "request") throws(ScenarioError) -> [UInt8] {
+        let request = try StringLiteral.bytes(of: try quoted(options, key, at: location))
+        guard !request.isEmpty else { throw ScenarioError("\(key)= is empty: an empty request gets no reply", at: location) }
         return request
+    }
+
+    /// `expect target alive`'s `probe="..."` (the language's escapes) and `match="regex"`.
+    static func aliveProbe(_ options: Options) throws(ScenarioError) -> (request: [UInt8]?, match: String?) {
+        var probe: [UInt8]?
+        if let at = options.location(of: "probe") { probe = try request(options, at: at, key: "probe") }
+        return (probe, try regex(options, "match"))
     }
 
     /// `framing=F`, if given; raw is refused (it cannot tell one reply from the next).

@@ -83,6 +83,8 @@ extension Command {
         case .serverStop: return indent + "server stop"
         case .serverStats: return indent + "server stats"
         case .serverMode(let mode): return indent + "server mode \(mode.rawValue)"
+        case .spawn(let command):
+            return indent + "spawn " + StringLiteral.quote(command)
         case .target(let host, let port):
             return indent + "target " + (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
         case .connect(let group, let count, let rate, let timeout, let framing, let tls):
@@ -124,6 +126,10 @@ extension Command {
             return indent + "expect \(Render.selector(s)) no-reply" + Render.within(within)
         case .expectTLS(let s, let check, let within):
             return indent + "expect \(Render.selector(s)) \(Render.tlsCheck(check))" + Render.within(within)
+        case .expectAlive(let probe, let match, let within):
+            return indent + "expect target alive"
+                + Render.options([("probe", probe.map(StringLiteral.quote)), ("match", match.map(StringLiteral.quoteRegex))])
+                + Render.within(within)
         case .load(let s, let spec):
             let pacing: (String, String)
             switch spec.pacing {

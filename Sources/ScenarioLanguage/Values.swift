@@ -71,7 +71,7 @@ public enum Percentile: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What `expect SEL eof|reset|open|refused|closed|truncated` waits for on each selected connection.
-public enum ConnectionState: String, Sendable, Hashable, CaseIterable {
+public enum ConnectionState: String, Sendable, Hashable, CaseIterable, Codable {
     /// The peer closed its sending side (read returned 0); over TLS, with close_notify.
     case eof
     /// The peer reset the connection (ECONNRESET / RST).

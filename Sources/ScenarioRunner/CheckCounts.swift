@@ -25,12 +25,12 @@ public struct CheckCounts: Sendable, Codable, Equatable {
     static func isCheck(_ command: Command) -> Bool {
         switch command {
         case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .fuzz:
+             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .expectAlive, .fuzz:
             return true
         // A block's checks are counted one by one as they run.
         case .repeat, .include: return false
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep,
-             .serverStart, .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
+             .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
              .pause, .resume, .load:
             return false
         }

@@ -2,6 +2,7 @@
 // seed, the default deadline, and a flag another thread sets to interrupt (Ctrl-C).
 
 import EmbeddedServer
+import ProcessMonitor
 import Reactor
 import Synchronization
 import Syscalls
@@ -26,6 +27,9 @@ public struct RunConfiguration: Sendable {
     /// `--tls`: every connect without its own `tls` speaks TLS with these settings (a CA path
     /// relative to the working directory), and every embedded server serves TLS. nil: as written.
     public var tls: ClientTLS?
+    /// `--spawn`: a fresh instance of the server under test for the run, the target of its
+    /// connects (the file's `spawn`, `target` and server lines give way). nil: as written.
+    public var spawn: SpawnCommand?
 
     public init(mode: BackendKind? = nil, target: SocketAddress? = nil, seed: UInt64? = nil,
                 defaultTimeoutNanos: UInt64 = 5_000_000_000, connectTimeoutNanos: UInt64 = 5_000_000_000,

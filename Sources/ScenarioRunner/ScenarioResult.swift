@@ -23,8 +23,11 @@ public struct RunFailure: Error, Sendable, Codable, Equatable, CustomStringConve
     public var expected: String
     public var seen: String
     public var seed: UInt64
+    /// Which check failed and how, set where it failed (`expected` and `seen` are for people).
+    public var kind: FailureKind
 
-    public init(at location: SourceLocation, statement: String, expected: String, seen: String, seed: UInt64) {
+    public init(at location: SourceLocation, statement: String, expected: String, seen: String, seed: UInt64,
+                kind: FailureKind) {
         file = location.file
         line = location.line
         column = location.column
@@ -32,6 +35,24 @@ public struct RunFailure: Error, Sendable, Codable, Equatable, CustomStringConve
         self.expected = expected
         self.seen = seen
         self.seed = seed
+        self.kind = kind
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case file, line, column, statement, expected, seen, seed, kind
+    }
+
+    /// Reports written before failures carried a kind read back as `FailureKind.unknown`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        file = try c.decode(String.self, forKey: .file)
+        line = try c.decode(Int.self, forKey: .line)
+        column = try c.decode(Int.self, forKey: .column)
+        statement = try c.decode(String.self, forKey: .statement)
+        expected = try c.decode(String.self, forKey: .expected)
+        seen = try c.decode(String.self, forKey: .seen)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        kind = try c.decodeIfPresent(FailureKind.self, forKey: .kind) ?? .unknown
     }
 
     public var location: String { "\(file):\(line):\(column)" }

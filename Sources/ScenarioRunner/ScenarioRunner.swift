@@ -18,7 +18,8 @@ public enum ScenarioRunner {
                            onTick: ((ScenarioSession) -> Void)? = nil,
                            onEvent: @escaping (RunEvent) -> Void = { _ in }) -> ScenarioResult {
         let started = Sys.monotonicNanos()
-        let against = configuration.target.map { "target \(RunConfiguration.targetText($0, host: configuration.targetHost))" }
+        let against = configuration.spawn.map { "spawn \($0)" }
+            ?? configuration.target.map { "target \(RunConfiguration.targetText($0, host: configuration.targetHost))" }
             ?? (configuration.mode ?? .epoll).rawValue
         var result = ScenarioResult(scenario: name, against: against, status: .passed,
                                     seed: configuration.seed ?? 1, durationSeconds: 0, failures: [],
@@ -73,6 +74,7 @@ public enum ScenarioRunner {
     /// What the run was against: the last embedded server that really ran, with its fault (a
     /// stopped `select` server stays `select`), else the file's own `target`.
     static func ranAgainst(_ session: ScenarioSession) -> String {
+        if let spawned = session.spawned { return "spawn \(spawned.command)" }
         if let ran = session.lastServerConfiguration {
             return ran.mode.rawValue + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
         }
@@ -109,8 +111,8 @@ public enum ScenarioRunner {
         // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
         case .expectReply, .expectReplies, .expectNoReply: return (false, false)
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
-             .serverStop, .serverStats, .serverMode, .target, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .load:
+             .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
+             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .expectAlive, .load:
             return (false, false)
         }
     }

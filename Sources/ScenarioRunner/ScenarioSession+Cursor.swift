@@ -12,13 +12,13 @@ extension ScenarioSession {
     func skip(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ count: Int,
               _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
-        var verdict: String?
+        var verdict: Verdict?
         let held = awaitCheck(within) {
             var complete = true
             for id in ids where engine.inbox(id).count < count {
                 let v = engine.view(id)
                 if v.phase != .open || v.peerEOF {
-                    verdict = "\(v.name): \(Self.describe(v)) after \(engine.inbox(id).count) of \(count) bytes"
+                    verdict = Verdict(Self.how(v), "\(v.name): \(Self.describe(v)) after \(engine.inbox(id).count) of \(count) bytes")
                     return true
                 }
                 complete = false
@@ -27,11 +27,11 @@ extension ScenarioSession {
         }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(count) byte(s) to skip on \(selector)"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let short = ids.first { engine.inbox($0).count < count }!
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s) arrived")
+                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s) arrived", how: .timedOut)
         }
         for id in ids { engine.consumeInbox(id, count: count) }
         emit(.passed("skipped \(Format.bytes(count)) on \(ids.count) connection(s)"))
@@ -65,7 +65,7 @@ extension ScenarioSession {
         try rejectFramingErrors(statement, ids)
         for id in ids {
             guard let seen = extraBytes(id) else { continue }
-            throw fail(statement, expected: "nothing more on \(engine.view(id).name) after its echo completed", seen: seen)
+            throw fail(statement, expected: "nothing more on \(engine.view(id).name) after its echo completed", seen: seen, how: .extraBytes)
         }
     }
 
@@ -89,7 +89,7 @@ extension ScenarioSession {
             checks.failed += 1
             throw .failed(RunFailure(at: statement.location, statement: statement.command.rendered,
                                      expected: "nothing more on \(engine.view(id).name) after its echo completed, to the end of the run",
-                                     seen: seen, seed: seed))
+                                     seen: seen, seed: seed, kind: FailureKind(statement.command, how: .extraBytes)))
         }
     }
 }

@@ -14,15 +14,18 @@ extension ScenarioSession {
     func expectEcho(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        var verdict: String?
+        var verdict: Verdict?
         let held = awaitCheck(within) {
             var complete = true
             for id in ids {
                 let v = engine.view(id)
-                if let mismatch = v.echoMismatch { verdict = "\(v.name): \(mismatch)"; return true }
+                if let mismatch = v.echoMismatch {
+                    verdict = Verdict(mismatch.expected.isEmpty ? .extraBytes : .wrongByte, "\(v.name): \(mismatch)")
+                    return true
+                }
                 // Bytes asked to be sent that never went out can never be echoed.
                 if v.bytesNeverSent > 0 {
-                    verdict = "\(v.name): \(Self.describe(v)) with \(v.bytesNeverSent) queued byte(s) never sent"
+                    verdict = Verdict(Self.how(v), "\(v.name): \(Self.describe(v)) with \(v.bytesNeverSent) queued byte(s) never sent")
                     return true
                 }
                 let missing = v.bytesInFlight > 0 || v.hasPendingOutput
@@ -30,20 +33,20 @@ extension ScenarioSession {
                 case .pending, .connecting:
                     complete = false
                 case .refused, .timedOut, .failed:
-                    verdict = "\(v.name): never connected (\(v.phase.rawValue), \(Self.reason(v)))"
+                    verdict = Verdict(.notAccepted, "\(v.name): never connected (\(v.phase.rawValue), \(Self.reason(v)))")
                     return true
                 case .reset where missing:
-                    verdict = "\(v.name): reset by the peer with \(v.bytesInFlight) byte(s) not echoed"
+                    verdict = Verdict(.reset, "\(v.name): reset by the peer with \(v.bytesInFlight) byte(s) not echoed")
                     return true
                 case .closed where missing:
-                    verdict = "\(v.name): closed with \(v.bytesInFlight) byte(s) not echoed"
+                    verdict = Verdict(Self.how(v), "\(v.name): closed with \(v.bytesInFlight) byte(s) not echoed")
                     return true
                 case .reset, .closed:
                     break
                 case .open:
                     if missing {
                         if v.peerEOF {
-                            verdict = "\(v.name): the peer closed (EOF) after \(v.bytesReceived) of \(v.bytesSent) bytes, \(v.bytesInFlight) never echoed"
+                            verdict = Verdict(Self.how(v), "\(v.name): the peer closed (EOF) after \(v.bytesReceived) of \(v.bytesSent) bytes, \(v.bytesInFlight) never echoed")
                             return true
                         }
                         complete = false
@@ -54,12 +57,12 @@ extension ScenarioSession {
         }
         if interrupt.isSet { throw .interrupted }
         let expected = "every byte sent on \(selector) echoed back, in order, nothing extra"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let pending = ids.map { engine.view($0) }.filter { $0.bytesInFlight > 0 || $0.hasPendingOutput }
             let first = pending.first.map { "\($0.name): \($0.bytesReceived) of \($0.bytesSent) bytes back, \($0.bytesInFlight) in flight\($0.hasPendingOutput ? ", more not yet sent" : "")" } ?? "?"
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(pending.count) connection(s) incomplete at the deadline; \(first)")
+                       seen: "\(pending.count) connection(s) incomplete at the deadline; \(first)", how: .timedOut)
         }
         let bytes = ids.reduce(UInt64(0)) { $0 + engine.view($1).bytesSent }
         // The read cursor moves past everything echoed; bytes arriving from now on are extra.
@@ -79,7 +82,7 @@ extension ScenarioSession {
     func expectRecv(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ bytes: [UInt8], _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        var verdict: String?
+        var verdict: Verdict?
         let held = awaitCheck(within) {
             var complete = true
             for id in ids {
@@ -87,13 +90,13 @@ extension ScenarioSession {
                 let n = min(inbox.count, bytes.count)
                 if let i = (0..<n).first(where: { inbox[inbox.startIndex + $0] != bytes[$0] }) {
                     let name = engine.view(id).name
-                    verdict = "\(name): first differing byte at offset \(i): expected \(Excerpt.render(Array(bytes[i...]))), seen \(Excerpt.render(Array(inbox[(inbox.startIndex + i)...])))"
+                    verdict = Verdict(.wrongByte, "\(name): first differing byte at offset \(i): expected \(Excerpt.render(Array(bytes[i...]))), seen \(Excerpt.render(Array(inbox[(inbox.startIndex + i)...])))")
                     return true
                 }
                 if inbox.count < bytes.count {
                     let v = engine.view(id)
                     if v.phase != .open || v.peerEOF {
-                        verdict = "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) after \(inbox.count) of \(bytes.count) bytes: \(Excerpt.render(Array(inbox)))"
+                        verdict = Verdict(Self.how(v), "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) after \(inbox.count) of \(bytes.count) bytes: \(Excerpt.render(Array(inbox)))")
                         return true
                     }
                     complete = false
@@ -103,12 +106,12 @@ extension ScenarioSession {
         }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) to receive \(Excerpt.render(bytes))"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let short = ids.first { engine.inbox($0).count < bytes.count }!
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
                        seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s): \(Excerpt.render(Array(engine.inbox(short))))"
-                           + cursorHint(short))
+                           + cursorHint(short), how: .timedOut)
         }
         for id in ids { engine.consumeInbox(id, count: bytes.count) }
         emit(.passed("received \(bytes.count) expected byte(s) on \(ids.count) connection(s)"))
@@ -118,10 +121,10 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
         guard let regex = try? ByteRegex(pattern) else {
-            throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
+            throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'", how: .other)
         }
         var matchedThrough: [Int: Int] = [:]
-        var verdict: String?
+        var verdict: Verdict?
         var searches = Array(repeating: InboxSearch(), count: ids.count)
         /// Searches connection k's inbox (paced while more may come); true when it matched.
         func search(_ k: Int, paced: Bool) -> Bool {
@@ -135,7 +138,7 @@ extension ScenarioSession {
                 let ended = v.phase != .open || v.peerEOF
                 if search(k, paced: !ended) { continue }
                 if ended {
-                    verdict = "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) with no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))"
+                    verdict = Verdict(Self.how(v), "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) with no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))")
                     return true
                 }
             }
@@ -148,11 +151,11 @@ extension ScenarioSession {
         }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) to receive bytes matching /\(pattern)/"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let id = ids.first { matchedThrough[$0] == nil }!
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(engine.view(id).name): no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))" + cursorHint(id))
+                       seen: "\(engine.view(id).name): no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))" + cursorHint(id), how: .timedOut)
         }
         for (id, end) in matchedThrough { engine.consumeInbox(id, count: end) }
         emit(.passed("/\(pattern)/ matched on \(ids.count) connection(s)"))
@@ -170,24 +173,47 @@ extension ScenarioSession {
         let (held, verdict) = judgeEach(ids, { Self.judge($0, state) }) { engine.drive(until: until, interrupted: { interrupt.isSet }, $0) }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) \(Self.phrase(state))"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let views = ids.map { engine.view($0) }
             let off = views.filter { if case .holds = Self.judge($0, state) { return false } else { return true } }
             let sample = off.prefix(3).map { "\($0.name) \(Self.describe($0))" }.joined(separator: ", ")
             throw fail(statement, expected: expected + (state == .open && within == nil ? "" : " within \(Format.nanos(withinNanos(within)))"),
-                       seen: "\(off.count) of \(ids.count) not: \(sample)")
+                       seen: "\(off.count) of \(ids.count) not: \(sample)", how: .timedOut)
         }
         emit(.passed("\(ids.count) connection(s) \(Self.phrase(state))"))
     }
 
-    enum Judgement { case holds, notYet, never(String) }
+    enum Judgement { case holds, notYet, never(FailureKind.How, String) }
+
+    /// A check's finding that it can no longer hold: how, and what was seen.
+    struct Verdict {
+        var how: FailureKind.How
+        var seen: String
+
+        init(_ how: FailureKind.How, _ seen: String) {
+            self.how = how
+            self.seen = seen
+        }
+    }
+
+    /// How a connection that ended (or never began) fails a check that needed it.
+    static func how(_ v: ConnectionView) -> FailureKind.How {
+        if v.tls?.truncated == true { return .truncated }
+        switch v.phase {
+        case .reset: return .reset
+        case .refused, .timedOut, .failed: return .notAccepted
+        case .closed: return v.peerEOF ? .earlyEOF : .closed
+        case .open: return v.peerEOF ? .earlyEOF : .other
+        case .pending, .connecting: return .timedOut
+        }
+    }
 
     /// Drives (with `drive`) until `judge` holds on every connection of `ids`, or can never hold
     /// on one: then the verdict names it and says why.
     func judgeEach(_ ids: [Int], _ judge: @escaping (ConnectionView) -> Judgement,
-                   drive: (() -> Bool) -> Bool) -> (held: Bool, verdict: String?) {
-        var verdict: String?
+                   drive: (() -> Bool) -> Bool) -> (held: Bool, verdict: Verdict?) {
+        var verdict: Verdict?
         let held = drive {
             var all = true
             for id in ids {
@@ -195,7 +221,7 @@ extension ScenarioSession {
                 switch judge(v) {
                 case .holds: continue
                 case .notYet: all = false
-                case .never(let why): verdict = "\(v.name): \(why)"; return true
+                case .never(let how, let why): verdict = Verdict(how, "\(v.name): \(why)"); return true
                 }
             }
             return all
@@ -208,29 +234,29 @@ extension ScenarioSession {
         switch state {
         case .eof:
             // Over TLS, an end without close_notify cannot be told from a cut: not an EOF.
-            if v.tls?.truncated == true { return .never("closed without close_notify (truncation) instead of EOF") }
+            if v.tls?.truncated == true { return .never(.truncated, "closed without close_notify (truncation) instead of EOF") }
             if v.peerEOF { return .holds }
             if v.phase == .open || connecting { return .notYet }
-            return .never("\(describe(v)) instead of EOF")
+            return .never(how(v), "\(describe(v)) instead of EOF")
         case .truncated:
-            guard v.everConnected || connecting else { return .never("\(describe(v)), never connected") }
-            if v.tls == nil && !connecting { return .never("not a TLS connection: only TLS can tell a truncation from an EOF") }
+            guard v.everConnected || connecting else { return .never(.notAccepted, "\(describe(v)), never connected") }
+            if v.tls == nil && !connecting { return .never(.other, "not a TLS connection: only TLS can tell a truncation from an EOF") }
             if v.tls?.truncated == true { return .holds }
-            if v.tls?.peerCloseNotify == true { return .never("the peer sent close_notify: an orderly end, not a truncation") }
+            if v.tls?.peerCloseNotify == true { return .never(.closed, "the peer sent close_notify: an orderly end, not a truncation") }
             if v.phase == .open || connecting { return .notYet }
-            return .never("\(describe(v)) instead of a truncation")
+            return .never(how(v), "\(describe(v)) instead of a truncation")
         case .reset:
             if v.phase == .reset { return .holds }
             if v.phase == .open || connecting { return .notYet }
-            return .never("\(describe(v)) instead of a reset")
+            return .never(how(v), "\(describe(v)) instead of a reset")
         case .open:
             if v.phase == .open && !v.peerEOF { return .holds }
             if connecting { return .notYet }
-            return .never(describe(v))
+            return .never(how(v), describe(v))
         case .refused:
             if v.phase == .refused { return .holds }
             if connecting { return .notYet }
-            return .never("\(describe(v)) instead of refused")
+            return .never(how(v), "\(describe(v)) instead of refused")
         case .closed:
             if !(v.phase == .open || connecting) { return .holds }
             return .notYet
@@ -275,7 +301,7 @@ extension ScenarioSession {
         guard held else {
             throw fail(statement, expected: "connected \(comparison.rawValue) \(value) on \(selector) within \(Format.nanos(withinNanos(within)))"
                            + scale.phrase(segment, value),
-                       seen: "\(count) connected")
+                       seen: "\(count) connected", how: .wrongValue)
         }
         emit(.passed("\(count) connected on \(selector)" + scale.phrase(segment, value)))
     }
@@ -288,7 +314,7 @@ extension ScenarioSession {
             return
         }
         guard let server else {
-            throw fail(statement, expected: "a running embedded server", seen: "none is running")
+            throw fail(statement, expected: "a running embedded server", seen: "none is running", how: .other)
         }
         // A share has its own embedded server, which sees its part of the connections.
         let scale = try serverShareScale(statement, stat, comparison, value)
@@ -302,7 +328,7 @@ extension ScenarioSession {
         guard held else {
             throw fail(statement, expected: "server \(stat.rawValue) \(comparison.rawValue) \(value) within \(Format.nanos(withinNanos(within)))"
                            + scale.phrase(segment, value),
-                       seen: "\(stat.rawValue) = \(seen)")
+                       seen: "\(stat.rawValue) = \(seen)", how: .wrongValue)
         }
         emit(.passed("server \(stat.rawValue) = \(seen)" + scale.phrase(segment, value)))
     }
@@ -310,7 +336,7 @@ extension ScenarioSession {
     func expectLatency(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ percentile: Percentile, _ bound: LatencyBound, _ limit: ScenarioDuration) throws(RunStop) {
         let groups: [String]
         if let name = selector.groupName {
-            guard engine.groupExists(name) else { throw fail(statement, expected: "group '\(name)' to exist", seen: "no connect has created it") }
+            guard engine.groupExists(name) else { throw fail(statement, expected: "group '\(name)' to exist", seen: "no connect has created it", how: .other) }
             groups = [name]
         } else {
             groups = engine.groupOrder
@@ -323,10 +349,10 @@ extension ScenarioSession {
         for g in groups { merged.merge(engine.groupStats(g)) }
         let expected = "\(percentile.rawValue) round-trip latency of \(selector) \(bound.rawValue) \(limit)"
         guard let nanos = merged.latencyNanos(atPercentile: percentile.quantile * 100) else {
-            throw fail(statement, expected: expected, seen: "no round trip measured yet (send, then expect echo or a reply first)")
+            throw fail(statement, expected: expected, seen: "no round trip measured yet (send, then expect echo or a reply first)", how: .other)
         }
         guard bound.comparison.holds(Int64(nanos), limit.nanoseconds) else {
-            throw fail(statement, expected: expected, seen: "\(percentile.rawValue) = \(Format.nanos(nanos)) over \(merged.latency.totalCount) round trips")
+            throw fail(statement, expected: expected, seen: "\(percentile.rawValue) = \(Format.nanos(nanos)) over \(merged.latency.totalCount) round trips", how: .wrongValue)
         }
         emit(.passed("\(percentile.rawValue) = \(Format.nanos(nanos)) over \(merged.latency.totalCount) round trips"))
     }

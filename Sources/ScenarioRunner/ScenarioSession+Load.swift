@@ -15,16 +15,16 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         // A share owning none of the selection has nothing to load (resolve said so).
         if ids.isEmpty && !segment.isWhole { return }
-        guard !ids.isEmpty else { throw fail(statement, expected: "connections to load", seen: "\(selector) selects none") }
+        guard !ids.isEmpty else { throw fail(statement, expected: "connections to load", seen: "\(selector) selects none", how: .other) }
         // One load run speaks TLS on every connection or on none.
         if let secured = ids.first(where: { engine.view($0).tls != nil }), let clear = ids.first(where: { engine.view($0).tls == nil }) {
             throw fail(statement, expected: "connections that all speak TLS or all clear text (load them one group at a time)",
-                       seen: "\(engine.view(secured).name) speaks TLS, \(engine.view(clear).name) clear text")
+                       seen: "\(engine.view(secured).name) speaks TLS, \(engine.view(clear).name) clear text", how: .other)
         }
         if let busy = ids.first(where: { !engine.isIdle($0) }) {
             let v = engine.view(busy)
             throw fail(statement, expected: "open, idle connections (nothing queued or in flight, not paused)",
-                       seen: "\(v.name) is \(v.phase == .open ? "busy (expect echo first, or resume it)" : v.phase.rawValue)")
+                       seen: "\(v.name) is \(v.phase == .open ? "busy (expect echo first, or resume it)" : v.phase.rawValue)", how: .other)
         }
         let pacing = sharePacing(spec.pacing, own: ids.count, whole: wholeSize(of: selector))
         let duration = UInt64(spec.duration.nanoseconds)
@@ -34,7 +34,7 @@ extension ScenarioSession {
             framing = requests.framing ?? engine.view(ids[0]).framing
             guard let framing, framing != .raw else {
                 throw fail(statement, expected: "a framing for the replies (framing= on load, or the group's connect framing= / set framing)",
-                           seen: "\(engine.view(ids[0]).name)'s group has \(framing.map { "framing \($0)" } ?? "none")")
+                           seen: "\(engine.view(ids[0]).name)'s group has \(framing.map { "framing \($0)" } ?? "none")", how: .other)
             }
         }
         // TLS connections are lent with their SSL objects: the load runs inside the same sessions.
@@ -69,7 +69,7 @@ extension ScenarioSession {
             }
         } catch {
             engine.reclaim(ids, exchanged: exchanged, failed: [])
-            throw fail(statement, expected: "a load generator", seen: "\(error)")
+            throw fail(statement, expected: "a load generator", seen: "\(error)", how: .other)
         }
         // TLS: a half-sent record cannot be continued by the engine's own writes; those connections end.
         // Clear text is kept open on purpose: the stream holds exactly the bytes written, so the
@@ -90,7 +90,7 @@ extension ScenarioSession {
         let problems = LoadVerdict.problems(result)
         if !problems.isEmpty {
             throw fail(statement, expected: spec.requests == nil ? "every echoed message intact on \(selector)"
-                                                : "a reply matching on every request on \(selector)", seen: problems.joined(separator: "; "))
+                                                : "a reply matching on every request on \(selector)", seen: problems.joined(separator: "; "), how: .other)
         }
     }
 }

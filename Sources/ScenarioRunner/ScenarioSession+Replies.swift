@@ -25,7 +25,7 @@ extension ScenarioSession {
         case .match(let source, let capture):
             let pattern = try expandPattern(source, statement)
             guard let regex = try? ByteRegex(pattern) else {
-                throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'")
+                throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'", how: .other)
             }
             expected = "the next reply on \(selector) to match /\(pattern)/"
             judge = { frame in
@@ -42,7 +42,7 @@ extension ScenarioSession {
             guard verdict.ok else {
                 throw fail(statement, expected: expected,
                            seen: "\(engine.view(id).name): reply \(engine.view(id).repliesReceived - UInt64(engine.replyCount(id)) + 1) "
-                               + "at stream offset \(frame.streamOffset): \(FrameText.render(frame.bytes))")
+                               + "at stream offset \(frame.streamOffset): \(FrameText.render(frame.bytes))", how: .wrongReply)
             }
             captured = captured ?? verdict.captured
             engine.consumeReply(id)
@@ -87,7 +87,7 @@ extension ScenarioSession {
             let read = v.repliesReceived - UInt64(engine.replyCount(id))
             let what = engine.nextReply(id).map { "reply \(read + 1) at stream offset \($0.streamOffset): \(FrameText.render($0.bytes))" }
                 ?? "\(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame"
-            throw fail(statement, expected: expected, seen: "\(v.name): an extra reply after \(read) repl\(read == 1 ? "y" : "ies") read: \(what)")
+            throw fail(statement, expected: expected, seen: "\(v.name): an extra reply after \(read) repl\(read == 1 ? "y" : "ies") read: \(what)", how: .extraReply)
         }
         emit(.passed("no more replies on \(ids.count) connection(s)"))
     }
@@ -98,7 +98,7 @@ extension ScenarioSession {
         try rejectExtraBytes(statement, ids)
         if let plain = ids.first(where: { engine.view($0).framing == nil }) {
             throw fail(statement, expected: "\(selector) to have a framing (connect ... framing=NAME, or set framing NAME before the connect)",
-                       seen: "\(engine.view(plain).name) has none: its bytes are not cut into replies")
+                       seen: "\(engine.view(plain).name) has none: its bytes are not cut into replies", how: .other)
         }
         return ids
     }
@@ -107,18 +107,18 @@ extension ScenarioSession {
     /// stopped it (a framing error, the connection's end, the deadline).
     private func awaitReplies(_ statement: Statement, _ ids: [Int], count: Int, _ within: ScenarioDuration?,
                               expected: String) throws(RunStop) {
-        var verdict: String?
+        var verdict: Verdict?
         let held = awaitCheck(within) {
             var complete = true
             for id in ids where engine.replyCount(id) < count {
                 let v = engine.view(id)
                 if let error = v.framingError {
                     framingErrorReported.insert(id)
-                    verdict = Self.framingFailure(v, error)
+                    verdict = Verdict(.malformedReply, Self.framingFailure(v, error))
                     return true
                 }
                 if v.phase != .open || v.peerEOF {
-                    verdict = "\(v.name): \(Self.describe(v)) with \(engine.replyCount(id)) of \(count) repl\(count == 1 ? "y" : "ies")"
+                    verdict = Verdict(Self.how(v), "\(v.name): \(Self.describe(v)) with \(engine.replyCount(id)) of \(count) repl\(count == 1 ? "y" : "ies")")
                     return true
                 }
                 complete = false
@@ -126,7 +126,7 @@ extension ScenarioSession {
             return complete
         }
         if interrupt.isSet { throw .interrupted }
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let id = ids.first { engine.replyCount($0) < count }!
             let v = engine.view(id)
@@ -134,7 +134,7 @@ extension ScenarioSession {
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
                        seen: "\(v.name): \(engine.replyCount(id)) whole repl\(engine.replyCount(id) == 1 ? "y" : "ies")"
                            + (v.partialReplyBytes > 0 ? ", and \(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame" : "")
-                           + (partial.isEmpty ? "" : "; bytes after the read cursor: \(FrameText.render(Array(partial.prefix(256))))"))
+                           + (partial.isEmpty ? "" : "; bytes after the read cursor: \(FrameText.render(Array(partial.prefix(256))))"), how: .timedOut)
         }
     }
 
@@ -151,7 +151,7 @@ extension ScenarioSession {
         do {
             return try template.expanded(referenceValue)
         } catch {
-            throw fail(statement, expected: "a value for ${\(error.name)}", seen: error.description)
+            throw fail(statement, expected: "a value for ${\(error.name)}", seen: error.description, how: .other)
         }
     }
 
@@ -160,7 +160,7 @@ extension ScenarioSession {
         var pattern = source
         for (name, range) in References.find(in: source).reversed() {
             guard let value = referenceValue(name) else {
-                throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description)
+                throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description, how: .other)
             }
             pattern.replaceSubrange(range, with: ByteRegex.literal(value))
         }
@@ -175,7 +175,7 @@ extension ScenarioSession {
             let v = engine.view(id)
             guard let error = v.framingError else { continue }
             framingErrorReported.insert(id)
-            throw fail(statement, expected: "\(v.name)'s replies to be well-formed \(v.framing!)", seen: Self.framingFailure(v, error))
+            throw fail(statement, expected: "\(v.name)'s replies to be well-formed \(v.framing!)", seen: Self.framingFailure(v, error), how: .malformedReply)
         }
     }
 

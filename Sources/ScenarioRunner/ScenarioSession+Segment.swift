@@ -40,7 +40,7 @@ extension ScenarioSession {
             return
         }
         guard engine.groupOrder.isEmpty else {
-            throw fail(statement, expected: "segment before any connect", seen: "groups are connected already: \(engine.groupOrder.joined(separator: ", "))")
+            throw fail(statement, expected: "segment before any connect", seen: "groups are connected already: \(engine.groupOrder.joined(separator: ", "))", how: .other)
         }
         segment = share
         emit(.info("share \(share) of the scenario: its part of every group's connections and rates"))
@@ -63,7 +63,7 @@ extension ScenarioSession {
                       _ indices: ClosedRange<Int>) throws(RunStop) -> [Int] {
         let size = wholeGroupSizes[name, default: 0]
         guard indices.upperBound < size else {
-            throw fail(statement, expected: "\(selector) to exist", seen: "group \(name) has \(size) connections")
+            throw fail(statement, expected: "\(selector) to exist", seen: "group \(name) has \(size) connections", how: .other)
         }
         return engine.members(of: name).filter { indices.contains(engine.view($0).index) }
     }
@@ -95,13 +95,13 @@ extension ScenarioSession {
         }
         guard comparison != .notEqual else {
             throw fail(statement, expected: "a check that adds up over the shares",
-                       seen: "share \(segment) holds \(own) of \(whole) connections, and != on a part says nothing about the whole: run it unsegmented, or use < or >")
+                       seen: "share \(segment) holds \(own) of \(whole) connections, and != on a part says nothing about the whole: run it unsegmented, or use < or >", how: .other)
         }
         let scale = ShareScale.scaled(own: own, whole: whole)
         // `==` a fraction can never hold: say so now instead of waiting out the deadline.
         if comparison == .equal, value.multipliedReportingOverflow(by: own).partialValue % whole != 0 {
             throw fail(statement, expected: "a count whose share is a whole number",
-                       seen: "\(scale.phrase(segment, value).dropFirst(2).dropLast()), so == cannot hold on this share: use >= and <=, or run it unsegmented")
+                       seen: "\(scale.phrase(segment, value).dropFirst(2).dropLast()), so == cannot hold on this share: use >= and <=, or run it unsegmented", how: .other)
         }
         return scale
     }
@@ -130,13 +130,13 @@ extension ScenarioSession {
         switch stat {
         case .iterations, .idleIterations:
             throw fail(statement, expected: "a server counter that adds up over the shares' connections",
-                       seen: "\(stat.rawValue) is a figure of the server loop, not of connections: share \(segment) cannot check it; run it unsegmented")
+                       seen: "\(stat.rawValue) is a figure of the server loop, not of connections: share \(segment) cannot check it; run it unsegmented", how: .other)
         case .queueHighWater:
             // The largest queue of any one connection: under a bound on every share is under it
             // in the whole; reaching a value happens on one share only.
             guard comparison == .less || comparison == .lessOrEqual else {
                 throw fail(statement, expected: "an upper bound (< or <=) on the largest queue of one connection",
-                           seen: "\(stat.rawValue) \(comparison.rawValue) is reached on the share that owns that connection only: share \(segment) cannot check it; run it unsegmented")
+                           seen: "\(stat.rawValue) \(comparison.rawValue) is reached on the share that owns that connection only: share \(segment) cannot check it; run it unsegmented", how: .other)
             }
             return .asWritten
         case .accepted, .active, .peerEOFs, .resets, .refusedOverLimit, .shedEMFILE, .bytesIn, .bytesOut, .otherErrors,

@@ -17,7 +17,7 @@ extension ScenarioSession {
         do {
             return try engine.tlsContext(settings)
         } catch {
-            throw fail(statement, expected: "usable TLS client settings", seen: error.description)
+            throw fail(statement, expected: "usable TLS client settings", seen: error.description, how: .other)
         }
     }
 
@@ -26,34 +26,34 @@ extension ScenarioSession {
         let (held, verdict) = judgeEach(ids, { Self.judge($0, check) }) { awaitCheck(within, $0) }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) \(Self.phrase(check))"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict) }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
         guard held else {
             let waiting = ids.map { engine.view($0) }.filter { if case .notYet = Self.judge($0, check) { return true } else { return false } }
             throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(waiting.count) of \(ids.count) still handshaking")
+                       seen: "\(waiting.count) of \(ids.count) still handshaking", how: .timedOut)
         }
         emit(.passed("\(ids.count) connection(s): \(check)"))
     }
 
     static func judge(_ v: ConnectionView, _ check: TLSCheck) -> Judgement {
         if v.phase == .pending || v.phase == .connecting { return .notYet }
-        guard let tls = v.tls else { return .never("not a TLS connection (connect ... tls, or run --tls)") }
+        guard let tls = v.tls else { return .never(.other, "not a TLS connection (connect ... tls, or run --tls)") }
         if case .handshake(ok: false) = check {
             if tls.failure != nil && !tls.handshakeDone { return .holds }
-            return tls.handshakeDone ? .never("the handshake succeeded (TLS \(tls.version?.rawValue ?? "?"))") : .never(describe(v))
+            return tls.handshakeDone ? .never(.other, "the handshake succeeded (TLS \(tls.version?.rawValue ?? "?"))") : .never(how(v), describe(v))
         }
         guard tls.handshakeDone else {
-            return .never(tls.failure.map { "TLS handshake failed: \($0)" } ?? "no TLS handshake (\(describe(v)))")
+            return .never(tls.failure == nil ? how(v) : .other, tls.failure.map { "TLS handshake failed: \($0)" } ?? "no TLS handshake (\(describe(v)))")
         }
         switch check {
         case .handshake:
             return .holds
         case .version(let op, let version):
-            guard let seen = tls.version else { return .never("an unknown TLS version") }
-            return op.holds(seen, version) ? .holds : .never("TLS \(seen.rawValue)")
+            guard let seen = tls.version else { return .never(.wrongValue, "an unknown TLS version") }
+            return op.holds(seen, version) ? .holds : .never(.wrongValue, "TLS \(seen.rawValue)")
         case .alpn(let name):
-            guard let seen = tls.alpn else { return .never("no ALPN protocol negotiated") }
-            return seen == name ? .holds : .never("ALPN \"\(seen)\"")
+            guard let seen = tls.alpn else { return .never(.wrongValue, "no ALPN protocol negotiated") }
+            return seen == name ? .holds : .never(.wrongValue, "ALPN \"\(seen)\"")
         }
     }
 

@@ -30,7 +30,7 @@ extension ScenarioSession {
             if !segment.isWhole { return try ownedMembers(statement, selector, name, index...index) }
             let members = engine.members(of: name)
             guard index < members.count else {
-                throw fail(statement, expected: "\(name)[\(index)] to exist", seen: "group \(name) has \(members.count) connections")
+                throw fail(statement, expected: "\(name)[\(index)] to exist", seen: "group \(name) has \(members.count) connections", how: .other)
             }
             return [members[index]]
         case .range(let name, let indices):
@@ -38,14 +38,14 @@ extension ScenarioSession {
             if !segment.isWhole { return try ownedMembers(statement, selector, name, indices) }
             let members = engine.members(of: name)
             guard indices.upperBound < members.count else {
-                throw fail(statement, expected: "\(selector) to exist", seen: "group \(name) has \(members.count) connections")
+                throw fail(statement, expected: "\(selector) to exist", seen: "group \(name) has \(members.count) connections", how: .other)
             }
             return Array(members[indices])
         }
     }
 
     private func unknownGroup(_ statement: Statement, _ name: String) -> RunStop {
-        fail(statement, expected: "group '\(name)' to exist", seen: "no connect has created it")
+        fail(statement, expected: "group '\(name)' to exist", seen: "no connect has created it", how: .other)
     }
 
     func forEach(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ body: (Int) -> Void) throws(RunStop) {
@@ -117,7 +117,7 @@ extension ScenarioSession {
         if let firstError, firstError == EMFILE || firstError == ENFILE {
             throw fail(statement, expected: "\(count) connection(s) on \(group)",
                        seen: "\(failed) connect\(failed == 1 ? "" : "s") failed: \(Format.errno(firstError)); "
-                           + "the limit is \(Sys.openFileLimit()) open files")
+                           + "the limit is \(Sys.openFileLimit()) open files", how: .other)
         }
     }
 
@@ -141,7 +141,7 @@ extension ScenarioSession {
         case .file(let path):
             let resolved = ScenarioPaths.resolve(path, relativeTo: statement.location.file)
             guard let data = FileManager.default.contents(atPath: resolved) else {
-                throw fail(statement, expected: "a readable file", seen: "cannot read '\(resolved)'")
+                throw fail(statement, expected: "a readable file", seen: "cannot read '\(resolved)'", how: .other)
             }
             fixed = [UInt8](data)
         case .random:
@@ -190,7 +190,7 @@ extension ScenarioSession {
             !self.engine.canSend(id) && (self.closedAt[id] != nil || !self.engine.view(id).everConnected)
         }
         if let dead = ids.first(where: blocked) ?? (ids.isEmpty ? selected.first : nil) {
-            throw fail(statement, expected: "\(selector) open for sending", seen: cannotSend(dead))
+            throw fail(statement, expected: "\(selector) open for sending", seen: cannotSend(dead), how: Self.how(engine.view(dead)))
         }
         return ids
     }

@@ -6,6 +6,7 @@ import ClientEngine
 import EmbeddedServer
 import Framing
 import Load
+import ProcessMonitor
 import Reactor
 import ScenarioLanguage
 import Syscalls
@@ -73,6 +74,10 @@ public final class ScenarioSession {
     public internal(set) var segment: ExecutionSegment
     /// Each group's size in the whole (unsegmented) run: the global index of its next connection.
     var wholeGroupSizes: [String: Int] = [:]
+    /// The server under test as a process (`spawn`, `--spawn`), ended with the session.
+    public internal(set) var spawned: ServerProcess?
+    /// `--spawn`'s server was started (or failed to): once per session.
+    var spawnTried = false
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -95,10 +100,11 @@ public final class ScenarioSession {
 
     deinit { close() }
 
-    /// Closes every connection and stops the embedded server.
+    /// Closes every connection and stops the embedded server and a spawned one.
     public func close() {
         engine.closeAll()
         stopServer()
+        spawned?.stop()
     }
 
     /// The mode the embedded server runs in now, if one runs.
@@ -128,7 +134,7 @@ public final class ScenarioSession {
             try dispatch(statement)
             // The loop failing under any statement ends that statement (see `EventLoop`'s policy).
             if let failure = engine.loopFailure {
-                throw fail(statement, expected: "the client event loop to keep running", seen: failure.description)
+                throw fail(statement, expected: "the client event loop to keep running", seen: failure.description, how: .other)
             }
         } catch {
             if isCheck, case .failed = error { checks.failed += 1 }
@@ -140,6 +146,7 @@ public final class ScenarioSession {
     }
 
     private func dispatch(_ statement: Statement) throws(RunStop) {
+        try startConfiguredSpawn(statement)
         serial &+= 1
         stalledFor = nil
         let at = statement.location
@@ -189,7 +196,7 @@ public final class ScenarioSession {
                        + "; later connects to \(address) are refused"))
         case .serverStats:
             if skipServerCommand(statement) { break }
-            guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running") }
+            guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running", how: .other) }
             emit(.serverStats(server.stats.snapshot()))
         case .serverMode(let mode):
             var options = ScenarioLanguage.ServerOptions(mode: mode)
@@ -201,7 +208,13 @@ public final class ScenarioSession {
                 options.key = current.tls?.keyPath
             }
             try startServer(options, statement, forceMode: true)
+        case .spawn(let command):
+            try spawn(statement, command)
         case .target(let host, let port):
+            if let given = configuration.spawn {
+                emit(.info("\(at): target \(host):\(port) ignored: --spawn '\(given)' wins"))
+                break
+            }
             if configuration.target != nil {
                 emitSkipped("\(at): target \(host):\(port) ignored: --target \(RunConfiguration.targetText(configuration.target!, host: configuration.targetHost)) wins")
                 break
@@ -210,7 +223,7 @@ public final class ScenarioSession {
             do {
                 address = try SocketAddress.resolve(host: host, port: port)
             } catch {
-                throw fail(statement, expected: "a resolvable target", seen: error.description)
+                throw fail(statement, expected: "a resolvable target", seen: error.description, how: .other)
             }
             // A third-party server replaces the embedded one: stop it, so `expect server` cannot
             // read the counters of a server that no longer gets the traffic.
@@ -263,6 +276,8 @@ public final class ScenarioSession {
             try expectReplies(statement, selector, count, within)
         case .expectNoReply(let selector, let within):
             try expectNoReply(statement, selector, within)
+        case .expectAlive(let probe, let match, let within):
+            try expectAlive(statement, probe: probe, match: match, within: within)
         case .expectTLS(let selector, let check, let within):
             try expectTLS(statement, selector, check, within)
         case .load(let selector, let spec):
@@ -270,22 +285,28 @@ public final class ScenarioSession {
         case .fuzz(let spec):
             if !segment.isWhole {
                 throw fail(statement, expected: "a fuzz campaign in an unsegmented run",
-                           seen: "share \(segment): split a campaign with `sockfuzz fuzz --segment`, which shares its runs exactly")
+                           seen: "share \(segment): split a campaign with `sockfuzz fuzz --segment`, which shares its runs exactly", how: .other)
             }
             guard let fuzzHandler else {
-                throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one")
+                throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one", how: .other)
             }
             try fuzzHandler(spec, self, statement)
         }
         // The server's loop failing ends the statement that was running when it did.
         if let failure = server?.stats.loopFailure {
-            throw fail(statement, expected: "the embedded server to keep serving", seen: failure)
+            throw fail(statement, expected: "the embedded server to keep serving", seen: failure, how: .other)
         }
     }
 
     // MARK: failures
 
-    public func fail(_ statement: Statement, expected: String, seen: String) -> RunStop {
+    /// The failure of `statement`, of the kind its check decided (`how`).
+    public func fail(_ statement: Statement, expected: String, seen: String, how: FailureKind.How) -> RunStop {
+        fail(statement, expected: expected, seen: seen, kind: FailureKind(statement.command, how: how))
+    }
+
+    /// The failure of `statement` with a kind decided elsewhere (a `fuzz` statement's finding).
+    public func fail(_ statement: Statement, expected: String, seen: String, kind: FailureKind) -> RunStop {
         var seen = seen
         if let stalledFor {
             seen += " (stopped early: nothing moved on any connection for \(Format.nanos(stalledFor)), set stall-timeout)"
@@ -296,7 +317,7 @@ public final class ScenarioSession {
             seen += " (out of descriptors: the embedded server shed \(shed) connection\(shed == 1 ? "" : "s") it could not accept, EMFILE (errno 24); the limit is \(Sys.openFileLimit()) open files)"
         }
         let failure = RunFailure(at: statement.location, statement: statement.command.rendered,
-                                 expected: expected, seen: seen, seed: seed)
+                                 expected: expected, seen: seen, seed: seed, kind: kind)
         return .failed(failure)
     }
 
@@ -371,7 +392,7 @@ public final class ScenarioSession {
         do {
             address = try fresh.start()
         } catch {
-            throw fail(statement, expected: "the embedded server to start", seen: "\(error)")
+            throw fail(statement, expected: "the embedded server to start", seen: "\(error)", how: .other)
         }
         target = address
         thirdPartyTarget = nil
@@ -411,7 +432,20 @@ public final class ScenarioSession {
         return "\(open) open connection\(open == 1 ? "" : "s") dropped"
     }
 
+    /// Later connects go to a spawned server (the embedded one stops, as for `target`).
+    func pointAtSpawned(_ process: ServerProcess) {
+        stopServer()
+        spawned = process
+        target = process.address
+        thirdPartyTarget = process.address
+        thirdPartyHost = nil
+    }
+
     private func skipServerCommand(_ statement: Statement) -> Bool {
+        if let given = configuration.spawn {
+            emitSkipped("\(statement.location): \(statement.command.rendered): skipped against the spawned server (--spawn '\(given)')")
+            return true
+        }
         guard let external = configuration.target else { return false }
         emitSkipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)")
         return true

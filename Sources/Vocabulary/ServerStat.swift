@@ -2,7 +2,7 @@
 // One typed key per counter: a renamed counter is a compile error, never a silent 0.
 
 /// A counter the embedded server reports; raw values are the names used in scenarios.
-public enum ServerStat: String, Sendable, Hashable, CaseIterable {
+public enum ServerStat: String, Sendable, Hashable, CaseIterable, Codable {
     case accepted, active
     case peerEOFs = "peer_eofs"
     case resets

@@ -24,6 +24,14 @@ enum FuzzPrinter {
             Output.line("scenario written to \(path)")
         case .notWritten(let reason):
             Output.line("scenario NOT written: \(reason)")
+        case .contentProgress(let runs, let rate, let classes, let transitions, let corpus, let restarts):
+            progress.update("runs \(runs) (\(Int(rate))/s)  reply classes \(classes)  transitions \(transitions)  corpus \(corpus)"
+                            + (restarts > 0 ? "  restarts \(restarts)" : ""))
+        case .suspected(let run, let kind, let seen, let requests):
+            progress.finish()
+            Output.line("run \(run) failed: \(kind) after \(requests) request\(requests == 1 ? "" : "s"):")
+            Output.line("  " + seen)
+            Output.line("confirming on a fresh instance, then shrinking ...")
         }
     }
 

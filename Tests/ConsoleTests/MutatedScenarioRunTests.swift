@@ -74,6 +74,8 @@ private struct RunCost {
             return nil
         case .target:
             return "a third-party target"
+        case .spawn:
+            return "a spawned process"
         case .connect(_, let count, let rate, let timeout, _, _):
             guard count <= Self.maxConnections else { return "connect \(count)" }
             connections = Self.sum(connections, Self.product(count, times))
@@ -96,7 +98,7 @@ private struct RunCost {
         case .expectEcho(_, let within), .expectRecv(_, _, let within), .expectMatch(_, _, let within),
              .expectState(_, _, let within), .expectServer(_, _, _, let within), .expectConnected(_, _, _, let within),
              .expectSkip(_, _, let within), .expectReply(_, _, let within), .expectReplies(_, _, let within), .expectNoReply(_, let within),
-             .expectTLS(_, _, let within):
+             .expectTLS(_, _, let within), .expectAlive(_, _, let within):
             return wait(within, times: times)
         case .expectLatency, .expectDrain:
             return nil

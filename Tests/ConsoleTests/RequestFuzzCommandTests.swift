@@ -23,7 +23,7 @@ struct RequestFuzzCommandTests {
         let planted = try MisbehavingServer(.framed(.http, plantedBug: true))
         defer { planted.stop() }
         let out = scratch.path + "/found"
-        let fuzz = try Piped.run(["fuzz", "--target", planted.address, "--request-file", requests, "--framing", "http1",
+        let fuzz = try Piped.run(["fuzz", "--oracle", "replies", "--target", planted.address, "--request-file", requests, "--framing", "http1",
                                   "--runs", "40", "--timeout", "1s", "--out", out], input: "", scratch: scratch, timeout: 180)
         #expect(fuzz.status == 1, "\(fuzz.output)")
         #expect(fuzz.output.contains("reply (wrong reply)"), "\(fuzz.output)")
@@ -51,7 +51,7 @@ struct RequestFuzzCommandTests {
         defer { twin.stop() }
         let onTwin = try Piped.run(["run", "--target", twin.address, file], input: "", scratch: scratch, timeout: 60)
         #expect(onTwin.status == 0, "the finding fails on the correct twin too: \(onTwin.output)")
-        let clean = try Piped.run(["fuzz", "--target", twin.address, "--request-file", requests, "--framing", "http1",
+        let clean = try Piped.run(["fuzz", "--oracle", "replies", "--target", twin.address, "--request-file", requests, "--framing", "http1",
                                    "--runs", "20", "--out", scratch.path + "/none"], input: "", scratch: scratch, timeout: 120)
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.output.contains("20 runs") && clean.output.contains("no failure"), "\(clean.output)")
@@ -71,7 +71,7 @@ struct RequestFuzzCommandTests {
         let scratch = Scratch()
         let silent = try MisbehavingServer(.silent)
         defer { silent.stop() }
-        let run = try Piped.run(["fuzz", "--target", silent.address, "--request", "PING\\r\\n", "--framing", "resp",
+        let run = try Piped.run(["fuzz", "--oracle", "replies", "--target", silent.address, "--request", "PING\\r\\n", "--framing", "resp",
                                  "--timeout", "300ms", "--out", scratch.path + "/o"], input: "", scratch: scratch)
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("clean run") && run.output.contains("no whole resp reply"), "\(run.output)")

@@ -27,8 +27,7 @@ struct FindingTests {
 
     @Test("a shrink candidate that does not parse does not reproduce and is reported as an internal error")
     func unparsableCandidateIsAnInternalError() throws {
-        let signature = FailureSignature(RunFailure(at: SourceLocation(file: "x", line: 1, column: 1), statement: "",
-                                                    expected: "", seen: "not: c[0] open", seed: 1), command: nil)
+        let signature = FailureSignature(kind: FailureKind(check: .state(.open), how: .timedOut))
         let recorder = FindingRecorder(config: FuzzConfiguration(), run: 0, runSeed: 1, signature: signature,
                                        interrupt: InterruptFlag(), onEvent: { _ in })
         let reproduced = recorder.reproduces(needed: 1) { () throws(UnparsableProgram) in

@@ -27,7 +27,7 @@ struct CommandTableTests {
     @Test("the command words cover every form")
     func commandWords() {
         #expect(CommandTable.commandWords == ["seed", "segment", "set", "print", "sleep", "include", "repeat", "server", "target",
-                                              "connect", "send", "halfclose", "reset", "close", "pause", "resume",
+                                              "spawn", "connect", "send", "halfclose", "reset", "close", "pause", "resume",
                                               "expect", "load", "fuzz"])
     }
 

@@ -24,6 +24,7 @@ public struct RequiredTool: Sendable {
     public static let nginx = RequiredTool("nginx", install: "apt-get install nginx")
     public static let openssl = RequiredTool("openssl", install: "apt-get install openssl")
     public static let memcached = RequiredTool("memcached", install: "apt-get install memcached")
+    public static let python3 = RequiredTool("python3", install: "apt-get install python3")
 
     /// CI sets CI=true; there a missing tool is a broken CI setup, not a reason to skip.
     public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }

@@ -7,13 +7,14 @@ import ArgumentParser
 import EmbeddedServer
 import Foundation
 import Fuzzing
+import ProcessMonitor
 import Reactor
 import ScenarioLanguage
 import ScenarioRunner
 import Syscalls
 
 enum OracleChoice: String, ExpressibleByArgument, CaseIterable {
-    case echo, liveness, replies
+    case echo, liveness, replies, content
 }
 
 struct Fuzz: ParsableCommand {
@@ -22,12 +23,19 @@ struct Fuzz: ParsableCommand {
         discussion: """
         Every choice derives from --seed. On a failure, the program is shrunk while the same \
         failure reproduces, and written to --out as a scenario that `sockfuzz run` replays. \
-        With --request (or --request-file) and --framing, each reply must equal the reply a \
-        clean run got for its request alone, however the requests were cut, paced, pipelined \
-        or interleaved (--mask for parts that may differ, like a Date header). \
+        With --request (or --request-file, --seed-scenario) and --framing, the requests' \
+        contents are mutated (--oracle content, the default): a crash, a hang, a reply the \
+        framing cannot parse, one reply more than the requests, or (with --reference) a reply \
+        unlike another implementation's is a finding. --spawn 'CMD {port}' starts the server, \
+        restarts it after a crash or hang, and confirms and replays a finding on a fresh \
+        instance. --oracle replies keeps the requests as given and varies how they are cut, \
+        paced, pipelined and interleaved: each reply must equal the reply a clean run got for \
+        its request alone (--mask for parts that may differ, like a Date header). \
         Exit status: 0 nothing found, 1 a failure found (or the fuzzer's internal error), \
         2 a usage error (including an --out that cannot be written, a liveness --expect that \
-        a fresh connection's answer does not match, or a request without a clean reply).
+        a fresh connection's answer does not match, or a request without a clean reply), \
+        3 the server stopped serving and no --spawn could start a fresh one (the finding \
+        written is unconfirmed), 130 interrupted.
         """
     )
 
@@ -53,10 +61,12 @@ struct Fuzz: ParsableCommand {
 
     @OptionGroup var tls: TLSClientOptions
 
-    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect; replies (implied by --request): every reply must be its request's reference reply, however the requests were cut, paced, pipelined or interleaved.")
+    @Option(help: "echo: the full echo model; liveness: only --probe must keep getting --expect; content (implied by --request, clear text): the requests' contents mutated, judged by crash, hang, protocol violation and --reference; replies (implied by --request --tls): the requests as given, every reply its request's reference reply however the requests were cut, paced, pipelined or interleaved.")
     var oracle: OracleChoice?
 
     @OptionGroup var requests: RequestStreamOptions
+
+    @OptionGroup var content: ContentFuzzOptions
 
     @Option(name: .customLong("mask"), help: "With --request: a regular expression for parts of a reply that may differ from the reference (a Date header, an id); repeatable.")
     var masks: [String] = []
@@ -87,8 +97,13 @@ struct Fuzz: ParsableCommand {
     /// The runs per mode: --runs, or 100 unless --duration alone says when to stop.
     var runLimit: Int? { runs ?? (duration == nil ? 100 : nil) }
 
-    /// --oracle, or what the other options imply.
-    var chosenOracle: OracleChoice { oracle ?? (requests.given ? .replies : .echo) }
+    /// --oracle, or what the other options imply: content fuzzing of given requests, except
+    /// over TLS (content fuzzing speaks clear text), where the requests' cuts are fuzzed.
+    var chosenOracle: OracleChoice {
+        if let oracle { return oracle }
+        guard requests.given || content.seedScenario != nil || content.corpus != nil else { return .echo }
+        return tls.tls || fault != nil ? .replies : .content
+    }
 
     func validate() throws {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
@@ -99,8 +114,19 @@ struct Fuzz: ParsableCommand {
         // false finding, the worst verdict this tool can give.
         guard timeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(timeout)") }
         guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
-        if requests.given {
-            guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle replies (its default), not --oracle \(chosenOracle.rawValue)") }
+        if content.spawn != nil {
+            if server.mode != nil { throw ValidationError("--spawn starts the server under test: it replaces the embedded one (--mode)") }
+            if fault != nil { throw ValidationError("--fault applies to the embedded server, not --spawn") }
+            if server.target != nil, let spawn = content.spawn, spawn.contains(SpawnCommand.portPlaceholder) {
+                throw ValidationError("--spawn with {port} picks a free port itself; --target goes with a command that listens where it says")
+            }
+        }
+        if chosenOracle == .content {
+            try validateContent()
+        } else if content.given || content.html != nil {
+            throw ValidationError("--seed-scenario, --corpus, --dict, --reference and --html go with content fuzzing (--oracle content)")
+        } else if requests.given {
+            guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle content or replies, not --oracle \(chosenOracle.rawValue)") }
             try requests.validateRequests()
             if case .http1 = try requests.parsedFraming(), try requests.mix().hasHEAD {
                 // A request is sent in pieces, each a `send`: the scenario would pair a HEAD's bodiless response with a piece.
@@ -136,6 +162,7 @@ struct Fuzz: ParsableCommand {
         // (run() has refused weights that do not parse before any report is written.)
         words.append("--weights \(((weights.flatMap { try? FuzzWeights(parsing: $0) }) ?? FuzzWeights()).canonicalText)")
         words += requests.identity
+        if chosenOracle == .content { words += content.identity }
         words += masks.map { "--mask \($0)" }
         if let probe { words.append("--probe \(probe)") }
         if let expectPattern { words.append("--expect \(expectPattern)") }
@@ -144,6 +171,7 @@ struct Fuzz: ParsableCommand {
     }
 
     func run() throws {
+        if chosenOracle == .content { return try runContent() }
         var base = FuzzConfiguration()
         base.seed = seed
         base.runs = runLimit
@@ -223,7 +251,7 @@ struct Fuzz: ParsableCommand {
         if summaries.contains(where: { $0.finding != nil || $0.internalError != nil }) { throw ExitCode(1) }
     }
 
-    private func writeReports(_ summaries: [FuzzSummary]) throws {
+    func writeReports(_ summaries: [FuzzSummary]) throws {
         let results = summaries.map(FuzzPrinter.asResult)
         if let junit = reports.junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
         if let json = reports.json {

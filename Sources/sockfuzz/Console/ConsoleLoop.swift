@@ -236,7 +236,8 @@ final class Console {
             case .skipped(let why):
                 outcome = .failed
                 failure = RunFailure(at: statement.location, statement: statement.command.rendered,
-                                     expected: "a command this server can run", seen: why, seed: session.seed)
+                                     expected: "a command this server can run", seen: why, seed: session.seed,
+                                     kind: FailureKind(statement.command, how: .other))
             }
         }
         if outcome == .passed, case .send = statement.command { awaitReplies() }

@@ -1,0 +1,134 @@
+// One clear-text TCP connection driven by hand: a non-blocking socket and poll(2) with a deadline
+// for every step, for the checks that need a connection of their own outside the session's loop
+// (a liveness probe, a content fuzz execution). What arrives while a send waits for room is kept
+// for the next receive, so a server that answers before it has read everything cannot deadlock it.
+
+import CSockfuzz
+import Glibc
+import Syscalls
+
+public final class BlockingConnection {
+    public let fd: Int32
+    private var early: [UInt8] = []
+    private var ended: Ending?
+
+    public enum Ending: Sendable, Equatable {
+        /// The peer closed its side (read returned 0).
+        case eof
+        /// ECONNRESET, EPIPE: the peer reset the connection, or closed it with our bytes unread.
+        case reset
+        case error(String)
+    }
+
+    public enum ConnectProblem: Error, Sendable, Equatable, CustomStringConvertible {
+        case refused
+        case timedOut
+        case failed(String)
+
+        public var description: String {
+            switch self {
+            case .refused: return "connection refused"
+            case .timedOut: return "no connection within the deadline"
+            case .failed(let why): return why
+            }
+        }
+    }
+
+    private init(fd: Int32) { self.fd = fd }
+
+    deinit { Sys.close(fd) }
+
+    /// A connection to `address`, established before the monotonic `deadline`.
+    public static func connect(_ address: SocketAddress, until deadline: UInt64) -> Result<BlockingConnection, ConnectProblem> {
+        let fd: Int32
+        do { fd = try Sys.socket(family: address.family) } catch { return .failure(.failed("\(error)")) }
+        let connection = BlockingConnection(fd: fd)
+        do {
+            if case .wouldBlock = try Sys.connect(fd, address) {
+                guard connection.wait(for: Int16(POLLOUT), until: deadline) else { return .failure(.timedOut) }
+                let error = try Sys.pendingError(fd)
+                if error == ECONNREFUSED { return .failure(.refused) }
+                guard error == 0 else { return .failure(.failed(Format.errno(error))) }
+            }
+        } catch {
+            if error.errno == ECONNREFUSED { return .failure(.refused) }
+            return .failure(.failed("\(error)"))
+        }
+        return .success(connection)
+    }
+
+    /// Writes all of `bytes` before `deadline`; false when the connection ended or the time ran
+    /// out first (`ending` then says which, nil for the time).
+    public func send(_ bytes: [UInt8], until deadline: UInt64) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            guard ended == nil else { return false }
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, csf_MSG_NOSIGNAL) }
+            if n > 0 { sent += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK {
+                ended = errno == EPIPE || errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+                return false
+            }
+            var p = [pollfd(fd: fd, events: Int16(POLLOUT | POLLIN), revents: 0)]
+            guard pollOnce(&p, until: deadline) else { return false }
+            if p[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readAvailable(into: &early) }
+        }
+        return true
+    }
+
+    /// How the connection ended, once it has.
+    public var ending: Ending? { ended }
+
+    /// Bytes that arrive before `deadline` (appended to `buffer`); false when none did because
+    /// the connection ended (`ending`) or the time ran out.
+    public func receive(into buffer: inout [UInt8], until deadline: UInt64) -> Bool {
+        if !early.isEmpty {
+            buffer += early
+            early.removeAll()
+            return true
+        }
+        while ended == nil {
+            let before = buffer.count
+            readAvailable(into: &buffer)
+            if buffer.count > before { return true }
+            if ended != nil { break }
+            var p = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            guard pollOnce(&p, until: deadline) else { return false }
+        }
+        return false
+    }
+
+    /// Reads what is there without waiting; notes the end if it came.
+    private func readAvailable(into buffer: inout [UInt8]) {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while ended == nil {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, csf_MSG_DONTWAIT) }
+            if n > 0 {
+                buffer += chunk[..<n]
+                if n < chunk.count { return }
+                continue
+            }
+            if n == 0 { ended = .eof; return }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return }
+            ended = errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+        }
+    }
+
+    private func pollOnce(_ p: inout [pollfd], until deadline: UInt64) -> Bool {
+        while true {
+            let now = Sys.monotonicNanos()
+            guard now < deadline else { return false }
+            let millis = Int32(min(1000, (deadline - now + 999_999) / 1_000_000))
+            let n = poll(&p, 1, millis)
+            if n > 0 { return true }
+            if n < 0 && errno != EINTR { return false }
+        }
+    }
+
+    private func wait(for events: Int16, until deadline: UInt64) -> Bool {
+        var p = [pollfd(fd: fd, events: events, revents: 0)]
+        return pollOnce(&p, until: deadline)
+    }
+}

@@ -1,0 +1,127 @@
+// `sockfuzz fuzz` with --oracle content (the default for given requests): the seeds and the
+// server (spawned, a target, or the embedded echo server), checked before any run (the probe must
+// be answered on a fresh connection), then the campaign, its summary and reports.
+// Exit status: 0 nothing found, 1 a finding, 2 a usage error, 3 the server stopped serving and
+// nothing could start a fresh one (the finding is unconfirmed), 130 interrupted.
+
+import ArgumentParser
+import EmbeddedServer
+import Foundation
+import Framing
+import Fuzzing
+import ProcessMonitor
+import ScenarioLanguage
+import ScenarioRunner
+import Syscalls
+
+extension Fuzz {
+    func validateContent() throws {
+        if tls.tls { throw ValidationError("content fuzzing speaks clear text: drop --tls, or fuzz the cuts with --oracle replies") }
+        if fault != nil { throw ValidationError("--fault goes with the echo and replies oracles, not content fuzzing") }
+        guard requests.given || content.seedScenario != nil || content.corpus != nil else {
+            throw ValidationError("content fuzzing needs seed requests: --request, --request-file, --seed-scenario or --corpus")
+        }
+        if requests.request != nil && requests.requestFile != nil { throw ValidationError("give --request or --request-file, not both") }
+        let framing = try requests.parsedFraming()
+        if framing == .raw { throw ValidationError("--framing raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:") }
+        if requests.given { _ = try requests.mix() }
+        if expectPattern != nil && probe == nil { throw ValidationError("--expect goes with --probe") }
+    }
+
+    func runContent() throws {
+        let framing = try requests.parsedFraming()
+        let seeds = (requests.given ? try requests.mix().requests : []) + (try content.scenarioSeeds(framing))
+        var config = ContentConfiguration(seeds: seeds, framing: framing)
+        config.seed = seed
+        // Content fuzzing runs until it finds something: two minutes unless told.
+        config.runs = runs
+        config.durationNanos = duration.map { UInt64($0.nanoseconds) } ?? (runs == nil ? 120_000_000_000 : nil)
+        config.segment = segment
+        config.outDirectory = out
+        config.corpusDirectory = content.corpus
+        config.masks = masks
+        config.hangTimeoutNanos = UInt64(content.hangTimeout.nanoseconds)
+        config.probePattern = expectPattern
+        if let probe {
+            do { config.probeRequest = try ArgumentValues.escapedBytes(probe) } catch { throw ValidationError("--probe: \(error.message)") }
+        }
+        if config.seeds.isEmpty {
+            config.seeds = try ContentCorpus.load(content.corpus ?? "", framing: framing).first?.requests ?? []
+            guard !config.seeds.isEmpty else { throw ValidationError("--corpus \(content.corpus ?? ""): no input to start from") }
+        }
+        // One reply more than requests is only countable when the framing cuts the user's
+        // requests into whole ones (memcached's `delimiter:END\r\n` frames replies, not requests).
+        config.countsReplies = seeds.allSatisfy { seed in
+            let split = framing.requestsSplitByStandIn(seed)
+            return split.requests.count == 1 && split.rest.isEmpty
+        }
+
+        var monitor: ProcessMonitor?
+        var embedded: EchoServer?
+        defer { monitor?.stop(); embedded?.stop() }
+        if let spawn = content.spawn {
+            let command = try SpawnCommand(spawn)
+            config.spawn = command
+            if let target = server.target {
+                config.target = try SocketAddress.parse(target)
+                config.targetHost = Targets.host(target)
+            }
+            do { monitor = try ProcessMonitor(command, target: config.target) } catch {
+                Output.error("sockfuzz: --spawn: \(error.description)")
+                throw ExitCode(2)
+            }
+        } else if let target = server.target {
+            config.target = try Targets.reachable(target, option: "--target")
+            config.targetHost = Targets.host(target)
+        } else {
+            let echo = EchoServer(configuration: ServerConfiguration(mode: server.mode?.modes.first.flatMap { $0 } ?? .epoll))
+            do { config.target = try echo.start() } catch {
+                Output.error("sockfuzz: the embedded server did not start: \(error)")
+                throw ExitCode(2)
+            }
+            embedded = echo
+        }
+        if let reference = content.reference {
+            config.reference = try Targets.reachable(reference, option: "--reference")
+        }
+        let address = monitor?.address ?? config.target!
+        // A probe a fresh server does not answer would make every run a hang: said at once.
+        if let verdict = config.probe.check(address, withinNanos: max(config.hangTimeoutNanos, 2_000_000_000), process: monitor?.current) {
+            let what = probe.map { "--probe '\($0)'" } ?? "the first seed request \(FrameText.render(config.probe.request ?? []))"
+            Output.error("sockfuzz: \(what) gets no good answer on a fresh connection to \(address), so every run would look like a failure: \(verdict.seen)"
+                         + (probe == nil ? " (give --probe and --expect)" : ""))
+            throw ExitCode(2)
+        }
+
+        let interrupt = InterruptFlag()
+        let watcher = InterruptWatcher(interrupt)
+        defer { watcher.stop() }
+        let metrics = FuzzMetrics(segment: segment.description)
+        let endpoint = try MetricsEndpoint.start(metricsListen, for: "sockfuzz fuzz", render: metrics.render)
+        defer { endpoint?.stop() }
+        let budget = config.runs.map { "\($0) runs" } ?? "for \(duration.map(\.description) ?? "2m")"
+        Output.line("fuzz \(config.against): seed \(seed), \(budget), content mutation of \(config.seeds.count) seed request\(config.seeds.count == 1 ? "" : "s") (framing \(framing))"
+                    + (segment.isWhole ? "" : "; share \(segment)"))
+        var oracles = ["crash", "hang (no answer within \(content.hangTimeout))"]
+        oracles.append(config.countsReplies ? "protocol violation" : "protocol violation (unframeable replies only: --framing does not cut these requests)")
+        if let reference = content.reference { oracles.append("differential against \(reference)") }
+        Output.line("oracles: " + oracles.joined(separator: ", "))
+        let progress = ProgressLine()
+        metrics.start(config.against)
+        let published = endpoint == nil ? nil : metrics
+        let mutator = StandInMutator(seeds: config.seeds)
+        var summary = ContentCampaign.run(config, monitor: monitor, mutator: mutator, interrupt: interrupt) { event in
+            published?.observe(event)
+            FuzzPrinter.print(event, progress)
+        }
+        summary.campaign = campaignIdentity
+        metrics.finish(summary)
+        progress.finish()
+        FuzzPrinter.summary(summary)
+        try writeReports([summary])
+        if let html = content.html { try Reports.write(FuzzPage.render(summary), to: html, option: "--html") }
+        if interrupt.isSet { throw ExitCode(130) }
+        if summary.content?.serverDied == true { throw ExitCode(3) }
+        if summary.finding != nil || summary.internalError != nil { throw ExitCode(1) }
+    }
+}
