@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
-        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing"]),
+        .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing", "TestSupport"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing", "Vocabulary"]),
         .testTarget(name: "RequestMutationTests", dependencies: ["RequestMutation", "Framing", "Vocabulary", "ScenarioLanguage"]),
         .testTarget(name: "ResultsTests", dependencies: [

@@ -22,9 +22,21 @@ struct DocCommand: Sendable, CustomStringConvertible {
     /// Aimed at redis (`127.0.0.1:6379`): run against a redis-server the test starts, where installed.
     var needsRedis: Bool { text.contains(":6379") }
 
-    /// Commands the docs show that this test does not run, and why. A key that no doc shows any
-    /// more fails `skipListIsCurrent`, so the list cannot hide a command by going stale.
+    /// Commands the docs show that this test does not run, and why: most are run by the test the
+    /// reason names (`Suite.function`), which `coveringTestsExist` finds in Tests/, so a name
+    /// cannot rot. A key that no doc shows any more fails `skipListIsCurrent`, so the list
+    /// cannot hide a command by going stale.
     static let skipped: [String: String] = [
+        "swift run sockfuzz fuzz --mode all --runs 40 --seed 1":
+            "the correct server fuzzed in every mode: FaultDetectionTests.noFalseAlarms (in-process, each mode) and TLSFuzzTests.noFalseAlarms (this binary, --mode all)",
+        "swift run sockfuzz fuzz --mode epoll --fault edge-single-read --seed 1 --timeout 1s":
+            "FuzzCommandTests.findingIsWrittenAndReplays runs this command (with --out and a small shrink budget) and replays its file; FaultDetectionTests.findsAndShrinks proves the shrink",
+        "swift run sockfuzz run scenarios/*.scn --mode all --junit out.xml":
+            "every example in every mode: ScenarioReplayTests.examplePasses (in-process, each file and mode) and RunCommandTests.junitRun (this binary, --mode all with --junit)",
+        "swift run -c release sockfuzz bench --quick --only tls":
+            "section 6 of `bench --quick`, which this suite runs (DocsAsTests.docCommands); BenchTests check its cells' parsing",
+        "swift run sockfuzz run fuzz-failures/fuzz-epoll-seed1-run0.scn":
+            "replays the file of the command above; FuzzCommandTests.findingIsWrittenAndReplays replays it",
         "swift run sockfuzz":
             "the interactive console; InteractiveTests drive it through a pseudo-terminal",
         "swift run sockfuzz run /tmp/s.scn":
@@ -134,11 +146,11 @@ struct DocCommand: Sendable, CustomStringConvertible {
 }
 
 extension DocCommand {
-    /// A measuring `bench` runs here with its cells cut to 0.3 s after 0.1 s of warmup (the last
+    /// A measuring `bench` runs here with its cells cut to 0.15 s after 0.05 s of warmup (the last
     /// value of an option wins): every section, server and client still runs and is parsed, in
     /// a third of the time. The figures themselves are the bench's job, in release builds.
     var benchCellsShortened: String {
-        text.contains(" bench") && !text.contains("--from") ? " --duration 0.3 --warmup 0.1" : ""
+        text.contains(" bench") && !text.contains("--from") ? " --duration 0.15 --warmup 0.05" : ""
     }
 }
 
@@ -231,6 +243,20 @@ struct DocsAsTests {
         #expect(!outcome.timedOut, "\(command) did not finish within \(Int(Self.timeoutPerCommand)) s:\n\(tail)")
         #expect(outcome.status == command.expectedStatus,
                 "\(command) exited \(outcome.status), the doc says \(command.expectedStatus):\n\(tail)")
+    }
+
+    @Test("every test a skip reason names exists (Suite.function in Tests/)")
+    func coveringTestsExist() throws {
+        let sources = try FileManager.default.subpathsOfDirectory(atPath: Binary.packageRoot + "/Tests")
+            .filter { $0.hasSuffix(".swift") }
+            .map { try String(contentsOfFile: Binary.packageRoot + "/Tests/" + $0, encoding: .utf8) }
+            .joined(separator: "\n")
+        for (command, reason) in DocCommand.skipped {
+            for match in reason.matches(of: #/\b([A-Z]\w*Tests)\.(\w+)/#) {
+                #expect(sources.contains("struct \(match.1)") && sources.contains("func \(match.2)("),
+                        "'\(command)' names \(match.1).\(match.2), which is not in Tests/")
+            }
+        }
     }
 
     @Test("the docs show the commands this suite knows, and every skipped one is still shown")

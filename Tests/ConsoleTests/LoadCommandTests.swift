@@ -143,14 +143,22 @@ struct LoadCommandTests {
         #expect(run.output.contains("load: PASSED: 3 connection(s) echoed"), "\(run.output)")
     }
 
-    @Test("a server that never answers ends in bounded time, exit 1: no echo within 5 s, not an echo server?",
+    @Test("a server that never answers ends in bounded time, exit 1: no echo within --echo-timeout, not an echo server?",
           arguments: [Misbehaviour.neverReads, .silent], [[], ["--connect-only"]])
     func neverAnswers(_ behaviour: Misbehaviour, _ extra: [String]) throws {
         let started = nowNanos()
-        let run = try against(behaviour, extra)
+        let run = try against(behaviour, extra + ["--echo-timeout", "700ms"])
         #expect(elapsedSeconds(since: started) < 30)
         #expect(run.status == 1, "\(run.output)")
-        #expect(run.output.contains("no echo within 5 s on 3 connection(s): not an echo server?"), "\(run.output)")
+        #expect(run.output.contains("no echo within 0.7 s on 3 connection(s): not an echo server?"), "\(run.output)")
+    }
+
+    @Test("--echo-timeout takes the durations the language takes and refuses others, naming the option",
+          arguments: ["0", "soon", "-1s"])
+    func badEchoTimeout(_ value: String) throws {
+        let run = try against(.echo, ["--echo-timeout", value])
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains("--echo-timeout"), "\(run.output)")
     }
 
     @Test("an HTTP error page is not an echo: sent 'x', got 'H', exit 1 (--connect-only too)", arguments: [[], ["--connect-only"]])

@@ -5,6 +5,7 @@
 // runtime trap. Runs are sequential: a busy-polling server spins a core.
 
 import Foundation
+import TestSupport
 import ScenarioLanguage
 import ScenarioMutations
 import Testing
@@ -178,9 +179,11 @@ struct MutatedScenarioRunTests {
     func sampleRuns() throws {
         // SOCKFUZZ_MUTANT_SAMPLE=P,F runs P parsing and F failing files instead (a longer hunt).
         let sizes = ProcessInfo.processInfo.environment["SOCKFUZZ_MUTANT_SAMPLE"]?.split(separator: ",").compactMap { Int($0) }
-        let picked = sample(ScenarioMutator(seed: Self.seed), parsing: sizes?.first ?? 50, failing: sizes?.last ?? 20)
-        #expect(picked.parsing.count >= 40, "only \(picked.parsing.count) cheap mutants parse")
-        #expect(picked.failing.count >= 15, "only \(picked.failing.count) mutants fail to parse")
+        // The long run (SOCKFUZZ_LONG=1) takes 50 and 20.
+        let wanted = (parsing: sizes?.first ?? LongRun.pick(20, long: 50), failing: sizes?.last ?? LongRun.pick(8, long: 20))
+        let picked = sample(ScenarioMutator(seed: Self.seed), parsing: wanted.parsing, failing: wanted.failing)
+        #expect(picked.parsing.count >= wanted.parsing * 4 / 5, "only \(picked.parsing.count) cheap mutants parse")
+        #expect(picked.failing.count >= wanted.failing * 3 / 4, "only \(picked.failing.count) mutants fail to parse")
         let scratch = Scratch()
         let started = Date()
         for (file, parses) in picked.parsing.map({ ($0, true) }) + picked.failing.map({ ($0, false) }) {

@@ -75,6 +75,19 @@ struct RunCommandTests {
         #expect(!run.output.contains("PASSED") && !run.output.contains("passed"), "nothing ran: \(run.output)")
     }
 
+    @Test("README's first command, at small scale: example files under --mode all, one JUnit case per file and design")
+    func junitRun() throws {
+        let scratch = Scratch()
+        let files = ["half-close.scn", "connect-burst.scn"].map { Binary.packageRoot + "/scenarios/" + $0 }
+        let run = try Piped.run(["run"] + files + ["--mode", "all", "--junit", scratch.path + "/out.xml"], input: "", scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        let xml = try read(scratch.path + "/out.xml")
+        // connect-burst.scn pins its design (`server mode`): it runs once, the other once per design.
+        #expect(xml.contains(#"tests="4" failures="0""#), "\(xml)")
+        for mode in ["busy", "select", "epoll"] { #expect(xml.contains("half-close.scn [\(mode)]"), "\(xml)") }
+        #expect(run.output.contains("pins the design: run once"), "\(run.output)")
+    }
+
     @Test("a failing run still writes both reports, and exits 1")
     func reportsOnFailure() throws {
         let scratch = Scratch()

@@ -2,6 +2,7 @@
 // valid for the model (no operation on a connection that is not there or already closed).
 
 import Testing
+import TestSupport
 @testable import Fuzzing
 
 @Suite("program generation")
@@ -67,8 +68,8 @@ struct GeneratorTests {
         }
     }
 
-    @Test("every program generated for many seeds and extreme settings parses",
-          arguments: [UInt64(1), 2, 3, 97, 1 << 63])
+    @Test("every program generated for many seeds and extreme settings parses (five seeds in the long run)",
+          arguments: LongRun.pick([UInt64(1), 1 << 63], long: [UInt64(1), 2, 3, 97, 1 << 63]))
     func everyGeneratedProgramParses(_ seed: UInt64) throws {
         var settings: [FuzzConfiguration] = []
         for timeout: UInt64 in [1, 10_000_000, 5_000_000_000, 3_600_000_000_000] {

@@ -63,11 +63,12 @@ struct LoadGeneratorTests {
         defer { server.stop() }
         let fds = try Self.connect(10, to: address)
         defer { fds.forEach(Sys.close) }
-        // 300 ms into the run a slow reader stalls the server's whole loop for 600 ms (the
-        // sleeps shape the stall; they are the fixture, not waits for a condition).
+        // Once the load is flowing (the server has echoed 100 messages), a slow reader stalls
+        // the server's whole loop for 600 ms: that sleep is the stall being measured, not a
+        // wait for something to happen.
         let staller = LoopThread()
         staller.start {
-            usleep(300_000)
+            guard waitUntil(timeout: 10, { server.stats.snapshot().bytesOut >= 100 * 64 }) else { return }
             guard let client = try? LoopbackClient(connectingTo: address, receiveBuffer: 16 * 1024) else { return }
             _ = try? client.sendWithoutReading(upTo: 32 << 20, stallMillis: 100, timeout: 10)
             usleep(600_000)

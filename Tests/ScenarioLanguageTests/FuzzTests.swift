@@ -1,8 +1,9 @@
-// Robustness property: 100k random and mutated inputs never crash the parser; each gives a
+// Robustness property: 100k random and mutated inputs (32k outside the long run) never crash the parser; each gives a
 // Program (which must also survive render -> parse) or an error located inside the input.
 
 import Foundation
 import Testing
+import TestSupport
 @testable import ScenarioLanguage
 
 private let inlineCorpus = [
@@ -146,13 +147,16 @@ func violation(for input: String) -> String? {
 
 @Suite("Fuzz")
 struct FuzzTests {
-    /// 4 shards x 25k = 100k inputs; shards run in parallel.
+    /// 4 shards x 25k = 100k inputs in the long run (SOCKFUZZ_LONG=1), 4 x 8k here; shards
+    /// run in parallel.
+    static let inputsPerShard = LongRun.enabled ? 25_000 : 8_000
+
     @Test("random and mutated inputs give a program or a located error", arguments: 0..<4)
     func neverCrashes(shard: UInt64) {
         let corpus = corpus()
         var rng = SplitMix64(seed: 0x5EED + shard)
         var failures = 0
-        for i in 0..<25_000 {
+        for i in 0..<Self.inputsPerShard {
             let input = i % 5 == 0 ? noise(&rng) : mutate(rng.pick(corpus), &rng, corpus)
             if let problem = violation(for: input) {
                 failures += 1

@@ -38,6 +38,7 @@ extension Fuzz {
         config.durationNanos = duration.map { UInt64($0.nanoseconds) } ?? (runs == nil ? 120_000_000_000 : nil)
         config.segment = segment
         config.outDirectory = out
+        budget.apply(attempts: &config.shrinkAttempts, seconds: &config.shrinkSeconds, replays: &config.replays)
         config.corpusDirectory = content.corpus
         config.masks = masks
         config.hangTimeoutNanos = UInt64(content.hangTimeout.nanoseconds)

@@ -92,6 +92,8 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Serve live counters for Prometheus at http://ADDR/metrics (127.0.0.1:9464; port 0 picks one and prints it).")
     var metricsListen: String?
 
+    @OptionGroup var budget: FindingBudgetOptions
+
     @OptionGroup var reports: ReportOptions
 
     /// The runs per mode: --runs, or 100 unless --duration alone says when to stop.
@@ -188,6 +190,7 @@ struct Fuzz: ParsableCommand {
         base.tls = tls.settings(embedded: server.target == nil, fault: fault)
         base.segment = segment
         base.outDirectory = out
+        budget.apply(attempts: &base.shrinkAttempts, seconds: &base.shrinkSeconds, replays: &base.replays)
         if chosenOracle == .replies {
             let mix = try requests.mix()
             base.oracle = .requests(RequestOracle(mix, framing: try requests.parsedFraming(), masks: masks))

@@ -56,6 +56,10 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Unmeasured time before it (e.g. 1s; default 0).", transform: ValueArguments.duration)
     var warmup: ScenarioDuration = .zero
 
+    @Option(help: "How long each connection may take to echo its first byte before it counts as not answered (e.g. 500ms; default 5s).",
+            transform: ValueArguments.positiveDuration)
+    var echoTimeout: ScenarioDuration = .seconds(5)
+
     @Option(name: .customLong("inflight"), help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).")
     var inflightOption: Int?
     var inflight: Int { inflightOption ?? (tlsOptions.tls ? 100 : 1000) }
@@ -190,7 +194,8 @@ struct LoadCommand: ParsableCommand {
         let burst = try ConnectBurst()
         let requestLoad = requests.isRequestLoad
         let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
-        let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight, sources: sources,
+        let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight,
+                                       echoTimeoutNanos: UInt64(echoTimeout.nanoseconds), sources: sources,
                                        probeEcho: !requestLoad, tls: tls, tlsHost: target.flatMap(Targets.host) ?? address.host,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
         let sessions = tls == nil ? nil : burst.keptSessions
