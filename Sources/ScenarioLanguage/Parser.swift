@@ -47,6 +47,7 @@ struct SourceParser {
     /// Deep enough for any real scenario library, shallow enough to stop runaway recursion
     /// when a loader invents a new path for every include.
     static let maxIncludeDepth = 64
+    static let maxBlockDepth = 100
 
     mutating func parse(source: String, file: String, loader: (String) throws -> String) throws(ScenarioError) -> [Statement] {
         var blocks = BlockStack()
@@ -70,6 +71,11 @@ struct SourceParser {
             let body = try include(path, at: pathToken.location, from: file, loader: loader)
             blocks.append(Statement(command: .include(path: path, body: body), location: location))
         case .openRepeat(let count):
+            // Deeper blocks say nothing a scenario needs, and every layer that walks the tree
+            // (checker, runner, renderer) recurses: 5,000 levels overflowed the stack.
+            guard blocks.depth < Self.maxBlockDepth else {
+                throw ScenarioError("'repeat' blocks nested more than \(Self.maxBlockDepth) deep", at: location)
+            }
             blocks.open(count: count, at: location, groups: state.groups)
         case .closeBlock:
             try blocks.close(at: location, groups: &state.groups)

@@ -58,6 +58,12 @@ public struct ReplParser: Sendable {
         return .incomplete(depth: blocks.depth)
     }
 
+    /// The end of the input: an open `repeat` block there is the error `sockfuzz run` gives for a
+    /// file that ends inside one (piped input is a file read line by line).
+    public func finish() throws(ScenarioError) {
+        _ = try blocks.finish()
+    }
+
     /// Abandons open `repeat` blocks (say, on Ctrl-C), forgetting the connects typed inside them.
     public mutating func cancelBlock() {
         if let before = blocks.cancel() { state.state.groups = before }

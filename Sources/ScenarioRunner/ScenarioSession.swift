@@ -181,7 +181,12 @@ public final class ScenarioSession {
         case .include(_, let body):
             try execute(body)
         case .repeat(let count, let body):
-            for _ in 0..<count { try execute(body) }
+            // Checked every pass: nested blocks of statements that never wait (no I/O to notice
+            // a signal in) would otherwise run on through Ctrl-C and SIGTERM.
+            for _ in 0..<count {
+                if interrupt.isSet { throw .interrupted }
+                try execute(body)
+            }
         case .serverStart(let options):
             try startServer(options, statement)
         case .serverStop:

@@ -25,6 +25,19 @@ struct PipedTests {
         #expect(!run.output.contains("sockfuzz> "))
     }
 
+    @Test("a repeat block left open at the end of the input is the syntax error `run` gives for the file: exit 2")
+    func openBlockAtTheEnd() throws {
+        let scratch = Scratch()
+        let text = "server start epoll\nconnect a 1\nrepeat 3 {\nsend a \"x\"\nexpect a eof within 100ms\n"
+        let piped = try Piped.run([], input: text, scratch: scratch)
+        #expect(piped.status == 2, "\(piped.output)")
+        #expect(piped.output.contains("<stdin>:3:1: unclosed 'repeat' block: no '}' before the end of the file"), "\(piped.output)")
+        // The same text as a file, through `run`: the same verdict and message.
+        try text.write(toFile: scratch.path + "/open.scn", atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", scratch.path + "/open.scn"], input: "", scratch: scratch)
+        #expect(run.status == 2 && run.output.contains("open.scn:3:1: unclosed 'repeat' block"), "\(run.output)")
+    }
+
     @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")
     func failing() throws {
         let scratch = Scratch()

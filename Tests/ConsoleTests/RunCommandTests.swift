@@ -253,6 +253,22 @@ struct RunCommandTests {
         #expect(!run.output.contains("sockfuzz repl"), "not the console's usage: \(run.output)")
     }
 
+    @Test("a run whose every check was skipped (a server check against --target) checked nothing: exit 2; one real check decides")
+    func everyCheckSkippedIsNoPass() throws {
+        let server = try MisbehavingServer(.echo)
+        defer { server.stop() }
+        let scratch = Scratch()
+        let file = scratch.path + "/server-only.scn"
+        try "connect a 1\nexpect server active == 0\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let skipped = try Piped.run(["run", "--target", server.address, file], input: "", scratch: scratch, timeout: 30)
+        #expect(skipped.status == 2, "\(skipped.output)")
+        #expect(skipped.output.contains("nothing was checked: all 1 check was skipped"), "\(skipped.output)")
+        // The twin: one check that ran (and held) beside the skipped one makes it a pass.
+        try "connect a 1\nexpect server active == 0\nexpect a open\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let checked = try Piped.run(["run", "--target", server.address, file], input: "", scratch: scratch, timeout: 30)
+        #expect(checked.status == 0, "\(checked.output)")
+    }
+
     @Test("a run where every scenario is skipped checked nothing: exit 2 saying so; one that ran beside it decides the exit")
     func everythingSkippedIsNoPass() throws {
         let scratch = Scratch()

@@ -123,6 +123,14 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }
+        var checks = CheckCounts()
+        for result in results { if let counted = result.checks { checks.add(counted) } }
+        if (segment?.isWhole ?? true) && checks.passed == 0 && checks.skipped > 0 {
+            // Every check was skipped (a server check against --target, say): nothing was
+            // checked, and that is no pass. A share may skip all of its checks: merge judges it.
+            Output.error("sockfuzz run: nothing was checked: all \(checks.skipped) check\(checks.skipped == 1 ? " was" : "s were") skipped under these options (the reasons are above)")
+            throw ExitCode(2)
+        }
     }
 
     /// Every file parsed and checked before anything runs: a syntax error costs no traffic. Each

@@ -94,6 +94,13 @@ final class Console {
             case .end:
                 if settings.interactive { out.line() }  // Ctrl-D leaves the cursor after the prompt
                 quitting = true
+                if !settings.interactive {
+                    // Piped input behaves like `sockfuzz run`: a block left open is a syntax error.
+                    do { try parser.finish() } catch {
+                        out.line(error.description)
+                        stopStatus = ConsoleExit.usage
+                    }
+                }
             case .interrupted:
                 if ConsoleSignals.terminating {
                     quitting = true
