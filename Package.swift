@@ -72,7 +72,7 @@ let package = Package(
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Load", "Framing",
-            "TLSClient", "Vocabulary", "ProcessMonitor",
+            "TLSClient", "Vocabulary", "ProcessMonitor", "RequestMutation",
         ]),
         // The server under test as a process (`--spawn`): started in its own process group on a
         // free port, watched, restarted after a crash or hang, ended by its process group id.
@@ -91,7 +91,7 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
-            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient", "ProcessMonitor",
+            "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient", "ProcessMonitor", "RequestMutation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),

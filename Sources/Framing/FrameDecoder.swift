@@ -40,6 +40,23 @@ public struct FrameDecoder: Sendable {
         return frames
     }
 
+    /// Like `feed`, but the frames completed before bytes that cannot be framed are returned
+    /// with the error, not lost with it (how many whole replies came before a malformed one
+    /// must not depend on how the kernel cut the stream).
+    public mutating func feedKeepingFrames(_ bytes: [UInt8]) -> (frames: [Frame], error: FramingError?) {
+        if let broken { return ([], broken) }
+        if case .raw = framing { return ((try? feed(bytes)) ?? [], nil) }
+        buffer.append(bytes)
+        var frames: [Frame] = []
+        do throws(FramingError) {
+            while let frame = try next(atEOF: false) { frames.append(frame) }
+        } catch {
+            broken = error
+            return (frames, error)
+        }
+        return (frames, nil)
+    }
+
     public mutating func feed(_ bytes: [UInt8]) throws(FramingError) -> [Frame] {
         // withUnsafeBytes rethrows untyped errors: carry the typed one out in a Result.
         let result = bytes.withUnsafeBytes { raw in Result { () throws(FramingError) in try feed(raw) } }

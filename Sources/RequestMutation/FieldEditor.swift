@@ -38,7 +38,7 @@ struct FieldEditor {
 
     private enum Kind: CaseIterable {
         case edgeInteger, lyingLength, repeatUnit, removeUnit, flipCase, injectDelimiter, removeDelimiter,
-             longValue, formatString, invalidUTF8, splice, dictionaryToken
+             longValue, emptyValue, formatString, invalidUTF8, splice, dictionaryToken
     }
 
     /// Applies one mutation drawn among those that apply; nil when none does.
@@ -54,6 +54,7 @@ struct FieldEditor {
         case .injectDelimiter: return injectDelimiter(&random)
         case .removeDelimiter: return removeDelimiter(&random)
         case .longValue: return longValue(&random)
+        case .emptyValue: return emptyValue(&random)
         case .formatString: return replaceText(&random, with: InterestingValues.formatStrings.map { Array($0.utf8) }, "format string")
         case .invalidUTF8: return insertBytes(&random, InterestingValues.invalidUTF8, "invalid UTF-8")
         case .splice: return splice(&random)
@@ -68,6 +69,7 @@ struct FieldEditor {
         case .repeatUnit, .removeUnit: return !groups.isEmpty
         case .flipCase: return texts.contains { fields.fields[$0].bytes.contains(where: Self.isLetter) }
         case .injectDelimiter, .longValue, .formatString, .invalidUTF8: return !texts.isEmpty
+        case .emptyValue: return contents.contains { !fields.fields[$0].bytes.isEmpty }
         case .removeDelimiter: return !syntax.isEmpty
         case .splice: return mutator.pool.count > 0 && !texts.isEmpty
         case .dictionaryToken: return !mutator.tokens.isEmpty && !texts.isEmpty
@@ -165,6 +167,15 @@ struct FieldEditor {
         if old.count > 1 && random.int(in: 0...1) == 0 { new.remove(at: random.int(in: 0...(old.count - 1))) } else { new = [] }
         fields.fields[i].bytes = new
         return "\(fields.fields[i].name) \(Self.quoted(old)) -> \(Self.quoted(new))"
+    }
+
+    /// An argument, value or word made empty, its length kept true: the other edge of a value's
+    /// size (an empty key, an empty ECHO, an empty header value).
+    private mutating func emptyValue(_ random: inout SeededRandom) -> String {
+        let i = pick(contents.filter { !fields.fields[$0].bytes.isEmpty }, &random)
+        let name = fields.fields[i].name
+        fields.set(i, to: [], keepLengths: true)
+        return "\(name) made empty"
     }
 
     private mutating func longValue(_ random: inout SeededRandom) -> String {

@@ -69,6 +69,7 @@ enum Simplifier {
     private static func repeatedRuns(_ fields: RequestFields) -> [[[Int]]] {
         let groups = fields.groups.map(\.indices)
         var runs: [[[Int]]] = []
+        guard !groups.isEmpty else { return runs }
         var start = 0
         func bytes(_ members: [Int]) -> [UInt8] { members.flatMap { fields.fields[$0].bytes } }
         for i in 1...groups.count where i == groups.count || bytes(groups[i]) != bytes(groups[start]) {
@@ -84,7 +85,8 @@ enum Simplifier {
         var out: [[UInt8]] = []
         for parts in [2, 4] where request.count >= parts {
             let size = (request.count + parts - 1) / parts
-            for p in 0..<parts {
+            // Parts past the end (5 bytes in quarters of 2) are not parts.
+            for p in 0..<parts where p * size < request.count {
                 var cut = request
                 cut.removeSubrange((p * size)..<min(request.count, (p + 1) * size))
                 if !cut.isEmpty { out.append(cut) }

@@ -54,6 +54,9 @@ public final class BlockingConnection {
             if error.errno == ECONNREFUSED { return .failure(.refused) }
             return .failure(.failed("\(error)"))
         }
+        // No Nagle: requests written back to back must leave at once, not wait on the server's
+        // delayed ACK (up to 40 ms), which would make a reply's timing the kernel's, not the server's.
+        try? Sys.setNoDelay(fd)
         return .success(connection)
     }
 

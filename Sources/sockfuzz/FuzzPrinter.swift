@@ -14,6 +14,8 @@ enum FuzzPrinter {
             Output.line("run \(run) failed (\(signature)) after \(operations) operations:")
             Output.line(failure.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             Output.line("rerunning it to confirm, then shrinking ...")
+        case .unconfirmed(let run, let failed, let tries, 0):
+            Output.line("run \(run)'s failure came back in \(failed) of \(tries) fresh reruns: it rested on a wait's timing, so it is no finding; going on")
         case .unconfirmed(let run, let failed, let tries, let searching):
             Output.line("run \(run)'s failure came back in only \(failed) of \(tries) reruns (timing luck): kept; searching up to \(searching) more runs for one that reproduces")
         case .shrunk(let from, let to, let steps, let attempts, let deadline, let seconds):
@@ -53,6 +55,14 @@ enum FuzzPrinter {
         } else if s.internalError == nil {
             line += s.interrupted ? ": interrupted, no failure so far" : ": no failure"
             Output.line(line)
+        }
+        if let c = s.content {
+            Output.line("behaviour: \(c.classes) reply classes, \(c.transitions) transitions; corpus \(c.corpus) inputs"
+                        + (c.corpusAdded > 0 ? " (\(c.corpusAdded) added to --corpus)" : "")
+                        + (c.restarts > 0 ? "; server restarted \(c.restarts) times" : ""))
+            if c.dismissed > 0 {
+                Output.line("\(c.dismissed) failure\(c.dismissed == 1 ? "" : "s") seen once rested on a wait's timing and did not come back on fresh instances: not findings")
+            }
         }
         if let internalError = s.internalError {
             Output.error("sockfuzz: \(internalError)")

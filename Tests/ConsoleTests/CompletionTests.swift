@@ -19,7 +19,7 @@ struct CompletionTests {
     @Test("command names at the start of a line, console commands included")
     func commandNames() {
         #expect(words("", "conn") == ["connect"])
-        #expect(words("", "s").sorted() == ["save", "seed", "segment", "send", "server", "set", "sleep", "status"])
+        #expect(words("", "s").sorted() == ["save", "seed", "segment", "send", "server", "set", "sleep", "spawn", "status"])
         #expect(words("", "").contains("help"))
         #expect(words("", "ex").sorted() == ["exit", "expect"])
     }
@@ -54,7 +54,8 @@ struct CompletionTests {
 
     @Test("expect: a selector or `server`, then what to expect")
     func expectForms() {
-        #expect(words("expect ").sorted() == ["*", "db", "server", "web"])
+        #expect(words("expect ").sorted() == ["*", "db", "server", "target", "web"])
+        #expect(words("expect target ") == ["alive"])
         let after = words("expect web ")
         for word in ["echo", "recv", "match", "reply", "replies", "eof", "reset", "open", "refused", "closed", "connected", "p99"] {
             #expect(after.contains(word), "\(word) missing")

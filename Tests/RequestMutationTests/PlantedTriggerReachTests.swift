@@ -38,6 +38,10 @@ struct PlantedTriggerReachTests {
             let a = arguments(bytes)
             return a.count >= 2 && text(a[0]).uppercased() == "MSET" && (a.count - 1) % 2 == 1
         },
+        Bug(name: "resp empty-echo", seeds: "resp_reqs.txt", framing: .resp()) { bytes in
+            let a = arguments(bytes)
+            return a.count == 2 && text(a[0]).uppercased() == "ECHO" && a[1].isEmpty
+        },
         Bug(name: "http chunk-extension", seeds: "http_reqs.txt", framing: .http1()) { bytes in
             let t = text(bytes)
             guard t.contains("Transfer-Encoding: chunked"), let head = t.range(of: "\r\n\r\n") else { return false }

@@ -4,6 +4,7 @@
 import Framing
 import RequestMutation
 import Testing
+import Vocabulary
 
 @Suite("Simplifications of a failing request")
 struct SimplifierTests {
@@ -41,5 +42,20 @@ struct SimplifierTests {
         let candidates = ContentMutator(framing: .resp(), seeds: []).simplifications(of: request).map { String(decoding: $0, as: UTF8.self) }
         #expect(candidates.contains("INCRBY k 9999999999999999999\r\n"))
         #expect(!candidates.contains("INCRBY k 99999999999999999999\r\n"))
+    }
+
+    @Test("never traps, on any short bytes in any framing, and never offers the request itself",
+          arguments: [Framing.raw, .line(), .resp(), .http1(), .length(LengthPrefix(width: 4))])
+    func noTrap(_ framing: Framing) {
+        // Five bytes in quarters of two once cut past the end: the shrinker's first failing input.
+        let mutator = ContentMutator(framing: framing, seeds: [])
+        var random = SeededRandom(seed: 7)
+        for length in 0...40 {
+            for _ in 0..<25 {
+                let request = (0..<length).map { _ in UInt8(random.int(in: 0...255)) }
+                #expect(!mutator.simplifications(of: request).contains(request))
+            }
+        }
+        #expect(!mutator.simplifications(of: Array("$-1\r".utf8)).isEmpty)
     }
 }

@@ -17,14 +17,14 @@ enum HTTP1RequestParser {
 
     private static func requestLine(_ r: inout RequestReader) -> Bool {
         guard let length = r.lineLength(), length > 0 else { return false }
-        let line = Array(r.bytes[r.position..<(r.position + length)])
-        guard let firstSpace = line.firstIndex(of: 0x20), let lastSpace = line.lastIndex(of: 0x20),
-              firstSpace > 0, lastSpace > firstSpace, lastSpace < line.count - 1 else { return false }
+        // Searched, not copied: a mutant's request line may be 1 MiB long.
+        guard let firstSpace = r.distance(to: 0x20, within: length - 1), let lastSpace = r.lastDistance(to: 0x20, within: length),
+              firstSpace > 0, lastSpace > firstSpace, lastSpace < length - 1 else { return false }
         r.take(.token, "method", firstSpace)
         r.take(.syntax, "space", 1)
         r.take(.value, "target", lastSpace - firstSpace - 1)
         r.take(.syntax, "space", 1)
-        r.take(.token, "version", line.count - lastSpace - 1)
+        r.take(.token, "version", length - lastSpace - 1)
         r.take(.syntax, "line end", r.lineEnd()!)
         return true
     }
@@ -53,7 +53,7 @@ enum HTTP1RequestParser {
             if valueLength > 0 {
                 let value = r.take(isLength ? .decimal : .value, "\(label) \(name) value", valueLength, group: group)
                 if isLength { contentLength = value }
-                if lower == "transfer-encoding" && String(decoding: r.fields[value].bytes, as: UTF8.self).lowercased().contains("chunked") {
+                if lower == "transfer-encoding" && Self.endsChunked(r.fields[value].bytes) {
                     chunked = true
                 }
             }
@@ -84,5 +84,13 @@ enum HTTP1RequestParser {
             guard let end = r.lineEnd() else { return false }
             r.take(.syntax, "chunk \(n) end", end, group: group)
         }
+    }
+
+    /// Whether a Transfer-Encoding value's last coding is `chunked` (what makes the body chunked:
+    /// `chunkedc` or `chunked, gzip` do not, and a server reads the body as the next request).
+    static func endsChunked(_ value: [UInt8]) -> Bool {
+        let last = value.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).last ?? []
+        let trimmed = last.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        return trimmed.count == 7 && String(decoding: trimmed, as: UTF8.self).lowercased() == "chunked"
     }
 }

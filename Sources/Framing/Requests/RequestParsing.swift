@@ -89,6 +89,24 @@ struct RequestReader {
         }
     }
 
+    /// Bytes from here up to the last `byte` within the next `limit` bytes; nil when absent.
+    func lastDistance(to byte: UInt8, within limit: Int) -> Int? {
+        let count = min(limit, remaining)
+        guard count > 0 else { return nil }
+        return bytes.withUnsafeBytes { all in
+            let start = all.baseAddress! + (position - bytes.startIndex)
+            // memrchr is a GNU extension Glibc's module does not export: memchr forward, once
+            // per occurrence.
+            var last: Int?
+            var from = 0
+            while from < count, let hit = memchr(start + from, Int32(byte), count - from) {
+                last = UnsafeRawPointer(hit) - start
+                from = last! + 1
+            }
+            return last
+        }
+    }
+
     /// The line end at the front: 2 for CR LF, 1 for a lone LF, nil otherwise.
     func lineEnd(crlfOnly: Bool = false) -> Int? {
         if peek() == 0x0d && peek(1) == 0x0a { return 2 }

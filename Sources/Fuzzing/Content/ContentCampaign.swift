@@ -27,17 +27,22 @@ public struct ContentFigures: Sendable, Codable, Equatable {
     /// The server stopped serving and could not be restarted (no --spawn): the campaign ended
     /// there, and its finding is unconfirmed.
     public var serverDied: Bool
+    /// Failures seen once that rest on timing (a reply too many or too few within a wait, a
+    /// differing reply count, a probe's timeout) and did not come back on fresh instances: not
+    /// findings, counted so the user knows.
+    public var dismissed: Int = 0
 }
 
 public enum ContentCampaign {
-    public static func run(_ config: ContentConfiguration, monitor: ProcessMonitor?, mutator start: some ContentMutating,
+    public static func run(_ config: ContentConfiguration, monitor: ProcessMonitor?, referenceMonitor: ProcessMonitor? = nil,
+                           mutator start: some ContentMutating,
                            interrupt: InterruptFlag = InterruptFlag(), onEvent: @escaping (FuzzEvent) -> Void = { _ in }) -> FuzzSummary {
         let started = Sys.monotonicNanos()
         func seconds() -> Double { Double(Sys.monotonicNanos() - started) / 1e9 }
         var summary = FuzzSummary(against: config.against, seed: config.seed, runs: 0, operations: 0, connections: 0,
                                   seconds: 0, interrupted: false, finding: nil)
         if !config.segment.isWhole { summary.segment = config.segment }
-        let server = ContentServer(monitor: monitor, target: config.target)
+        let server = ContentServer(monitor: monitor, target: config.target, referenceMonitor: referenceMonitor, reference: config.reference)
         var mutator = start
         var timing = config.timing
         var settings = config
@@ -51,6 +56,7 @@ public enum ContentCampaign {
         var latencies = LearnedDeadline()
         var corpusAdded = 0
         var serverDied = false
+        var dismissed = 0
         var unconfirmed: (suspect: ContentRecorder.Suspect, failed: Int, of: Int)?
         var run = config.segment.index
         var lastProgress: UInt64 = 0
@@ -59,7 +65,8 @@ public enum ContentCampaign {
             if let runs = config.runs, run >= runs { break }
             if let d = config.durationNanos, Sys.monotonicNanos() - started >= d { break }
             if let first = unconfirmed, run >= first.suspect.run + 40 * config.segment.count { break }
-            let (input, operations) = pending.isEmpty ? mutant(&corpus, &mutator, &random, config) : (pending.removeFirst(), [])
+            let given = !pending.isEmpty
+            let (input, operations) = given ? (pending.removeFirst(), []) : mutant(&corpus, &mutator, &random, config)
             settings.timing = timing
             let judge = ContentJudge(config: settings, server: server)
             let outcome = ContentExecutor.run(input, at: server.address, framing: config.framing, timing: timing)
@@ -73,10 +80,13 @@ public enum ContentCampaign {
                 suspicion = judge.probe([outcome])
             }
             let new = map.record(outcome.classes(config.framing), seconds: seconds(), runs: summary.runs)
-            if new > 0 && suspicion == nil {
-                if corpus.add(input, found: new) {
+            // The user's seeds and the corpus folder's inputs are mutated whatever they showed (a
+            // chunked POST answers like a GET, yet only it reaches the chunk parser); mutants
+            // join only when they showed something new.
+            if (new > 0 || given) && suspicion == nil {
+                if corpus.add(input, found: max(new, 1)) {
                     for request in input.requests { mutator.addToPool(request) }
-                    if let directory = config.corpusDirectory, ContentCorpus.save(input, to: directory) != nil { corpusAdded += 1 }
+                    if new > 0, let directory = config.corpusDirectory, ContentCorpus.save(input, to: directory) != nil { corpusAdded += 1 }
                 }
                 for reply in outcome.replies { mutator.learnTokens(fromReply: reply) }
             }
@@ -94,8 +104,16 @@ public enum ContentCampaign {
                     summary.finding = recorder.record(suspect, confirmed: (confirmed.inputs, confirmed.judgement), unconfirmedReason: nil)
                     break
                 }
-                onEvent(.unconfirmed(run: run, failed: 0, of: config.confirmationTries, searching: 40))
-                if unconfirmed == nil { unconfirmed = (suspect, 0, config.confirmationTries) }
+                if judgement.kind.restsOnTiming {
+                    // What a wait's length decided and a fresh instance did not repeat: noise.
+                    dismissed += 1
+                    onEvent(.unconfirmed(run: run, failed: 0, of: config.confirmationTries, searching: 0))
+                } else {
+                    // The server did something no timing explains (exited, sent bytes that
+                    // cannot be framed), once: kept, and written if nothing reproducible turns up.
+                    onEvent(.unconfirmed(run: run, failed: 0, of: config.confirmationTries, searching: 40))
+                    if unconfirmed == nil { unconfirmed = (suspect, 0, config.confirmationTries) }
+                }
                 if server.canRestart { _ = server.fresh() }
                 history.removeAll()
             } else {
@@ -103,7 +121,10 @@ public enum ContentCampaign {
                 if history.count > config.historyLength { history.removeFirst() }
             }
             if server.process?.isRunning == false { _ = server.fresh() }
-            if summary.runs % 64 == 0 { timing.replyWaitNanos = replyWait(latencies, config) }
+            if summary.runs % (summary.runs < 256 ? 16 : 64) == 0 {
+                timing.replyWaitNanos = replyWait(latencies, config)
+                timing.graceNanos = grace(latencies, config)
+            }
             let now = Sys.monotonicNanos()
             if now - lastProgress >= 250_000_000 {
                 lastProgress = now
@@ -124,7 +145,7 @@ public enum ContentCampaign {
         summary.seconds = seconds()
         summary.content = ContentFigures(classes: map.classes.count, transitions: map.transitions.count, corpus: corpus.count,
                                          corpusAdded: corpusAdded, restarts: monitor?.restarts ?? 0, curve: map.curve,
-                                         serverDied: serverDied)
+                                         serverDied: serverDied, dismissed: dismissed)
         return summary
     }
 
@@ -173,9 +194,32 @@ public enum ContentCampaign {
     }
 
     /// How long an owed reply is waited for: ten times the slowest reply seen (p99), at least
-    /// 25 ms, at most half the hang timeout.
+    /// 10 ms, at most half the hang timeout. (A reply that misses it costs a liveness probe,
+    /// not a finding.)
     static func replyWait(_ latencies: LearnedDeadline, _ config: ContentConfiguration) -> UInt64 {
         guard let p99 = latencies.p99 else { return config.timing.replyWaitNanos }
-        return min(max(25_000_000, p99 &* 10), config.hangTimeoutNanos / 2)
+        return min(max(10_000_000, p99 &* 10), config.hangTimeoutNanos / 2)
+    }
+
+    /// How long to wait for one reply too many once the owed ones came: four times the slowest
+    /// reply seen (p99), between 3 ms and the configured grace. A server's extra reply leaves
+    /// with the one before it; this wait is most of what a run costs, so it is what sets the
+    /// campaign's pace. The written file's `no-reply` check waits far longer.
+    static func grace(_ latencies: LearnedDeadline, _ config: ContentConfiguration) -> UInt64 {
+        guard let p99 = latencies.p99 else { return config.timing.graceNanos }
+        return min(max(3_000_000, p99 &* 4), config.timing.graceNanos)
+    }
+}
+
+extension FailureKind {
+    /// Whether a wait's length decided it: one reply too many within the grace, a reply count
+    /// unlike the reference's, a probe with no answer within the hang timeout. A crash (the
+    /// process exited) or bytes no reply can be are the server's whatever the timing.
+    var restsOnTiming: Bool {
+        switch check {
+        case .hang: return true
+        case .differential, .protocolViolation: return how == .extraReply || how == .timedOut
+        default: return false
+        }
     }
 }

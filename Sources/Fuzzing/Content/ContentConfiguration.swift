@@ -20,6 +20,9 @@ public struct ContentConfiguration: Sendable {
     public var targetHost: String?
     /// Another implementation: each reply must equal its reply to the same requests (masks apply).
     public var reference: SocketAddress?
+    /// ... started as a process (`--reference 'CMD {port}'`), restarted with the server under
+    /// test so both start each confirmation from the same (empty) state.
+    public var referenceSpawn: SpawnCommand?
     public var masks: [String] = []
     /// The liveness probe's request (nil: the first seed) and the pattern its answer must match.
     public var probeRequest: [UInt8]?

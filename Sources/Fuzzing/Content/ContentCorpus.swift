@@ -59,7 +59,7 @@ public struct ContentCorpus: Sendable {
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { continue }
-            let split = framing.requestsSplitByStandIn(Array(data))
+            let split = framing.splitRequests(Array(data))
             var requests = split.requests
             if !split.rest.isEmpty { requests.append(split.rest) }
             out.append(ContentCase(requests))

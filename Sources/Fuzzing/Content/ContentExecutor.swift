@@ -23,9 +23,10 @@ public struct ContentOutcome: Sendable, Equatable {
     /// The bytes that could not be framed (after `replies`), if any.
     public var malformed: String?
     public var end: End = .open
-    /// Replies the requests may get: one per whole request when the framing cut everything sent
-    /// into whole requests; nil when it could not (bytes no request can be, or a request cut
-    /// short), since a server may then answer as it likes (an error per line, say).
+    /// Replies the requests may get: one per whole request when everything sent is whole
+    /// requests that every server cuts the same way (Framing.countableRequests); nil when it is
+    /// not (bytes no request can be, a request cut short, or one servers may cut differently),
+    /// since a server may then answer as it likes (an error per line, say).
     public var allowed: Int?
     /// Whole requests in what was sent.
     public var wholeRequests = 0
@@ -68,9 +69,9 @@ public struct ContentOutcome: Sendable, Equatable {
 public enum ContentExecutor {
     public static func run(_ input: ContentCase, at address: SocketAddress, framing: Framing, timing: ContentTiming) -> ContentOutcome {
         var outcome = ContentOutcome()
-        let split = framing.requestsSplitByStandIn(input.bytes)
+        let split = framing.splitRequests(input.bytes)
         outcome.wholeRequests = split.requests.count
-        outcome.allowed = split.rest.isEmpty ? split.requests.count : nil
+        outcome.allowed = framing.countableRequests(split)
         let connection: BlockingConnection
         switch BlockingConnection.connect(address, until: Sys.monotonicNanos() &+ timing.connectNanos) {
         case .success(let c): connection = c
@@ -94,12 +95,12 @@ public enum ContentExecutor {
             var chunk: [UInt8] = []
             guard connection.receive(into: &chunk, until: deadline) else { break }
             lastMoved = Sys.monotonicNanos()
-            do {
-                for frame in try decoder.feed(chunk) where Self.counts(frame, framing) {
-                    outcome.replies.append(frame.bytes)
-                    outcome.latencies.append(lastMoved &- sentAt)
-                }
-            } catch {
+            let fed = decoder.feedKeepingFrames(chunk)
+            for frame in fed.frames where Self.counts(frame, framing) {
+                outcome.replies.append(frame.bytes)
+                outcome.latencies.append(lastMoved &- sentAt)
+            }
+            if let error = fed.error {
                 outcome.malformed = "\(error)"
                 break
             }

@@ -1,6 +1,7 @@
 // What the content campaign needs of a mutator: RequestMutation's ContentMutator (the field-aware
-// mutator of each framing, CONTRACT-grammar.md) conforms; tests may give a scripted one.
+// mutator of each framing) conforms; tests may give a scripted one.
 
+import RequestMutation
 import Vocabulary
 
 public protocol ContentMutating: Sendable {
@@ -12,4 +13,11 @@ public protocol ContentMutating: Sendable {
     func mutated(_ request: [UInt8], using random: inout SeededRandom) -> (bytes: [UInt8], operations: [String])
     /// Simpler variants of a failing request, simplest first, for shrinking inside it.
     func simplifications(of request: [UInt8]) -> [[UInt8]]
+}
+
+extension ContentMutator: ContentMutating {
+    public func mutated(_ request: [UInt8], using random: inout SeededRandom) -> (bytes: [UInt8], operations: [String]) {
+        let mutant = mutate(request, using: &random)
+        return (mutant.bytes, mutant.operations)
+    }
 }

@@ -7,6 +7,7 @@ import Foundation
 import Framing
 import Fuzzing
 import ProcessMonitor
+import RequestMutation
 import ScenarioLanguage
 import ScenarioRunner
 import Syscalls
@@ -27,7 +28,7 @@ struct ContentFuzzOptions: ParsableArguments {
     @Option(help: "A liveness probe without an answer within this long is a hang (default 1s).", transform: ValueArguments.positiveDuration)
     var hangTimeout: ScenarioDuration = .seconds(1)
 
-    @Option(help: "Another implementation HOST:PORT: each reply must equal its reply to the same requests (--mask applies).")
+    @Option(help: "Another implementation, HOST:PORT or a command 'CMD {port}' to start it (restarted with the server under test, so a server that keeps state is compared from the same state): each reply must equal its reply to the same requests (--mask applies).")
     var reference: String?
 
     @Option(help: "Write an HTML page of the campaign here (the reply classes found over time).")
@@ -38,7 +39,14 @@ struct ContentFuzzOptions: ParsableArguments {
     func validate() throws {
         if let spawn { do { _ = try SpawnCommand(spawn) } catch { throw ValidationError("--spawn: \(error.description)") } }
         if let reference {
-            do { _ = try SocketAddress.parse(reference) } catch { throw ValidationError("--reference \(reference): \(error.description)") }
+            if Self.isCommand(reference) {
+                let command: SpawnCommand
+                do { command = try SpawnCommand(reference) } catch { throw ValidationError("--reference: \(error.description)") }
+                if !command.choosesPort { throw ValidationError("--reference '\(reference)': a command must say where to listen with {port}") }
+                if spawn == nil { throw ValidationError("--reference 'CMD {port}' starts fresh with the server under test: it goes with --spawn (or give the reference as HOST:PORT)") }
+            } else {
+                do { _ = try SocketAddress.parse(reference) } catch { throw ValidationError("--reference \(reference): \(error.description)") }
+            }
         }
         if let seedScenario, !FileManager.default.isReadableFile(atPath: seedScenario) {
             throw ValidationError("--seed-scenario \(seedScenario): cannot read it")
@@ -77,7 +85,7 @@ struct ContentFuzzOptions: ParsableArguments {
         collect(program.statements)
         var seeds: [[UInt8]] = []
         for key in order {
-            let split = framing.requestsSplitByStandIn(streams[key]!)
+            let split = framing.splitRequests(streams[key]!)
             seeds += split.requests
             if !split.rest.isEmpty { seeds.append(split.rest) }
         }
@@ -85,6 +93,23 @@ struct ContentFuzzOptions: ParsableArguments {
             throw ValidationError("--seed-scenario \(seedScenario): no send of text or hex bytes to take requests from")
         }
         return seeds
+    }
+
+    /// Whether `--reference` is a command to start (it holds {port} or a blank), not HOST:PORT.
+    static func isCommand(_ reference: String) -> Bool {
+        reference.contains(SpawnCommand.portPlaceholder) || reference.contains(" ")
+    }
+
+    /// The tokens of `--dict` (none without it); a line it cannot read is a located error.
+    func dictionary() throws -> [[UInt8]] {
+        guard let dict else { return [] }
+        let text: String
+        do { text = try String(contentsOfFile: dict, encoding: .utf8) } catch {
+            throw ValidationError("--dict \(dict): cannot read it as UTF-8 text")
+        }
+        do { return try TokenDictionary.parse(text, path: dict) } catch {
+            throw ValidationError("--dict \(error.description)")
+        }
     }
 
     /// What makes two content campaigns shares of one (for `merge`).

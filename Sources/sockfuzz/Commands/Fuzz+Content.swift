@@ -10,6 +10,7 @@ import Foundation
 import Framing
 import Fuzzing
 import ProcessMonitor
+import RequestMutation
 import ScenarioLanguage
 import ScenarioRunner
 import Syscalls
@@ -53,7 +54,7 @@ extension Fuzz {
         // One reply more than requests is only countable when the framing cuts the user's
         // requests into whole ones (memcached's `delimiter:END\r\n` frames replies, not requests).
         config.countsReplies = seeds.allSatisfy { seed in
-            let split = framing.requestsSplitByStandIn(seed)
+            let split = framing.splitRequests(seed)
             return split.requests.count == 1 && split.rest.isEmpty
         }
 
@@ -82,8 +83,19 @@ extension Fuzz {
             }
             embedded = echo
         }
+        var referenceMonitor: ProcessMonitor?
+        defer { referenceMonitor?.stop() }
         if let reference = content.reference {
-            config.reference = try Targets.reachable(reference, option: "--reference")
+            if ContentFuzzOptions.isCommand(reference) {
+                let command = try SpawnCommand(reference)
+                config.referenceSpawn = command
+                do { referenceMonitor = try ProcessMonitor(command) } catch {
+                    Output.error("sockfuzz: --reference: \(error.description)")
+                    throw ExitCode(2)
+                }
+            } else {
+                config.reference = try Targets.reachable(reference, option: "--reference")
+            }
         }
         let address = monitor?.address ?? config.target!
         // A probe a fresh server does not answer would make every run a hang: said at once.
@@ -110,8 +122,8 @@ extension Fuzz {
         let progress = ProgressLine()
         metrics.start(config.against)
         let published = endpoint == nil ? nil : metrics
-        let mutator = StandInMutator(seeds: config.seeds)
-        var summary = ContentCampaign.run(config, monitor: monitor, mutator: mutator, interrupt: interrupt) { event in
+        let mutator = ContentMutator(framing: framing, seeds: config.seeds, dictionary: try content.dictionary())
+        var summary = ContentCampaign.run(config, monitor: monitor, referenceMonitor: referenceMonitor, mutator: mutator, interrupt: interrupt) { event in
             published?.observe(event)
             FuzzPrinter.print(event, progress)
         }

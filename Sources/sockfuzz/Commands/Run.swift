@@ -8,6 +8,7 @@ import Fuzzing
 import Foundation
 import Reactor
 import ScenarioLanguage
+import ProcessMonitor
 import ScenarioRunner
 import Syscalls
 
@@ -40,6 +41,9 @@ struct Run: ParsableCommand {
 
     @OptionGroup var server: ServerChoiceOptions
 
+    @Option(help: "Start the server under test as this shell command, {port} standing for a free port: a fresh instance for each scenario, the target of its connects (the files' spawn, target and server lines give way). How a fuzz finding is replayed against a fresh server.")
+    var spawn: String?
+
     @Option(help: "Replay with this seed instead of the files' own.")
     var seed: UInt64?
 
@@ -70,6 +74,14 @@ struct Run: ParsableCommand {
         }
         try tls.validate(fault: fault)
         try MetricsEndpoint.validate(metricsListen)
+        if let spawn {
+            let command: SpawnCommand
+            do { command = try SpawnCommand(spawn) } catch { throw ValidationError("--spawn: \(error.description)") }
+            if !command.choosesPort { throw ValidationError("--spawn: the command must say where to listen with {port} (a free port is picked for each start)") }
+            if server.target != nil { throw ValidationError("--spawn starts the server under test: give it or --target, not both") }
+            if server.mode != nil { throw ValidationError("--spawn starts the server under test: it replaces the embedded one (--mode)") }
+            if fault != nil { throw ValidationError("--fault applies to the embedded server, not --spawn") }
+        }
     }
 
     func run() throws {
@@ -99,6 +111,7 @@ struct Run: ParsableCommand {
             if let note = planned.note { Output.line(note) }
             var config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
             config.targetHost = server.target.flatMap(Targets.host)
+            config.spawn = try spawn.map { text in try SpawnCommand(text) }
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement, onTick: publish,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })

@@ -27,6 +27,7 @@ CASES = [
     ("resp_server.py", "crlf-reply", b"*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\n", RESP_PING, b"$4\r\na\r\nb\r\n", b"$1\r\na\r\nb\r\n"),
     ("resp_server.py", "odd-mset", b"*4\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n", RESP_PING,
      b"-ERR wrong number", b"-ERR wrong number of arguments for 'mset' command\r\n+OK\r\n"),
+    ("resp_server.py", "empty-echo", b"*2\r\n$4\r\nECHO\r\n$0\r\n\r\n", RESP_PING, b"$0\r\n\r\n", b"$-1\r\n"),
     ("http_server.py", "chunk-extension", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\n\r\n",
      HTTP_GET, b"HTTP/1.1 200 OK", "crash"),
     ("http_server.py", "no-colon", b"GET / HTTP/1.1\r\nHost localhost\r\n\r\n", HTTP_GET, b"HTTP/1.1 400 Bad Request", "crash"),

@@ -10,11 +10,13 @@ Bugs:
   crlf-reply     ECHO and GET answer with a bulk length counted up to the first CR, so a
                  value holding CR LF gives a reply that no RESP parser can frame
   odd-mset       MSET with an odd number of arguments answers twice (an error, then OK)
+  empty-echo     ECHO of an empty argument answers nil ($-1) where Redis answers an empty bulk:
+                 a well-formed, well-counted wrong answer only a reference implementation shows
 """
 
 import planted
 
-BUGS = {"negative-bulk", "nul-hang", "crlf-reply", "odd-mset"}
+BUGS = {"negative-bulk", "nul-hang", "crlf-reply", "odd-mset", "empty-echo"}
 args = planted.arguments(BUGS)
 bug = None if args.correct else args.bug
 store = {}
@@ -87,7 +89,8 @@ def bulk(value):
 
 
 def error(text):
-    return b"-ERR " + text.encode() + b"\r\n"
+    # As Redis does: an error line never carries a CR or LF of the input (it would end the line).
+    return b"-ERR " + text.replace("\r", " ").replace("\n", " ").encode() + b"\r\n"
 
 
 def wrong_arity(name):
@@ -104,6 +107,8 @@ def execute(arguments):
     if name == b"PING":
         return b"+PONG\r\n" if not rest else bulk(rest[0])
     if name == b"ECHO":
+        if bug == "empty-echo" and len(rest) == 1 and rest[0] == b"":
+            return b"$-1\r\n"
         return bulk(rest[0]) if len(rest) == 1 else wrong_arity(name)
     if name == b"SET":
         if len(rest) != 2:
@@ -154,7 +159,7 @@ def serve(buffer, state):
     try:
         arguments, used = parse(buffer)
     except ProtocolError as e:
-        return len(buffer), b"-ERR Protocol error: " + str(e).encode() + b"\r\n", True
+        return len(buffer), error("Protocol error: " + str(e)), True
     if arguments is None:
         return 0, b"", False
     return used, execute(arguments), False
