@@ -59,7 +59,7 @@ public enum CommandTable {
              "Inlines another scenario file; a relative PATH is relative to the including file's directory.",
              "include common/setup.scn"),
         spec("repeat", "repeat", "repeat N {",
-             "Runs the lines up to the matching `}` (alone on its line) N times; blocks nest.",
+             "Runs the lines up to the matching `}` (alone on its line) N times; blocks nest, up to 100 deep.",
              "repeat 3 {\n    send web \"ping\\n\"\n    expect web echo\n}"),
         spec("server start", "server start",
              "server start MODE [tls [cert=FILE key=FILE]] [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]",
