@@ -43,6 +43,10 @@ struct ContentFuzzCommandTests {
         Bug(server: "length_server.py", name: "prefix-overrun", framing: "length:4", requests: "length_reqs.txt", kind: "crash (process exited)", normal: true),
     ]
 
+    /// Shrinking across requests comes first and reaches the bound; the field-by-field search
+    /// inside the last request after it runs to its full budget in the long run only.
+    static let shrinkBudget = LongRun.pick(["--shrink-attempts", "40"], long: [])
+
     static var campaigns: [(Bug, UInt64)] {
         LongRun.enabled ? bugs.flatMap { bug in (1...3).map { (bug, UInt64($0)) } } : bugs.filter(\.normal).map { ($0, 1) }
     }
@@ -69,7 +73,7 @@ struct ContentFuzzCommandTests {
         let started = Date()
         let fuzz = try Piped.run(["fuzz", "--spawn", bug.spawn, "--request-file", bug.requestFile, "--framing", bug.framing,
                                   "--seed", String(seed), "--duration", "60s", "--hang-timeout", "300ms", "--out", out,
-                                  "--json", scratch.path + "/fuzz.json"],
+                                  "--json", scratch.path + "/fuzz.json"] + Self.shrinkBudget,
                                  input: "", scratch: scratch, timeout: 240)
         print("\(bug) seed \(seed): \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
               + (fuzz.output.split(separator: "\n").first { $0.contains("runs,") }.map(String.init) ?? ""))
@@ -98,7 +102,7 @@ struct ContentFuzzCommandTests {
     func twinsQuiet(_ spec: String) throws {
         let words = spec.split(separator: " ").map(String.init)
         let scratch = Scratch()
-        let budget = LongRun.pick(["--runs", "400"], long: ["--duration", "60s"])
+        let budget = LongRun.pick(["--runs", "250"], long: ["--duration", "60s"])
         let fuzz = try Piped.run(["fuzz", "--spawn", "python3 \(Self.planted)/\(words[0]) --port {port} --correct",
                                   "--request-file", "\(Self.planted)/\(words[2])", "--framing", words[1], "--seed", "1",
                                   "--hang-timeout", "300ms", "--out", scratch.path + "/none"] + budget,
@@ -115,9 +119,9 @@ struct ContentFuzzCommandTests {
         let spawn = "python3 \(Self.planted)/resp_server.py --port {port} --bug empty-echo"
         let common = ["fuzz", "--spawn", spawn, "--request-file", "\(Self.planted)/resp_reqs.txt", "--framing", "resp", "--seed", "1"]
         // Without the reference nothing is wrong with `$-1` for an empty ECHO: no oracle sees it.
-        let alone = try Piped.run(common + ["--runs", "300", "--out", scratch.path + "/alone"], input: "", scratch: scratch, timeout: 120)
+        let alone = try Piped.run(common + ["--runs", "150", "--out", scratch.path + "/alone"], input: "", scratch: scratch, timeout: 120)
         #expect(alone.status == 0, "\(alone.output.suffix(2000))")
-        let fuzz = try Piped.run(common + ["--duration", "60s", "--reference", reference, "--out", scratch.path + "/found"],
+        let fuzz = try Piped.run(common + ["--duration", "60s", "--reference", reference, "--out", scratch.path + "/found"] + Self.shrinkBudget,
                                  input: "", scratch: scratch, timeout: 240)
         #expect(fuzz.status == 1 && fuzz.output.contains("differential"), "\(fuzz.output.suffix(3000))")
         let (file, text) = try Self.finding(in: scratch.path + "/found")
@@ -179,5 +183,38 @@ struct ContentFuzzCommandTests {
         let fuzz = try Piped.run(["fuzz", "--request", "PING\\r\\n", "--framing", "line", "--dict", dict, "--runs", "5"],
                                  input: "", scratch: scratch, timeout: 60)
         #expect(fuzz.status == 2 && fuzz.output.contains("\(dict):2:"), "\(fuzz.output)")
+    }
+
+    /// Real servers, as the guide runs them: nothing is a finding. A short campaign here; two
+    /// minutes each in the long run.
+    static let realBudget = LongRun.pick(["--runs", "200"], long: ["--duration", "2m"])
+
+    @Test("real servers stay quiet: redis-server and memcached spawned, nginx as a target",
+          .needs(.redisServer), .needs(.memcached), .needs(.nginx))
+    func realServersQuiet() throws {
+        let scratch = Scratch()
+        try ThirdPartyGuideTests.writeRequestFiles(scratch)
+        let redis = try RequiredTool.redisServer.requirePath()
+        // The guide's command, with this test's budget in place of its two minutes.
+        let guide = try DocCommand.extract(from: ThirdPartyGuideTests.guide).first { $0.text.contains("fuzz --spawn 'redis-server") }
+        let command = try #require(guide).shell.replacingOccurrences(of: "--duration 2m", with: Self.realBudget.joined(separator: " "))
+            .replacingOccurrences(of: "redis-server --port", with: "\(redis) --port")
+        let onRedis = try ShellRun.run(command + " --seed 1 --out found-redis", in: scratch.path, timeout: 300)
+        #expect(onRedis.status == 0 && onRedis.output.contains("no failure"), "\(command):\n\(onRedis.output.suffix(3000))")
+
+        let memcached = try RequiredTool.memcached.requirePath()
+        let onMemcached = try Piped.run(["fuzz", "--spawn", "\(memcached) -p {port} -l 127.0.0.1 -U 0 -t 1 -u root",
+                                         "--request-file", scratch.path + "/memcached.txt", "--framing", "delimiter:END\\r\\n",
+                                         "--probe", "get nothing-here\\r\\n", "--expect", "^END", "--seed", "1",
+                                         "--out", scratch.path + "/found-memcached"] + Self.realBudget,
+                                        input: "", scratch: scratch, timeout: 300)
+        #expect(onMemcached.status == 0 && onMemcached.output.contains("no failure"), "\(onMemcached.output.suffix(3000))")
+
+        let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello\n"])
+        defer { nginx.stop() }
+        let onNginx = try Piped.run(["fuzz", "--target", nginx.address, "--request", "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n",
+                                     "--framing", "http1", "--seed", "1", "--out", scratch.path + "/found-nginx"] + Self.realBudget,
+                                    input: "", scratch: scratch, timeout: 300)
+        #expect(onNginx.status == 0 && onNginx.output.contains("no failure"), "\(onNginx.output.suffix(3000))")
     }
 }

@@ -75,12 +75,16 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "runs the guide's memcached.scn block; ThirdPartyGuideTests.memcached writes it out and runs it against a memcached it starts",
         "sockfuzz load --target $MEMCACHED_ADDR --request-file memcached.txt --framing 'delimiter:END\\r\\n' --expect '^(VALUE greeting 0 5\\r\\nhello\\r\\n(VALUE b 0 3\\r\\nxyz\\r\\n)?)?END\\r\\n$' --connections 8 --depth 4 --duration 2s":
             "aimed at $MEMCACHED_ADDR; ThirdPartyGuideTests.memcached runs it against a memcached it starts",
-        "sockfuzz fuzz --target $REDIS_ADDR --request-file requests.txt --framing resp --runs 20":
+        "sockfuzz fuzz --oracle replies --target $REDIS_ADDR --request-file requests.txt --framing resp --runs 20":
             "aimed at $REDIS_ADDR; ThirdPartyGuideTests.redis runs it against a redis-server it starts",
-        "sockfuzz fuzz --target $MEMCACHED_ADDR --request-file memcached.txt --framing 'delimiter:END\\r\\n' --runs 20":
+        "sockfuzz fuzz --oracle replies --target $MEMCACHED_ADDR --request-file memcached.txt --framing 'delimiter:END\\r\\n' --runs 20":
             "aimed at $MEMCACHED_ADDR; ThirdPartyGuideTests.memcached runs it against a memcached it starts",
-        "sockfuzz fuzz --target $NGINX_ADDR --request 'GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' --framing http1 --mask 'Date: [^\\r]*' --runs 20":
+        "sockfuzz fuzz --oracle replies --target $NGINX_ADDR --request 'GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' --framing http1 --mask 'Date: [^\\r]*' --runs 20":
             "aimed at $NGINX_ADDR; ThirdPartyGuideTests.nginx runs it against an nginx it starts",
+        "sockfuzz fuzz --spawn 'redis-server --port {port} --save \"\" --appendonly no' --request-file requests.txt --framing resp --duration 2m":
+            "a two-minute campaign; ContentFuzzCommandTests.realServersQuiet runs it (shorter; two minutes in the long run) against redis-server",
+        "sockfuzz fuzz --spawn './myserver --port {port}' --request-file reqs.txt --framing resp":
+            "./myserver stands for the reader's server; ContentFuzzCommandTests.plantedBug runs this command against the planted-bug servers",
         "NGINX_ADDR=127.0.0.1:8080 sockfuzz run nginx.scn":
             "runs the guide's nginx.scn block; ServerGuideTests write it out and run it against an nginx they start",
     ]

@@ -164,8 +164,23 @@ public enum ContentCampaign {
     /// seed request inserted, one dropped, or another input's requests spliced in.
     static func mutant(_ corpus: inout ContentCorpus, _ mutator: inout some ContentMutating, _ random: inout SeededRandom,
                        _ config: ContentConfiguration) -> (ContentCase, [String]) {
-        var requests = corpus.count > 0 ? corpus.entries[corpus.pick(using: &random)].input.requests : [config.seeds[0]]
         var operations: [String] = []
+        var requests: [[UInt8]]
+        // A quarter of the time a seed itself, whatever the corpus holds: the user's requests are
+        // where the server's features are (a chunked POST among GETs), and a corpus grown with
+        // new reply classes soon outnumbers them.
+        if corpus.count == 0 || (!config.seeds.isEmpty && random.int(in: 0...3) == 0) {
+            requests = [config.seeds[random.int(in: 0...(config.seeds.count - 1))]]
+        } else {
+            requests = corpus.entries[corpus.pick(using: &random)].input.requests
+        }
+        // Half the time one request of it alone: a bug one request triggers shows on its own,
+        // and its replies can be counted (one odd request among four makes the four uncountable).
+        if requests.count > 1 && random.int(in: 0...1) == 0 {
+            let at = random.int(in: 0...(requests.count - 1))
+            requests = [requests[at]]
+            operations.append("request \(at + 1) alone")
+        }
         let stacked = random.int(in: 0...3) == 0 ? random.int(in: 2...4) : 1
         for _ in 0..<stacked {
             switch random.int(in: 0...9) {
