@@ -22,7 +22,7 @@ extension Fuzzer {
         }
     }
 
-    private static func requestMix(_ requests: FuzzRequests, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) -> RequestMix {
+    static func requestMix(_ requests: FuzzRequests, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) -> RequestMix {
         let mix: RequestMix
         switch requests.source {
         case .bytes(let bytes):

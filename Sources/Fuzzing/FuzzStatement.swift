@@ -11,6 +11,9 @@ import ScenarioRunner
 extension Fuzzer {
     /// The handler a session runs `fuzz` statements with (`session.fuzzHandler = Fuzzer.statement`).
     public static func statement(_ spec: FuzzSpec, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) {
+        if let content = spec.content, let requests = spec.requests {
+            return try contentStatement(spec, requests, content, session, statement)
+        }
         var config = FuzzConfiguration()
         config.seed = spec.seed ?? session.seed
         config.runs = spec.runs ?? (spec.duration == nil ? 50 : nil)
@@ -30,12 +33,28 @@ extension Fuzzer {
         config.tls = session.configuration.tls ?? (serverSpeaksTLS ? ClientTLS(verification: .off) : nil)
         if let requests = spec.requests { try useRequests(requests, &config, session, statement) }
         config.outDirectory = "fuzz-failures"
-        let summary = run(config, interrupt: session.interrupt) { event in
+        let summary = run(config, interrupt: session.interrupt, onEvent: events(session, config.against))
+        if summary.interrupted { throw .interrupted }
+        if let internalError = summary.internalError {
+            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError, how: .other)
+        }
+        if let finding = summary.finding {
+            throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
+                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")", kind: finding.kind)
+        }
+        session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
+    }
+
+    /// What a campaign's events say in the session's output.
+    static func events(_ session: ScenarioSession, _ against: String) -> (FuzzEvent) -> Void {
+        { event in
             switch event {
             case .progress(let runs, let ops, let rate, let connections, _):
-                session.emit(.progress("fuzz \(config.against): runs \(runs)  operations \(ops) (\(Int(rate))/s)  connections \(connections)"))
+                session.emit(.progress("fuzz \(against): runs \(runs)  operations \(ops) (\(Int(rate))/s)  connections \(connections)"))
             case .found(let run, _, let signature, let operations):
                 session.emit(.info("fuzz: run \(run) failed (\(signature)) after \(operations) operations; confirming and shrinking"))
+            case .unconfirmed(let run, let failed, let tries, 0):
+                session.emit(.info("fuzz: run \(run)'s failure came back in \(failed) of \(tries) fresh reruns: it rested on a wait's timing, no finding"))
             case .unconfirmed(let run, let failed, let tries, let searching):
                 session.emit(.info("fuzz: run \(run)'s failure came back in only \(failed) of \(tries) reruns; searching up to \(searching) more runs for one that reproduces"))
             case .shrunk(let from, let to, let steps, let attempts, _, _):
@@ -47,19 +66,10 @@ extension Fuzzer {
             case .notWritten(let reason):
                 session.emit(.info("fuzz: scenario NOT written: \(reason)"))
             case .contentProgress(let runs, let rate, let classes, let transitions, let corpus, _):
-                session.emit(.progress("fuzz \(config.against): runs \(runs) (\(Int(rate))/s)  classes \(classes)  transitions \(transitions)  corpus \(corpus)"))
+                session.emit(.progress("fuzz \(against): runs \(runs) (\(Int(rate))/s)  classes \(classes)  transitions \(transitions)  corpus \(corpus)"))
             case .suspected(let run, let kind, _, _):
                 session.emit(.info("fuzz: run \(run) failed (\(kind)); confirming on a fresh instance"))
             }
         }
-        if summary.interrupted { throw .interrupted }
-        if let internalError = summary.internalError {
-            throw session.fail(statement, expected: "fuzz programs that parse", seen: internalError, how: .other)
-        }
-        if let finding = summary.finding {
-            throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
-                               seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")", kind: finding.kind)
-        }
-        session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
     }
 }

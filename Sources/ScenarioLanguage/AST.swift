@@ -202,14 +202,30 @@ public struct FuzzSpec: Sendable, Equatable {
     public var seed: UInt64?
     /// The request/response oracle's requests; nil: the echo (or liveness) oracle.
     public var requests: FuzzRequests?
+    /// `oracle=content`: the requests are seeds whose content is mutated (`sockfuzz fuzz`'s
+    /// default); nil: their cuts are (`oracle=replies`, the statement's default).
+    public var content: FuzzContent?
 
     public init(runs: Int? = nil, connections: Int? = nil, duration: ScenarioDuration? = nil, seed: UInt64? = nil,
-                requests: FuzzRequests? = nil) {
+                requests: FuzzRequests? = nil, content: FuzzContent? = nil) {
         self.runs = runs
         self.connections = connections
         self.duration = duration
         self.seed = seed
         self.requests = requests
+        self.content = content
+    }
+}
+
+/// `oracle=content [spawn="CMD {port}"] [hang-timeout=D]`: content fuzzing of the requests.
+public struct FuzzContent: Sendable, Equatable {
+    /// The server under test as a process, started and restarted by the campaign.
+    public var spawn: String?
+    public var hangTimeout: ScenarioDuration?
+
+    public init(spawn: String? = nil, hangTimeout: ScenarioDuration? = nil) {
+        self.spawn = spawn
+        self.hangTimeout = hangTimeout
     }
 }
 

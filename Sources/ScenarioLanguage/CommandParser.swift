@@ -395,7 +395,8 @@ struct CommandParser {
     }
 
     mutating func parseFuzz(_ head: Token) throws(ScenarioError) -> Command {
-        let options = try cursor.options(for: "fuzz", keys: ["runs", "connections", "duration", "seed", "request", "request-file", "framing", "mask"])
+        let options = try cursor.options(for: "fuzz", keys: ["runs", "connections", "duration", "seed", "request", "request-file", "framing", "mask",
+                                                            "oracle", "spawn", "hang-timeout"])
         let runs = try options.value("runs") { (t, l) throws(ScenarioError) in
             try Self.atLeast(try NumberParsing.count(t, at: l), 1, "runs", at: l)
         }
@@ -407,6 +408,7 @@ struct CommandParser {
         }
         let seed = try options.value("seed", NumberParsing.seed)
         let requests = try LoadRequestParsing.fuzzRequests(options, head: head)
-        return .fuzz(FuzzSpec(runs: runs, connections: connections, duration: duration, seed: seed, requests: requests))
+        let content = try LoadRequestParsing.fuzzContent(options, requests: requests)
+        return .fuzz(FuzzSpec(runs: runs, connections: connections, duration: duration, seed: seed, requests: requests, content: content))
     }
 }

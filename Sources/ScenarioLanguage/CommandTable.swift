@@ -212,7 +212,12 @@ public enum CommandTable {
              "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F [mask=\"REGEX\"]",
              "Fuzzes a request/response server: every reply must be the reply its request got alone on a fresh connection, however the requests were cut, paced, pipelined or interleaved.",
              "fuzz runs=20 request=\"GET k\\n\" framing=line seed=1",
-             options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask="]),
+             options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask=", "oracle="]),
+        spec("fuzz content", "fuzz",
+             "fuzz [runs=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F oracle=content [spawn=\"CMD {port}\"] [hang-timeout=DURATION]",
+             "Mutates what the requests say and finds the one that crashes, hangs or desynchronises the server.",
+             "fuzz request-file=reqs.txt framing=resp oracle=content spawn=\"./myserver --port {port}\" duration=1m",
+             options: ["runs=", "duration=", "seed=", "request=", "request-file=", "framing=", "oracle=", "spawn=", "hang-timeout="]),
     ]
 
     /// The form with this unique name.
@@ -287,7 +292,7 @@ extension Command {
         case .expectTLS(_, .alpn, _): return "expect alpn"
         case .expectAlive: return "expect target alive"
         case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
-        case .fuzz(let spec): return spec.requests == nil ? "fuzz" : "fuzz request"
+        case .fuzz(let spec): return spec.content != nil ? "fuzz content" : spec.requests == nil ? "fuzz" : "fuzz request"
         }
     }
 }

@@ -25,6 +25,35 @@ enum LoadRequestParsing {
     }
 
     /// `fuzz`'s `request="..."` or `request-file=FILE`, with `framing=F` (required) and `mask="regex"`.
+    /// `oracle=content|replies`, and what goes only with content: `spawn="CMD {port}"`,
+    /// `hang-timeout=D`. nil: the cut oracle (or no requests at all).
+    static func fuzzContent(_ options: Options, requests: FuzzRequests?) throws(ScenarioError) -> FuzzContent? {
+        var content = false
+        if let at = options.location(of: "oracle") {
+            switch options.values["oracle"]!.text {
+            case "content": content = true
+            case "replies": content = false
+            default: throw ScenarioError("oracle= takes content or replies", at: at)
+            }
+            if requests == nil { throw ScenarioError("oracle= goes with request=\"...\" or request-file=FILE", at: options.keyLocation(of: "oracle")!) }
+        }
+        for key in ["spawn", "hang-timeout"] where !content {
+            if let at = options.keyLocation(of: key) { throw ScenarioError("'\(key)=' goes with oracle=content", at: at) }
+        }
+        guard content else { return nil }
+        if let at = options.keyLocation(of: "mask") { throw ScenarioError("'mask=' goes with oracle=replies (content fuzzing masks nothing without a reference)", at: at) }
+        var spawn: String?
+        if let at = options.location(of: "spawn") {
+            let text = try StringLiteral.text(of: try quoted(options, "spawn", at: at))
+            guard text.contains("{port}") else { throw ScenarioError("spawn= needs {port} where the server should listen", at: at) }
+            spawn = text
+        }
+        let hangTimeout = try options.value("hang-timeout") { (t, l) throws(ScenarioError) in
+            try CommandParser.positive(try NumberParsing.duration(t, at: l), "hang-timeout", at: l)
+        }
+        return FuzzContent(spawn: spawn, hangTimeout: hangTimeout)
+    }
+
     static func fuzzRequests(_ options: Options, head: Token) throws(ScenarioError) -> FuzzRequests? {
         let source: FuzzRequests.Source
         switch (options.location(of: "request"), options.location(of: "request-file")) {

@@ -147,7 +147,11 @@ extension Command {
             return indent + "fuzz"
                 + Render.options([("runs", spec.runs.map(String.init)), ("connections", spec.connections.map(String.init)),
                                   ("duration", spec.duration.map(Render.duration)), ("seed", spec.seed.map(String.init))]
-                                 + Render.fuzzRequests(spec.requests))
+                                 + Render.fuzzRequests(spec.requests)
+                                 + (spec.content.map { c in
+                                     [("oracle", "content"), ("spawn", c.spawn.map { StringLiteral.quote(Array($0.utf8)) }),
+                                      ("hang-timeout", c.hangTimeout.map(Render.duration))]
+                                 } ?? []))
         }
     }
 }

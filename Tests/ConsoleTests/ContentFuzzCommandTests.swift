@@ -218,3 +218,25 @@ struct ContentFuzzCommandTests {
         #expect(onNginx.status == 0 && onNginx.output.contains("no failure"), "\(onNginx.output.suffix(3000))")
     }
 }
+
+@Suite("the fuzz statement with oracle=content through the executable", .serialized)
+struct ContentFuzzStatementTests {
+    @Test("a scenario's fuzz oracle=content finds the planted crash (exit 1, the file named) and passes on the twin",
+          .needs(.python3))
+    func statement() throws {
+        let scratch = Scratch()
+        let planted = ContentFuzzCommandTests.planted
+        func scenario(_ flag: String, _ budget: String) throws -> String {
+            let path = scratch.path + "/content-\(flag.hashValue).scn"
+            try "fuzz request-file=\(planted)/resp_reqs.txt framing=resp oracle=content spawn=\"python3 \(planted)/resp_server.py --port {port} \(flag)\" hang-timeout=300ms seed=1 \(budget)\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let found = try Piped.run(["run", try scenario("--bug negative-bulk", "duration=60s")], input: "", scratch: scratch,
+                                  in: scratch.path, timeout: 240)
+        #expect(found.status == 1 && found.output.contains("crash (process exited)") && found.output.contains("fuzz-failures/"),
+                "\(found.output.suffix(3000))")
+        let quiet = try Piped.run(["run", "-v", try scenario("--correct", "runs=150")], input: "", scratch: scratch, in: scratch.path, timeout: 240)
+        #expect(quiet.status == 0 && quiet.output.contains("150 content runs"), "\(quiet.output.suffix(3000))")
+    }
+}

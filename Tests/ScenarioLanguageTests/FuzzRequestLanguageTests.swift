@@ -40,4 +40,21 @@ struct FuzzRequestLanguageTests {
         #expect(failure(#"fuzz request="x\n" framing=line mask="(""#)?.contains("invalid regular expression") == true)
         #expect(failure(#"fuzz request="HEAD / HTTP/1.1\r\n\r\n" framing=http1"#)?.contains("HEAD requests cannot be fuzzed yet") == true)
     }
+
+    @Test("fuzz oracle=content takes spawn= and hang-timeout=, and renders back")
+    func contentForm() throws {
+        let text = #"fuzz runs=5 request-file=reqs.txt framing=resp oracle=content spawn="./server --port {port}" hang-timeout=300ms"#
+        #expect(command(text) == .fuzz(FuzzSpec(runs: 5, requests: FuzzRequests(.file("reqs.txt"), framing: .resp()),
+                                                content: FuzzContent(spawn: "./server --port {port}", hangTimeout: .milliseconds(300)))))
+        #expect(command(text)?.rendered == text)
+        #expect(command("fuzz request-file=r.txt framing=line oracle=replies") == .fuzz(FuzzSpec(requests: FuzzRequests(.file("r.txt"), framing: .line()))))
+    }
+
+    @Test("fuzz oracle= mistakes are located: an unknown oracle, no requests, spawn without content, no {port}")
+    func contentMistakes() {
+        #expect(failure("fuzz request-file=r.txt framing=line oracle=bytes") == "1:45: oracle= takes content or replies")
+        #expect(failure("fuzz runs=3 oracle=content") == "1:13: oracle= goes with request=\"...\" or request-file=FILE")
+        #expect(failure(#"fuzz request-file=r.txt framing=line spawn="x {port}""#) == "1:38: 'spawn=' goes with oracle=content")
+        #expect(failure(#"fuzz request-file=r.txt framing=line oracle=content spawn="./x""#) == "1:59: spawn= needs {port} where the server should listen")
+    }
 }
