@@ -38,7 +38,7 @@ public struct ContentMutator: Sendable {
         pool = seeds
         tokens = []
         known = []
-        for token in dictionary { add(token) }
+        for token in InterestingValues.syntaxTokens(framing) + dictionary { add(token) }
         for seed in seeds { learn(from: seed) }
     }
 

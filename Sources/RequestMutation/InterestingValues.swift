@@ -1,6 +1,8 @@
 // The values that break parsers, as fuzzers have found them again and again: integers at the
 // edges of 32 and 64 bits, format strings, invalid UTF-8, the delimiters protocols split on.
 
+import Framing
+
 enum InterestingValues {
     /// Decimal integers at the edges: zero, small negatives (a length of -1 often means "null",
     /// -2 nothing), the 32- and 64-bit edges on both sides, and a 20-digit number past them.
@@ -41,4 +43,19 @@ enum InterestingValues {
 
     /// How many times a unit is repeated.
     static let repetitions: [Int] = [2, 3, 4, 8, 16, 64, 100, 255, 256, 1000]
+
+    /// The words of a framing's own syntax, which the seeds may not show: a chunk extension and
+    /// the headers that decide where an HTTP body ends, RESP's type markers and null length.
+    /// They seed the dictionary, ahead of `--dict` and what is learned.
+    static func syntaxTokens(_ framing: Framing) -> [[UInt8]] {
+        let words: [String]
+        switch framing {
+        case .http1: words = [";", ";ext=1", "chunked", "gzip, chunked", "Transfer-Encoding", "Content-Length", "Connection", "close",
+                              "Expect", "100-continue", "HTTP/1.0"]
+        case .resp: words = ["*", "$", "-1", "+", ":", "\r\n"]
+        case .delimiter(let delimiter, _): return [delimiter]
+        case .raw, .line, .length: words = []
+        }
+        return words.map { Array($0.utf8) }
+    }
 }
