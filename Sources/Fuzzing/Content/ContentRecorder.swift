@@ -94,13 +94,17 @@ final class ContentRecorder {
                         seconds: seconds))
 
         let shrinkLine: String
+        // Cut off by Ctrl-C or SIGTERM: what shrinking reached so far, said so.
+        let shrinkInterrupted = confirmed != nil && interrupt.isSet
         if let unconfirmedReason {
             shrinkLine = "NOT confirmed, NOT shrunk: \(unconfirmedReason)"
+        } else if shrinkInterrupted {
+            shrinkLine = "NOT shrunk to the end: interrupted after \(steps) steps (\(attempts) candidate runs), from \(requestsBefore) request\(requestsBefore == 1 ? "" : "s") to \(requestsAfter)"
         } else {
             shrinkLine = "shrunk from \(requestsBefore) request\(requestsBefore == 1 ? "" : "s") on \(original.inputs.count) connection\(original.inputs.count == 1 ? "" : "s") "
                 + "to \(requestsAfter) on \(best.inputs.count) in \(steps) steps (\(attempts) candidate runs, \(String(format: "%.1f", seconds)) s)"
         }
-        var written = (inputs: best.inputs, judgement: best.judgement, shrunk: confirmed != nil, summary: shrinkLine)
+        var written = (inputs: best.inputs, judgement: best.judgement, shrunk: confirmed != nil && !shrinkInterrupted, summary: shrinkLine)
         var replay = replays(written.inputs, written.judgement, suspect, summary: written.summary, shrunk: written.shrunk)
         onEvent(.replayed(reproduced: replay.count, of: replay.of, shrunk: written.shrunk))
         if confirmed != nil && replay.count == 0 && best.inputs != original.inputs && !interrupt.isSet {
