@@ -30,14 +30,9 @@ public struct FrameDecoder: Sendable {
             return [buffer.take(buffer.count)]
         }
         buffer.append(bytes)
-        var frames: [Frame] = []
-        do throws(FramingError) {
-            while let frame = try next(atEOF: false) { frames.append(frame) }
-        } catch {
-            broken = error
-            throw error
-        }
-        return frames
+        let completed = completeFrames()
+        if let error = completed.error { throw error }
+        return completed.frames
     }
 
     /// Like `feed`, but the frames completed before bytes that cannot be framed are returned
@@ -47,6 +42,13 @@ public struct FrameDecoder: Sendable {
         if let broken { return ([], broken) }
         if case .raw = framing { return ((try? feed(bytes)) ?? [], nil) }
         buffer.append(bytes)
+        return completeFrames()
+    }
+
+    /// Every frame the buffer now completes, and the error that stopped them, if one did (the
+    /// decoder is broken from then on).
+    @inline(__always)
+    private mutating func completeFrames() -> (frames: [Frame], error: FramingError?) {
         var frames: [Frame] = []
         do throws(FramingError) {
             while let frame = try next(atEOF: false) { frames.append(frame) }

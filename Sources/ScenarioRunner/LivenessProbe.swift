@@ -41,7 +41,7 @@ public struct LivenessProbe: Sendable, Equatable {
         case .success(let c):
             connection = c
         case .failure(.timedOut):
-            return Self.ended(process, waitingNanos: 0)
+            return Self.ended(process, waitingNanos: Self.dyingGrace(withinNanos))
                 ?? Verdict(how: .noAnswer, seen: "no connection accepted at \(address) within \(Format.nanos(withinNanos))")
         case .failure(let problem):
             return Self.ended(process, waitingNanos: Self.exitGraceNanos)
@@ -76,7 +76,9 @@ public struct LivenessProbe: Sendable, Equatable {
                 ?? Verdict(how: .closedAtOnce, seen: "a fresh connection was \(ending == .eof ? "closed" : "reset") without an answer to the probe"
                            + (received.isEmpty ? "" : " (\(FrameText.render(received)) of one)"))
         }
-        return Self.ended(process, waitingNanos: 0)
+        // A crashing server may still hold its port while it dies (a Python traceback on a loaded
+        // machine takes a while): before calling it a hang, give it as long again to show its end.
+        return Self.ended(process, waitingNanos: Self.dyingGrace(withinNanos))
             ?? Verdict(how: .noAnswer, seen: "no answer to the probe on a fresh connection within \(Format.nanos(withinNanos))"
                        + (received.isEmpty ? "" : " (\(FrameText.render(received)) of one)"))
     }
@@ -92,6 +94,12 @@ public struct LivenessProbe: Sendable, Equatable {
 
     /// How long a refused or dropped connection waits for the process to show its end.
     static let exitGraceNanos: UInt64 = 2_000_000_000
+
+    /// How long a probe that went unanswered waits for the process to show its end: the probe's
+    /// own deadline again, at least half a second, at most `exitGraceNanos`.
+    static func dyingGrace(_ withinNanos: UInt64) -> UInt64 {
+        min(exitGraceNanos, max(500_000_000, withinNanos))
+    }
 
     /// The crash verdict of a process that has ended (waiting up to `waitingNanos` for it), or nil.
     static func ended(_ process: ServerProcess?, waitingNanos: UInt64) -> Verdict? {
