@@ -15,13 +15,17 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
     private let context: OpaquePointer
     private let garbles: Bool
     private let stopping = Atomic<Bool>(false)
-    private let names = Mutex<[String?]>([])
+    /// Each completed handshake's name, with the order its connection was accepted in: handshakes
+    /// finish on threads of their own, and the next connection's may finish first.
+    private let names = Mutex<[(accepted: Int, name: String?)]>([])
+    private var accepted = 0
     private let open = Mutex<Set<Int32>>([])
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
 
     /// The SNI of every finished handshake so far, in order; nil where the client sent none.
-    public var serverNames: [String?] { names.withLock { $0 } }
+    /// The names of the completed handshakes, in the order their connections were accepted.
+    public var serverNames: [String?] { names.withLock { $0.sorted { $0.accepted < $1.accepted }.map(\.name) } }
 
     public init(certificate: String, key: String, garbles: Bool = false) throws {
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw MisbehavingServerError("SSL_CTX_new failed") }
@@ -106,8 +110,10 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
             let fd = accept(ready.fd, nil, nil)
             guard fd >= 0 else { continue }
             open.withLock { _ = $0.insert(fd) }
+            accepted += 1
+            let order = accepted
             let thread = TestThread { [self] in
-                serve(fd)
+                serve(fd, order)
                 open.withLock { _ = $0.remove(fd) }
                 Glibc.close(fd)
             }
@@ -117,13 +123,13 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
 
     /// Handshake, record the name, echo (or garble) until EOF, then close_notify. `stop` ends a
     /// blocked read by shutting the socket down.
-    private func serve(_ fd: Int32) {
+    private func serve(_ fd: Int32, _ order: Int) {
         guard let ssl = SSL_new(context) else { return }
         defer { SSL_free(ssl) }
         SSL_set_fd(ssl, fd)
         guard SSL_accept(ssl) == 1 else { return }
         let name = SSL_get_servername(ssl, Int32(TLSEXT_NAMETYPE_host_name)).map { String(cString: $0) }
-        names.withLock { $0.append(name) }
+        names.withLock { $0.append((order, name)) }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while !stopping.load(ordering: .acquiring) {
             let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
