@@ -161,7 +161,7 @@ public enum CommandTable {
              "expect web[0] skip 12 within 1s",
              keywords: ["skip", "within"]),
         spec("expect drain", "expect", "expect SEL drain",
-             "Moves each connection's read cursor past everything received so far, without waiting; always holds.",
+             "Moves each connection's read cursor past everything received so far, without waiting; holds unless what came cannot be framed.",
              "expect web drain",
              keywords: ["drain"]),
         spec("expect reply", "expect", "expect SEL reply \"bytes\" [within DURATION]",

@@ -38,10 +38,12 @@ extension ScenarioSession {
     }
 
     /// `drain SEL`: discards whatever has arrived so far (without waiting), so the next check
-    /// starts at what arrives next.
+    /// starts at what arrives next; bytes its framing cannot cut fail it.
     func drain(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) {
         let ids = try resolve(statement, selector)
         engine.poll()
+        // A framing error fails the next check on its connection: this one too.
+        try rejectFramingErrors(statement, ids)
         var total = 0
         for id in ids {
             total += engine.inbox(id).count
