@@ -112,6 +112,10 @@ enum LoadMerge {
                 seconds[k] = slot
             }
         }
+        // The verdict from the totals, not from the shares' word alone.
+        let failed = [("corrupted", merged.corrupted), ("unanswered", merged.unanswered),
+                      ("connection errors", merged.connectionErrors), ("not sent", merged.notSent)].filter { $0.1 > 0 }
+        if !failed.isEmpty { merged.problems.append(failed.map { "\($0.1) \($0.0)" }.joined(separator: ", ")) }
         merged.passed = merged.passed && merged.problems.isEmpty
         // Every counted reply matched; a mismatch or a framing error fails the merge even if a
         // share's own verdict were lost.

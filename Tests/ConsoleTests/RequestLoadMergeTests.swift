@@ -65,8 +65,8 @@ struct RequestLoadMergeTests {
         let f = try json(scratch.path + "/failed.json")
         #expect((f["replies"] as? [String: Any])?["mismatched"] as? Int == mismatched.reduce(0, +) && mismatched.allSatisfy { $0 > 0 }, "\(mismatched)")
 
-        // The same shares with their verdicts lost (passed, no problems): the counted mismatches
-        // alone still fail the merge.
+        // The same shares claiming a pass (passed, no problems): their counted mismatches
+        // contradict that, and a share that contradicts itself is refused (issue 20, item 5).
         var lost: [String] = []
         for share in bad {
             var record = try json(share.path)
@@ -76,7 +76,7 @@ struct RequestLoadMergeTests {
             try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: lost.last!))
         }
         let unverdicted = try Piped.run(["merge"] + lost, input: "", scratch: scratch)
-        #expect(unverdicted.status == 1 && unverdicted.output.contains("merge: FAILED: \(mismatched.reduce(0, +)) replies mismatched"),
+        #expect(unverdicted.status == 2 && unverdicted.output.contains("it says passed, yet its figures show \(mismatched[0]) mismatched replies"),
                 "\(unverdicted.output)")
     }
 }

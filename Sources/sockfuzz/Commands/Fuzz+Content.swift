@@ -48,7 +48,9 @@ extension Fuzz {
             do { config.probeRequest = try ArgumentValues.escapedBytes(probe) } catch { throw ValidationError("--probe: \(error.message)") }
         }
         if config.seeds.isEmpty {
-            config.seeds = try ContentCorpus.load(content.corpus ?? "", framing: framing).first?.requests ?? []
+            // Every request of the folder's inputs, in the folder's order (the first may be one a
+            // server does not answer, like RESP's empty array).
+            config.seeds = try ContentCorpus.load(content.corpus ?? "", framing: framing).flatMap(\.requests)
             guard !config.seeds.isEmpty else { throw ValidationError("--corpus \(content.corpus ?? ""): no input to start from") }
         }
         // One reply more than requests is only countable when the framing cuts the user's
@@ -98,6 +100,12 @@ extension Fuzz {
             }
         }
         let address = monitor?.address ?? config.target!
+        // Without --probe, the first of the first few seeds that a fresh server answers.
+        if probe == nil, let answered = config.seeds.prefix(8).first(where: { seed in
+            LivenessProbe(request: seed, framing: framing, pattern: nil).check(address, withinNanos: 1_000_000_000, process: monitor?.current) == nil
+        }) {
+            config.probeRequest = answered
+        }
         // A probe a fresh server does not answer would make every run a hang: said at once.
         if let verdict = config.probe.check(address, withinNanos: max(config.hangTimeoutNanos, 2_000_000_000), process: monitor?.current) {
             let what = probe.map { "--probe '\($0)'" } ?? "the first seed request \(FrameText.render(config.probe.request ?? []))"

@@ -38,10 +38,13 @@ struct Merge: ParsableCommand {
                 throw ExitCode(2)
             }
             if let record = try? JSONDecoder().decode(LoadRecord.self, from: data) {
+                try refuseContradiction(ShareVerdicts.loadContradiction(record), in: file)
                 records.append((file, record))
             } else if let report = try? JSONDecoder().decode(FuzzReportDocument.self, from: data) {
+                try refuseContradiction(ShareVerdicts.fuzzContradiction(report), in: file)
                 fuzzReports.append((file, report.fuzz))
             } else if let report = try? JSONDecoder().decode(JSONReport.Document.self, from: data) {
+                try refuseContradiction(ShareVerdicts.runContradiction(report), in: file)
                 runReports.append((file, report))
             } else {
                 Output.error("sockfuzz merge: \(file) is not a result of `sockfuzz load --json`, `sockfuzz fuzz --json` or `sockfuzz run --json`")
@@ -117,6 +120,13 @@ struct Merge: ParsableCommand {
         try writeJSON(merged)
         if let html { try Reports.write(MergePage.render(merged), to: html, option: "--html") }
         if !merged.passed { throw ExitCode(1) }
+    }
+
+    /// A share whose verdict its own figures contradict is no share to add up: exit 2.
+    private func refuseContradiction(_ contradiction: String?, in file: String) throws {
+        guard let contradiction else { return }
+        Output.error("sockfuzz merge: \(file): \(contradiction); a share whose figures and verdict disagree is refused")
+        throw ExitCode(2)
     }
 
     private func writeJSON(_ value: some Encodable) throws {
