@@ -100,12 +100,17 @@ final class FindingRecorder {
         // the same length, so a reported line is the file's line.
         config.pieceGapFloorMillis = max(config.pieceGapFloorMillis, config.writtenPieceGapFloorMillis)
         let shrinkLine = "shrunk from \(originalApplied) operations to \(applied) (\(body.count) commands with the checks) in \(steps) steps (\(attempts) candidate runs, deadline \(ScenarioDuration(nanoseconds: Int64(learnedNanos))))"
-        var written = best != nil
+        // Cut off by Ctrl-C or SIGTERM while shrinking: what it reached so far, said so.
+        let shrinkInterrupted = interrupt.isSet
+        var written = shrinkInterrupted
+            ? Written(items: items, shrunk: false, commands: body.count, operations: applied,
+                      summary: "NOT shrunk to the end: interrupted after \(steps) steps (\(attempts) candidate runs), from \(originalApplied) operations to \(applied)")
+            : best != nil
             ? Written(items: items, shrunk: true, commands: body.count, operations: applied, summary: shrinkLine)
             : Written(items: items, shrunk: false, commands: body.count, operations: applied,
                       summary: "not shrunk: it failed the same way in fewer than \(config.reproductionTries / 2 + 1) of \(config.reproductionTries) runs at the shrinking deadline")
         var replay = replays(items, header: header(written, original.result.failures[0], reproduced: 0))
-        onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: written.shrunk))
+        onEvent(.replayed(reproduced: replay.count, of: replay.ran, shrunk: written.shrunk))
         if replay.count == 0 && items != original.items && !interrupt.isSet {
             // The shrunk program does not fail at the file's deadline: the original one is
             // written instead, and the header says why.
@@ -113,7 +118,7 @@ final class FindingRecorder {
             written = Written(items: original.items, shrunk: false, commands: originalBody.count, operations: original.applied,
                               summary: "not shrunk: the program shrinking ended with (\(applied) operations) reproduced 0 of \(config.replays) replays at the file's deadline")
             replay = replays(original.items, header: header(written, original.result.failures[0], reproduced: 0))
-            onEvent(.replayed(reproduced: replay.count, of: config.replays, shrunk: false))
+            onEvent(.replayed(reproduced: replay.count, of: replay.ran, shrunk: false))
         }
         // The failure the finding reports: a replay's, else the fuzz run's, moved below the header.
         let headerLines = header(written, original.result.failures[0], reproduced: 0).count
@@ -122,7 +127,7 @@ final class FindingRecorder {
             failure.line += headerLines
             failure.file = fileName
         }
-        let headerText = header(written, failure, reproduced: replay.count)
+        let headerText = header(written, failure, reproduced: replay.count, ran: replay.ran)
         let text = Fuzzer.scenarioText(written.items, runSeed: runSeed, config, header: headerText)
 
         var path: String?
@@ -141,7 +146,7 @@ final class FindingRecorder {
                            originalOperations: originalApplied, shrunkOperations: written.operations,
                            shrunkCommands: written.commands, shrinkSteps: steps, shrinkAttempts: attempts,
                            shrinkDeadlineNanos: learnedNanos, shrunk: written.shrunk, reproduced: replay.count,
-                           replays: config.replays, scenario: text, scenarioPath: path, notWritten: notWritten)
+                           replays: replay.ran, scenario: text, scenarioPath: path, notWritten: notWritten)
     }
 
     /// The result of shrinking under one setting.
@@ -216,7 +221,11 @@ final class FindingRecorder {
     }
 
     /// The file's header: always the same number of lines, whatever it says.
-    func header(_ written: Written, _ failure: RunFailure, reproduced: Int) -> [String] {
+    /// `ran`: the replays that ran (fewer than `config.replays` when interrupted); nil while the
+    /// file is being replayed (the line is the same length whatever it says).
+    func header(_ written: Written, _ failure: RunFailure, reproduced: Int, ran: Int? = nil) -> [String] {
+        let verdict = ReplayVerdict(reproduced: reproduced, of: ran ?? config.replays, interrupted: interrupt.isSet, canReplay: true)
+        return
         [
             written.shrunk
                 ? "sockfuzz fuzz: a minimal program that fails; `sockfuzz run` on this file replays it."
@@ -225,14 +234,15 @@ final class FindingRecorder {
             "failure: \(signature): \(failure.expected)",
             "seen: \(failure.seen)",
             written.summary,
-            "reproduced \(reproduced) of \(config.replays) replays (check deadline \(ScenarioDuration(nanoseconds: Int64(config.timeoutNanos))))",
+            verdict.sentence + " (check deadline \(ScenarioDuration(nanoseconds: Int64(config.timeoutNanos))))",
         ].map { $0.replacingOccurrences(of: "\n", with: " ") }
     }
 
     /// Runs `items` as the file would `config.replays` times: how many failed the same way,
     /// and the first that did.
-    func replays(_ items: [CompiledItem], header: [String]) -> (count: Int, first: Fuzzer.Execution?) {
+    func replays(_ items: [CompiledItem], header: [String]) -> (count: Int, first: Fuzzer.Execution?, ran: Int) {
         var count = 0
+        var ran = 0
         var first: Fuzzer.Execution?
         for _ in 0..<config.replays where !interrupt.isSet {
             let execution: Fuzzer.Execution
@@ -243,12 +253,15 @@ final class FindingRecorder {
                 internalError = internalError ?? error.description
                 break
             }
+            // A replay the interrupt cut short neither failed nor passed: it did not run.
+            if interrupt.isSet { break }
+            ran += 1
             if execution.signature == signature {
                 count += 1
                 first = first ?? execution
             }
         }
-        return (count, first)
+        return (count, first, ran)
     }
 
     /// Runs a candidate up to `config.reproductionTries` times: its last failing run once

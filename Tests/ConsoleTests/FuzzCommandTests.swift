@@ -149,6 +149,26 @@ struct FuzzCommandTests {
         #expect(fuzz.output.contains("FAILED (seed 1, run 0)"), "\(fuzz.output)")
         #expect(fuzz.output.contains("failing program, not shrunk"), "\(fuzz.output)")
         let text = try String(contentsOfFile: out + "/fuzz-target-seed1-run0.scn", encoding: .utf8)
-        #expect(text.contains("# reproduced 0 of 5 replays"), "\(text)")
+        #expect(text.contains("# reproduced 0 of 5 replays: a fresh replay does not fail"), "\(text)")
+    }
+
+    @Test("interrupted while shrinking: exit 130, the file says NOT shrunk to the end and not replayed, and the JSON says passed false")
+    func interruptedWhileShrinking() throws {
+        let scratch = Scratch()
+        let out = scratch.path + "/found"
+        let fuzz = try RunningSockfuzz(["fuzz", "--mode", "epoll", "--fault", "edge-single-read", "--seed", "1", "--timeout", "1s",
+                                        "--out", out, "--json", scratch.path + "/fuzz.json"], scratch: scratch)
+        #expect(fuzz.waitForOutput(containing: "then shrinking"), "\(fuzz.output)")
+        fuzz.signal(SIGINT)
+        let ended = fuzz.finish(timeout: 60)
+        #expect(ended.status == 130, "\(ended.output)")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") }, "\(ended.output)")
+        let text = try String(contentsOfFile: out + "/" + name, encoding: .utf8)
+        #expect(text.hasPrefix("# sockfuzz fuzz: a failing program, NOT shrunk"), "\(text)")
+        #expect(text.contains("# NOT shrunk to the end: interrupted after"), "\(text)")
+        #expect(text.contains("not replayed (interrupted): a fresh replay's result is unknown"), "\(text)")
+        #expect(!text.contains("reproduced 0 of 5"), "\(text)")
+        let json = try String(contentsOfFile: scratch.path + "/fuzz.json", encoding: .utf8)
+        #expect(json.contains("\"passed\" : false") || json.contains("\"passed\":false"), "\(json.prefix(400))")
     }
 }

@@ -118,7 +118,7 @@ struct FindingTests {
         let path = try #require(finding.scenarioPath, "\(events)")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasPrefix("# sockfuzz fuzz: a failing program, NOT shrunk"), "\(text)")
-        #expect(text.contains("# reproduced 0 of 2 replays (check deadline 10s)"), "\(text)")
+        #expect(text.contains("# reproduced 0 of 2 replays: a fresh replay does not fail; the file shows what failed once (check deadline 10s)"), "\(text)")
         #expect(text.contains("send c[0] random 8MiB"), "the original program: \(text)")
         #expect(throws: Never.self) { _ = try ScenarioParser.parseFile(path) }
         #expect(finding.failure.file == "fuzz-epoll-seed1-run0.scn")
