@@ -199,6 +199,9 @@ extension ScenarioSession {
     func cannotSend(_ id: Int) -> String {
         let v = engine.view(id)
         var why = v.phase == .failed ? "connect failed: \(Format.errno(v.lastError))" : Self.describe(v)
+        // A failed TLS handshake ends the connection with a protocol error; OpenSSL's reason is
+        // what the user needs (a certificate that does not verify, a version refused).
+        if let tls = v.tls, !tls.handshakeDone, let reason = tls.failure { why = "TLS handshake failed: \(reason)" }
         if let by = closedAt[id] { why = "\(by.verb) at line \(by.at.line)" }
         let state = v.phase == .open ? "half-closed" : v.phase == .failed || v.phase == .timedOut ? "not connected" : v.phase.rawValue
         return "\(v.name) is \(state) (\(why)): nothing can be sent"

@@ -113,6 +113,20 @@ struct TLSClientTests {
         #expect(run.output.contains("certificate verify failed"), "\(run.output)")
     }
 
+    @Test("a send after a failed handshake names OpenSSL's reason, not a bare protocol error (issue 20 item 9)")
+    func sendAfterFailedHandshake() throws {
+        let scratch = Scratch()
+        // The embedded TLS server's self-signed certificate does not verify against the system's CAs.
+        let run = try runScenario("""
+            server start epoll tls
+            connect c 1 tls verify=on
+            send c "hi"
+            """, in: scratch)
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("TLS handshake failed: certificate verify failed"), "\(run.output)")
+        #expect(!run.output.contains("Protocol error (errno 71)"), "\(run.output)")
+    }
+
     @Test("against openssl s_server -www: TLS 1.3, ALPN, and an HTTP reply over an http1-framed connection", .needs(.openssl))
     func openSSLServer() throws {
         let openssl = try RequiredTool.openssl.requirePath()

@@ -105,7 +105,7 @@ public enum ContentCampaign {
                     break
                 }
                 if judgement.kind.restsOnTiming {
-                    // What a wait's length decided and a fresh instance did not repeat: noise.
+                    // What timing may have decided and a fresh instance did not repeat: noise.
                     dismissed += 1
                     onEvent(.unconfirmed(run: run, failed: 0, of: config.confirmationTries, searching: 0))
                 } else {
@@ -227,14 +227,12 @@ public enum ContentCampaign {
 }
 
 extension FailureKind {
-    /// Whether a wait's length decided it: one reply too many within the grace, a reply count
-    /// unlike the reference's, a probe with no answer within the hang timeout. A crash (the
-    /// process exited) or bytes no reply can be are the server's whatever the timing.
+    /// Whether it may rest on timing: a reply too many within the grace, a probe with no answer
+    /// within the hang timeout, a reply unlike the reference's (a server may answer bytes that
+    /// arrived in one read unlike the same bytes in two). Only a crash (the process exited) and
+    /// bytes no reply can be are the server's whatever the timing: those are kept even when a
+    /// fresh instance does not repeat them.
     var restsOnTiming: Bool {
-        switch check {
-        case .hang: return true
-        case .differential, .protocolViolation: return how == .extraReply || how == .timedOut
-        default: return false
-        }
+        !(check == .crash || how == .processExited || how == .processKilled || how == .malformedReply)
     }
 }
