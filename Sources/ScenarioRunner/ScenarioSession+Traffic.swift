@@ -236,6 +236,11 @@ public enum Format {
 
     public static func nanos(_ n: UInt64) -> String { seconds(Double(n) / 1e9) }
 
+    /// "1 run", "2 runs": a count and its noun, singular for one.
+    public static func count<T: BinaryInteger>(_ n: T, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
+    }
+
     public static func bytes<T: BinaryInteger>(_ n: T) -> String {
         let v = Double(n)
         if v < 1024 { return "\(n) B" }

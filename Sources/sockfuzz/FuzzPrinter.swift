@@ -38,7 +38,7 @@ enum FuzzPrinter {
     }
 
     static func summary(_ s: FuzzSummary) {
-        var line = "fuzz \(s.against): \(s.runs) runs, \(s.operations) operations, \(s.connections) connections in \(Format.seconds(s.seconds))"
+        var line = "fuzz \(s.against): \(Format.count(s.runs, "run")), \(Format.count(s.operations, "operation")), \(Format.count(s.connections, "connection")) in \(Format.seconds(s.seconds))"
         if let f = s.finding {
             line += ": FAILED (seed \(s.seed), run \(f.run))"
             Output.line(line)
@@ -71,7 +71,7 @@ enum FuzzPrinter {
 
     static func asResult(_ s: FuzzSummary) -> ScenarioResult {
         let failed = s.finding != nil || s.internalError != nil
-        var note = "\(s.runs) runs, \(s.operations) operations"
+        var note = "\(Format.count(s.runs, "run")), \(Format.count(s.operations, "operation"))"
         if let f = s.finding {
             note = "run \(f.run); \(f.shrunk ? "shrunk to \(f.shrunkOperations) operations in \(f.shrinkSteps) steps" : "not shrunk"); reproduced \(f.reproduced) of \(f.replays) replays; \(f.scenarioPath ?? "not written: \(f.notWritten ?? "no --out")")"
         } else if let internalError = s.internalError {

@@ -120,7 +120,7 @@ extension Fuzz {
         let metrics = FuzzMetrics(segment: segment.description)
         let endpoint = try MetricsEndpoint.start(metricsListen, for: "sockfuzz fuzz", render: metrics.render)
         defer { endpoint?.stop() }
-        let budget = config.runs.map { "\($0) runs" } ?? "for \(duration.map(\.description) ?? "2m")"
+        let budget = config.runs.map { Format.count($0, "run") } ?? "for \(duration.map(\.description) ?? "2m")"
         Output.line("fuzz \(config.against): seed \(seed), \(budget), content mutation of \(config.seeds.count) seed request\(config.seeds.count == 1 ? "" : "s") (framing \(framing))"
                     + (segment.isWhole ? "" : "; share \(segment)"))
         var oracles = ["crash", "hang (no answer within \(content.hangTimeout))"]

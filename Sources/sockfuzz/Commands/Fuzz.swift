@@ -232,7 +232,7 @@ struct Fuzz: ParsableCommand {
                 Output.line("fuzz \(m.rawValue): skipped, fault \(fault.rawValue) needs \(needed.rawValue)")
                 continue
             }
-            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { "\($0) runs" } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
+            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { Format.count($0, "run") } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
                         + (segment.isWhole ? "" : "; share \(segment): runs \(segment.index), \(segment.index + segment.count), \(segment.index + 2 * segment.count), ..."))
             let progress = ProgressLine()
             metrics.start(config.against)

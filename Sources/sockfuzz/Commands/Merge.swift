@@ -145,7 +145,7 @@ struct Merge: ParsableCommand {
             throw ExitCode(2)
         }
         for c in merged.campaigns {
-            Output.line("fuzz \(c.against), seed \(c.seed): \(c.shares) shares, \(c.runs) runs, \(c.operations) operations, \(c.connections) connections")
+            Output.line("fuzz \(c.against), seed \(c.seed): \(Format.count(c.shares, "share")), \(Format.count(c.runs, "run")), \(Format.count(c.operations, "operation")), \(Format.count(c.connections, "connection"))")
             for f in c.findings { Output.line("  finding: \(f)") }
             for p in c.problems { Output.line("  problem: \(p)") }
         }
