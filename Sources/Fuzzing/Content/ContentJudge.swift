@@ -88,7 +88,7 @@ struct ContentJudge {
             // short wait differ with their speed, and a reset discards replies on their way (a
             // server that answers an error and closes with requests unread resets). One reply too
             // many for the requests is the violation oracle's to see.
-            if let difference = Self.difference(outcome.replies, theirs.replies, masks: config.masks, countsMatter: false) {
+            if let difference = Self.difference(outcome.replies, theirs.replies, masks: config.masks) {
                 return ContentJudgement(kind: FailureKind(check: .differential, how: difference.how),
                                         seen: "c[\(i)]: \(difference.seen)", outcomes: outcomes, referenceReplies: theirs.replies)
             }
@@ -114,15 +114,11 @@ struct ContentJudge {
         }
     }
 
-    /// How `ours` differs from the reference's replies `theirs` (a mask matching in a reference
-    /// reply lets that part differ), or nil.
-    static func difference(_ ours: [[UInt8]], _ theirs: [[UInt8]], masks: [String],
-                           countsMatter: Bool = true) -> (how: FailureKind.How, seen: String)? {
-        for (k, reference) in theirs.enumerated() {
-            guard k < ours.count else {
-                if !countsMatter { return nil }
-                return (.timedOut, "reply \(k + 1) missing; the reference answered \(FrameText.render(reference))")
-            }
+    /// The first of the replies both servers gave in which `ours` says something other than the
+    /// reference's `theirs` (a mask matching in a reference reply lets that part differ), or nil.
+    /// How many replies each gave within a wait is not compared: that is their speed.
+    static func difference(_ ours: [[UInt8]], _ theirs: [[UInt8]], masks: [String]) -> (how: FailureKind.How, seen: String)? {
+        for (k, reference) in theirs.prefix(ours.count).enumerated() {
             let same: Bool
             switch MaskedReply.check(reference: reference, masks: masks) {
             case .bytes: same = ours[k] == reference
@@ -131,9 +127,6 @@ struct ContentJudge {
             if !same {
                 return (.wrongReply, "reply \(k + 1) is \(FrameText.render(ours[k])); the reference answered \(FrameText.render(reference))")
             }
-        }
-        if countsMatter && ours.count > theirs.count {
-            return (.extraReply, "reply \(theirs.count + 1) is \(FrameText.render(ours[theirs.count])); the reference gave only \(theirs.count)")
         }
         return nil
     }
