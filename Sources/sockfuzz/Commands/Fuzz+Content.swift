@@ -48,9 +48,13 @@ extension Fuzz {
             do { config.probeRequest = try ArgumentValues.escapedBytes(probe) } catch { throw ValidationError("--probe: \(error.message)") }
         }
         if config.seeds.isEmpty {
-            // Every request of the folder's inputs, in the folder's order (the first may be one a
-            // server does not answer, like RESP's empty array).
-            config.seeds = try ContentCorpus.load(content.corpus ?? "", framing: framing).flatMap(\.requests)
+            // The folder's well-formed requests (a grown corpus is mostly mutants that are not),
+            // each once, in the folder's order, at most 64: the inputs themselves are all run
+            // first anyway. The probe is the first of them a fresh server answers (below).
+            var seen: Set<[UInt8]> = []
+            let all = try ContentCorpus.load(content.corpus ?? "", framing: framing).flatMap(\.requests)
+            let wellFormed = all.filter { framing.countableRequests($0) == 1 }
+            config.seeds = Array((wellFormed.isEmpty ? all : wellFormed).filter { seen.insert($0).inserted }.prefix(64))
             guard !config.seeds.isEmpty else { throw ValidationError("--corpus \(content.corpus ?? ""): no input to start from") }
         }
         // One reply more than requests is only countable when the framing cuts the user's
