@@ -25,10 +25,12 @@ struct MergedFuzz: Codable {
 }
 
 enum FuzzMerge {
-    static func merge(_ documents: [(file: String, summaries: [FuzzSummary])]) throws -> MergedFuzz {
+    /// `passed`: each report's own verdict, checked against its campaigns (never trusted).
+    static func merge(_ documents: [(file: String, passed: Bool, summaries: [FuzzSummary])]) throws -> MergedFuzz {
         var groups: [String: [(file: String, summary: FuzzSummary)]] = [:]
         var order: [String] = []
-        for (file, summaries) in documents {
+        for (file, passed, summaries) in documents {
+            try ShareVerdicts.fuzzReport(passed: passed, summaries, file: file)
             for summary in summaries {
                 let key = "\(summary.against) seed \(summary.seed)"
                 if groups[key] == nil { order.append(key) }

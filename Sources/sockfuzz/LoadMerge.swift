@@ -1,7 +1,7 @@
 // Adding up the shares of one segmented load test: exact totals (counts are summed, never
 // estimated), latency percentiles from the merged HDR histograms (never averaged percentiles),
-// and the per-second intervals aligned on the wall clock. Refuses shares of different tests,
-// a share given twice, and missing shares.
+// and the per-second intervals aligned on the wall clock, each share's verdict from its figures
+// (ShareVerdicts). Refuses shares of different tests, a share given twice, and missing shares.
 
 import Foundation
 import Histogram
@@ -73,11 +73,10 @@ enum LoadMerge {
         let starts = records.compactMap { $0.record.load?.measuredSinceEpochNanos }
         let origin = starts.min() ?? 0
         var seconds: [Int: (messages: UInt64, histogram: Histogram<UInt64>)] = [:]
-        for (_, record) in records.sorted(by: { $0.record.segment!.index < $1.record.segment!.index }) {
+        for (file, record) in records.sorted(by: { $0.record.segment!.index < $1.record.segment!.index }) {
             let share = record.segment!.description
-            merged.passed = merged.passed && record.passed
-            merged.problems += record.problems.map { "share \(share): \($0)" }
-            if record.interrupted { merged.problems.append("share \(share): interrupted") }
+            // The share's problems from its figures, not its own verdict or words.
+            merged.problems += try ShareVerdicts.load(record, file: file).map { "share \(share): \($0)" }
             if let late = record.startedLateSeconds { merged.late[share] = late }
             merged.connectionsRequested += record.connect.requested
             merged.connected += record.connect.connected
@@ -112,17 +111,7 @@ enum LoadMerge {
                 seconds[k] = slot
             }
         }
-        // The verdict from the totals, not from the shares' word alone.
-        let failed = [("corrupted", merged.corrupted), ("unanswered", merged.unanswered),
-                      ("connection errors", merged.connectionErrors), ("not sent", merged.notSent)].filter { $0.1 > 0 }
-        if !failed.isEmpty { merged.problems.append(failed.map { "\($0.1) \($0.0)" }.joined(separator: ", ")) }
-        merged.passed = merged.passed && merged.problems.isEmpty
-        // Every counted reply matched; a mismatch or a framing error fails the merge even if a
-        // share's own verdict were lost.
-        if let r = merged.replies, r.mismatched + r.framingErrors > 0 {
-            merged.passed = false
-            if merged.problems.isEmpty { merged.problems.append("\(r.mismatched) replies mismatched, \(r.framingErrors) framing errors") }
-        }
+        merged.passed = merged.problems.isEmpty
         merged.latencyMicros = LoadResult.Percentiles(nanoseconds: total)
         if let handshakeTotal { merged.handshakes?.latencyMicros = LoadResult.Percentiles(nanoseconds: handshakeTotal) }
         if total.totalCount > 0 { merged.histogram = HistogramEncoding.base64(total) }

@@ -1,6 +1,6 @@
 // Adding up the shares of `run --segment i/n --json`: per scenario run (file, server, seed) the
 // groups' counts summed, percentiles from merged histograms, a verdict that passes only when every
-// share passed. Refuses unsegmented runs, other runs' shares, duplicates and missing shares.
+// share passed by its checks and failures (ShareVerdicts). Refuses unsegmented runs, other runs' shares, duplicates and missing shares.
 
 import Foundation
 import Histogram
@@ -83,6 +83,7 @@ enum RunMerge {
         var order: [String] = []
         var n: Int?
         for (file, document) in documents {
+            try ShareVerdicts.runReport(document, file: file)
             for run in document.runs {
                 guard let segment = run.segment else {
                     throw MergeError("\(file): \(run.scenario) against \(run.against) is not a share (run --segment i/n), status \(run.status.rawValue)"
@@ -124,11 +125,12 @@ enum RunMerge {
         var groups: [String: (figures: MergedGroup, histogram: Histogram<UInt64>?)] = [:]
         var groupOrder: [String] = []
         var total: (figures: MergedGroup, histogram: Histogram<UInt64>?) = (MergedGroup(name: "*"), nil)
-        for (_, run) in shares.sorted(by: { $0.run.segment!.index < $1.run.segment!.index }) {
+        for (file, run) in shares.sorted(by: { $0.run.segment!.index < $1.run.segment!.index }) {
             let share = run.segment!.description
             result.statuses[share] = run.status.rawValue
             if let late = run.startedLateSeconds { result.late[share] = late }
-            result.passed = result.passed && run.passed
+            // Whether the share passed, from its checks and failures, not its status alone.
+            result.passed = try ShareVerdicts.run(run, file: file) && result.passed
             result.failures += run.failures.map { ShareFailure(share: share, failure: $0) }
             if let checks = run.checks { result.checks?.add(checks) } else { result.checks = nil }
             if !run.passed, run.failures.isEmpty { result.notes.append("share \(share): \(run.status.rawValue)" + (run.note.map { ": \($0)" } ?? "")) }

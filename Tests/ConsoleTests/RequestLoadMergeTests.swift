@@ -65,18 +65,23 @@ struct RequestLoadMergeTests {
         let f = try json(scratch.path + "/failed.json")
         #expect((f["replies"] as? [String: Any])?["mismatched"] as? Int == mismatched.reduce(0, +) && mismatched.allSatisfy { $0 > 0 }, "\(mismatched)")
 
-        // The same shares claiming a pass (passed, no problems): their counted mismatches
-        // contradict that, and a share that contradicts itself is refused (issue 20, item 5).
+        // The same shares with their problems lost: the counted mismatches alone still fail the
+        // merge; and a share that says it passed with mismatches counted is refused, naming it.
         var lost: [String] = []
         for share in bad {
             var record = try json(share.path)
-            record["passed"] = true
             record["problems"] = [String]()
             lost.append(share.path + ".lost.json")
             try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: lost.last!))
         }
         let unverdicted = try Piped.run(["merge"] + lost, input: "", scratch: scratch)
-        #expect(unverdicted.status == 2 && unverdicted.output.contains("it says passed, yet its figures show \(mismatched[0]) mismatched replies"),
+        #expect(unverdicted.status == 1 && unverdicted.output.contains("merge: FAILED: share 0/3: mismatched replies \(mismatched[0])"),
                 "\(unverdicted.output)")
+        var lying = try json(lost[1])
+        lying["passed"] = true
+        try JSONSerialization.data(withJSONObject: lying).write(to: URL(fileURLWithPath: lost[1]))
+        let refused = try Piped.run(["merge"] + lost, input: "", scratch: scratch)
+        #expect(refused.status == 2 && refused.output.contains("\(lost[1]): the share contradicts itself: it says passed, but its figures say: mismatched replies"),
+                "\(refused.output)")
     }
 }
