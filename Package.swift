@@ -87,10 +87,19 @@ let package = Package(
             "CZlib", "Vocabulary",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // The shares of a segmented test (`load`, `run`, `fuzz --segment i/n --json`) added up, as
+        // `sockfuzz merge` reports them: each share's verdict worked out again from its figures,
+        // exact totals, percentiles from merged histograms, and the merged HTML pages. Not in
+        // Results: it reads the shares' own types (Load, ScenarioRunner, Fuzzing), and Load
+        // depends on Results. Never prints.
+        .target(name: "Merging", dependencies: [
+            "Results", "Load", "ScenarioRunner", "Fuzzing", "Bench", "Vocabulary",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // GNU readline (libreadline-dev) for the interactive console's line editing and history.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "Fuzzing", "Load", "Bench", "ScenarioRunner", "Results", "Vocabulary",
+            "Fuzzing", "Load", "Bench", "Merging", "ScenarioRunner", "Results", "Vocabulary",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient", "ProcessMonitor", "RequestMutation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
@@ -115,12 +124,17 @@ let package = Package(
         .testTarget(name: "ResultsTests", dependencies: [
             "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // Merging on synthetic shares: the shares checks, the sums, and every contradiction refused.
+        .testTarget(name: "MergingTests", dependencies: [
+            "Merging", "Load", "ScenarioRunner", "ScenarioLanguage", "Fuzzing", "Results", "Vocabulary",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks);
         // the C reference programs built and run briefly against each other.
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport", "COpenSSL"]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: [
-            "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results", "Framing",
+            "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results", "Merging", "Framing",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
     ],

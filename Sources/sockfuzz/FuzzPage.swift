@@ -5,6 +5,7 @@
 import Bench
 import ScenarioRunner
 import Fuzzing
+import Merging
 
 enum FuzzPage {
     static func render(_ s: FuzzSummary) -> String {

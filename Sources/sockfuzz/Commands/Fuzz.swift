@@ -263,10 +263,3 @@ struct Fuzz: ParsableCommand {
         }
     }
 }
-
-struct FuzzReportDocument: Codable {
-    var tool = "sockfuzz"
-    var version: String
-    var passed: Bool
-    var fuzz: [FuzzSummary]
-}

@@ -283,22 +283,3 @@ func micros(_ value: Double?) -> String {
     guard let value else { return "-" }
     return Format.seconds(value / 1e6)
 }
-
-struct LoadRecord: Codable {
-    var tool = "sockfuzz load"
-    /// The options that define the test (`sockfuzz merge` only adds up shares of one test).
-    var test: String?
-    /// Which share of the test this is.
-    var segment: ExecutionSegment?
-    /// How late after `--start-at` this share began, when it did.
-    var startedLateSeconds: Double?
-    var against: String
-    var connect: ConnectBurstResult
-    var load: LoadResult?
-    /// Stopped by SIGINT or SIGTERM: the figures are partial.
-    var interrupted = false
-    /// Every connection echoed and every message came back verified.
-    var passed = false
-    /// Why not, one line per kind of failure.
-    var problems: [String] = []
-}

@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import Fuzzing
 import Load
+import Merging
 import ScenarioRunner
 
 struct Merge: ParsableCommand {
@@ -29,42 +30,31 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
-        var records: [(file: String, record: LoadRecord)] = []
-        var fuzzReports: [(file: String, passed: Bool, summaries: [FuzzSummary])] = []
-        var runReports: [(file: String, document: JSONReport.Document)] = []
-        for file in files {
+        var files: [(file: String, data: Data)] = []
+        for file in self.files {
             guard let data = FileManager.default.contents(atPath: file) else {
                 Output.error("sockfuzz merge: cannot read \(file)")
                 throw ExitCode(2)
             }
-            if let record = try? JSONDecoder().decode(LoadRecord.self, from: data) {
-                records.append((file, record))
-            } else if let report = try? JSONDecoder().decode(FuzzReportDocument.self, from: data) {
-                fuzzReports.append((file, report.passed, report.fuzz))
-            } else if let report = try? JSONDecoder().decode(JSONReport.Document.self, from: data) {
-                runReports.append((file, report))
-            } else {
-                Output.error("sockfuzz merge: \(file) is not a result of `sockfuzz load --json`, `sockfuzz fuzz --json` or `sockfuzz run --json`")
-                throw ExitCode(2)
-            }
+            files.append((file, data))
         }
-        if [!records.isEmpty, !fuzzReports.isEmpty, !runReports.isEmpty].filter({ $0 }).count > 1 {
-            Output.error("sockfuzz merge: load results, fuzz reports and run reports cannot be merged together")
-            throw ExitCode(2)
+        switch try refusing({ try ShareDocuments.decode(files) }) {
+        case .fuzz(let reports): try mergeFuzz(reports)
+        case .run(let reports): try mergeRuns(reports)
+        case .load(let records): try mergeLoad(records)
         }
-        if !fuzzReports.isEmpty {
-            try mergeFuzz(fuzzReports)
-            return
-        }
-        if !runReports.isEmpty {
-            try mergeRuns(runReports)
-            return
-        }
-        let merged: MergedLoad
-        do { merged = try LoadMerge.merge(records) } catch {
+    }
+
+    /// What `merge` throws, as a refusal: the reason on stderr, exit 2.
+    private func refusing<T>(_ merge: () throws -> T) throws -> T {
+        do { return try merge() } catch {
             Output.error("sockfuzz merge: \(error)")
             throw ExitCode(2)
         }
+    }
+
+    private func mergeLoad(_ records: [(file: String, record: LoadRecord)]) throws {
+        let merged = try refusing { try LoadMerge.merge(records) }
         Output.line("merge: \(merged.shares) shares of: \(merged.test)")
         Output.line("connect: \(merged.echoed)/\(merged.connectionsRequested) connections echoed (\(merged.connected) connected)")
         var line = "load: \(merged.messages) messages, \(Int(merged.messagesPerSecond)) msg/s in all"
@@ -91,11 +81,7 @@ struct Merge: ParsableCommand {
     }
 
     private func mergeRuns(_ reports: [(file: String, document: JSONReport.Document)]) throws {
-        let merged: MergedRuns
-        do { merged = try RunMerge.merge(reports) } catch {
-            Output.error("sockfuzz merge: \(error)")
-            throw ExitCode(2)
-        }
+        let merged = try refusing { try RunMerge.merge(reports) }
         for run in merged.runs {
             Output.line("run \(run.scenario) against \(run.against), seed \(run.seed): \(run.shares) shares, \(run.passed ? "PASSED" : "FAILED")")
             for g in run.groups + [run.totals] {
@@ -129,11 +115,7 @@ struct Merge: ParsableCommand {
             Output.error("sockfuzz merge: --html draws merged load and run results; for fuzz reports use --json")
             throw ExitCode(2)
         }
-        let merged: MergedFuzz
-        do { merged = try FuzzMerge.merge(reports) } catch {
-            Output.error("sockfuzz merge: \(error)")
-            throw ExitCode(2)
-        }
+        let merged = try refusing { try FuzzMerge.merge(reports) }
         for c in merged.campaigns {
             Output.line("fuzz \(c.against), seed \(c.seed): \(c.shares) shares, \(c.runs) runs, \(c.operations) operations, \(c.connections) connections")
             for f in c.findings { Output.line("  finding: \(f)") }

@@ -6,8 +6,8 @@ import Foundation
 import Histogram
 import Results
 
-enum MergePage {
-    static func render(_ m: MergedLoad) -> String {
+public enum MergePage {
+    public static func render(_ m: MergedLoad) -> String {
         let seconds = m.intervals.map { String(Int($0.startSeconds)) }
         let rates = Chart(id: "rate", kind: .bars, title: "Messages per second, all shares", xLabel: "second", yLabel: "messages",
                           categories: seconds, series: [ChartSeries("messages", color: "#3b6ea5", values: m.intervals.map { Double($0.messages) })],
@@ -34,12 +34,12 @@ enum MergePage {
     }
 
     /// A table of one named value a row, every text escaped.
-    static func keyValueTable(_ rows: [(String, String)]) -> String {
+    public static func keyValueTable(_ rows: [(String, String)]) -> String {
         "<table>\n" + rows.map { "<tr><th>\(xmlEscape($0.0))</th><td>\(xmlEscape($0.1))</td></tr>\n" }.joined() + "</table>"
     }
 
     /// The page around `body` (HTML already escaped), with the one style sheet of every merge page.
-    static func document(heading: String, body: String) -> String {
+    public static func document(heading: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>

@@ -10,52 +10,52 @@ import Results
 import ScenarioRunner
 import Vocabulary
 
-struct MergeError: Error, CustomStringConvertible {
-    let description: String
+public struct MergeError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }
 
-struct MergedLoad: Codable {
-    var tool = "sockfuzz merge"
-    var test: String
-    var shares: Int
-    var files: [String]
-    var passed: Bool
+public struct MergedLoad: Codable {
+    public var tool = "sockfuzz merge"
+    public var test: String
+    public var shares: Int
+    public var files: [String]
+    public var passed: Bool
     /// Each share's problems, prefixed with its segment.
-    var problems: [String]
-    var connectionsRequested: Int
-    var connected: Int
-    var echoed: Int
-    var messages: UInt64
-    var corrupted: UInt64
-    var connectionErrors: UInt64
-    var unanswered: UInt64
-    var notSent: UInt64
+    public var problems: [String]
+    public var connectionsRequested: Int
+    public var connected: Int
+    public var echoed: Int
+    public var messages: UInt64
+    public var corrupted: UInt64
+    public var connectionErrors: UInt64
+    public var unanswered: UInt64
+    public var notSent: UInt64
     /// The shares' rates added up (they ran at the same time).
-    var messagesPerSecond: Double
-    var latencyMicros: LoadResult.Percentiles?
+    public var messagesPerSecond: Double
+    public var latencyMicros: LoadResult.Percentiles?
     /// Request/response load (`load --request`): the shares' reply checks added up; `messages`
     /// then counts the measured replies, `latencyMicros` each request's round trip.
-    var replies: ReplyCheckResult?
+    public var replies: ReplyCheckResult?
     /// The merged histogram, in HdrHistogram's compressed encoding.
-    var histogram: String?
-    var intervals: [LoadInterval]
+    public var histogram: String?
+    public var intervals: [LoadInterval]
     /// Shares that began late after --start-at, and by how much (seconds).
-    var late: [String: Double]
+    public var late: [String: Double]
     /// With --tls: the shares' handshakes added up, percentiles from their merged histograms.
-    var handshakes: MergedHandshakes? = nil
+    public var handshakes: MergedHandshakes? = nil
 }
 
-struct MergedHandshakes: Codable {
-    var completed = 0
-    var failed = 0
+public struct MergedHandshakes: Codable {
+    public var completed = 0
+    public var failed = 0
     /// The shares' handshakes/s added up (they ran at the same time).
-    var perSecond = 0.0
-    var latencyMicros: LoadResult.Percentiles?
+    public var perSecond = 0.0
+    public var latencyMicros: LoadResult.Percentiles?
 }
 
-enum LoadMerge {
-    static func merge(_ records: [(file: String, record: LoadRecord)]) throws -> MergedLoad {
+public enum LoadMerge {
+    public static func merge(_ records: [(file: String, record: LoadRecord)]) throws -> MergedLoad {
         guard let first = records.first else { throw MergeError("no results to merge") }
         guard let test = first.record.test, let n = first.record.segment?.count else {
             throw MergeError("\(first.file): not a result of `sockfuzz load` with --json (no test or segment recorded)")

@@ -9,7 +9,7 @@ import ScenarioRunner
 import Vocabulary
 
 extension MergePage {
-    static func render(_ m: MergedRuns) -> String {
+    public static func render(_ m: MergedRuns) -> String {
         let shares = m.runs.first?.shares ?? 0
         var body = "<p class=\"\(m.passed ? "passed" : "failed")\"><strong>"
             + (m.passed ? "PASSED: every share of every run passed" : "FAILED: a share failed (below)") + "</strong></p>\n"

@@ -6,27 +6,27 @@
 import Fuzzing
 import Vocabulary
 
-struct MergedFuzz: Codable {
-    var tool = "sockfuzz merge"
+public struct MergedFuzz: Codable {
+    public var tool = "sockfuzz merge"
     /// Per server and seed: the campaign's totals over its shares.
-    var campaigns: [Campaign]
-    var passed: Bool
+    public var campaigns: [Campaign]
+    public var passed: Bool
 
-    struct Campaign: Codable {
-        var against: String
-        var seed: UInt64
-        var shares: Int
-        var runs: Int
-        var operations: Int
-        var connections: Int
-        var findings: [String]
-        var problems: [String]
+    public struct Campaign: Codable {
+        public var against: String
+        public var seed: UInt64
+        public var shares: Int
+        public var runs: Int
+        public var operations: Int
+        public var connections: Int
+        public var findings: [String]
+        public var problems: [String]
     }
 }
 
-enum FuzzMerge {
+public enum FuzzMerge {
     /// `passed`: each report's own verdict, checked against its campaigns (never trusted).
-    static func merge(_ documents: [(file: String, passed: Bool, summaries: [FuzzSummary])]) throws -> MergedFuzz {
+    public static func merge(_ documents: [(file: String, passed: Bool, summaries: [FuzzSummary])]) throws -> MergedFuzz {
         var groups: [String: [(file: String, summary: FuzzSummary)]] = [:]
         var order: [String] = []
         for (file, passed, summaries) in documents {

@@ -8,25 +8,25 @@ import Load
 import ScenarioRunner
 import Vocabulary
 
-struct MergedGroup: Codable {
-    var name: String
-    var connectsStarted = 0
-    var connected = 0
-    var refused = 0
-    var timedOut = 0
-    var connectFailed = 0
-    var resets = 0
-    var peerEOFs = 0
-    var echoMismatches = 0
-    var bytesSent: UInt64 = 0
-    var bytesReceived: UInt64 = 0
-    var latencySamples: UInt64 = 0
+public struct MergedGroup: Codable {
+    public var name: String
+    public var connectsStarted = 0
+    public var connected = 0
+    public var refused = 0
+    public var timedOut = 0
+    public var connectFailed = 0
+    public var resets = 0
+    public var peerEOFs = 0
+    public var echoMismatches = 0
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    public var latencySamples: UInt64 = 0
     /// From the shares' merged histograms (never averaged percentiles), in microseconds.
-    var latencyMicros: LoadResult.Percentiles?
+    public var latencyMicros: LoadResult.Percentiles?
 
     init(name: String) { self.name = name }
 
-    mutating func add(_ g: GroupFigures) {
+    public mutating func add(_ g: GroupFigures) {
         connectsStarted += g.connectsStarted
         connected += g.connected
         refused += g.refused
@@ -41,44 +41,44 @@ struct MergedGroup: Codable {
     }
 }
 
-struct MergedRun: Codable {
-    var scenario: String
-    var against: String
-    var seed: UInt64
-    var shares: Int
-    var passed: Bool
+public struct MergedRun: Codable {
+    public var scenario: String
+    public var against: String
+    public var seed: UInt64
+    public var shares: Int
+    public var passed: Bool
     /// Each share's status, by segment ("0/4": "passed").
-    var statuses: [String: String]
+    public var statuses: [String: String]
     /// What merge prints: `failures`, then `notes`, each prefixed with its share (kept in the
     /// JSON for readers of the earlier reports; made from the two at the end of the merge).
-    var problems: [String]
+    public var problems: [String]
     /// Each share's failed checks, located in the scenario (what `problems` says of them).
-    var failures: [ShareFailure] = []
+    public var failures: [ShareFailure] = []
     /// What `problems` says of shares that failed without a failed check (a note, an interrupt).
-    var notes: [String] = []
+    public var notes: [String] = []
     /// The shares' checks added up; nil when a share's report does not count them.
-    var checks: CheckCounts?
-    var groups: [MergedGroup]
-    var totals: MergedGroup
+    public var checks: CheckCounts?
+    public var groups: [MergedGroup]
+    public var totals: MergedGroup
     /// Shares that began late after --start-at, and by how much (seconds).
-    var late: [String: Double]
+    public var late: [String: Double]
 }
 
 /// A failed check of one share.
-struct ShareFailure: Codable {
-    var share: String
-    var failure: RunFailure
+public struct ShareFailure: Codable {
+    public var share: String
+    public var failure: RunFailure
 }
 
-struct MergedRuns: Codable {
-    var tool = "sockfuzz merge"
-    var files: [String]
-    var passed: Bool
-    var runs: [MergedRun]
+public struct MergedRuns: Codable {
+    public var tool = "sockfuzz merge"
+    public var files: [String]
+    public var passed: Bool
+    public var runs: [MergedRun]
 }
 
-enum RunMerge {
-    static func merge(_ documents: [(file: String, document: JSONReport.Document)]) throws -> MergedRuns {
+public enum RunMerge {
+    public static func merge(_ documents: [(file: String, document: JSONReport.Document)]) throws -> MergedRuns {
         var shares: [String: [(file: String, run: ScenarioResult)]] = [:]
         var order: [String] = []
         var n: Int?
