@@ -81,10 +81,16 @@ public enum ValueParser {
         }
     }
 
-    /// `COUNT/UNIT` (`5000/s`, `10/ms`) or `COUNT/DURATION` (`3/10s`), both sides above zero.
+    /// `COUNT/UNIT` (`5000/s`, `10/ms`), `COUNT/DURATION` (`3/10s`) or a bare `COUNT`, per
+    /// second (`5000`, `10k`), both sides above zero.
     public static func rate(_ text: Substring) throws(ValueError) -> Rate {
         guard let slash = text.firstIndex(of: "/") else {
-            throw ValueError("expected a rate like 5000/s, got \(got(text))")
+            let count: Int
+            do { count = try self.count(text) } catch {
+                throw ValueError("expected a rate like 5000, 5000/s or 10k/s (a bare count is per second), got \(got(text))")
+            }
+            guard count > 0 else { throw ValueError("rate '\(text)' must be above zero") }
+            return Rate.perSecond(count)
         }
         let countText = text[..<slash]
         let perText = text[text.index(after: slash)...]

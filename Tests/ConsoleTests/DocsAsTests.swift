@@ -154,7 +154,7 @@ extension DocCommand {
     /// value of an option wins): every section, server and client still runs and is parsed, in
     /// a third of the time. The figures themselves are the bench's job, in release builds.
     var benchCellsShortened: String {
-        text.contains(" bench") && !text.contains("--from") ? " --duration 0.15 --warmup 0.05" : ""
+        text.contains(" bench") && !text.contains("--from") ? " --duration 150ms --warmup 50ms" : ""
     }
 }
 

@@ -96,8 +96,10 @@ let errorCases: [ErrorCase] = [
               expected: "1:6: expected a seed like 42 or 0x2a (up to 2^64-1), got '-1'"),
     ErrorCase(name: "zero rate", source: "connect web 1 rate=0/s",
               expected: "1:20: rate '0/s' must be above zero"),
-    ErrorCase(name: "rate without slash", source: "connect web 1 rate=5",
-              expected: "1:20: expected a rate like 5000/s, got '5'"),
+    ErrorCase(name: "rate that is no count", source: "connect web 1 rate=fast",
+              expected: "1:20: expected a rate like 5000, 5000/s or 10k/s (a bare count is per second), got 'fast'"),
+    ErrorCase(name: "zero bare rate", source: "connect web 1 rate=0",
+              expected: "1:20: rate '0' must be above zero"),
     // Payloads
     ErrorCase(name: "odd hex", source: web + #"send web hex "486""#,
               expected: "2:14: odd number of hex digits (3) in hex string"),

@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 import ScenarioRunner
 import Syscalls
+import Vocabulary
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,23 +44,20 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Folder holding echo_ref.c and loadc.c (relative: to the working folder, else to the package root).")
     var refDir: String = "Benchmarks/reference"
 
-    @Option(help: "Runs per cell, the median reported (default: 1 with --quick, else 3).")
+    @Option(help: "Runs per cell, the median reported (default: 1 with --quick, else 3).", transform: ValueArguments.positiveCount)
     var runs: Int?
 
-    @Option(help: "Measured seconds per cell (default: 1 with --quick, else 3).")
-    var duration: Double?
+    @Option(help: "Measured time per cell (e.g. 2s; default: 1s with --quick, else 3s).", transform: ValueArguments.positiveDuration)
+    var duration: ScenarioDuration?
 
-    @Option(help: "Warmup seconds per cell (default: 0.3 with --quick, else 0.5).")
-    var warmup: Double?
+    @Option(help: "Warmup per cell (e.g. 500ms; default: 300ms with --quick, else 500ms).", transform: ValueArguments.duration)
+    var warmup: ScenarioDuration?
 
     @Option(help: "Measure nothing: print the table of an earlier JSON report and write its --html page.")
     var from: String?
 
     func validate() throws {
         _ = try sections()
-        if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
-        if let warmup, !(warmup >= 0) { throw ValidationError("--warmup must not be negative") }
     }
 
     private func sections() throws -> Set<Int> {
@@ -86,7 +84,7 @@ struct BenchCommand: ParsableCommand {
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let plan = BenchPlan(quick: quick, sections: try sections(), refDir: Self.resolveRefDir(refDir),
                              scratchDir: scratch, selfExecutable: selfExe,
-                             measuredSeconds: duration, warmupSeconds: warmup, runs: runs)
+                             measuredSeconds: duration?.seconds, warmupSeconds: warmup?.seconds, runs: runs)
 
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)

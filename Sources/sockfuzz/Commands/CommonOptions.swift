@@ -16,8 +16,11 @@ struct ServerChoiceOptions: ParsableArguments {
     @Option(help: "A third-party server HOST:PORT instead of the embedded one.")
     var target: String?
 
-    func validate() throws {
-        if mode != nil && target != nil {
+    func validate() throws { try Self.validate(mode: mode != nil, target: target) }
+
+    /// --mode and --target exclude each other, and a target must be an address.
+    static func validate(mode: Bool, target: String?) throws {
+        if mode && target != nil {
             throw ValidationError("--mode and --target exclude each other: --mode picks the embedded server's design")
         }
         if let target {
@@ -31,6 +34,17 @@ struct ServerChoiceOptions: ParsableArguments {
     func modes(default fallback: BackendKind?) -> [BackendKind?] {
         mode?.modes ?? [fallback]
     }
+}
+
+/// `--mode` and `--target` for a command that measures one server (`load`): one design, no `all`.
+struct OneServerOptions: ParsableArguments {
+    @Option(help: "Embedded server design: busy, select or epoll (default epoll).")
+    var mode: BackendKind?
+
+    @Option(help: "A third-party server HOST:PORT instead of the embedded one.")
+    var target: String?
+
+    func validate() throws { try ServerChoiceOptions.validate(mode: mode != nil, target: target) }
 }
 
 /// `--junit` and `--json`: where the reports go. Both are checked before anything runs.
@@ -80,9 +94,25 @@ enum ValueArguments {
         do { return try SourceAddresses(parsing: Substring(text)) } catch { throw ValidationError(error.message) }
     }
 
-    /// `50000`, `50000/s`, `10k/s`, `3/10s`: a bare number is per second.
+    /// `50000`, `50000/s`, `10k/s`, `3/10s`: a bare count is per second, as in the language.
     static func rate(_ text: String) throws -> Rate {
-        let written = text.contains("/") ? text : text + "/s"
-        do { return try ValueParser.rate(Substring(written)) } catch { throw ValidationError(error.message) }
+        do { return try ValueParser.rate(Substring(text)) } catch { throw ValidationError(error.message) }
+    }
+
+    /// Decimal or `0x` hex, the full 64-bit range, as the language's `seed`.
+    static func seed(_ text: String) throws -> UInt64 {
+        do { return try ValueParser.seed(Substring(text)) } catch { throw ValidationError(error.message) }
+    }
+
+    /// A port to listen on, 0 picking a free one.
+    static func listenPort(_ text: String) throws -> Int {
+        do { return try ValueParser.port(Substring(text), range: 0...65535) } catch { throw ValidationError(error.message) }
+    }
+
+    /// A count above zero (`100`, `10k`, `1M`).
+    static func positiveCount(_ text: String) throws -> Int {
+        let n = try count(text)
+        guard n > 0 else { throw ValidationError("must be above zero") }
+        return n
     }
 }

@@ -6,13 +6,13 @@ import ArgumentParser
 import ScenarioLanguage
 
 struct FindingBudgetOptions: ParsableArguments {
-    @Option(help: "Most candidate programs tried while shrinking a finding (default 300).")
+    @Option(help: "Most candidate programs tried while shrinking a finding (default 300).", transform: ValueArguments.count)
     var shrinkAttempts: Int?
 
     @Option(help: "Most time spent shrinking a finding (e.g. 30s; default 2m).", transform: ValueArguments.duration)
     var shrinkTime: ScenarioDuration?
 
-    @Option(help: "Replays of the written file that its header counts (default 5).")
+    @Option(help: "Replays of the written file that its header counts (default 5).", transform: ValueArguments.count)
     var replays: Int?
 
     func validate() throws {

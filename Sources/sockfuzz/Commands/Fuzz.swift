@@ -41,16 +41,16 @@ struct Fuzz: ParsableCommand {
 
     @OptionGroup var server: ServerChoiceOptions
 
-    @Option(help: "The seed every choice derives from.")
+    @Option(help: "The seed every choice derives from (e.g. 42 or 0x2a).", transform: ValueArguments.seed)
     var seed: UInt64 = 1
 
-    @Option(help: "Number of programs to run per mode (default 100; with --duration, unlimited).")
+    @Option(help: "Number of programs to run per mode (e.g. 100, 1k; default 100; with --duration, unlimited).", transform: ValueArguments.count)
     var runs: Int?
 
     @Option(help: "Stop after this long per mode (e.g. 30s, 2m).", transform: ValueArguments.positiveDuration)
     var duration: ScenarioDuration?
 
-    @Option(help: "Most connections one program opens.")
+    @Option(help: "Most connections one program opens.", transform: ValueArguments.count)
     var connections: Int = 8
 
     @Option(help: "Directory for failing scenarios (made if missing; checked writable before any run).")

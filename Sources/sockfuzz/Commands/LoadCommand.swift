@@ -31,9 +31,9 @@ struct LoadCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var server: ServerChoiceOptions
+    @OptionGroup var server: OneServerOptions
 
-    @Option(help: "Connections.")
+    @Option(help: "Connections (e.g. 100, 10k).", transform: ValueArguments.count)
     var connections: Int = 100
 
     @Option(name: .customLong("size"), help: "Message size (e.g. 64, 4KiB; default 64).", transform: ValueArguments.size)
@@ -60,7 +60,8 @@ struct LoadCommand: ParsableCommand {
             transform: ValueArguments.positiveDuration)
     var echoTimeout: ScenarioDuration = .seconds(5)
 
-    @Option(name: .customLong("inflight"), help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).")
+    @Option(name: .customLong("inflight"), help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).",
+            transform: ValueArguments.count)
     var inflightOption: Int?
     var inflight: Int { inflightOption ?? (tlsOptions.tls ? 100 : 1000) }
 
@@ -89,7 +90,7 @@ struct LoadCommand: ParsableCommand {
     var metricsListen: String?
 
     /// The one embedded design this run measures (`all` makes no sense for one measurement).
-    var mode: BackendKind { server.mode?.modes.first.flatMap { $0 } ?? .epoll }
+    var mode: BackendKind { server.mode ?? .epoll }
     var target: String? { server.target }
 
     func validate() throws {
@@ -99,7 +100,6 @@ struct LoadCommand: ParsableCommand {
             if connectOnly { throw ValidationError("--connect-only sends no requests: drop --request") }
             if sizeOption != nil { throw ValidationError("--size is the echo load's: with --request the requests set the sizes") }
         }
-        if server.mode == .all { throw ValidationError("--mode all: load measures one server; pick busy, select or epoll") }
         do { _ = try pacing.validated() } catch { throw ValidationError("\(rate != nil ? "--rate" : "--depth"): \(error.message)") }
         if let json, let problem = Reports.unwritable(json) { throw ValidationError("--json \(json): \(problem)") }
         if let hdrLog, let problem = Reports.unwritable(hdrLog) { throw ValidationError("--hdr-log \(hdrLog): \(problem)") }

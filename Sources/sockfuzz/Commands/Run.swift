@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
     @Option(help: "Start the server under test as this shell command, {port} standing for a free port: a fresh instance for each scenario, the target of its connects (the files' spawn, target and server lines give way). How a fuzz finding is replayed against a fresh server.")
     var spawn: String?
 
-    @Option(help: "Replay with this seed instead of the files' own.")
+    @Option(help: "Replay with this seed instead of the files' own (e.g. 42 or 0x2a).", transform: ValueArguments.seed)
     var seed: UInt64?
 
     @Option(help: "Inject a server fault into every embedded server (to see a check catch it).")
