@@ -258,7 +258,7 @@ struct Fuzz: ParsableCommand {
         let results = summaries.map(FuzzPrinter.asResult)
         if let junit = reports.junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
         if let json = reports.json {
-            let passed = summaries.allSatisfy(ShareVerdicts.fuzzPassed)
+            let passed = summaries.allSatisfy(FuzzReportDocument.passed)
             try Reports.writeJSON(FuzzReportDocument(version: Sockfuzz.version, passed: passed, fuzz: summaries), to: json)
         }
     }
