@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",
         ]),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport"]),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "TLSClient", "Vocabulary"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing", "TestSupport"]),

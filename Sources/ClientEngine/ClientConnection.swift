@@ -4,6 +4,7 @@
 import DequeModule
 import Framing
 import Reactor
+import TLSClient
 
 public enum ConnectionPhase: String, Sendable, Equatable {
     case pending      // scheduled by a rate-limited connect, no socket yet
@@ -55,6 +56,9 @@ final class ClientConnection {
     var connectError: Int32 = 0
     var connectStarted: UInt64 = 0
     var connectTimer: TimerID?
+    /// While `.connecting`: the connect (and TLS handshake) under way, and what it waits for.
+    var attempt: Connector.Attempt?
+    var connectWaitsFor = IOEvents.writable
     /// When the handshake completed; 0: never.
     var connectedAt: UInt64 = 0
 

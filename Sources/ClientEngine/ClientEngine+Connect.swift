@@ -1,6 +1,7 @@
 // Opening connections: a burst (all at once, at most `maxConnectsInFlight` handshakes pending)
-// or at a rate; with TLS, a connect is in flight until its TLS handshake ends too. Refused,
-// timed-out and failed connects (and failed handshakes) are counted, never fatal.
+// or at a rate, each through the Connector; with TLS, a connect is in flight until its TLS
+// handshake ends too. Refused, timed-out and failed connects (and failed handshakes) are
+// counted, never fatal.
 
 import Framing
 import Glibc
@@ -54,56 +55,62 @@ extension ClientEngine {
 
     private func requestConnect(_ c: ClientConnection, _ address: SocketAddress, _ timeout: UInt64) {
         guard c.phase == .pending else { return }
-        if connectsInFlight >= maxConnectsInFlight {
-            connectBacklog.append((c.id, address, timeout))
-            return
-        }
-        startConnect(c, address, timeout)
+        if connectSlots.take(orQueue: (c.id, address, timeout)) { startConnect(c, address, timeout) }
     }
 
-    func startConnect(_ c: ClientConnection, _ address: SocketAddress, _ timeout: UInt64) {
+    /// Starts `c`'s connect (it holds a slot): in flight until it opens, fails or times out.
+    private func startConnect(_ c: ClientConnection, _ address: SocketAddress, _ timeout: UInt64) {
         stats[c.group]!.connectsStarted += 1
         c.connectStarted = Sys.monotonicNanos()
-        var fd: Int32
-        do {
-            fd = try Sys.socket(family: address.family)
-        } catch {
-            fail(c, error.errno)
-            return
-        }
-        if let floor = descriptorFloor, fd < floor, Sys.openFileLimit() >= Int(floor) * 2 {
-            fd = Sys.move(fd, atOrAbove: floor)
-        }
-        adopt(fd, c)
-        if let size = receiveBufferSize { try? Sys.setReceiveBuffer(fd, bytes: size) }
-        do {
-            switch try Sys.connect(fd, address) {
-            case .processed:
-                if let tls = c.tls {
-                    awaitConnect(c, timeout)
-                    beginHandshake(c, tls)
-                } else {
-                    established(c)
-                }
-            case .wouldBlock:
-                awaitConnect(c, timeout)
-                updateInterest(c)
-            }
-        } catch {
-            fail(c, error.errno)
-        }
-    }
-
-    /// In flight until the TCP (and TLS) handshake ends or `timeout` passes.
-    private func awaitConnect(_ c: ClientConnection, _ timeout: UInt64) {
         c.phase = .connecting
-        connectsInFlight += 1
         c.connectTimer = loop.schedule(afterNanos: timeout) { [unowned self] in
             c.connectTimer = nil
             guard c.phase == .connecting else { return }
             stats[c.group]!.timedOut += 1
             c.connectError = ETIMEDOUT
             release(c, phase: .timedOut)
+        }
+        let tls = c.tls.map { Connector.TLSTarget($0.context, host: $0.host) }
+        let (attempt, step) = Connector.Attempt.start(to: address, tls: tls) { [descriptorFloor, receiveBufferSize] fd in
+            var fd = fd
+            if let floor = descriptorFloor, fd < floor, Sys.openFileLimit() >= Int(floor) * 2 {
+                fd = Sys.move(fd, atOrAbove: floor)
+            }
+            if let size = receiveBufferSize { try? Sys.setReceiveBuffer(fd, bytes: size) }
+            return .success(fd)
+        }
+        if let attempt {
+            adopt(attempt.fd, c)
+            c.attempt = attempt
+        }
+        proceed(c, step)
+    }
+
+    /// The socket is ready for what the connect (or handshake) waited for: its next step.
+    func advanceConnect(_ c: ClientConnection) {
+        guard c.attempt != nil else { return }
+        proceed(c, c.attempt!.advance())
+    }
+
+    private func proceed(_ c: ClientConnection, _ step: Connector.Step) {
+        switch step {
+        case .waits(let wait):
+            c.connectWaitsFor = wait == .readable ? .readable : .writable
+            updateInterest(c)
+        case .failed(let failure):
+            fail(c, failure)
+        case .open(let transport):
+            c.attempt = nil
+            if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
+            if let tls = c.tls, let ssl = transport.ssl {
+                guard tlsOpened(c, tls, ssl) else { return }
+            }
+            c.phase = .pending // leaves .connecting before the slot's release and `established` adjust the books
+            connectFinished()
+            established(c)
+            // With TLS, the server may have spoken right after its Finished: those records sit
+            // in OpenSSL's read-ahead buffer already, and no readiness will say so.
+            if let tls = c.tls { readBuffered(c, tls) }
         }
     }
 
@@ -115,25 +122,18 @@ extension ClientEngine {
         c.fd = fd
     }
 
-    /// The socket became writable: the handshake ended one way or the other.
-    func finishConnect(_ c: ClientConnection) {
-        let error = (try? Sys.pendingError(c.fd)) ?? EBADF
-        if error == 0, let tls = c.tls {
-            beginHandshake(c, tls)
-            return
-        }
-        if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
-        connectFinished()
-        c.phase = .pending // leaves .connecting before established/fail adjust the books
-        if error == 0 { established(c) } else { fail(c, error) }
-    }
-
-    private func fail(_ c: ClientConnection, _ error: Int32) {
-        c.connectError = error
-        if error == ECONNREFUSED {
+    private func fail(_ c: ClientConnection, _ failure: Connector.Failure) {
+        c.connectError = failure.errno
+        switch failure {
+        case .refused:
             stats[c.group]!.refused += 1
             release(c, phase: .refused)
-        } else {
+        case .handshake(let why):
+            c.tls?.failure = why
+            stats[c.group]!.connectFailed += 1
+            stats[c.group]!.tlsHandshakeFailures += 1
+            release(c, phase: .failed)
+        case .system, .setup, .timedOut:
             stats[c.group]!.connectFailed += 1
             release(c, phase: .failed)
         }
@@ -150,12 +150,10 @@ extension ClientEngine {
         _ = pump(c)
     }
 
-    /// One handshake is no longer in flight: start a backlogged one.
+    /// One connect is no longer in flight: start the next that waits for its slot.
     func connectFinished() {
-        connectsInFlight -= 1
-        while connectsInFlight < maxConnectsInFlight, let next = connectBacklog.popFirst() {
-            let c = connections[next.id]
-            if c.phase == .pending { startConnect(c, next.address, next.timeout) }
+        if let next = connectSlots.release(to: { connections[$0.id].phase == .pending }) {
+            startConnect(connections[next.id], next.address, next.timeout)
         }
     }
 }

@@ -1,4 +1,4 @@
-// TLS on a client connection, on the same loop: the handshake as the tail of `.connecting`,
+// TLS on a client connection, on the same loop, once the Connector's handshake opened it:
 // SSL_read from the socket (draining what OpenSSL read ahead), records written to memory and
 // sent coalesced with back-pressure, and close_notify versus a truncation.
 
@@ -20,63 +20,26 @@ extension ClientEngine {
     /// Records written but not sent past this wait for the socket (SSL_write is not called).
     static let tlsBacklogLimit = 256 * 1024
 
-    /// TCP is up: start the handshake. The connection stays `.connecting` until it ends. The SSL
-    /// reads the socket itself and writes into memory, which `flushRecords` sends.
-    func beginHandshake(_ c: ClientConnection, _ tls: TLSClientSession) {
-        let ssl: OpaquePointer
-        do {
-            ssl = try tls.context.session(fd: c.fd, host: tls.host)
-        } catch {
-            handshakeFailed(c, tls, error.description)
-            return
-        }
+    /// The handshake ended well: the session is the connection's, its records written to memory
+    /// from here (sent coalesced by `flushRecords`), read from the socket as before. False when
+    /// it cannot go on (the connection then failed).
+    func tlsOpened(_ c: ClientConnection, _ tls: TLSClientSession, _ ssl: OpaquePointer) -> Bool {
         tls.ssl = ssl
         guard let output = BIO_new(BIO_s_mem()) else {
-            handshakeFailed(c, tls, "BIO_new failed")
-            return
+            c.connectError = EPROTO
+            tls.failure = "BIO_new failed"
+            stats[c.group]!.connectFailed += 1
+            release(c, phase: .failed)
+            return false
         }
-        SSL_set0_wbio(ssl, output)
+        SSL_set0_wbio(ssl, output) // the socket BIO stays the read BIO
         tls.output = output
-        continueHandshake(c, tls)
-    }
-
-    func continueHandshake(_ c: ClientConnection, _ tls: TLSClientSession) {
-        guard let ssl = tls.ssl, flushRecords(c, tls) != nil else { return }
-        ERR_clear_error()
-        // The failure is read at once, before anything else touches errno or OpenSSL's error queue.
-        let step = Result { () throws(TLSClientError) in try TLSIO.handshake(ssl) }
-        // The client's last flight (Finished), or its alert, must leave whatever the step's outcome.
-        guard flushRecords(c, tls) != nil else { return }
-        switch step {
-        case .success(.done):
-            tls.handshakeDone = true
-            tls.readWaitsFor = .readable
-            let negotiated = TLSClientContext.negotiated(ssl)
-            tls.version = negotiated.version == "TLSv1.3" ? .tls13 : negotiated.version == "TLSv1.2" ? .tls12 : nil
-            tls.alpn = negotiated.alpn
-            if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
-            connectFinished()
-            c.phase = .pending // leaves .connecting before `established` adjusts the books
-            established(c)
-            // The server may have spoken right after its Finished: those records sit in
-            // OpenSSL's read-ahead buffer already, and no readiness will say so.
-            readBuffered(c, tls)
-            return
-        case .success(.wantsReadable): tls.readWaitsFor = .readable
-        case .success(.wantsWritable): tls.readWaitsFor = .writable
-        case .failure(let failure):
-            handshakeFailed(c, tls, failure.description)
-            return
-        }
-        updateInterest(c)
-    }
-
-    private func handshakeFailed(_ c: ClientConnection, _ tls: TLSClientSession, _ reason: String) {
-        tls.failure = reason
-        c.connectError = EPROTO
-        stats[c.group]!.connectFailed += 1
-        stats[c.group]!.tlsHandshakeFailures += 1
-        release(c, phase: .failed)
+        tls.handshakeDone = true
+        tls.readWaitsFor = .readable
+        let negotiated = TLSClientContext.negotiated(ssl)
+        tls.version = negotiated.version == "TLSv1.3" ? .tls13 : negotiated.version == "TLSv1.2" ? .tls12 : nil
+        tls.alpn = negotiated.alpn
+        return true
     }
 
     // MARK: reading

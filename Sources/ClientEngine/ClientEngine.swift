@@ -39,11 +39,10 @@ public final class ClientEngine: EventHandler {
     public var descriptorFloor: Int32? = 2048
     /// SO_RCVBUF of sockets connected from now on (nil: the kernel's default and autotuning).
     public var receiveBufferSize: Int?
+    /// The bound on connects (TCP and TLS handshakes) in flight, and those waiting for a slot.
+    var connectSlots = ConnectSlots<(id: Int, address: SocketAddress, timeout: UInt64)>(limit: 2048)
     /// Connects started but not yet answered, at most (a bound on handshakes in flight).
-    public var maxConnectsInFlight = 2048
-    var connectsInFlight = 0
-    /// Connects waiting for a handshake slot, in order.
-    var connectBacklog = Deque<(id: Int, address: SocketAddress, timeout: UInt64)>()
+    public var maxConnectsInFlight: Int { connectSlots.limit }
 
     /// One OpenSSL context per distinct TLS settings (see `tlsContext`).
     var tlsContexts: [ClientTLS: TLSClientContext] = [:]
@@ -139,7 +138,7 @@ public final class ClientEngine: EventHandler {
         let c = connections[idByFD[Int(fd)]]
         switch c.phase {
         case .connecting:
-            if let tls = c.tls, tls.ssl != nil { continueHandshake(c, tls) } else { finishConnect(c) }
+            advanceConnect(c)
             return true
         case .open:
             var worked = false
@@ -166,7 +165,7 @@ public final class ClientEngine: EventHandler {
             if c.phase == .open, let tls = c.tls { _ = sendCloseNotify(c, tls) }
             release(c, phase: c.phase == .open ? .closed : c.phase)
         }
-        connectBacklog.removeAll()
+        connectSlots.dropWaiting()
     }
 
     /// Frees the descriptor and buffers of `c` and leaves it in `phase`.
@@ -174,6 +173,8 @@ public final class ClientEngine: EventHandler {
         progress &+= 1
         if let timer = c.connectTimer { loop.cancel(timer); c.connectTimer = nil }
         if let timer = c.writeTimer { loop.cancel(timer); c.writeTimer = nil }
+        c.attempt?.abandon()
+        c.attempt = nil
         if c.fd >= 0 {
             loop.forget(c.fd)
             idByFD[Int(c.fd)] = -1
@@ -190,12 +191,7 @@ public final class ClientEngine: EventHandler {
         var want = IOEvents.none
         switch c.phase {
         case .connecting:
-            if let tls = c.tls, tls.ssl != nil {
-                want = tls.readWaitsFor
-                if hasUnsentRecords(tls) { want.insert(.writable) }
-            } else {
-                want = .writable
-            }
+            want = c.attempt == nil ? .none : c.connectWaitsFor
         case .open:
             if let tls = c.tls {
                 if !c.readingPaused && !c.peerEOF { want.insert(tls.readWaitsFor) }

@@ -55,37 +55,20 @@ enum ReferenceClient {
     static func reply(to request: [UInt8], at address: SocketAddress, framing: Framing,
                       timeoutNanos: UInt64, tls: TLSClientContext? = nil, tlsHost: String? = nil) -> Result<[UInt8], Problem> {
         let deadline = Sys.monotonicNanos() &+ timeoutNanos
-        let fd: Int32
-        do { fd = try Sys.socket(family: address.family) } catch { return .failure(Problem(description: "\(error)")) }
+        let fd: Int32, transport: Transport
+        switch Connector.open(to: address, tls: tls.map { Connector.TLSTarget($0, host: tlsHost ?? address.host) }, until: deadline) {
+        case .success(let open): (fd, transport) = (open.fd, open.transport)
+        case .failure(let failure): return .failure(Problem(description: failure.description))
+        }
         defer { Sys.close(fd) }
+        // Runs before the close above: the SSL uses the descriptor.
+        defer { transport.end() }
         do {
-            if case .wouldBlock = try Sys.connect(fd, address) {
-                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "no connection within the deadline")) }
-                let error = try Sys.pendingError(fd)
-                guard error == 0 else { return .failure(Problem(description: "connect: \(String(cString: strerror(error)))")) }
-            }
-            var ssl: OpaquePointer?
-            // Runs before the close above: the SSL uses the descriptor.
-            defer { ssl.map(TLSIO.end) }
-            if let tls {
-                let session = try tls.session(fd: fd, host: tlsHost ?? address.host)
-                ssl = session
-                while true {
-                    let step = try TLSIO.handshake(session)
-                    if case .done = step { break }
-                    guard wait(fd, for: Int16(step == .wantsWritable ? POLLOUT : POLLIN), until: deadline) else {
-                        return .failure(Problem(description: "no TLS handshake within the deadline"))
-                    }
-                }
-            }
             var sent = 0
             while sent < request.count {
-                let result = try request[sent...].withUnsafeBytes { bytes in
-                    if let ssl { return try TLSIO.write(ssl, bytes.baseAddress!, bytes.count) }
-                    return try Sys.send(fd, bytes.baseAddress!, bytes.count)
-                }
+                let result = try request[sent...].withUnsafeBytes { try transport.send(fd, $0.baseAddress!, $0.count) }
                 if case .processed(let n) = result { sent += n; continue }
-                guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
+                guard Connector.poll(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
             }
             var decoder = FrameDecoder(framing)
             if case .http1 = framing { decoder.noteRequest(isHEAD: HTTP1Request.isHEAD(request)) }
@@ -93,13 +76,10 @@ enum ReferenceClient {
             var frames: [Frame] = []
             while frames.isEmpty {
                 // Records OpenSSL read ahead show as no readiness.
-                guard ssl.map(TLSIO.hasPending) == true || wait(fd, for: Int16(POLLIN), until: deadline) else {
+                guard transport.hasPending || Connector.poll(fd, for: Int16(POLLIN), until: deadline) else {
                     return .failure(Problem(description: "no whole \(framing) reply within the deadline (\(decoder.pendingByteCount) byte(s) of one)"))
                 }
-                let result = try buffer.withUnsafeMutableBytes { bytes in
-                    if let ssl { return try TLSIO.read(ssl, bytes.baseAddress!, bytes.count) }
-                    return try Sys.recv(fd, bytes.baseAddress!, bytes.count)
-                }
+                let result = try buffer.withUnsafeMutableBytes { try transport.receive(fd, $0.baseAddress!, $0.count) }
                 guard case .processed(let n) = result else { continue }
                 frames += n == 0 ? try decoder.finish() : try decoder.feed(Array(buffer[..<n]))
                 if n == 0 && frames.isEmpty { return .failure(Problem(description: "the server closed without a reply")) }
@@ -113,19 +93,6 @@ enum ReferenceClient {
             return .failure(Problem(description: "a malformed \(framing) reply: \(error)"))
         } catch {
             return .failure(Problem(description: "\(error)"))
-        }
-    }
-
-    /// Waits for `events` on `fd` until the monotonic `deadline`; false when it passed first.
-    static func wait(_ fd: Int32, for events: Int16, until deadline: UInt64) -> Bool {
-        while true {
-            let now = Sys.monotonicNanos()
-            guard now < deadline else { return false }
-            var p = pollfd(fd: fd, events: events, revents: 0)
-            let millis = Int32(min(1000, (deadline - now + 999_999) / 1_000_000))
-            let n = poll(&p, 1, millis)
-            if n > 0 { return true }
-            if n < 0 && errno != EINTR { return false }
         }
     }
 }

@@ -95,10 +95,11 @@ public final class ConnectBurst: EventHandler {
     private var firstByte = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
     private var byte: UInt8 = 0x78
     private var probeEcho = true
-    private var tls: TLSClientContext?
-    private var tlsHost = ""
-    /// TLS only: each connection's SSL, by position.
-    private var sessions: [OpaquePointer?] = []
+    private var tls: Connector.TLSTarget?
+    /// Each connection's connect (and handshake) while it runs, by position.
+    private var attempts: [Connector.Attempt?] = []
+    /// Each open connection's way to move bytes, by position.
+    private var transports: [Transport] = []
     private var handshakes = 0
     private var handshakeFailures = 0
     private var handshakeTimeouts = 0
@@ -130,9 +131,9 @@ public final class ConnectBurst: EventHandler {
                     tls: TLSClientContext? = nil, tlsHost: String = "", perSecond: Double? = nil,
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
         self.probeEcho = probeEcho
-        self.tls = tls
-        self.tlsHost = tlsHost
-        sessions = tls == nil ? [] : Array(repeating: nil, count: count)
+        self.tls = tls.map { Connector.TLSTarget($0, host: tlsHost) }
+        attempts = Array(repeating: nil, count: count)
+        transports = Array(repeating: .clear, count: count)
         keptSessions = []
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
@@ -196,9 +197,10 @@ public final class ConnectBurst: EventHandler {
             loop.forget(fds[i])
             if phases[i] == .done {
                 kept.append(fds[i])
-                if let ssl = sessions.isEmpty ? nil : sessions[i] { keptSessions.append(ssl) }
+                if let ssl = transports[i].ssl { keptSessions.append(ssl) }
             } else {
-                if let ssl = sessions.isEmpty ? nil : sessions[i] { TLSIO.free(ssl) }
+                attempts[i]?.abandon()
+                transports[i].free()
                 Sys.close(fds[i])
             }
         }
@@ -244,32 +246,67 @@ public final class ConnectBurst: EventHandler {
 
     private func start(_ i: Int, _ address: SocketAddress, _ sources: [SocketAddress]) {
         started[i] = Sys.monotonicNanos()
-        let fd: Int32
-        do { fd = try Sys.socket(family: address.family) } catch { failOne(i, "socket: \(error)"); return }
-        if Int(fd) >= indexByFD.count {
-            indexByFD.append(contentsOf: repeatElement(-1, count: max(Int(fd) + 1, indexByFD.count * 2) - indexByFD.count))
-        }
-        indexByFD[Int(fd)] = Int32(i)
-        fds[i] = fd
-        try? Sys.setNoDelay(fd)
-        if !sources.isEmpty {
+        phases[i] = .connecting
+        pending += 1
+        let (attempt, step) = Connector.Attempt.start(to: address, tls: tls) { fd in
+            try? Sys.setNoDelay(fd)
+            guard !sources.isEmpty else { return .success(fd) }
             let source = sources[i % sources.count]
-            do { try Sys.bindSource(fd, source) } catch {
-                failOne(i, "cannot bind source address \(source.host): \(SystemError.describe(error.errno))"
-                        + (error.errno == EADDRNOTAVAIL ? " (not an address of this host; on loopback any 127.x.y.z works)" : ""))
-                return
+            do throws(SystemError) { try Sys.bindSource(fd, source) } catch {
+                let hint = error.errno == EADDRNOTAVAIL ? " (not an address of this host; on loopback any 127.x.y.z works)" : ""
+                return .failure(.setup("cannot bind source address \(source.host): \(SystemError.describe(error.errno))" + hint))
+            }
+            return .success(fd)
+        }
+        if let attempt {
+            let fd = attempt.fd
+            if Int(fd) >= indexByFD.count {
+                indexByFD.append(contentsOf: repeatElement(-1, count: max(Int(fd) + 1, indexByFD.count * 2) - indexByFD.count))
+            }
+            indexByFD[Int(fd)] = Int32(i)
+            fds[i] = fd
+            attempts[i] = attempt
+        }
+        proceed(i, step)
+    }
+
+    /// The Connector's next step for connection `i`: wait for the socket, count TCP (and the
+    /// handshake) done, or fail it.
+    private func proceed(_ i: Int, _ step: Connector.Step) {
+        if phases[i] == .connecting {
+            // When TCP came up: before the handshake's first step, or a step that ended it.
+            let tcpUp: Bool
+            switch step {
+            case .open, .failed(.handshake): tcpUp = true
+            case .failed: tcpUp = false
+            case .waits: tcpUp = attempts[i]?.ssl != nil
+            }
+            if tcpUp {
+                connected += 1
+                lastConnect = Sys.monotonicNanos()
+                if tls != nil {
+                    phases[i] = .handshaking
+                    sentAt[i] = lastConnect
+                }
             }
         }
-        do {
-            switch try Sys.connect(fd, address) {
-            case .processed: phases[i] = .connecting; pending += 1; established(i)
-            case .wouldBlock:
-                phases[i] = .connecting
-                pending += 1
-                try loop.setInterest(fd, .writable)
+        switch step {
+        case .waits(let wait):
+            try? loop.setInterest(fds[i], wait == .readable ? .readable : .writable)
+        case .failed(.handshake(let why)):
+            handshakeFailed(i, why)
+        case .failed(let failure):
+            failOne(i, failure.description)
+        case .open(let transport):
+            attempts[i] = nil
+            transports[i] = transport
+            if let ssl = transport.ssl {
+                lastHandshake = Sys.monotonicNanos()
+                handshakeLatency.record(lastHandshake &- started[i])
+                handshakes += 1
+                if negotiated == nil { negotiated = TLSClientContext.negotiated(ssl) }
             }
-        } catch {
-            failOne(i, "connect: \(error)")
+            ready(i)
         }
     }
 
@@ -277,15 +314,12 @@ public final class ConnectBurst: EventHandler {
         let i = Int(indexByFD[Int(fd)])
         guard i >= 0 else { return false }
         switch phases[i] {
-        case .connecting:
-            let error = (try? Sys.pendingError(fd)) ?? EBADF
-            if error != 0 { failOne(i, "connect: \(SystemError.describe(error))") } else { established(i) }
-        case .handshaking:
-            continueHandshake(i)
+        case .connecting, .handshaking:
+            if attempts[i] != nil { proceed(i, attempts[i]!.advance()) }
         case .waitingEcho:
             let got: Int
             do {
-                let io = try sessions.isEmpty ? Sys.recv(fd, answer, 64) : TLSIO.read(sessions[i]!, answer, 64)
+                let io = try transports[i].receive(fd, answer, 64)
                 switch io {
                 case .wouldBlock: return true
                 case .processed(let n): got = n
@@ -315,41 +349,6 @@ public final class ConnectBurst: EventHandler {
         return true
     }
 
-    private func established(_ i: Int) {
-        connected += 1
-        lastConnect = Sys.monotonicNanos()
-        if let tls {
-            do { sessions[i] = try tls.session(fd: fds[i], host: tlsHost) } catch {
-                handshakeFailed(i, error.description)
-                return
-            }
-            phases[i] = .handshaking
-            sentAt[i] = lastConnect
-            continueHandshake(i)
-            return
-        }
-        ready(i)
-    }
-
-    /// One step of connection `i`'s TLS handshake; once done, the connection is ready.
-    private func continueHandshake(_ i: Int) {
-        guard let ssl = sessions[i] else { return }
-        do {
-            switch try TLSIO.handshake(ssl) {
-            case .wantsReadable: try? loop.setInterest(fds[i], .readable)
-            case .wantsWritable: try? loop.setInterest(fds[i], .writable)
-            case .done:
-                lastHandshake = Sys.monotonicNanos()
-                handshakeLatency.record(lastHandshake &- started[i])
-                handshakes += 1
-                if negotiated == nil { negotiated = TLSClientContext.negotiated(ssl) }
-                ready(i)
-            }
-        } catch {
-            handshakeFailed(i, error.description)
-        }
-    }
-
     private func handshakeFailed(_ i: Int, _ why: String) {
         handshakeFailures += 1
         if firstHandshakeFailure == nil { firstHandshakeFailure = why }
@@ -367,7 +366,7 @@ public final class ConnectBurst: EventHandler {
         }
         phases[i] = .waitingEcho
         sentAt[i] = Sys.monotonicNanos()
-        let sent = sessions.isEmpty ? try? Sys.send(fds[i], &byte, 1) : try? TLSIO.write(sessions[i]!, &byte, 1)
+        let sent = try? transports[i].send(fds[i], &byte, 1)
         switch sent {
         case .processed(1)?: try? loop.setInterest(fds[i], .readable)
         default: failOne(i, "cannot send the first byte")
@@ -385,10 +384,10 @@ public final class ConnectBurst: EventHandler {
         if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { pending -= 1 }
         phases[i] = .failed
         failed += 1
-        if !sessions.isEmpty, let ssl = sessions[i] {
-            TLSIO.free(ssl)
-            sessions[i] = nil
-        }
+        attempts[i]?.abandon()
+        attempts[i] = nil
+        transports[i].free()
+        transports[i] = .clear
         if fds[i] >= 0 {
             loop.forget(fds[i])
             indexByFD[Int(fds[i])] = -1

@@ -87,7 +87,7 @@ public final class LoadGenerator: PacedLoad {
         precondition(plan.messageSize > 0)
         precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
-        transport = LoadTransport(tls)
+        transport = LoadTransport(tls, count: fds.count)
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {
         case .depth(let d): ringSize = max(1, d)

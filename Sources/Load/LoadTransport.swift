@@ -1,32 +1,34 @@
-// How a load generator's connections move bytes: through their sockets, or each through its TLS
-// session. One branch per call, none per byte; both generators read and write through it.
+// How a load generator's connections move bytes: each connection's `Transport` (its socket, or
+// its TLS session), decided when it opened. One branch per call, none per byte; both generators
+// read and write through it.
 
 import Syscalls
 import TLSClient
 
 struct LoadTransport {
-    /// Connection i's SSL (still the caller's), or empty in clear.
-    let sessions: [OpaquePointer]
+    /// Connection i's transport (a TLS session stays the caller's).
+    private let transports: [Transport]
     let usesTLS: Bool
 
-    init(_ tls: [OpaquePointer]?) {
-        sessions = tls ?? []
+    /// `tls`: the connections' SSL objects in order, nil in clear.
+    init(_ tls: [OpaquePointer]?, count: Int) {
+        transports = tls.map { $0.map(Transport.tls) } ?? Array(repeating: .clear, count: count)
         usesTLS = tls != nil
     }
 
     @inline(__always)
     func send(_ i: Int, _ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) throws -> IOResult<Int> {
-        usesTLS ? try TLSIO.write(sessions[i], bytes, count) : try Sys.send(fd, bytes, count)
+        try transports[i].send(fd, bytes, count)
     }
 
     @inline(__always)
     func receive(_ i: Int, _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws -> IOResult<Int> {
-        usesTLS ? try TLSIO.read(sessions[i], buffer, count) : try Sys.recv(fd, buffer, count)
+        try transports[i].receive(fd, buffer, count)
     }
 
     /// OpenSSL holds records for connection i that no readiness will announce.
     @inline(__always)
-    func hasPending(_ i: Int) -> Bool { usesTLS && TLSIO.hasPending(sessions[i]) }
+    func hasPending(_ i: Int) -> Bool { transports[i].hasPending }
 
     /// What the server's orderly close is called.
     var orderlyClose: String { usesTLS ? "close_notify" : "EOF" }

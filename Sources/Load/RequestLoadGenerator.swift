@@ -93,7 +93,7 @@ public final class RequestLoadGenerator: PacedLoad {
     public init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil) throws {
         precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
-        transport = LoadTransport(tls)
+        transport = LoadTransport(tls, count: fds.count)
         check = try ReplyCheck(pattern: plan.expect, requests: plan.mix.requests.count)
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {

@@ -6,6 +6,7 @@
 import CSockfuzz
 import Glibc
 import Syscalls
+import TLSClient
 
 public final class BlockingConnection {
     public let fd: Int32
@@ -40,24 +41,16 @@ public final class BlockingConnection {
 
     /// A connection to `address`, established before the monotonic `deadline`.
     public static func connect(_ address: SocketAddress, until deadline: UInt64) -> Result<BlockingConnection, ConnectProblem> {
-        let fd: Int32
-        do { fd = try Sys.socket(family: address.family) } catch { return .failure(.failed("\(error)")) }
-        let connection = BlockingConnection(fd: fd)
-        do {
-            if case .wouldBlock = try Sys.connect(fd, address) {
-                guard connection.wait(for: Int16(POLLOUT), until: deadline) else { return .failure(.timedOut) }
-                let error = try Sys.pendingError(fd)
-                if error == ECONNREFUSED { return .failure(.refused) }
-                guard error == 0 else { return .failure(.failed(Format.errno(error))) }
-            }
-        } catch {
-            if error.errno == ECONNREFUSED { return .failure(.refused) }
-            return .failure(.failed("\(error)"))
+        switch Connector.open(to: address, until: deadline) {
+        case .success(let open):
+            // No Nagle: requests written back to back must leave at once, not wait on the server's
+            // delayed ACK (up to 40 ms), which would make a reply's timing the kernel's, not the server's.
+            try? Sys.setNoDelay(open.fd)
+            return .success(BlockingConnection(fd: open.fd))
+        case .failure(.refused): return .failure(.refused)
+        case .failure(.timedOut): return .failure(.timedOut)
+        case .failure(let failure): return .failure(.failed(failure.description))
         }
-        // No Nagle: requests written back to back must leave at once, not wait on the server's
-        // delayed ACK (up to 40 ms), which would make a reply's timing the kernel's, not the server's.
-        try? Sys.setNoDelay(fd)
-        return .success(connection)
     }
 
     /// Writes all of `bytes` before `deadline`; false when the connection ended or the time ran

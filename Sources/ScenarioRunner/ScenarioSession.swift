@@ -357,9 +357,7 @@ public final class ScenarioSession {
 
     /// The embedded server's own movement (accepts, bytes, closes; not its loop's idle turns):
     /// a server still catching up on a busy machine, with nothing left to move on the client's
-    /// side, is not a stall. (This was added for a false `expect server descriptors == 0` on
-    /// the correct server; that one's cause turned out to be the descriptor count itself, which
-    /// counted another address's sockets on the same port: see Sys.connectedSockets(boundTo:).)
+    /// side, is not a stall.
     private func serverMovement() -> ServerStatsSnapshot? {
         guard var stats = server?.stats.snapshot() else { return nil }
         stats.iterations = 0

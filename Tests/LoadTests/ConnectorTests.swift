@@ -1,0 +1,102 @@
+// The Connector, the one way every client side opens a connection: clear and TLS opens that
+// move bytes through the Transport they return, each way one can fail named as what it is
+// (refused, a handshake's reason, the deadline), and the in-flight bound that starts waiters in
+// order, skipping those that no longer want to start.
+
+import EmbeddedServer
+import Glibc
+import Syscalls
+import Testing
+import TestSupport
+import TLSClient
+import Vocabulary
+
+@Suite("Connector: opening client connections")
+struct ConnectorTests {
+    private static func deadline(seconds: UInt64 = 10) -> UInt64 { Sys.monotonicNanos() &+ seconds * 1_000_000_000 }
+
+    /// Sends `text` through `transport` and reads the echo back (poll-driven, bounded).
+    private static func echo(_ text: String, _ fd: Int32, _ transport: Transport) throws -> String {
+        let bytes = Array(text.utf8)
+        let end = deadline()
+        var sent = 0
+        while sent < bytes.count {
+            if case .processed(let n) = try bytes[sent...].withUnsafeBytes({ try transport.send(fd, $0.baseAddress!, $0.count) }) { sent += n; continue }
+            guard Connector.poll(fd, for: Int16(POLLOUT), until: end) else { return "" }
+        }
+        var back: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while back.count < bytes.count {
+            guard transport.hasPending || Connector.poll(fd, for: Int16(POLLIN), until: end) else { break }
+            if case .processed(let n) = try buffer.withUnsafeMutableBytes({ try transport.receive(fd, $0.baseAddress!, $0.count) }) {
+                if n == 0 { break }
+                back += buffer[..<n]
+            }
+        }
+        return String(decoding: back, as: UTF8.self)
+    }
+
+    @Test("a clear open gives a socket that echoes; a closed port is refused, by name")
+    func clearAndRefused() throws {
+        let server = try MisbehavingServer(.echo)
+        let address = try SocketAddress.parse(server.address)
+        let open = try Connector.open(to: address, until: Self.deadline()).get()
+        defer { Sys.close(open.fd) }
+        #expect(open.transport.ssl == nil)
+        #expect(try Self.echo("clear", open.fd, open.transport) == "clear")
+        server.stop()
+
+        let refused = Connector.open(to: address, until: Self.deadline())
+        #expect(throws: Connector.Failure.refused) { try refused.get() }
+    }
+
+    @Test("a TLS open handshakes and echoes through its session; TLS to a clear server fails with OpenSSL's reason")
+    func tls() throws {
+        var configuration = ServerConfiguration(mode: .epoll)
+        configuration.tls = ServerTLS()
+        let server = EchoServer(configuration: configuration)
+        let address = try server.start()
+        defer { server.stop() }
+        let context = try TLSClientContext(ClientTLS(verification: .off))
+        let target = Connector.TLSTarget(context, host: "127.0.0.1")
+        let open = try Connector.open(to: address, tls: target, until: Self.deadline()).get()
+        defer { open.transport.end(); Sys.close(open.fd) }
+        #expect(open.transport.ssl != nil)
+        #expect(try Self.echo("over tls", open.fd, open.transport) == "over tls")
+
+        let clear = try MisbehavingServer(.garbage)
+        defer { clear.stop() }
+        let failed = Connector.open(to: try SocketAddress.parse(clear.address), tls: target, until: Self.deadline())
+        guard case .failure(.handshake(let why)) = failed else {
+            Issue.record("expected a handshake failure, got \(failed)")
+            return
+        }
+        #expect(!why.isEmpty && Connector.Failure.handshake(why).errno == EPROTO, "\(why)")
+    }
+
+    @Test("a handshake the server never answers ends at the deadline as a timeout")
+    func handshakeDeadline() throws {
+        let silent = try MisbehavingServer(.neverReads)
+        defer { silent.stop() }
+        let context = try TLSClientContext(ClientTLS(verification: .off))
+        let started = Sys.monotonicNanos()
+        let result = Connector.open(to: try SocketAddress.parse(silent.address), tls: Connector.TLSTarget(context, host: "127.0.0.1"),
+                                    until: started &+ 200_000_000)
+        #expect(throws: Connector.Failure.timedOut) { try result.get() }
+        #expect(Sys.monotonicNanos() &- started >= 200_000_000)
+    }
+
+    @Test("the in-flight bound starts waiters in order as slots free, skipping those that no longer want to")
+    func slots() {
+        var slots = ConnectSlots<Int>(limit: 2)
+        #expect(slots.take(orQueue: 0) && slots.take(orQueue: 1))
+        #expect(!slots.take(orQueue: 2) && !slots.take(orQueue: 3) && !slots.take(orQueue: 4))
+        #expect(slots.inFlight == 2)
+        #expect(slots.release() == 2)
+        #expect(slots.release(to: { $0 != 3 }) == 4, "3 was closed meanwhile: 4 gets the slot")
+        #expect(slots.inFlight == 2)
+        #expect(slots.release() == nil && slots.release() == nil && slots.inFlight == 0)
+        // Nothing waits: a new connect takes a slot at once.
+        #expect(slots.take(orQueue: 5) && slots.inFlight == 1)
+    }
+}
