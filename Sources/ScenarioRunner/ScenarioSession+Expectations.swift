@@ -1,6 +1,7 @@
-// The expectations: each drives the loop until it holds or its deadline passes, and fails at
-// once when it can no longer hold (a differing byte, a reset where EOF was expected). A
-// failure says what was expected and what was seen, naming the connection and the byte.
+// The expectations: each is a judgement of one connection (holds, not yet, or never, and why),
+// and one driver, `judgeEach`, runs the loop until it holds on every connection, can never hold
+// on one (a differing byte, a reset where EOF was expected), or the deadline passes. A failure
+// says what was expected and what was seen, naming the connection and the byte.
 
 import ClientEngine
 import Foundation
@@ -14,47 +15,7 @@ extension ScenarioSession {
     func expectEcho(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        var verdict: Verdict?
-        let held = awaitCheck(within) {
-            var complete = true
-            for id in ids {
-                let v = engine.view(id)
-                if let mismatch = v.echoMismatch {
-                    verdict = Verdict(mismatch.expected.isEmpty ? .extraBytes : .wrongByte, "\(v.name): \(mismatch)")
-                    return true
-                }
-                // Bytes asked to be sent that never went out can never be echoed.
-                if v.bytesNeverSent > 0 {
-                    verdict = Verdict(Self.how(v), "\(v.name): \(Self.describe(v)) with \(v.bytesNeverSent) queued byte(s) never sent")
-                    return true
-                }
-                let missing = v.bytesInFlight > 0 || v.hasPendingOutput
-                switch v.phase {
-                case .pending, .connecting:
-                    complete = false
-                case .refused, .timedOut, .failed:
-                    verdict = Verdict(.notAccepted, "\(v.name): never connected (\(v.phase.rawValue), \(Self.reason(v)))")
-                    return true
-                case .reset where missing:
-                    verdict = Verdict(.reset, "\(v.name): reset by the peer with \(v.bytesInFlight) byte(s) not echoed")
-                    return true
-                case .closed where missing:
-                    verdict = Verdict(Self.how(v), "\(v.name): closed with \(v.bytesInFlight) byte(s) not echoed")
-                    return true
-                case .reset, .closed:
-                    break
-                case .open:
-                    if missing {
-                        if v.peerEOF {
-                            verdict = Verdict(Self.how(v), "\(v.name): the peer closed (EOF) after \(v.bytesReceived) of \(v.bytesSent) bytes, \(v.bytesInFlight) never echoed")
-                            return true
-                        }
-                        complete = false
-                    }
-                }
-            }
-            return complete
-        }
+        let (held, verdict) = judgeEach(ids, Self.echoJudgement) { awaitCheck(within, $0) }
         if interrupt.isSet { throw .interrupted }
         let expected = "every byte sent on \(selector) echoed back, in order, nothing extra"
         if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
@@ -73,6 +34,31 @@ extension ScenarioSession {
         emit(.passed("echo on \(ids.count) connection(s), \(Format.bytes(bytes)) intact"))
     }
 
+    /// Whether every byte `v` sent came back: holds once none is in flight; never once a byte
+    /// differs, one more came, or the connection ended with bytes missing.
+    static func echoJudgement(_ v: ConnectionView) -> Judgement {
+        if let mismatch = v.echoMismatch { return .never(mismatch.expected.isEmpty ? .extraBytes : .wrongByte, "\(mismatch)") }
+        // Bytes asked to be sent that never went out can never be echoed.
+        if v.bytesNeverSent > 0 { return .never(how(v), "\(describe(v)) with \(v.bytesNeverSent) queued byte(s) never sent") }
+        let missing = v.bytesInFlight > 0 || v.hasPendingOutput
+        switch v.phase {
+        case .pending, .connecting:
+            return .notYet
+        case .refused, .timedOut, .failed:
+            return .never(.notAccepted, "never connected (\(v.phase.rawValue), \(reason(v)))")
+        case .reset where missing:
+            return .never(.reset, "reset by the peer with \(v.bytesInFlight) byte(s) not echoed")
+        case .closed where missing:
+            return .never(how(v), "closed with \(v.bytesInFlight) byte(s) not echoed")
+        case .reset, .closed:
+            return .holds
+        case .open where missing && v.peerEOF:
+            return .never(how(v), "the peer closed (EOF) after \(v.bytesReceived) of \(v.bytesSent) bytes, \(v.bytesInFlight) never echoed")
+        case .open:
+            return missing ? .notYet : .holds
+        }
+    }
+
     func withinNanos(_ within: ScenarioDuration?) -> UInt64 {
         within.map { UInt64($0.nanoseconds) } ?? timeoutNanos
     }
@@ -82,28 +68,18 @@ extension ScenarioSession {
     func expectRecv(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ bytes: [UInt8], _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        var verdict: Verdict?
-        let held = awaitCheck(within) {
-            var complete = true
-            for id in ids {
-                let inbox = engine.inbox(id)
-                let n = min(inbox.count, bytes.count)
-                if let i = (0..<n).first(where: { inbox[inbox.startIndex + $0] != bytes[$0] }) {
-                    let name = engine.view(id).name
-                    verdict = Verdict(.wrongByte, "\(name): first differing byte at offset \(i): expected \(Excerpt.render(Array(bytes[i...]))), seen \(Excerpt.render(Array(inbox[(inbox.startIndex + i)...])))")
-                    return true
-                }
-                if inbox.count < bytes.count {
-                    let v = engine.view(id)
-                    if v.phase != .open || v.peerEOF {
-                        verdict = Verdict(Self.how(v), "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) after \(inbox.count) of \(bytes.count) bytes: \(Excerpt.render(Array(inbox)))")
-                        return true
-                    }
-                    complete = false
-                }
+        let (held, verdict) = judgeEach(ids, { [self] v in
+            let inbox = engine.inbox(v.id)
+            let n = min(inbox.count, bytes.count)
+            if let i = (0..<n).first(where: { inbox[inbox.startIndex + $0] != bytes[$0] }) {
+                return .never(.wrongByte, "first differing byte at offset \(i): expected \(Excerpt.render(Array(bytes[i...]))), seen \(Excerpt.render(Array(inbox[(inbox.startIndex + i)...])))")
             }
-            return complete
-        }
+            guard inbox.count < bytes.count else { return .holds }
+            if v.phase != .open || v.peerEOF {
+                return .never(Self.how(v), "\(v.peerEOF ? "EOF" : v.phase.rawValue) after \(inbox.count) of \(bytes.count) bytes: \(Excerpt.render(Array(inbox)))")
+            }
+            return .notYet
+        }) { awaitCheck(within, $0) }
         if interrupt.isSet { throw .interrupted }
         let expected = "\(selector) to receive \(Excerpt.render(bytes))"
         if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
@@ -124,29 +100,23 @@ extension ScenarioSession {
             throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'", how: .other)
         }
         var matchedThrough: [Int: Int] = [:]
-        var verdict: Verdict?
-        var searches = Array(repeating: InboxSearch(), count: ids.count)
-        /// Searches connection k's inbox (paced while more may come); true when it matched.
-        func search(_ k: Int, paced: Bool) -> Bool {
-            guard let m = searches[k].match(regex, in: engine.inbox(ids[k]), paced: paced) else { return false }
-            matchedThrough[ids[k]] = m.range.upperBound
+        var searches: [Int: InboxSearch] = [:]
+        /// Searches connection `id`'s inbox (paced while more may come); true when it matched.
+        func search(_ id: Int, paced: Bool) -> Bool {
+            guard let m = searches[id, default: InboxSearch()].match(regex, in: engine.inbox(id), paced: paced) else { return false }
+            matchedThrough[id] = m.range.upperBound
             return true
         }
-        var held = awaitCheck(within) {
-            for (k, id) in ids.enumerated() where matchedThrough[id] == nil {
-                let v = engine.view(id)
-                let ended = v.phase != .open || v.peerEOF
-                if search(k, paced: !ended) { continue }
-                if ended {
-                    verdict = Verdict(Self.how(v), "\(v.name): \(v.peerEOF ? "EOF" : v.phase.rawValue) with no match in \(Excerpt.render(Array(engine.inbox(id)), limit: 32))")
-                    return true
-                }
-            }
-            return matchedThrough.count == ids.count
-        }
+        var (held, verdict) = judgeEach(ids, { [self] v in
+            if matchedThrough[v.id] != nil { return .holds }
+            let ended = v.phase != .open || v.peerEOF
+            if search(v.id, paced: !ended) { return .holds }
+            if ended { return .never(Self.how(v), "\(v.peerEOF ? "EOF" : v.phase.rawValue) with no match in \(Excerpt.render(Array(engine.inbox(v.id)), limit: 32))") }
+            return .notYet
+        }) { awaitCheck(within, $0) }
         if !held && verdict == nil {
             // The last look may have been paced: what arrived before the end is searched whole.
-            for k in ids.indices where matchedThrough[ids[k]] == nil { _ = search(k, paced: false) }
+            for id in ids where matchedThrough[id] == nil { _ = search(id, paced: false) }
             held = matchedThrough.count == ids.count
         }
         if interrupt.isSet { throw .interrupted }
