@@ -51,6 +51,11 @@ public final class LoadGenerator: PacedLoad {
         var writtenBytes: UInt64 = 0
         /// Bytes echoed back and verified.
         var receivedBytes: UInt64 = 0
+        /// Of those, whole messages, and the bytes of the next one: kept beside the byte count
+        /// so that the hot path never divides by the message size (a division costs more than
+        /// the rest of a message's bookkeeping).
+        var receivedMessages: UInt64 = 0
+        var receivedPartial = 0
         var wantsWrite = false
         /// Start of this connection's timestamp ring in `stamps`.
         var ring = 0
@@ -61,7 +66,9 @@ public final class LoadGenerator: PacedLoad {
     private var conns: UnsafeMutableBufferPointer<Connection>
     /// Per connection, a ring of send (or intended send) times of its outstanding messages.
     private var stamps: UnsafeMutableBufferPointer<UInt64>
+    /// A power of two: a message's slot is its sequence number masked, not divided.
     private let ringSize: Int
+    private let ringMask: UInt64
     private var connIndexByFD: [Int32]
     private let transport: LoadTransport
     private let writeBuffer = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
@@ -90,9 +97,10 @@ public final class LoadGenerator: PacedLoad {
         transport = LoadTransport(tls, count: fds.count)
         loop = try EventLoop<EpollBackend>()
         switch plan.pacing {
-        case .depth(let d): ringSize = max(1, d)
+        case .depth(let d): ringSize = 1 << (Int.bitWidth - (max(1, d) - 1).leadingZeroBitCount)
         case .rate: ringSize = 4096
         }
+        ringMask = UInt64(ringSize - 1)
         conns = .allocate(capacity: fds.count)
         stamps = .allocate(capacity: max(1, fds.count * ringSize))
         connIndexByFD = Array(repeating: -1, count: Int(fds.max() ?? 0) + 1)
@@ -178,11 +186,11 @@ public final class LoadGenerator: PacedLoad {
     @inline(__always)
     func enqueue(_ i: Int, stamp: UInt64) {
         let c = conns[i]
-        let inFlight = Int(c.queued - c.receivedBytes / UInt64(plan.messageSize))
+        let inFlight = Int(c.queued - c.receivedMessages)
         // Open loop against a stalled server: the ring is full, so the message is not sent, and
         // counted as such: a run that sent less than it was asked to cannot pass quietly.
         guard inFlight < ringSize else { meter.notSent += 1; return }
-        stamps[c.ring + Int(c.queued % UInt64(ringSize))] = stamp
+        stamps[c.ring + Int(c.queued & ringMask)] = stamp
         conns[i].queued += 1
         meter.outstanding += 1
     }
@@ -196,13 +204,19 @@ public final class LoadGenerator: PacedLoad {
             guard written < total else { break }
             var filled = 0
             let conn = UInt64(i)
+            // One division a call, none a message.
+            var seq = written / UInt64(size)
+            var offset = Int(written - seq * UInt64(size))
             while filled < 64 * 1024 && written < total {
-                let seq = written / UInt64(size)
-                let offset = Int(written % UInt64(size))
                 let n = min(size - offset, 64 * 1024 - filled)
                 writePattern(conn: conn, seq: seq, from: offset, count: n, into: writeBuffer + filled)
                 filled += n
                 written += UInt64(n)
+                offset += n
+                if offset == size {
+                    seq += 1
+                    offset = 0
+                }
             }
             let sent: Int
             do {
@@ -258,15 +272,15 @@ public final class LoadGenerator: PacedLoad {
         let now = Sys.monotonicNanos()
         while consumed < n {
             let received = conns[i].receivedBytes
-            let seq = received / UInt64(size)
-            let offset = Int(received % UInt64(size))
+            let seq = conns[i].receivedMessages
+            let offset = conns[i].receivedPartial
             let take = min(size - offset, n - consumed)
             if seq >= conns[i].queued {
                 fail(i, "connection \(i): \(n - consumed) unexpected byte(s) after the echoes of all \(seq) message(s) sent", corrupt: true)
                 return
             }
-            writePattern(conn: UInt64(i), seq: seq, from: offset, count: take, into: expected)
-            if memcmp(expected, readBuffer + consumed, take) != 0 {
+            if !matchesPattern(conn: UInt64(i), seq: seq, from: offset, count: take, in: readBuffer + consumed) {
+                writePattern(conn: UInt64(i), seq: seq, from: offset, count: take, into: expected)
                 var k = 0
                 while expected.load(fromByteOffset: k, as: UInt8.self) == readBuffer.load(fromByteOffset: consumed + k, as: UInt8.self) { k += 1 }
                 let sent = expected.load(fromByteOffset: k, as: UInt8.self)
@@ -277,8 +291,11 @@ public final class LoadGenerator: PacedLoad {
             }
             consumed += take
             conns[i].receivedBytes += UInt64(take)
+            conns[i].receivedPartial = offset + take
             if offset + take == size {
-                let stamp = stamps[conns[i].ring + Int(seq % UInt64(ringSize))]
+                conns[i].receivedMessages += 1
+                conns[i].receivedPartial = 0
+                let stamp = stamps[conns[i].ring + Int(seq & ringMask)]
                 meter.outstanding -= 1
                 meter.record(now > stamp ? now - stamp : 0)
                 if meter.accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }

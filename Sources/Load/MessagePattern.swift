@@ -39,3 +39,30 @@ func writePattern(conn: UInt64, seq: UInt64, from: Int, count: Int, into out: Un
         i += 1
     }
 }
+
+/// Whether `bytes` hold bytes [from, from+count) of message `seq`: the words compared as they are
+/// computed, with no copy of the expected bytes (verifying every echo is the load client's own
+/// work, beyond what loadc does; this keeps it cheap). Where they differ, `writePattern` tells where.
+@inline(__always)
+func matchesPattern(conn: UInt64, seq: UInt64, from: Int, count: Int, in bytes: UnsafeRawPointer) -> Bool {
+    let key = messageKey(conn: conn, seq: seq)
+    var i = 0
+    var differs: UInt64 = 0
+    while i < count && (from + i) & 7 != 0 {
+        let offset = from + i
+        let word = patternWord(key: key, word: UInt64(offset >> 3))
+        differs |= UInt64(bytes.load(fromByteOffset: i, as: UInt8.self) ^ UInt8(truncatingIfNeeded: word >> UInt64((offset & 7) * 8)))
+        i += 1
+    }
+    while i + 8 <= count {
+        differs |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ patternWord(key: key, word: UInt64((from + i) >> 3)).littleEndian
+        i += 8
+    }
+    while i < count {
+        let offset = from + i
+        let word = patternWord(key: key, word: UInt64(offset >> 3))
+        differs |= UInt64(bytes.load(fromByteOffset: i, as: UInt8.self) ^ UInt8(truncatingIfNeeded: word >> UInt64((offset & 7) * 8)))
+        i += 1
+    }
+    return differs == 0
+}
