@@ -52,10 +52,12 @@ public struct ByteRegex {
     public let pattern: String
     private let regex: NSRegularExpression
 
-    /// Throws when `pattern` is not a valid NSRegularExpression.
-    public init(_ pattern: String) throws {
+    /// Throws when `pattern` is not a valid NSRegularExpression. `linesAnchored`: `^` and `$`
+    /// also match at the start and end of each line inside the bytes (a mask written for one
+    /// header line of a reply), not only at the ends of the whole.
+    public init(_ pattern: String, linesAnchored: Bool = false) throws {
         self.pattern = pattern
-        regex = try NSRegularExpression(pattern: pattern)
+        regex = try NSRegularExpression(pattern: pattern, options: linesAnchored ? [.anchorsMatchLines] : [])
     }
 
     /// A pattern that matches exactly `bytes` (regex characters escaped).

@@ -20,6 +20,11 @@ extension Fuzzer {
             throw session.fail(statement, expected: "one whole reply to each request alone on a fresh connection (the references)",
                                seen: problem, how: .other)
         }
+        if case .requests(let oracle) = config.oracle {
+            for mask in oracle.masksMatchingNothing {
+                session.emit(.message("\(statement.location): warning: mask=\"\(mask)\" matches nothing in any reference reply, so it masks nothing"))
+            }
+        }
     }
 
     static func requestMix(_ requests: FuzzRequests, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) -> RequestMix {

@@ -15,10 +15,11 @@ enum MaskedReply {
 
     /// The byte ranges the masks match in `reply`, sorted and merged.
     static func maskedRanges(_ reply: [UInt8], _ masks: [String]) -> [Range<Int>] {
-        // Read as the language's `reply match` reads frames.
+        // Read as the language's `reply match` reads frames, but for `^` and `$`, which a mask
+        // written for one header line (`^Date: .*$`) means at that line's ends.
         var ranges: [Range<Int>] = []
         for mask in masks {
-            guard let regex = try? ByteRegex(mask) else { continue }
+            guard let regex = try? ByteRegex(mask, linesAnchored: true) else { continue }
             ranges += regex.matches(in: reply).filter { !$0.isEmpty }
         }
         var merged: [Range<Int>] = []
@@ -30,6 +31,12 @@ enum MaskedReply {
             }
         }
         return merged
+    }
+
+    /// The masks that match nothing in any of `replies`: they mask nothing, so a reply that
+    /// differs where the user meant to mask it would be a finding. Said before fuzzing.
+    static func matchingNothing(_ masks: [String], in replies: [[UInt8]]) -> [String] {
+        masks.filter { mask in replies.allSatisfy { maskedRanges($0, [mask]).isEmpty } }
     }
 
     static func pattern(_ reply: [UInt8], _ masked: [Range<Int>]) -> String {

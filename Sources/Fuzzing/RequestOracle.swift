@@ -35,6 +35,9 @@ public struct RequestOracle: Sendable, Equatable {
         (first..<(first + count)).flatMap { requests[request(conn: conn, index: $0)] }
     }
 
+    /// The masks that match nothing in any reference reply (warned about before fuzzing).
+    public var masksMatchingNothing: [String] { MaskedReply.matchingNothing(masks, in: references) }
+
     /// The check of request `k`'s reply: its reference exactly, or, where a mask matches it, a
     /// pattern with the masked parts as wildcards (see MaskedReply).
     public func replyCheck(_ k: Int) -> ScenarioLanguage.ReplyCheck {

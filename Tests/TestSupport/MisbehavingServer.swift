@@ -38,6 +38,9 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// `200 OK` and a body naming the request's number; request number `wrongAt` (from 1) gets
     /// `500 Internal Server Error` instead. nil: every answer right (the twin).
     case httpPipeline(wrongAt: Int?)
+    /// HTTP/1.1, keep-alive: every request gets `200 OK` and `hello`, with a `Date:` header that
+    /// differs in every reply the server gives (a counter), as a real server's date does.
+    case httpDated
     /// A request/response protocol answering each request by its content, with a planted
     /// framing bug or (false) correct: the request/response fuzzer's targets (FramedServers.swift).
     case framed(FramedProtocol, plantedBug: Bool)
@@ -63,6 +66,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .lineReplies(let n): return n.map { "line-replies-wrong-at-\($0)" } ?? "line-replies"
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
+        case .httpDated: return "http-dated"
         case .framed(let proto, let planted): return "\(proto.rawValue)-\(planted ? "planted-bug" : "twin")"
         case .duplicatesReply(let k): return "duplicates-reply-every-\(k)"
         case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
@@ -80,6 +84,8 @@ public final class MisbehavingServer: @unchecked Sendable {
     private let listener: Int32
     private let stopping = Atomic<Bool>(false)
     private let accepted = Atomic<Int>(0)
+    /// `httpDated`: replies given so far, across connections.
+    private let dates = Atomic<Int>(0)
     private let open = Mutex<Set<Int32>>([])
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
@@ -209,6 +215,16 @@ public final class MisbehavingServer: @unchecked Sendable {
                     let body = "response \(answered)\n"
                     let status = answered == wrongAt ? "500 Internal Server Error" : "200 OK"
                     write(fd, Array("HTTP/1.1 \(status)\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)[...])
+                }
+            }
+        case .httpDated:
+            var pending: [UInt8] = []
+            while let n = read(fd, &buffer) {
+                pending += buffer[..<n]
+                while let end = Self.endOfHead(pending) {
+                    pending.removeFirst(end)
+                    let date = dates.add(1, ordering: .relaxed).newValue
+                    write(fd, Array("HTTP/1.1 200 OK\r\nDate: Sat, 05 Dec 2026 12:00:00.\(date) GMT\r\nContent-Length: 6\r\n\r\nhello\n".utf8)[...])
                 }
             }
         case .httpError:

@@ -211,6 +211,12 @@ struct Fuzz: ParsableCommand {
             Output.error("sockfuzz: \(problem)")
             throw ExitCode(2)
         }
+        if case .requests(let oracle) = base.oracle {
+            for mask in oracle.masksMatchingNothing {
+                Output.error("sockfuzz fuzz: warning: --mask '\(mask)' matches nothing in any reference reply, so it masks nothing: "
+                             + "a reply that differs there will be a finding (a mask reads the reply's bytes; ^ and $ match at each line's ends)")
+            }
+        }
 
         let interrupt = InterruptFlag()
         let watcher = InterruptWatcher(interrupt)
