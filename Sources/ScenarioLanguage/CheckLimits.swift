@@ -9,9 +9,14 @@ public struct CheckLimits: Sendable, Equatable {
     /// Why that is the limit, for the error message ("the open-file hard limit is 1024 ...").
     public var reason: String
 
-    public init(maxConnections: Int?, reason: String) {
+    /// `--target` or `--spawn` replaces every `target` line, so a `${NAME}` in one that the
+    /// environment does not define is no error (the line is ignored when it runs).
+    public var targetsReplaced = false
+
+    public init(maxConnections: Int?, reason: String, targetsReplaced: Bool = false) {
         self.maxConnections = maxConnections
         self.reason = reason
+        self.targetsReplaced = targetsReplaced
     }
 
     public static let none = CheckLimits(maxConnections: nil, reason: "")

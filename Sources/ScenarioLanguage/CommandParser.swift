@@ -63,9 +63,15 @@ struct CommandParser {
         case "}": item = .closeBlock
         case "server": item = .command(try parseServer())
         case "target":
-            let (host, port) = try SelectorParsing.hostPort(try Self.environmentExpanded(try cursor.take("HOST:PORT after 'target'")))
+            let address = try cursor.take("HOST:PORT after 'target'")
             state.targetAt = head.location
-            item = .command(.target(host: host, port: port))
+            if state.limits.targetsReplaced, !References.find(in: address.text).allSatisfy({ getenv($0.name) != nil }) {
+                // Replaced by --target or --spawn: kept as written, never resolved (port 0).
+                item = .command(.target(host: address.text, port: 0))
+            } else {
+                let (host, port) = try SelectorParsing.hostPort(try Self.environmentExpanded(address))
+                item = .command(.target(host: host, port: port))
+            }
         case "spawn":
             let token = try cursor.take("a quoted command after 'spawn'")
             guard token.kind == .string else {

@@ -216,12 +216,14 @@ public final class ScenarioSession {
         case .spawn(let command):
             try spawn(statement, command)
         case .target(let host, let port):
+            // Port 0: a `${NAME}` the environment lacks, kept as written (see CheckLimits.targetsReplaced).
+            let written = port == 0 ? host : "\(host):\(port)"
             if let given = configuration.spawn {
-                emit(.info("\(at): target \(host):\(port) ignored: --spawn '\(given)' wins"))
+                emit(.info("\(at): target \(written) ignored: --spawn '\(given)' wins"))
                 break
             }
             if configuration.target != nil {
-                emitSkipped("\(at): target \(host):\(port) ignored: --target \(RunConfiguration.targetText(configuration.target!, host: configuration.targetHost)) wins")
+                emitSkipped("\(at): target \(written) ignored: --target \(RunConfiguration.targetText(configuration.target!, host: configuration.targetHost)) wins")
                 break
             }
             let address: SocketAddress

@@ -159,8 +159,15 @@ struct Run: ParsableCommand {
                 continue
             }
             do {
-                let limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil).forShare(segment ?? .whole)
-                programs.append((file, try ScenarioParser.parseFile(file, limits: limits)))
+                var limits = CheckLimits.forThisProcess(embeddedServer: server.target == nil).forShare(segment ?? .whole)
+                limits.targetsReplaced = server.target != nil || spawn != nil
+                let program = try ScenarioParser.parseFile(file, limits: limits)
+                if !limits.targetsReplaced, let unreachable = Self.unreachableTarget(in: program.statements) {
+                    errors.append((file, unreachable))
+                    Output.error(unreachable)
+                    continue
+                }
+                programs.append((file, program))
             } catch {
                 errors.append((file, error.description))
                 Output.error(error.description)
@@ -178,6 +185,28 @@ struct Run: ParsableCommand {
         }
         try writeReports(results)
         throw ExitCode(2)
+    }
+
+    /// A file's `target` line whose server cannot be reached, said as `--target` says it: the
+    /// same usage error (exit 2), located at the line, before anything runs.
+    static func unreachableTarget(in statements: [Statement]) -> String? {
+        for statement in statements {
+            switch statement.command {
+            case .target(let host, let port):
+                let at = statement.location
+                let address: SocketAddress
+                do { address = try SocketAddress.resolve(host: host, port: port) } catch {
+                    return "\(at): target \(host):\(port): \(error.description)"
+                }
+                let errno = ScenarioRunner.probe(address)
+                if errno != 0 { return "\(at): target \(host):\(port): cannot connect: \(Format.errno(errno))" }
+            case .repeat(_, let body):
+                if let found = unreachableTarget(in: body) { return found }
+            default:
+                continue
+            }
+        }
+        return nil
     }
 
     /// What a run that never started would have run against, for its report entry.
