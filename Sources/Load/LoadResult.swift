@@ -88,6 +88,9 @@ public struct ReplyCheckResult: Sendable, Codable, Equatable {
     public var firstMismatch: String?
     /// Connections whose replies could not be framed (each one ended there).
     public var framingErrors: UInt64
+    /// Times a connection was opened again because the server closed it between requests (after
+    /// a `Connection: close` reply, or with every request sent answered), as wrk does: no error.
+    public var reconnects: UInt64? = nil
 }
 
 /// One second (the last one may be shorter) of a load run's measured window.

@@ -7,7 +7,7 @@ import TLSClient
 
 struct LoadTransport {
     /// Connection i's transport (a TLS session stays the caller's).
-    private let transports: [Transport]
+    private var transports: [Transport]
     let usesTLS: Bool
 
     /// `tls`: the connections' SSL objects in order, nil in clear.
@@ -29,6 +29,9 @@ struct LoadTransport {
     /// OpenSSL holds records for connection i that no readiness will announce.
     @inline(__always)
     func hasPending(_ i: Int) -> Bool { transports[i].hasPending }
+
+    /// Connection i was opened again: its bytes move through `transport` from now on.
+    mutating func replace(_ i: Int, with transport: Transport) { transports[i] = transport }
 
     /// What the server's orderly close is called.
     var orderlyClose: String { usesTLS ? "close_notify" : "EOF" }

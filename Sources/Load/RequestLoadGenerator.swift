@@ -10,6 +10,7 @@ import Glibc
 import Histogram
 import Reactor
 import Syscalls
+import TLSClient
 
 public struct RequestLoadPlan: Sendable {
     public var mix: RequestMix
@@ -49,6 +50,19 @@ public final class RequestLoadGenerator: PacedLoad {
         var receivedBytes: UInt64 = 0
         var wantsWrite = false
         var ring = 0
+        /// A reply said the server closes after it: nothing more is written until the connection
+        /// is opened again (with `reconnect`).
+        var closing = false
+    }
+
+    /// Where to open a connection again when the server closes one between requests.
+    public struct Reconnect {
+        public let address: SocketAddress
+        public let tls: Connector.TLSTarget?
+        public init(to address: SocketAddress, tls: Connector.TLSTarget?) {
+            self.address = address
+            self.tls = tls
+        }
     }
 
     let plan: RequestLoadPlan
@@ -57,7 +71,7 @@ public final class RequestLoadGenerator: PacedLoad {
     private var stamps: UnsafeMutableBufferPointer<UInt64>
     private let ringSize: Int
     private var connIndexByFD: [Int32]
-    private let transport: LoadTransport
+    private var transport: LoadTransport
     /// The requests, back to back; request k is `requestStart[k] ..< requestStart[k] + requestLength[k]`.
     private let requestBytes: UnsafeMutableRawPointer
     private let requestStart: [Int]
@@ -83,16 +97,29 @@ public final class RequestLoadGenerator: PacedLoad {
     private var firstMismatch: String?
     private var framingErrors: UInt64 = 0
     private var connectionErrors: UInt64 = 0
+    private let reconnect: Reconnect?
+    private var reconnects: UInt64 = 0
+    /// Per connection, the connect under way when it is being opened again.
+    private var attempts: [Connector.Attempt?]
+    /// Per connection, whether its socket (and TLS session) is one this generator opened, to
+    /// close at the end; the ones given stay the caller's.
+    private var ownsSocket: [Bool]
+    private var ownedSessions: [OpaquePointer?]
 
     /// Round-trip latencies (request sent, or due, to reply) of the measured window, in nanoseconds.
     public var histogram: Histogram<UInt64> { meter.histogram }
 
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's).
-    /// Throws when `plan.expect` is not a valid regex.
-    public init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil) throws {
+    /// Throws when `plan.expect` is not a valid regex. With `reconnect`, a connection the server
+    /// closes between requests is opened again (counted in `reconnects`); without, it fails.
+    public init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil, reconnect: Reconnect? = nil) throws {
         precondition(tls == nil || tls!.count == fds.count)
         self.plan = plan
+        self.reconnect = reconnect
+        attempts = Array(repeating: nil, count: fds.count)
+        ownsSocket = Array(repeating: false, count: fds.count)
+        ownedSessions = Array(repeating: nil, count: fds.count)
         transport = LoadTransport(tls, count: fds.count)
         check = try ReplyCheck(pattern: plan.expect, requests: plan.mix.requests.count)
         loop = try EventLoop<EpollBackend>()
@@ -126,6 +153,11 @@ public final class RequestLoadGenerator: PacedLoad {
 
     deinit {
         for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
+        for i in conns.indices where ownsSocket[i] {
+            attempts[i]?.abandon()
+            if let ssl = ownedSessions[i] { TLSIO.end(ssl) }
+            if conns[i].fd >= 0 { Sys.close(conns[i].fd) }
+        }
         loop.close()
         conns.deallocate()
         stamps.deallocate()
@@ -149,7 +181,8 @@ public final class RequestLoadGenerator: PacedLoad {
         let seconds = run.seconds
         let replies = ReplyCheckResult(framing: plan.framing.description, expect: plan.expect,
                                        requests: plan.mix.requests.count, mismatched: mismatched,
-                                       firstMismatch: firstMismatch, framingErrors: framingErrors)
+                                       firstMismatch: firstMismatch, framingErrors: framingErrors,
+                                       reconnects: reconnect == nil ? nil : reconnects)
         return LoadResult(connections: conns.count, messageSize: Int(mean.rounded()), depth: depth, targetRate: rate,
                           seconds: seconds, messages: counted, verified: counted,
                           messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
@@ -214,6 +247,8 @@ public final class RequestLoadGenerator: PacedLoad {
 
     /// Writes as much of the queued requests as the socket takes, 64 KiB per call.
     func flush(_ i: Int) {
+        // Closing, or being opened again: the requests wait for the new connection.
+        if conns[i].closing || attempts[i] != nil { return }
         while conns[i].alive && conns[i].sent < conns[i].queued {
             var filled = 0
             var seq = conns[i].sent
@@ -260,6 +295,10 @@ public final class RequestLoadGenerator: PacedLoad {
     public func handle(fd: Int32, events: IOEvents) -> Bool {
         let i = Int(connIndexByFD[Int(fd)])
         guard i >= 0, conns[i].alive else { return false }
+        if attempts[i] != nil {
+            reopened(i, attempts[i]!.advance())
+            return true
+        }
         if events.contains(.writable) { flush(i) }
         guard events.contains(.readable) else { return true }
         let carried = scans ? partial[i].count : 0
@@ -274,16 +313,28 @@ public final class RequestLoadGenerator: PacedLoad {
             case .processed(let got): n = got
             }
         } catch {
-            fail(i, "connection \(i): \(error)")
+            if conns[i].closing && reconnect != nil { reopen(i) } else { fail(i, "connection \(i): \(error)") }
             return true
         }
         guard n > 0 else {
-            fail(i, "connection \(i): closed by the server (\(transport.orderlyClose)) under load"
-                 + (conns[i].queued > conns[i].answered ? " with \(conns[i].queued - conns[i].answered) request(s) unanswered" : ""))
+            // Between requests (after a reply that said so, or with nothing sent unanswered) a
+            // close is the server's right: open another. With requests unanswered it is an error.
+            let unanswered = conns[i].sent > conns[i].answered || conns[i].sentOffset > 0
+            if reconnect != nil && (conns[i].closing || !unanswered) {
+                reopen(i)
+            } else {
+                fail(i, "connection \(i): closed by the server (\(transport.orderlyClose)) under load"
+                     + (conns[i].queued > conns[i].answered ? " with \(conns[i].queued - conns[i].answered) request(s) unanswered" : ""))
+            }
             return true
         }
         conns[i].receivedBytes &+= UInt64(n)
         if scans { frameInPlace(i, carried + n) } else { frameWithDecoder(i, n) }
+        // The server closes after the reply that said so: do not wait for its FIN.
+        if conns[i].alive && conns[i].closing {
+            reopen(i)
+            return true
+        }
         if conns[i].alive { flush(i) }
         // OpenSSL may hold more records than the buffer took: no readiness will announce them.
         if conns[i].alive && transport.hasPending(i) { return handle(fd: fd, events: .readable) }
@@ -360,7 +411,67 @@ public final class RequestLoadGenerator: PacedLoad {
         }
         conns[i].answered = seq + 1
         meter.outstanding -= 1
+        if reconnect != nil, case .http1 = plan.framing, HTTP1Reply.closesConnection(reply) { conns[i].closing = true }
         if meter.accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
+    }
+
+    // MARK: opening a connection again
+
+    /// The server closed connection `i` between requests: the requests it had not answered are
+    /// sent again on a new connection (their latency still counts from when they were first due).
+    private func reopen(_ i: Int) {
+        guard let reconnect else { return }
+        let old = conns[i].fd
+        loop.forget(old)
+        connIndexByFD[Int(old)] = -1
+        if ownsSocket[i] {
+            if let ssl = ownedSessions[i] { TLSIO.free(ssl) }
+            ownedSessions[i] = nil
+            Sys.close(old)
+        }
+        reconnects += 1
+        conns[i].closing = false
+        conns[i].sent = conns[i].answered
+        conns[i].sentOffset = 0
+        partial[i].removeAll(keepingCapacity: true)
+        if !scans {
+            decoders[i] = FrameDecoder(plan.framing)
+            if let headRequests {
+                for seq in conns[i].answered..<conns[i].queued { decoders[i].noteRequest(isHEAD: headRequests[request(i, seq)]) }
+            }
+        }
+        let (attempt, step) = Connector.Attempt.start(to: reconnect.address, tls: reconnect.tls) { fd in
+            try? Sys.setNoDelay(fd)
+            return .success(fd)
+        }
+        ownsSocket[i] = true
+        conns[i].fd = -1
+        if let attempt {
+            let fd = attempt.fd
+            if Int(fd) >= connIndexByFD.count {
+                connIndexByFD.append(contentsOf: repeatElement(-1, count: Int(fd) + 1 - connIndexByFD.count))
+            }
+            connIndexByFD[Int(fd)] = Int32(i)
+            conns[i].fd = fd
+            attempts[i] = attempt
+        }
+        reopened(i, step)
+    }
+
+    private func reopened(_ i: Int, _ step: Connector.Step) {
+        switch step {
+        case .waits(let wait):
+            try? loop.setInterest(conns[i].fd, wait == .readable ? .readable : .writable)
+        case .failed(let failure):
+            attempts[i] = nil
+            fail(i, "connection \(i): opening it again after the server closed it: \(failure)")
+        case .open(let opened):
+            attempts[i] = nil
+            ownedSessions[i] = opened.ssl
+            transport.replace(i, with: opened)
+            try? loop.setInterest(conns[i].fd, .readable)
+            flush(i)
+        }
     }
 
     private func framingFailed(_ i: Int, _ error: FramingError) {
@@ -375,6 +486,8 @@ public final class RequestLoadGenerator: PacedLoad {
         if meter.firstError == nil { meter.firstError = message }
         conns[i].alive = false
         meter.outstanding -= min(meter.outstanding, conns[i].queued - conns[i].answered)
-        loop.forget(conns[i].fd)
+        attempts[i]?.abandon()
+        attempts[i] = nil
+        if conns[i].fd >= 0 { loop.forget(conns[i].fd) }
     }
 }

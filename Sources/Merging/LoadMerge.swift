@@ -132,6 +132,7 @@ public enum LoadMerge {
         }
         sum.mismatched += r.mismatched
         sum.framingErrors += r.framingErrors
+        if let k = r.reconnects { sum.reconnects = (sum.reconnects ?? 0) + k }
         if sum.firstMismatch == nil { sum.firstMismatch = r.firstMismatch.map { "share \(share): \($0)" } }
         return sum
     }

@@ -117,6 +117,7 @@ public enum LoadSummary {
         line += "; errors \(r.errors)"
         if let e = r.firstError { line += " (first: \(e))" }
         if let m = r.replies?.mismatched, m > 0 { line += "; mismatched \(m)" }
+        if let k = r.replies?.reconnects, k > 0 { line += "; reconnects \(k) (the server closed between requests)" }
         if r.unanswered > 0 { line += "; unanswered \(r.unanswered)" }
         if r.notSent > 0 { line += "; not sent \(r.notSent) (client saturated)" }
         if r.interrupted { line += "; interrupted" }

@@ -41,6 +41,9 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
     /// HTTP/1.1, keep-alive: every request gets `200 OK` and `hello`, with a `Date:` header that
     /// differs in every reply the server gives (a counter), as a real server's date does.
     case httpDated
+    /// HTTP/1.1 keep-alive, but every connection is closed by the server after its `after`-th
+    /// reply, which says `Connection: close` (as nginx does at keepalive_requests).
+    case httpClosesAfter(Int)
     /// A request/response protocol answering each request by its content, with a planted
     /// framing bug or (false) correct: the request/response fuzzer's targets (FramedServers.swift).
     case framed(FramedProtocol, plantedBug: Bool)
@@ -67,6 +70,7 @@ public enum Misbehaviour: Sendable, Equatable, CustomStringConvertible {
         case .oneReplyPerRead: return "one-reply-per-read"
         case .httpPipeline(let wrong): return wrong.map { "http-pipeline-wrong-at-\($0)" } ?? "http-pipeline"
         case .httpDated: return "http-dated"
+        case .httpClosesAfter(let n): return "http-closes-after-\(n)"
         case .framed(let proto, let planted): return "\(proto.rawValue)-\(planted ? "planted-bug" : "twin")"
         case .duplicatesReply(let k): return "duplicates-reply-every-\(k)"
         case .garblesConnections(let once, let from): return "garbles-connection-\(once)" + (from.map { "-and-from-\($0)" } ?? "")
@@ -225,6 +229,19 @@ public final class MisbehavingServer: @unchecked Sendable {
                     pending.removeFirst(end)
                     let date = dates.add(1, ordering: .relaxed).newValue
                     write(fd, Array("HTTP/1.1 200 OK\r\nDate: Sat, 05 Dec 2026 12:00:00.\(date) GMT\r\nContent-Length: 6\r\n\r\nhello\n".utf8)[...])
+                }
+            }
+        case .httpClosesAfter(let limit):
+            var pending: [UInt8] = []
+            var answered = 0
+            reading: while let n = read(fd, &buffer) {
+                pending += buffer[..<n]
+                while let end = Self.endOfHead(pending) {
+                    pending.removeFirst(end)
+                    answered += 1
+                    let last = answered == limit
+                    write(fd, Array("HTTP/1.1 200 OK\r\n\(last ? "Connection: close\r\n" : "")Content-Length: 3\r\n\r\nok\n".utf8)[...])
+                    if last { break reading }
                 }
             }
         case .httpError:

@@ -229,7 +229,12 @@ struct LoadCommand: ParsableCommand {
             if requestLoad {
                 let plan = RequestLoadPlan(mix: try requests.mix(), framing: try requests.parsedFraming(), expect: requests.expect,
                                            pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
-                result = try RequestLoadGenerator(fds: fds, plan: plan, tls: sessions).run(progress: report, interrupted: { interrupt.isSet })
+                // A server that closes between requests (nginx after keepalive_requests) gets a new
+                // connection, as wrk does; the shares of a test reconnect to the same place.
+                let reconnect = RequestLoadGenerator.Reconnect(
+                    to: address, tls: tls.map { Connector.TLSTarget($0, host: target.flatMap(Targets.host) ?? address.host) })
+                result = try RequestLoadGenerator(fds: fds, plan: plan, tls: sessions, reconnect: reconnect)
+                    .run(progress: report, interrupted: { interrupt.isSet })
             } else {
                 let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
                 result = try LoadGenerator(fds: fds, plan: plan, tls: sessions).run(progress: report, interrupted: { interrupt.isSet })
