@@ -144,6 +144,13 @@ extension ClientEngine {
     }
 
     /// Adds round trips measured elsewhere (a load run) to a group's latency histogram.
+    /// Adds bytes a load moved outside the echo model (requests and replies) to a group's figures,
+    /// not to its connections' echo books.
+    public func countTraffic(_ group: String, sent: UInt64, received: UInt64) {
+        stats[group]?.bytesSent &+= sent
+        stats[group]?.bytesReceived &+= received
+    }
+
     public func recordLatencies(_ group: String, _ histogram: Histogram<UInt64>) {
         stats[group]?.latency.add(histogram)
     }

@@ -46,8 +46,11 @@ public final class RequestLoadGenerator: PacedLoad {
         var sentOffset = 0
         /// Replies received (each answers the oldest unanswered request).
         var answered: UInt64 = 0
-        /// Reply bytes received, for the stream offsets of framing errors.
+        /// Reply bytes received, for the stream offsets of framing errors (on this socket).
         var receivedBytes: UInt64 = 0
+        /// Bytes written and received over the whole run, reconnects included.
+        var bytesOut: UInt64 = 0
+        var bytesIn: UInt64 = 0
         var wantsWrite = false
         var ring = 0
         /// A reply said the server closes after it: nothing more is written until the connection
@@ -223,6 +226,9 @@ public final class RequestLoadGenerator: PacedLoad {
 
     public var failedConnections: [Int] { conns.indices.filter { !conns[$0].alive } }
 
+    /// Bytes each connection wrote and received, in the order of the `fds` given.
+    public var traffic: [(sent: UInt64, received: UInt64)] { conns.map { ($0.bytesOut, $0.bytesIn) } }
+
     /// Positions of the live connections that did not write all their queued requests (the run
     /// then failed, unanswered): over TLS a record may be left half-sent inside OpenSSL.
     public var unfinishedConnections: [Int] { conns.indices.filter { conns[$0].alive && conns[$0].sent < conns[$0].queued } }
@@ -271,6 +277,7 @@ public final class RequestLoadGenerator: PacedLoad {
                 fail(i, "connection \(i): \(error)")
                 return
             }
+            conns[i].bytesOut &+= UInt64(sent)
             if sent == filled {
                 conns[i].sent = seq
                 conns[i].sentOffset = offset
@@ -329,6 +336,7 @@ public final class RequestLoadGenerator: PacedLoad {
             return true
         }
         conns[i].receivedBytes &+= UInt64(n)
+        conns[i].bytesIn &+= UInt64(n)
         if scans { frameInPlace(i, carried + n) } else { frameWithDecoder(i, n) }
         // The server closes after the reply that said so: do not wait for its FIN.
         if conns[i].alive && conns[i].closing {

@@ -76,7 +76,7 @@ public enum ScenarioRunner {
     static func ranAgainst(_ session: ScenarioSession) -> String {
         if let spawned = session.spawned { return "spawn \(spawned.command)" }
         if let ran = session.lastServerConfiguration {
-            return ran.mode.rawValue + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
+            return ran.mode.rawValue + (ran.tls == nil ? "" : " TLS") + (ran.fault.map { " fault=\($0.rawValue)" } ?? "")
         }
         return session.target.map { "target \($0)" } ?? (session.configuration.mode ?? .epoll).rawValue
     }

@@ -52,13 +52,17 @@ extension ScenarioSession {
         let unfinished: [Int]
         do {
             if let requests = spec.requests, let framing {
-                // Request bytes and replies are outside the engine's echo model: none are counted as exchanged.
+                // Request bytes and replies are outside the engine's echo model: none are counted as
+                // exchanged, but the groups' figures count them (a run's "B sent, B received").
                 let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
                                            pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try RequestLoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
                 result = generator.run(progress: progress, interrupted: { interrupt.isSet })
                 (failed, unfinished) = (generator.failedConnections, generator.unfinishedConnections)
                 recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
+                for (k, moved) in generator.traffic.enumerated() {
+                    engine.countTraffic(engine.view(ids[k]).group, sent: moved.sent, received: moved.received)
+                }
             } else {
                 let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup)
                 let generator = try LoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)

@@ -79,7 +79,7 @@ enum Shares {
     static func fuzz(_ index: Int, of count: Int) -> FuzzSummary {
         var s = FuzzSummary(against: "epoll", seed: 1, runs: 2, operations: 20, connections: 4, seconds: 0.1, interrupted: false)
         s.segment = ExecutionSegment(index: index, count: count)
-        s.campaign = "fuzz --runs 4 --segments \(count)"
+        s.campaign = "fuzz --runs 4 --segment i/\(count)"
         return s
     }
 

@@ -158,7 +158,7 @@ struct Fuzz: ParsableCommand {
         // Both limits when both are given: the first reached stops each share.
         var words = ["fuzz"] + (runLimit.map { ["--runs \($0)"] } ?? []) + (duration.map { ["--duration \($0)"] } ?? [])
         words += ["--connections \(connections)", "--timeout \(timeout)", "--max-send \(maxSend.bytes)",
-                  "--oracle \(chosenOracle.rawValue)", "--segments \(segment.count)"]
+                  "--oracle \(chosenOracle.rawValue)", "--segment i/\(segment.count)"]
         if let fault { words.append("--fault \(fault.rawValue)") }
         // As drawn, not as typed: the defaults written out and any order name the same weights.
         // (run() has refused weights that do not parse before any report is written.)

@@ -145,7 +145,7 @@ struct LoadCommand: ParsableCommand {
     var testIdentity: String {
         var words = ["load", target.map { "--target \($0)" } ?? "--mode \(mode.rawValue)", "--connections \(connections)",
                      "--size \(size)", rate.map { "--rate \($0)" } ?? "--depth \(depth ?? 1)", "--duration \(duration)",
-                     "--warmup \(warmup)", "--segments \(segment.count)"]
+                     "--warmup \(warmup)", "--segment i/\(segment.count)"]
         if connectOnly { words.append("--connect-only") }
         words += requests.identity
         words += tlsOptions.identity

@@ -200,7 +200,7 @@ struct Run: ParsableCommand {
                 }
                 let errno = ScenarioRunner.probe(address)
                 if errno != 0 { return "\(at): target \(host):\(port): cannot connect: \(Format.errno(errno))" }
-            case .repeat(_, let body):
+            case .repeat(_, let body), .include(_, let body):
                 if let found = unreachableTarget(in: body) { return found }
             default:
                 continue

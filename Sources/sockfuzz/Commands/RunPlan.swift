@@ -19,12 +19,37 @@ enum RunPlan {
     static func runs(_ programs: [(file: String, program: Program)], modes: [BackendKind?], againstTarget: Bool) -> [PlannedRun] {
         programs.flatMap { file, program -> [PlannedRun] in
             if againstTarget { return [PlannedRun(file: file, program: program, mode: nil)] }
+            if modes.count > 1, let away = thirdPartyOnly(program.statements) {
+                // Every connect goes to a third-party server: the embedded design never meets the
+                // traffic, and three runs would be one test three times.
+                let note = "\(file): `\(away.command.rendered)` at line \(away.location.line) sends all its traffic to a third-party server: run once, not once per --mode"
+                return [PlannedRun(file: file, program: program, mode: nil, note: note)]
+            }
             guard modes.count > 1, let pin = modePin(in: program.statements) else {
                 return modes.map { PlannedRun(file: file, program: program, mode: $0) }
             }
             let note = "\(file): `\(pin.command.rendered)` at line \(pin.location.line) pins the design: run once, not once per --mode"
             return [PlannedRun(file: file, program: program, mode: nil, note: note)]
         }
+    }
+
+    /// The first `target` or `spawn` line of a file that never starts the embedded server (no
+    /// `server start` or `server mode`): nil when the embedded server may take some traffic.
+    static func thirdPartyOnly(_ statements: [Statement]) -> Statement? {
+        var away: Statement?
+        var embedded = false
+        func scan(_ statements: [Statement]) {
+            for statement in statements {
+                switch statement.command {
+                case .target, .spawn: if away == nil { away = statement }
+                case .serverStart, .serverMode: embedded = true
+                case .repeat(_, let body), .include(_, let body): scan(body)
+                default: continue
+                }
+            }
+        }
+        scan(statements)
+        return embedded ? nil : away
     }
 
     /// The first `server mode X`, which wins over `--mode`, in blocks and included files too.
