@@ -41,7 +41,7 @@ struct TLSClientTests {
         let run = try Piped.run(["run", "--tls", "--mode", mode] + files, input: "", scratch: scratch, timeout: 240)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("\(files.count) passed, 0 failed"), "\(run.output)")
-        #expect(run.output.contains("[\(mode)]"), "\(run.output)")
+        #expect(run.output.contains("[\(mode) TLS]"), "\(run.output)")
     }
 
     @Test("over TLS, eof needs the server's close_notify and truncated its absence: each fails on the server that gets it wrong, passes on its twin",

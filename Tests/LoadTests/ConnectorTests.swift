@@ -11,7 +11,7 @@ import TestSupport
 import TLSClient
 import Vocabulary
 
-@Suite("Connector: opening client connections")
+@Suite("Connector: opening client connections", .sharesDescriptorTable)
 struct ConnectorTests {
     private static func deadline(seconds: UInt64 = 10) -> UInt64 { Sys.monotonicNanos() &+ seconds * 1_000_000_000 }
 
