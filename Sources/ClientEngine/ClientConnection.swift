@@ -99,7 +99,8 @@ final class ClientConnection {
     /// Whole frames received and not yet consumed by a reply check (at most `maxKeptReplies`).
     var replies = Deque<Frame>()
     var repliesReceived: UInt64 = 0
-    /// Requests (framed sends) queued so far.
+    /// Requests queued so far (framed groups): one a send, or the whole requests parsed from
+    /// a send of several (see `countingRequests`).
     var requestsQueued: UInt64 = 0
     /// The first framing error; the stream cannot be framed past it.
     var framingError: FramingError?

@@ -28,23 +28,63 @@ extension ClientEngine {
             c.unsentAtEnd += segments.reduce(0) { $0 + $1.byteCount }
             return false
         }
-        if c.decoder != nil, let last = segments.lastIndex(where: { $0.byteCount > 0 }) {
-            // Framed: this send is one request, answered by one reply (see `repliesArrived`).
-            var marked = segments
-            marked[last].endsRequest = true
-            c.requestsQueued &+= 1
-            if case .http1 = c.decoder!.framing {
-                // The method may be cut across fragments: read it through the literal ones.
-                let literal = segments.lazy.prefix { if case .bytes = $0.content { true } else { false } }
-                    .flatMap { (s: OutgoingSegment) -> [UInt8] in if case .bytes(let b) = s.content { b } else { [] } }
-                c.decoder!.noteRequest(isHEAD: HTTP1Request.isHEAD(literal))
-            }
-            c.outgoing.append(contentsOf: marked)
+        if c.decoder != nil, segments.contains(where: { $0.byteCount > 0 }) {
+            // Framed: the replies awaited are the requests sent (see `repliesArrived`).
+            c.outgoing.append(contentsOf: countingRequests(c, segments))
         } else {
             c.outgoing.append(contentsOf: segments)
         }
         if c.phase == .open { _ = pump(c) }
         return true
+    }
+
+    /// `segments` marked with the requests that end in each: one per send, as the language
+    /// reads a send, unless the send's bytes are several whole requests of a protocol whose
+    /// requests the framing also cuts (RESP, HTTP/1.1), each one no two servers would cut
+    /// differently (`Framing.countableRequests`): `send r "PING\r\nPING\r\n"` awaits two replies.
+    /// A line, delimiter or length framing describes the replies only (memcached's `set` is two
+    /// lines and one reply), so there a send stays one request.
+    func countingRequests(_ c: ClientConnection, _ segments: [OutgoingSegment]) -> [OutgoingSegment] {
+        var marked = segments
+        let framing = c.decoder!.framing
+        let last = segments.lastIndex(where: { $0.byteCount > 0 })!
+        var literal: [UInt8] = []
+        var owner: [Int] = []  // per byte of `literal`, the index of its segment
+        var allLiteral = true
+        for (i, segment) in segments.enumerated() {
+            switch segment.content {
+            case .bytes(let b):
+                literal += b
+                owner += repeatElement(i, count: b.count)
+            default:
+                if segment.byteCount > 0 { allLiteral = false }
+            }
+        }
+        let symmetric: Bool
+        switch framing {
+        case .resp, .http1: symmetric = true
+        default: symmetric = false
+        }
+        let split: (requests: [[UInt8]], rest: [UInt8]) = symmetric && allLiteral ? framing.splitRequests(literal) : ([], literal)
+        guard split.requests.count > 1, framing.countableRequests(split) != nil else {
+            marked[last].requestsEnding += 1
+            c.requestsQueued &+= 1
+            if case .http1 = framing {
+                // The method may be cut across fragments: read it through the literal ones.
+                let head = segments.lazy.prefix { if case .bytes = $0.content { true } else { false } }
+                    .flatMap { (s: OutgoingSegment) -> [UInt8] in if case .bytes(let b) = s.content { b } else { [] } }
+                c.decoder!.noteRequest(isHEAD: HTTP1Request.isHEAD(head))
+            }
+            return marked
+        }
+        var end = 0
+        for request in split.requests {
+            end += request.count
+            marked[owner[end - 1]].requestsEnding += 1
+            if case .http1 = framing { c.decoder!.noteRequest(isHEAD: HTTP1Request.isHEAD(request)) }
+        }
+        c.requestsQueued &+= UInt64(split.requests.count)
+        return marked
     }
 
     /// shutdown(SHUT_WR) once everything queued before it is sent.
@@ -268,8 +308,8 @@ extension ClientEngine {
         c.headNotBefore = 0
         if c.decoder == nil {
             c.latencyMarks.append((c.bytesSent &+ UInt64(c.staged.count), now))
-        } else if finished.endsRequest {
-            c.requestsSentAt.append(now)
+        } else {
+            for _ in 0..<finished.requestsEnding { c.requestsSentAt.append(now) }
         }
     }
 

@@ -235,6 +235,9 @@ public struct ConnectionView: Sendable, Equatable {
     public let repliesReceived: UInt64
     /// Requests sent (framed sends) with no reply yet, pipelining in order.
     public let repliesAwaited: UInt64
+    /// Replies past the requests sent: a server answering more than was asked (or bytes the
+    /// client could not count as requests).
+    public let repliesUnasked: UInt64
     public let framingError: FramingError?
     /// Bytes received past the last whole reply: the start of an incomplete frame.
     public let partialReplyBytes: Int
@@ -261,6 +264,7 @@ public struct ConnectionView: Sendable, Equatable {
         framing = c.decoder?.framing
         repliesReceived = c.repliesReceived
         repliesAwaited = c.requestsQueued > c.repliesReceived ? c.requestsQueued - c.repliesReceived : 0
+        repliesUnasked = c.repliesReceived > c.requestsQueued ? c.repliesReceived - c.requestsQueued : 0
         framingError = c.framingError
         partialReplyBytes = c.decoder?.pendingByteCount ?? 0
         tls = c.tls?.view

@@ -18,8 +18,8 @@ public struct OutgoingSegment: Sendable {
     public var content: Content
     /// Pause after the previous segment was handed to the kernel, before this one starts.
     public var delayNanos: UInt64
-    /// The last segment of a request (framed groups): its send time waits for a reply.
-    var endsRequest = false
+    /// How many requests end in this segment (framed groups): each one's send time waits for a reply.
+    var requestsEnding = 0
 
     public init(_ content: Content, delayNanos: UInt64 = 0) {
         self.content = content

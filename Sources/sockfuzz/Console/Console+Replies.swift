@@ -30,4 +30,19 @@ extension Console {
             }
         }
     }
+
+    /// Says, once each, replies beyond the requests sent: they are not paired with a later
+    /// request (the console counts requests by parsing what was sent; see ClientEngine.send).
+    func sayUnaskedReplies() {
+        let engine = session.engine
+        for id in 0..<engine.connectionCount where engine.view(id).framing != nil {
+            let v = session.engine.view(id)
+            let said = unaskedSaid[id] ?? 0
+            guard v.repliesUnasked > said else { continue }
+            let n = v.repliesUnasked - said
+            unaskedSaid[id] = v.repliesUnasked
+            out.line("\(v.name): \(n) more repl\(n == 1 ? "y" : "ies") than requests sent (\(v.repliesReceived) replies to "
+                     + "\(v.repliesReceived - v.repliesUnasked) requests): the server answered more than was asked")
+        }
+    }
 }

@@ -62,6 +62,8 @@ final class Console {
     var skipped = false
     /// Result lines the running statement printed.
     var shown = 0
+    /// Per connection, the unasked replies already said (each is said once).
+    var unaskedSaid: [Int: UInt64] = [:]
 
     static let mainPrompt = "sockfuzz> "
     static let blockPrompt = "     ...> "
@@ -248,6 +250,11 @@ final class Console {
             }
         }
         if outcome == .passed, case .send = statement.command { awaitReplies() }
+        // After what lets replies arrive (a look at every connection: not after every command).
+        switch statement.command {
+        case .send, .sleep, .expectReply, .expectReplies, .expectNoReply: sayUnaskedReplies()
+        default: break
+        }
         ConsoleSignals.commandEnded()
         out.end()
         eventBudget = .max
