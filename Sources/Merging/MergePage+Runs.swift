@@ -30,7 +30,7 @@ extension MergePage {
         let t = run.totals
         summary.append(("connections", "\(t.connected) of \(t.connectsStarted) connected; refused \(t.refused), timed out \(t.timedOut), failed \(t.connectFailed), resets \(t.resets)"))
         summary.append(("bytes", "sent \(t.bytesSent), received \(t.bytesReceived); echo mismatches \(t.echoMismatches)"))
-        if let l = t.latencyMicros { summary.append(("latency (µs)", percentiles(l))) }
+        if let l = t.latencyMicros { summary.append(("latency", percentiles(l))) }
         html += keyValueTable(summary) + "\n"
 
         // Merge refused any incomplete set, so shares 0..<n are all there, in share order (10/12
@@ -47,7 +47,7 @@ extension MergePage {
         if !run.notes.isEmpty {
             html += "<h3>Other problems</h3>\n<ul>\n" + run.notes.map { "<li>\(xmlEscape($0))</li>\n" }.joined() + "</ul>\n"
         }
-        html += "<h3>Groups</h3>\n" + table(["group", "connected", "sent (B)", "received (B)", "refused / timed out / failed", "resets", "echo mismatches", "latency (µs)"],
+        html += "<h3>Groups</h3>\n" + table(["group", "connected", "sent (B)", "received (B)", "refused / timed out / failed", "resets", "echo mismatches", "latency"],
                                             (run.groups + [run.totals]).map { g in
             [g.name == "*" ? "all groups" : g.name, "\(g.connected) of \(g.connectsStarted)", "\(g.bytesSent)", "\(g.bytesReceived)",
              "\(g.refused) / \(g.timedOut) / \(g.connectFailed)", "\(g.resets)", "\(g.echoMismatches)", g.latencyMicros.map(percentiles) ?? "none"]
@@ -55,9 +55,10 @@ extension MergePage {
         return html
     }
 
-    /// Merged percentiles in microseconds, as every merge page shows them.
+    /// Merged percentiles (given in microseconds) in the terminal's units: `743 µs`, `2.1 ms`.
     static func percentiles(_ l: LoadResult.Percentiles) -> String {
-        String(format: "p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f", l.p50, l.p90, l.p99, l.p999, l.max)
+        [("p50", l.p50), ("p90", l.p90), ("p99", l.p99), ("p99.9", l.p999), ("max", l.max)]
+            .map { "\($0.0) \(Format.seconds($0.1 / 1e6))" }.joined(separator: ", ")
     }
 
     private static func table(_ headers: [String], _ rows: [[String]]) -> String {

@@ -4,14 +4,17 @@
 import Bench
 import Foundation
 import Histogram
+import Load
 import Results
 
 public enum MergePage {
     public static func render(_ m: MergedLoad) -> String {
         let seconds = m.intervals.map { String(Int($0.startSeconds)) }
-        let rates = Chart(id: "rate", kind: .bars, title: "Messages per second, all shares", xLabel: "second", yLabel: "messages",
-                          categories: seconds, series: [ChartSeries("messages", color: "#3b6ea5", values: m.intervals.map { Double($0.messages) })],
-                          unit: "msgs")
+        // A rate, not a count: a last interval cut short (0.3 s of a second) is not a drop.
+        let rates = Chart(id: "rate", kind: .bars, title: "Messages per second, all shares", xLabel: "second", yLabel: "messages/s",
+                          categories: seconds,
+                          series: [ChartSeries("messages/s", color: "#3b6ea5", values: m.intervals.map(Self.perSecond))],
+                          unit: "msgs/s")
         let p99 = m.intervals.map { interval -> Double? in
             guard let h = try? HistogramEncoding.decode(base64: interval.histogram), h.totalCount > 0 else { return nil }
             return Double(h.valueAtPercentile(99)) / 1000
@@ -23,7 +26,7 @@ public enum MergePage {
                     ("messages/s (all shares)", "\(Int(m.messagesPerSecond))"),
                     ("errors", "corrupted \(m.corrupted), connection errors \(m.connectionErrors), unanswered \(m.unanswered), not sent \(m.notSent)")]
         if let l = m.latencyMicros {
-            rows.append(("latency (µs)", percentiles(l)))
+            rows.append(("latency", percentiles(l)))
         }
         for p in m.problems { rows.append(("problem", p)) }
         return document(heading: "sockfuzz merge: \(m.shares) shares", body: """
@@ -31,6 +34,11 @@ public enum MergePage {
         \(rates.svg())
         \(latency.svg())
         """)
+    }
+
+    /// An interval's messages per second of its own length (nil for an empty one).
+    static func perSecond(_ interval: LoadInterval) -> Double? {
+        interval.seconds > 0 ? Double(interval.messages) / interval.seconds : nil
     }
 
     /// A table of one named value a row, every text escaped.

@@ -1,6 +1,7 @@
 // How a scenario is run: which server (embedded in a mode, or a third-party target), which
 // seed, the default deadline, and a flag another thread sets to interrupt (Ctrl-C).
 
+import ScenarioLanguage
 import EmbeddedServer
 import ProcessMonitor
 import Reactor
@@ -30,6 +31,8 @@ public struct RunConfiguration: Sendable {
     /// `--spawn`: a fresh instance of the server under test for the run, the target of its
     /// connects (the file's `spawn`, `target` and server lines give way). nil: as written.
     public var spawn: SpawnCommand?
+    /// How replies are shown as they arrive until a `set show` says otherwise (`run -v`: text).
+    public var replyDisplay: ReplyDisplay = .off
 
     public init(mode: BackendKind? = nil, target: SocketAddress? = nil, seed: UInt64? = nil,
                 defaultTimeoutNanos: UInt64 = 5_000_000_000, connectTimeoutNanos: UInt64 = 5_000_000_000,

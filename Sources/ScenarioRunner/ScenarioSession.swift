@@ -82,6 +82,7 @@ public final class ScenarioSession {
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
         self.configuration = configuration
+        replyDisplay = configuration.replyDisplay
         self.interrupt = interrupt
         engine = try ClientEngine()
         seed = configuration.seed ?? 1

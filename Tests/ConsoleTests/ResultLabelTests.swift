@@ -53,3 +53,17 @@ struct ResultLabelTests {
         #expect(junit.components(separatedBy: "<testcase").count - 1 == 1, "one test case: \(junit)")
     }
 }
+
+@Suite("run -v")
+struct RunVerboseTests {
+    @Test("run -v shows replies as they arrive without the file saying set show text; without -v it does not")
+    func verboseShowsReplies() throws {
+        let scratch = Scratch()
+        let path = scratch.path + "/r.scn"
+        try "connect c 1 framing=line\nsend c \"hello\\n\"\nexpect c reply \"hello\\n\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let verbose = try Piped.run(["run", "-v", path], input: "", scratch: scratch)
+        #expect(verbose.status == 0 && verbose.output.contains("c[0] reply: \"hello\\n\""), "\(verbose.output)")
+        let quiet = try Piped.run(["run", path], input: "", scratch: scratch)
+        #expect(quiet.status == 0 && !quiet.output.contains("reply: \"hello"), "\(quiet.output)")
+    }
+}

@@ -112,6 +112,8 @@ struct Run: ParsableCommand {
             var config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
             config.targetHost = server.target.flatMap(Targets.host)
             config.spawn = try spawn.map { text in try SpawnCommand(text) }
+            // -v shows every result: the replies too, as the console does, unless the file says otherwise.
+            config.replyDisplay = verbose ? .text : .off
             let result = ScenarioRunner.run(planned.program, name: planned.file, configuration: config, interrupt: interrupt,
                                             fuzzHandler: Fuzzer.statement, onTick: publish,
                                             onEvent: { event in RunPrinter.print(event, verbose: verbose) })

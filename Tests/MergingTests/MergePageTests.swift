@@ -1,0 +1,31 @@
+// The merge page says what the terminal says (issue 20, item 16): latencies in the terminal's
+// units, not microseconds with decimals, and a per-second chart of rates, so a last interval cut
+// short is drawn at its rate instead of as a drop.
+
+import Histogram
+import Load
+@testable import Merging
+import Testing
+
+@Suite("merge page: units and rates")
+struct MergePageTests {
+    @Test("percentiles read as the terminal's: µs below a millisecond, ms below a second")
+    func terminalUnits() throws {
+        var h = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        for _ in 0..<98 { h.record(743_000) }
+        h.record(2_100_000)
+        h.record(1_500_000_000)
+        let text = MergePage.percentiles(try #require(LoadResult.Percentiles(nanoseconds: h)))
+        #expect(text.hasPrefix("p50 743 µs, p90 743 µs, p99 2.1 ms"), "\(text)")
+        #expect(text.hasSuffix("max 1.50 s"), "\(text)")
+    }
+
+    @Test("a last second cut short is drawn at its rate, not as a drop")
+    func partialLastSecond() {
+        let h = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        let whole = LoadInterval(startSeconds: 0, seconds: 1, messages: 1000, histogram: h)
+        let cut = LoadInterval(startSeconds: 1, seconds: 0.25, messages: 250, histogram: h)
+        #expect(MergePage.perSecond(whole) == 1000)
+        #expect(MergePage.perSecond(cut) == 1000)
+    }
+}
