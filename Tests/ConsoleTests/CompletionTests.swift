@@ -78,7 +78,8 @@ struct CompletionTests {
         #expect(words("save ", "/tmp/x") == ["<files>"])
         #expect(words("include ") == ["<files>"])
         #expect(words("send web file ") == ["<files>"])
-        #expect(words("save /tmp/a.scn ") == [])
+        #expect(words("save /tmp/a.scn ") == ["without-failed"])
+        #expect(words("run /tmp/a.scn ") == [])
     }
 
     @Test("help completes command words, then form names")

@@ -178,4 +178,31 @@ struct InteractiveTests {
         #expect(replay.status == 0, "sockfuzz run \(saved):\n\(replay.output)")
         #expect(replay.output.contains("PASSED"))
     }
+
+    @Test("`save FILE without-failed` leaves out the checks that failed, so the file passes; plain `save` keeps them")
+    func saveWithoutFailed() throws {
+        let scratch = Scratch()
+        let terminal = try console(scratch, ["--seed", "7"])
+        terminal.type("connect a 1\r")
+        #expect(terminal.expect("a: 1/1 connected"))
+        terminal.type("send a \"hi\"\r")
+        #expect(terminal.expect("queued"))
+        terminal.type("expect a recv \"no\" within 200ms\r")
+        #expect(terminal.expect("failed"))
+        terminal.type("expect a recv \"hi\"\r")
+        #expect(terminal.expect("ok:"))
+        terminal.type("save \(scratch.path)/kept.scn\r")
+        #expect(terminal.expect("saved 4 commands"))
+        terminal.type("save \(scratch.path)/passing.scn without-failed\r")
+        #expect(terminal.expect("saved 3 commands") && terminal.expect("1 failed check left out"))
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() != nil)
+
+        let kept = try Piped.run(["run", scratch.path + "/kept.scn"], input: "", scratch: scratch)
+        #expect(kept.status == 1, "the failure replays: \(kept.output)")
+        let passing = try Piped.run(["run", scratch.path + "/passing.scn"], input: "", scratch: scratch)
+        #expect(passing.status == 0, "\(passing.output)")
+        let text = try String(contentsOfFile: scratch.path + "/passing.scn", encoding: .utf8)
+        #expect(!text.contains("\"no\""), "\(text)")
+    }
 }

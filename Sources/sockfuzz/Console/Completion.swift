@@ -30,6 +30,7 @@ enum Completer {
         if first == "help" || first == "?" { return matching(helpCandidates(Array(words.dropFirst()))) }
         if let console = HelpTable.consoleCommand(first) {
             if words.count == 1, console.syntax.contains("FILE") { return .files }
+            if words.count == 2, first == "save" { return matching(["without-failed"]) }
             return .words([])
         }
         return formCompletion(words, word: word, groups: groups, matching: matching)

@@ -34,6 +34,12 @@ extension Console {
                 return
             }
             showHistory(last: count)
+        case "save" where arguments.count == 2:
+            guard arguments[1] == "without-failed" else {
+                usageError("save takes a FILE and optionally `without-failed`, e.g. `save session.scn without-failed`", column: argumentColumn)
+                return
+            }
+            save(to: Self.unquote(arguments[0]), column: argumentColumn, withoutFailed: true)
         case "save", "run":
             guard arguments.count == 1 else {
                 usageError(arguments.isEmpty ? "\(command.name) needs a FILE, e.g. `\(command.example)`"
@@ -136,16 +142,18 @@ extension Console {
         out.lines(entries.map { "  " + String($0.number).leftPadded(to: width) + "  " + $0.line })
     }
 
-    func save(to path: String, column: Int) {
+    func save(to path: String, column: Int, withoutFailed: Bool = false) {
         let absolute = Terminal.absolute(path)
-        let text = recorder.render(path: absolute, version: Sockfuzz.version)
+        let text = recorder.render(path: absolute, version: Sockfuzz.version, withoutFailed: withoutFailed)
         if let error = Self.write(text, to: absolute) {
             usageError("cannot write '\(absolute)': \(error)", column: column)
             return
         }
-        let count = recorder.typedCount
+        let left = withoutFailed ? recorder.failedCount : 0
+        let count = recorder.typedCount - left
         let against = settings.target.map { "target \($0.text)" } ?? "server \(settings.mode.rawValue)"
-        out.line("saved \(count) command\(count == 1 ? "" : "s") (after seed \(settings.seed) and \(against)) to \(absolute)")
+        out.line("saved \(count) command\(count == 1 ? "" : "s") (after seed \(settings.seed) and \(against)) to \(absolute)"
+                 + (left > 0 ? "; \(left) failed check\(left == 1 ? "" : "s") left out" : ""))
         out.line("replay: sockfuzz run \(absolute)")
     }
 

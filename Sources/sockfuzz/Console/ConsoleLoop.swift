@@ -273,7 +273,7 @@ final class Console {
             // A failed expectation stays in the saved file (it reproduces the failure); a command
             // that could not be carried out (a missing file, an unsupported command) does not.
             if f.statement.hasPrefix("expect") {
-                recorder.record(statement, comment: "failed in the session (seed \(f.seed)): \(f.statement)")
+                recorder.record(statement, comment: "failed in the session (seed \(f.seed)): \(f.statement)", failed: true)
             }
             if !settings.interactive { stopStatus = ConsoleExit.failed }
         case .interrupted:

@@ -12,6 +12,8 @@ struct SessionRecorder {
         var text: String
         /// A comment line written above the statement.
         var comment: String?
+        /// A check that failed in the session (`save FILE without-failed` leaves it out).
+        var failed = false
     }
 
     private(set) var entries: [Entry] = []
@@ -19,14 +21,18 @@ struct SessionRecorder {
     /// Statements recorded after the opening `seed` and server lines.
     var typedCount: Int { max(entries.count - 2, 0) }
 
-    mutating func record(_ statement: Statement, comment: String? = nil) {
-        entries.append(Entry(text: Self.portable(statement).rendered, comment: comment))
+    mutating func record(_ statement: Statement, comment: String? = nil, failed: Bool = false) {
+        entries.append(Entry(text: Self.portable(statement).rendered, comment: comment, failed: failed))
     }
 
-    /// The scenario file's text.
-    func render(path: String, version: String) -> String {
+    /// Checks that failed in the session.
+    var failedCount: Int { entries.filter(\.failed).count }
+
+    /// The scenario file's text; `withoutFailed`: the checks that failed left out (a file that
+    /// replays what held, to build on), else kept with a comment (a file that reproduces them).
+    func render(path: String, version: String, withoutFailed: Bool = false) -> String {
         var text = "# Saved from the sockfuzz \(version) console. Replay: sockfuzz run \(path)\n"
-        for entry in entries {
+        for entry in entries where !(withoutFailed && entry.failed) {
             if let comment = entry.comment { text += "# \(comment)\n" }
             text += entry.text + "\n"
         }
