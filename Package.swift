@@ -113,7 +113,7 @@ let package = Package(
             "ProcessMonitor",
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing",
+            "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing", "ClientEngine", "Vocabulary",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "TLSClient", "Vocabulary"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.

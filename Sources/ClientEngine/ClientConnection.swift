@@ -80,8 +80,12 @@ final class ClientConnection {
     var readingPaused = false
     var peerEOF = false
     var bytesReceived: UInt64 = 0
-    /// Sent and not yet echoed: the whole echo check needs only these bytes.
-    var inFlight = ByteQueue()
+    /// Sent and not yet echoed: the whole echo check needs only these bytes (random ones as
+    /// their stream, see EchoBacklog).
+    var inFlight = EchoBacklog()
+    /// With echo tracking: what the staged bytes are, in order (literal, or a random stream's),
+    /// so those sent move to `inFlight` as the same kind.
+    var stagedRuns = Deque<(random: RandomByteStream?, count: Int)>()
     var echoMismatch: EchoMismatch?
     /// Bytes still unechoed when the connection ended (its buffers are freed then; the count
     /// must survive, or a server that closes early would look like a complete echo).
@@ -123,6 +127,7 @@ final class ClientConnection {
         unechoedAtEnd += inFlight.count
         unsentAtEnd += staged.count + outgoing.reduce(0) { $0 + $1.byteCount }
         staged.release()
+        stagedRuns.removeAll()
         inFlight.release()
         outgoing.removeAll()
         latencyMarks.removeAll()

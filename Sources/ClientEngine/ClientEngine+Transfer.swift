@@ -258,7 +258,7 @@ extension ClientEngine {
             }
             guard sent > 0 else { break }
             worked = true
-            if tracksEcho { c.inFlight.append(pending.baseAddress!, sent) }
+            if tracksEcho { moveToBacklog(c, pending.baseAddress!, sent) }
             c.staged.consume(sent)
             c.bytesSent &+= UInt64(sent)
             progress &+= 1
@@ -276,9 +276,11 @@ extension ClientEngine {
         switch head.content {
         case .bytes(let bytes):
             bytes.withUnsafeBytes { c.staged.append($0.baseAddress!, $0.count) }
+            if tracksEcho && !bytes.isEmpty { c.stagedRuns.append((nil, bytes.count)) }
             finishSegment(c, now: now)
         case .random(let count, var generator):
             let chunk = min(count, 64 * 1024)
+            if tracksEcho && chunk > 0 { c.stagedRuns.append((RandomByteStream(generator), chunk)) }
             generator.fill(UnsafeMutableRawBufferPointer(start: scratch, count: chunk))
             c.staged.append(scratch, chunk)
             if chunk == count {
@@ -382,12 +384,30 @@ extension ClientEngine {
         }
     }
 
+    /// The first `sent` staged bytes (at `base`) went out: they wait for their echo, random ones
+    /// as their stream.
+    private func moveToBacklog(_ c: ClientConnection, _ base: UnsafeRawPointer, _ sent: Int) {
+        var offset = 0
+        while offset < sent, let head = c.stagedRuns.first {
+            let k = min(head.count, sent - offset)
+            if var stream = head.random {
+                c.inFlight.appendRandom(stream, k)
+                stream.skip(k)
+                if k == head.count { c.stagedRuns.removeFirst() } else { c.stagedRuns[c.stagedRuns.startIndex] = (stream, head.count - k) }
+            } else {
+                c.inFlight.appendLiteral(base + offset, k)
+                if k == head.count { c.stagedRuns.removeFirst() } else { c.stagedRuns[c.stagedRuns.startIndex] = (nil, head.count - k) }
+            }
+            offset += k
+        }
+    }
+
     /// Compares arriving bytes with the oldest bytes in flight, consuming them.
     private func checkEcho(_ c: ClientConnection, _ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count && !c.inFlight.isEmpty {
-            let expected = c.inFlight.readable
-            let n = min(expected.count, bytes.count - offset)
+            let expected = c.inFlight.peek(bytes.count - offset, scratch: scratch)
+            let n = expected.count
             if c.echoMismatch == nil && memcmp(expected.baseAddress!, bytes.baseAddress! + offset, n) != 0 {
                 var i = 0
                 while expected[i] == bytes[offset + i] { i += 1 }
