@@ -124,6 +124,10 @@ public final class ClientEngine: EventHandler {
         _ = drive(until: Sys.monotonicNanos() &+ nanos, interrupted: interrupted) { false }
     }
 
+    /// Readable when a connection has something to handle: what a caller waiting on something
+    /// else (the console's prompt) also waits on, to keep the connections moving.
+    public var readinessDescriptor: Int32? { loop.readinessDescriptor }
+
     /// Handles whatever is ready now without waiting.
     public func poll() {
         for _ in 0..<8 {

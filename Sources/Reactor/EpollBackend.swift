@@ -12,6 +12,8 @@ public struct EpollBackend: PollerBackend {
     static let batch = 1024
 
     private var epfd: Int32
+    /// The epoll descriptor: readable when an event waits, so another poll can wait on it too.
+    public var descriptor: Int32 { epfd }
     private let edgeTriggered: Bool
     private let buffer: UnsafeMutablePointer<csf_epoll_event>
 

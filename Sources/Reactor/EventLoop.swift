@@ -36,6 +36,9 @@ public final class EventLoop<Backend: PollerBackend> {
 
     public var kind: BackendKind { Backend.kind }
 
+    /// A descriptor that is readable when the loop has an event to handle (epoll only).
+    public var readinessDescriptor: Int32? { (backend as? EpollBackend)?.descriptor }
+
     /// Releases the backend's kernel state. Descriptors the handler registered stay the
     /// handler's to close.
     public func close() {

@@ -5,6 +5,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 @Suite("Console on a terminal", .serialized, .timeLimit(.minutes(2)))
 struct InteractiveTests {
@@ -204,5 +205,26 @@ struct InteractiveTests {
         #expect(passing.status == 0, "\(passing.output)")
         let text = try String(contentsOfFile: scratch.path + "/passing.scn", encoding: .utf8)
         #expect(!text.contains("\"no\""), "\(text)")
+    }
+
+    @Test("a reply that comes while the prompt waits prints at once, above it, timed when it came")
+    func replyWhileTyping() throws {
+        // The reply ends 2.5 s after the send, past the 2 s a send waits for its replies.
+        let server = try MisbehavingServer(.lateByte(delayMillis: 2500))
+        defer { server.stop() }
+        let scratch = Scratch()
+        let terminal = try PseudoTerminal(["--history", scratch.historyFile, "--target", server.address], scratch: scratch)
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type("connect c 1 framing=delimiter:!\r")
+        #expect(terminal.expect("c: 1/1 connected"))
+        terminal.type("send c \"x\"\r")
+        #expect(terminal.expect("sockfuzz> "))
+        terminal.type("exp")  // typing, not yet a command
+        #expect(terminal.expect("c[0] reply: \"x!\"", within: 10), "printed while the prompt waited")
+        // The half-typed line is still there: finish it.
+        terminal.type("ect c p99 < 2900ms\r")
+        #expect(terminal.expect("ok: p99 = "), "timed at its arrival, not when this command ran")
+        terminal.type("quit\r")
+        #expect(terminal.waitForExit() != nil)
     }
 }

@@ -62,6 +62,9 @@ final class Console {
     var skipped = false
     /// Result lines the running statement printed.
     var shown = 0
+    /// Waiting at the prompt: replies that arrive are collected, to print above the line typed.
+    var atPrompt = false
+    var linesAtPrompt: [String] = []
     /// Per connection, the unasked replies already said (each is said once).
     var unaskedSaid: [Int: UInt64] = [:]
 
@@ -92,7 +95,7 @@ final class Console {
             prompt = parser.openBlocks > 0 ? Self.blockPrompt : Self.mainPrompt
             completionGroups = session.engine.groupOrder
             ConsoleSignals.reset()
-            switch reader.read(prompt: prompt) {
+            switch reader.read(prompt: prompt, meanwhile: promptWork()) {
             case .end:
                 if settings.interactive { out.line() }  // Ctrl-D leaves the cursor after the prompt
                 quitting = true
@@ -315,6 +318,21 @@ final class Console {
         }
     }
 
+    /// What the prompt does while a person types (a terminal only): handles what the connections
+    /// have ready, so replies print as they arrive and are timed when they came, not when the
+    /// next command runs. Timers (paced sends, connects at a rate) move every 50 ms at most.
+    func promptWork() -> PromptWork? {
+        guard settings.interactive else { return nil }
+        return PromptWork(descriptor: session.engine.readinessDescriptor, everyMillis: 50) { [unowned self] in
+            atPrompt = true
+            defer { atPrompt = false }
+            session.engine.poll()
+            let lines = linesAtPrompt
+            linesAtPrompt.removeAll()
+            return lines
+        }
+    }
+
     /// A short result for the commands the session carries out without a word.
     func confirmation(_ statement: Statement, selected: Int?) -> String? {
         let n = selected.map { "\($0) connection\($0 == 1 ? "" : "s")" } ?? ""
@@ -381,6 +399,10 @@ final class Console {
             return
         }
         if case .reply(let text) = event {
+            if atPrompt {
+                if let text { linesAtPrompt.append(text) }
+                return
+            }
             if let text { out.line(text) }
             out.replies(replyTotals())
             return

@@ -13,9 +13,18 @@ enum ReadResult: Equatable {
     case end
 }
 
+/// What the prompt keeps doing while it waits for a line: `descriptor` becoming readable (or
+/// `everyMillis` passing) calls `work`, whose lines are printed above the line being typed.
+struct PromptWork {
+    var descriptor: Int32?
+    var everyMillis: Int32
+    var work: () -> [String]
+}
+
 protocol LineReader: AnyObject {
-    /// The next line, after showing `prompt` (if the reader shows prompts).
-    func read(prompt: String) -> ReadResult
+    /// The next line, after showing `prompt` (if the reader shows prompts); `meanwhile`, if the
+    /// reader waits on a person, keeps running while it waits.
+    func read(prompt: String, meanwhile: PromptWork?) -> ReadResult
     /// The remembered lines, oldest first, with their numbers (for `history`).
     var history: [(number: Int, line: String)] { get }
     /// Saves what needs saving (the history file).
@@ -30,7 +39,8 @@ final class PlainLineReader: LineReader {
 
     var history: [(number: Int, line: String)] { lines.enumerated().map { ($0.offset + 1, $0.element) } }
 
-    func read(prompt: String) -> ReadResult {
+    /// Piped lines come at once, as `run` reads a file: nothing runs between them.
+    func read(prompt: String, meanwhile: PromptWork?) -> ReadResult {
         while true {
             if let newline = buffer.firstIndex(of: 10) {
                 let line = take(newline)
@@ -122,17 +132,24 @@ final class ReadlineLineReader: LineReader {
         }
     }
 
-    func read(prompt: String) -> ReadResult {
+    func read(prompt: String, meanwhile: PromptWork?) -> ReadResult {
         pendingLine = .none
         rl_reset_screen_size()  // the window may have changed while a command ran
         prompt.withCString { rl_callback_handler_install($0, readlineLineHandler) }
         while true {
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: ConsoleSignals.wakeFD, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 2, -1) < 0 {
+            if let watched = meanwhile?.descriptor { fds.append(pollfd(fd: watched, events: Int16(POLLIN), revents: 0)) }
+            if poll(&fds, nfds_t(fds.count), meanwhile?.everyMillis ?? -1) < 0 {
                 if errno == EINTR { continue }
                 rl_callback_handler_remove()
                 return .end
+            }
+            if let meanwhile {
+                // The connections keep moving while the person types: replies print as they
+                // arrive, above the line being typed, and are timed when they came.
+                let lines = meanwhile.work()
+                if !lines.isEmpty { printAbove(lines) }
             }
             if fds[1].revents != 0 {
                 let wake = ConsoleSignals.takeWake()
@@ -157,6 +174,15 @@ final class ReadlineLineReader: LineReader {
                 }
             }
         }
+    }
+
+    /// Prints `lines` where the prompt was, then the prompt again with the line and cursor as
+    /// they were.
+    private func printAbove(_ lines: [String]) {
+        rl_clear_visible_line()
+        Output.write(1, lines.map { $0 + "\n" }.joined())
+        rl_on_new_line()
+        rl_redisplay()
     }
 
     /// Ctrl-C at the prompt: show `^C` after the line, forget it, leave readline's state clean.
