@@ -109,6 +109,10 @@ public enum SendPayload: Sendable, Equatable {
     /// Random bytes: a total size drawn from `sizes`, written in a number of chunks drawn from
     /// `chunks` with a pause drawn from `gaps` between chunks (nil = option not given).
     case random(sizes: ClosedRange<ByteSize>, chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?)
+    /// `send web "..." chunks=3 gap=10ms`: literal bytes (text, hex or a file) written in a
+    /// number of pieces drawn from `chunks`, with a pause drawn from `gaps` between them. Still
+    /// one send: with a framing, one request, timed from when its last piece went out.
+    indirect case pieces(SendPayload, chunks: ClosedRange<Int>, gaps: ClosedRange<ScenarioDuration>?)
 }
 
 /// What `expect SEL reply` checks the next frame against.

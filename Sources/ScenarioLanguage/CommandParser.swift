@@ -310,7 +310,7 @@ struct CommandParser {
         let token = try cursor.take(what)
         if token.kind == .string {
             let template = try StringLiteral.template(of: token, state: state)
-            return .send(selector, template.literalBytes.map { .text($0) } ?? .template(template))
+            return .send(selector, try inPieces(template.literalBytes.map { .text($0) } ?? .template(template)))
         }
         switch token.text {
         case "hex":
@@ -319,9 +319,9 @@ struct CommandParser {
                 throw ScenarioError("expected a quoted hex string like \"48656c6c6f\" after 'hex', got '\(hex.text)'",
                                     at: hex.location)
             }
-            return .send(selector, .hex(try Self.hexBytes(hex)))
+            return .send(selector, try inPieces(.hex(try Self.hexBytes(hex))))
         case "file":
-            return .send(selector, .file(try path(try cursor.take("a file path after 'file'"))))
+            return .send(selector, try inPieces(.file(try path(try cursor.take("a file path after 'file'")))))
         case "random":
             let sizeToken = try cursor.word("a size or size range after 'random'")
             let sizes = try NumberParsing.range(Substring(sizeToken.text), at: sizeToken.location, element: NumberParsing.size)
@@ -338,6 +338,26 @@ struct CommandParser {
         default:
             throw ScenarioError("expected \(what), got '\(token.text)'", at: token.location)
         }
+    }
+
+    /// A literal payload, written in pieces when `chunks=` (and `gap=`) follow it.
+    mutating func inPieces(_ payload: SendPayload) throws(ScenarioError) -> SendPayload {
+        let options = try cursor.options(for: "send", keys: ["chunks", "gap"])
+        let chunks = try options.value("chunks") { (t, l) throws(ScenarioError) in
+            let r = try NumberParsing.range(t, at: l, element: NumberParsing.count)
+            _ = try Self.atLeast(r.lowerBound, 1, "chunk count", at: l)
+            return r
+        }
+        let gaps = try options.value("gap") { (t, l) throws(ScenarioError) in
+            try NumberParsing.range(t, at: l, element: NumberParsing.duration)
+        }
+        guard let chunks else {
+            if gaps != nil, let at = options.values["gap"]?.keyLocation {
+                throw ScenarioError("gap= goes with chunks=: the pause between the pieces of a send", at: at)
+            }
+            return payload
+        }
+        return .pieces(payload, chunks: chunks, gaps: gaps)
     }
 
     /// Hex digits with optional blanks between them, read from the raw string so columns are exact.

@@ -97,17 +97,18 @@ public enum CommandTable {
                 + "an IP address sends no SNI and is checked against the certificate's IP entries.",
              "connect web 10 tls sni=localhost alpn=h2,http/1.1 version=1.3",
              options: ["tls", "sni=", "alpn=", "verify=", "ca=", "version=", "rate=", "timeout=", "framing="]),
-        spec("send", "send", "send SEL \"text\"",
-             "Sends the bytes of a string to every selected connection.",
-             "send web[0] \"GET / HTTP/1.0\\r\\n\\r\\n\""),
-        spec("send hex", "send", "send SEL hex \"HEX\"",
+        spec("send", "send", "send SEL \"text\" [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
+             "Sends the bytes of a string to every selected connection; chunks= writes them in that many pieces, gap= apart (still one send: one request, timed from its last piece).",
+             "send web[0] \"GET / HTTP/1.0\\r\\n\\r\\n\"",
+             options: ["chunks=", "gap="]),
+        spec("send hex", "send", "send SEL hex \"HEX\" [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends bytes written as hex digits; blanks between digits are ignored.",
              "send web hex \"48 65 6c 6c 6f\"",
-             keywords: ["hex"]),
-        spec("send file", "send", "send SEL file PATH",
+             keywords: ["hex"], options: ["chunks=", "gap="]),
+        spec("send file", "send", "send SEL file PATH [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends a file's contents; a relative PATH is relative to the scenario file's directory.",
              "send web file payloads/request.bin",
-             keywords: ["file"]),
+             keywords: ["file"], options: ["chunks=", "gap="]),
         spec("send random", "send", "send SEL random SIZE-RANGE [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends random bytes of a size drawn from the range, split into chunks with gaps between them.",
              "send web random 1..8KiB chunks=1..4 gap=0..10ms",
@@ -263,12 +264,16 @@ extension Command {
         case .spawn: return "spawn"
         case .connect(_, _, _, _, _, let tls): return tls == nil ? "connect" : "connect tls"
         case .send(_, let payload):
-            switch payload {
-            case .text, .template: return "send"
-            case .hex: return "send hex"
-            case .file: return "send file"
-            case .random: return "send random"
+            func form(_ payload: SendPayload) -> String {
+                switch payload {
+                case .text, .template: return "send"
+                case .hex: return "send hex"
+                case .file: return "send file"
+                case .random: return "send random"
+                case .pieces(let literal, _, _): return form(literal)
+                }
             }
+            return form(payload)
         case .halfclose: return "halfclose"
         case .reset: return "reset"
         case .close: return "close"

@@ -166,6 +166,8 @@ extension Render {
         case .random(let sizes, let chunks, let gaps):
             return "random " + range(sizes, size)
                 + options([("chunks", chunks.map { range($0) { "\($0)" } }), ("gap", gaps.map { range($0, duration) })])
+        case .pieces(let literal, let chunks, let gaps):
+            return payload(literal) + options([("chunks", range(chunks) { "\($0)" }), ("gap", gaps.map { range($0, duration) })])
         }
     }
 }

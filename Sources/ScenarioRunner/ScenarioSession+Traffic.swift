@@ -132,8 +132,14 @@ extension ScenarioSession {
 
     func send(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ payload: SendPayload) throws(RunStop) {
         let ids = try sendable(statement, selector)
+        var pieces: (chunks: ClosedRange<Int>, gaps: ClosedRange<ScenarioDuration>?)?
+        var literal = payload
+        if case .pieces(let inner, let chunks, let gaps) = payload {
+            literal = inner
+            pieces = (chunks, gaps)
+        }
         var fixed: [UInt8]?
-        switch payload {
+        switch literal {
         case .text(let bytes), .hex(let bytes):
             fixed = bytes
         case .template(let template):
@@ -144,7 +150,7 @@ extension ScenarioSession {
                 throw fail(statement, expected: "a readable file", seen: "cannot read '\(resolved)'", how: .other)
             }
             fixed = [UInt8](data)
-        case .random:
+        case .random, .pieces:
             fixed = nil
         }
         var total = 0
@@ -152,7 +158,10 @@ extension ScenarioSession {
         let streams = random.derived(serial)
         for id in ids {
             let segments: [OutgoingSegment]
-            if let fixed {
+            if let fixed, let pieces {
+                var rng = streams.derived(engine.view(id).name)
+                segments = Self.literalSegments(fixed, chunks: pieces.chunks, gaps: pieces.gaps, using: &rng)
+            } else if let fixed {
                 segments = [OutgoingSegment(.bytes(fixed))]
             } else if case .random(let sizes, let chunks, let gaps) = payload {
                 let view = engine.view(id)
@@ -205,6 +214,25 @@ extension ScenarioSession {
         if let by = closedAt[id] { why = "\(by.verb) at line \(by.at.line)" }
         let state = v.phase == .open ? "half-closed" : v.phase == .failed || v.phase == .timedOut ? "not connected" : v.phase.rawValue
         return "\(v.name) is \(state) (\(why)): nothing can be sent"
+    }
+
+    /// Literal bytes cut into a number of pieces from `chunks`, with a pause from `gaps` before
+    /// every piece but the first (the cut points and pauses drawn from the connection's stream).
+    static func literalSegments(_ bytes: [UInt8], chunks: ClosedRange<Int>, gaps: ClosedRange<ScenarioDuration>?,
+                                using rng: inout SeededRandom) -> [OutgoingSegment] {
+        guard !bytes.isEmpty else { return [] }
+        let pieces = rng.int(in: chunks)
+        var segments: [OutgoingSegment] = []
+        var at = 0
+        for (i, n) in fragmentSizes(total: bytes.count, pieces: pieces, using: &rng).enumerated() {
+            var delay: UInt64 = 0
+            if i > 0, let gaps {
+                delay = UInt64(Int64.random(in: gaps.lowerBound.nanoseconds...gaps.upperBound.nanoseconds, using: &rng))
+            }
+            segments.append(OutgoingSegment(.bytes(Array(bytes[at..<(at + n)])), delayNanos: delay))
+            at += n
+        }
+        return segments
     }
 
     /// One random payload: a size from `sizes`, cut into a number of fragments from `chunks`,

@@ -90,6 +90,9 @@ private struct RunCost {
             case .text(let b), .hex(let b): bytes = Self.sum(bytes, Self.product(b.count, max(connections, 1), times))
             case .template(let t): bytes = Self.sum(bytes, Self.product(t.literalBytes?.count ?? 4096, max(connections, 1), times))
             case .file: break
+            case .pieces(_, let chunks, let gaps):
+                let pause = Self.product(Int(gaps?.upperBound.nanoseconds ?? 0), chunks.upperBound)
+                return wait(ScenarioDuration(nanoseconds: Int64(pause)), times: times)
             case .random(let sizes, let chunks, let gaps):
                 bytes = Self.sum(bytes, Self.product(sizes.upperBound.bytes, max(connections, 1), times))
                 let pause = Self.product(Int(gaps?.upperBound.nanoseconds ?? 0), chunks?.upperBound ?? 1)

@@ -37,4 +37,29 @@ struct RequestPairingTests {
             """, scratch: Scratch())
         #expect(run.output.contains("w[0]: 1 more reply than requests sent (2 replies to 1 requests)"), "\(run.output)")
     }
+
+    @Test("a request sent in pieces with chunks= and gap= is one request, timed from its last piece, not across the pauses")
+    func requestInPieces() throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/pieces.scn"
+        try """
+            connect w 1 framing=line
+            send w "hello\\n" chunks=3 gap=150ms
+            expect w reply "hello\\n"
+            expect w no-reply within 100ms
+            expect w p99 < 140ms
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("over 1 round trips") || run.output.contains("PASSED"), "\(run.output)")
+        // The pauses happened: two of 150 ms between three pieces.
+        let ms = run.output.firstMatch(of: /PASSED \S+ \[epoll\] ([0-9.]+) (ms|s)/).map { m in Double(m.1)! * (m.2 == "s" ? 1000 : 1) }
+        #expect((ms ?? 0) >= 300, "\(run.output)")
+
+        let bad = scratch.path + "/bad.scn"
+        try "connect w 1\nsend w \"x\" gap=1ms\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try Piped.run(["run", bad], input: "", scratch: scratch)
+        #expect(refused.status == 2 && refused.output.contains("bad.scn:2:12: gap= goes with chunks="), "\(refused.output)")
+    }
 }

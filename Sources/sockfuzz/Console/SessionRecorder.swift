@@ -49,6 +49,8 @@ struct SessionRecorder {
             copy.command = .include(path: absolute(path, from: file), body: body)
         case .send(let selector, .file(let path)):
             copy.command = .send(selector, .file(absolute(path, from: file)))
+        case .send(let selector, .pieces(.file(let path), let chunks, let gaps)):
+            copy.command = .send(selector, .pieces(.file(absolute(path, from: file)), chunks: chunks, gaps: gaps))
         case .serverStart(var options) where options.certificate != nil || options.key != nil:
             options.certificate = options.certificate.map { absolute($0, from: file) }
             options.key = options.key.map { absolute($0, from: file) }
