@@ -42,7 +42,7 @@ extension MergePage {
         if !run.failures.isEmpty {
             html += "<h3>Failed checks</h3>\n" + table(["share", "location", "statement", "expected", "seen"], run.failures.map {
                 [$0.share, $0.failure.location, $0.failure.statement, $0.failure.expected, $0.failure.seen]
-            })
+            }, unbroken: [1])
         }
         if !run.notes.isEmpty {
             html += "<h3>Other problems</h3>\n<ul>\n" + run.notes.map { "<li>\(xmlEscape($0))</li>\n" }.joined() + "</ul>\n"
@@ -61,8 +61,13 @@ extension MergePage {
             .map { "\($0.0) \(Format.seconds($0.1 / 1e6))" }.joined(separator: ", ")
     }
 
-    private static func table(_ headers: [String], _ rows: [[String]]) -> String {
+    /// `unbroken`: the columns (file:line:column, names) that must not wrap at their `-` and `/`.
+    private static func table(_ headers: [String], _ rows: [[String]], unbroken: Set<Int> = []) -> String {
         "<table>\n<tr>" + headers.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr>\n"
-            + rows.map { "<tr>" + $0.map { "<td>\(xmlEscape($0))</td>" }.joined() + "</tr>\n" }.joined() + "</table>\n"
+            + rows.map { row in
+                "<tr>" + row.enumerated().map { k, cell in
+                    unbroken.contains(k) ? "<td class=\"unbroken\">\(xmlEscape(cell))</td>" : "<td>\(xmlEscape(cell))</td>"
+                }.joined() + "</tr>\n"
+            }.joined() + "</table>\n"
     }
 }

@@ -52,7 +52,7 @@ public enum MergePage {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>
         <style>body{font-family:sans-serif;margin:2em;max-width:60em}th{text-align:left;padding-right:1em;vertical-align:top}
-        td{padding-right:1em;vertical-align:top}.passed{color:#2e7d32}.failed{color:#b71c1c}</style>
+        td{padding-right:1em;vertical-align:top}.unbroken{white-space:nowrap}.passed{color:#2e7d32}.failed{color:#b71c1c}</style>
         </head><body>
         <h1>\(xmlEscape(heading))</h1>
         \(body)

@@ -52,7 +52,7 @@ struct RunMergePageTests {
         // The printed problem line of that check, made from the same failure as the page's row.
         #expect(bad.output.contains("  problem: share 1/2: \(scratch.path)/faulty.scn:9:1: "), "\(bad.output)")
         // The failed check's row: share 1/2, then its location in the file.
-        #expect(bad.page.contains("<tr><td>1/2</td><td>\(scratch.path)/faulty.scn:9:1</td>"), "\(bad.page)")
+        #expect(bad.page.contains("<tr><td>1/2</td><td class=\"unbroken\">\(scratch.path)/faulty.scn:9:1</td>"), "a location never wraps: \(bad.page)")
         // share 0: the echo held, the recv on tag[2] is share 1's (skipped); share 1: echo held, recv failed.
         #expect(bad.page.contains("2 passed, 1 failed, 1 skipped"), "\(bad.page)")
         #expect(bad.page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"), "\(bad.page)")
