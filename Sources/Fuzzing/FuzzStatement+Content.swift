@@ -33,17 +33,16 @@ extension Fuzzer {
             } catch {
                 throw session.fail(statement, expected: "the spawned server to accept connections", seen: "\(error)", how: .other)
             }
-        } else if let target = session.thirdPartyTarget {
+        } else if let target = session.thirdParty {
             config.target = target
-            config.targetHost = session.thirdPartyHost
         } else {
             let server = EchoServer(configuration: ServerConfiguration(mode: session.server?.configuration.mode ?? session.configuration.mode ?? .epoll))
-            do { config.target = try server.start() } catch {
+            do { config.target = Target(try server.start()) } catch {
                 throw session.fail(statement, expected: "an embedded server to fuzz", seen: "\(error)", how: .other)
             }
             embedded = server
         }
-        let address = monitor?.address ?? config.target!
+        let address = monitor?.address ?? config.target!.address
         if let verdict = config.probe.check(address, withinNanos: max(config.hangTimeoutNanos, 2_000_000_000), process: monitor?.current) {
             throw session.fail(statement, expected: "an answer to the first request on a fresh connection (the liveness probe)",
                                seen: verdict.seen, how: .other)

@@ -19,9 +19,8 @@ extension Fuzzer {
         config.runs = spec.runs ?? (spec.duration == nil ? 50 : nil)
         config.durationNanos = spec.duration.map { UInt64($0.nanoseconds) }
         if let n = spec.connections { config.generator.maxConnections = n }
-        if let target = session.thirdPartyTarget {
+        if let target = session.thirdParty {
             config.target = target
-            config.targetHost = session.thirdPartyHost
         } else {
             let server = session.server?.configuration
             config.mode = server?.mode ?? session.configuration.mode ?? .epoll

@@ -24,10 +24,9 @@ public struct FuzzConfiguration: Sendable {
     /// The embedded server's mode (ignored with a target).
     public var mode: BackendKind = .epoll
     public var fault: ServerFault?
-    public var target: SocketAddress?
-    /// `target`'s host as written (a name): what TLS sends and checks, and what the written
-    /// findings' `target` line says, so a replay goes to the same name. nil: the address.
-    public var targetHost: String?
+    /// A third-party server, with its host as written (a name): what TLS sends and checks, and
+    /// what the written findings' `target` line says, so a replay goes to the same name.
+    public var target: Target?
     public var oracle: FuzzOracle = .echo
     /// Every generated connect speaks TLS with these settings, and the embedded server serves
     /// TLS (nil: clear). The written scenarios carry `tls` on their connects and server start.
@@ -77,7 +76,7 @@ public struct FuzzConfiguration: Sendable {
 
     /// The server the runs go to, as reports name it.
     public var against: String {
-        if let target { return "target \(RunConfiguration.targetText(target, host: targetHost))" }
+        if let target { return "target \(target)" }
         var text = mode.rawValue
         if tls != nil { text += " tls" }
         if let fault { text += " fault=\(fault.rawValue)" }
@@ -311,7 +310,7 @@ public enum Fuzzer {
         if let size = config.receiveBufferSize { prologue.append(.setReceiveBuffer(ByteSize(bytes: size))) }
         if case .requests(let oracle) = config.oracle { prologue.append(.setFraming(oracle.framing)) }
         if let target = config.target {
-            prologue.append(.target(host: config.targetHost ?? target.host, port: target.port))
+            prologue.append(.target(host: target.tlsName, port: target.address.port))
         } else {
             var server = ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
                                                         queue: ByteSize(bytes: serverQueue(runSeed)))

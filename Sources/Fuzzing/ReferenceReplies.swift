@@ -20,7 +20,7 @@ extension Fuzzer {
         defer { embedded?.stop() }
         let address: SocketAddress
         if let target = config.target {
-            address = target
+            address = target.address
         } else {
             let server = EchoServer(configuration: ServerConfiguration(mode: config.mode, tls: config.tls == nil ? nil : ServerTLS()))
             do { address = try server.start() } catch { return "the embedded server did not start: \(error)" }
@@ -33,7 +33,7 @@ extension Fuzzer {
         oracle.references = []
         for request in oracle.requests {
             switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls,
-                                         tlsHost: config.targetHost) {
+                                         tlsHost: config.target?.host) {
             case .success(let reply): oracle.references.append(reply)
             case .failure(let problem):
                 return "the clean run of request \(FrameText.render(request)) alone on a fresh connection: \(problem.description)"

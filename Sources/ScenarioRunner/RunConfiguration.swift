@@ -12,11 +12,9 @@ import Vocabulary
 public struct RunConfiguration: Sendable {
     /// Overrides the mode of every `server start` (and of the default server). nil: as written.
     public var mode: BackendKind?
-    /// A third-party server: no embedded server is started; `server` commands are skipped.
-    public var target: SocketAddress?
-    /// `target`'s host as the user wrote it (`--target localhost:443`: `localhost`), which TLS
-    /// sends as SNI and checks the certificate against; nil: the address's.
-    public var targetHost: String?
+    /// A third-party server (`--target`, with its host as written): no embedded server is
+    /// started; `server` commands are skipped.
+    public var target: Target?
     /// Overrides every `seed` statement: replays a reported run.
     public var seed: UInt64?
     public var defaultTimeoutNanos: UInt64
@@ -34,7 +32,7 @@ public struct RunConfiguration: Sendable {
     /// How replies are shown as they arrive until a `set show` says otherwise (`run -v`: text).
     public var replyDisplay: ReplyDisplay = .off
 
-    public init(mode: BackendKind? = nil, target: SocketAddress? = nil, seed: UInt64? = nil,
+    public init(mode: BackendKind? = nil, target: Target? = nil, seed: UInt64? = nil,
                 defaultTimeoutNanos: UInt64 = 5_000_000_000, connectTimeoutNanos: UInt64 = 5_000_000_000,
                 fault: ServerFault? = nil, segment: ExecutionSegment? = nil, tls: ClientTLS? = nil) {
         self.mode = mode
@@ -55,13 +53,4 @@ public final class InterruptFlag: Sendable {
     public var isSet: Bool { flag.load(ordering: .relaxed) }
     public func set() { flag.store(true, ordering: .relaxed) }
     public func clear() { flag.store(false, ordering: .relaxed) }
-}
-
-extension RunConfiguration {
-    /// The target as reports and `target` lines name it: the host as written with the port
-    /// (`localhost:6379`), else the address (`[::1]:6379`). The one place both are put together.
-    public static func targetText(_ target: SocketAddress, host: String?) -> String {
-        guard let host else { return "\(target)" }
-        return (host.contains(":") ? "[\(host)]" : host) + ":\(target.port)"
-    }
 }

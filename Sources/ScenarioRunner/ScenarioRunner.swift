@@ -19,7 +19,7 @@ public enum ScenarioRunner {
                            onEvent: @escaping (RunEvent) -> Void = { _ in }) -> ScenarioResult {
         let started = Sys.monotonicNanos()
         let against = configuration.spawn.map { "spawn \($0)" }
-            ?? configuration.target.map { "target \(RunConfiguration.targetText($0, host: configuration.targetHost))" }
+            ?? configuration.target.map { "target \($0)" }
             ?? (configuration.mode ?? .epoll).rawValue
         var result = ScenarioResult(scenario: name, against: against, status: .passed,
                                     seed: configuration.seed ?? 1, durationSeconds: 0, failures: [],

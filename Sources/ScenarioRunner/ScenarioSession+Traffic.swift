@@ -80,7 +80,7 @@ extension ScenarioSession {
         let count = share.count
         let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: share.ratePerSecond,
                                  timeoutNanos: timeoutNanos, framing: framing, firstIndex: share.firstIndex, tls: tls,
-                                 tlsHost: thirdPartyHost)
+                                 tlsHost: thirdParty?.host)
         let spread = rate.map { Self.saturatingNanos(seconds: Double(wholeCount) / $0.perSecond) } ?? 0
         // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
         let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))

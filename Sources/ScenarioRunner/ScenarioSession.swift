@@ -29,11 +29,9 @@ public final class ScenarioSession {
     /// are refused), or a third-party server's.
     public private(set) var target: SocketAddress?
     /// The third-party server in use (`--target`, or a `target` line since the last server
-    /// start), nil while connects go to an embedded server's address.
-    public private(set) var thirdPartyTarget: SocketAddress?
-    /// The third-party target's host as written (`--target`, `target`): the name TLS sends and
-    /// checks, as a replayed finding must too. nil with an embedded server (its address is used).
-    public private(set) var thirdPartyHost: String?
+    /// start), with its host as written (the name TLS sends and checks, as a replayed finding
+    /// must too); nil while connects go to an embedded server's address.
+    public private(set) var thirdParty: Target?
     public private(set) var seed: UInt64
     var random: SeededRandom
     /// Counts executed statements, so each draws from its own random stream (repeats differ).
@@ -89,9 +87,8 @@ public final class ScenarioSession {
         random = SeededRandom(seed: seed)
         timeoutNanos = configuration.defaultTimeoutNanos
         connectTimeoutNanos = configuration.connectTimeoutNanos
-        target = configuration.target
-        thirdPartyTarget = configuration.target
-        thirdPartyHost = configuration.targetHost
+        target = configuration.target?.address
+        thirdParty = configuration.target
         segment = configuration.segment ?? .whole
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
@@ -224,7 +221,7 @@ public final class ScenarioSession {
                 break
             }
             if configuration.target != nil {
-                emitSkipped("\(at): target \(written) ignored: --target \(RunConfiguration.targetText(configuration.target!, host: configuration.targetHost)) wins")
+                emitSkipped("\(at): target \(written) ignored: --target \(configuration.target!) wins")
                 break
             }
             let address: SocketAddress
@@ -238,10 +235,9 @@ public final class ScenarioSession {
             let mode = serverMode
             let dropped = stopServer()
             target = address
-            thirdPartyTarget = address
-            thirdPartyHost = host
+            thirdParty = Target(address, host: host)
             // A name says what it resolved to: TLS sends and checks the name, connects go to the address.
-            var line = host == address.host ? "target \(address)" : "target \(RunConfiguration.targetText(address, host: host)) (\(address))"
+            var line = host == address.host ? "target \(address)" : "target \(thirdParty!) (\(address))"
             if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
             if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
             emit(.info(line))
@@ -401,8 +397,7 @@ public final class ScenarioSession {
             throw fail(statement, expected: "the embedded server to start", seen: "\(error)", how: .other)
         }
         target = address
-        thirdPartyTarget = nil
-        thirdPartyHost = nil
+        thirdParty = nil
         server = fresh
         lastServerConfiguration = config
         var description = "server \(config.mode.rawValue) listening on \(address)"
@@ -443,8 +438,7 @@ public final class ScenarioSession {
         stopServer()
         spawned = process
         target = process.address
-        thirdPartyTarget = process.address
-        thirdPartyHost = nil
+        thirdParty = Target(process.address)
     }
 
     private func skipServerCommand(_ statement: Statement) -> Bool {

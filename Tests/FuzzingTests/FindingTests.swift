@@ -58,7 +58,7 @@ struct FindingTests {
         let server = try MisbehavingServer(.lateByte(delayMillis: 150))
         defer { server.stop() }
         var config = FuzzConfiguration()
-        config.target = SocketAddress.loopback(port: server.port)
+        config.target = Target(SocketAddress.loopback(port: server.port))
         var oracle = RequestOracle(RequestMix([Array("a".utf8)]), framing: try Framing(parsing: "delimiter:!"))
         oracle.references = [Array("a!".utf8)]
         config.oracle = .requests(oracle)

@@ -85,7 +85,7 @@ struct GeneratorTests {
             }
         }
         var target = FuzzConfiguration()
-        target.target = try SocketAddress.parse("127.0.0.1:7")
+        target.target = Target(try SocketAddress.parse("127.0.0.1:7"))
         target.oracle = .liveness(probe: Array("PING \"quoted\" \\ \r\n\u{0}\u{ff}".utf8), expect: "\\+PONG \"x\"")
         target.receiveBufferSize = nil
         settings.append(target)
@@ -110,7 +110,7 @@ struct GeneratorTests {
             var config = FuzzConfiguration()
             config.oracle = .requests(oracle)
             config.generator.requestBytes = awkward.map(\.count).max()
-            if !embedded { config.target = try SocketAddress.parse("127.0.0.1:7") }
+            if !embedded { config.target = Target(try SocketAddress.parse("127.0.0.1:7")) }
             var replyChecks = 0
             for run in 0..<60 {
                 let ops = ProgramGenerator.generate(seed: 5, run: run, settings: config.generator)

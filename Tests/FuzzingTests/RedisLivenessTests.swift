@@ -19,7 +19,7 @@ struct RedisLivenessTests {
                                                      "--appendonly", "no", "--protected-mode", "no"])
         defer { server.stop() }
         var config = FuzzConfiguration()
-        config.target = server.address
+        config.target = Target(server.address)
         config.oracle = .liveness(probe: Array("PING\r\n".utf8), expect: "\\+PONG")
         config.seed = 1
         config.runs = 25
@@ -37,7 +37,7 @@ struct RedisLivenessTests {
         let silent = try EcholessServer()
         defer { silent.stop() }
         var config = FuzzConfiguration()
-        config.target = silent.address
+        config.target = Target(silent.address)
         config.oracle = .liveness(probe: Array("PING\r\n".utf8), expect: "\\+PONG")
         config.timeoutNanos = 300_000_000
         config.runs = 1

@@ -22,7 +22,7 @@ struct RequestOracleTests {
     /// A configuration against `server` speaking `proto`, references fetched.
     static func configuration(_ proto: FramedProtocol, _ server: MisbehavingServer, out: String?) throws -> FuzzConfiguration {
         var config = FuzzConfiguration()
-        config.target = SocketAddress.loopback(port: server.port)
+        config.target = Target(SocketAddress.loopback(port: server.port))
         let requests = try proto.requestLines.map { try ArgumentValues.escapedBytes($0) }
         config.oracle = .requests(RequestOracle(RequestMix(requests), framing: try Framing(parsing: proto.framing)))
         config.generator.requestBytes = requests.map(\.count).max()

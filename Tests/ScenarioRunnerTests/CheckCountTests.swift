@@ -14,7 +14,7 @@ struct CheckCountTests {
     static func run(_ source: String, against server: MisbehavingServer) throws -> ScenarioResult {
         let program = try ScenarioParser.parse(source: source, file: "checks.scn")
         return ScenarioRunner.run(program, name: "checks.scn",
-                                  configuration: RunConfiguration(target: try SocketAddress.parse(server.address)))
+                                  configuration: RunConfiguration(target: Target(try SocketAddress.parse(server.address))))
     }
 
     @Test("held, skipped (a server check against a target) and failed checks are counted apart")

@@ -31,7 +31,7 @@ struct EchoTrackingTests {
         let server = try MisbehavingServer(.silent)
         defer { server.stop() }
         let statements = try Self.program("connect c 1\nsend c random 1MiB\nexpect c match \"never\" within 100ms\n")
-        let session = try ScenarioSession(configuration: RunConfiguration(target: try SocketAddress.parse(server.address)))
+        let session = try ScenarioSession(configuration: RunConfiguration(target: Target(try SocketAddress.parse(server.address))))
         defer { session.close() }
         ScenarioRunner.prepare(session.engine, for: statements)
         try session.execute(Array(statements.prefix(2)))

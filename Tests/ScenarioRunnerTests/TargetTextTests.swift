@@ -13,17 +13,17 @@ struct TargetTextTests {
     @Test("the host as written with the port, an IPv6 literal bracketed, else the address")
     func text() throws {
         let address = try SocketAddress.parse("127.0.0.1:6379")
-        #expect(RunConfiguration.targetText(address, host: "localhost") == "localhost:6379")
-        #expect(RunConfiguration.targetText(address, host: "::1") == "[::1]:6379")
-        #expect(RunConfiguration.targetText(address, host: nil) == "127.0.0.1:6379")
+        #expect(Target(address, host: "localhost").description == "localhost:6379")
+        #expect(Target(address, host: "::1").description == "[::1]:6379")
+        #expect(Target(address).description == "127.0.0.1:6379")
+        #expect(Target(address, host: "localhost").tlsName == "localhost" && Target(address).tlsName == "127.0.0.1")
     }
 
     @Test("a run against a named target says the name in its against, as fuzz reports it")
     func runAgainstNamesTheName() throws {
         let server = try MisbehavingServer(.echo)
         defer { server.stop() }
-        var configuration = RunConfiguration(target: try SocketAddress.parse(server.address))
-        configuration.targetHost = "localhost"
+        let configuration = RunConfiguration(target: Target(try SocketAddress.parse(server.address), host: "localhost"))
         let program = try ScenarioParser.parse(source: "connect c 1\n", file: "named.scn")
         let result = ScenarioRunner.run(program, name: "named.scn", configuration: configuration)
         #expect(result.status == .passed, "\(result.failures)")

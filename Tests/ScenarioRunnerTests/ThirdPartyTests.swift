@@ -23,7 +23,7 @@ struct ThirdPartyTests {
         defer { server.stop() }
         let path = RepoFiles.root.appendingPathComponent("scenarios").appendingPathComponent(name).path
         let program = try ScenarioParser.parseFile(path)
-        let result = ScenarioRunner.run(program, name: name, configuration: RunConfiguration(target: server.address))
+        let result = ScenarioRunner.run(program, name: name, configuration: RunConfiguration(target: Target(server.address)))
         #expect(result.status == .passed, "\(name) against socat: \(result.failures.map(\.description)) \(result.note ?? "")")
         #expect(result.against.hasPrefix("target "))
     }

@@ -15,9 +15,7 @@ public struct ContentConfiguration: Sendable {
     /// The server under test: started (and restarted) by the campaign...
     public var spawn: SpawnCommand?
     /// ... or already running here (with `spawn` and no `{port}`: where the spawned one listens).
-    public var target: SocketAddress?
-    /// `target`'s host as written, for the findings' `target` line.
-    public var targetHost: String?
+    public var target: Target?
     /// Another implementation: each reply must equal its reply to the same requests (masks apply).
     public var reference: SocketAddress?
     /// ... started as a process (`--reference 'CMD {port}'`), restarted with the server under
@@ -68,7 +66,7 @@ public struct ContentConfiguration: Sendable {
     /// The server the campaign runs against, as reports name it.
     public var against: String {
         if let spawn { return "spawn \(spawn)" }
-        if let target { return "target \(RunConfiguration.targetText(target, host: targetHost))" }
+        if let target { return "target \(target)" }
         return "no server"
     }
 }

@@ -190,7 +190,7 @@ final class ContentRecorder {
                 verdict: ReplayVerdict) -> [String] {
         let trigger = inputs.last?.requests.last ?? []
         let where_ = "request \(inputs.last?.requests.count ?? 0) of c[\(max(0, inputs.count - 1))]"
-        let server = config.spawn.map { "spawn: \($0)" } ?? "target: \(config.target.map { RunConfiguration.targetText($0, host: config.targetHost) } ?? "?")"
+        let server = config.spawn.map { "spawn: \($0)" } ?? "target: \(config.target.map(\.description) ?? "?")"
         return [
             shrunk ? "sockfuzz fuzz: a minimal input that fails; `sockfuzz run` on this file replays it."
                 : "sockfuzz fuzz: a failing input, NOT shrunk; `sockfuzz run` on this file replays it.",

@@ -24,7 +24,7 @@ enum ContentScenario {
         if let spawn = config.spawn {
             out.append(.spawn(command: spawn.text))
         } else if let target = config.target {
-            out.append(.target(host: config.targetHost ?? target.host, port: target.port))
+            out.append(.target(host: target.tlsName, port: target.address.port))
         }
         let wait = ScenarioDuration(nanoseconds: Int64(max(2_000_000_000, config.hangTimeoutNanos)))
         let alive = ScenarioDuration(nanoseconds: Int64(config.hangTimeoutNanos))

@@ -71,19 +71,17 @@ extension Fuzz {
             let command = try SpawnCommand(spawn)
             config.spawn = command
             if let target = server.target {
-                config.target = try SocketAddress.parse(target)
-                config.targetHost = Targets.host(target)
+                config.target = Target(try SocketAddress.parse(target), host: Targets.host(target))
             }
-            do { monitor = try ProcessMonitor(command, target: config.target) } catch {
+            do { monitor = try ProcessMonitor(command, target: config.target?.address) } catch {
                 Output.error("sockfuzz: --spawn: \(error.description)")
                 throw ExitCode(2)
             }
         } else if let target = server.target {
-            config.target = try Targets.reachable(target, option: "--target")
-            config.targetHost = Targets.host(target)
+            config.target = try Targets.reachableTarget(target, option: "--target")
         } else {
             let echo = EchoServer(configuration: ServerConfiguration(mode: server.mode?.modes.first.flatMap { $0 } ?? .epoll))
-            do { config.target = try echo.start() } catch {
+            do { config.target = Target(try echo.start()) } catch {
                 Output.error("sockfuzz: the embedded server did not start: \(error)")
                 throw ExitCode(2)
             }
@@ -103,7 +101,7 @@ extension Fuzz {
                 config.reference = try Targets.reachable(reference, option: "--reference")
             }
         }
-        let address = monitor?.address ?? config.target!
+        let address = monitor?.address ?? config.target!.address
         // Without --probe, the first of the first few seeds that a fresh server answers.
         if probe == nil, let answered = config.seeds.prefix(8).first(where: { seed in
             LivenessProbe(request: seed, framing: framing, pattern: nil).check(address, withinNanos: 1_000_000_000, process: monitor?.current) == nil

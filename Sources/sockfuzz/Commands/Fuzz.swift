@@ -204,8 +204,7 @@ struct Fuzz: ParsableCommand {
             }
         }
         if let target = server.target {
-            base.target = try Targets.reachable(target, option: "--target")
-            base.targetHost = Targets.host(target)
+            base.target = try Targets.reachableTarget(target, option: "--target")
         }
         if let problem = Fuzzer.fetchReferences(&base) {
             Output.error("sockfuzz: \(problem)")

@@ -86,9 +86,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let programs = try parseAll()
-        var address: SocketAddress?
+        var address: Target?
         if let target = server.target {
-            address = try Targets.reachable(target, option: "--target")
+            address = try Targets.reachableTarget(target, option: "--target")
         }
         let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
         let metrics = RunMetrics(planned: plan.count, segment: (segment ?? .whole).description)
@@ -110,7 +110,6 @@ struct Run: ParsableCommand {
             if interrupt.isSet { break }
             if let note = planned.note { Output.line(note) }
             var config = RunConfiguration(mode: planned.mode, target: address, seed: seed, fault: fault, segment: segment, tls: client)
-            config.targetHost = server.target.flatMap(Targets.host)
             config.spawn = try spawn.map { text in try SpawnCommand(text) }
             // -v shows every result: the replies too, as the console does, unless the file says otherwise.
             config.replyDisplay = verbose ? .text : .off
@@ -212,7 +211,7 @@ struct Run: ParsableCommand {
     }
 
     /// What a run that never started would have run against, for its report entry.
-    private func label(address: SocketAddress?, mode: BackendKind?) -> String {
+    private func label(address: Target?, mode: BackendKind?) -> String {
         if let target = address.map({ "\($0)" }) ?? server.target { return "target \(target)" }
         return mode?.rawValue ?? "not run"
     }

@@ -25,6 +25,11 @@ enum Targets {
         return address
     }
 
+    /// `reachable`, with the host as written: the one value the rest of the run carries.
+    static func reachableTarget(_ text: String, option: String) throws -> Target {
+        Target(try reachable(text, option: option), host: host(text))
+    }
+
     /// The host of HOST:PORT as written, brackets off (`localhost`, not the address it resolves
     /// to): the name TLS sends as SNI and checks the certificate against, as openssl s_client does.
     static func host(_ text: String) -> String? {

@@ -74,7 +74,7 @@ extension Console {
         let engine = session.engine
         var lines: [String] = []
         if let target = settings.target {
-            lines.append("target: \(target.text) (third-party server)")
+            lines.append("target: \(target) (third-party server)")
         } else if let server = session.server, let mode = session.serverMode {
             let s = server.stats.snapshot()
             var text = "server: \(mode.rawValue) on \(session.target.map { "\($0)" } ?? "?"), \(s.active) open, "
@@ -84,7 +84,7 @@ extension Console {
                 text += ", \(count) \(what)"
             }
             lines.append(text)
-        } else if let target = session.thirdPartyTarget {
+        } else if let target = session.thirdParty {
             lines.append("target: \(target) (third-party server)")
         } else if let stopped = session.target {
             lines.append("server: stopped; connects to \(stopped) are refused (`server start MODE` starts one)")
@@ -151,7 +151,7 @@ extension Console {
         }
         let left = withoutFailed ? recorder.failedCount : 0
         let count = recorder.typedCount - left
-        let against = settings.target.map { "target \($0.text)" } ?? "server \(settings.mode.rawValue)"
+        let against = settings.target.map { "target \($0)" } ?? "server \(settings.mode.rawValue)"
         out.line("saved \(count) command\(count == 1 ? "" : "s") (after seed \(settings.seed) and \(against)) to \(absolute)"
                  + (left > 0 ? "; \(left) failed check\(left == 1 ? "" : "s") left out" : ""))
         out.line("replay: sockfuzz run \(absolute)")

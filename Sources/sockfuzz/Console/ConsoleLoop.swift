@@ -16,7 +16,7 @@ import Syscalls
 struct ConsoleSettings {
     var mode: BackendKind = .epoll
     /// A third-party server, as typed and as resolved.
-    var target: (text: String, address: SocketAddress)?
+    var target: Target?
     var seed: UInt64
     var historyPath: String?
     /// Standard input is a terminal: readline, prompt, banner. Otherwise plain piped mode.
@@ -77,8 +77,7 @@ final class Console {
         out = ConsoleOutput(decorated: settings.interactive && Terminal.isTTY(1))
         reader = settings.interactive ? ReadlineLineReader(historyPath: settings.historyPath) : PlainLineReader()
         parser = ReplParser(file: fileName, limits: CheckLimits.forThisProcess(embeddedServer: settings.target == nil))
-        var configuration = RunConfiguration(target: settings.target?.address)
-        configuration.targetHost = settings.target.flatMap { Targets.host($0.text) }
+        let configuration = RunConfiguration(target: settings.target)
         session = try ScenarioSession(configuration: configuration, interrupt: consoleInterrupt,
                                       onEvent: { [unowned self] event in self.show(event) })
         session.fuzzHandler = Fuzzer.statement
@@ -137,7 +136,7 @@ final class Console {
         var setup = ReplParser(file: "<console>")
         var lines = ["seed \(settings.seed)"]
         if let target = settings.target {
-            lines.append("target \(target.text)")
+            lines.append("target \(target)")
         } else {
             lines.append("server start \(settings.mode.rawValue)")
         }
@@ -163,7 +162,7 @@ final class Console {
         if settings.interactive {
             let against: String
             if let target = settings.target {
-                against = "against \(target.text) (third-party server; server commands are skipped)"
+                against = "against \(target) (third-party server; server commands are skipped)"
             } else {
                 against = "echo server (\(settings.mode.rawValue)) listening on \(session.target!)"
             }
@@ -188,7 +187,7 @@ final class Console {
         } else {
             let verdict = [ConsoleExit.passed: "PASSED", ConsoleExit.failed: "FAILED",
                            ConsoleExit.usage: "ERROR", ConsoleExit.interrupted: "INTERRUPTED"][status] ?? "FAILED"
-            let against = settings.target.map { "target \($0.text)" } ?? (mode ?? settings.mode).rawValue
+            let against = settings.target.map { "target \($0)" } ?? (mode ?? settings.mode).rawValue
             var text = "\(verdict.padded(to: 6)) \(fileName) [\(against)] \(Format.seconds(Double(Sys.monotonicNanos() - started) / 1e9))"
             text += ", \(executed) command\(executed == 1 ? "" : "s"), \(held) expectation\(held == 1 ? "" : "s") held"
             if failed > 0 { text += ", \(failed) failed" }

@@ -46,7 +46,7 @@ struct Repl: ParsableCommand {
         var settings = ConsoleSettings(mode: mode ?? .epoll, seed: seed ?? UInt64.random(in: 1...999_999),
                                        historyPath: historyPath, interactive: Terminal.isTTY(0))
         if let target {
-            settings.target = (target, try Targets.reachable(target, option: "--target"))
+            settings.target = try Targets.reachableTarget(target, option: "--target")
         }
         let console: Console
         do {

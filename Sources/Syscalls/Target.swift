@@ -1,0 +1,23 @@
+// A third-party server as the user named it, one value: the address connects go to, and the
+// host as typed (`localhost`, not the address it resolved to), which TLS sends and checks and
+// every report shows. Kept together so no caller carries one without the other.
+
+public struct Target: Sendable, Equatable, CustomStringConvertible {
+    public let address: SocketAddress
+    /// The host as written, brackets off; nil when the target was given as an address.
+    public let host: String?
+
+    public init(_ address: SocketAddress, host: String? = nil) {
+        self.address = address
+        self.host = host
+    }
+
+    /// `localhost:6379`, `[::1]:8080` or the address: as the user wrote it.
+    public var description: String {
+        guard let host else { return "\(address)" }
+        return (host.contains(":") ? "[\(host)]" : host) + ":\(address.port)"
+    }
+
+    /// The name TLS sends (SNI) and checks: the host as written, else the address.
+    public var tlsName: String { host ?? address.host }
+}
