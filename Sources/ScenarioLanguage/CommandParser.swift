@@ -325,15 +325,7 @@ struct CommandParser {
         case "random":
             let sizeToken = try cursor.word("a size or size range after 'random'")
             let sizes = try NumberParsing.range(Substring(sizeToken.text), at: sizeToken.location, element: NumberParsing.size)
-            let options = try cursor.options(for: "send random", keys: ["chunks", "gap"])
-            let chunks = try options.value("chunks") { (t, l) throws(ScenarioError) in
-                let r = try NumberParsing.range(t, at: l, element: NumberParsing.count)
-                _ = try Self.atLeast(r.lowerBound, 1, "chunk count", at: l)
-                return r
-            }
-            let gaps = try options.value("gap") { (t, l) throws(ScenarioError) in
-                try NumberParsing.range(t, at: l, element: NumberParsing.duration)
-            }
+            let (chunks, gaps, _) = try piecesOptions(for: "send random")
             return .send(selector, .random(sizes: sizes, chunks: chunks, gaps: gaps))
         default:
             throw ScenarioError("expected \(what), got '\(token.text)'", at: token.location)
@@ -342,7 +334,19 @@ struct CommandParser {
 
     /// A literal payload, written in pieces when `chunks=` (and `gap=`) follow it.
     mutating func inPieces(_ payload: SendPayload) throws(ScenarioError) -> SendPayload {
-        let options = try cursor.options(for: "send", keys: ["chunks", "gap"])
+        let (chunks, gaps, gapAt) = try piecesOptions(for: "send")
+        guard let chunks else {
+            if let gapAt { throw ScenarioError("gap= goes with chunks=: the pause between the pieces of a send", at: gapAt) }
+            return payload
+        }
+        return .pieces(payload, chunks: chunks, gaps: gaps)
+    }
+
+    /// `chunks=COUNT-RANGE` (at least 1) and `gap=DURATION-RANGE`, each optional, and where
+    /// `gap=` was written.
+    mutating func piecesOptions(for command: String) throws(ScenarioError)
+        -> (chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?, gapAt: SourceLocation?) {
+        let options = try cursor.options(for: command, keys: ["chunks", "gap"])
         let chunks = try options.value("chunks") { (t, l) throws(ScenarioError) in
             let r = try NumberParsing.range(t, at: l, element: NumberParsing.count)
             _ = try Self.atLeast(r.lowerBound, 1, "chunk count", at: l)
@@ -351,13 +355,7 @@ struct CommandParser {
         let gaps = try options.value("gap") { (t, l) throws(ScenarioError) in
             try NumberParsing.range(t, at: l, element: NumberParsing.duration)
         }
-        guard let chunks else {
-            if gaps != nil, let at = options.values["gap"]?.keyLocation {
-                throw ScenarioError("gap= goes with chunks=: the pause between the pieces of a send", at: at)
-            }
-            return payload
-        }
-        return .pieces(payload, chunks: chunks, gaps: gaps)
+        return (chunks, gaps, options.values["gap"]?.keyLocation)
     }
 
     /// Hex digits with optional blanks between them, read from the raw string so columns are exact.
