@@ -5,7 +5,6 @@
 
 import Framing
 import Foundation
-import Load
 import ScenarioLanguage
 import ScenarioRunner
 

@@ -4,7 +4,6 @@
 // every reply must be the reference reply to its request: what a clean run got for it alone.
 
 import Framing
-import Load
 import ScenarioLanguage
 
 public struct RequestOracle: Sendable, Equatable {

@@ -3,8 +3,6 @@
 // request number s is `schedule[(s + c) % schedule.count]`: round robin over the weighted
 // schedule, each connection starting at a different place so the mix holds across connections.
 
-import Framing
-
 public struct RequestMix: Sendable, Equatable {
     public var requests: [[UInt8]]
     public var weights: [Int]
@@ -42,5 +40,5 @@ public struct RequestMix: Sendable, Equatable {
     public var hasHEAD: Bool { requests.contains(where: HTTP1Request.isHEAD) }
 
     /// Per request, whether it is an HTTP HEAD: computed once, before sending starts.
-    var headRequests: [Bool] { requests.map(HTTP1Request.isHEAD) }
+    public var headRequests: [Bool] { requests.map(HTTP1Request.isHEAD) }
 }
