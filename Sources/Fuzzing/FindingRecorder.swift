@@ -225,8 +225,7 @@ final class FindingRecorder {
     /// file is being replayed (the line is the same length whatever it says).
     func header(_ written: Written, _ failure: RunFailure, reproduced: Int, ran: Int? = nil) -> [String] {
         let verdict = ReplayVerdict(reproduced: reproduced, of: ran ?? config.replays, interrupted: interrupt.isSet, canReplay: true)
-        return
-        [
+        return [
             written.shrunk
                 ? "sockfuzz fuzz: a minimal program that fails; `sockfuzz run` on this file replays it."
                 : "sockfuzz fuzz: a failing program, NOT shrunk; `sockfuzz run` on this file replays it.",
