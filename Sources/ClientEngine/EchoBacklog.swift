@@ -78,7 +78,7 @@ struct EchoBacklog {
         guard n > 0 else { return }
         count += n
         if case .literal(var queue)? = runs.last {
-            runs[runs.count - 1] = .literal(ByteQueue()) // the queue's storage moves, not copies
+            // ByteQueue is a pointer and offsets (no copy on write): append, then store it back.
             queue.append(bytes, n)
             runs[runs.count - 1] = .literal(queue)
         } else {
@@ -116,7 +116,6 @@ struct EchoBacklog {
         count -= n
         switch first {
         case .literal(var queue):
-            runs[0] = .literal(ByteQueue())
             queue.consume(n)
             if queue.isEmpty { queue.release(); runs.removeFirst() } else { runs[0] = .literal(queue) }
         case .random(var stream, let left):

@@ -1,6 +1,7 @@
 // What a load client must know of an HTTP/1.x response beyond its framing: whether the server
 // will close the connection after it (`Connection: close`, or HTTP/1.0 without keep-alive), so
-// the client opens another instead of counting the close as an error (as wrk does).
+// the client opens another instead of counting the close as an error (as wrk does). Read once
+// per reply on the load's hot path: it compares bytes in place and allocates nothing.
 
 public enum HTTP1Reply {
     /// Whether `response` (one whole framed response) ends its connection.
@@ -19,11 +20,18 @@ public enum HTTP1Reply {
                 http10 = startsWith(line, "http/1.0")
                 first = false
             } else if startsWith(line, "connection:") {
-                let value = lowercased(UnsafeRawBufferPointer(rebasing: line[11...]))
-                for token in value.split(separator: ",") {
-                    let t = token.trimmingCharacters(in: " \t")
-                    if t == "close" { close = true }
-                    if t == "keep-alive" { keepAlive = true }
+                // Comma-separated tokens, blanks around them.
+                var start = 11
+                while start < line.count {
+                    var end = start
+                    while end < line.count && line[end] != UInt8(ascii: ",") { end += 1 }
+                    var a = start, b = end
+                    while a < b && (line[a] == 0x20 || line[a] == 0x09) { a += 1 }
+                    while b > a && (line[b - 1] == 0x20 || line[b - 1] == 0x09) { b -= 1 }
+                    let token = UnsafeRawBufferPointer(rebasing: line[a..<b])
+                    if equals(token, "close") { close = true }
+                    if equals(token, "keep-alive") { keepAlive = true }
+                    start = end + 1
                 }
             }
             i += 2
@@ -32,22 +40,16 @@ public enum HTTP1Reply {
         return close || (http10 && !keepAlive)
     }
 
-    private static func startsWith(_ line: UnsafeRawBufferPointer, _ prefix: String) -> Bool {
-        let p = Array(prefix.utf8)
-        guard line.count >= p.count else { return false }
-        for k in p.indices where lower(line[k]) != p[k] { return false }
+    private static func startsWith(_ line: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
+        guard line.count >= prefix.utf8CodeUnitCount else { return false }
+        let p = prefix.utf8Start
+        for k in 0..<prefix.utf8CodeUnitCount where lower(line[k]) != p[k] { return false }
         return true
     }
 
+    private static func equals(_ token: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        token.count == word.utf8CodeUnitCount && startsWith(token, word)
+    }
+
     private static func lower(_ b: UInt8) -> UInt8 { (0x41...0x5a).contains(b) ? b | 0x20 : b }
-
-    private static func lowercased(_ bytes: UnsafeRawBufferPointer) -> String {
-        String(decoding: bytes.map(lower), as: UTF8.self)
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
 }
