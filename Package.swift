@@ -120,9 +120,9 @@ let package = Package(
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing", "TestSupport"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing", "Vocabulary"]),
-        .testTarget(name: "RequestMutationTests", dependencies: ["RequestMutation", "Framing", "Vocabulary", "ScenarioLanguage"]),
+        .testTarget(name: "RequestMutationTests", dependencies: ["RequestMutation", "Framing", "Vocabulary", "ScenarioLanguage", "TestSupport"]),
         .testTarget(name: "ResultsTests", dependencies: [
-            "Results", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "Results", "TestSupport", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // Merging on synthetic shares: the shares checks, the sums, and every contradiction refused.
         .testTarget(name: "MergingTests", dependencies: [

@@ -7,8 +7,9 @@ import Bench
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
-@Suite("processes the bench starts")
+@Suite("processes the bench starts", .sharesDescriptorTable)
 struct ChildProcessTests {
     /// The descriptors a child started by ChildProcess has open, as `ls /proc/self/fd` lists
     /// them (the one `ls` opens to read the folder included).

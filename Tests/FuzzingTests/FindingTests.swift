@@ -13,7 +13,7 @@ import Testing
 import TestSupport
 @testable import Fuzzing
 
-@Suite("findings: parse errors, learned deadlines, the out folder", .serialized)
+@Suite("findings: parse errors, learned deadlines, the out folder", .serialized, .sharesDescriptorTable)
 struct FindingTests {
     @Test("a program that does not parse throws (the fuzzer's bug), it never runs or passes")
     func unparsableProgramThrows() {

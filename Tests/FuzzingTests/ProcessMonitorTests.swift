@@ -9,7 +9,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("process monitor", .serialized)
+@Suite("process monitor", .serialized, .sharesDescriptorTable)
 struct ProcessMonitorTests {
     /// A one-connection server: answers nothing, and on the first bytes it reads writes a line to
     /// stderr and aborts (SIGABRT), or, with `hang`, stops answering and sleeps.

@@ -4,8 +4,9 @@
 
 import Foundation
 import Testing
+import TestSupport
 
-@Suite("Planted-bug servers")
+@Suite("Planted-bug servers", .sharesDescriptorTable)
 struct PlantedServerTests {
     @Test("every planted bug fires on its trigger; every twin answers it correctly")
     func bugsFire() throws {

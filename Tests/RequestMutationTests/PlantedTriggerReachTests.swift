@@ -8,9 +8,10 @@ import Framing
 import RequestMutation
 import ScenarioLanguage
 import Testing
+import TestSupport
 import Vocabulary
 
-@Suite("The mutator reaches every planted bug's trigger from ordinary seeds")
+@Suite("The mutator reaches every planted bug's trigger from ordinary seeds", .sharesDescriptorTable)
 struct PlantedTriggerReachTests {
     struct Bug: CustomStringConvertible, Sendable {
         var name: String

@@ -6,6 +6,7 @@ import Foundation
 import Histogram
 @testable import Results
 import Testing
+import TestSupport
 
 private let pythonDecoder: Bool = {
     let probe = Process()
@@ -20,7 +21,7 @@ private let pythonDecoder: Bool = {
 
 private let underCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
-@Suite("HdrHistogram encoding")
+@Suite("HdrHistogram encoding", .sharesDescriptorTable)
 struct HistogramEncodingTests {
     @Test("varints are ZigZag LEB128, at most 9 bytes")
     func varints() {
@@ -82,7 +83,7 @@ struct HistogramEncodingTests {
     }
 }
 
-@Suite("HdrHistogram decoding")
+@Suite("HdrHistogram decoding", .sharesDescriptorTable)
 struct HistogramDecodingTests {
     @Test("encode then decode gives the same counts at the same values", arguments: [UInt64(1), 1000])
     func roundTrip(lowest: UInt64) throws {

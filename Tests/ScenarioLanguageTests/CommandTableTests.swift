@@ -3,13 +3,14 @@
 
 import Foundation
 import Testing
+import TestSupport
 @testable import ScenarioLanguage
 
 private let docURL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("docs/scenario-language.md")
 
-@Suite("Command table")
+@Suite("Command table", .sharesDescriptorTable)
 struct CommandTableTests {
     @Test("form names are unique")
     func uniqueNames() {

@@ -145,7 +145,7 @@ func violation(for input: String) -> String? {
     }
 }
 
-@Suite("Fuzz")
+@Suite("Fuzz", .sharesDescriptorTable)
 struct FuzzTests {
     /// 4 shards x 25k = 100k inputs in the long run (SOCKFUZZ_LONG=1), 4 x 8k here; shards
     /// run in parallel.
