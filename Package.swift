@@ -40,6 +40,11 @@ let package = Package(
         .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL"], swiftSettings: hotPath),
         // The system OpenSSL (libssl-dev) for the embedded server's TLS, with tiny wrappers of its macros.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // The impairment proxy: proxies with toxics on one event loop, and toxiproxy's HTTP API.
+        .target(name: "Proxy", dependencies: [
+            "Vocabulary", "Reactor", "Syscalls", "CSockfuzz",
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: hotPath),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
         .target(name: "ClientEngine", dependencies: [
             "Reactor", "Syscalls", "CSockfuzz", "Framing", "Vocabulary", "COpenSSL", "TLSClient",
@@ -101,12 +106,14 @@ let package = Package(
         .executableTarget(name: "sockfuzz", dependencies: [
             "Fuzzing", "Load", "Bench", "Merging", "ScenarioRunner", "Results", "Vocabulary",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient", "ProcessMonitor", "RequestMutation",
+            "Proxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "CReadline",
         ]),
         // Helpers shared by the test targets (blocking loopback clients, condition waits).
         .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz", "COpenSSL"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EmbeddedServer", "Reactor", "Syscalls", "Vocabulary", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: [
             "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "Load", "Framing",

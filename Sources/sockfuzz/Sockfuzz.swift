@@ -16,7 +16,7 @@ struct Sockfuzz: ParsableCommand {
         select, epoll) and drives it, or a third-party server, with scripted and random traffic.
         """,
         version: version,
-        subcommands: [Repl.self, Serve.self, Run.self, Fuzz.self, LoadCommand.self, Merge.self, BenchCommand.self],
+        subcommands: [Repl.self, Serve.self, Run.self, Fuzz.self, LoadCommand.self, Merge.self, BenchCommand.self, ProxyCommand.self],
         defaultSubcommand: Repl.self
     )
 

@@ -1,0 +1,170 @@
+// What the toxics do to a connection's bytes: which apply to it (drawn once per toxic against
+// its toxicity), the plan each direction follows, and the time each read chunk may leave.
+
+import Reactor
+import Syscalls
+import Vocabulary
+
+extension ProxyCore {
+    /// Compiles both directions' plans from the proxy's toxics, drawing for toxics this
+    /// connection has not met and arming the timers of those that act on time.
+    func compilePlans(_ link: ProxyLink) {
+        let proxy = link.proxy
+        link.planGeneration = proxy.toxicsGeneration
+        let names = Set(proxy.toxics.map(\.name))
+        for name in link.applies.keys where !names.contains(name) {
+            link.applies[name] = nil
+            if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
+        }
+        var plans = [FlowPlan(), FlowPlan()]
+        for toxic in proxy.toxics {
+            let applies: Bool
+            if let drawn = link.applies[toxic.name] {
+                applies = drawn
+            } else {
+                applies = toxic.toxicity >= 1 || Double(link.random.next() >> 11) / 9007199254740992.0 < toxic.toxicity
+                link.applies[toxic.name] = applies
+                if applies {
+                    proxy.counters.toxicConnections[toxic.name, default: 0] += 1
+                    arm(toxic, on: link)
+                }
+            }
+            guard applies, links[link.id] != nil else { continue }
+            let d = ProxyLink.index(toxic.stream)
+            let ms = { (name: String) in UInt64(toxic[name]) * 1_000_000 }
+            switch toxic.type {
+            case .latency:
+                plans[d].latencyNanos &+= ms("latency")
+                plans[d].jitterNanos &+= ms("jitter")
+            case .bandwidth:
+                let rate = UInt64(toxic["rate"]) * 1000
+                plans[d].bytesPerSecond = plans[d].bytesPerSecond == 0 ? rate : min(plans[d].bytesPerSecond, rate)
+            case .slicer:
+                plans[d].slicer = (Int(toxic["average_size"]), Int(toxic["size_variation"]), UInt64(toxic["delay"]) * 1000)
+            case .timeout:
+                plans[d].dropsEverything = true
+            case .slowClose:
+                plans[d].slowCloseNanos &+= ms("delay")
+            case .resetPeer:
+                if toxic["bytes"] > 0 { plans[d].resetAfterBytes = UInt64(toxic["bytes"]) } else { plans[d].resetAfterNanos = ms("timeout") }
+            case .limitData:
+                let limit = UInt64(toxic["bytes"])
+                plans[d].limitBytes = min(plans[d].limitBytes ?? limit, limit)
+            case .halfClose:
+                break  // acts through its timer
+            case .stall:
+                plans[d].stall = (ms("good"), ms("bad"))
+            }
+        }
+        guard links[link.id] != nil else { return }
+        link.flows[0].plan = plans[0]
+        link.flows[1].plan = plans[1]
+    }
+
+    /// Toxics that act at a time, not on bytes: timeout closes, half_close shuts a direction.
+    private func arm(_ toxic: Toxic, on link: ProxyLink) {
+        let id = link.id
+        let d = ProxyLink.index(toxic.stream)
+        let delay = UInt64(toxic["timeout"]) * 1_000_000
+        switch toxic.type {
+        case .timeout where delay > 0:
+            link.toxicTimers[toxic.name] = loop.schedule(afterNanos: delay) { [unowned self] in
+                if let link = links[id] { drop(link, reset: false) }
+            }
+        case .halfClose:
+            link.toxicTimers[toxic.name] = loop.schedule(afterNanos: delay) { [unowned self] in
+                guard let link = links[id], !link.flows[d].shutDown else { return }
+                // The receiver reads EOF; what the sender sends from now on goes nowhere.
+                link.flows[d].plan.dropsEverything = true
+                link.flows[d].release()
+                link.flows[d].enqueued = link.flows[d].sent
+                shutDirection(link, d)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Takes `n` bytes just read (in `buffer`) into direction `d` under its plan.
+    func take(_ link: ProxyLink, _ d: Int, _ n: Int) {
+        let plan = link.flows[d].plan
+        let before = link.flows[d].read
+        link.flows[d].read &+= UInt64(n)
+        if plan.dropsEverything || link.flows[d].limitReached || link.flows[d].resetWhenDrained || link.flows[d].shutDown {
+            link.proxy.counters.bytesDropped &+= UInt64(n)
+            return
+        }
+        if plan.resetAfterBytes == nil, let after = plan.resetAfterNanos {
+            // toxiproxy's reset_peer: the first data arms it and goes nowhere.
+            link.proxy.counters.bytesDropped &+= UInt64(n)
+            if !link.flows[d].resetArmed {
+                link.flows[d].resetArmed = true
+                let id = link.id
+                loop.schedule(afterNanos: after) { [unowned self] in
+                    if let link = links[id] { drop(link, reset: true) }
+                }
+            }
+            return
+        }
+        var count = n
+        if let limit = plan.limitBytes {
+            let room = limit > before ? Int(min(limit - before, UInt64(Int.max))) : 0
+            if count >= room {
+                link.proxy.counters.bytesDropped &+= UInt64(count - room)
+                count = room
+                link.flows[d].limitReached = true
+            }
+        }
+        if let resetAt = plan.resetAfterBytes {
+            let room = resetAt > before ? Int(min(resetAt - before, UInt64(Int.max))) : 0
+            if count >= room {
+                link.proxy.counters.bytesDropped &+= UInt64(count - room)
+                count = room
+                link.flows[d].resetWhenDrained = true
+            }
+        }
+        schedule(link, d, count, plan)
+        applyBackpressure(link, d)
+        flush(link, d)
+    }
+
+    /// Queues `count` bytes from the read buffer with the times they may leave.
+    private func schedule(_ link: ProxyLink, _ d: Int, _ count: Int, _ plan: FlowPlan) {
+        guard count > 0 else { return }
+        let now = Sys.monotonicNanos()
+        var start = now
+        if plan.latencyNanos > 0 || plan.jitterNanos > 0 {
+            let delay = Int64(plan.latencyNanos) + link.random.offset(spread: plan.jitterNanos)
+            start = now &+ UInt64(max(0, delay))
+        }
+        // Pieces: the slicer's, else pieces of at most a tenth of a second of bandwidth, so a
+        // slow pipe trickles evenly rather than in one late lump.
+        let bandwidthPiece = plan.bytesPerSecond > 0 ? max(1, Int(plan.bytesPerSecond / 10)) : Int.max
+        var offset = 0
+        var index: UInt64 = 0
+        while offset < count {
+            var size: Int
+            if let slicer = plan.slicer {
+                let variation = slicer.variation > 0 ? Int(link.random.offset(spread: UInt64(slicer.variation))) : 0
+                size = max(1, slicer.average + variation)
+            } else {
+                size = count - offset
+            }
+            size = min(size, count - offset, bandwidthPiece)
+            var release = start &+ (plan.slicer.map { index &* $0.delayNanos } ?? 0)
+            if plan.bytesPerSecond > 0 {
+                let begin = max(release, link.flows[d].bandwidthFree)
+                let end = begin &+ UInt64(size) &* 1_000_000_000 / plan.bytesPerSecond
+                link.flows[d].bandwidthFree = end
+                release = end
+            }
+            if let stall = plan.stall {
+                release = link.flows[d].stall.release(at: release, goodNanos: stall.goodNanos, badNanos: stall.badNanos,
+                                                      random: &link.random)
+            }
+            link.flows[d].enqueue(buffer + offset, size, release: release, alone: plan.slicer != nil)
+            offset += size
+            index &+= 1
+        }
+    }
+}

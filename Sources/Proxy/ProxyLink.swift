@@ -1,0 +1,69 @@
+// One client connection through a proxy: the client's socket, the socket to the upstream, and
+// the two directions between them. Which toxics apply to it is drawn once per toxic (toxicity).
+
+import Reactor
+import Syscalls
+import Vocabulary
+
+final class ProxyLink {
+    enum State { case connecting, open }
+
+    let id: UInt64
+    let proxy: ProxyState
+    let client: Int32
+    let upstream: Int32
+    var state = State.connecting
+    /// [upstream (client to server), downstream (server to client)].
+    var flows = [Flow(), Flow()]
+    /// Per toxic name: whether it applies to this connection (drawn against its toxicity).
+    var applies: [String: Bool] = [:]
+    /// The toxics generation the plans were compiled for.
+    var planGeneration: UInt64 = .max
+    /// Timers a toxic armed on this connection (timeout, half_close), by toxic name.
+    var toxicTimers: [String: TimerID] = [:]
+    var random: SeededRandom
+
+    init(id: UInt64, proxy: ProxyState, client: Int32, upstream: Int32, random: SeededRandom) {
+        self.id = id
+        self.proxy = proxy
+        self.client = client
+        self.upstream = upstream
+        self.random = random
+    }
+
+    static func index(_ stream: ToxicStream) -> Int { stream == .upstream ? 0 : 1 }
+
+    /// The direction whose bytes are read from `fd`.
+    func direction(readingFrom fd: Int32) -> Int { fd == client ? 0 : 1 }
+    /// The direction whose bytes are written to `fd`.
+    func direction(writingTo fd: Int32) -> Int { fd == upstream ? 0 : 1 }
+    func source(_ direction: Int) -> Int32 { direction == 0 ? client : upstream }
+    func destination(_ direction: Int) -> Int32 { direction == 0 ? upstream : client }
+}
+
+/// A named proxy: where it listens, where it forwards, its toxics, its counters, its connections.
+final class ProxyState {
+    let name: String
+    var listen: String
+    var upstream: String
+    var upstreamAddress: SocketAddress
+    var enabled: Bool
+    var listener: Int32 = -1
+    var toxics: [Toxic] = []
+    /// Bumped whenever the toxics change, so each connection recompiles its plans lazily.
+    var toxicsGeneration: UInt64 = 0
+    var counters = ProxyCounters()
+    var links: Set<UInt64> = []
+
+    init(name: String, listen: String, upstream: String, upstreamAddress: SocketAddress, enabled: Bool) {
+        self.name = name
+        self.listen = listen
+        self.upstream = upstream
+        self.upstreamAddress = upstreamAddress
+        self.enabled = enabled
+    }
+
+    var info: ProxyInfo {
+        ProxyInfo(name: name, listen: listen, upstream: upstream, enabled: enabled, toxics: toxics, counters: counters)
+    }
+}

@@ -1,0 +1,115 @@
+// A toxic: one impairment on one direction of a proxy's connections, named, with a probability
+// of applying to each connection (toxicity). Its attributes are kept in toxiproxy's own names and
+// units (milliseconds, microseconds, bytes, KB/s), so the HTTP API round-trips them exactly and
+// a toxiproxy client reads back what it wrote.
+
+/// Which way the bytes go: `upstream` is client to server, `downstream` server to client
+/// (toxiproxy's words).
+public enum ToxicStream: String, Sendable, CaseIterable {
+    case upstream, downstream
+}
+
+public enum ToxicType: String, Sendable, CaseIterable {
+    // toxiproxy's seven, with its attribute names and units.
+    case latency, bandwidth, slicer, timeout
+    case slowClose = "slow_close"
+    case resetPeer = "reset_peer"
+    case limitData = "limit_data"
+    // sockfuzz's own.
+    case halfClose = "half_close"
+    case stall
+
+    /// An attribute: its name in toxiproxy's JSON, its unit there, its default.
+    public struct Attribute: Sendable {
+        public let name: String
+        public let unit: AttributeUnit
+        public let defaultValue: Int64
+    }
+
+    public enum AttributeUnit: Sendable {
+        case milliseconds, microseconds, bytes, kilobytesPerSecond
+    }
+
+    public var attributes: [Attribute] {
+        switch self {
+        case .latency: [.init(name: "latency", unit: .milliseconds, defaultValue: 0),
+                        .init(name: "jitter", unit: .milliseconds, defaultValue: 0)]
+        case .bandwidth: [.init(name: "rate", unit: .kilobytesPerSecond, defaultValue: 0)]
+        case .slicer: [.init(name: "average_size", unit: .bytes, defaultValue: 0),
+                       .init(name: "size_variation", unit: .bytes, defaultValue: 0),
+                       .init(name: "delay", unit: .microseconds, defaultValue: 0)]
+        case .timeout: [.init(name: "timeout", unit: .milliseconds, defaultValue: 0)]
+        case .slowClose: [.init(name: "delay", unit: .milliseconds, defaultValue: 0)]
+        case .resetPeer: [.init(name: "timeout", unit: .milliseconds, defaultValue: 0),
+                          .init(name: "bytes", unit: .bytes, defaultValue: 0)]
+        case .limitData: [.init(name: "bytes", unit: .bytes, defaultValue: 0)]
+        case .halfClose: [.init(name: "timeout", unit: .milliseconds, defaultValue: 0)]
+        case .stall: [.init(name: "good", unit: .milliseconds, defaultValue: 1000),
+                      .init(name: "bad", unit: .milliseconds, defaultValue: 100)]
+        }
+    }
+
+    /// One line for help and errors.
+    public var summary: String {
+        switch self {
+        case .latency: "delay every chunk by latency ms, plus or minus up to jitter ms"
+        case .bandwidth: "at most rate KB/s"
+        case .slicer: "re-cut the stream into pieces of average_size +- size_variation bytes, delay us apart"
+        case .timeout: "forward nothing; close the connection after timeout ms (0: never)"
+        case .slowClose: "hold the close (FIN) back for delay ms"
+        case .resetPeer: "reset (RST) the connection timeout ms after the first data, or after bytes bytes"
+        case .limitData: "close the connection once bytes bytes went through"
+        case .halfClose: "shut this direction (the receiver reads EOF) timeout ms after the connection opens"
+        case .stall: "stall bursts (Gilbert-Elliott): flowing for about good ms, then stalled for about bad ms"
+        }
+    }
+}
+
+public struct Toxic: Sendable, Equatable {
+    public var name: String
+    public var type: ToxicType
+    public var stream: ToxicStream
+    /// The probability, 0...1, that the toxic applies to a given connection.
+    public var toxicity: Double
+    /// Every attribute of `type`, in toxiproxy's units.
+    public private(set) var attributes: [String: Int64]
+
+    public init(name: String? = nil, type: ToxicType, stream: ToxicStream = .downstream,
+                toxicity: Double = 1, attributes: [String: Int64] = [:]) throws(ToxicError) {
+        self.name = name ?? "\(type.rawValue)_\(stream.rawValue)"
+        self.type = type
+        self.stream = stream
+        self.toxicity = toxicity
+        self.attributes = Dictionary(uniqueKeysWithValues: type.attributes.map { ($0.name, $0.defaultValue) })
+        try update(attributes: attributes)
+        guard toxicity >= 0 && toxicity <= 1 else {
+            throw ToxicError("toxicity must be between 0 and 1, got \(toxicity)")
+        }
+        guard !self.name.isEmpty else { throw ToxicError("a toxic needs a name") }
+    }
+
+    /// Merges `changes` into the attributes (toxiproxy's update). Every name must be one of the
+    /// type's and every value at least 0.
+    public mutating func update(attributes changes: [String: Int64]) throws(ToxicError) {
+        for (key, value) in changes {
+            guard self.attributes[key] != nil else {
+                let known = type.attributes.map(\.name).joined(separator: ", ")
+                throw ToxicError("\(type.rawValue) has no attribute '\(key)' (it has: \(known))")
+            }
+            guard value >= 0 else { throw ToxicError("\(type.rawValue) \(key) must be 0 or more, got \(value)") }
+        }
+        self.attributes.merge(changes) { _, new in new }
+        if type == .bandwidth && self.attributes["rate", default: 0] == 0 {
+            // toxiproxy divides by the rate: 0 would hold every byte forever, unlike what anyone means.
+            throw ToxicError("bandwidth needs rate above 0 (KB/s)")
+        }
+    }
+
+    public subscript(attribute: String) -> Int64 { attributes[attribute, default: 0] }
+}
+
+public struct ToxicError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,102 @@
+// A toxic as words, for the command line, the console and scenario files:
+//   KIND [ATTRIBUTE=VALUE ...] [upstream|downstream] [toxicity=P] [name=NAME]
+// Attribute names are toxiproxy's; values carry units (latency=100ms, bytes=4KiB,
+// rate=64KB/s, delay=500us), converted to toxiproxy's units exactly or refused.
+
+import Foundation
+import Vocabulary
+
+public enum ToxicText {
+    public static func parse(_ words: [Substring]) throws(ToxicError) -> Toxic {
+        guard let first = words.first else {
+            throw ToxicError("expected a toxic kind: \(ToxicType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let type = ToxicType(rawValue: String(first)) ?? ToxicType(rawValue: first.replacingOccurrences(of: "-", with: "_")) else {
+            throw ToxicError("unknown toxic '\(first)': the kinds are \(ToxicType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var stream = ToxicStream.downstream
+        var toxicity = 1.0
+        var name: String?
+        var attributes: [String: Int64] = [:]
+        for word in words.dropFirst() {
+            if let direction = ToxicStream(rawValue: String(word)) {
+                stream = direction
+                continue
+            }
+            guard let equals = word.firstIndex(of: "=") else {
+                throw ToxicError("'\(word)': expected upstream, downstream or ATTRIBUTE=VALUE (\(type.rawValue) takes \(names(type)))")
+            }
+            let key = String(word[..<equals]).replacingOccurrences(of: "-", with: "_")
+            let value = word[word.index(after: equals)...]
+            switch key {
+            case "toxicity":
+                guard let p = Double(value), p >= 0, p <= 1 else { throw ToxicError("toxicity=\(value): expected a probability 0-1, like 0.5") }
+                toxicity = p
+            case "name":
+                guard !value.isEmpty else { throw ToxicError("name= needs a name") }
+                name = String(value)
+            default:
+                guard let attribute = type.attributes.first(where: { $0.name == key }) else {
+                    throw ToxicError("\(type.rawValue) has no attribute '\(key)' (it takes \(names(type)), toxicity=, name=)")
+                }
+                attributes[key] = try convert(value, to: attribute.unit, key: key)
+            }
+        }
+        return try Toxic(name: name, type: type, stream: stream, toxicity: toxicity, attributes: attributes)
+    }
+
+    /// `latency latency=100ms jitter=10ms downstream` and the rest, in parse's syntax.
+    public static func render(_ toxic: Toxic) -> String {
+        var words = [toxic.type.rawValue]
+        for attribute in toxic.type.attributes {
+            words.append("\(attribute.name)=\(format(toxic[attribute.name], attribute.unit))")
+        }
+        words.append(toxic.stream.rawValue)
+        if toxic.toxicity != 1 { words.append("toxicity=\(toxic.toxicity)") }
+        if toxic.name != "\(toxic.type.rawValue)_\(toxic.stream.rawValue)" { words.append("name=\(toxic.name)") }
+        return words.joined(separator: " ")
+    }
+
+    private static func names(_ type: ToxicType) -> String {
+        type.attributes.map { "\($0.name)=" }.joined(separator: ", ")
+    }
+
+    private static func convert(_ value: Substring, to unit: ToxicType.AttributeUnit, key: String) throws(ToxicError) -> Int64 {
+        do {
+            switch unit {
+            case .milliseconds, .microseconds:
+                let ns = try ValueParser.duration(value).nanoseconds
+                let per: Int64 = unit == .milliseconds ? 1_000_000 : 1_000
+                guard ns % per == 0 else {
+                    throw ToxicError("\(key)=\(value): toxiproxy counts \(key) in whole \(unit == .milliseconds ? "milliseconds" : "microseconds")")
+                }
+                return ns / per
+            case .bytes:
+                return Int64(try ValueParser.size(value).bytes)
+            case .kilobytesPerSecond:
+                let perSecond = value.hasSuffix("/s") ? value.dropLast(2) : value
+                guard value.hasSuffix("/s") else { throw ToxicError("\(key)=\(value): expected a rate like 64KB/s or 1MB/s") }
+                let bytes = Int64(try ValueParser.size(perSecond).bytes)
+                guard bytes % 1000 == 0, bytes > 0 else {
+                    throw ToxicError("\(key)=\(value): toxiproxy counts rate in whole KB/s (1000 bytes), above 0")
+                }
+                return bytes / 1000
+            }
+        } catch let error as ToxicError {
+            throw error
+        } catch let error as ValueError {
+            throw ToxicError("\(key)=\(value): \(error.message)")
+        } catch {
+            throw ToxicError("\(key)=\(value): \(error)")
+        }
+    }
+
+    private static func format(_ value: Int64, _ unit: ToxicType.AttributeUnit) -> String {
+        switch unit {
+        case .milliseconds: value == 0 ? "0" : "\(value)ms"
+        case .microseconds: value == 0 ? "0" : "\(value)us"
+        case .bytes: "\(value)"
+        case .kilobytesPerSecond: "\(value)KB/s"
+        }
+    }
+}

@@ -1,0 +1,138 @@
+// `sockfuzz proxy`: the impairment proxy in the foreground, between clients and a server, with
+// toxics from the command line and, with --api, toxiproxy's HTTP API for changing them live.
+// Exit status: 0 stopped by a signal, 2 bad options or an address it cannot listen on.
+
+import ArgumentParser
+import Foundation
+import Glibc
+import Proxy
+import Reactor
+
+struct ProxyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Run the impairment proxy: forward a port to a server through toxics (latency, resets, slicing, ...).",
+        discussion: """
+        Toxics: KIND [ATTRIBUTE=VALUE ...] [upstream|downstream] [toxicity=P] [name=NAME], in toxiproxy's \
+        names with units, for example "latency latency=100ms jitter=10ms", "bandwidth rate=64KB/s upstream", \
+        "reset_peer bytes=10KiB", "slicer average_size=1 delay=1ms". Kinds: \
+        \(ToxicType.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")). \
+        upstream is client to server, downstream (the default) server to client. \
+        With --api HOST:PORT it serves toxiproxy's HTTP API there (8474 is toxiproxy's port), so toxiproxy \
+        clients create proxies and toxics in it unchanged. Prints the counters on Ctrl-C or SIGTERM.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Where clients connect (port 0 picks a free one).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(name: .long, help: ArgumentHelp("The server the proxy forwards to.", valueName: "host:port"))
+    var upstream: String?
+
+    @Option(name: .long, help: "The proxy's name (in the API and the counters).")
+    var name: String = "proxy"
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A toxic to start with (repeatable).", valueName: "toxic"))
+    var toxic: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Serve toxiproxy's HTTP API here.", valueName: "host:port"))
+    var api: String?
+
+    @Option(name: .long, help: "I/O design of the proxy's loop: busy, select or epoll.")
+    var mode: BackendKind = .epoll
+
+    @Option(name: .long, help: "Seed for toxicity draws, jitter and slicing (printed; random when not given).",
+            transform: ValueArguments.seed)
+    var seed: UInt64?
+
+    @Flag(name: .long, help: "Print the counters as JSON when stopped.")
+    var json = false
+
+    func validate() throws {
+        if (listen == nil) != (upstream == nil) {
+            throw ValidationError(listen == nil ? "--upstream needs --listen (where clients connect)"
+                                                : "--listen needs --upstream (the server to forward to)")
+        }
+        if listen == nil && api == nil {
+            throw ValidationError("nothing to do: give --listen and --upstream, or --api to create proxies over HTTP")
+        }
+        if listen == nil && !toxic.isEmpty { throw ValidationError("--toxic needs --listen and --upstream") }
+        for (index, text) in toxic.enumerated() {
+            do { _ = try ToxicText.parse(text.split(separator: " ")) } catch {
+                throw ValidationError("--toxic #\(index + 1) '\(text)': \(error.message)")
+            }
+        }
+    }
+
+    func run() throws {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+
+        let seed = seed ?? UInt64.random(in: 0...UInt64.max)
+        let server = try ProxyServer(mode: mode, seed: seed)
+        var apiServer: ToxiproxyAPI?
+        do {
+            if let listen, let upstream {
+                let proxy = try server.create(name: name, listen: listen, upstream: upstream)
+                Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue), seed \(seed))")
+                for text in toxic {
+                    let added = try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " ")))
+                    Output.line("  toxic \(added.name): \(ToxicText.render(added))")
+                }
+            }
+            if let api {
+                let started = try ToxiproxyAPI(server: server, listen: api)
+                apiServer = started
+                Output.line("toxiproxy API on http://\(started.address)")
+            }
+        } catch let error as ProxyError {
+            Output.error("sockfuzz proxy: \(error.message)")
+            server.stop()
+            throw ExitCode(2)
+        } catch let error as ToxicError {
+            Output.error("sockfuzz proxy: \(error.message)")
+            server.stop()
+            throw ExitCode(2)
+        }
+        Output.line("Ctrl-C or SIGTERM stops it and prints its counters.")
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        apiServer?.stop()
+        let proxies = server.list()
+        server.stop()
+        if json {
+            Output.line(Self.json(proxies, seed: seed))
+            return
+        }
+        Output.line()
+        Output.line("stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); counters:")
+        for proxy in proxies {
+            Output.line("  \(proxy.name) (\(proxy.listen) -> \(proxy.upstream))")
+            for (field, value) in proxy.counters.fields { Output.line("    \(field.padded(to: 20)) \(value)") }
+            for toxic in proxy.toxics {
+                Output.line("    toxic \(toxic.name): \(ToxicText.render(toxic)), applied to \(proxy.counters.toxicConnections[toxic.name] ?? 0) connections")
+            }
+        }
+    }
+
+    static func json(_ proxies: [ProxyInfo], seed: UInt64) -> String {
+        let list: [[String: Any]] = proxies.map { proxy in
+            var counters: [String: Any] = [:]
+            for (field, value) in proxy.counters.fields { counters[field] = value }
+            counters["toxic_connections"] = proxy.counters.toxicConnections
+            return ["name": proxy.name, "listen": proxy.listen, "upstream": proxy.upstream, "enabled": proxy.enabled,
+                    "toxics": proxy.toxics.map { ["name": $0.name, "type": $0.type.rawValue, "stream": $0.stream.rawValue,
+                                                   "toxicity": $0.toxicity, "attributes": $0.attributes] as [String: Any] },
+                    "counters": counters]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["seed": "\(seed)", "proxies": list] as [String: Any],
+                                                options: [.sortedKeys, .prettyPrinted])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
