@@ -1,0 +1,98 @@
+// `sockfuzz proxy` as users run it: in front of redis-server, driven by toxiproxy's own Python
+// client (toxiproxy-python, unchanged) through --api, and with toxics from the command line;
+// its option errors are exit 2 naming the option.
+
+import Foundation
+import Glibc
+import Syscalls
+import Testing
+import TestSupport
+
+private let toxiproxyClient = PythonModule.available("toxiproxy")
+
+@Suite("sockfuzz proxy")
+struct ProxyCommandTests {
+    /// The address after `prefix` in the first line of `process`'s output that has it.
+    private func address(after prefix: String, in process: RunningSockfuzz) throws -> String {
+        #expect(process.waitForOutput(containing: prefix), "\(process.output)")
+        let line = try #require(process.output.split(separator: "\n").first { $0.contains(prefix) })
+        let rest = line[line.range(of: prefix)!.upperBound...]
+        return String(rest.prefix { !$0.isWhitespace && $0 != "," })
+    }
+
+    /// Runs python3 with `arguments`, output and errors in one pipe, for at most 90 seconds.
+    private func python(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Deadline(secondsFromNow: 90)
+        while process.isRunning && !deadline.hasPassed { usleep(20_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test("toxiproxy-python drives --api in front of redis-server: create, latency seen by PING, remove, down, reset, populate, destroy",
+          .needs(.redisServer), .enabled(if: toxiproxyClient || RequiredTool.underCI, "pip install toxiproxy-python (CI installs it)"))
+    func toxiproxyClientDrivesTheAPI() throws {
+        try #require(toxiproxyClient, "toxiproxy-python missing: .ci/run must install it")
+        let redis = try ReplyTests.startRedis()
+        defer { redis.stop() }
+        let scratch = Scratch()
+        let proxy = try RunningSockfuzz(["proxy", "--api", "127.0.0.1:0"], scratch: scratch)
+        let api = try address(after: "toxiproxy API on http://", in: proxy)
+        let script = Binary.packageRoot + "/Tests/Fixtures/proxy/toxiproxy_redis.py"
+        let parts = api.split(separator: ":")
+        let (status, output) = try python([script, String(parts[0]), String(parts[1]), "\(redis.address)"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("ALL OK"), "\(output)")
+        proxy.signal(SIGTERM)
+        let stopped = proxy.finish()
+        #expect(stopped.status == 0, "\(stopped.output)")
+        #expect(stopped.output.contains("stopped by SIGTERM; counters:"), "\(stopped.output)")
+    }
+
+    @Test("--toxic from the command line: redis PING through a latency toxic takes at least its time; --json counts it", .needs(.redisServer))
+    func commandLineToxic() throws {
+        let redis = try ReplyTests.startRedis()
+        defer { redis.stop() }
+        let scratch = Scratch()
+        let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--name", "redis",
+                                         "--toxic", "latency latency=400ms", "--json"], scratch: scratch)
+        let listen = try SocketAddress.parse(try address(after: "listening on ", in: proxy))
+        let client = try LoopbackClient(connectingTo: listen)
+        let start = nowNanos()
+        try client.send(Array("PING\r\n".utf8))
+        #expect(try client.receive(exactly: 7, timeout: 20) == Array("+PONG\r\n".utf8))
+        #expect(elapsedSeconds(since: start) >= 0.4)
+        client.close()
+        proxy.signal(SIGINT)
+        let stopped = proxy.finish()
+        #expect(stopped.status == 0, "\(stopped.output)")
+        let json = try #require(stopped.output.range(of: "{").map { String(stopped.output[$0.lowerBound...]) })
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let first = try #require((document["proxies"] as? [[String: Any]])?.first)
+        let counters = try #require(first["counters"] as? [String: Any])
+        #expect(counters["connections"] as? Int == 1)
+        #expect(counters["bytes_upstream"] as? Int == 6)
+        #expect(counters["bytes_downstream"] as? Int == 7)
+        #expect((counters["toxic_connections"] as? [String: Int])?["latency_downstream"] == 1)
+    }
+
+    @Test("bad options are exit 2 naming the option", arguments: [
+        (["proxy"], "nothing to do"),
+        (["proxy", "--listen", "127.0.0.1:0"], "--listen needs --upstream"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "latency latency=100"], "--toxic #1 'latency latency=100': latency=100: duration '100' needs a unit"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "gremlins"], "unknown toxic 'gremlins'"),
+        (["proxy", "--listen", "256.1.1.1:0", "--upstream", "127.0.0.1:9"], "listen '256.1.1.1:0'"),
+    ])
+    func badOptions(arguments: [String], message: String) throws {
+        let run = try Piped.run(arguments, input: "", scratch: Scratch(), timeout: 30)
+        #expect(run.status == 2, "\(run.output)")
+        #expect(run.output.contains(message), "\(run.output)")
+    }
+}
