@@ -27,6 +27,10 @@ struct DocCommand: Sendable, CustomStringConvertible {
     /// cannot rot. A key that no doc shows any more fails `skipListIsCurrent`, so the list
     /// cannot hide a command by going stale.
     static let skipped: [String: String] = [
+        "sockfuzz proxy --listen 127.0.0.1:7379 --upstream 127.0.0.1:6379 --toxic \"latency latency=100ms\"":
+            "runs until Ctrl-C; ProxyCommandTests.commandLineToxic runs it (port 0, latency 400ms) in front of redis-server and checks the delay and the counters",
+        "sockfuzz proxy --api 127.0.0.1:8474":
+            "runs until Ctrl-C, on toxiproxy's fixed port; ProxyCommandTests.toxiproxyClientDrivesTheAPI runs it on port 0 and drives it with toxiproxy-python",
         "swift run sockfuzz fuzz --mode all --runs 40 --seed 1":
             "the correct server fuzzed in every mode: FaultDetectionTests.noFalseAlarms (in-process, each mode) and TLSFuzzTests.noFalseAlarms (this binary, --mode all)",
         "swift run sockfuzz fuzz --mode epoll --fault edge-single-read --seed 1 --timeout 1s":
