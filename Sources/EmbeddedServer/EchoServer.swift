@@ -9,8 +9,7 @@ public final class EchoServer: Sendable {
     public let configuration: ServerConfiguration
     public let stats = ServerStats()
     private struct Running {
-        var thread: LoopThread
-        var waker: LoopWaker
+        var loop: RunningLoop
         var address: SocketAddress
     }
     private let running = Mutex<Running?>(nil)
@@ -51,7 +50,7 @@ public final class EchoServer: Sendable {
         let handOff = HandOff(core)
         let thread = LoopThread()
         thread.start { handOff.take().run() }
-        return Running(thread: thread, waker: core.loop.waker, address: address)
+        return Running(loop: RunningLoop(thread: thread, waker: core.loop.waker), address: address)
     }
 
     /// Connection descriptors the server holds now, counted from the process's descriptor table
@@ -67,20 +66,8 @@ public final class EchoServer: Sendable {
             defer { state = nil }
             return state
         }
-        guard let state else { return }
-        state.waker.stop()
-        state.thread.join()
+        state?.loop.stop()
     }
 
     deinit { stop() }
-}
-
-/// Moves a non-Sendable value to the one thread that will own it from then on.
-final class HandOff<T>: @unchecked Sendable {
-    private var value: T?
-    init(_ value: T) { self.value = value }
-    func take() -> T {
-        defer { value = nil }
-        return value!
-    }
 }

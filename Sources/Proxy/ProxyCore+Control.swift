@@ -135,10 +135,7 @@ extension ProxyCore: ProxyControl {
         let address = try Self.resolve(proxy.listen, role: "listen")
         var fd: Int32 = -1
         do {
-            fd = try Sys.socket(family: address.family)
-            try Sys.setReuseAddress(fd)
-            try Sys.bind(fd, address)
-            try Sys.listen(fd, backlog: 1024)
+            fd = try Sys.listeningSocket(address, backlog: 1024)
             try loop.setInterest(fd, .readable)
             proxy.listen = try Sys.localAddress(fd).description
         } catch {

@@ -11,17 +11,13 @@ import Vocabulary
 public final class ProxyServer: Sendable {
     public let mode: BackendKind
     private let jobs = JobQueue()
-    private struct Running: Sendable {
-        var thread: LoopThread
-        var waker: LoopWaker
-    }
-    private let running = Mutex<Running?>(nil)
+    private let running = Mutex<RunningLoop?>(nil)
 
     /// Starts the loop (no proxies yet). `seed` draws toxicity and jitter reproducibly.
     public init(mode: BackendKind = .epoll, seed: UInt64 = UInt64.random(in: 0...UInt64.max)) throws {
         self.mode = mode
         Sys.ignoreSIGPIPE()
-        let started: Running
+        let started: RunningLoop
         switch mode {
         case .busy: started = try Self.launch(ProxyCore<BusyPollBackend>.self, seed, jobs)
         case .select: started = try Self.launch(ProxyCore<SelectBackend>.self, seed, jobs)
@@ -30,11 +26,11 @@ public final class ProxyServer: Sendable {
         running.withLock { $0 = started }
     }
 
-    private static func launch<B: PollerBackend>(_: ProxyCore<B>.Type, _ seed: UInt64, _ jobs: JobQueue) throws -> Running {
+    private static func launch<B: PollerBackend>(_: ProxyCore<B>.Type, _ seed: UInt64, _ jobs: JobQueue) throws -> RunningLoop {
         let core = try ProxyCore<B>(seed: seed)
         let waker = core.loop.waker
         jobs.attach(waker)
-        let handOff = ProxyHandOff(core)
+        let handOff = HandOff(core)
         let thread = LoopThread()
         thread.start {
             let core = handOff.take()
@@ -46,18 +42,16 @@ public final class ProxyServer: Sendable {
             jobs.fail("the proxy has stopped")
             jobs.run(on: core)
         }
-        return Running(thread: thread, waker: waker)
+        return RunningLoop(thread: thread, waker: waker)
     }
 
     /// Stops the loop, closing every listener and connection.
     public func stop() {
-        let state = running.withLock { state -> Running? in
+        let state = running.withLock { state -> RunningLoop? in
             defer { state = nil }
             return state
         }
-        guard let state else { return }
-        state.waker.stop()
-        state.thread.join()
+        state?.stop()
     }
 
     deinit { stop() }
@@ -163,13 +157,4 @@ final class JobQueue: Sendable {
 final class ResultBox<R>: @unchecked Sendable {
     // Written by the loop's thread before the semaphore is signalled, read after the wait.
     var result: Result<R, ProxyError>?
-}
-
-final class ProxyHandOff<T>: @unchecked Sendable {
-    private var value: T?
-    init(_ value: T) { self.value = value }
-    func take() -> T {
-        defer { value = nil }
-        return value!
-    }
 }

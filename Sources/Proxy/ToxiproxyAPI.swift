@@ -30,10 +30,7 @@ public final class ToxiproxyAPI: Sendable {
         }
         var fd: Int32 = -1
         do {
-            fd = try Sys.socket(family: wanted.family)
-            try Sys.setReuseAddress(fd)
-            try Sys.bind(fd, wanted)
-            try Sys.listen(fd, backlog: 128)
+            fd = try Sys.listeningSocket(wanted, backlog: 128)
             address = try Sys.localAddress(fd)
         } catch {
             if fd >= 0 { Sys.close(fd) }

@@ -33,3 +33,30 @@ public final class LoopThread: @unchecked Sendable {
         pthread_join(thread, nil)
     }
 }
+
+/// A loop on its own thread, as its owner keeps it: what stopping it takes.
+public struct RunningLoop: Sendable {
+    public let thread: LoopThread
+    public let waker: LoopWaker
+
+    public init(thread: LoopThread, waker: LoopWaker) {
+        self.thread = thread
+        self.waker = waker
+    }
+
+    /// Asks the loop to stop and waits for its thread to end.
+    public func stop() {
+        waker.stop()
+        thread.join()
+    }
+}
+
+/// Moves a non-Sendable value (a loop's core) to the one thread that will own it from then on.
+public final class HandOff<T>: @unchecked Sendable {
+    private var value: T?
+    public init(_ value: T) { self.value = value }
+    public func take() -> T {
+        defer { value = nil }
+        return value!
+    }
+}

@@ -167,3 +167,19 @@ public enum Sys {
         _ = try retrying("fcntl(O_NONBLOCK)", fd: fd) { Int(csf_set_nonblocking(fd)) }
     }
 }
+
+extension Sys {
+    /// A non-blocking socket listening on `address` (SO_REUSEADDR), closed again when a step fails.
+    public static func listeningSocket(_ address: SocketAddress, backlog: Int32) throws(SystemError) -> Int32 {
+        let fd = try socket(family: address.family)
+        do {
+            try setReuseAddress(fd)
+            try bind(fd, address)
+            try listen(fd, backlog: backlog)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+}

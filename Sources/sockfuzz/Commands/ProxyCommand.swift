@@ -65,13 +65,7 @@ struct ProxyCommand: ParsableCommand {
     }
 
     func run() throws {
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        let signals = ForegroundSignals()
 
         let seed = seed ?? UInt64.random(in: 0...UInt64.max)
         let server = try ProxyServer(mode: mode, seed: seed)
@@ -101,8 +95,7 @@ struct ProxyCommand: ParsableCommand {
         }
         Output.line("Ctrl-C or SIGTERM stops it and prints its counters.")
 
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let received = signals.wait()
         apiServer?.stop()
         let proxies = server.list()
         server.stop()

@@ -18,16 +18,7 @@ struct Serve: ParsableCommand {
     @OptionGroup var server: ServerOptions
 
     func run() throws {
-        // Block the signals before the server thread exists, so only sigwait below sees them.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        // A shell starts background jobs with SIGINT ignored, and an ignored signal never
-        // reaches sigwait: take the default back (blocked, so it cannot kill us either).
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        let signals = ForegroundSignals()
 
         let echo = EchoServer(configuration: server.configuration)
         let address: String
@@ -48,8 +39,7 @@ struct Serve: ParsableCommand {
         Output.line("sockfuzz echo server listening on \(address), mode \(mode)")
         Output.line("Ctrl-C or SIGTERM stops it and prints its counters.")
 
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let received = signals.wait()
         echo.stop()
         Output.line()
         Output.line("stopped by \(received == SIGINT ? "SIGINT" : "SIGTERM"); counters:")
