@@ -107,22 +107,17 @@ extension ProxyCore {
             return
         }
         var count = n
-        if let limit = plan.limitBytes {
+        /// Cuts `count` at the stream offset `limit`, counting what is cut off; true when reached.
+        func cut(at limit: UInt64?) -> Bool {
+            guard let limit else { return false }
             let room = limit > before ? Int(min(limit - before, UInt64(Int.max))) : 0
-            if count >= room {
-                link.proxy.counters.bytesDropped &+= UInt64(count - room)
-                count = room
-                link.flows[d].limitReached = true
-            }
+            guard count >= room else { return false }
+            link.proxy.counters.bytesDropped &+= UInt64(count - room)
+            count = room
+            return true
         }
-        if let resetAt = plan.resetAfterBytes {
-            let room = resetAt > before ? Int(min(resetAt - before, UInt64(Int.max))) : 0
-            if count >= room {
-                link.proxy.counters.bytesDropped &+= UInt64(count - room)
-                count = room
-                link.flows[d].resetWhenDrained = true
-            }
-        }
+        if cut(at: plan.limitBytes) { link.flows[d].limitReached = true }
+        if cut(at: plan.resetAfterBytes) { link.flows[d].resetWhenDrained = true }
         schedule(link, d, count, plan)
         applyBackpressure(link, d)
         flush(link, d)
