@@ -72,7 +72,7 @@ let package = Package(
         // Executes scenarios against the embedded server or a target; results and reports.
         .target(name: "ScenarioRunner", dependencies: [
             "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Load", "Reactor", "Syscalls", "Framing", "Results", "TLSClient", "Vocabulary",
-            "ProcessMonitor",
+            "ProcessMonitor", "Proxy",
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [

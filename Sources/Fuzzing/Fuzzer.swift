@@ -347,7 +347,7 @@ extension Command {
             return true
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose,
-             .reset, .close, .pause, .resume, .load, .fuzz:
+             .reset, .close, .pause, .resume, .load, .fuzz, .proxy, .toxic:
             return false
         }
     }

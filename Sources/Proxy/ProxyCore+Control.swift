@@ -1,6 +1,7 @@
 // The operations on proxies and toxics (create, update, delete, toxics added, changed, removed,
 // reset), run on the loop's own thread between iterations, so they never race a connection.
 
+import Vocabulary
 import Reactor
 import Syscalls
 

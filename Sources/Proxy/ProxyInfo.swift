@@ -1,5 +1,7 @@
 // What the outside sees of a proxy: its definition, its toxics and its counters, as a value.
 
+import Vocabulary
+
 public struct ProxyCounters: Sendable, Equatable {
     public var accepted: UInt64 = 0
     public var active: UInt64 = 0

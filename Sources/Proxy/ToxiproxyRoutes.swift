@@ -2,6 +2,7 @@
 // codes, so its clients (toxiproxy-python, toxiproxy-go, the Testcontainers module) work
 // unchanged. Pure: a request in, a response out; ToxiproxyAPI does the sockets.
 
+import Vocabulary
 import Foundation
 
 public struct APIRequest: Sendable {

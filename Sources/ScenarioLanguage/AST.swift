@@ -93,6 +93,22 @@ public indirect enum Command: Sendable, Equatable {
 
     case load(Selector, LoadSpec)
     case fuzz(FuzzSpec)
+
+    /// The impairment proxy NAME: started (later connects go through it), off, on, stopped, its counters.
+    case proxy(name: String, ProxyAction)
+    /// A toxic added to, or removed from, the proxy NAME.
+    case toxic(proxy: String, ToxicAction)
+}
+
+public enum ProxyAction: Sendable, Equatable {
+    /// `listen` nil: a free loopback port; `upstream` nil: where connects go now.
+    case start(listen: String?, upstream: String?, mode: ServerMode?)
+    case off, on, stop, stats
+}
+
+public enum ToxicAction: Sendable, Equatable {
+    case add(Toxic)
+    case remove(name: String)
 }
 
 /// What `send` writes.

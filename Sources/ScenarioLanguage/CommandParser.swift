@@ -91,6 +91,8 @@ struct CommandParser {
         case "expect": item = .command(try parseExpect())
         case "load": item = .command(try parseLoad(head))
         case "fuzz": item = .command(try parseFuzz(head))
+        case "proxy": item = .command(try parseProxy())
+        case "toxic": item = .command(try parseToxic())
         default:
             throw ScenarioError("unknown command '\(head.text)'", at: head.location)
         }

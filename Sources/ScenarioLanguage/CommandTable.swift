@@ -2,6 +2,7 @@
 // The REPL's help and tab completion read it; a test keeps docs/scenario-language.md in sync with it.
 
 import Framing
+import Vocabulary
 
 public struct CommandSpec: Sendable, Equatable {
     /// Unique name of the form, also its heading in the language reference: `send hex`.
@@ -219,6 +220,25 @@ public enum CommandTable {
              "Mutates what the requests say and finds the one that crashes, hangs or desynchronises the server.",
              "fuzz request-file=reqs.txt framing=resp oracle=content spawn=\"./myserver --port {port}\" duration=1m",
              options: ["runs=", "duration=", "seed=", "request=", "request-file=", "framing=", "oracle=", "spawn=", "hang-timeout="]),
+        spec("proxy", "proxy", "proxy NAME [listen=HOST:PORT] [upstream=HOST:PORT] [mode=MODE]",
+             "Starts the impairment proxy NAME in front of `upstream=` (default: where connects go now), listening on `listen=` "
+                + "(default: a free loopback port); later connects go through it. See docs/proxy.md.",
+             "proxy db upstream=127.0.0.1:6379",
+             options: ["listen=", "upstream=", "mode="]),
+        spec("proxy off", "proxy", "proxy NAME off|on|stop|stats",
+             "`off` drops the proxy's connections and refuses new ones, `on` accepts again, `stop` ends it, `stats` writes its counters.",
+             "proxy db off",
+             keywords: ["off", "on", "stop", "stats"]),
+        spec("toxic", "toxic", "toxic NAME KIND [ATTRIBUTE=VALUE ...] [upstream|downstream] [toxicity=P] [name=TOXIC]",
+             "Adds a toxic to the proxy NAME (toxiproxy's kinds and attribute names, values with units): "
+                + ToxicType.allCases.map(\.rawValue).joined(separator: ", ") + ".",
+             "toxic db latency latency=100ms jitter=10ms",
+             keywords: ToxicType.allCases.map(\.rawValue) + ToxicStream.allCases.map(\.rawValue),
+             options: ["toxicity=", "name="]),
+        spec("toxic remove", "toxic", "toxic NAME remove TOXIC",
+             "Removes the toxic named TOXIC (by default KIND_STREAM, like latency_downstream) from the proxy NAME.",
+             "toxic db remove latency_downstream",
+             keywords: ["remove"]),
     ]
 
     /// The form with this unique name.
@@ -298,6 +318,10 @@ extension Command {
         case .expectAlive: return "expect target alive"
         case .load(_, let spec): return spec.requests == nil ? "load" : "load request"
         case .fuzz(let spec): return spec.content != nil ? "fuzz content" : spec.requests == nil ? "fuzz" : "fuzz request"
+        case .proxy(_, .start): return "proxy"
+        case .proxy: return "proxy off"
+        case .toxic(_, .add): return "toxic"
+        case .toxic(_, .remove): return "toxic remove"
         }
     }
 }

@@ -143,6 +143,17 @@ extension Command {
             return indent + "load \(Render.selector(s))"
                 + Render.options(what + [(pacing.0, pacing.1),
                                          ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
+        case .proxy(let name, let action):
+            switch action {
+            case .start(let listen, let upstream, let mode):
+                return indent + "proxy \(name)" + Render.options([("listen", listen), ("upstream", upstream), ("mode", mode?.rawValue)])
+            case .off: return indent + "proxy \(name) off"
+            case .on: return indent + "proxy \(name) on"
+            case .stop: return indent + "proxy \(name) stop"
+            case .stats: return indent + "proxy \(name) stats"
+            }
+        case .toxic(let proxy, .add(let toxic)): return indent + "toxic \(proxy) " + ToxicText.render(toxic)
+        case .toxic(let proxy, .remove(let name)): return indent + "toxic \(proxy) remove \(name)"
         case .fuzz(let spec):
             return indent + "fuzz"
                 + Render.options([("runs", spec.runs.map(String.init)), ("connections", spec.connections.map(String.init)),

@@ -31,7 +31,7 @@ public struct CheckCounts: Sendable, Codable, Equatable {
         case .repeat, .include: return false
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep,
              .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .load:
+             .pause, .resume, .load, .proxy, .toxic:
             return false
         }
     }

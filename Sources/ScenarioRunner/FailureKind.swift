@@ -94,7 +94,7 @@ public struct FailureKind: Hashable, Sendable, Codable, CustomStringConvertible 
         case .fuzz: return .fuzz
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow,
              .print, .sleep, .include, .repeat, .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn,
-             .halfclose, .reset, .close, .pause, .resume:
+             .halfclose, .reset, .close, .pause, .resume, .proxy, .toxic:
             return .command
         }
     }

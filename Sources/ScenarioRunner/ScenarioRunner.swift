@@ -120,7 +120,8 @@ public enum ScenarioRunner {
         case .expectReply, .expectReplies, .expectNoReply: return (false, false)
         case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
              .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .expectAlive, .load:
+             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .expectAlive, .load,
+             .proxy, .toxic:
             return (false, false)
         }
     }

@@ -27,7 +27,7 @@ public final class ScenarioSession {
     public private(set) var server: EchoServer?
     /// Where connects go: the embedded server's address (kept after `server stop`, so connects
     /// are refused), or a third-party server's.
-    public private(set) var target: SocketAddress?
+    public internal(set) var target: SocketAddress?
     /// The third-party server in use (`--target`, or a `target` line since the last server
     /// start), with its host as written (the name TLS sends and checks, as a replayed finding
     /// must too); nil while connects go to an embedded server's address.
@@ -76,6 +76,8 @@ public final class ScenarioSession {
     public internal(set) var spawned: ServerProcess?
     /// `--spawn`'s server was started (or failed to): once per session.
     var spawnTried = false
+    /// The impairment proxies this session started (`proxy NAME ...`), stopped with it.
+    var proxies = ProxySlots()
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -101,6 +103,7 @@ public final class ScenarioSession {
     /// Closes every connection and stops the embedded server and a spawned one.
     public func close() {
         engine.closeAll()
+        proxies.stopAll()
         stopServer()
         spawned?.stop()
     }
@@ -295,6 +298,10 @@ public final class ScenarioSession {
                 throw fail(statement, expected: "a fuzzer to run `fuzz`", seen: "this session was started without one", how: .other)
             }
             try fuzzHandler(spec, self, statement)
+        case .proxy(let name, let action):
+            try proxy(statement, name, action)
+        case .toxic(let name, let action):
+            try toxic(statement, name, action)
         }
         // The server's loop failing ends the statement that was running when it did.
         if let failure = server?.stats.loopFailure {

@@ -75,6 +75,10 @@ private struct RunCost {
             return nil
         case .target:
             return "a third-party target"
+        case .proxy(_, .start(let listen, let upstream, _)):
+            return listen == nil && upstream == nil ? nil : "a proxy on a fixed address"
+        case .proxy, .toxic:
+            return nil
         case .spawn:
             return "a spawned process"
         case .connect(_, let count, let rate, let timeout, _, _):

@@ -83,6 +83,32 @@ struct ProxyCommandTests {
         #expect((counters["toxic_connections"] as? [String: Int])?["latency_downstream"] == 1)
     }
 
+    @Test("a scenario's proxy passes TLS through, sliced into small pieces, to the embedded TLS server; a toxic error names its line and column")
+    func tlsThroughTheProxy() throws {
+        let scratch = Scratch()
+        let scenario = """
+            server start epoll tls
+            proxy p
+            toxic p slicer average_size=50 size_variation=20 delay=100us
+            connect web 2 tls
+            send web random 1..32KiB
+            expect web echo within 10s
+            expect web tls ok
+            proxy p stats
+
+            """
+        let file = scratch.path + "/tls-proxy.scn"
+        try scenario.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("toxic slicer_downstream: slicer average_size=50"), "\(run.output)")
+        let bad = scratch.path + "/bad-toxic.scn"
+        try "proxy p\ntoxic p latency latency=5\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try Piped.run(["run", bad], input: "", scratch: scratch, timeout: 60)
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(refused.output.contains("bad-toxic.scn:2:17: latency=5: duration '5' needs a unit"), "\(refused.output)")
+    }
+
     @Test("bad options are exit 2 naming the option", arguments: [
         (["proxy"], "nothing to do"),
         (["proxy", "--listen", "127.0.0.1:0"], "--listen needs --upstream"),

@@ -12,6 +12,7 @@ import TestSupport
 struct TLSClientTests {
     /// Examples whose meaning does not carry over to TLS, with why (see docs/testing-your-own-server.md).
     static let notOverTLS = [
+        "proxy-toxics.scn": "its limit_data toxic counts the raw bytes through the proxy, TLS handshake included: 10 bytes cut the handshake (ProxyCommandTests.tlsThroughTheProxy runs TLS through a proxy)",
         "select-limit.scn": "the connections over select's limit are accepted and closed before any handshake: over TLS a failed handshake, not the EOF the file expects",
     ]
 

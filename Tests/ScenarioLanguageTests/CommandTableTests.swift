@@ -29,7 +29,7 @@ struct CommandTableTests {
     func commandWords() {
         #expect(CommandTable.commandWords == ["seed", "segment", "set", "print", "sleep", "include", "repeat", "server", "target",
                                               "spawn", "connect", "send", "halfclose", "reset", "close", "pause", "resume",
-                                              "expect", "load", "fuzz"])
+                                              "expect", "load", "fuzz", "proxy", "toxic"])
     }
 
     /// The `### name` sections of the doc's `## Commands` chapter, by name.

@@ -3,15 +3,13 @@
 // Attribute names are toxiproxy's; values carry units (latency=100ms, bytes=4KiB,
 // rate=64KB/s, delay=500us), converted to toxiproxy's units exactly or refused.
 
-import Foundation
-import Vocabulary
 
 public enum ToxicText {
     public static func parse(_ words: [Substring]) throws(ToxicError) -> Toxic {
         guard let first = words.first else {
             throw ToxicError("expected a toxic kind: \(ToxicType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let type = ToxicType(rawValue: String(first)) ?? ToxicType(rawValue: first.replacingOccurrences(of: "-", with: "_")) else {
+        guard let type = ToxicType(rawValue: underscored(first)) else {
             throw ToxicError("unknown toxic '\(first)': the kinds are \(ToxicType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var stream = ToxicStream.downstream
@@ -26,7 +24,7 @@ public enum ToxicText {
             guard let equals = word.firstIndex(of: "=") else {
                 throw ToxicError("'\(word)': expected upstream, downstream or ATTRIBUTE=VALUE (\(type.rawValue) takes \(names(type)))")
             }
-            let key = String(word[..<equals]).replacingOccurrences(of: "-", with: "_")
+            let key = underscored(word[..<equals])
             let value = word[word.index(after: equals)...]
             switch key {
             case "toxicity":
@@ -55,6 +53,11 @@ public enum ToxicText {
         if toxic.toxicity != 1 { words.append("toxicity=\(toxic.toxicity)") }
         if toxic.name != "\(toxic.type.rawValue)_\(toxic.stream.rawValue)" { words.append("name=\(toxic.name)") }
         return words.joined(separator: " ")
+    }
+
+    /// `slow-close` reads as toxiproxy's `slow_close`.
+    private static func underscored(_ word: Substring) -> String {
+        String(word.map { $0 == "-" ? "_" : $0 })
     }
 
     private static func names(_ type: ToxicType) -> String {
