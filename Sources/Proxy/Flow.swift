@@ -4,6 +4,7 @@
 
 import DequeModule
 import Glibc
+import Framing
 import Reactor
 import Vocabulary
 
@@ -47,6 +48,12 @@ struct Flow {
     /// reset_peer's byte count was reached: reset the connection once the bytes before it are out.
     var resetWhenDrained = false
     var stall = StallClock()
+    /// With a framing: the frames of this direction, for the frame-aware toxics.
+    var cutter: FrameCutter?
+    /// Bytes read but not yet forwarded because the frame they belong to is not whole yet
+    /// (while a frame-aware toxic is active), from stream offset `judgedUpTo`.
+    var held: [UInt8] = []
+    var judgedUpTo: UInt64 = 0
 
     static let pauseAbove = 1 << 20
     static let resumeBelow = 256 << 10
@@ -94,12 +101,26 @@ struct FlowPlan {
     var resetAfterBytes: UInt64?
     var slowCloseNanos: UInt64 = 0
     var stall: (goodNanos: UInt64, badNanos: UInt64)?
+    /// The proxy has a framing: every byte goes through the direction's cutter.
+    var framed = false
+    /// The frame-aware toxics active in this direction, in the order they were added.
+    var frameRules: [FrameRule] = []
 
     /// No toxic touches the bytes: they may go straight through.
     var isClear: Bool {
         latencyNanos == 0 && jitterNanos == 0 && bytesPerSecond == 0 && slicer == nil && !dropsEverything
-            && limitBytes == nil && resetAfterNanos == nil && resetAfterBytes == nil && stall == nil
+            && limitBytes == nil && resetAfterNanos == nil && resetAfterBytes == nil && stall == nil && !framed
     }
+}
+
+/// A frame-aware toxic as a direction applies it.
+struct FrameRule {
+    let name: String
+    let type: ToxicType
+    let nth: UInt64
+    let count: UInt64
+    let delayNanos: UInt64
+    let reply: [UInt8]?
 }
 
 /// The Gilbert-Elliott channel behind the stall toxic: a good state (bytes flow) and a bad one

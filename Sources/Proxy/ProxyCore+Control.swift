@@ -2,12 +2,13 @@
 // reset), run on the loop's own thread between iterations, so they never race a connection.
 
 import Vocabulary
+import Framing
 import Reactor
 import Syscalls
 
 /// What `ProxyServer` asks of its loop, whatever the loop's design.
 protocol ProxyControl: AnyObject {
-    func create(name: String, listen: String, upstream: String, enabled: Bool) throws(ProxyError) -> ProxyInfo
+    func create(name: String, listen: String, upstream: String, enabled: Bool, framing: Framing?) throws(ProxyError) -> ProxyInfo
     func update(name: String, listen: String?, upstream: String?, enabled: Bool?) throws(ProxyError) -> ProxyInfo
     func delete(name: String) throws(ProxyError)
     func list() -> [ProxyInfo]
@@ -18,12 +19,12 @@ protocol ProxyControl: AnyObject {
 }
 
 extension ProxyCore: ProxyControl {
-    func create(name: String, listen: String, upstream: String, enabled: Bool) throws(ProxyError) -> ProxyInfo {
+    func create(name: String, listen: String, upstream: String, enabled: Bool, framing: Framing?) throws(ProxyError) -> ProxyInfo {
         guard !name.isEmpty else { throw ProxyError(.invalid, "missing required field: name") }
         guard !upstream.isEmpty else { throw ProxyError(.invalid, "missing required field: upstream") }
         guard proxies[name] == nil else { throw ProxyError(.exists, "proxy already exists") }
         let proxy = ProxyState(name: name, listen: listen.isEmpty ? "127.0.0.1:0" : listen, upstream: upstream,
-                               upstreamAddress: try Self.resolve(upstream, role: "upstream"), enabled: enabled)
+                               upstreamAddress: try Self.resolve(upstream, role: "upstream"), enabled: enabled, framing: framing)
         if enabled { try startListening(proxy) }
         proxies[name] = proxy
         order.append(name)
@@ -65,6 +66,15 @@ extension ProxyCore: ProxyControl {
         guard !proxy.toxics.contains(where: { $0.name == toxic.name }) else {
             throw ProxyError(.exists, "toxic already exists")
         }
+        if toxic.type.isFrameAware && proxy.framing == nil {
+            throw ProxyError(.invalid, "\(toxic.type.rawValue) acts on whole requests or replies: the proxy needs a framing (--framing, or framing= in a scenario)")
+        }
+        if let match = toxic.match {
+            do { proxy.patterns[toxic.name] = try ByteRegex(match) } catch {
+                throw ProxyError(.invalid, "match=\"\(match)\" is not a regular expression")
+            }
+        }
+        proxy.frameSeen[toxic.name] = 0
         proxy.toxics.append(toxic)
         toxicsChanged(proxy)
         return toxic
@@ -90,6 +100,8 @@ extension ProxyCore: ProxyControl {
         let proxy = try find(name)
         guard proxy.toxics.contains(where: { $0.name == toxicName }) else { throw ProxyError(.notFound, "toxic not found") }
         proxy.toxics.removeAll { $0.name == toxicName }
+        proxy.patterns[toxicName] = nil
+        proxy.frameSeen[toxicName] = nil
         toxicsChanged(proxy)
     }
 
@@ -122,6 +134,7 @@ extension ProxyCore: ProxyControl {
             guard let link = links[id], link.state == .open else { continue }
             compilePlans(link)
             // A toxic removed may have been holding bytes back; let them go now.
+            for d in 0..<2 where links[id] != nil && link.flows[d].plan.frameRules.isEmpty { releaseHeld(link, d) }
             for d in 0..<2 where links[id] != nil && !link.flows[d].isDrained { flush(link, d) }
         }
     }

@@ -17,6 +17,8 @@ extension ProxyCore {
             if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
         }
         var plans = [FlowPlan(), FlowPlan()]
+        plans[0].framed = proxy.framing != nil
+        plans[1].framed = proxy.framing != nil
         for toxic in proxy.toxics {
             let applies: Bool
             if let drawn = link.applies[toxic.name] {
@@ -54,6 +56,9 @@ extension ProxyCore {
                 break  // acts through its timer
             case .stall:
                 plans[d].stall = (ms("good"), ms("bad"))
+            case .drop, .delay, .duplicate, .corrupt, .answer:
+                plans[d].frameRules.append(FrameRule(name: toxic.name, type: toxic.type, nth: UInt64(max(1, toxic["nth"])),
+                                                     count: UInt64(toxic["count"]), delayNanos: ms("delay"), reply: toxic.reply))
             }
         }
         guard links[link.id] != nil else { return }
@@ -118,16 +123,21 @@ extension ProxyCore {
         }
         if cut(at: plan.limitBytes) { link.flows[d].limitReached = true }
         if cut(at: plan.resetAfterBytes) { link.flows[d].resetWhenDrained = true }
-        schedule(link, d, count, plan)
+        if link.flows[d].cutter != nil {
+            takeFramed(link, d, buffer, count, plan)
+        } else {
+            schedule(link, d, buffer, count, plan)
+        }
         applyBackpressure(link, d)
         flush(link, d)
     }
 
-    /// Queues `count` bytes from the read buffer with the times they may leave.
-    private func schedule(_ link: ProxyLink, _ d: Int, _ count: Int, _ plan: FlowPlan) {
+    /// Queues `count` bytes at `bytes` with the times they may leave (`extraDelay` later: a
+    /// frame the delay toxic holds back).
+    func schedule(_ link: ProxyLink, _ d: Int, _ bytes: UnsafeRawPointer, _ count: Int, _ plan: FlowPlan, extraDelay: UInt64 = 0) {
         guard count > 0 else { return }
         let now = Sys.monotonicNanos()
-        var start = now
+        var start = now &+ extraDelay
         if plan.latencyNanos > 0 || plan.jitterNanos > 0 {
             let delay = Int64(plan.latencyNanos) + link.random.offset(spread: plan.jitterNanos)
             start = now &+ UInt64(max(0, delay))
@@ -157,7 +167,7 @@ extension ProxyCore {
                 release = link.flows[d].stall.release(at: release, goodNanos: stall.goodNanos, badNanos: stall.badNanos,
                                                       random: &link.random)
             }
-            link.flows[d].enqueue(buffer + offset, size, release: release, alone: plan.slicer != nil)
+            link.flows[d].enqueue(bytes + offset, size, release: release, alone: plan.slicer != nil)
             offset += size
             index &+= 1
         }

@@ -93,6 +93,10 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
         try? Sys.setNoDelay(client)
         let link = ProxyLink(id: nextLinkID, proxy: proxy, client: client, upstream: upstream,
                              random: random.derived(nextLinkID))
+        if let framing = proxy.framing {
+            link.flows[0].cutter = FrameCutter(framing: framing, side: .requests)
+            link.flows[1].cutter = FrameCutter(framing: framing, side: .replies)
+        }
         nextLinkID += 1
         links[link.id] = link
         proxy.links.insert(link.id)
@@ -155,6 +159,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
             guard case .processed(let n) = result else { break }
             worked = true
             if n == 0 {
+                releaseHeld(link, d)
                 link.flows[d].sourceEnded = true
                 updateInterest(link)
                 finishIfDrained(link, d)

@@ -18,6 +18,8 @@ public struct ProxyCounters: Sendable, Equatable {
     public var resets: UInt64 = 0
     /// Per toxic name: connections it applied to.
     public var toxicConnections: [String: UInt64] = [:]
+    /// Per frame-aware toxic: the requests or replies it acted on.
+    public var framesActedOn: [String: UInt64] = [:]
 
     public init() {}
 
@@ -35,6 +37,8 @@ public struct ProxyInfo: Sendable, Equatable {
     public var enabled: Bool
     public var toxics: [Toxic]
     public var counters: ProxyCounters
+    /// The framing frame-aware toxics cut by (`resp`, `line`, ...), if the proxy has one.
+    public var framing: String?
 }
 
 /// Why a proxy operation was refused; `kind` is what the HTTP API turns into a status.

@@ -1,6 +1,7 @@
 // One client connection through a proxy: the client's socket, the socket to the upstream, and
 // the two directions between them. Which toxics apply to it is drawn once per toxic (toxicity).
 
+import Framing
 import Reactor
 import Syscalls
 import Vocabulary
@@ -54,16 +55,24 @@ final class ProxyState {
     var toxicsGeneration: UInt64 = 0
     var counters = ProxyCounters()
     var links: Set<UInt64> = []
+    /// What the frame-aware toxics cut the streams into; nil: bytes only.
+    let framing: Framing?
+    /// Per frame-aware toxic: the frames it has seen (matching its pattern), counted from when it was added.
+    var frameSeen: [String: UInt64] = [:]
+    /// Per toxic with `match=`: the compiled pattern.
+    var patterns: [String: ByteRegex] = [:]
 
-    init(name: String, listen: String, upstream: String, upstreamAddress: SocketAddress, enabled: Bool) {
+    init(name: String, listen: String, upstream: String, upstreamAddress: SocketAddress, enabled: Bool, framing: Framing?) {
         self.name = name
         self.listen = listen
         self.upstream = upstream
         self.upstreamAddress = upstreamAddress
         self.enabled = enabled
+        self.framing = framing
     }
 
     var info: ProxyInfo {
-        ProxyInfo(name: name, listen: listen, upstream: upstream, enabled: enabled, toxics: toxics, counters: counters)
+        ProxyInfo(name: name, listen: listen, upstream: upstream, enabled: enabled, toxics: toxics, counters: counters,
+                  framing: framing.map { "\($0)" })
     }
 }

@@ -3,6 +3,7 @@
 // the loop's thread between iterations and waited for.
 
 import Dispatch
+import Framing
 import Reactor
 import Synchronization
 import Syscalls
@@ -58,8 +59,10 @@ public final class ProxyServer: Sendable {
 
     // MARK: operations
 
-    public func create(name: String, listen: String, upstream: String, enabled: Bool = true) throws(ProxyError) -> ProxyInfo {
-        try perform { control throws(ProxyError) in try control.create(name: name, listen: listen, upstream: upstream, enabled: enabled) }
+    public func create(name: String, listen: String, upstream: String, enabled: Bool = true, framing: Framing? = nil) throws(ProxyError) -> ProxyInfo {
+        try perform { control throws(ProxyError) in
+            try control.create(name: name, listen: listen, upstream: upstream, enabled: enabled, framing: framing)
+        }
     }
 
     public func update(name: String, listen: String? = nil, upstream: String? = nil, enabled: Bool? = nil) throws(ProxyError) -> ProxyInfo {

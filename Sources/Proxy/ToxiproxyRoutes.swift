@@ -71,7 +71,7 @@ public enum ToxiproxyRoutes {
             case ("POST", 1, "proxies"):
                 let input = try decode(ProxyInput.self, request.body)
                 let proxy = try server.create(name: input.name ?? "", listen: input.listen ?? "",
-                                              upstream: input.upstream ?? "", enabled: input.enabled ?? true)
+                                              upstream: input.upstream ?? "", enabled: input.enabled ?? true, framing: nil)
                 return .json(201, json(proxy))
             case ("POST", 1, "populate"):
                 return populate(request.body, server)
@@ -167,7 +167,7 @@ public enum ToxiproxyRoutes {
                     }
                     try server.delete(name: name)
                 }
-                created.append(json(try server.create(name: name, listen: listen, upstream: upstream, enabled: enabled)))
+                created.append(json(try server.create(name: name, listen: listen, upstream: upstream, enabled: enabled, framing: nil)))
             } catch {
                 let failed = APIResponse.error(error)
                 return .json(failed.status, ["error": error.message, "status": failed.status, "proxies": created])

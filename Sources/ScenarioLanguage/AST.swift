@@ -101,8 +101,9 @@ public indirect enum Command: Sendable, Equatable {
 }
 
 public enum ProxyAction: Sendable, Equatable {
-    /// `listen` nil: a free loopback port; `upstream` nil: where connects go now.
-    case start(listen: String?, upstream: String?, mode: ServerMode?)
+    /// `listen` nil: a free loopback port; `upstream` nil: where connects go now; `framing`:
+    /// what the frame-aware toxics cut the streams into.
+    case start(listen: String?, upstream: String?, mode: ServerMode?, framing: Framing? = nil)
     case off, on, stop, stats
 }
 

@@ -1,12 +1,13 @@
 // `proxy NAME ...` and `toxic NAME ...`: the impairment proxy in a scenario or the console.
 
+import Foundation
 import Vocabulary
 
 extension CommandParser {
     mutating func parseProxy() throws(ScenarioError) -> Command {
         let name = try proxyName("proxy")
         guard let next = cursor.peek(), next.kind == .word, ["off", "on", "stop", "stats"].contains(next.text) else {
-            let options = try cursor.options(for: "proxy", keys: ["listen", "upstream", "mode"])
+            let options = try cursor.options(for: "proxy", keys: ["listen", "upstream", "mode", "framing"])
             let listen = try options.value("listen") { (t, l) throws(ScenarioError) in try Self.address(t, "listen", at: l) }
             let upstream = try options.value("upstream") { (t, l) throws(ScenarioError) in try Self.address(t, "upstream", at: l) }
             let mode = try options.value("mode") { (t, l) throws(ScenarioError) -> ServerMode in
@@ -15,7 +16,12 @@ extension CommandParser {
                 }
                 return mode
             }
-            return .proxy(name: name, .start(listen: listen, upstream: upstream, mode: mode))
+            let framing = try options.value("framing", CommandParser.framing)
+            if framing == .raw {
+                throw ScenarioError("framing=raw cannot tell one request or reply from the next: pick line, resp, http1, delimiter: or length:",
+                                    at: options.location(of: "framing")!)
+            }
+            return .proxy(name: name, .start(listen: listen, upstream: upstream, mode: mode, framing: framing))
         }
         _ = cursor.next()
         switch next.text {
@@ -40,13 +46,19 @@ extension CommandParser {
             }
             words.append(token)
         }
+        let toxic: Toxic
         do {
-            return .toxic(proxy: name, .add(try ToxicText.parse(words.map { Substring($0.text) })))
+            toxic = try ToxicText.parse(words.map { Substring($0.text) })
         } catch {
             // Point at the word the message names, else at the kind.
             let named = words.dropFirst().first { error.message.hasPrefix("\($0.text)") || error.message.contains("'\($0.text)'") }
             throw ScenarioError(error.message, at: (named ?? first).location)
         }
+        if let match = toxic.match, (try? NSRegularExpression(pattern: match)) == nil {
+            let word = words.first { $0.text.hasPrefix("match=") }!
+            throw ScenarioError("invalid regular expression in \(word.text)", at: word.location)
+        }
+        return .toxic(proxy: name, .add(toxic))
     }
 
     private mutating func proxyName(_ command: String) throws(ScenarioError) -> String {

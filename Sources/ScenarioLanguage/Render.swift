@@ -145,8 +145,9 @@ extension Command {
                                          ("duration", Render.duration(spec.duration)), ("warmup", spec.warmup.map(Render.duration))])
         case .proxy(let name, let action):
             switch action {
-            case .start(let listen, let upstream, let mode):
-                return indent + "proxy \(name)" + Render.options([("listen", listen), ("upstream", upstream), ("mode", mode?.rawValue)])
+            case .start(let listen, let upstream, let mode, let framing):
+                return indent + "proxy \(name)" + Render.options([("listen", listen), ("upstream", upstream), ("mode", mode?.rawValue),
+                                                                  ("framing", framing.map { "\($0)" })])
             case .off: return indent + "proxy \(name) off"
             case .on: return indent + "proxy \(name) on"
             case .stop: return indent + "proxy \(name) stop"

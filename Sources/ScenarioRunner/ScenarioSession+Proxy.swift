@@ -2,6 +2,7 @@
 // loop, between our connections and the server under test. While a proxy runs, later connects
 // go through it; stopping it points them back at its upstream.
 
+import Framing
 import Proxy
 import ScenarioLanguage
 import Syscalls
@@ -25,8 +26,8 @@ struct ProxySlots {
 
 extension ScenarioSession {
     func proxy(_ statement: Statement, _ name: String, _ action: ProxyAction) throws(RunStop) {
-        if case .start(let listen, let upstream, let mode) = action {
-            try startProxy(statement, name, listen: listen, upstream: upstream, mode: mode)
+        if case .start(let listen, let upstream, let mode, let framing) = action {
+            try startProxy(statement, name, listen: listen, upstream: upstream, mode: mode, framing: framing)
             return
         }
         guard let slot = proxies.slots[name] else {
@@ -57,7 +58,9 @@ extension ScenarioSession {
             var lines = ["proxy \(name): \(info.listen) -> \(info.upstream), \(info.enabled ? "on" : "off")"]
             lines += info.counters.fields.map { "  \($0.0.padding(20)) \($0.1)" }
             for toxic in info.toxics {
-                lines.append("  toxic \(toxic.name): \(ToxicText.render(toxic)) (applied to \(info.counters.toxicConnections[toxic.name] ?? 0) connections)")
+                var line = "  toxic \(toxic.name): \(ToxicText.render(toxic)) (applied to \(info.counters.toxicConnections[toxic.name] ?? 0) connections"
+                if toxic.type.isFrameAware { line += ", acted on \(info.counters.framesActedOn[toxic.name] ?? 0) frames" }
+                lines.append(line + ")")
             }
             emit(.info(lines.joined(separator: "\n")))
         }
@@ -81,7 +84,8 @@ extension ScenarioSession {
         }
     }
 
-    private func startProxy(_ statement: Statement, _ name: String, listen: String?, upstream: String?, mode: ServerMode?) throws(RunStop) {
+    private func startProxy(_ statement: Statement, _ name: String, listen: String?, upstream: String?, mode: ServerMode?,
+                            framing: Framing?) throws(RunStop) {
         guard proxies.slots[name] == nil else {
             throw fail(statement, expected: "a new proxy name", seen: "proxy \(name) runs already (`proxy \(name) stop` ends it)", how: .other)
         }
@@ -100,7 +104,7 @@ extension ScenarioSession {
         do {
             var draw = random.derived("proxy \(name)")
             server = try ProxyServer(mode: loopMode, seed: draw.next())
-            info = try server.create(name: name, listen: listen ?? "127.0.0.1:0", upstream: "\(upstreamAddress)")
+            info = try server.create(name: name, listen: listen ?? "127.0.0.1:0", upstream: "\(upstreamAddress)", framing: framing)
         } catch let error as ProxyError {
             throw fail(statement, expected: "proxy \(name) listening", seen: error.message, how: .other)
         } catch {
@@ -112,7 +116,7 @@ extension ScenarioSession {
         }
         proxies.slots[name] = ProxySlots.Slot(server: server, listen: listenAddress, upstream: upstreamAddress)
         target = listenAddress
-        emit(.info("proxy \(name) (\(loopMode.rawValue)) listening on \(info.listen), forwarding to \(upstreamAddress); later connects go through it"))
+        emit(.info("proxy \(name) (\(loopMode.rawValue)\(framing.map { ", framing \($0)" } ?? "")) listening on \(info.listen), forwarding to \(upstreamAddress); later connects go through it"))
     }
 
     private func proxyInfo(_ statement: Statement, _ slot: ProxySlots.Slot, _ name: String) throws(RunStop) -> ProxyInfo {

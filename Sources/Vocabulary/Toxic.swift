@@ -18,6 +18,8 @@ public enum ToxicType: String, Sendable, CaseIterable {
     // sockfuzz's own.
     case halfClose = "half_close"
     case stall
+    // Frame-aware (the proxy needs a framing): act on whole requests (upstream) or replies (downstream).
+    case drop, delay, duplicate, corrupt, answer
 
     /// An attribute: its name in toxiproxy's JSON, its unit there, its default.
     public struct Attribute: Sendable {
@@ -27,8 +29,21 @@ public enum ToxicType: String, Sendable, CaseIterable {
     }
 
     public enum AttributeUnit: Sendable {
-        case milliseconds, microseconds, bytes, kilobytesPerSecond
+        case milliseconds, microseconds, bytes, kilobytesPerSecond, count
     }
+
+    /// Acts on whole frames (requests or replies) rather than on bytes.
+    public var isFrameAware: Bool {
+        switch self {
+        case .drop, .delay, .duplicate, .corrupt, .answer: true
+        default: false
+        }
+    }
+
+    /// Which frames a frame-aware toxic acts on: from the `nth` it sees (1-based, counted from
+    /// when it was added, across the proxy's connections), `count` of them (0: every one after).
+    static let frameSelection: [Attribute] = [.init(name: "nth", unit: .count, defaultValue: 1),
+                                              .init(name: "count", unit: .count, defaultValue: 1)]
 
     public var attributes: [Attribute] {
         switch self {
@@ -46,6 +61,8 @@ public enum ToxicType: String, Sendable, CaseIterable {
         case .halfClose: [.init(name: "timeout", unit: .milliseconds, defaultValue: 0)]
         case .stall: [.init(name: "good", unit: .milliseconds, defaultValue: 1000),
                       .init(name: "bad", unit: .milliseconds, defaultValue: 100)]
+        case .delay: Self.frameSelection + [.init(name: "delay", unit: .milliseconds, defaultValue: 0)]
+        case .drop, .duplicate, .corrupt, .answer: Self.frameSelection
         }
     }
 
@@ -61,6 +78,11 @@ public enum ToxicType: String, Sendable, CaseIterable {
         case .limitData: "close the connection once bytes bytes went through"
         case .halfClose: "shut this direction (the receiver reads EOF) timeout ms after the connection opens"
         case .stall: "stall bursts (Gilbert-Elliott): flowing for about good ms, then stalled for about bad ms"
+        case .drop: "discard the chosen requests or replies"
+        case .delay: "hold the chosen requests or replies back delay ms (what follows waits behind them)"
+        case .duplicate: "send the chosen requests or replies twice"
+        case .corrupt: "flip one byte of each chosen request or reply"
+        case .answer: "answer the chosen requests with reply= instead of forwarding them (upstream only)"
         }
     }
 }
@@ -73,13 +95,28 @@ public struct Toxic: Sendable, Equatable {
     public var toxicity: Double
     /// Every attribute of `type`, in toxiproxy's units.
     public private(set) var attributes: [String: Int64]
+    /// Frame-aware toxics: only frames this regular expression finds something in (verbatim).
+    public var match: String?
+    /// `answer`: the reply sent instead of forwarding the request.
+    public var reply: [UInt8]?
 
     public init(name: String? = nil, type: ToxicType, stream: ToxicStream = .downstream,
-                toxicity: Double = 1, attributes: [String: Int64] = [:]) throws(ToxicError) {
+                toxicity: Double = 1, attributes: [String: Int64] = [:], match: String? = nil, reply: [UInt8]? = nil) throws(ToxicError) {
         self.name = name ?? "\(type.rawValue)_\(stream.rawValue)"
         self.type = type
         self.stream = stream
         self.toxicity = toxicity
+        self.match = match
+        self.reply = reply
+        if (match != nil) && !type.isFrameAware {
+            throw ToxicError("match= is for the frame-aware toxics (drop, delay, duplicate, corrupt, answer), not \(type.rawValue)")
+        }
+        if type == .answer {
+            guard stream == .upstream else { throw ToxicError("answer acts on requests: it needs upstream") }
+            guard reply != nil else { throw ToxicError("answer needs reply=\"...\", the reply to send instead") }
+        } else if reply != nil {
+            throw ToxicError("reply= is for answer, not \(type.rawValue)")
+        }
         self.attributes = Dictionary(uniqueKeysWithValues: type.attributes.map { ($0.name, $0.defaultValue) })
         try update(attributes: attributes)
         guard toxicity >= 0 && toxicity <= 1 else {

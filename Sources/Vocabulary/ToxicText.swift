@@ -5,6 +5,7 @@
 
 
 public enum ToxicText {
+    /// `match=` is a regular expression taken verbatim; `reply=` takes \r \n \t \0 \\ \" and \xHH.
     public static func parse(_ words: [Substring]) throws(ToxicError) -> Toxic {
         guard let first = words.first else {
             throw ToxicError("expected a toxic kind: \(ToxicType.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -16,6 +17,8 @@ public enum ToxicText {
         var toxicity = 1.0
         var name: String?
         var attributes: [String: Int64] = [:]
+        var match: String?
+        var reply: [UInt8]?
         for word in words.dropFirst() {
             if let direction = ToxicStream(rawValue: String(word)) {
                 stream = direction
@@ -33,6 +36,11 @@ public enum ToxicText {
             case "name":
                 guard !value.isEmpty else { throw ToxicError("name= needs a name") }
                 name = String(value)
+            case "match":
+                guard !value.isEmpty else { throw ToxicError("match= needs a regular expression") }
+                match = String(unquoted(value))
+            case "reply":
+                reply = try unescaped(unquoted(value))
             default:
                 guard let attribute = type.attributes.first(where: { $0.name == key }) else {
                     throw ToxicError("\(type.rawValue) has no attribute '\(key)' (it takes \(names(type)), toxicity=, name=)")
@@ -40,7 +48,53 @@ public enum ToxicText {
                 attributes[key] = try convert(value, to: attribute.unit, key: key)
             }
         }
-        return try Toxic(name: name, type: type, stream: stream, toxicity: toxicity, attributes: attributes)
+        return try Toxic(name: name, type: type, stream: stream, toxicity: toxicity, attributes: attributes, match: match, reply: reply)
+    }
+
+    /// `"..."` around a value (as the scenario language writes it) comes off.
+    private static func unquoted(_ value: Substring) -> Substring {
+        value.count >= 2 && value.first == "\"" && value.last == "\"" ? value.dropFirst().dropLast() : value
+    }
+
+    static func unescaped(_ text: Substring) throws(ToxicError) -> [UInt8] {
+        var out: [UInt8] = []
+        var bytes = Array(text.utf8)[...]
+        while let b = bytes.popFirst() {
+            guard b == UInt8(ascii: "\\") else { out.append(b); continue }
+            guard let e = bytes.popFirst() else { throw ToxicError("reply=: a lone \\ at the end") }
+            switch e {
+            case UInt8(ascii: "r"): out.append(0x0d)
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "0"): out.append(0)
+            case UInt8(ascii: "\\"), UInt8(ascii: "\""): out.append(e)
+            case UInt8(ascii: "x"):
+                guard bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) else {
+                    throw ToxicError("reply=: \\x needs two hex digits")
+                }
+                out.append(v)
+                bytes = bytes.dropFirst(2)
+            default: throw ToxicError("reply=: unknown escape \\\(Character(UnicodeScalar(e)))")
+            }
+        }
+        return out
+    }
+
+    static func escaped(_ bytes: [UInt8]) -> String {
+        var out = ""
+        for b in bytes {
+            switch b {
+            case 0x0d: out += "\\r"
+            case 0x0a: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x00: out += "\\0"
+            case 0x5c: out += "\\\\"
+            case 0x22: out += "\\\""
+            case 0x20...0x7e: out.append(Character(UnicodeScalar(b)))
+            default: out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
+            }
+        }
+        return out
     }
 
     /// `latency latency=100ms jitter=10ms downstream` and the rest, in parse's syntax.
@@ -49,6 +103,8 @@ public enum ToxicText {
         for attribute in toxic.type.attributes {
             words.append("\(attribute.name)=\(format(toxic[attribute.name], attribute.unit))")
         }
+        if let match = toxic.match { words.append("match=\"\(match)\"") }
+        if let reply = toxic.reply { words.append("reply=\"\(escaped(reply))\"") }
         words.append(toxic.stream.rawValue)
         if toxic.toxicity != 1 { words.append("toxicity=\(toxic.toxicity)") }
         if toxic.name != "\(toxic.type.rawValue)_\(toxic.stream.rawValue)" { words.append("name=\(toxic.name)") }
@@ -76,6 +132,8 @@ public enum ToxicText {
                 return ns / per
             case .bytes:
                 return Int64(try ValueParser.size(value).bytes)
+            case .count:
+                return Int64(try ValueParser.count(value))
             case .kilobytesPerSecond:
                 let perSecond = value.hasSuffix("/s") ? value.dropLast(2) : value
                 guard value.hasSuffix("/s") else { throw ToxicError("\(key)=\(value): expected a rate like 64KB/s or 1MB/s") }
@@ -98,7 +156,7 @@ public enum ToxicText {
         switch unit {
         case .milliseconds: value == 0 ? "0" : "\(value)ms"
         case .microseconds: value == 0 ? "0" : "\(value)us"
-        case .bytes: "\(value)"
+        case .bytes, .count: "\(value)"
         case .kilobytesPerSecond: "\(value)KB/s"
         }
     }

@@ -75,7 +75,7 @@ private struct RunCost {
             return nil
         case .target:
             return "a third-party target"
-        case .proxy(_, .start(let listen, let upstream, _)):
+        case .proxy(_, .start(let listen, let upstream, _, _)):
             return listen == nil && upstream == nil ? nil : "a proxy on a fixed address"
         case .proxy, .toxic:
             return nil

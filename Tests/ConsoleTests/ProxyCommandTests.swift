@@ -109,6 +109,35 @@ struct ProxyCommandTests {
         #expect(refused.output.contains("bad-toxic.scn:2:17: latency=5: duration '5' needs a unit"), "\(refused.output)")
     }
 
+    @Test("a RESP proxy drops the second SET's reply: the client sees no reply and its retry on a new connection succeeds", .needs(.redisServer))
+    func respReplyDropped() throws {
+        let redis = try ReplyTests.startRedis()
+        defer { redis.stop() }
+        let scratch = Scratch()
+        let scenario = #"""
+            target \#(redis.address)
+            proxy r framing=resp
+            toxic r drop nth=2 match="^\+OK"
+            connect c 1 framing=resp
+            send c "SET a 1\r\n"
+            expect c reply "+OK\r\n" within 5s
+            send c "SET b 2\r\n"
+            expect c no-reply within 300ms
+            connect retry 1 framing=resp
+            send retry "SET b 2\r\n"
+            expect retry reply "+OK\r\n" within 5s
+            send retry "GET b\r\n"
+            expect retry reply "$1\r\n2\r\n" within 5s
+            proxy r stats
+
+            """#
+        let file = scratch.path + "/retry.scn"
+        try scenario.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("acted on 1 frames"), "\(run.output)")
+    }
+
     @Test("bad options are exit 2 naming the option", arguments: [
         (["proxy"], "nothing to do"),
         (["proxy", "--listen", "127.0.0.1:0"], "--listen needs --upstream"),

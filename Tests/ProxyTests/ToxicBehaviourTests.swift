@@ -5,6 +5,7 @@
 // bound seconds wide), never as a race.
 
 import EmbeddedServer
+import Framing
 import Glibc
 @testable import Proxy
 import Reactor
@@ -19,11 +20,11 @@ final class ProxiedEcho {
     let proxies: ProxyServer
     let listen: SocketAddress
 
-    init(mode: BackendKind = .epoll, toxics: [String] = []) throws {
+    init(mode: BackendKind = .epoll, framing: Framing? = nil, toxics: [String] = []) throws {
         echo = EchoServer(configuration: ServerConfiguration(mode: .epoll, host: "127.0.0.1", port: 0))
         let upstream = try echo.start()
         proxies = try ProxyServer(mode: mode, seed: 7)
-        let info = try proxies.create(name: "echo", listen: "127.0.0.1:0", upstream: "\(upstream)")
+        let info = try proxies.create(name: "echo", listen: "127.0.0.1:0", upstream: "\(upstream)", framing: framing)
         for text in toxics { _ = try proxies.addToxic(proxy: "echo", try ToxicText.parse(text.split(separator: " "))) }
         listen = try SocketAddress.parse(info.listen)
     }

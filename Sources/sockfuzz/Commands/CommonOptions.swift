@@ -3,6 +3,7 @@
 // the vocabulary's one parser (`--duration 30s`, `--size 4KiB`, `--rate 10k/s`).
 
 import ArgumentParser
+import Framing
 import Foundation
 import ScenarioLanguage
 import ScenarioRunner
@@ -105,6 +106,14 @@ enum ValueArguments {
     }
 
     /// A port to listen on, 0 picking a free one.
+    /// A framing that can tell one message from the next (not raw).
+    static func framing(_ text: String) throws -> Framing {
+        let framing: Framing
+        do { framing = try Framing(parsing: text) } catch { throw ValidationError("\(error)") }
+        if framing == .raw { throw ValidationError("raw cannot tell one message from the next: pick line, resp, http1, delimiter: or length:") }
+        return framing
+    }
+
     static func listenPort(_ text: String) throws -> Int {
         do { return try ValueParser.port(Substring(text), range: 0...65535) } catch { throw ValidationError(error.message) }
     }

@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import Framing
 import Glibc
 import Proxy
 import Reactor
@@ -35,6 +36,10 @@ struct ProxyCommand: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A toxic to start with (repeatable).", valueName: "toxic"))
     var toxic: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Cut the streams into requests and replies for the frame-aware toxics (drop, delay, duplicate, corrupt, answer).",
+                                            valueName: "line|resp|http1|length:N|delimiter:D"), transform: ValueArguments.framing)
+    var framing: Framing?
+
     @Option(name: .long, help: ArgumentHelp("Serve toxiproxy's HTTP API here.", valueName: "host:port"))
     var api: String?
 
@@ -57,6 +62,7 @@ struct ProxyCommand: ParsableCommand {
             throw ValidationError("nothing to do: give --listen and --upstream, or --api to create proxies over HTTP")
         }
         if listen == nil && !toxic.isEmpty { throw ValidationError("--toxic needs --listen and --upstream") }
+        if listen == nil && framing != nil { throw ValidationError("--framing needs --listen and --upstream") }
         for (index, text) in toxic.enumerated() {
             do { _ = try ToxicText.parse(text.split(separator: " ")) } catch {
                 throw ValidationError("--toxic #\(index + 1) '\(text)': \(error.message)")
@@ -72,8 +78,9 @@ struct ProxyCommand: ParsableCommand {
         var apiServer: ToxiproxyAPI?
         do {
             if let listen, let upstream {
-                let proxy = try server.create(name: name, listen: listen, upstream: upstream)
-                Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue), seed \(seed))")
+                let proxy = try server.create(name: name, listen: listen, upstream: upstream, framing: framing)
+                Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
+                            + (proxy.framing.map { ", framing \($0)" } ?? "") + ", seed \(seed))")
                 for text in toxic {
                     let added = try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " ")))
                     Output.line("  toxic \(added.name): \(ToxicText.render(added))")
@@ -109,7 +116,9 @@ struct ProxyCommand: ParsableCommand {
             Output.line("  \(proxy.name) (\(proxy.listen) -> \(proxy.upstream))")
             for (field, value) in proxy.counters.fields { Output.line("    \(field.padded(to: 20)) \(value)") }
             for toxic in proxy.toxics {
-                Output.line("    toxic \(toxic.name): \(ToxicText.render(toxic)), applied to \(proxy.counters.toxicConnections[toxic.name] ?? 0) connections")
+                var line = "    toxic \(toxic.name): \(ToxicText.render(toxic)), applied to \(proxy.counters.toxicConnections[toxic.name] ?? 0) connections"
+                if toxic.type.isFrameAware { line += ", acted on \(proxy.counters.framesActedOn[toxic.name] ?? 0) frames" }
+                Output.line(line)
             }
         }
     }
@@ -119,6 +128,7 @@ struct ProxyCommand: ParsableCommand {
             var counters: [String: Any] = [:]
             for (field, value) in proxy.counters.fields { counters[field] = value }
             counters["toxic_connections"] = proxy.counters.toxicConnections
+            counters["frames_acted_on"] = proxy.counters.framesActedOn
             return ["name": proxy.name, "listen": proxy.listen, "upstream": proxy.upstream, "enabled": proxy.enabled,
                     "toxics": proxy.toxics.map { ["name": $0.name, "type": $0.type.rawValue, "stream": $0.stream.rawValue,
                                                    "toxicity": $0.toxicity, "attributes": $0.attributes] as [String: Any] },
