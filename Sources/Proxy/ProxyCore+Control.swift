@@ -11,6 +11,8 @@ protocol ProxyControl: AnyObject {
     func create(name: String, listen: String, upstream: String, enabled: Bool, framing: Framing?) throws(ProxyError) -> ProxyInfo
     func update(name: String, listen: String?, upstream: String?, enabled: Bool?) throws(ProxyError) -> ProxyInfo
     func delete(name: String) throws(ProxyError)
+    func recording(of name: String) throws(ProxyError) -> ProxyRecording?
+    func startRecording(_ name: String) throws(ProxyError)
     func list() -> [ProxyInfo]
     func addToxic(proxy: String, _ toxic: Toxic) throws(ProxyError) -> Toxic
     func updateToxic(proxy: String, name: String, attributes: [String: Int64], toxicity: Double?) throws(ProxyError) -> Toxic
@@ -60,6 +62,14 @@ extension ProxyCore: ProxyControl {
     }
 
     func list() -> [ProxyInfo] { order.compactMap { proxies[$0]?.info } }
+
+    func recording(of name: String) throws(ProxyError) -> ProxyRecording? { try find(name).recording }
+
+    /// Records from now on (connections open already are recorded from their next bytes on).
+    func startRecording(_ name: String) throws(ProxyError) {
+        let proxy = try find(name)
+        if proxy.recording == nil { proxy.recording = ProxyRecording() }
+    }
 
     func addToxic(proxy name: String, _ toxic: Toxic) throws(ProxyError) -> Toxic {
         let proxy = try find(name)

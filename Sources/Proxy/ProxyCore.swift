@@ -126,11 +126,16 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
 
     private func markOpen(_ link: ProxyLink) -> Bool {
         link.state = .open
+        record(link, .opened(connection: link.id))
         try? Sys.setNoDelay(link.upstream)
         compilePlans(link)
         guard links[link.id] != nil else { return true }
         updateInterest(link)
         return true
+    }
+
+    private func record(_ link: ProxyLink, _ event: ProxyRecording.Event) {
+        link.proxy.recording?.record(event, at: Sys.monotonicNanos())
     }
 
     private func remember(_ link: ProxyLink, _ fd: Int32) {
@@ -153,11 +158,17 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
                 result = try Sys.recv(source, buffer, Self.bufferSize)
             } catch {
                 // The peer reset (or the socket failed): pass the reset on to the other side.
+                record(link, d == 0 ? .clientReset(connection: link.id) : .serverReset(connection: link.id))
                 drop(link, reset: true)
                 return true
             }
             guard case .processed(let n) = result else { break }
             worked = true
+            if link.proxy.recording != nil {
+                let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: n))
+                record(link, n == 0 ? (d == 0 ? .clientEnded(connection: link.id) : .serverEnded(connection: link.id))
+                                    : (d == 0 ? .clientSent(connection: link.id, bytes: bytes) : .serverSent(connection: link.id, bytes: bytes)))
+            }
             if n == 0 {
                 releaseHeld(link, d)
                 link.flows[d].sourceEnded = true

@@ -61,6 +61,8 @@ final class ProxyState {
     var frameSeen: [String: UInt64] = [:]
     /// Per toxic with `match=`: the compiled pattern.
     var patterns: [String: ByteRegex] = [:]
+    /// What went through, when the proxy records (`--record`).
+    var recording: ProxyRecording?
 
     init(name: String, listen: String, upstream: String, upstreamAddress: SocketAddress, enabled: Bool, framing: Framing?) {
         self.name = name

@@ -73,6 +73,16 @@ public final class ProxyServer: Sendable {
         try perform { control throws(ProxyError) in try control.delete(name: name) }
     }
 
+    /// Starts recording what goes through the proxy (see `ProxyRecording`).
+    public func startRecording(_ name: String) throws(ProxyError) {
+        try perform { control throws(ProxyError) in try control.startRecording(name) }
+    }
+
+    /// What the proxy recorded so far, nil when it does not record.
+    public func recording(of name: String) throws(ProxyError) -> ProxyRecording? {
+        try perform { control throws(ProxyError) in try control.recording(of: name) }
+    }
+
     public func list() -> [ProxyInfo] {
         (try? perform { control in control.list() }) ?? []
     }

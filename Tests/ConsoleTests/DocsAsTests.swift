@@ -31,6 +31,8 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "runs until Ctrl-C; ProxyCommandTests.commandLineToxic runs it (port 0, latency 400ms) in front of redis-server and checks the delay and the counters",
         #"sockfuzz proxy --listen 127.0.0.1:7379 --upstream 127.0.0.1:6379 --framing resp --toxic 'drop nth=2 match=^\+OK'"#:
             "runs until Ctrl-C; ProxyCommandTests.respReplyDropped drops the second +OK of redis-server through a RESP proxy (the scenario form) and watches the retry",
+        "sockfuzz proxy --listen 127.0.0.1:7379 --upstream 127.0.0.1:6379 --framing resp --record session.scn --mask 'lru_clock:[0-9]+'":
+            "runs until Ctrl-C; ProxyCommandTests.recordAndReplay records a redis-server session, replays it, aims it at an echo server (it fails) and seeds the fuzzer with it",
         "sockfuzz proxy --api 127.0.0.1:8474":
             "runs until Ctrl-C, on toxiproxy's fixed port; ProxyCommandTests.toxiproxyClientDrivesTheAPI runs it on port 0 and drives it with toxiproxy-python",
         "swift run sockfuzz fuzz --mode all --runs 40 --seed 1":

@@ -56,13 +56,14 @@ struct ProxyCommandTests {
         #expect(stopped.output.contains("stopped by SIGTERM; counters:"), "\(stopped.output)")
     }
 
-    @Test("--toxic from the command line: redis PING through a latency toxic takes at least its time; --json counts it", .needs(.redisServer))
+    @Test("--toxic from the command line: redis PING through a latency toxic takes at least its time; --metrics-listen and --json count it",
+          .needs(.redisServer))
     func commandLineToxic() throws {
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
         let scratch = Scratch()
         let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--name", "redis",
-                                         "--toxic", "latency latency=400ms", "--json"], scratch: scratch)
+                                         "--toxic", "latency latency=400ms", "--json", "--metrics-listen", "127.0.0.1:0"], scratch: scratch)
         let listen = try SocketAddress.parse(try address(after: "listening on ", in: proxy))
         let client = try LoopbackClient(connectingTo: listen)
         let start = nowNanos()
@@ -70,6 +71,13 @@ struct ProxyCommandTests {
         #expect(try client.receive(exactly: 7, timeout: 20) == Array("+PONG\r\n".utf8))
         #expect(elapsedSeconds(since: start) >= 0.4)
         client.close()
+        // The counters for Prometheus, while it runs, say what the final JSON will.
+        let metrics = try SocketAddress.parse(try address(after: "metrics: serving http://", in: proxy).replacingOccurrences(of: "/metrics", with: ""))
+        let scrape = try LoopbackClient(connectingTo: metrics)
+        try scrape.send(Array("GET /metrics HTTP/1.0\r\n\r\n".utf8))
+        let body = String(decoding: scrape.receiveToEnd().bytes, as: UTF8.self)
+        #expect(body.contains("sockfuzz_proxy_bytes_upstream_total{proxy=\"redis\"} 6\n"), "\(body)")
+        #expect(body.contains("sockfuzz_proxy_toxic_connections_total{proxy=\"redis\",toxic=\"latency_downstream\",type=\"latency\"} 1\n"), "\(body)")
         proxy.signal(SIGINT)
         let stopped = proxy.finish()
         #expect(stopped.status == 0, "\(stopped.output)")
@@ -136,6 +144,49 @@ struct ProxyCommandTests {
         let run = try Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("acted on 1 frames"), "\(run.output)")
+    }
+
+    @Test("--record writes what went through as a scenario: it replays against redis-server, fails against an echo server, and seeds the content fuzzer",
+          .needs(.redisServer))
+    func recordAndReplay() throws {
+        let redis = try ReplyTests.startRedis()
+        defer { redis.stop() }
+        let redisPath = try RequiredTool.redisServer.requirePath()
+        let scratch = Scratch()
+        let file = scratch.path + "/session.scn"
+        let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--framing", "resp",
+                                         "--record", file], scratch: scratch)
+        let listen = try SocketAddress.parse(try address(after: "listening on ", in: proxy))
+        #expect(proxy.waitForOutput(containing: "recording to"), "\(proxy.output)")
+        let client = try LoopbackClient(connectingTo: listen)
+        try client.send(Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nv1\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".utf8))
+        #expect(try client.receive(exactly: 13, timeout: 20) == Array("+OK\r\n$2\r\nv1\r\n".utf8))
+        try client.shutdownWrite()
+        #expect(client.receiveToEnd().end == .eof)
+        proxy.signal(SIGINT)
+        let stopped = proxy.finish()
+        #expect(stopped.status == 0, "\(stopped.output)")
+        #expect(stopped.output.contains("recorded 1 connection to \(file)"), "\(stopped.output)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains(#"send c1 "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nv1\r\n""#), "\(text)")
+        #expect(text.contains(#"expect c1 reply "$2\r\nv1\r\n" within 5s"#), "\(text)")
+        #expect(text.contains("halfclose c1"), "\(text)")
+
+        let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        #expect(replay.status == 0, "\(replay.output)")
+        // Aimed elsewhere it fails: an echo server answers with the requests themselves.
+        let echo = try RunningSockfuzz(["serve", "--port", "0"], scratch: scratch)
+        let echoAddress = try address(after: "listening on ", in: echo)
+        let wrong = try Piped.run(["run", file, "--target", echoAddress], input: "", scratch: scratch, timeout: 60)
+        echo.signal(SIGTERM)
+        _ = echo.finish()
+        #expect(wrong.status == 1, "\(wrong.output)")
+
+        let fuzz = try Piped.run(["fuzz", "--seed-scenario", file, "--framing", "resp", "--runs", "10", "--seed", "1",
+                                  "--spawn", "\(redisPath) --port {port} --bind 127.0.0.1 --save '' --appendonly no",
+                                  "--out", scratch.path + "/findings"], input: "", scratch: scratch, timeout: 120)
+        #expect(fuzz.status == 0, "\(fuzz.output)")
+        #expect(fuzz.output.contains("2 seed requests"), "\(fuzz.output)")
     }
 
     @Test("bad options are exit 2 naming the option", arguments: [

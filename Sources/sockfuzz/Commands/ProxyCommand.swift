@@ -8,6 +8,7 @@ import Framing
 import Glibc
 import Proxy
 import Reactor
+import ScenarioLanguage
 
 struct ProxyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,6 +41,21 @@ struct ProxyCommand: ParsableCommand {
                                             valueName: "line|resp|http1|length:N|delimiter:D"), transform: ValueArguments.framing)
     var framing: Framing?
 
+    @Option(name: .long, help: ArgumentHelp("When stopped, write what went through as a scenario that replays the clients against the upstream.",
+                                            valueName: "file.scn"))
+    var record: String?
+
+    @Flag(name: .long, help: "With --record: keep the pauses between events (as sleep).")
+    var recordTiming = false
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --record: a part of replies that differs run to run (a date, an id), checked as this regular expression (repeatable).",
+                                                                   valueName: "regex"))
+    var mask: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Serve the proxies' counters for Prometheus at /metrics here (port 0 picks one).",
+                                            valueName: "host:port"))
+    var metricsListen: String?
+
     @Option(name: .long, help: ArgumentHelp("Serve toxiproxy's HTTP API here.", valueName: "host:port"))
     var api: String?
 
@@ -63,6 +79,12 @@ struct ProxyCommand: ParsableCommand {
         }
         if listen == nil && !toxic.isEmpty { throw ValidationError("--toxic needs --listen and --upstream") }
         if listen == nil && framing != nil { throw ValidationError("--framing needs --listen and --upstream") }
+        if listen == nil && record != nil { throw ValidationError("--record needs --listen and --upstream") }
+        if record == nil && (recordTiming || !mask.isEmpty) { throw ValidationError("--record-timing and --mask need --record FILE") }
+        try MetricsEndpoint.validate(metricsListen)
+        for pattern in mask where (try? NSRegularExpression(pattern: pattern)) == nil {
+            throw ValidationError("--mask '\(pattern)': not a regular expression")
+        }
         for (index, text) in toxic.enumerated() {
             do { _ = try ToxicText.parse(text.split(separator: " ")) } catch {
                 throw ValidationError("--toxic #\(index + 1) '\(text)': \(error.message)")
@@ -81,6 +103,16 @@ struct ProxyCommand: ParsableCommand {
                 let proxy = try server.create(name: name, listen: listen, upstream: upstream, framing: framing)
                 Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
                             + (proxy.framing.map { ", framing \($0)" } ?? "") + ", seed \(seed))")
+                if let record {
+                    // Said now, not after a long session: the file must be writable.
+                    guard FileManager.default.createFile(atPath: record, contents: Data()) else {
+                        Output.error("sockfuzz proxy: --record \(record): cannot write there (\(String(cString: strerror(errno))))")
+                        server.stop()
+                        throw ExitCode(2)
+                    }
+                    try server.startRecording(name)
+                    Output.line("  recording to \(record) (written when stopped)")
+                }
                 for text in toxic {
                     let added = try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " ")))
                     Output.line("  toxic \(added.name): \(ToxicText.render(added))")
@@ -100,12 +132,18 @@ struct ProxyCommand: ParsableCommand {
             server.stop()
             throw ExitCode(2)
         }
+        let metrics = try MetricsEndpoint.start(metricsListen, for: "sockfuzz proxy") { ProxyMetrics.render(server.list()) }
         Output.line("Ctrl-C or SIGTERM stops it and prints its counters.")
 
         let received = signals.wait()
+        metrics?.stop()
         apiServer?.stop()
         let proxies = server.list()
+        let recording = record == nil ? nil : try? server.recording(of: name)
         server.stop()
+        if let record, let recording, let proxy = proxies.first(where: { $0.name == name }) {
+            try writeRecording(recording, of: proxy, to: record)
+        }
         if json {
             Output.line(Self.json(proxies, seed: seed))
             return
@@ -121,6 +159,19 @@ struct ProxyCommand: ParsableCommand {
                 Output.line(line)
             }
         }
+    }
+
+    private func writeRecording(_ recording: ProxyRecording, of proxy: ProxyInfo, to path: String) throws {
+        let header = ["Recorded by sockfuzz proxy \(proxy.name) (\(proxy.listen) -> \(proxy.upstream)) on \(Date())",
+                      "Replay: sockfuzz run \(path)"]
+        let options = RecordedScript.Options(framing: framing, masks: mask, keepTiming: recordTiming)
+        let text = try RecordedScript.render(recording, upstream: proxy.upstream, header: header, options: options)
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            Output.error("sockfuzz proxy: --record \(path): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        let connections = recording.entries.filter { if case .opened = $0.event { true } else { false } }.count
+        Output.line("recorded \(connections) connection\(connections == 1 ? "" : "s") to \(path)\(recording.truncated ? " (truncated at its byte limit)" : ""); replay: sockfuzz run \(path)")
     }
 
     static func json(_ proxies: [ProxyInfo], seed: UInt64) -> String {
