@@ -121,6 +121,8 @@ struct FrameRule {
     let count: UInt64
     let delayNanos: UInt64
     let reply: [UInt8]?
+    /// reorder: how many connections' frames are held before they are let go, in reverse.
+    let window: Int
 }
 
 /// The Gilbert-Elliott channel behind the stall toxic: a good state (bytes flow) and a bad one

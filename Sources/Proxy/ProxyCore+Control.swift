@@ -110,6 +110,7 @@ extension ProxyCore: ProxyControl {
         let proxy = try find(name)
         guard proxy.toxics.contains(where: { $0.name == toxicName }) else { throw ProxyError(.notFound, "toxic not found") }
         proxy.toxics.removeAll { $0.name == toxicName }
+        releaseReorder(proxy, toxicName)
         proxy.patterns[toxicName] = nil
         proxy.frameSeen[toxicName] = nil
         toxicsChanged(proxy)
@@ -120,6 +121,7 @@ extension ProxyCore: ProxyControl {
         for name in order {
             guard let proxy = proxies[name] else { continue }
             if !proxy.toxics.isEmpty {
+                for toxic in proxy.toxics { releaseReorder(proxy, toxic.name) }
                 proxy.toxics = []
                 toxicsChanged(proxy)
             }

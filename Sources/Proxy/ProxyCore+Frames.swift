@@ -54,6 +54,11 @@ extension ProxyCore {
     /// Applies every selecting rule to one whole frame, in the order the toxics were added.
     private func judge(_ link: ProxyLink, _ d: Int, _ frame: [UInt8], _ plan: FlowPlan) {
         let proxy = link.proxy
+        // Behind a frame a reorder toxic holds, this connection's next frames wait too.
+        if let name = proxy.reorderHolds.first(where: { $0.value.holds(link.id, d) })?.key {
+            proxy.reorderHolds[name]!.add(frame, link: link.id, direction: d)
+            return
+        }
         var copies = [frame]
         var delay: UInt64 = 0
         for rule in plan.frameRules {
@@ -84,12 +89,46 @@ extension ProxyCore {
                     reply.withUnsafeBytes { schedule(link, 1, $0.baseAddress!, $0.count, link.flows[1].plan) }
                     flush(link, 1)
                 }
+            case .reorder:
+                for copy in copies { hold(copy, link, d, rule) }
+                copies = []
             default:
                 break
             }
         }
         for copy in copies {
             copy.withUnsafeBytes { schedule(link, d, $0.baseAddress!, $0.count, plan, extraDelay: delay) }
+        }
+    }
+}
+
+extension ProxyCore {
+    /// reorder: holds `frame`; once `window` connections have one held (or its delay passed
+    /// since the first), lets them all go, the connections in reverse order.
+    func hold(_ frame: [UInt8], _ link: ProxyLink, _ d: Int, _ rule: FrameRule) {
+        let proxy = link.proxy
+        var held = proxy.reorderHolds[rule.name] ?? ReorderHold()
+        held.add(frame, link: link.id, direction: d)
+        if held.timer == nil {
+            let name = rule.name
+            held.timer = loop.schedule(afterNanos: rule.delayNanos) { [unowned self, unowned proxy] in
+                proxy.reorderHolds[name]?.timer = nil
+                releaseReorder(proxy, name)
+            }
+        }
+        proxy.reorderHolds[rule.name] = held
+        if held.connections.count >= rule.window { releaseReorder(proxy, rule.name) }
+    }
+
+    func releaseReorder(_ proxy: ProxyState, _ name: String) {
+        guard let held = proxy.reorderHolds.removeValue(forKey: name) else { return }
+        if let timer = held.timer { loop.cancel(timer) }
+        for entry in held.connections.reversed() {
+            guard let link = links[entry.link] else { continue }
+            for frame in entry.frames {
+                frame.withUnsafeBytes { schedule(link, entry.direction, $0.baseAddress!, $0.count, link.flows[entry.direction].plan) }
+            }
+            flush(link, entry.direction)
         }
     }
 }

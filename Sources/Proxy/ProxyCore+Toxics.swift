@@ -56,9 +56,10 @@ extension ProxyCore {
                 break  // acts through its timer
             case .stall:
                 plans[d].stall = (ms("good"), ms("bad"))
-            case .drop, .delay, .duplicate, .corrupt, .answer:
+            case .drop, .delay, .duplicate, .corrupt, .answer, .reorder:
                 plans[d].frameRules.append(FrameRule(name: toxic.name, type: toxic.type, nth: UInt64(max(1, toxic["nth"])),
-                                                     count: UInt64(toxic["count"]), delayNanos: ms("delay"), reply: toxic.reply))
+                                                     count: UInt64(toxic["count"]), delayNanos: ms("delay"), reply: toxic.reply,
+                                                     window: Int(max(1, toxic["window"]))))
             }
         }
         guard links[link.id] != nil else { return }

@@ -61,6 +61,8 @@ final class ProxyState {
     var frameSeen: [String: UInt64] = [:]
     /// Per toxic with `match=`: the compiled pattern.
     var patterns: [String: ByteRegex] = [:]
+    /// Per reorder toxic: the frames it holds, by connection, in the order they came.
+    var reorderHolds: [String: ReorderHold] = [:]
     /// What went through, when the proxy records (`--record`).
     var recording: ProxyRecording?
 
@@ -76,5 +78,25 @@ final class ProxyState {
     var info: ProxyInfo {
         ProxyInfo(name: name, listen: listen, upstream: upstream, enabled: enabled, toxics: toxics, counters: counters,
                   framing: framing.map { "\($0)" })
+    }
+}
+
+/// Frames a reorder toxic holds across connections: each connection's in order (a connection's
+/// later frames wait behind its held one: TCP keeps order), the connections in the order they
+/// were first held.
+struct ReorderHold {
+    var connections: [(link: UInt64, direction: Int, frames: [[UInt8]])] = []
+    var timer: TimerID?
+
+    func holds(_ link: UInt64, _ direction: Int) -> Bool {
+        connections.contains { $0.link == link && $0.direction == direction }
+    }
+
+    mutating func add(_ frame: [UInt8], link: UInt64, direction: Int) {
+        if let i = connections.firstIndex(where: { $0.link == link && $0.direction == direction }) {
+            connections[i].frames.append(frame)
+        } else {
+            connections.append((link, direction, [frame]))
+        }
     }
 }

@@ -19,7 +19,7 @@ public enum ToxicType: String, Sendable, CaseIterable {
     case halfClose = "half_close"
     case stall
     // Frame-aware (the proxy needs a framing): act on whole requests (upstream) or replies (downstream).
-    case drop, delay, duplicate, corrupt, answer
+    case drop, delay, duplicate, corrupt, answer, reorder
 
     /// An attribute: its name in toxiproxy's JSON, its unit there, its default.
     public struct Attribute: Sendable {
@@ -35,7 +35,7 @@ public enum ToxicType: String, Sendable, CaseIterable {
     /// Acts on whole frames (requests or replies) rather than on bytes.
     public var isFrameAware: Bool {
         switch self {
-        case .drop, .delay, .duplicate, .corrupt, .answer: true
+        case .drop, .delay, .duplicate, .corrupt, .answer, .reorder: true
         default: false
         }
     }
@@ -63,6 +63,10 @@ public enum ToxicType: String, Sendable, CaseIterable {
                       .init(name: "bad", unit: .milliseconds, defaultValue: 100)]
         case .delay: Self.frameSelection + [.init(name: "delay", unit: .milliseconds, defaultValue: 0)]
         case .drop, .duplicate, .corrupt, .answer: Self.frameSelection
+        // Every frame by default: reordering one frame alone reorders nothing.
+        case .reorder: [.init(name: "nth", unit: .count, defaultValue: 1), .init(name: "count", unit: .count, defaultValue: 0),
+                        .init(name: "window", unit: .count, defaultValue: 2),
+                                              .init(name: "delay", unit: .milliseconds, defaultValue: 1000)]
         }
     }
 
@@ -83,6 +87,7 @@ public enum ToxicType: String, Sendable, CaseIterable {
         case .duplicate: "send the chosen requests or replies twice"
         case .corrupt: "flip one byte of each chosen request or reply"
         case .answer: "answer the chosen requests with reply= instead of forwarding them (upstream only)"
+        case .reorder: "hold the chosen frames until window connections have one held (or delay ms passed), then release them in reverse order"
         }
     }
 }

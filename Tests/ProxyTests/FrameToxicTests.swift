@@ -91,3 +91,30 @@ struct FrameToxicTests {
         #expect(back.count == payload.count)
     }
 }
+
+@Suite("proxy: reorder across connections", .sharesDescriptorTable)
+struct ReorderToxicTests {
+    @Test("reorder holds a reply until another connection's is held too, and that connection's later replies wait behind it")
+    func holdsUntilWindowFills() throws {
+        let setup = try ProxiedEcho(framing: .line(), toxics: ["reorder window=2 delay=20s"])
+        let a = try setup.client()
+        try a.send(Array("a1\n".utf8))
+        try a.send(Array("a2\n".utf8))
+        #expect(a.receive(upTo: 1, timeout: 0.3).bytes.isEmpty, "a held reply went on before the window filled")
+        let b = try setup.client()
+        try b.send(Array("b1\n".utf8))
+        #expect(try b.receive(exactly: 3) == Array("b1\n".utf8))
+        #expect(try a.receive(exactly: 6) == Array("a1\na2\n".utf8))
+        #expect(setup.counters.framesActedOn["reorder_downstream"] == 2)
+    }
+
+    @Test("reorder lets a lone held reply go after its delay")
+    func delayReleases() throws {
+        let setup = try ProxiedEcho(framing: .line(), toxics: ["reorder window=5 delay=200ms"])
+        let a = try setup.client()
+        let start = nowNanos()
+        try a.send(Array("solo\n".utf8))
+        #expect(try a.receive(exactly: 5) == Array("solo\n".utf8))
+        #expect(elapsedSeconds(since: start) >= 0.2)
+    }
+}
