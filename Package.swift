@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // What Glibc does not import on this toolchain: epoll, eventfd, accept4, the FD_* macros.
         .target(name: "CSockfuzz"),
+        // The system liburing (liburing-dev) behind the io_uring echo server, with a small C face.
+        .target(name: "CUring", linkerSettings: [.linkedLibrary("uring")]),
         // The words every layer shares, with no I/O: backend kinds, fault names, server settings
         // and their validation, typed stat keys, load pacing, and one parser for durations,
         // sizes, counts and rates (the language and the command line both read values with it).
@@ -37,7 +39,7 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // The echo server under test, on its own thread, in any backend.
-        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL"], swiftSettings: hotPath),
+        .target(name: "EmbeddedServer", dependencies: ["Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "COpenSSL", "CUring"], swiftSettings: hotPath),
         // The system OpenSSL (libssl-dev) for the embedded server's TLS, with tiny wrappers of its macros.
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // The impairment proxy: proxies with toxics on one event loop, and toxiproxy's HTTP API.
@@ -111,7 +113,7 @@ let package = Package(
             "CReadline",
         ]),
         // Helpers shared by the test targets (blocking loopback clients, condition waits).
-        .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz", "COpenSSL"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz", "COpenSSL", "CUring", "Vocabulary"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EmbeddedServer", "Reactor", "Syscalls", "Vocabulary", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),

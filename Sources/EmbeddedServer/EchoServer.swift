@@ -36,6 +36,7 @@ public final class EchoServer: Sendable {
             case .busy: started = try launch(EchoServerCore<BusyPollBackend>.self, config)
             case .select: started = try launch(EchoServerCore<SelectBackend>.self, config)
             case .epoll: started = try launch(EchoServerCore<EpollBackend>.self, config)
+            case .uring: started = try launchUring(config)
             }
             state = started
             return started.address
@@ -51,6 +52,17 @@ public final class EchoServer: Sendable {
         let thread = LoopThread()
         thread.start { handOff.take().run() }
         return Running(loop: RunningLoop(thread: thread, waker: core.loop.waker), address: address)
+    }
+
+    private func launchUring(_ config: ServerConfiguration) throws -> Running {
+        let core = try UringEchoCore(configuration: config, stats: stats)
+        guard let address = core.boundAddress else {
+            throw SystemError(call: "getsockname", errno: 0, fd: core.listener)
+        }
+        let handOff = HandOff(core)
+        let thread = LoopThread()
+        thread.start { handOff.take().run() }
+        return Running(loop: RunningLoop(thread: thread, waker: core.waker), address: address)
     }
 
     /// Connection descriptors the server holds now, counted from the process's descriptor table

@@ -23,6 +23,7 @@ public final class ProxyServer: Sendable {
         case .busy: started = try Self.launch(ProxyCore<BusyPollBackend>.self, seed, jobs)
         case .select: started = try Self.launch(ProxyCore<SelectBackend>.self, seed, jobs)
         case .epoll: started = try Self.launch(ProxyCore<EpollBackend>.self, seed, jobs)
+        case .uring: throw ProxyError(.invalid, "the proxy runs on busy, select or epoll; uring is the embedded server's design only")
         }
         running.withLock { $0 = started }
     }

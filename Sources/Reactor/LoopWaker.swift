@@ -9,13 +9,13 @@ import Syscalls
 public final class LoopWaker: Sendable {
     /// Owned here, not by the loop, so a late stop() from another thread can never write to a
     /// descriptor number that was closed and reused: it closes when the last holder lets go.
-    let fd: Int32
+    public let fd: Int32
     private let stopFlag = Atomic<Bool>(false)
 
     // Not inlined: cross-module optimisation inlining this into EventLoop.init crashes the
     // Swift 6.3.1 compiler (an ownership-verifier error on the Atomic's drop_deinit).
     @inline(never)
-    init() throws(SystemError) {
+    public init() throws(SystemError) {
         fd = try Sys.eventFD()
     }
 

@@ -11,7 +11,7 @@ extension CommandParser {
             let listen = try options.value("listen") { (t, l) throws(ScenarioError) in try Self.address(t, "listen", at: l) }
             let upstream = try options.value("upstream") { (t, l) throws(ScenarioError) in try Self.address(t, "upstream", at: l) }
             let mode = try options.value("mode") { (t, l) throws(ScenarioError) -> ServerMode in
-                guard let mode = ServerMode(rawValue: String(t)) else {
+                guard let mode = ServerMode(rawValue: String(t)), mode != .uring else {
                     throw ScenarioError("unknown mode \(ValueParser.got(t)): expected busy, select or epoll", at: l)
                 }
                 return mode

@@ -240,9 +240,9 @@ struct CommandParser {
     }
 
     mutating func serverMode() throws(ScenarioError) -> ServerMode {
-        let token = try cursor.word("a server mode (busy, select or epoll)")
+        let token = try cursor.word("a server mode (busy, select, epoll or uring)")
         guard let mode = ServerMode(rawValue: token.text) else {
-            throw ScenarioError("unknown server mode '\(token.text)': expected busy, select or epoll", at: token.location)
+            throw ScenarioError("unknown server mode '\(token.text)': expected busy, select, epoll or uring", at: token.location)
         }
         return mode
     }

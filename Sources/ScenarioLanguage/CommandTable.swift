@@ -64,7 +64,7 @@ public enum CommandTable {
              "repeat 3 {\n    send web \"ping\\n\"\n    expect web echo\n}"),
         spec("server start", "server start",
              "server start MODE [tls [cert=FILE key=FILE]] [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]",
-             "Starts the embedded echo server with the busy, select or epoll backend; `tls` serves TLS 1.2/1.3 "
+             "Starts the embedded echo server with the busy, select, epoll or uring (io_uring) backend; `tls` serves TLS 1.2/1.3 (not uring) "
                 + "with a self-signed certificate for localhost made in memory, or the PEM files `cert=` and `key=` "
                 + "(relative to the scenario file).",
              "server start epoll port=7000 edge limit=1000",
@@ -77,7 +77,7 @@ public enum CommandTable {
              "Writes the embedded server's counters to the run log.",
              "server stats"),
         spec("server mode", "server mode", "server mode MODE",
-             "Restarts the embedded server with another backend (busy, select or epoll).",
+             "Restarts the embedded server with another backend (busy, select, epoll or uring).",
              "server mode select",
              keywords: ServerMode.allCases.map(\.rawValue)),
         spec("target", "target", "target HOST:PORT",

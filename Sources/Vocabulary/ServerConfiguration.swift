@@ -50,6 +50,7 @@ extension ServerConfiguration {
             return "fault \(fault.rawValue) needs mode \(needed.rawValue), not \(mode.rawValue)"
         }
         if tls != nil, let fault, !fault.injectedOverTLS { return "fault \(fault.rawValue) is not injected into a TLS server" }
+        if mode == .uring && (tls != nil || fault?.impliesTLS == true) { return "the uring design does not serve TLS (yet): use busy, select or epoll" }
         return nil
     }
 

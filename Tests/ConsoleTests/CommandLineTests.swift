@@ -51,9 +51,10 @@ struct CommandLineTests {
         let scenario = Binary.packageRoot + "/scenarios/random-fragmented.scn"
         let ok = try Piped.run(["run", scenario, "--mode", "all", "--junit", scratch.path + "/out.xml"], input: "", scratch: scratch)
         #expect(ok.status == 0, "\(ok.output)")
-        #expect(ok.output.contains("3 passed, 0 failed"))
+        #expect(ok.output.contains("4 passed, 0 failed"), "\(ok.output)")
+        #expect(ok.output.contains("[uring]"), "\(ok.output)")
         let xml = try String(contentsOfFile: scratch.path + "/out.xml", encoding: .utf8)
-        #expect(xml.contains("tests=\"3\" failures=\"0\""))
+        #expect(xml.contains("tests=\"4\" failures=\"0\""))
         let broken = try Piped.run(["run", scenario, "--fault", "corrupt-echo"], input: "", scratch: scratch)
         #expect(broken.status == 1)
         #expect(broken.output.contains("random-fragmented.scn:7:1: expect frag echo"), "\(broken.output)")

@@ -32,7 +32,7 @@ struct CompletionTests {
 
     @Test("modes, options and fault names of server start")
     func serverStart() {
-        #expect(words("server start ") == ["busy", "select", "epoll"])
+        #expect(words("server start ") == ["busy", "select", "epoll", "uring"])
         #expect(words("server mode ", "s") == ["select"])
         let options = words("server start epoll ")
         #expect(options.contains("port=") && options.contains("edge") && options.contains("fault="))

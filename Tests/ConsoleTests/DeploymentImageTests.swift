@@ -53,7 +53,7 @@ struct DeploymentImageTests {
     /// The shared library each runtime package of the image provides (glibc's are in the base).
     static let packageOf = [
         "libssl.so.3": "libssl3", "libcrypto.so.3": "libssl3", "libreadline.so.8": "libreadline8",
-        "libtinfo.so.6": "libreadline8", "libz.so.1": "zlib1g", "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
+        "libtinfo.so.6": "libreadline8", "libz.so.1": "zlib1g", "liburing.so.2": "liburing2", "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
     ]
     /// Linked statically into the image's binary (`--static-swift-stdlib`), or part of glibc.
     static func providedAnyway(_ library: String) -> Bool {

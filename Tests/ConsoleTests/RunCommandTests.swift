@@ -83,8 +83,8 @@ struct RunCommandTests {
         #expect(run.status == 0, "\(run.output)")
         let xml = try read(scratch.path + "/out.xml")
         // connect-burst.scn pins its design (`server mode`): it runs once, the other once per design.
-        #expect(xml.contains(#"tests="4" failures="0""#), "\(xml)")
-        for mode in ["busy", "select", "epoll"] { #expect(xml.contains("half-close.scn [\(mode)]"), "\(xml)") }
+        #expect(xml.contains(#"tests="5" failures="0""#), "\(xml)")
+        for mode in ["busy", "select", "epoll", "uring"] { #expect(xml.contains("half-close.scn [\(mode)]"), "\(xml)") }
         #expect(run.output.contains("pins the design: run once"), "\(run.output)")
     }
 
@@ -158,7 +158,7 @@ struct RunCommandTests {
         let xml = try read(scratch.path + "/r.xml")
         let names = xml.split(separator: "\n").filter { $0.contains("<testcase ") }
             .compactMap { $0.split(separator: "name=\"").last?.split(separator: "\"").first.map(String.init) }
-        #expect(names == ["\(pinned) [select]", "\(plain) [busy]", "\(plain) [select]", "\(plain) [epoll]"], "\(xml)")
+        #expect(names == ["\(pinned) [select]", "\(plain) [busy]", "\(plain) [select]", "\(plain) [epoll]", "\(plain) [uring]"], "\(xml)")
     }
 
     @Test("a syntax error in one of several files: exit 2, nothing runs, the report shows the error and what was not run")

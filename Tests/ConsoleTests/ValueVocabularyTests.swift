@@ -57,7 +57,7 @@ struct ValueVocabularyTests {
         let scratch = Scratch()
         let help = try sockfuzz(["load", "--help"], scratch)
         let modeLines = help.output.split(separator: "\n").drop { !$0.contains("--mode <mode>") }.prefix(2).joined(separator: "\n")
-        #expect(modeLines.contains("busy, select or epoll") && !modeLines.contains("all"), "\(modeLines)")
+        #expect(modeLines.contains("busy, select, epoll or uring") && !modeLines.contains("all"), "\(modeLines)")
         let all = try sockfuzz(["load", "--mode", "all"], scratch)
         #expect(all.status == 2 && all.output.contains("'all' is invalid for '--mode <mode>'") && all.output.contains("'epoll'"), "\(all.output)")
     }

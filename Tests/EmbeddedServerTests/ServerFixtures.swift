@@ -17,7 +17,10 @@ struct ServerMode: Sendable, CustomTestStringConvertible {
     static let select = ServerMode(kind: .select, edgeTriggered: false)
     static let epoll = ServerMode(kind: .epoll, edgeTriggered: false)
     static let epollEdge = ServerMode(kind: .epoll, edgeTriggered: true)
-    static let all: [ServerMode] = [.busy, .select, .epoll, .epollEdge]
+    static let uring = ServerMode(kind: .uring, edgeTriggered: false)
+    static let all: [ServerMode] = [.busy, .select, .epoll, .epollEdge] + (ServerDesigns.uringRuns ? [.uring] : [])
+    /// The designs that serve TLS (uring does not, yet: it refuses, saying so).
+    static let servingTLS: [ServerMode] = all.filter { $0.kind != .uring }
 
     var testDescription: String { edgeTriggered ? "epoll-edge" : kind.rawValue }
 

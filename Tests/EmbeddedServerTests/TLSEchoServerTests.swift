@@ -13,7 +13,7 @@ import TestSupport
 @Suite("Embedded echo server over TLS", .serialized, .ownsDescriptorTable, .timeLimit(.minutes(5)))
 struct TLSEchoServerTests {
 
-    @Test("echoes byte for byte over TLS", arguments: ServerMode.all, [1, 64 * 1024, 4 << 20])
+    @Test("echoes byte for byte over TLS", arguments: ServerMode.servingTLS, [1, 64 * 1024, 4 << 20])
     func echo(mode: ServerMode, size: Int) throws {
         let (server, address) = try startTLSServer(mode, queueLimit: 8 << 20)
         defer { server.stop() }
@@ -32,7 +32,7 @@ struct TLSEchoServerTests {
     }
 
     @Test("half-close: after the client's close_notify every queued byte comes back, then the server's close_notify",
-          arguments: ServerMode.all)
+          arguments: ServerMode.servingTLS)
     func halfCloseFlush(mode: ServerMode) throws {
         let outcome = try tlsHalfClose(mode)
         #expect(outcome.sawCloseNotify, "the server never saw the client's close_notify")
@@ -49,7 +49,7 @@ struct TLSEchoServerTests {
         #expect(outcome.end == .truncated, "the stream ended with \(outcome.end)")
     }
 
-    @Test("a peer's EOF without close_notify is counted as a truncation; close_notify is not", arguments: ServerMode.all)
+    @Test("a peer's EOF without close_notify is counted as a truncation; close_notify is not", arguments: ServerMode.servingTLS)
     func truncationCounted(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode)
         defer { server.stop() }
@@ -67,7 +67,7 @@ struct TLSEchoServerTests {
         #expect(server.stats.snapshot().tlsTruncations == 1)
     }
 
-    @Test("several records in one TCP write are all echoed (OpenSSL holds the rest: SSL_pending)", arguments: ServerMode.all)
+    @Test("several records in one TCP write are all echoed (OpenSSL holds the rest: SSL_pending)", arguments: ServerMode.servingTLS)
     func recordsInOneWrite(mode: ServerMode) throws {
         #expect(try strandedRecords(mode) == nil)
     }
@@ -78,7 +78,7 @@ struct TLSEchoServerTests {
         #expect(missing != nil && missing! > 0, "every record came back: the fault was not caught")
     }
 
-    @Test("a TLS 1.3 key update mid-stream (requested from the server too) keeps the echo intact", arguments: ServerMode.all)
+    @Test("a TLS 1.3 key update mid-stream (requested from the server too) keeps the echo intact", arguments: ServerMode.servingTLS)
     func keyUpdate(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode)
         defer { server.stop() }
@@ -93,7 +93,7 @@ struct TLSEchoServerTests {
         #expect(client.roundTrip(first) == first)
     }
 
-    @Test("TLS 1.2 echoes; a client's renegotiation is refused and other connections go on", arguments: ServerMode.all)
+    @Test("TLS 1.2 echoes; a client's renegotiation is refused and other connections go on", arguments: ServerMode.servingTLS)
     func renegotiationRefused(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode)
         defer { server.stop() }
@@ -107,7 +107,7 @@ struct TLSEchoServerTests {
     }
 
     @Test("a key update while the server's writes are blocked (its reads must then write) keeps the echo intact",
-          arguments: ServerMode.all)
+          arguments: ServerMode.servingTLS)
     func keyUpdateUnderBackPressure(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode, queueLimit: 16 << 20)
         defer { server.stop() }
@@ -125,7 +125,7 @@ struct TLSEchoServerTests {
         #expect(back == blocked + after, "\(mode): the echo differs at \(firstDifference(back, blocked + after) ?? -1)")
     }
 
-    @Test("a client's RST after a TLS exchange is counted as a reset and closed", arguments: ServerMode.all)
+    @Test("a client's RST after a TLS exchange is counted as a reset and closed", arguments: ServerMode.servingTLS)
     func resetCounted(mode: ServerMode) throws {
         let (server, address) = try startTLSServer(mode)
         defer { server.stop() }
@@ -137,7 +137,7 @@ struct TLSEchoServerTests {
         #expect(server.stats.snapshot().tlsTruncations == 0)
     }
 
-    @Test("a client that never reads: the server's queue stays bounded over TLS too", arguments: ServerMode.all)
+    @Test("a client that never reads: the server's queue stays bounded over TLS too", arguments: ServerMode.servingTLS)
     func boundedQueue(mode: ServerMode) throws {
         let (highWater, limit) = try tlsNonReadingHighWater(mode)
         // The server reads at most one more record (16 KiB) per SSL_read past the limit.

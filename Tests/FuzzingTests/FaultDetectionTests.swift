@@ -87,7 +87,7 @@ struct FaultDetectionTests {
     static let correctRuns = LongRun.pick(25, long: 100)
 
     @Test("the correct server passes fuzz runs in every mode (no false alarms; hundreds in the long run)",
-          arguments: BackendKind.allCases)
+          arguments: ServerDesigns.all)
     func noFalseAlarms(_ mode: BackendKind) {
         _ = Sys.raiseOpenFileLimit()
         var config = Self.configuration(nil, mode: mode, out: nil)

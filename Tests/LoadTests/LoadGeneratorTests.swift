@@ -21,7 +21,7 @@ struct LoadGeneratorTests {
         return fds
     }
 
-    @Test("a closed-loop run counts only verified messages, in every mode", arguments: BackendKind.allCases)
+    @Test("a closed-loop run counts only verified messages, in every mode", arguments: ServerDesigns.all)
     func closedLoop(_ mode: BackendKind) throws {
         let server = EchoServer(configuration: ServerConfiguration(mode: mode))
         let address = try server.start()

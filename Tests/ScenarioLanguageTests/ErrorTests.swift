@@ -116,7 +116,7 @@ let errorCases: [ErrorCase] = [
               expected: "2:26: give depth= or rate=, not both"),
     // Server
     ErrorCase(name: "unknown mode", source: "server start turbo",
-              expected: "1:14: unknown server mode 'turbo': expected busy, select or epoll"),
+              expected: "1:14: unknown server mode 'turbo': expected busy, select, epoll or uring"),
     ErrorCase(name: "edge without epoll", source: "server start select edge",
               expected: "1:21: 'edge' needs mode epoll, not select"),
     ErrorCase(name: "unknown fault", source: "server start epoll fault=no-such-fault",

@@ -24,7 +24,7 @@ struct ScenarioReplayTests {
     }
 
     @Test("every example scenario passes against every server mode",
-          arguments: RepoFiles.exampleScenarios.map(RepoFiles.name), BackendKind.allCases)
+          arguments: RepoFiles.exampleScenarios.map(RepoFiles.name), ServerDesigns.all)
     func examplePasses(_ name: String, _ mode: BackendKind) throws {
         let path = RepoFiles.root.appendingPathComponent("scenarios").appendingPathComponent(name).path
         let program = try ScenarioParser.parseFile(path)
@@ -57,7 +57,7 @@ struct ScenarioReplayTests {
         #expect(failure.file == path)
     }
 
-    @Test("a corrupted byte is reported at the line and the byte, in every mode", arguments: BackendKind.allCases)
+    @Test("a corrupted byte is reported at the line and the byte, in every mode", arguments: ServerDesigns.all)
     func corruptionInEveryMode(_ mode: BackendKind) throws {
         let source = """
         seed 3

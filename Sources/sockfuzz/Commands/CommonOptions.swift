@@ -11,7 +11,7 @@ import Syscalls
 
 /// `--mode` and `--target`: the embedded server in one design (or all three), or a third-party one.
 struct ServerChoiceOptions: ParsableArguments {
-    @Option(help: "Embedded server design: busy, select, epoll, or all (each in turn).")
+    @Option(help: "Embedded server design: busy, select, epoll, uring (io_uring), or all (each in turn).")
     var mode: ModeChoice?
 
     @Option(help: "A third-party server HOST:PORT instead of the embedded one.")
@@ -33,13 +33,14 @@ struct ServerChoiceOptions: ParsableArguments {
 
     /// The designs to run in, nil standing for "as the file says" (`default`) when none is given.
     func modes(default fallback: BackendKind?) -> [BackendKind?] {
-        mode?.modes ?? [fallback]
+        if let note = mode?.allNote { Output.line(note) }
+        return mode?.modes ?? [fallback]
     }
 }
 
 /// `--mode` and `--target` for a command that measures one server (`load`): one design, no `all`.
 struct OneServerOptions: ParsableArguments {
-    @Option(help: "Embedded server design: busy, select or epoll (default epoll).")
+    @Option(help: "Embedded server design: busy, select, epoll or uring (default epoll).")
     var mode: BackendKind?
 
     @Option(help: "A third-party server HOST:PORT instead of the embedded one.")

@@ -13,15 +13,23 @@ import ScenarioRunner
 import Syscalls
 
 enum ModeChoice: String, ExpressibleByArgument, CaseIterable {
-    case busy, select, epoll, all
+    case busy, select, epoll, uring, all
 
     var modes: [BackendKind?] {
         switch self {
         case .busy: return [.busy]
         case .select: return [.select]
         case .epoll: return [.epoll]
-        case .all: return [.busy, .select, .epoll]
+        case .uring: return [.uring]
+        // uring where this machine allows it (see `allNote`).
+        case .all: return [.busy, .select, .epoll] + (UringSupport.unavailable == nil ? [.uring] : [])
         }
+    }
+
+    /// What `all` leaves out here, said before a run.
+    var allNote: String? {
+        guard self == .all, let reason = UringSupport.unavailable else { return nil }
+        return "note: --mode all runs busy, select and epoll; uring is left out: \(reason)"
     }
 }
 

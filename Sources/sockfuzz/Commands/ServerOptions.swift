@@ -9,7 +9,7 @@ extension BackendKind: ExpressibleByArgument {}
 extension ServerFault: ExpressibleByArgument {}
 
 struct ServerOptions: ParsableArguments {
-    @Option(name: .long, help: "I/O design of the embedded server: busy, select or epoll.")
+    @Option(name: .long, help: "I/O design of the embedded server: busy, select, epoll or uring (io_uring; no TLS).")
     var mode: BackendKind = .epoll
 
     @Option(name: .long, help: "Address to bind (loopback unless you ask for more).")

@@ -22,7 +22,7 @@ struct Repl: ParsableCommand {
         aliases: ["console"]
     )
 
-    @Option(help: "I/O design of the embedded echo server: busy, select or epoll.")
+    @Option(help: "I/O design of the embedded echo server: busy, select, epoll or uring.")
     var mode: BackendKind?
 
     @Option(help: "Work against a third-party server HOST:PORT instead of the embedded one.")
