@@ -103,14 +103,22 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
         proxy.counters.active += 1
         remember(link, client)
         remember(link, upstream)
+        let connected: IOResult<Void>
         do {
-            switch try Sys.connect(upstream, proxy.upstreamAddress) {
-            case .processed: _ = markOpen(link)
-            case .wouldBlock: try loop.setInterest(upstream, .writable)
-            }
+            connected = try Sys.connect(upstream, proxy.upstreamAddress)
         } catch {
             proxy.counters.upstreamFailures += 1
             drop(link, reset: false)
+            return
+        }
+        switch connected {
+        case .processed: _ = markOpen(link)
+        case .wouldBlock:
+            do { try loop.setInterest(upstream, .writable) } catch {
+                // select cannot watch a descriptor past FD_SETSIZE: the loop's limit, not the upstream's fault.
+                proxy.counters.refused += 1
+                drop(link, reset: false)
+            }
         }
     }
 
@@ -281,7 +289,11 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
             var interest = IOEvents.none
             if !reading.sourceEnded && !reading.readPaused { interest.insert(.readable) }
             if writing.blocked && !writing.shutDown { interest.insert(.writable) }
-            do { try loop.setInterest(fd, interest) } catch { drop(link, reset: false); return }
+            do { try loop.setInterest(fd, interest) } catch {
+                link.proxy.counters.refused += 1
+                drop(link, reset: false)
+                return
+            }
         }
     }
 

@@ -152,7 +152,9 @@ public enum ToxiproxyRoutes {
                 guard entry.upstream?.isEmpty == false else { throw ProxyError(.invalid, "missing required field: upstream at proxy \(index + 1)") }
             }
         } catch {
-            return .error(error)
+            // toxiproxy's populate answers with `proxies` whatever happened.
+            let failed = APIResponse.error(error)
+            return .json(failed.status, ["error": error.message, "status": failed.status, "proxies": [Any]()])
         }
         var created: [[String: Any]] = []
         for entry in list {

@@ -30,6 +30,27 @@ public enum ToxicType: String, Sendable, CaseIterable {
 
     public enum AttributeUnit: Sendable {
         case milliseconds, microseconds, bytes, kilobytesPerSecond, count
+
+        /// The largest value taken: a year of time, a petabyte, a billion KB/s. Past these the
+        /// proxy's nanosecond arithmetic would overflow, and no test means them.
+        public var maximum: Int64 {
+            switch self {
+            case .milliseconds: 365 * 86_400_000
+            case .microseconds: 365 * 86_400_000_000
+            case .bytes, .count: 1 << 50
+            case .kilobytesPerSecond: 1_000_000_000
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .milliseconds: "ms"
+            case .microseconds: "us"
+            case .bytes: "bytes"
+            case .kilobytesPerSecond: "KB/s"
+            case .count: ""
+            }
+        }
     }
 
     /// Acts on whole frames (requests or replies) rather than on bytes.
@@ -139,6 +160,9 @@ public struct Toxic: Sendable, Equatable {
                 throw ToxicError("\(type.rawValue) has no attribute '\(key)' (it has: \(known))")
             }
             guard value >= 0 else { throw ToxicError("\(type.rawValue) \(key) must be 0 or more, got \(value)") }
+            if let unit = type.attributes.first(where: { $0.name == key })?.unit, value > unit.maximum {
+                throw ToxicError("\(type.rawValue) \(key) must be at most \(unit.maximum)\(unit.name.isEmpty ? "" : " " + unit.name), got \(value)")
+            }
         }
         self.attributes.merge(changes) { _, new in new }
         if type == .bandwidth && self.attributes["rate", default: 0] == 0 {

@@ -195,6 +195,9 @@ struct ProxyCommandTests {
         (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "latency latency=100"], "--toxic #1 'latency latency=100': latency=100: duration '100' needs a unit"),
         (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "gremlins"], "unknown toxic 'gremlins'"),
         (["proxy", "--listen", "256.1.1.1:0", "--upstream", "127.0.0.1:9"], "listen '256.1.1.1:0'"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "latency latency=20ms", "--toxic", "latency latency=30ms"],
+         "--toxic #2 'latency latency=30ms': a toxic named latency_downstream is given already"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "drop nth=2"], "drop acts on whole requests or replies: give --framing"),
     ])
     func badOptions(arguments: [String], message: String) throws {
         let run = try Piped.run(arguments, input: "", scratch: Scratch(), timeout: 30)

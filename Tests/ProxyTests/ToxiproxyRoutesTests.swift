@@ -53,6 +53,9 @@ struct ToxiproxyRoutesTests {
         #expect((toxic["attributes"] as? [String: Any])?["jitter"] as? Int == 0)
         #expect(call(server, "POST", "/proxies/db/toxics", #"{"type":"latency"}"#).0 == 409)
         #expect(call(server, "POST", "/proxies/db/toxics", #"{"type":"gremlins"}"#).0 == 400)
+        // Past a year (or a petabyte) is refused, not overflowed into a crash at the next connection.
+        #expect(call(server, "POST", "/proxies/db/toxics", #"{"type":"latency","name":"huge","attributes":{"latency":9223372036854775807}}"#).0 == 400)
+        #expect(call(server, "POST", "/proxies/db/toxics", #"{"type":"bandwidth","attributes":{"rate":9223372036854775807}}"#).0 == 400)
         #expect(call(server, "POST", "/proxies/db/toxics", #"{"type":"latency","stream":"sideways","name":"x"}"#).0 == 400)
         let updated = try #require(call(server, "POST", "/proxies/db/toxics/latency_downstream", #"{"attributes":{"jitter":5}}"#).1 as? [String: Any])
         #expect((updated["attributes"] as? [String: Any])?["latency"] as? Int == 100)
@@ -76,7 +79,9 @@ struct ToxiproxyRoutesTests {
         let index = try #require(call(server, "GET", "/proxies").1 as? [String: [String: Any]])
         #expect(index["a"]?["toxics"] as? [Any] != nil && (index["a"]?["toxics"] as? [Any])?.isEmpty == true)
         #expect(index["b"]?["enabled"] as? Bool == true)
-        #expect(call(server, "POST", "/populate", #"[{"name":"","upstream":"x:1"}]"#).0 == 400)
+        let refused = call(server, "POST", "/populate", #"[{"name":"","upstream":"x:1"}]"#)
+        #expect(refused.0 == 400)
+        #expect((refused.1 as? [String: Any])?["proxies"] != nil, "toxiproxy's populate always answers with proxies")
     }
 
     @Test("a browser is refused, an unknown path is 404, version answers")

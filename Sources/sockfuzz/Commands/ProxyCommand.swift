@@ -85,9 +85,17 @@ struct ProxyCommand: ParsableCommand {
         for pattern in mask where (try? NSRegularExpression(pattern: pattern)) == nil {
             throw ValidationError("--mask '\(pattern)': not a regular expression")
         }
+        var names: Set<String> = []
         for (index, text) in toxic.enumerated() {
-            do { _ = try ToxicText.parse(text.split(separator: " ")) } catch {
+            let parsed: Toxic
+            do { parsed = try ToxicText.parse(text.split(separator: " ")) } catch {
                 throw ValidationError("--toxic #\(index + 1) '\(text)': \(error.message)")
+            }
+            guard names.insert(parsed.name).inserted else {
+                throw ValidationError("--toxic #\(index + 1) '\(text)': a toxic named \(parsed.name) is given already (name= tells two of a kind apart)")
+            }
+            if parsed.type.isFrameAware && framing == nil {
+                throw ValidationError("--toxic #\(index + 1) '\(text)': \(parsed.type.rawValue) acts on whole requests or replies: give --framing")
             }
         }
     }
