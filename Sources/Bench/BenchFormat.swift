@@ -57,6 +57,10 @@ public enum BenchFormat {
     /// A target's measured figure in its unit.
     public static func measured(_ t: TargetResult) -> String {
         guard let m = t.measured else { return "-" }
-        return t.unit == "bytes" ? String(format: "%.0f B/conn", m) : ratio(m)
+        switch t.unit {
+        case "bytes": return String(format: "%.0f B/conn", m)
+        case "us": return ProxyBenchSection.signedMicros(m)
+        default: return ratio(m)
+        }
     }
 }

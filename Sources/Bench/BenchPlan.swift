@@ -34,6 +34,12 @@ public struct BenchPlan: Sendable {
     public var tlsEchoConnections = 100
     public var tlsMemoryConnections = 1000
 
+    /// Section 7: loadc through each relay at connections x depth; a cell is given this long
+    /// beyond its own warmup and measured time (loadc's connects are bounded to 10 s by itself).
+    public var proxyConnections = [1, 100, 1000]
+    public var proxyDepths = [1, 16]
+    public var proxyCellSlackSeconds = 30
+
     /// Where echo_ref.c and loadc.c are.
     public var refDir: String
     /// Where they are built and the servers' logs go.
@@ -41,7 +47,7 @@ public struct BenchPlan: Sendable {
     /// This executable, run as `serve`.
     public var selfExecutable: String
 
-    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5, 6], refDir: String, scratchDir: String, selfExecutable: String,
+    public init(quick: Bool, sections: Set<Int> = [1, 2, 3, 4, 5, 6, 7], refDir: String, scratchDir: String, selfExecutable: String,
                 measuredSeconds: Double? = nil, warmupSeconds: Double? = nil, runs: Int? = nil) {
         self.quick = quick
         self.sections = sections

@@ -58,6 +58,9 @@ public struct BenchReport: Codable, Sendable, Equatable {
     public var requestLoad: [RequestLoadCell]? = nil
     /// Section 6: TLS handshakes/s and echo beside tls_echo_ref (nil when not run).
     public var tls: TLSBenchSection? = nil
+    /// Section 7: pass-through throughput and latency of `sockfuzz proxy` beside relay_ref and
+    /// socat, in front of the same echo server (nil when not run).
+    public var proxy: ProxyBenchSection? = nil
     public var targets: [TargetResult]
     /// Cells or sections not run, with the reason.
     public var skipped: [Skip]
@@ -294,7 +297,7 @@ public struct TargetResult: Codable, Sendable, Equatable {
     /// The figure judged: the worst ratio, or bytes per connection.
     public var measured: Double?
     public var threshold: Double
-    /// "ratio" (higher is better) or "bytes" (lower is better).
+    /// "ratio" (higher is better), "bytes" or "us" (lower is better; "us": microseconds added).
     public var unit: String
     public var verdict: Verdict
     /// Where the worst figure was, or why it was skipped.

@@ -133,7 +133,7 @@ extension BenchRunner {
 
     /// Runs loadc (inheriting this thread's CPU: the client CPU) and parses the `expect` line's
     /// key=value fields.
-    private func runLoadc(_ args: [String], expect: String, timeoutSeconds: Int) -> Result<[String: Double], LoadcProblem> {
+    func runLoadc(_ args: [String], expect: String, timeoutSeconds: Int) -> Result<[String: Double], LoadcProblem> {
         let child: ChildProcess
         do { child = try ChildProcess(args, logPath: "\(plan.scratchDir)/loadc.log") } catch {
             return .failure(LoadcProblem(description: error.description))

@@ -5,6 +5,7 @@
 //   (3) the load client against loadc        (4) RSS per idle connection (BenchRunner+Clients)
 //   (5) request/response load beside redis-benchmark (BenchRunner+Redis)
 //   (6) TLS handshakes/s and echo beside tls_echo_ref and openssl s_time (BenchRunner+TLS)
+//   (7) sockfuzz proxy pass-through beside relay_ref and socat (BenchRunner+Proxy)
 
 import Foundation
 import Glibc
@@ -34,11 +35,11 @@ public final class BenchRunner {
         pinning = Pinning.setUp()
         progress(pinning.description)
         mkdir(plan.scratchDir, 0o755)
-        let needsReference = !plan.sections.isDisjoint(with: [1, 3, 6])
+        let needsReference = !plan.sections.isDisjoint(with: [1, 3, 6, 7])
         if needsReference {
             tools = ReferenceTools.build(refDir: plan.refDir, scratch: plan.scratchDir, tls: plan.sections.contains(6))
             if let p = tools.echoRefProblem { progress("echo_ref unavailable: \(p)") }
-            if let p = tools.loadcProblem, plan.sections.contains(3) { progress("loadc unavailable: \(p)") }
+            if let p = tools.loadcProblem, !plan.sections.isDisjoint(with: [3, 7]) { progress("loadc unavailable: \(p)") }
         }
         let machine = BenchReport.Machine(cpus: ProcessProbe.onlineCPUs(), kernel: ProcessProbe.kernel(),
                                           cpuModel: ProcessProbe.cpuModel(), pinned: pinning.enabled,
@@ -53,6 +54,7 @@ public final class BenchRunner {
         if plan.sections.contains(4) && !interrupted() { report.idleMemory = runIdleMemory() }
         if plan.sections.contains(5) && !interrupted() { report.requestLoad = runRequestLoad() }
         if plan.sections.contains(6) && !interrupted() { report.tls = runTLS() }
+        if plan.sections.contains(7) && !interrupted() { report.proxy = runProxy() }
         if interrupted() { notes.append("interrupted: the figures are those measured before the interrupt") }
         report.skipped = skipped
         report.notes = notes

@@ -31,6 +31,7 @@ public enum BenchTargets {
             }
         }
         if r.requestLoad != nil { r.requestLoad = requests }
+        r.proxy = r.proxy?.withRatios()
 
         var targets: [TargetResult] = []
         targets.append(ratioTarget(id: "server-epoll", goal: "sockfuzz serve --mode epoll >= 1.0x echo_ref epoll msgs/s, every cell of (1)",
@@ -57,6 +58,7 @@ public enum BenchTargets {
             if target.verdict == .skipped { target.detail = skipReason(r, section: 5) }
             targets.append(target)
         }
+        if r.settings.sections.contains(7) { targets += proxyTargets(r) }
         if let m = r.idleMemory {
             targets.append(TargetResult(id: "idle-memory", goal: "<= 1 KiB RSS per idle connection, sockfuzz serve --mode epoll",
                                         measured: m.bytesPerConnection, threshold: memoryLimitBytes, unit: "bytes",
@@ -85,6 +87,36 @@ public enum BenchTargets {
         if missing > 0 { detail += "; \(missing) cell(s) without a reference figure" }
         return TargetResult(id: id, goal: goal, measured: worst.0, threshold: 1.0, unit: "ratio",
                             verdict: worst.0 >= 1.0 ? .pass : .miss, detail: detail)
+    }
+
+    /// Issue 19's speed goals for `sockfuzz proxy` with no toxic, every cell of (7).
+    private static func proxyTargets(_ r: BenchReport) -> [TargetResult] {
+        let cells = (r.proxy?.cells ?? []).filter { $0.relay == .sockfuzz }
+        func label(_ c: ProxyBenchCell) -> String { "\(c.connections) conns, depth \(c.depth)" }
+        var targets = [
+            ratioTarget(id: "proxy-vs-relay", goal: "sockfuzz proxy (no toxic) >= 1.0x relay_ref msgs/s, every cell of (7)",
+                        cells: cells.map { ($0.ratioToRelayRef, label($0)) }, section: 7),
+            ratioTarget(id: "proxy-vs-socat", goal: "sockfuzz proxy (no toxic) >= 1.0x socat msgs/s, every cell of (7)",
+                        cells: cells.map { ($0.ratioToSocat, label($0)) }, section: 7),
+        ]
+        let limit = ProxyBenchSection.addedLatencyLimitMicros
+        let goal = "sockfuzz proxy p50 <= relay_ref p50 + 10 us, every cell of (7)"
+        let added = cells.compactMap { c in c.p50AboveRelayRefMicros.map { ($0, label(c)) } }
+        if let worst = added.max(by: { $0.0 < $1.0 }) {
+            var detail = "worst \(ProxyBenchSection.signedMicros(worst.0)) at \(worst.1)"
+            if added.count > 1 { detail += "; best \(ProxyBenchSection.signedMicros(added.map(\.0).min()!))" }
+            if added.count < cells.count { detail += "; \(cells.count - added.count) cell(s) without a relay_ref figure" }
+            targets.append(TargetResult(id: "proxy-latency", goal: goal, measured: worst.0, threshold: limit, unit: "us",
+                                        verdict: worst.0 <= limit ? .pass : .miss, detail: detail))
+        } else {
+            targets.append(TargetResult(id: "proxy-latency", goal: goal, measured: nil, threshold: limit, unit: "us",
+                                        verdict: .skipped, detail: "not measured"))
+        }
+        // A yardstick's own skip (socat not installed) explains its target best.
+        for (i, yardstick) in zip(targets.indices, ["relay_ref", "socat", "relay_ref"]) where targets[i].verdict == .skipped {
+            targets[i].detail = r.skipped.first { $0.section == 7 && $0.what.contains(yardstick) }?.reason ?? skipReason(r, section: 7)
+        }
+        return targets
     }
 
     private static func skipReason(_ r: BenchReport, section: Int) -> String {

@@ -11,6 +11,7 @@ public enum HTMLReport {
         .sockfuzzBusy: "#a50f15",
     ]
     static let modeColors = ["epoll": "#1f77b4", "select": "#e6550d", "busy": "#a50f15"]
+    static let relayColors: [ProxyBenchCell.Relay: String] = [.direct: "#9a9a9a", .sockfuzz: "#1f77b4", .relayRef: "#9ecae1", .socat: "#fdae6b"]
     static let clientColors: [ClientCell.Client: String] = [.sockfuzz: "#1f77b4", .loadc: "#9a9a9a"]
 
     /// Every chart the page shows for `report` (sections with no data have none).
@@ -74,6 +75,20 @@ public enum HTMLReport {
                                     ChartSeries(client.rawValue, color: clientColors[client]!,
                                                 values: [r.connects.first { $0.client == client }?.connectsPerSecond])
                                 }, unit: "connects/s"))
+        }
+        if let proxy = r.proxy {
+            let relays = ProxyBenchCell.Relay.allCases.filter { relay in proxy.cells.contains { $0.relay == relay && $0.measured } }
+            let conns = Array(Set(proxy.cells.map(\.connections))).sorted()
+            for depth in Array(Set(proxy.cells.map(\.depth))).sorted() {
+                charts.append(Chart(id: "proxy-throughput-depth-\(depth)", kind: .bars,
+                                    title: "Through each relay, depth \(depth) (higher is better)", xLabel: "connections",
+                                    yLabel: "messages/s", categories: conns.map { $0 == 1 ? "1 conn" : "\($0) conns" },
+                                    series: relays.map { relay in
+                                        ChartSeries(relay.rawValue, color: relayColors[relay] ?? "#555555", values: conns.map { c in
+                                            proxy.measured(relay, c, depth)?.messagesPerSecond
+                                        })
+                                    }, unit: "msgs/s"))
+            }
         }
         return charts
     }
@@ -211,6 +226,15 @@ public enum HTMLReport {
             h += "<h2>\(e(TLSBenchSection.title))</h2>\n"
             h += table(TLSBenchSection.headers, left: [0], rows: tls.rows.map { $0.map(e) })
             if let memory = tls.memoryLine { h += "<p>\(e(memory))</p>\n" }
+        }
+
+        if let proxy = r.proxy, !proxy.cells.isEmpty {
+            h += "<h2>\(e(ProxyBenchSection.title(upstream: proxy.upstream)))</h2>\n"
+            h += "<p>The echo server and the relay in front of it share the server CPU; loadc runs on the client CPU. "
+                + "direct is the echo server without a relay. Goals (issue 19): sockfuzz proxy with no toxic at least 1.0x "
+                + "relay_ref's and socat's msgs/s, and its p50 at most 10 us above relay_ref's, in every cell.</p>\n"
+            h += figures("proxy-")
+            h += table(ProxyBenchSection.headers, left: [2, 11], rows: proxy.rows.map { $0.map(e) })
         }
 
         if !r.skipped.isEmpty {

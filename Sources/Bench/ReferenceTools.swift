@@ -1,4 +1,4 @@
-// The yardsticks, echo_ref.c, loadc.c and tls_echo_ref.c (the project's own, in Benchmarks/reference, unless
+// The yardsticks, echo_ref.c, loadc.c, relay_ref.c and tls_echo_ref.c (the project's own, in Benchmarks/reference, unless
 // --ref-dir names another folder), compiled with `cc -O2` into the scratch folder. When a source
 // or cc is missing, the cells that need them are skipped and the reason is reported.
 
@@ -10,6 +10,9 @@ public struct ReferenceTools: Sendable {
     public var echoRefProblem: String?
     public var loadc: String?
     public var loadcProblem: String?
+    /// relay_ref (section 7): the C relay `sockfuzz proxy` is measured against.
+    public var relayRef: String?
+    public var relayRefProblem: String?
     /// tls_echo_ref (section 6), linked with -lssl -lcrypto.
     public var tlsEchoRef: String?
     public var tlsEchoRefProblem: String?
@@ -21,7 +24,7 @@ public struct ReferenceTools: Sendable {
         self.loadcProblem = loadcProblem
     }
 
-    /// Compiles `refDir`/echo_ref.c and `refDir`/loadc.c into `scratch`, and tls_echo_ref.c when
+    /// Compiles `refDir`/echo_ref.c, loadc.c and relay_ref.c into `scratch`, and tls_echo_ref.c when
     /// `tls` (it needs libssl-dev; only the TLS section uses it).
     public static func build(refDir: String, scratch: String, tls: Bool = false) -> ReferenceTools {
         var tools = ReferenceTools()
@@ -29,6 +32,7 @@ public struct ReferenceTools: Sendable {
             tools.echoRefProblem = "no C compiler (cc) on PATH"
             tools.loadcProblem = tools.echoRefProblem
             tools.tlsEchoRefProblem = tools.echoRefProblem
+            tools.relayRefProblem = tools.echoRefProblem
             return tools
         }
         func compile(_ name: String, libraries: [String] = []) -> (String?, String?) {
@@ -49,6 +53,7 @@ public struct ReferenceTools: Sendable {
         }
         (tools.echoRef, tools.echoRefProblem) = compile("echo_ref")
         (tools.loadc, tools.loadcProblem) = compile("loadc")
+        (tools.relayRef, tools.relayRefProblem) = compile("relay_ref")
         if tls { (tools.tlsEchoRef, tools.tlsEchoRefProblem) = compile("tls_echo_ref", libraries: ["-lssl", "-lcrypto"]) }
         return tools
     }

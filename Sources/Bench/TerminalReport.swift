@@ -145,6 +145,14 @@ public enum TerminalReport {
             if let memory = tls.memoryLine { out.append("  " + memory) }
         }
 
+        if let proxy = r.proxy, !proxy.cells.isEmpty {
+            out.append("")
+            out.append(ProxyBenchSection.title(upstream: proxy.upstream))
+            var t = TextTable(ProxyBenchSection.headers.enumerated().map { ($1, [2, 11].contains($0) ? .left : .right) })
+            for row in proxy.rows { t.add(row) }
+            out.append(t.render())
+        }
+
         if !r.targets.isEmpty {
             out.append("")
             out.append("Targets")

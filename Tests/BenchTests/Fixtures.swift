@@ -4,8 +4,11 @@
 import Bench
 
 enum Fixtures {
-    /// A full report; `epollRatio` scales sockfuzz epoll against echo_ref epoll in every cell.
-    static func report(epollRatio: Double = 1.05, selectRatio: Double = 0.97, command: String = "sockfuzz bench --quick") -> BenchReport {
+    /// A full report; `epollRatio` scales sockfuzz epoll against echo_ref epoll in every cell;
+    /// in section 7 sockfuzz proxy has `proxyRatio` times relay_ref's msgs/s and a p50 `proxyAddedMicros`
+    /// above it, socat half relay_ref's rate, and socat's 1000-connection depth-16 cell failed.
+    static func report(epollRatio: Double = 1.05, selectRatio: Double = 0.97, proxyRatio: Double = 1.02, proxyAddedMicros: Double = 4,
+                       command: String = "sockfuzz bench --quick") -> BenchReport {
         var servers: [ServerCell] = []
         for connections in [1, 100, 1000] {
             for depth in [1, 16] {
@@ -43,7 +46,7 @@ enum Fixtures {
             date: "2025-01-01T00:00:00Z", command: command, quick: true,
             machine: .init(cpus: 2, kernel: "Linux 6.0 x86_64", cpuModel: "Test CPU <2 GHz> & more", pinned: true,
                            pinning: "servers pinned to CPU 0, clients to CPU 1", loadAverageAtStart: 0.12),
-            settings: .init(messageSize: 64, measuredSeconds: 1, warmupSeconds: 0.3, runs: 1, sections: [1, 2, 3, 4]),
+            settings: .init(messageSize: 64, measuredSeconds: 1, warmupSeconds: 0.3, runs: 1, sections: [1, 2, 3, 4, 7]),
             servers: servers, costCurve: cost, clients: clients, connects: connects,
             idleMemory: IdleMemory(mode: "epoll", connections: 10_000, rssBeforeBytes: 8_000_000, rssAfterBytes: 9_000_000),
             skipped: [Skip(section: 2, what: "select with 5000 idle connections", reason: "select(2) watches descriptors below FD_SETSIZE (1024) only", byDesign: true)],
@@ -61,7 +64,33 @@ enum Fixtures {
                          echoConnections: 100, echoDepth: 16, echoMessagesPerSecond: 400_000, echoLatencyMicros: nil,
                          ratioToReference: nil, echoRatioToReference: nil, runs: [800], errors: 0, firstError: "a <first> & error"),
         ], idleMemory: TLSIdleMemory(connections: 1000, serverBytesPerConnection: 15_000, clientBytesPerConnection: 30_000))
+        withTLS.proxy = proxySection(ratio: proxyRatio, addedMicros: proxyAddedMicros)
         return BenchTargets.evaluate(withTLS)
+    }
+
+    static let socatProblem = "loadc printed no ECHO line (exit status 1): loadc: 412 connections still connecting after 10 s"
+
+    static func proxySection(ratio: Double, addedMicros: Double) -> ProxyBenchSection {
+        var cells: [ProxyBenchCell] = []
+        for connections in [1, 100, 1000] {
+            for depth in [1, 16] {
+                let relay = Double(connections == 1 ? 25_000 : 80_000) * (depth == 16 ? 15 : 1)
+                let p50 = connections == 1 ? 27.0 : Double(connections) * 10
+                func cell(_ r: ProxyBenchCell.Relay, _ rate: Double, _ p50: Double) -> ProxyBenchCell {
+                    ProxyBenchCell(relay: r, connections: connections, depth: depth, messagesPerSecond: rate,
+                                   latencyMicros: Latency(p50: p50, p99: p50 * 3), relayCPUPercent: r == .direct || r == .socat ? nil : 50,
+                                   runs: [rate])
+                }
+                cells += [cell(.direct, relay * 1.2, p50 * 0.8), cell(.sockfuzz, relay * ratio, p50 + addedMicros), cell(.relayRef, relay, p50)]
+                if connections == 1000 && depth == 16 {
+                    cells.append(ProxyBenchCell(relay: .socat, connections: connections, depth: depth, messagesPerSecond: 0,
+                                                latencyMicros: nil, runs: [], problem: socatProblem))
+                } else {
+                    cells.append(cell(.socat, relay * 0.5, p50 * 4))
+                }
+            }
+        }
+        return ProxyBenchSection(upstream: "echo_ref epoll", cells: cells)
     }
 
     /// A report with no section run at all.

@@ -1,7 +1,8 @@
-// The project's own yardsticks, Benchmarks/reference/echo_ref.c and loadc.c: they compile without
-// a warning, echo_ref started the way `sockfuzz bench` starts it echoes byte for byte in both
-// modes (half-close included), and loadc's lines pass the harness's own parser; tls_echo_ref
-// echoes over TLS 1.2 and 1.3 and ends with close_notify.
+// The project's own yardsticks, Benchmarks/reference/echo_ref.c, loadc.c and relay_ref.c: they
+// compile without a warning, echo_ref started the way `sockfuzz bench` starts it echoes byte for
+// byte in both modes (half-close included), relay_ref moves bytes both ways unchanged and passes
+// a half-close on in each direction, and loadc's lines pass the harness's own parser;
+// tls_echo_ref echoes over TLS 1.2 and 1.3 and ends with close_notify.
 
 @testable import Bench
 import COpenSSL
@@ -16,7 +17,7 @@ struct ReferenceProgramTests {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Benchmarks/reference").path
 
-    @Test("both compile with cc -O2 -Wall -Wextra without a warning", .needs(.cc), arguments: ["echo_ref", "loadc"])
+    @Test("each compiles with cc -O2 -Wall -Wextra without a warning", .needs(.cc), arguments: ["echo_ref", "loadc", "relay_ref"])
     func compilesCleanly(_ name: String) throws {
         let built = try BuiltReferences()
         let compiler = try ChildProcess([built.cc, "-O2", "-Wall", "-Wextra", "-Werror", "-c", "-o", "\(built.folder)/\(name).o",
@@ -63,6 +64,67 @@ struct ReferenceProgramTests {
         #expect(end == .eof)
         #expect(back.count == payload.count)
         #expect(firstDifference(back, payload) == nil, "first differing byte at \(firstDifference(back, payload) ?? -1)")
+    }
+
+    @Test("relay_ref relays a 4 MiB stream both ways unchanged, in front of echo_ref", .needs(.cc))
+    func relayRefRelaysBothWays() throws {
+        let built = try BuiltReferences()
+        let server = try built.startEchoRef(.refEpoll)
+        defer { server.stop() }
+        let relay = try built.startRelayRef(upstreamPort: server.address.port)
+        defer { relay.process.stop() }
+        let client = try LoopbackClient(connectingTo: relay.address)
+        defer { client.close() }
+
+        let hello = Array("hello, relay_ref\n".utf8)
+        #expect(try client.echo(hello) == hello)
+        // Far more than one 64 KiB read each way: short writes and the bounded pending buffers.
+        let large = patternBytes(count: 4 << 20, seed: 14)
+        let back = try client.roundTrip(large)
+        #expect(back.count == large.count)
+        #expect(firstDifference(back, large) == nil, "first differing byte at \(firstDifference(back, large) ?? -1)")
+        relay.process.stop()
+        #expect(!relay.process.neededKill, "relay_ref ignored SIGTERM")
+    }
+
+    @Test("relay_ref passes a half-close on each way, the other direction still flowing, then closes both", .needs(.cc))
+    func relayRefPassesHalfClose() throws {
+        let built = try BuiltReferences()
+        // The upstream is this test's own socket, so it sees exactly what relay_ref passes on.
+        let listener = try Sys.listeningSocket(SocketAddress.loopback(port: 0), backlog: 4)
+        defer { Sys.close(listener) }
+        let relay = try built.startRelayRef(upstreamPort: try Sys.localAddress(listener).port)
+        defer { relay.process.stop() }
+        let client = try LoopbackClient(connectingTo: relay.address)
+        defer { client.close() }
+        let peer = try acceptOne(listener)
+        defer { peer.close() }
+
+        try client.send(Array("ping".utf8))
+        #expect(try peer.receive(exactly: 4) == Array("ping".utf8))
+        try peer.send(Array("pong".utf8))
+        #expect(try client.receive(exactly: 4) == Array("pong".utf8))
+        // Client -> upstream ends: the upstream sees EOF, and can still send.
+        try client.shutdownWrite()
+        #expect(peer.receiveToEnd(timeout: 10).end == .eof, "relay_ref passes the client's FIN on")
+        let late = patternBytes(count: 100 * 1024, seed: 15) // more than relay_ref's 64 KiB reads
+        try peer.send(late, timeout: 20)
+        #expect(try client.receive(exactly: late.count, timeout: 20) == late, "the other direction flows after a half-close")
+        // Upstream -> client ends too: the client sees EOF, and relay_ref holds nothing but its listener.
+        try peer.shutdownWrite()
+        #expect(client.receiveToEnd(timeout: 10).end == .eof, "relay_ref passes the upstream's FIN on")
+        #expect(waitUntil(timeout: 10) { ProcessProbe.socketCount(relay.process.pid) == 1 },
+                "relay_ref still holds \(ProcessProbe.socketCount(relay.process.pid) ?? -1) sockets: it did not close the finished pair")
+    }
+
+    private func acceptOne(_ listener: Int32) throws -> LoopbackClient {
+        let deadline = Sys.monotonicNanos() &+ 10_000_000_000
+        while Sys.monotonicNanos() < deadline {
+            if case .processed(let fd) = try Sys.accept(listener) { return LoopbackClient(adopting: fd) }
+            var p = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, 100)
+        }
+        throw TestSetupError("relay_ref never connected upstream")
     }
 
     @Test("tls_echo_ref compiles without a warning and echoes over TLS 1.3 and 1.2, a 1 MiB stream unchanged", .needs(.cc))
@@ -129,6 +191,7 @@ final class BuiltReferences {
     let echoRef: String
     let loadc: String
     let tlsEchoRef: String?
+    let relayRef: String
 
     init(tls: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
         cc = try RequiredTool.cc.requirePath(sourceLocation: sourceLocation)
@@ -143,6 +206,8 @@ final class BuiltReferences {
         }
         self.echoRef = echoRef
         self.loadc = loadc
+        guard let relayRef = tools.relayRef else { throw TestSetupError("building relay_ref: \(tools.relayRefProblem ?? "")") }
+        self.relayRef = relayRef
         tlsEchoRef = tools.tlsEchoRef
         if tls && tlsEchoRef == nil { throw TestSetupError("building tls_echo_ref: \(tools.tlsEchoRefProblem ?? "")") }
     }
@@ -153,6 +218,16 @@ final class BuiltReferences {
     func startEchoRef(_ id: ServerID) throws -> ServerUnderTest {
         try ServerUnderTest.start(id, selfExecutable: "", echoRef: echoRef, scratch: folder,
                                   pinning: Pinning(enabled: false, description: "not pinned in tests"))
+    }
+
+    /// relay_ref in front of 127.0.0.1:`upstreamPort`, as `sockfuzz bench` starts it. It prints
+    /// its port after listen(), so it accepts from then on; no probe connection is made here
+    /// (the bench's readiness probe would be one more connection upstream).
+    func startRelayRef(upstreamPort: Int) throws -> (process: ChildProcess, address: SocketAddress) {
+        let (child, address) = try ServerUnderTest.spawnReportingPort([relayRef, "0", "127.0.0.1", String(upstreamPort)],
+                                                                      name: "relay_ref", log: "\(folder)/relay_ref.log",
+                                                                      pinning: Pinning(enabled: false, description: "not pinned in tests"))
+        return (child, address)
     }
 
     /// Runs loadc to its end (it bounds its own run time) and returns what it printed.

@@ -21,7 +21,7 @@ import Testing
     @Test func hasTheDocumentedKeys() throws {
         let object = try #require(try JSONSerialization.jsonObject(with: try encoded(Fixtures.report())) as? [String: Any])
         #expect(Set(object.keys) == ["schema", "date", "command", "quick", "machine", "settings", "servers", "costCurve",
-                                     "clients", "connects", "idleMemory", "targets", "skipped", "notes", "elapsedSeconds", "tls"])
+                                     "clients", "connects", "idleMemory", "targets", "skipped", "notes", "elapsedSeconds", "tls", "proxy"])
         #expect(object["schema"] as? String == "sockfuzz-bench/1")
         let server = try #require((object["servers"] as? [[String: Any]])?.first)
         #expect(Set(server.keys).isSuperset(of: ["server", "connections", "depth", "messagesPerSecond", "latencyMicros",

@@ -41,6 +41,8 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "FuzzCommandTests.findingIsWrittenAndReplays runs this command (with --out and a small shrink budget) and replays its file; FaultDetectionTests.findsAndShrinks proves the shrink",
         "swift run sockfuzz run scenarios/*.scn --mode all --junit out.xml":
             "every example in every mode: ScenarioReplayTests.examplePasses (in-process, each file and mode) and RunCommandTests.junitRun (this binary, --mode all with --junit)",
+        "swift run -c release sockfuzz bench --quick --only proxy":
+            "section 7 of `bench --quick`, which this suite runs (DocsAsTests.docCommands); BenchTests check its cells and goals",
         "swift run -c release sockfuzz bench --quick --only tls":
             "section 6 of `bench --quick`, which this suite runs (DocsAsTests.docCommands); BenchTests check its cells' parsing",
         "swift run sockfuzz run fuzz-failures/fuzz-epoll-seed1-run0.scn":

@@ -52,6 +52,11 @@ public final class LoopbackClient {
         }
     }
 
+    /// Wraps a connected non-blocking socket (the server end a test accepted); closed with it.
+    public init(adopting fd: Int32) {
+        self.fd = fd
+    }
+
     deinit { close() }
 
     public func close() {

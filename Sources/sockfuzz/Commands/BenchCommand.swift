@@ -24,7 +24,9 @@ struct BenchCommand: ParsableCommand {
         redis-server and redis-benchmark; (6, or `tls`) \
         TLS: full handshakes/s and TLS echo msgs/s of serve --mode epoll --tls beside tls_echo_ref, \
         one handshake at a time beside openssl s_time -new, and RSS per idle TLS connection on both \
-        ends. echo_ref.c, loadc.c and tls_echo_ref.c are compiled with cc -O2 from \
+        ends; (7, or `proxy`) proxy pass-through: loadc through sockfuzz proxy (no toxic), relay_ref \
+        and socat in front of the same echo server at 1, 100 and 1000 connections, depth 1 and 16. \
+        echo_ref.c, loadc.c, relay_ref.c and tls_echo_ref.c are compiled with cc -O2 from \
         --ref-dir into a scratch folder; cells that need them are skipped when they are missing.
         """
     )
@@ -32,7 +34,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Short cells (1 s measured after 0.3 s warmup, one run each): under two minutes.")
     var quick = false
 
-    @Option(help: "Sections to run, e.g. 1,3 or tls (default: all of 1-6).")
+    @Option(help: "Sections to run, e.g. 1,3, tls or proxy (default: all of 1-7).")
     var only: String?
 
     @Option(help: "Write the JSON report here.")
@@ -61,12 +63,12 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func sections() throws -> Set<Int> {
-        guard let only else { return [1, 2, 3, 4, 5, 6] }
+        guard let only else { return [1, 2, 3, 4, 5, 6, 7] }
         var set: Set<Int> = []
         for part in only.split(separator: ",") {
             let word = part.trimmingCharacters(in: .whitespaces)
-            guard let n = word == "tls" ? 6 : Int(word), (1...6).contains(n) else {
-                throw ValidationError("--only \(only): expected section numbers 1-6 (or tls) separated by commas")
+            guard let n = ["tls": 6, "proxy": 7][word] ?? Int(word), (1...7).contains(n) else {
+                throw ValidationError("--only \(only): expected section numbers 1-7 (or tls, proxy) separated by commas")
             }
             set.insert(n)
         }
