@@ -15,7 +15,7 @@ public struct BenchPlan: Sendable {
     public var loadDepths = [1, 16]
     /// Section 2: idle connections beside the one ping-pong connection.
     public var idleCounts = [0, 100, 1000, 5000]
-    public var costModes = ["epoll", "select", "busy"]
+    public var costModes = ["epoll", "uring", "select", "busy"]
     /// Section 3.
     public var clientConnections = [100, 1000]
     public var clientDepth = 16

@@ -6,7 +6,7 @@
 public struct ServerID: Codable, Sendable, Hashable, CustomStringConvertible {
     public enum Implementation: String, Codable, Sendable, CaseIterable { case sockfuzz, echoRef = "echo_ref" }
     public var implementation: Implementation
-    /// busy, select or epoll (echo_ref has no busy mode).
+    /// busy, select, epoll or uring (echo_ref has select and epoll only).
     public var mode: String
 
     public init(_ implementation: Implementation, _ mode: String) {
@@ -17,11 +17,12 @@ public struct ServerID: Codable, Sendable, Hashable, CustomStringConvertible {
     public static let sockfuzzBusy = ServerID(.sockfuzz, "busy")
     public static let sockfuzzSelect = ServerID(.sockfuzz, "select")
     public static let sockfuzzEpoll = ServerID(.sockfuzz, "epoll")
+    public static let sockfuzzUring = ServerID(.sockfuzz, "uring")
     public static let refSelect = ServerID(.echoRef, "select")
     public static let refEpoll = ServerID(.echoRef, "epoll")
 
     /// The order servers appear in tables and charts.
-    public static let all: [ServerID] = [.sockfuzzEpoll, .refEpoll, .sockfuzzSelect, .refSelect, .sockfuzzBusy]
+    public static let all: [ServerID] = [.sockfuzzEpoll, .refEpoll, .sockfuzzUring, .sockfuzzSelect, .refSelect, .sockfuzzBusy]
 
     public var description: String { "\(implementation.rawValue) \(mode)" }
 

@@ -10,7 +10,7 @@ public enum HTMLReport {
         .sockfuzzSelect: "#e6550d", .refSelect: "#fdae6b",
         .sockfuzzBusy: "#a50f15",
     ]
-    static let modeColors = ["epoll": "#1f77b4", "select": "#e6550d", "busy": "#a50f15"]
+    static let modeColors = ["epoll": "#1f77b4", "uring": "#2ca02c", "select": "#e6550d", "busy": "#a50f15"]
     static let relayColors: [ProxyBenchCell.Relay: String] = [.direct: "#9a9a9a", .sockfuzz: "#1f77b4", .relayRef: "#9ecae1", .socat: "#fdae6b"]
     static let clientColors: [ClientCell.Client: String] = [.sockfuzz: "#1f77b4", .loadc: "#9a9a9a"]
 
@@ -39,7 +39,7 @@ public enum HTMLReport {
         }
         if !r.costCurve.isEmpty {
             let idle = Array(Set(r.costCurve.map(\.idleConnections))).sorted()
-            let modes = ["epoll", "select", "busy"].filter { m in r.costCurve.contains { $0.mode == m } }
+            let modes = ["epoll", "uring", "select", "busy"].filter { m in r.costCurve.contains { $0.mode == m } }
             func series(_ value: @escaping (CostPoint) -> Double?) -> [ChartSeries] {
                 modes.map { m in
                     ChartSeries("sockfuzz \(m)", color: modeColors[m] ?? "#555555", values: idle.map { n in

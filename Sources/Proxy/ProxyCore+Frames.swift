@@ -84,7 +84,7 @@ extension ProxyCore {
                 delay &+= rule.delayNanos
             case .answer:
                 copies = []
-                if let reply = rule.reply, links[link.id] != nil {
+                if let reply = rule.reply, link.alive {
                     // In the server's place, at once: ahead of replies still to come for earlier requests.
                     reply.withUnsafeBytes { schedule(link, 1, $0.baseAddress!, $0.count, link.flows[1].plan) }
                     flush(link, 1)

@@ -31,7 +31,7 @@ extension ProxyCore {
                     arm(toxic, on: link)
                 }
             }
-            guard applies, links[link.id] != nil else { continue }
+            guard applies, link.alive else { continue }
             let d = ProxyLink.index(toxic.stream)
             let ms = { (name: String) in UInt64(toxic[name]) * 1_000_000 }
             switch toxic.type {
@@ -62,7 +62,7 @@ extension ProxyCore {
                                                      window: Int(max(1, toxic["window"]))))
             }
         }
-        guard links[link.id] != nil else { return }
+        guard link.alive else { return }
         link.flows[0].plan = plans[0]
         link.flows[1].plan = plans[1]
     }

@@ -36,8 +36,11 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     // MARK: dispatch
 
     func handle(fd: Int32, events: IOEvents) -> Bool {
-        if let proxy = listeners[fd] { return acceptPending(proxy) }
-        guard Int(fd) < byDescriptor.count, let link = byDescriptor[Int(fd)] else { return false }
+        // Connections first: an array index, where a listener costs a dictionary lookup.
+        guard Int(fd) < byDescriptor.count, let link = byDescriptor[Int(fd)] else {
+            if let proxy = listeners[fd] { return acceptPending(proxy) }
+            return false
+        }
         if link.state == .connecting {
             return fd == link.upstream ? finishConnect(link) : false
         }
@@ -45,7 +48,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
         if events.contains(.writable) {
             worked = flush(link, link.direction(writingTo: fd)) || worked
         }
-        if events.contains(.readable), links[link.id] != nil {
+        if events.contains(.readable), link.alive {
             worked = read(link, link.direction(readingFrom: fd)) || worked
         }
         return worked
@@ -137,7 +140,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
         record(link, .opened(connection: link.id))
         try? Sys.setNoDelay(link.upstream)
         compilePlans(link)
-        guard links[link.id] != nil else { return true }
+        guard link.alive else { return true }
         updateInterest(link)
         return true
     }
@@ -160,7 +163,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
         var worked = false
         let source = link.source(d)
         for _ in 0..<4 {
-            guard links[link.id] != nil, !link.flows[d].sourceEnded, !link.flows[d].readPaused else { break }
+            guard link.alive, !link.flows[d].sourceEnded, !link.flows[d].readPaused else { break }
             let result: IOResult<Int>
             do {
                 result = try Sys.recv(source, buffer, Self.bufferSize)
@@ -186,12 +189,15 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
             }
             if d == 0 { link.proxy.counters.bytesUpstream &+= UInt64(n) } else { link.proxy.counters.bytesDownstream &+= UInt64(n) }
             if link.planGeneration != link.proxy.toxicsGeneration { compilePlans(link) }
-            guard links[link.id] != nil else { return true }
+            guard link.alive else { return true }
             if link.flows[d].plan.isClear && link.flows[d].isDrained {
                 passThrough(link, d, n)
             } else {
                 take(link, d, n)
             }
+            // Short of a full buffer: the socket is drained for now; the level-triggered loop
+            // comes back if more arrives, which saves a recv that would only say EAGAIN.
+            if n < Self.bufferSize { break }
         }
         return worked
     }
@@ -226,7 +232,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     /// Writes the queued bytes whose time has come; arms a timer for the next ones.
     @discardableResult
     func flush(_ link: ProxyLink, _ d: Int) -> Bool {
-        guard links[link.id] != nil else { return false }
+        guard link.alive else { return false }
         let now = Sys.monotonicNanos()
         let destination = link.destination(d)
         var worked = false
@@ -282,7 +288,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
 
     /// Readable while the direction it feeds takes bytes; writable while a send is blocked.
     func updateInterest(_ link: ProxyLink) {
-        guard links[link.id] != nil, link.state == .open else { return }
+        guard link.alive, link.state == .open else { return }
         for fd in [link.client, link.upstream] {
             let reading = link.flows[link.direction(readingFrom: fd)]
             let writing = link.flows[link.direction(writingTo: fd)]
@@ -302,7 +308,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     /// A direction whose source ended (or a toxic ended it) and whose bytes are all out: shut
     /// the destination's write side (after slow_close's delay); close when both are over.
     func finishIfDrained(_ link: ProxyLink, _ d: Int) {
-        guard links[link.id] != nil, link.flows[d].isDrained else { return }
+        guard link.alive, link.flows[d].isDrained else { return }
         if link.flows[d].resetWhenDrained || link.flows[d].limitReached {
             drop(link, reset: link.flows[d].resetWhenDrained)
             return
@@ -334,7 +340,9 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     /// Ends a connection: both sockets closed, with RST when `reset` (a peer's reset passed on,
     /// or reset_peer).
     func drop(_ link: ProxyLink, reset: Bool) {
-        guard links.removeValue(forKey: link.id) != nil else { return }
+        guard link.alive else { return }
+        link.alive = false
+        links[link.id] = nil
         for fd in [link.client, link.upstream] {
             loop.forget(fd)
             if reset { try? Sys.setLingerZero(fd) }

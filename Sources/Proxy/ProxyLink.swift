@@ -14,6 +14,8 @@ final class ProxyLink {
     let client: Int32
     let upstream: Int32
     var state = State.connecting
+    /// Until `drop`: checked after every step that may end the connection (a flag, not a lookup).
+    var alive = true
     /// [upstream (client to server), downstream (server to client)].
     var flows = [Flow(), Flow()]
     /// Per toxic name: whether it applies to this connection (drawn against its toxicity).

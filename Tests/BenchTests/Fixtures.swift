@@ -7,7 +7,7 @@ enum Fixtures {
     /// A full report; `epollRatio` scales sockfuzz epoll against echo_ref epoll in every cell;
     /// in section 7 sockfuzz proxy has `proxyRatio` times relay_ref's msgs/s and a p50 `proxyAddedMicros`
     /// above it, socat half relay_ref's rate, and socat's 1000-connection depth-16 cell failed.
-    static func report(epollRatio: Double = 1.05, selectRatio: Double = 0.97, proxyRatio: Double = 1.02, proxyAddedMicros: Double = 4,
+    static func report(epollRatio: Double = 1.05, selectRatio: Double = 0.97, uringRatio: Double = 1.3, proxyRatio: Double = 1.02, proxyAddedMicros: Double = 4,
                        command: String = "sockfuzz bench --quick") -> BenchReport {
         var servers: [ServerCell] = []
         for connections in [1, 100, 1000] {
@@ -19,7 +19,8 @@ enum Fixtures {
                                serverCPUMicrosPerMessage: 5 / factor, serverCPUPercent: 80, clientCPUPercent: 99,
                                runs: [base * factor])
                 }
-                servers += [cell(.refEpoll, 1), cell(.sockfuzzEpoll, epollRatio), cell(.refSelect, 0.9),
+                // uring: `uringRatio` where there is load, 1.05 alone on one connection.
+                servers += [cell(.refEpoll, 1), cell(.sockfuzzEpoll, epollRatio), cell(.sockfuzzUring, connections == 1 ? 1.05 : uringRatio), cell(.refSelect, 0.9),
                             cell(.sockfuzzSelect, 0.9 * selectRatio), cell(.sockfuzzBusy, 0.5)]
             }
         }

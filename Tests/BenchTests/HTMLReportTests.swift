@@ -32,8 +32,8 @@ import Testing
         let charts = HTMLReport.charts(for: report)
         let throughput = try #require(charts.first { $0.id == "servers-throughput-depth-1" })
         let bars = try XMLChecker.check(throughput.svg()).filter { $0.name == "rect" && $0.attributes["fill"] != "#ffffff" }
-        // 5 servers x 3 connection counts, plus 5 legend swatches.
-        #expect(bars.count == 5 * 3 + 5)
+        // 6 servers (uring among them) x 3 connection counts, plus 6 legend swatches.
+        #expect(bars.count == 6 * 3 + 6)
         let curve = try #require(charts.first { $0.id == "cost-round-trips" })
         let points = try XMLChecker.check(curve.svg()).filter { $0.name == "circle" }
         #expect(points.count == report.costCurve.count)

@@ -76,9 +76,21 @@ import Testing
         #expect(report.idleMemory?.bytesPerConnection == 100)
     }
 
+    @Test("uring is judged against echo_ref epoll: 1.2x where there is load, 1.0x on one connection")
+    func uringTargets() throws {
+        func verdict(_ report: BenchReport, _ id: String) -> TargetResult.Verdict? { report.targets.first { $0.id == id }?.verdict }
+        let fast = BenchTargets.evaluate(Fixtures.report(uringRatio: 1.3))
+        #expect(verdict(fast, "server-uring") == .pass)
+        #expect(verdict(fast, "server-uring-single") == .pass)
+        let short = BenchTargets.evaluate(Fixtures.report(uringRatio: 1.15))
+        #expect(verdict(short, "server-uring") == .miss, "1.15x is short of 1.2x")
+        let uring = try #require(short.servers.first { $0.server == .sockfuzzUring && $0.connections == 100 })
+        #expect(abs((uring.ratioToReference ?? 0) - 1.15) < 1e-9, "uring is compared with echo_ref epoll")
+    }
+
     @Test func sectionsNotRunAreSkippedNotPassed() {
         let report = Fixtures.empty()
-        #expect(report.targets.count == 5)
+        #expect(report.targets.count == 7)
         #expect(report.targets.allSatisfy { $0.verdict == .skipped })
         #expect(report.targets.first { $0.id == "idle-memory" }?.detail == "interrupted")
     }
