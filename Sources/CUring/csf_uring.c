@@ -23,8 +23,9 @@ csf_uring *csf_uring_create(unsigned entries, unsigned buffers, unsigned buffer_
     if (!u) { *error = -ENOMEM; return NULL; }
     struct io_uring_params params;
     memset(&params, 0, sizeof params);
-    // Not SINGLE_ISSUER: the ring is made on the thread that starts the server, used on its loop thread.
-    params.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
+    // One thread makes, submits to and reaps the ring (the loop's): completions' work then runs
+    // only when the loop asks for completions, not by interrupting it (DEFER_TASKRUN).
+    params.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     int rc = io_uring_queue_init_params(entries, &u->ring, &params);
     if (rc < 0) {
         // Older kernels lack the flags: take a plain ring rather than none.

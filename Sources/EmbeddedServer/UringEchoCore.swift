@@ -25,7 +25,8 @@ final class UringEchoCore {
     let stats: ServerStats
     let listener: Int32
     let waker: LoopWaker
-    private let ring: OpaquePointer
+    /// Made on the loop's thread, in run(): the ring is single-issuer.
+    private var ring: OpaquePointer!
     private var counters = ServerStatsSnapshot()
     private var connections: [UringConnection] = []
     private var completions = [csf_cqe](repeating: csf_cqe(), count: 1024)
@@ -42,24 +43,14 @@ final class UringEchoCore {
     init(configuration: ServerConfiguration, stats: ServerStats) throws {
         self.configuration = configuration
         self.stats = stats
-        var failure: Int32 = 0
-        guard let ring = csf_uring_create(Self.entries, Self.bufferCount, Self.bufferSize, &failure) else {
-            throw UringUnavailable(reason: UringSupport.reason(-failure))
-        }
-        self.ring = ring
+        if let reason = UringSupport.unavailable { throw UringUnavailable(reason: reason) }
         let address: SocketAddress
         do {
             address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
         } catch {
-            csf_uring_destroy(ring)
             throw SystemError(call: "getaddrinfo(\(configuration.host))", errno: EINVAL)
         }
-        do {
-            listener = try Sys.socket(family: address.family)
-        } catch {
-            csf_uring_destroy(ring)
-            throw error
-        }
+        listener = try Sys.socket(family: address.family)
         do {
             try Sys.setReuseAddress(listener)
             if configuration.reusePort { try Sys.setReusePort(listener) }
@@ -70,7 +61,6 @@ final class UringEchoCore {
         } catch {
             Sys.close(listener)
             if reserveDescriptor >= 0 { Sys.close(reserveDescriptor) }
-            csf_uring_destroy(ring)
             throw error
         }
     }
@@ -84,6 +74,15 @@ final class UringEchoCore {
     // MARK: running
 
     func run() {
+        var failure: Int32 = 0
+        guard let made = csf_uring_create(Self.entries, Self.bufferCount, Self.bufferSize, &failure) else {
+            stats.recordLoopFailure("the embedded server's event loop failed: \(UringUnavailable(reason: UringSupport.reason(-failure)))")
+            Sys.close(listener)
+            if reserveDescriptor >= 0 { Sys.close(reserveDescriptor) }
+            wakeBuffer.deallocate()
+            return
+        }
+        ring = made
         armAccept()
         armWake()
         while !waker.isStopRequested {

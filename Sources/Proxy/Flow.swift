@@ -35,7 +35,9 @@ struct Flow {
     var blocked = false
     /// Too much queued: stop reading the source until it drains.
     var readPaused = false
-    var plan = FlowPlan()
+    var plan = FlowPlan() { didSet { clear = plan.isClear } }
+    /// `plan.isClear`, kept with it: read on every chunk, where computing it copied the plan.
+    private(set) var clear = true
     /// When the flush timer is set for (the first segment's release), or nil.
     var timerAt: UInt64?
     var timer: TimerID?

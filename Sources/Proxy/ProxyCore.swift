@@ -175,7 +175,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
             }
             guard case .processed(let n) = result else { break }
             worked = true
-            if link.proxy.recording != nil {
+            if link.proxy.records {
                 let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: n))
                 record(link, n == 0 ? (d == 0 ? .clientEnded(connection: link.id) : .serverEnded(connection: link.id))
                                     : (d == 0 ? .clientSent(connection: link.id, bytes: bytes) : .serverSent(connection: link.id, bytes: bytes)))
@@ -190,7 +190,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
             if d == 0 { link.proxy.counters.bytesUpstream &+= UInt64(n) } else { link.proxy.counters.bytesDownstream &+= UInt64(n) }
             if link.planGeneration != link.proxy.toxicsGeneration { compilePlans(link) }
             guard link.alive else { return true }
-            if link.flows[d].plan.isClear && link.flows[d].isDrained {
+            if link.flows[d].clear && link.flows[d].isDrained {
                 passThrough(link, d, n)
             } else {
                 take(link, d, n)

@@ -66,7 +66,9 @@ final class ProxyState {
     /// Per reorder toxic: the frames it holds, by connection, in the order they came.
     var reorderHolds: [String: ReorderHold] = [:]
     /// What went through, when the proxy records (`--record`).
-    var recording: ProxyRecording?
+    var recording: ProxyRecording? { didSet { records = recording != nil } }
+    /// `recording != nil`, kept with it: read on every chunk.
+    private(set) var records = false
 
     init(name: String, listen: String, upstream: String, upstreamAddress: SocketAddress, enabled: Bool, framing: Framing?) {
         self.name = name
