@@ -43,23 +43,15 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
         loop = try EventLoop<Backend>(options: BackendOptions(edgeTriggered: configuration.edgeTriggered))
         drainUntilWouldBlock = configuration.edgeTriggered && configuration.fault != .edgeSingleRead
         readSize = configuration.fault == .edgeSingleRead ? 1024 : Self.readBufferSize
-        let address: SocketAddress
-        do {
-            address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
-        } catch {
-            throw SystemError(call: "getaddrinfo(\(configuration.host))", errno: EINVAL)
+        let listening: ServerListener
+        do { listening = try ServerListener(configuration) } catch {
+            loop.close()
+            throw error
         }
-        listener = try Sys.socket(family: address.family)
-        do {
-            try Sys.setReuseAddress(listener)
-            if configuration.reusePort { try Sys.setReusePort(listener) }
-            try Sys.bind(listener, address)
-            try Sys.listen(listener, backlog: configuration.backlog)
-            try loop.setInterest(listener, .readable)
-            reserveDescriptor = try Sys.openDevNull()
-        } catch {
-            Sys.close(listener)
-            if reserveDescriptor >= 0 { Sys.close(reserveDescriptor) }
+        listener = listening.listener
+        reserveDescriptor = listening.reserve
+        do { try loop.setInterest(listener, .readable) } catch {
+            listening.close()
             loop.close()
             throw error
         }

@@ -44,23 +44,11 @@ final class UringEchoCore {
         self.configuration = configuration
         self.stats = stats
         if let reason = UringSupport.unavailable { throw UringUnavailable(reason: reason) }
-        let address: SocketAddress
-        do {
-            address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
-        } catch {
-            throw SystemError(call: "getaddrinfo(\(configuration.host))", errno: EINVAL)
-        }
-        listener = try Sys.socket(family: address.family)
-        do {
-            try Sys.setReuseAddress(listener)
-            if configuration.reusePort { try Sys.setReusePort(listener) }
-            try Sys.bind(listener, address)
-            try Sys.listen(listener, backlog: configuration.backlog)
-            reserveDescriptor = try Sys.openDevNull()
-            waker = try LoopWaker()
-        } catch {
-            Sys.close(listener)
-            if reserveDescriptor >= 0 { Sys.close(reserveDescriptor) }
+        let listening = try ServerListener(configuration)
+        listener = listening.listener
+        reserveDescriptor = listening.reserve
+        do { waker = try LoopWaker() } catch {
+            listening.close()
             throw error
         }
     }
