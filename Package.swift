@@ -44,7 +44,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // The impairment proxy: proxies with toxics on one event loop, and toxiproxy's HTTP API.
         .target(name: "Proxy", dependencies: [
-            "Vocabulary", "Reactor", "Syscalls", "CSockfuzz",
+            "Vocabulary", "Reactor", "Syscalls", "CSockfuzz", "Framing",
             .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // The client side: connection groups driven on one epoll loop, echo and pattern checks.
@@ -115,7 +115,7 @@ let package = Package(
         // Helpers shared by the test targets (blocking loopback clients, condition waits).
         .target(name: "TestSupport", dependencies: ["Syscalls", "CSockfuzz", "COpenSSL", "CUring", "Vocabulary"], path: "Tests/TestSupport"),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EmbeddedServer", "Reactor", "Syscalls", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EmbeddedServer", "Reactor", "Syscalls", "Vocabulary", "Framing", "TestSupport"]),
         .testTarget(name: "EmbeddedServerTests", dependencies: ["EmbeddedServer", "Reactor", "Syscalls", "CSockfuzz", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: [
             "Fuzzing", "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "Load", "Framing",
