@@ -173,4 +173,3 @@ void csf_uring_recycle(csf_uring *u, unsigned bid) {
 
 int csf_uring_cqe_has_buffer(uint32_t flags) { return (flags & IORING_CQE_F_BUFFER) != 0; }
 unsigned csf_uring_cqe_buffer_id(uint32_t flags) { return flags >> IORING_CQE_BUFFER_SHIFT; }
-int csf_uring_cqe_more(uint32_t flags) { return (flags & IORING_CQE_F_MORE) != 0; }

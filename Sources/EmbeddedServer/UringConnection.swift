@@ -20,7 +20,6 @@ struct UringConnection {
     var sendInFlight = false
     /// The in-flight send is straight from a provided buffer (its id), not from `sending`.
     var sendBuffer: Int32 = -1
-    var sendBufferOffset = 0
     var sendLength = 0
     var sending = ByteQueue()
     var waiting = ByteQueue()

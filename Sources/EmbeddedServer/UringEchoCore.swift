@@ -249,7 +249,6 @@ final class UringEchoCore {
             // Straight from the buffer it came in: no copy; the buffer goes back when sent.
             connections[Int(fd)].sendInFlight = true
             connections[Int(fd)].sendBuffer = buffer
-            connections[Int(fd)].sendBufferOffset = 0
             connections[Int(fd)].sendLength = n
             _ = csf_uring_send(ring, fd, bytes, UInt32(n), Self.data(.send, fd, connections[Int(fd)].generation))
         } else {
@@ -272,16 +271,14 @@ final class UringEchoCore {
     }
 
     private func sent(_ fd: Int32, _ generation: UInt32, _ cqe: csf_cqe) {
-        let stale = !current(fd, generation)
-        let c = stale ? nil : connections[Int(fd)]
-        if stale {
+        guard current(fd, generation) else {
             // The connection is gone; a buffer its send held still goes back.
             if let buffer = orphanedBuffers.removeValue(forKey: UInt64(UInt32(bitPattern: fd)) << 32 | UInt64(generation)) {
                 csf_uring_recycle(ring, buffer)
             }
             return
         }
-        var conn = c!
+        var conn = connections[Int(fd)]
         let fromBuffer = conn.sendBuffer >= 0
         if cqe.res < 0 {
             if fromBuffer { csf_uring_recycle(ring, UInt32(conn.sendBuffer)) }
@@ -297,7 +294,7 @@ final class UringEchoCore {
             let rest = conn.sendLength - k
             if rest > 0 && configuration.fault != .dropOnPartialWrite {
                 // Short: what is left of the buffer goes before what waited.
-                let bytes = csf_uring_buffer(ring, UInt32(conn.sendBuffer))! + conn.sendBufferOffset + k
+                let bytes = csf_uring_buffer(ring, UInt32(conn.sendBuffer))! + k
                 conn.sending.append(bytes, rest)
             }
             csf_uring_recycle(ring, UInt32(conn.sendBuffer))

@@ -287,20 +287,26 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     }
 
     /// Readable while the direction it feeds takes bytes; writable while a send is blocked.
+    /// Called after every flush, so it reads the four flags in place: no array of descriptors,
+    /// no copy of a direction's state.
     func updateInterest(_ link: ProxyLink) {
         guard link.alive, link.state == .open else { return }
-        for fd in [link.client, link.upstream] {
-            let reading = link.flows[link.direction(readingFrom: fd)]
-            let writing = link.flows[link.direction(writingTo: fd)]
-            var interest = IOEvents.none
-            if !reading.sourceEnded && !reading.readPaused { interest.insert(.readable) }
-            if writing.blocked && !writing.shutDown { interest.insert(.writable) }
-            do { try loop.setInterest(fd, interest) } catch {
-                link.proxy.counters.refused += 1
-                drop(link, reset: false)
-                return
-            }
+        // The client's socket is read for direction 0 and written for 1; the upstream's the reverse.
+        guard setInterest(link.client, reading: 0, writing: 1, of: link) else { return }
+        _ = setInterest(link.upstream, reading: 1, writing: 0, of: link)
+    }
+
+    private func setInterest(_ fd: Int32, reading r: Int, writing w: Int, of link: ProxyLink) -> Bool {
+        var interest = IOEvents.none
+        if !link.flows[r].sourceEnded && !link.flows[r].readPaused { interest.insert(.readable) }
+        if link.flows[w].blocked && !link.flows[w].shutDown { interest.insert(.writable) }
+        do { try loop.setInterest(fd, interest) } catch {
+            // select cannot watch a descriptor past FD_SETSIZE: the loop's limit.
+            link.proxy.counters.refused += 1
+            drop(link, reset: false)
+            return false
         }
+        return true
     }
 
     // MARK: ending

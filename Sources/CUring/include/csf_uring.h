@@ -45,6 +45,5 @@ void csf_uring_recycle(csf_uring *u, unsigned bid);
 
 int csf_uring_cqe_has_buffer(uint32_t flags);
 unsigned csf_uring_cqe_buffer_id(uint32_t flags);
-int csf_uring_cqe_more(uint32_t flags);
 
 #endif
