@@ -1,5 +1,6 @@
-// Shrinks a content finding while it still fails the same way: first across inputs and
-// requests (delta debugging: whole connections, then runs of requests), then inside each
+// Shrinks a content finding while it still fails the same way: first any long request is made
+// short, then across inputs and requests (delta debugging: whole connections, then runs of
+// requests), then inside each
 // request that is left, field by field, with the mutator's simpler variants (fields dropped,
 // long values shortened, integers simplified), simplest first, last request first (the one the
 // failure follows). Every candidate is judged on a fresh server; a budget of candidates and time
@@ -37,6 +38,27 @@ struct ContentShrinker {
             return true
         }
 
+        // 0. Long requests first, shortest variant first. What a long request does can depend on
+        // how the kernel cuts it into reads (a server's line limit met before or after the line's
+        // end arrives), so a finding that keeps one may not fail on every replay; a short one
+        // arrives whole. Done before anything else, so that a small budget still does it.
+        for i in best.inputs.indices.reversed() {
+            for j in best.inputs[i].requests.indices.reversed() where !stop() {
+                while best.inputs[i].requests[j].count > Self.longRequest && !stop() {
+                    let current = best.inputs[i].requests[j]
+                    let shorter = simplifications(current).filter { $0.count < current.count }
+                        .sorted { $0.count < $1.count }.prefix(Self.triesPerLongRequest)
+                    var shortened = false
+                    for candidate in shorter where !stop() {
+                        var inputs = best.inputs
+                        inputs[i].requests[j] = candidate
+                        if attempt(inputs) { shortened = true; break }
+                    }
+                    if !shortened { break }
+                }
+            }
+        }
+
         // 1. Whole connections, then runs of requests across them.
         _ = Shrinker.removingRuns(best.inputs, stop: stop) { attempt($0) }
         let base = best.inputs
@@ -66,6 +88,11 @@ struct ContentShrinker {
         }
         return Outcome(inputs: best.inputs, judgement: best.judgement, steps: steps, attempts: attempts)
     }
+
+    /// Bytes past which a request is shortened before anything else is tried.
+    static let longRequest = 1024
+    /// Variants tried, shortest first, each time a long request is shortened.
+    static let triesPerLongRequest = 4
 
     /// `inputs` with only the requests at `kept` (input, request) positions, empty inputs dropped.
     static func inputs(_ inputs: [ContentCase], keeping kept: [(Int, Int)]) -> [ContentCase] {
