@@ -14,7 +14,7 @@ private func words(_ before: String, _ word: String = "", groups: [String] = ["w
     }
 }
 
-@Suite("Completion")
+@Suite("Completion", .childSlot)
 struct CompletionTests {
     @Test("command names at the start of a line, console commands included")
     func commandNames() {
@@ -125,7 +125,7 @@ struct CompletionTests {
     }
 }
 
-@Suite("Saving a session")
+@Suite("Saving a session", .childSlot)
 struct RecorderTests {
     @Test("relative include and file paths become absolute; repeat bodies too")
     func portablePaths() throws {

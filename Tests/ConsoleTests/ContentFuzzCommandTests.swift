@@ -11,7 +11,7 @@ import Testing
 import TestSupport
 
 // Not serialized: each campaign has its own spawned servers on free ports and its own folders.
-@Suite("sockfuzz fuzz: content fuzzing through the executable")
+@Suite("sockfuzz fuzz: content fuzzing through the executable", .childSlot)
 struct ContentFuzzCommandTests {
     static let planted = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../Fixtures/planted").standardizedFileURL.path
@@ -74,12 +74,12 @@ struct ContentFuzzCommandTests {
 
     @Test("each planted bug is found from ordinary requests within its budget (60 s; the chunk extension 180 s), named, shrunk to at most 3 requests, and its file fails every fresh replay and passes on the twin",
           .needs(.python3), arguments: campaigns.map { "\($0.0.name) seed \($0.1)" })
-    func plantedBug(_ label: String) throws {
+    func plantedBug(_ label: String) async throws {
         let (bug, seed) = try #require(Self.campaigns.first { "\($0.0.name) seed \($0.1)" == label })
         let scratch = Scratch()
         let out = scratch.path + "/found"
         let started = Date()
-        let fuzz = try Piped.run(["fuzz", "--spawn", bug.spawn, "--request-file", bug.requestFile, "--framing", bug.framing,
+        let fuzz = try await Piped.run(["fuzz", "--spawn", bug.spawn, "--request-file", bug.requestFile, "--framing", bug.framing,
                                   "--seed", String(seed), "--duration", "\(bug.budget)s", "--hang-timeout", bug.hangTimeout, "--out", out,
                                   "--json", scratch.path + "/fuzz.json"] + Self.shrinkBudget,
                                  input: "", scratch: scratch, timeout: Double(bug.budget) + 180)
@@ -98,20 +98,20 @@ struct ContentFuzzCommandTests {
 
         // A fresh process replays the file (its spawn line starts a fresh server): it fails the
         // same way; against the correct twin the same file passes.
-        let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        let replay = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
         #expect(replay.status == 1, "\(replay.output)")
-        let onTwin = try Piped.run(["run", file, "--spawn", bug.twin], input: "", scratch: scratch, timeout: 60)
+        let onTwin = try await Piped.run(["run", file, "--spawn", bug.twin], input: "", scratch: scratch, timeout: 60)
         #expect(onTwin.status == 0, "the finding fails on the correct twin too:\n\(onTwin.output)\n\(text)")
     }
 
     @Test("the correct twins stay quiet for the same campaign", .needs(.python3),
           arguments: ["resp_server.py resp resp_reqs.txt", "http_server.py http1 http_reqs.txt",
                       "line_server.py line line_reqs.txt", "length_server.py length:4 length_reqs.txt"])
-    func twinsQuiet(_ spec: String) throws {
+    func twinsQuiet(_ spec: String) async throws {
         let words = spec.split(separator: " ").map(String.init)
         let scratch = Scratch()
         let budget = LongRun.pick(["--runs", "250"], long: ["--duration", "60s"])
-        let fuzz = try Piped.run(["fuzz", "--spawn", "python3 \(Self.planted)/\(words[0]) --port {port} --correct",
+        let fuzz = try await Piped.run(["fuzz", "--spawn", "python3 \(Self.planted)/\(words[0]) --port {port} --correct",
                                   "--request-file", "\(Self.planted)/\(words[2])", "--framing", words[1], "--seed", "1",
                                   "--out", scratch.path + "/none"] + budget,
                                  input: "", scratch: scratch, timeout: 240)
@@ -119,7 +119,7 @@ struct ContentFuzzCommandTests {
     }
 
     @Test("a wrong but well-formed answer is found only against a reference implementation (differential)", .needs(.python3))
-    func differential() throws {
+    func differential() async throws {
         // The reference is the correct twin, started with each fresh instance of the server under
         // test, so both hold the same keys when their answers are compared.
         let reference = "python3 \(Self.planted)/resp_server.py --port {port} --correct"
@@ -127,29 +127,29 @@ struct ContentFuzzCommandTests {
         let spawn = "python3 \(Self.planted)/resp_server.py --port {port} --bug empty-echo"
         let common = ["fuzz", "--spawn", spawn, "--request-file", "\(Self.planted)/resp_reqs.txt", "--framing", "resp", "--seed", "1"]
         // Without the reference nothing is wrong with `$-1` for an empty ECHO: no oracle sees it.
-        let alone = try Piped.run(common + ["--runs", "150", "--out", scratch.path + "/alone"], input: "", scratch: scratch, timeout: 120)
+        let alone = try await Piped.run(common + ["--runs", "150", "--out", scratch.path + "/alone"], input: "", scratch: scratch, timeout: 120)
         #expect(alone.status == 0, "\(alone.output.suffix(2000))")
-        let fuzz = try Piped.run(common + ["--duration", "60s", "--reference", reference, "--out", scratch.path + "/found"] + Self.shrinkBudget,
+        let fuzz = try await Piped.run(common + ["--duration", "60s", "--reference", reference, "--out", scratch.path + "/found"] + Self.shrinkBudget,
                                  input: "", scratch: scratch, timeout: 240)
         #expect(fuzz.status == 1 && fuzz.output.contains("differential"), "\(fuzz.output.suffix(3000))")
         let (file, text) = try Self.finding(in: scratch.path + "/found")
         #expect(text.contains("$-1") && text.contains("expect c[0] reply"), "\(text)")
         #expect((1...3).contains(Self.sends(text).count), "\(text)")
         // The file holds the reference's answers: it fails on the bug, passes on the twin.
-        let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        let replay = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
         #expect(replay.status == 1, "\(replay.output)")
-        let onTwin = try Piped.run(["run", file, "--spawn", "python3 \(Self.planted)/resp_server.py --port {port} --correct"],
+        let onTwin = try await Piped.run(["run", file, "--spawn", "python3 \(Self.planted)/resp_server.py --port {port} --correct"],
                                    input: "", scratch: scratch, timeout: 60)
         #expect(onTwin.status == 0, "\(onTwin.output)")
     }
 
     @Test("without --spawn a crash ends the campaign: the last inputs are written unconfirmed, exit 3", .needs(.python3))
-    func crashWithoutSpawn() throws {
+    func crashWithoutSpawn() async throws {
         let python = try RequiredTool.python3.requirePath()
         let server = try SpawnedServer.start(python, ["\(Self.planted)/resp_server.py", "--port", "{port}", "--bug", "negative-bulk"])
         defer { server.stop() }
         let scratch = Scratch()
-        let fuzz = try Piped.run(["fuzz", "--target", "\(server.address)", "--request-file", "\(Self.planted)/resp_reqs.txt",
+        let fuzz = try await Piped.run(["fuzz", "--target", "\(server.address)", "--request-file", "\(Self.planted)/resp_reqs.txt",
                                   "--framing", "resp", "--seed", "1", "--duration", "60s", "--out", scratch.path + "/found"],
                                  input: "", scratch: scratch, timeout: 120)
         #expect(fuzz.status == 3, "\(fuzz.output.suffix(3000))")
@@ -160,7 +160,7 @@ struct ContentFuzzCommandTests {
 
     @Test("seeds from a scenario's sends and a corpus folder: the campaign grows the folder, and a later one starts from it alone",
           .needs(.python3))
-    func seedsAndCorpus() throws {
+    func seedsAndCorpus() async throws {
         let scratch = Scratch()
         let scenario = scratch.path + "/seeds.scn"
         try """
@@ -171,24 +171,24 @@ struct ContentFuzzCommandTests {
         """.write(toFile: scenario, atomically: true, encoding: .utf8)
         let corpus = scratch.path + "/corpus"
         let twin = "python3 \(Self.planted)/resp_server.py --port {port} --correct"
-        let first = try Piped.run(["fuzz", "--spawn", twin, "--seed-scenario", scenario, "--framing", "resp", "--corpus", corpus,
+        let first = try await Piped.run(["fuzz", "--spawn", twin, "--seed-scenario", scenario, "--framing", "resp", "--corpus", corpus,
                                    "--runs", "200", "--out", scratch.path + "/none"], input: "", scratch: scratch, timeout: 120)
         #expect(first.status == 0 && first.output.contains("content mutation of 3 seed requests"), "\(first.output.suffix(2000))")
         let grown = try FileManager.default.contentsOfDirectory(atPath: corpus)
         #expect(!grown.isEmpty, "the corpus folder did not grow")
         // A later campaign from the folder alone finds the crash the seeds lead to.
         let bug = "python3 \(Self.planted)/resp_server.py --port {port} --bug negative-bulk"
-        let second = try Piped.run(["fuzz", "--spawn", bug, "--corpus", corpus, "--framing", "resp", "--duration", "60s",
+        let second = try await Piped.run(["fuzz", "--spawn", bug, "--corpus", corpus, "--framing", "resp", "--duration", "60s",
                                     "--out", scratch.path + "/found"], input: "", scratch: scratch, timeout: 240)
         #expect(second.status == 1 && second.output.contains("crash (process exited)"), "\(second.output.suffix(3000))")
     }
 
     @Test("a dictionary line it cannot read is a located error before any run (exit 2)")
-    func badDictionary() throws {
+    func badDictionary() async throws {
         let scratch = Scratch()
         let dict = scratch.path + "/tokens.dict"
         try "good=\"GET\"\nbad=\"unterminated\n".write(toFile: dict, atomically: true, encoding: .utf8)
-        let fuzz = try Piped.run(["fuzz", "--request", "PING\\r\\n", "--framing", "line", "--dict", dict, "--runs", "5"],
+        let fuzz = try await Piped.run(["fuzz", "--request", "PING\\r\\n", "--framing", "line", "--dict", dict, "--runs", "5"],
                                  input: "", scratch: scratch, timeout: 60)
         #expect(fuzz.status == 2 && fuzz.output.contains("\(dict):2:"), "\(fuzz.output)")
     }
@@ -199,7 +199,7 @@ struct ContentFuzzCommandTests {
 
     @Test("real servers stay quiet: redis-server and memcached spawned, nginx as a target",
           .needs(.redisServer), .needs(.memcached), .needs(.nginx))
-    func realServersQuiet() throws {
+    func realServersQuiet() async throws {
         let scratch = Scratch()
         try ThirdPartyGuideTests.writeRequestFiles(scratch)
         let redis = try RequiredTool.redisServer.requirePath()
@@ -211,7 +211,7 @@ struct ContentFuzzCommandTests {
         #expect(onRedis.status == 0 && onRedis.output.contains("no failure"), "\(command):\n\(onRedis.output.suffix(3000))")
 
         let memcached = try RequiredTool.memcached.requirePath()
-        let onMemcached = try Piped.run(["fuzz", "--spawn", "\(memcached) -p {port} -l 127.0.0.1 -U 0 -t 1 -u root",
+        let onMemcached = try await Piped.run(["fuzz", "--spawn", "\(memcached) -p {port} -l 127.0.0.1 -U 0 -t 1 -u root",
                                          "--request-file", scratch.path + "/memcached.txt", "--framing", "delimiter:END\\r\\n",
                                          "--probe", "get nothing-here\\r\\n", "--expect", "^END", "--seed", "1",
                                          "--out", scratch.path + "/found-memcached"] + Self.realBudget,
@@ -220,18 +220,18 @@ struct ContentFuzzCommandTests {
 
         let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello\n"])
         defer { nginx.stop() }
-        let onNginx = try Piped.run(["fuzz", "--target", nginx.address, "--request", "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n",
+        let onNginx = try await Piped.run(["fuzz", "--target", nginx.address, "--request", "GET /index.html HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n",
                                      "--framing", "http1", "--seed", "1", "--out", scratch.path + "/found-nginx"] + Self.realBudget,
                                     input: "", scratch: scratch, timeout: 300)
         #expect(onNginx.status == 0 && onNginx.output.contains("no failure"), "\(onNginx.output.suffix(3000))")
     }
 }
 
-@Suite("the fuzz statement with oracle=content through the executable", .serialized)
+@Suite("the fuzz statement with oracle=content through the executable", .childSlot, .serialized)
 struct ContentFuzzStatementTests {
     @Test("a scenario's fuzz oracle=content finds the planted crash (exit 1, the file named) and passes on the twin",
           .needs(.python3))
-    func statement() throws {
+    func statement() async throws {
         let scratch = Scratch()
         let planted = ContentFuzzCommandTests.planted
         func scenario(_ flag: String, _ budget: String) throws -> String {
@@ -240,11 +240,11 @@ struct ContentFuzzStatementTests {
                 .write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        let found = try Piped.run(["run", try scenario("--bug negative-bulk", "duration=60s")], input: "", scratch: scratch,
+        let found = try await Piped.run(["run", try scenario("--bug negative-bulk", "duration=60s")], input: "", scratch: scratch,
                                   in: scratch.path, timeout: 240)
         #expect(found.status == 1 && found.output.contains("crash (process exited)") && found.output.contains("fuzz-failures/"),
                 "\(found.output.suffix(3000))")
-        let quiet = try Piped.run(["run", "-v", try scenario("--correct", "runs=150")], input: "", scratch: scratch, in: scratch.path, timeout: 240)
+        let quiet = try await Piped.run(["run", "-v", try scenario("--correct", "runs=150")], input: "", scratch: scratch, in: scratch.path, timeout: 240)
         #expect(quiet.status == 0 && quiet.output.contains("150 content runs"), "\(quiet.output.suffix(3000))")
     }
 }

@@ -11,7 +11,7 @@ import TestSupport
 
 private let validator = PythonModule.available("kubernetes_validate")
 
-@Suite("Deployment: manifests and image")
+@Suite("Deployment: manifests and image", .childSlot)
 struct DeploymentImageTests {
     static let manifests = Binary.packageRoot + "/deploy/kubernetes"
 

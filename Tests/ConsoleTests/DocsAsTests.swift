@@ -209,7 +209,7 @@ enum ShellRun {
     }
 }
 
-@Suite("Docs as tests: every command shown in the docs runs as documented", .serialized)
+@Suite("Docs as tests: every command shown in the docs runs as documented", .childSlot, .serialized)
 struct DocsAsTests {
     /// A bound per command, so a hang cannot stall the suite. Measured on two busy cores with
     /// the debug build: the 200-run fuzz in three modes about 70 s, `bench --quick` about 40 s,

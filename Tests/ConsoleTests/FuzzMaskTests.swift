@@ -6,31 +6,31 @@
 import Testing
 import TestSupport
 
-@Suite("fuzz --mask", .serialized)
+@Suite("fuzz --mask", .childSlot, .serialized)
 struct FuzzMaskTests {
-    private func fuzz(mask: String, _ server: MisbehavingServer, _ scratch: Scratch) throws -> PipedRun {
-        try Piped.run(["fuzz", "--oracle", "replies", "--target", server.address, "--request", "GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n",
+    private func fuzz(mask: String, _ server: MisbehavingServer, _ scratch: Scratch) async throws -> PipedRun {
+        try await Piped.run(["fuzz", "--oracle", "replies", "--target", server.address, "--request", "GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n",
                        "--framing", "http1", "--mask", mask, "--runs", "10", "--shrink-time", "2s", "--replays", "1",
                        "--out", scratch.path + "/found"],
                       input: "", scratch: scratch, timeout: 120)
     }
 
     @Test("a mask anchored at a header line's ends masks it: a Date that changes in every reply is no finding")
-    func lineAnchoredMask() throws {
+    func lineAnchoredMask() async throws {
         let server = try MisbehavingServer(.httpDated)
         defer { server.stop() }
         let scratch = Scratch()
-        let run = try fuzz(mask: "^Date: .*$", server, scratch)
+        let run = try await fuzz(mask: "^Date: .*$", server, scratch)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("no failure") && !run.output.contains("warning"), "\(run.output)")
     }
 
     @Test("a mask that matches nothing is said before fuzzing; the changing header is then a reply finding")
-    func maskMatchingNothing() throws {
+    func maskMatchingNothing() async throws {
         let server = try MisbehavingServer(.httpDated)
         defer { server.stop() }
         let scratch = Scratch()
-        let run = try fuzz(mask: "^Server: .*$", server, scratch)
+        let run = try await fuzz(mask: "^Server: .*$", server, scratch)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("warning: --mask '^Server: .*$' matches nothing in any reference reply"), "\(run.output)")
         let warned = run.output.range(of: "warning: --mask")!.lowerBound

@@ -7,14 +7,14 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("HEAD replies have no body", .serialized)
+@Suite("HEAD replies have no body", .childSlot, .serialized)
 struct HeadReplyTests {
     static func nginx() throws -> NginxServer {
         try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["a.txt": "first\n"])
     }
 
     @Test("a scenario reads a HEAD response (after empty lines) and the GET response behind it whole", .needs(.nginx))
-    func scenarioHeadThenGet() throws {
+    func scenarioHeadThenGet() async throws {
         let server = try Self.nginx()
         defer { server.stop() }
         let scratch = Scratch()
@@ -28,13 +28,13 @@ struct HeadReplyTests {
             expect web no-reply within 100ms
 
             """#.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file, "--target", server.address], input: "", scratch: scratch)
+        let run = try await Piped.run(["run", file, "--target", server.address], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
     }
 
     // Paced: nginx closes a keep-alive connection after 1000 requests (keepalive_requests).
     @Test("load with HEAD and GET requests mixed answers every one", .needs(.nginx))
-    func loadHeadAndGet() throws {
+    func loadHeadAndGet() async throws {
         let server = try Self.nginx()
         defer { server.stop() }
         let scratch = Scratch()
@@ -44,7 +44,7 @@ struct HeadReplyTests {
             GET /a.txt HTTP/1.1\r\nHost: test\r\n\r\n
 
             """#.write(toFile: requests, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["load", "--target", server.address, "--request-file", requests, "--framing", "http1",
+        let run = try await Piped.run(["load", "--target", server.address, "--request-file", requests, "--framing", "http1",
                                  "--expect", #"^HTTP/1\.1 200 "#, "--connections", "4", "--rate", "1k/s", "--duration", "1s"],
                                 input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")

@@ -60,7 +60,7 @@ private func scenarioSnippets(_ doc: String) -> [(line: Int, code: String)] {
     return snippets
 }
 
-@Suite("Help and the references")
+@Suite("Help and the references", .childSlot)
 struct HelpReferenceTests {
     @Test("the help table is the language's command table plus the console commands")
     func oneTable() {
@@ -101,10 +101,10 @@ struct HelpReferenceTests {
     }
 
     @Test("`help` in the running console lists every command, `help NAME` shows syntax and example")
-    func binaryHelp() throws {
+    func binaryHelp() async throws {
         let scratch = Scratch()
         let names = HelpTable.all.map(\.name)
-        let run = try Piped.run([], input: (["help"] + names.map { "help \($0)" }).joined(separator: "\n"), scratch: scratch)
+        let run = try await Piped.run([], input: (["help"] + names.map { "help \($0)" }).joined(separator: "\n"), scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
         for entry in HelpTable.all {
             #expect(run.output.contains("\n  \(entry.name) ") || run.output.hasPrefix("Scenario commands") && run.output.contains("  \(entry.name) "),

@@ -7,7 +7,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Console on a terminal", .serialized, .timeLimit(.minutes(2)))
+@Suite("Console on a terminal", .childSlot, .serialized, .timeLimit(.minutes(10)))
 struct InteractiveTests {
     /// A console with its own HOME and history file, past its banner.
     private func console(_ scratch: Scratch, _ extra: [String] = []) throws -> PseudoTerminal {
@@ -151,7 +151,7 @@ struct InteractiveTests {
     }
 
     @Test("`save` writes a scenario that `sockfuzz run` replays and passes")
-    func saveThenRun() throws {
+    func saveThenRun() async throws {
         let scratch = Scratch()
         let saved = scratch.path + "/session.scn"
         let terminal = try console(scratch, ["--seed", "4242"])
@@ -175,13 +175,13 @@ struct InteractiveTests {
         let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
         #expect(lines == ["seed 4242", "server start epoll", "connect a 100", "send a random 1..1KiB",
                           "expect a echo", "expect a echo"])
-        let replay = try Piped.run(["run", saved], input: "", scratch: scratch)
+        let replay = try await Piped.run(["run", saved], input: "", scratch: scratch)
         #expect(replay.status == 0, "sockfuzz run \(saved):\n\(replay.output)")
         #expect(replay.output.contains("PASSED"))
     }
 
     @Test("`save FILE without-failed` leaves out the checks that failed, so the file passes; plain `save` keeps them")
-    func saveWithoutFailed() throws {
+    func saveWithoutFailed() async throws {
         let scratch = Scratch()
         let terminal = try console(scratch, ["--seed", "7"])
         terminal.type("connect a 1\r")
@@ -199,9 +199,9 @@ struct InteractiveTests {
         terminal.type("quit\r")
         #expect(terminal.waitForExit() != nil)
 
-        let kept = try Piped.run(["run", scratch.path + "/kept.scn"], input: "", scratch: scratch)
+        let kept = try await Piped.run(["run", scratch.path + "/kept.scn"], input: "", scratch: scratch)
         #expect(kept.status == 1, "the failure replays: \(kept.output)")
-        let passing = try Piped.run(["run", scratch.path + "/passing.scn"], input: "", scratch: scratch)
+        let passing = try await Piped.run(["run", scratch.path + "/passing.scn"], input: "", scratch: scratch)
         #expect(passing.status == 0, "\(passing.output)")
         let text = try String(contentsOfFile: scratch.path + "/passing.scn", encoding: .utf8)
         #expect(!text.contains("\"no\""), "\(text)")

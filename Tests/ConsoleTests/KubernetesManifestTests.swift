@@ -10,7 +10,7 @@ import TestSupport
 
 private let pyyaml = PythonModule.available("yaml")
 
-@Suite("Kubernetes manifests", .serialized)
+@Suite("Kubernetes manifests", .childSlot, .serialized)
 struct KubernetesManifestTests {
     static let folder = Binary.packageRoot + "/deploy/kubernetes"
 
@@ -64,12 +64,12 @@ struct KubernetesManifestTests {
     }
 
     @Test("every share of the load Job and the merge Job run as written", .enabled(if: pyyaml || RequiredTool.underCI, "python3 -m pip install pyyaml"))
-    func commandsRun() throws {
+    func commandsRun() async throws {
         try #require(pyyaml, "PyYAML missing: .ci/run must install it")
         let scratch = Scratch()
         let server = try RunningSockfuzz(["serve", "--mode", "epoll"], scratch: scratch)
-        defer { server.signal(SIGTERM); _ = server.finish() }
-        #expect(server.waitForOutput(containing: "listening on"), "\(server.output)")
+        defer { server.signal(SIGTERM); _ = server.finishBlocking() }
+        #expect(await server.waitForOutput(containing: "listening on"), "\(server.output)")
         let words = server.output.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" })
         let address = try #require(words.firstIndex(of: "on").map { String(words[$0 + 1]) })
 

@@ -7,12 +7,12 @@
 import Foundation
 import Testing
 
-@Suite("expect match over a large inbox", .serialized)
+@Suite("expect match over a large inbox", .childSlot, .serialized)
 struct LargeInboxMatchTests {
     /// Runs a scenario that sends 3 MiB in 400 pieces to the embedded echo server, then a marked
     /// line and a tail, half-closes, matches `pattern`, and expects the tail right after the
     /// match; returns the run and its wall time in seconds.
-    static func run(matching pattern: String, scratch: Scratch) throws -> (PipedRun, Double) {
+    static func run(matching pattern: String, scratch: Scratch) async throws -> (PipedRun, Double) {
         let file = scratch.path + "/match-\(UInt32.random(in: 0...UInt32.max)).scn"
         try """
             server start epoll
@@ -25,17 +25,17 @@ struct LargeInboxMatchTests {
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let start = Date()
-        let run = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 120)
+        let run = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 120)
         return (run, Date().timeIntervalSince(start))
     }
 
     @Test("a match after 3 MiB in 400 pieces ends at its byte offset; an absent pattern fails at EOF, not at the deadline")
-    func matchOverLargeInbox() throws {
+    func matchOverLargeInbox() async throws {
         let scratch = Scratch()
-        let (found, foundSeconds) = try Self.run(matching: #"MARK \d+\r\n"#, scratch: scratch)
+        let (found, foundSeconds) = try await Self.run(matching: #"MARK \d+\r\n"#, scratch: scratch)
         #expect(found.status == 0, "took \(foundSeconds)s: \(found.output)")
 
-        let (absent, absentSeconds) = try Self.run(matching: "MARK 43", scratch: scratch)
+        let (absent, absentSeconds) = try await Self.run(matching: "MARK 43", scratch: scratch)
         #expect(absent.status == 1, "took \(absentSeconds)s: \(absent.output)")
         #expect(absent.output.contains("c[0]: EOF with no match"), "\(absent.output)")
         print("expect match over 3 MiB in 400 pieces: found in \(String(format: "%.2f", foundSeconds)) s, "

@@ -8,38 +8,38 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("sockfuzz load", .serialized)
+@Suite("sockfuzz load", .childSlot, .serialized)
 struct LoadCommandTests {
-    private func load(_ arguments: [String], timeout: Double = 60) throws -> PipedRun {
-        try Piped.run(["load"] + arguments, input: "", scratch: Scratch(), timeout: timeout)
+    private func load(_ arguments: [String], timeout: Double = 60) async throws -> PipedRun {
+        try await Piped.run(["load"] + arguments, input: "", scratch: Scratch(), timeout: timeout)
     }
 
-    private func against(_ behaviour: Misbehaviour, _ arguments: [String] = []) throws -> PipedRun {
+    private func against(_ behaviour: Misbehaviour, _ arguments: [String] = []) async throws -> PipedRun {
         let server = try MisbehavingServer(behaviour)
         defer { server.stop() }
-        return try load(["--target", server.address, "--connections", "3", "--duration", "1s"] + arguments)
+        return try await load(["--target", server.address, "--connections", "3", "--duration", "1s"] + arguments)
     }
 
     // MARK: the embedded server and signals
 
     @Test("load against the embedded server exits 0 with its verdict, not killed by its own stop signal (was exit 140)",
           arguments: ["busy", "select", "epoll"])
-    func embeddedPasses(_ mode: String) throws {
-        let run = try load(["--mode", mode, "--connections", "5", "--depth", "2", "--duration", "1s"])
+    func embeddedPasses(_ mode: String) async throws {
+        let run = try await load(["--mode", mode, "--connections", "5", "--depth", "2", "--duration", "1s"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("load: PASSED: 5 connection(s) echoed"), "\(run.output)")
     }
 
     @Test("SIGTERM stops a long load promptly: exit 130, the partial summary, the JSON marked interrupted")
-    func sigtermStops() throws {
+    func sigtermStops() async throws {
         let scratch = Scratch()
         let json = scratch.path + "/load.json"
         let child = try RunningSockfuzz(["load", "--mode", "epoll", "--connections", "20", "--depth", "64",
                                          "--duration", "60s", "--json", json], scratch: scratch)
-        #expect(child.waitForOutput(containing: "load: 20 connections for 1m"), "\(child.output)")
+        #expect(await child.waitForOutput(containing: "load: 20 connections for 1m"), "\(child.output)")
         let signalled = nowNanos()
         child.signal(SIGTERM)
-        let run = child.finish(timeout: 30)
+        let run = await child.finish(timeout: 30)
         #expect(run.status == 130, "\(run.output)")
         #expect(elapsedSeconds(since: signalled) < 15, "stopped \(elapsedSeconds(since: signalled)) s after SIGTERM")
         #expect(run.output.contains("load: 20 connections, 64 B messages"), "the partial summary: \(run.output)")
@@ -52,15 +52,15 @@ struct LoadCommandTests {
     }
 
     @Test("Ctrl-C during load against a target exits 130 with the partial result marked interrupted (was exit 0)")
-    func sigintAgainstTarget() throws {
+    func sigintAgainstTarget() async throws {
         let server = try MisbehavingServer(.echo)
         defer { server.stop() }
         let scratch = Scratch()
         let child = try RunningSockfuzz(["load", "--target", server.address, "--connections", "2", "--duration", "60s"],
                                         scratch: scratch)
-        #expect(child.waitForOutput(containing: "load: 2 connections for 1m"), "\(child.output)")
+        #expect(await child.waitForOutput(containing: "load: 2 connections for 1m"), "\(child.output)")
         child.signal(SIGINT)
-        let run = child.finish(timeout: 30)
+        let run = await child.finish(timeout: 30)
         #expect(run.status == 130, "\(run.output)")
         #expect(run.output.contains("load: 2 connections, 64 B messages") && run.output.contains("load: INTERRUPTED"), "\(run.output)")
     }
@@ -69,45 +69,45 @@ struct LoadCommandTests {
 
     @Test("--rate values that cannot run are usage errors naming --rate",
           arguments: ["1e-300", "inf", "0", "1e300", "200M/s", "1/2h"])
-    func badRate(_ value: String) throws {
-        let run = try load(["--mode", "epoll", "--rate", value])
+    func badRate(_ value: String) async throws {
+        let run = try await load(["--mode", "epoll", "--rate", value])
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("--rate"), "\(run.output)")
         #expect(run.output.contains("Usage: sockfuzz load"), "\(run.output)")
     }
 
     @Test("--rate in the language's syntax (10k/s) is accepted and runs")
-    func rateSyntax() throws {
-        let run = try load(["--mode", "epoll", "--connections", "2", "--rate", "10k/s", "--duration", "1s"])
+    func rateSyntax() async throws {
+        let run = try await load(["--mode", "epoll", "--connections", "2", "--rate", "10k/s", "--duration", "1s"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("rate 10000/s"), "\(run.output)")
     }
 
     @Test("--depth and --connections that could never be held are usage errors",
           arguments: [["--depth", "1000000000"], ["--depth", "65536", "--connections", "1000"], ["--connections", "100000000"]])
-    func tooMuch(_ arguments: [String]) throws {
-        let run = try load(["--mode", "epoll"] + arguments)
+    func tooMuch(_ arguments: [String]) async throws {
+        let run = try await load(["--mode", "epoll"] + arguments)
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains(arguments[0]), "\(run.output)")
     }
 
     @Test("a scenario's load with depth=1G is a check error (exit 2), not hundreds of MB/s of growth")
-    func scenarioDepth() throws {
+    func scenarioDepth() async throws {
         let scratch = Scratch()
         let file = scratch.path + "/deep.scn"
         try "server start epoll\nconnect a 1\nload a size=1 depth=1G duration=1s\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 30)
+        let run = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 30)
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("depth"), "\(run.output)")
     }
 
     @Test("a scenario's load fails with the verdict's reasons on a corrupting server, and passes on the correct one (the twin)",
           arguments: [nil, "corrupt-echo"])
-    func scenarioVerdict(_ fault: String?) throws {
+    func scenarioVerdict(_ fault: String?) async throws {
         let scratch = Scratch()
         let file = scratch.path + "/load.scn"
         try "server start epoll\nconnect a 2\nload a size=64 depth=2 duration=500ms\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file] + (fault.map { ["--fault", $0] } ?? []), input: "", scratch: scratch, timeout: 60)
+        let run = try await Piped.run(["run", file] + (fault.map { ["--fault", $0] } ?? []), input: "", scratch: scratch, timeout: 60)
         if fault == nil {
             #expect(run.status == 0, "\(run.output)")
         } else {
@@ -117,18 +117,18 @@ struct LoadCommandTests {
     }
 
     @Test("a rate beyond what the client can send ends at its duration and says how much was not sent")
-    func saturatedRate() throws {
+    func saturatedRate() async throws {
         let started = nowNanos()
-        let run = try load(["--mode", "epoll", "--connections", "2", "--rate", "100M/s", "--duration", "1s"])
+        let run = try await load(["--mode", "epoll", "--connections", "2", "--rate", "100M/s", "--duration", "1s"])
         #expect(elapsedSeconds(since: started) < 30, "ran \(elapsedSeconds(since: started)) s for a 1 s load")
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("not sent") && run.output.contains("client saturated"), "\(run.output)")
     }
 
     @Test("the largest depth ends within its duration and the bounded drain")
-    func deepestDepth() throws {
+    func deepestDepth() async throws {
         let started = nowNanos()
-        let run = try load(["--mode", "epoll", "--connections", "2", "--depth", "65536", "--duration", "1s"])
+        let run = try await load(["--mode", "epoll", "--connections", "2", "--depth", "65536", "--duration", "1s"])
         #expect(elapsedSeconds(since: started) < 30, "ran \(elapsedSeconds(since: started)) s for a 1 s load")
         #expect(run.status == 0 || run.status == 1, "\(run.output)")
         #expect(run.output.contains("load: PASSED") || run.output.contains("load: FAILED"), "\(run.output)")
@@ -137,17 +137,17 @@ struct LoadCommandTests {
     // MARK: third-party servers, each beside its twin
 
     @Test("a correct echo server passes, with load and with --connect-only (the twin)", arguments: [[], ["--connect-only"]])
-    func echoTwin(_ extra: [String]) throws {
-        let run = try against(.echo, extra + ["--size", "4KiB"])
+    func echoTwin(_ extra: [String]) async throws {
+        let run = try await against(.echo, extra + ["--size", "4KiB"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("load: PASSED: 3 connection(s) echoed"), "\(run.output)")
     }
 
     @Test("a server that never answers ends in bounded time, exit 1: no echo within --echo-timeout, not an echo server?",
           arguments: [Misbehaviour.neverReads, .silent], [[], ["--connect-only"]])
-    func neverAnswers(_ behaviour: Misbehaviour, _ extra: [String]) throws {
+    func neverAnswers(_ behaviour: Misbehaviour, _ extra: [String]) async throws {
         let started = nowNanos()
-        let run = try against(behaviour, extra + ["--echo-timeout", "700ms"])
+        let run = try await against(behaviour, extra + ["--echo-timeout", "700ms"])
         #expect(elapsedSeconds(since: started) < 30)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("no echo within 0.7 s on 3 connection(s): not an echo server?"), "\(run.output)")
@@ -155,45 +155,45 @@ struct LoadCommandTests {
 
     @Test("--echo-timeout takes the durations the language takes and refuses others, naming the option",
           arguments: ["0", "soon", "-1s"])
-    func badEchoTimeout(_ value: String) throws {
-        let run = try against(.echo, ["--echo-timeout", value])
+    func badEchoTimeout(_ value: String) async throws {
+        let run = try await against(.echo, ["--echo-timeout", value])
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("--echo-timeout"), "\(run.output)")
     }
 
     @Test("an HTTP error page is not an echo: sent 'x', got 'H', exit 1 (--connect-only too)", arguments: [[], ["--connect-only"]])
-    func httpErrorIsNoEcho(_ extra: [String]) throws {
-        let run = try against(.httpError, extra)
+    func httpErrorIsNoEcho(_ extra: [String]) async throws {
+        let run = try await against(.httpError, extra)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("sent 'x', got 'H': not an echo server"), "\(run.output)")
     }
 
     @Test("garbage of the right length is not an echo: exit 1")
-    func garbage() throws {
-        let run = try against(.garbage)
+    func garbage() async throws {
+        let run = try await against(.garbage)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("sent 'x', got '#': not an echo server"), "\(run.output)")
     }
 
     @Test("a server that resets or closes every connection is a failure (exit 1), not a usage error",
           arguments: [Misbehaviour.resetsEveryConnection, .closesAtOnce])
-    func resets(_ behaviour: Misbehaviour) throws {
-        let run = try against(behaviour)
+    func resets(_ behaviour: Misbehaviour) async throws {
+        let run = try await against(behaviour)
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("load: FAILED: 3 connection(s) failed"), "\(run.output)")
     }
 
     @Test("an echo cut short after 1024 bytes of 4 KiB messages leaves them unanswered: exit 1 (was exit 0)")
-    func truncatedEcho() throws {
-        let run = try against(.echoesFirst(1024), ["--size", "4KiB"])
+    func truncatedEcho() async throws {
+        let run = try await against(.echoesFirst(1024), ["--size", "4KiB"])
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("load: FAILED: unanswered 3"), "\(run.output)")
         #expect(run.output.contains("1023 of 4096 bytes echoed"), "\(run.output)")
     }
 
     @Test("a byte nobody asked for, after an echo, fails the run (exit 1)")
-    func lateByte() throws {
-        let run = try against(.lateByte(delayMillis: 300))
+    func lateByte() async throws {
+        let run = try await against(.lateByte(delayMillis: 300))
         #expect(run.status == 1, "\(run.output)")
         #expect(run.output.contains("got '!'") || run.output.contains("unexpected byte(s)"), "\(run.output)")
     }

@@ -7,14 +7,14 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("load: a server that closes between requests")
+@Suite("load: a server that closes between requests", .childSlot)
 struct LoadReconnectTests {
     @Test("Connection: close after every 10th reply: the load reconnects, counts it, and passes")
-    func reconnectsAfterConnectionClose() throws {
+    func reconnectsAfterConnectionClose() async throws {
         let server = try MisbehavingServer(.httpClosesAfter(10))
         defer { server.stop() }
         let scratch = Scratch()
-        let run = try Piped.run(["load", "--target", server.address, "--request", "GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n",
+        let run = try await Piped.run(["load", "--target", server.address, "--request", "GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n",
                                  "--framing", "http1", "--expect", "^HTTP/1\\.1 200", "--connections", "2", "--rate", "300",
                                  "--duration", "1s", "--json", scratch.path + "/load.json"],
                                 input: "", scratch: scratch, timeout: 60)

@@ -6,7 +6,7 @@
 import Foundation
 import Testing
 
-@Suite("merge: a share's verdict from its figures")
+@Suite("merge: a share's verdict from its figures", .childSlot)
 struct MergeContradictionTests {
     private func json(_ path: String) throws -> [String: Any] {
         let data = try #require(FileManager.default.contents(atPath: path), "\(path) was not written")
@@ -23,17 +23,19 @@ struct MergeContradictionTests {
     }
 
     /// `sockfuzz ARGUMENTS --segment i/2 --json share-i.json` for both shares; their paths.
-    private func shares(_ arguments: [String], _ scratch: Scratch, expecting status: Int32 = 0) throws -> [String] {
-        try (0..<2).map { i in
+    private func shares(_ arguments: [String], _ scratch: Scratch, expecting status: Int32 = 0) async throws -> [String] {
+        var paths: [String] = []
+        for i in 0..<2 {
             let path = scratch.path + "/share-\(i).json"
-            let run = try Piped.run(arguments + ["--segment", "\(i)/2", "--json", path], input: "", scratch: scratch)
+            let run = try await Piped.run(arguments + ["--segment", "\(i)/2", "--json", path], input: "", scratch: scratch)
             #expect(run.status == status, "share \(i): \(run.output)")
-            return path
+            paths.append(path)
         }
+        return paths
     }
 
-    private func refused(_ paths: [String], _ scratch: Scratch, naming file: String, _ contradiction: String) throws {
-        let merged = try Piped.run(["merge"] + paths, input: "", scratch: scratch)
+    private func refused(_ paths: [String], _ scratch: Scratch, naming file: String, _ contradiction: String) async throws {
+        let merged = try await Piped.run(["merge"] + paths, input: "", scratch: scratch)
         #expect(merged.status == 2, "\(merged.output)")
         #expect(merged.output.contains("sockfuzz merge: \(file): the share contradicts itself: "), "\(merged.output)")
         #expect(merged.output.contains(contradiction), "\(merged.output)")
@@ -41,10 +43,10 @@ struct MergeContradictionTests {
     }
 
     @Test("load: a pass with corrupted echoes, a failure with none, and intervals that do not add up are refused")
-    func loadShares() throws {
+    func loadShares() async throws {
         let scratch = Scratch()
-        let paths = try shares(["load", "--connections", "2", "--rate", "100", "--duration", "200ms"], scratch)
-        let honest = try Piped.run(["merge"] + paths, input: "", scratch: scratch)
+        let paths = try await shares(["load", "--connections", "2", "--rate", "100", "--duration", "200ms"], scratch)
+        let honest = try await Piped.run(["merge"] + paths, input: "", scratch: scratch)
         #expect(honest.status == 0 && honest.output.contains("merge: PASSED"), "\(honest.output)")
 
         func edited(_ name: String, _ edit: @escaping (inout [String: Any]) -> Void) throws -> String {
@@ -55,10 +57,10 @@ struct MergeContradictionTests {
             }
         }
         let corrupted = try edited("corrupted.json") { $0["corrupted"] = 3 }
-        try refused([corrupted, paths[1]], scratch, naming: corrupted, "it says passed, but its figures say: corrupted 3")
+        try await refused([corrupted, paths[1]], scratch, naming: corrupted, "it says passed, but its figures say: corrupted 3")
 
         let failed = try lie(paths[0], "failed.json") { $0["passed"] = false }
-        try refused([failed, paths[1]], scratch, naming: failed, "it says failed, but its figures show no failure")
+        try await refused([failed, paths[1]], scratch, naming: failed, "it says failed, but its figures show no failure")
 
         // 7 more messages than its seconds counted, verified and at the rate they would make: only
         // the intervals tell.
@@ -68,16 +70,16 @@ struct MergeContradictionTests {
             load["verified"] = messages
             load["messagesPerSecond"] = Double(messages) / (load["seconds"] as? Double ?? 1)
         }
-        try refused([inflated, paths[1]], scratch, naming: inflated, "its per-second intervals add up to")
+        try await refused([inflated, paths[1]], scratch, naming: inflated, "its per-second intervals add up to")
     }
 
     @Test("run: a pass with failed checks, totals that are not the sum of the groups, and a report whose verdict its runs deny are refused")
-    func runShares() throws {
+    func runShares() async throws {
         let scratch = Scratch()
         let file = scratch.path + "/echo.scn"
         try "connect a 4\nsend a \"hi\"\nexpect a echo\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let paths = try shares(["run", file], scratch)
-        let honest = try Piped.run(["merge"] + paths, input: "", scratch: scratch)
+        let paths = try await shares(["run", file], scratch)
+        let honest = try await Piped.run(["merge"] + paths, input: "", scratch: scratch)
         #expect(honest.status == 0 && honest.output.contains("merge: PASSED"), "\(honest.output)")
 
         func editedRun(_ name: String, _ edit: @escaping (inout [String: Any]) -> Void) throws -> String {
@@ -92,28 +94,28 @@ struct MergeContradictionTests {
             checks["failed"] = 2
             run["checks"] = checks
         }
-        try refused([paths[0], failedChecks], scratch, naming: failedChecks, "its status is passed, but 2 of its checks failed")
+        try await refused([paths[0], failedChecks], scratch, naming: failedChecks, "its status is passed, but 2 of its checks failed")
 
         let bytes = try editedRun("bytes.json") { run in
             var totals = run["totals"] as? [String: Any] ?? [:]
             totals["bytesSent"] = (totals["bytesSent"] as? Int ?? 0) + 1000
             run["totals"] = totals
         }
-        try refused([paths[0], bytes], scratch, naming: bytes, "bytes sent 1004 in its totals, 4 in its groups added up")
+        try await refused([paths[0], bytes], scratch, naming: bytes, "bytes sent 1004 in its totals, 4 in its groups added up")
 
         let failedRun = try editedRun("status.json") { $0["status"] = "failed" }
-        try refused([paths[0], failedRun], scratch, naming: failedRun, "it says passed, but a run in it has status failed")
+        try await refused([paths[0], failedRun], scratch, naming: failedRun, "it says passed, but a run in it has status failed")
     }
 
     @Test("fuzz: a report that failed without a finding, or passed with one, is refused")
-    func fuzzShares() throws {
+    func fuzzShares() async throws {
         let scratch = Scratch()
-        let paths = try shares(["fuzz", "--runs", "2", "--connections", "2"], scratch)
-        let honest = try Piped.run(["merge"] + paths, input: "", scratch: scratch)
+        let paths = try await shares(["fuzz", "--runs", "2", "--connections", "2"], scratch)
+        let honest = try await Piped.run(["merge"] + paths, input: "", scratch: scratch)
         #expect(honest.status == 0 && honest.output.contains("merge: PASSED"), "\(honest.output)")
 
         let failed = try lie(paths[0], "failed.json") { $0["passed"] = false }
-        try refused([failed, paths[1]], scratch, naming: failed, "it says failed, but no campaign in it has a finding")
+        try await refused([failed, paths[1]], scratch, naming: failed, "it says failed, but no campaign in it has a finding")
 
         // A finding as a real campaign against a faulty server wrote it, kept under "passed": true.
         let finding = try JSONSerialization.jsonObject(with: Data(Self.finding.utf8))
@@ -122,7 +124,7 @@ struct MergeContradictionTests {
             campaigns[0]["finding"] = finding
             document["fuzz"] = campaigns
         }
-        try refused([paths[0], found], scratch, naming: found, "it says passed, but its campaign against epoll has a finding (run 1: echo (timed out))")
+        try await refused([paths[0], found], scratch, naming: found, "it says passed, but its campaign against epoll has a finding (run 1: echo (timed out))")
     }
 
     static let finding = #"""

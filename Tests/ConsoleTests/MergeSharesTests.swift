@@ -5,7 +5,7 @@ import Foundation
 import Testing
 @testable import sockfuzz
 
-@Suite("merge: a fuzz campaign's options")
+@Suite("merge: a fuzz campaign's options", .childSlot)
 struct MergeSharesTests {
     @Test("a fuzz campaign's options tell --runs 6 from --runs 6 --duration 1s (the first limit reached stops a share)")
     func fuzzCampaignBothLimits() throws {

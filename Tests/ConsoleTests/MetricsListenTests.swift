@@ -12,7 +12,7 @@ import TestSupport
 
 private let prometheusParser = PythonModule.available("prometheus_client.parser")
 
-@Suite("Prometheus metrics endpoint", .serialized)
+@Suite("Prometheus metrics endpoint", .childSlot, .serialized)
 struct MetricsListenTests {
     /// One HTTP/1.0 request; nil when nothing listens any more.
     private func get(_ path: String, from address: SocketAddress) -> String? {
@@ -24,8 +24,8 @@ struct MetricsListenTests {
     }
 
     /// The bodies of scrapes every 100 ms of the endpoint `process` prints, until it answers no more.
-    private func scrapeUntilGone(_ process: RunningSockfuzz, forSeconds limit: Double) throws -> [String] {
-        #expect(process.waitForOutput(containing: "metrics: serving http://"), "\(process.output)")
+    private func scrapeUntilGone(_ process: RunningSockfuzz, forSeconds limit: Double) async throws -> [String] {
+        #expect(await process.waitForOutput(containing: "metrics: serving http://"), "\(process.output)")
         let url = process.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
         let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
         var bodies: [String] = []
@@ -72,13 +72,13 @@ struct MetricsListenTests {
 
     @Test("scraped during a load: valid Prometheus text, latency equal to the result's first seconds, counters within its totals",
           .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
-    func scrapeDuringLoad() throws {
+    func scrapeDuringLoad() async throws {
         try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
         let scratch = Scratch()
         let json = scratch.path + "/load.json"
         let load = try RunningSockfuzz(["load", "--connections", "8", "--rate", "2000", "--duration", "3s",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        #expect(load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
+        #expect(await load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
         let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
         let hostPort = url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }
         let address = try SocketAddress.parse(String(hostPort))
@@ -89,7 +89,7 @@ struct MetricsListenTests {
             scrapes.append(reply)
             sleepMillis(150)
         }
-        let run = load.finish(timeout: 30)
+        let run = await load.finish(timeout: 30)
         #expect(run.status == 0, "\(run.output)")
         try #require(!scrapes.isEmpty, "no scrape answered: \(run.output)")
         let head = try #require(scrapes.first?.components(separatedBy: "\r\n\r\n").first)
@@ -140,14 +140,14 @@ struct MetricsListenTests {
 
     @Test("fuzz --metrics-listen: scraped during a campaign, valid text whose counters only grow up to the report's",
           .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
-    func scrapeDuringFuzz() throws {
+    func scrapeDuringFuzz() async throws {
         try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
         let scratch = Scratch()
         let json = scratch.path + "/fuzz.json"
         let fuzz = try RunningSockfuzz(["fuzz", "--runs", "12", "--connections", "2", "--out", scratch.path + "/findings",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        let bodies = try scrapeUntilGone(fuzz, forSeconds: 60)
-        let run = fuzz.finish(timeout: 60)
+        let bodies = await try scrapeUntilGone(fuzz, forSeconds: 60)
+        let run = await fuzz.finish(timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
         let finalRuns = try #require(((report["fuzz"] as? [[String: Any]])?.first?["runs"]) as? Double)
@@ -162,7 +162,7 @@ struct MetricsListenTests {
 
     @Test("run --metrics-listen: scraped during two scenarios, live figures of the running one that only grow up to the report's; usage errors exit 2",
           .enabled(if: prometheusParser || RequiredTool.underCI, "python3 -m pip install prometheus-client (CI installs it)"))
-    func scrapeDuringRun() throws {
+    func scrapeDuringRun() async throws {
         try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
         let scratch = Scratch()
         // Each scenario sends, waits a while with its connections open, then sends again.
@@ -174,8 +174,8 @@ struct MetricsListenTests {
         }
         let json = scratch.path + "/run.json"
         let run = try RunningSockfuzz(["run"] + files + ["--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        let bodies = try scrapeUntilGone(run, forSeconds: 30)
-        let finished = run.finish(timeout: 30)
+        let bodies = await try scrapeUntilGone(run, forSeconds: 30)
+        let finished = await run.finish(timeout: 30)
         #expect(finished.status == 0, "\(finished.output)")
 
         let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -198,26 +198,26 @@ struct MetricsListenTests {
         #expect(parsed.ok && parsed.output.contains("sockfuzz_run_checks counter 3") && parsed.output.contains("sockfuzz_run_latency_seconds summary 6"),
                 "\(parsed.output)")
 
-        let bad = try Piped.run(["run", files[0], "--metrics-listen", "nowhere"], input: "", scratch: scratch)
+        let bad = try await Piped.run(["run", files[0], "--metrics-listen", "nowhere"], input: "", scratch: scratch)
         #expect(bad.status == 2 && bad.output.contains("--metrics-listen nowhere"), "\(bad.output)")
         let occupant = try MisbehavingServer(.echo)
         defer { occupant.stop() }
-        let taken = try Piped.run(["run", files[0], "--metrics-listen", occupant.address], input: "", scratch: scratch)
+        let taken = try await Piped.run(["run", files[0], "--metrics-listen", occupant.address], input: "", scratch: scratch)
         #expect(taken.status == 2 && taken.output.contains("sockfuzz run: --metrics-listen \(occupant.address): cannot listen"), "\(taken.output)")
     }
 
     @Test("other paths are 404; an address that is no HOST:PORT is a usage error")
-    func pathsAndUsage() throws {
+    func pathsAndUsage() async throws {
         let scratch = Scratch()
         let load = try RunningSockfuzz(["load", "--connections", "2", "--depth", "1", "--duration", "1s",
                                         "--metrics-listen", "127.0.0.1:0"], scratch: scratch)
-        #expect(load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
+        #expect(await load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
         let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
         let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
         let other = get("/", from: address)
         #expect(other?.hasPrefix("HTTP/1.0 404") == true, "\(other ?? "no answer")")
-        #expect(load.finish(timeout: 30).status == 0)
-        let bad = try Piped.run(["load", "--metrics-listen", "nowhere"], input: "", scratch: scratch)
+        #expect(await load.finish(timeout: 30).status == 0)
+        let bad = try await Piped.run(["load", "--metrics-listen", "nowhere"], input: "", scratch: scratch)
         #expect(bad.status == 2 && bad.output.contains("--metrics-listen nowhere"), "\(bad.output)")
     }
 }

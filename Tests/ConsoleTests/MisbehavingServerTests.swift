@@ -6,7 +6,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("Misbehaving test servers", .serialized)
+@Suite("Misbehaving test servers", .childSlot, .serialized)
 struct MisbehavingServerTests {
     private func client(_ server: MisbehavingServer) throws -> LoopbackClient {
         try LoopbackClient(connectingTo: try SocketAddress.parse(server.address))

@@ -177,13 +177,13 @@ private func sample(_ mutator: ScenarioMutator, parsing: Int, failing: Int) -> S
 /// Signs that the binary trapped or crashed instead of reporting.
 private let trapMarkers = ["Fatal error", "Swift runtime failure", "Program crashed", "Illegal instruction", "Segmentation fault"]
 
-@Suite("Mutated scenario files through the binary", .serialized)
+@Suite("Mutated scenario files through the binary", .childSlot, .serialized)
 struct MutatedScenarioRunTests {
     static let seed: UInt64 = 0x5CE7_A210  // MutatedScenarioTests.seed: the same 10,000 files
     static let perRunSeconds = 20.0
 
     @Test("a sample of mutated files runs to exit 0, 1 or 2 within the bound, never a trap or a hang")
-    func sampleRuns() throws {
+    func sampleRuns() async throws {
         // SOCKFUZZ_MUTANT_SAMPLE=P,F runs P parsing and F failing files instead (a longer hunt).
         let sizes = ProcessInfo.processInfo.environment["SOCKFUZZ_MUTANT_SAMPLE"]?.split(separator: ",").compactMap { Int($0) }
         // The long run (SOCKFUZZ_LONG=1) takes 50 and 20.
@@ -197,7 +197,7 @@ struct MutatedScenarioRunTests {
             let path = scratch.path + "/mutant-\(file.index).scn"
             try Data(file.bytes).write(to: URL(fileURLWithPath: path))
             let began = Date()
-            let run = try Piped.run(["run", path], input: "", scratch: scratch, timeout: Self.perRunSeconds)
+            let run = try await Piped.run(["run", path], input: "", scratch: scratch, timeout: Self.perRunSeconds)
             let seconds = Date().timeIntervalSince(began)
             let what = """
                 seed \(Self.seed), file #\(file.index) (corpus entry \(file.base); \(file.mutations.joined(separator: "; "))), \

@@ -7,18 +7,18 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("a named TLS target keeps its name through the executable", .serialized, .timeLimit(.minutes(3)), .needs(.openssl))
+@Suite("a named TLS target keeps its name through the executable", .childSlot, .serialized, .timeLimit(.minutes(10)), .needs(.openssl))
 struct NamedTLSTargetTests {
     @Test("fuzz --target localhost:PORT --tls sends localhost as SNI, verifies it, writes its finding with target localhost:PORT and the CA's whole path, and the replay does the same",
           arguments: [false, true])
-    func fuzzFindingKeepsTheName(verifies: Bool) throws {
+    func fuzzFindingKeepsTheName(verifies: Bool) async throws {
         let scratch = Scratch()
         let (cert, key) = try makeLocalhostCertificate(in: scratch.path)
         let server = try NameRecordingTLSServer(certificate: cert, key: key, garbles: true)
         defer { server.stop() }
         // Verified with a CA path relative to the working directory, as a user types it.
         let verification = verifies ? ["--ca", "cert.pem"] : ["--verify", "off"]
-        let fuzz = try Piped.run(["fuzz", "--target", "localhost:\(server.port)", "--tls"] + verification
+        let fuzz = try await Piped.run(["fuzz", "--target", "localhost:\(server.port)", "--tls"] + verification
                                  + ["--seed", "1", "--runs", "5", "--connections", "1", "--timeout", "1s", "--out", "out"], in: scratch.path)
         #expect(fuzz.status == 1 && fuzz.output.contains("echo (wrong byte)"), "\(fuzz.output)")
         #expect(fuzz.output.contains("fuzz target localhost:\(server.port)"), "\(fuzz.output)")
@@ -30,14 +30,14 @@ struct NamedTLSTargetTests {
         #expect(scenario.contains("\ntarget localhost:\(server.port)\n"), "\(scenario)")
         // The language's default is verify off: a bare `tls` says it.
         #expect(scenario.contains(verifies ? " tls ca=\(cert)\n" : " tls\n"), "\(scenario)")
-        let replay = try Piped.run(["run", out + "/" + file], input: "", scratch: scratch)
+        let replay = try await Piped.run(["run", out + "/" + file], input: "", scratch: scratch)
         #expect(replay.status == 1 && replay.output.contains("echo") && !replay.output.contains("TLS"), "\(replay.output)")
         let replayed = server.serverNames.dropFirst(fuzzed.count)
         #expect(!replayed.isEmpty && replayed.allSatisfy { $0 == "localhost" }, "SNI seen on replay: \(Array(replayed))")
     }
 
     @Test("run, a target line, the console, load and fuzz --request send the name typed and verify the certificate against it; an IP literal sends no SNI and is verified as an IP; sni= overrides")
-    func everyPathSendsAndChecksTheName() throws {
+    func everyPathSendsAndChecksTheName() async throws {
         let scratch = Scratch()
         let (cert, key) = try makeLocalhostCertificate(in: scratch.path)
         let server = try NameRecordingTLSServer(certificate: cert, key: key)
@@ -54,7 +54,7 @@ struct NamedTLSTargetTests {
         let echo = scratch.path + "/echo.scn"
         try "connect web 2\nsend web \"hi\\n\"\nexpect web echo\nfuzz runs=2 connections=1 seed=1\n".write(toFile: echo, atomically: true, encoding: .utf8)
         // From the scratch folder: a fuzz statement writes a finding to ./fuzz-failures.
-        let run = try Piped.run(["run", "--target", named, "--tls", "--ca", cert, echo], in: scratch.path)
+        let run = try await Piped.run(["run", "--target", named, "--tls", "--ca", cert, echo], in: scratch.path)
         #expect(run.status == 0, "\(run.output)")
         let ran = newNames()
         #expect(ran.count > 2 && ran.allSatisfy { $0 == "localhost" }, "the connects' and the fuzz statement's: \(ran)")
@@ -73,21 +73,21 @@ struct NamedTLSTargetTests {
             connect ipchecked 1 tls ca=\(cert)
             expect ipchecked tls failed
             """.write(toFile: lines, atomically: true, encoding: .utf8)
-        let targetLines = try Piped.run(["run", "-v", lines], input: "", scratch: scratch)
+        let targetLines = try await Piped.run(["run", "-v", lines], input: "", scratch: scratch)
         #expect(targetLines.status == 0, "\(targetLines.output)")
         #expect(targetLines.output.contains("target \(named) (127.0.0.1:\(server.port))"), "\(targetLines.output)")
         #expect(newNames() == ["localhost", nil, "other.example"])
 
-        let console = try Piped.run(["--target", named], input: "connect c 1 tls ca=\(cert)\nexpect c tls ok\n", scratch: scratch)
+        let console = try await Piped.run(["--target", named], input: "connect c 1 tls ca=\(cert)\nexpect c tls ok\n", scratch: scratch)
         #expect(console.status == 0 && !console.output.contains("failed"), "\(console.output)")
         #expect(newNames() == ["localhost"])
 
-        let load = try Piped.run(["load", "--target", named, "--tls", "--ca", cert, "--connections", "2", "--size", "64", "--depth", "1",
+        let load = try await Piped.run(["load", "--target", named, "--tls", "--ca", cert, "--connections", "2", "--size", "64", "--depth", "1",
                                   "--duration", "200ms"], input: "", scratch: scratch)
         #expect(load.status == 0, "\(load.output)")
         #expect(newNames() == ["localhost", "localhost"])
 
-        let requests = try Piped.run(["fuzz", "--target", named, "--tls", "--ca", cert, "--request", "hello\\n", "--framing", "line",
+        let requests = try await Piped.run(["fuzz", "--target", named, "--tls", "--ca", cert, "--request", "hello\\n", "--framing", "line",
                                       "--runs", "3", "--connections", "2", "--out", scratch.path + "/none"], input: "", scratch: scratch, timeout: 120)
         #expect(requests.status == 0, "\(requests.output)")
         let fuzzed = newNames()

@@ -10,7 +10,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("paused readers: memory")
+@Suite("paused readers: memory", .childSlot)
 struct PausedReaderMemoryTests {
     /// Runs `sockfuzz ARGS` and returns its exit status and peak RSS in KiB.
     static func peakRSS(_ arguments: [String], in directory: String) throws -> (status: Int32, kibibytes: Int) {

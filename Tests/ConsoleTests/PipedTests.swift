@@ -4,12 +4,12 @@
 import Foundation
 import Testing
 
-@Suite("Console with piped input", .serialized, .timeLimit(.minutes(2)))
+@Suite("Console with piped input", .childSlot, .serialized, .timeLimit(.minutes(10)))
 struct PipedTests {
     @Test("a session whose expectations hold exits 0 and prints no escape sequences")
-    func passing() throws {
+    func passing() async throws {
         let scratch = Scratch()
-        let run = try Piped.run([], input: """
+        let run = try await Piped.run([], input: """
             connect web 4
             send web random 1..2KiB chunks=1..3
             expect web echo within 5s
@@ -26,22 +26,22 @@ struct PipedTests {
     }
 
     @Test("a repeat block left open at the end of the input is the syntax error `run` gives for the file: exit 2")
-    func openBlockAtTheEnd() throws {
+    func openBlockAtTheEnd() async throws {
         let scratch = Scratch()
         let text = "server start epoll\nconnect a 1\nrepeat 3 {\nsend a \"x\"\nexpect a eof within 100ms\n"
-        let piped = try Piped.run([], input: text, scratch: scratch)
+        let piped = try await Piped.run([], input: text, scratch: scratch)
         #expect(piped.status == 2, "\(piped.output)")
         #expect(piped.output.contains("<stdin>:3:1: unclosed 'repeat' block: no '}' before the end of the file"), "\(piped.output)")
         // The same text as a file, through `run`: the same verdict and message.
         try text.write(toFile: scratch.path + "/open.scn", atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", scratch.path + "/open.scn"], input: "", scratch: scratch)
+        let run = try await Piped.run(["run", scratch.path + "/open.scn"], input: "", scratch: scratch)
         #expect(run.status == 2 && run.output.contains("open.scn:3:1: unclosed 'repeat' block"), "\(run.output)")
     }
 
     @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")
-    func failing() throws {
+    func failing() async throws {
         let scratch = Scratch()
-        let run = try Piped.run([], input: """
+        let run = try await Piped.run([], input: """
             connect web 1
             send web "ping"
             expect web recv "pong" within 2s
@@ -56,15 +56,15 @@ struct PipedTests {
     }
 
     @Test("a syntax error: exit 2 with <stdin>:line:column")
-    func syntaxError() throws {
+    func syntaxError() async throws {
         let scratch = Scratch()
-        let run = try Piped.run([], input: "connect web 2\nsend web \"unterminated\n", scratch: scratch)
+        let run = try await Piped.run([], input: "connect web 2\nsend web \"unterminated\n", scratch: scratch)
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains("<stdin>:2:10: "), "\(run.output)")
     }
 
     @Test("`sockfuzz < file` and `sockfuzz run file` agree")
-    func sameAsRun() throws {
+    func sameAsRun() async throws {
         let scratch = Scratch()
         let scenario = """
             seed 9
@@ -76,17 +76,17 @@ struct PipedTests {
             """
         let file = scratch.path + "/s.scn"
         try scenario.write(toFile: file, atomically: true, encoding: .utf8)
-        let piped = try Piped.run([], input: scenario, scratch: scratch)
-        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        let piped = try await Piped.run([], input: scenario, scratch: scratch)
+        let run = try await Piped.run(["run", file], input: "", scratch: scratch)
         #expect(piped.status == 1 && run.status == 1, "piped:\n\(piped.output)\nrun:\n\(run.output)")
         #expect(piped.output.contains("<stdin>:6:1: expect c connected == 2 within 200ms failed (seed 9)"))
         #expect(run.output.contains("\(file):6:1: expect c connected == 2 within 200ms failed (seed 9)"))
     }
 
     @Test("status, server stats and server mode, and short results for quiet commands")
-    func serverCommands() throws {
+    func serverCommands() async throws {
         let scratch = Scratch()
-        let run = try Piped.run(["--mode", "select"], input: """
+        let run = try await Piped.run(["--mode", "select"], input: """
             connect web 3
             status
             server mode epoll
@@ -109,11 +109,11 @@ struct PipedTests {
     }
 
     @Test("`run FILE` and `include FILE` replay a scenario inside the session; `save` keeps it portable")
-    func runAndInclude() throws {
+    func runAndInclude() async throws {
         let scratch = Scratch()
         try "connect inc 2\nsend inc \"x\"\nexpect inc echo\n".write(toFile: scratch.path + "/part.scn", atomically: true, encoding: .utf8)
         let saved = scratch.path + "/saved.scn"
-        let run = try Piped.run([], input: """
+        let run = try await Piped.run([], input: """
             run \(scratch.path)/part.scn
             include \(scratch.path)/part.scn
             expect inc connected == 4
@@ -123,7 +123,7 @@ struct PipedTests {
         #expect(run.output.contains("no failure"))
         let text = try String(contentsOfFile: saved, encoding: .utf8)
         #expect(text.contains("connect inc 2\nsend inc \"x\"\nexpect inc echo\ninclude \(scratch.path)/part.scn\n"), "\(text)")
-        let replay = try Piped.run(["run", saved], input: "", scratch: scratch)
+        let replay = try await Piped.run(["run", saved], input: "", scratch: scratch)
         #expect(replay.status == 0, "\(replay.output)")
     }
 }

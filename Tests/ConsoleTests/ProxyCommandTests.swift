@@ -10,11 +10,11 @@ import TestSupport
 
 private let toxiproxyClient = PythonModule.available("toxiproxy")
 
-@Suite("sockfuzz proxy")
+@Suite("sockfuzz proxy", .childSlot)
 struct ProxyCommandTests {
     /// The address after `prefix` in the first line of `process`'s output that has it.
-    private func address(after prefix: String, in process: RunningSockfuzz) throws -> String {
-        #expect(process.waitForOutput(containing: prefix), "\(process.output)")
+    private func address(after prefix: String, in process: RunningSockfuzz) async throws -> String {
+        #expect(await process.waitForOutput(containing: prefix), "\(process.output)")
         let line = try #require(process.output.split(separator: "\n").first { $0.contains(prefix) })
         let rest = line[line.range(of: prefix)!.upperBound...]
         return String(rest.prefix { !$0.isWhitespace && $0 != "," })
@@ -38,33 +38,33 @@ struct ProxyCommandTests {
 
     @Test("toxiproxy-python drives --api in front of redis-server: create, latency seen by PING, remove, down, reset, populate, destroy",
           .needs(.redisServer), .enabled(if: toxiproxyClient || RequiredTool.underCI, "pip install toxiproxy-python (CI installs it)"))
-    func toxiproxyClientDrivesTheAPI() throws {
+    func toxiproxyClientDrivesTheAPI() async throws {
         try #require(toxiproxyClient, "toxiproxy-python missing: .ci/run must install it")
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
         let scratch = Scratch()
         let proxy = try RunningSockfuzz(["proxy", "--api", "127.0.0.1:0"], scratch: scratch)
-        let api = try address(after: "toxiproxy API on http://", in: proxy)
+        let api = await try address(after: "toxiproxy API on http://", in: proxy)
         let script = Binary.packageRoot + "/Tests/Fixtures/proxy/toxiproxy_redis.py"
         let parts = api.split(separator: ":")
         let (status, output) = try python([script, String(parts[0]), String(parts[1]), "\(redis.address)"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("ALL OK"), "\(output)")
         proxy.signal(SIGTERM)
-        let stopped = proxy.finish()
+        let stopped = await proxy.finish()
         #expect(stopped.status == 0, "\(stopped.output)")
         #expect(stopped.output.contains("stopped by SIGTERM; counters:"), "\(stopped.output)")
     }
 
     @Test("--toxic from the command line: redis PING through a latency toxic takes at least its time; --metrics-listen and --json count it",
           .needs(.redisServer))
-    func commandLineToxic() throws {
+    func commandLineToxic() async throws {
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
         let scratch = Scratch()
         let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--name", "redis",
                                          "--toxic", "latency latency=400ms", "--json", "--metrics-listen", "127.0.0.1:0"], scratch: scratch)
-        let listen = try SocketAddress.parse(try address(after: "listening on ", in: proxy))
+        let listen = await try SocketAddress.parse(try address(after: "listening on ", in: proxy))
         let client = try LoopbackClient(connectingTo: listen)
         let start = nowNanos()
         try client.send(Array("PING\r\n".utf8))
@@ -72,14 +72,14 @@ struct ProxyCommandTests {
         #expect(elapsedSeconds(since: start) >= 0.4)
         client.close()
         // The counters for Prometheus, while it runs, say what the final JSON will.
-        let metrics = try SocketAddress.parse(try address(after: "metrics: serving http://", in: proxy).replacingOccurrences(of: "/metrics", with: ""))
+        let metrics = await try SocketAddress.parse(try address(after: "metrics: serving http://", in: proxy).replacingOccurrences(of: "/metrics", with: ""))
         let scrape = try LoopbackClient(connectingTo: metrics)
         try scrape.send(Array("GET /metrics HTTP/1.0\r\n\r\n".utf8))
         let body = String(decoding: scrape.receiveToEnd().bytes, as: UTF8.self)
         #expect(body.contains("sockfuzz_proxy_bytes_upstream_total{proxy=\"redis\"} 6\n"), "\(body)")
         #expect(body.contains("sockfuzz_proxy_toxic_connections_total{proxy=\"redis\",toxic=\"latency_downstream\",type=\"latency\"} 1\n"), "\(body)")
         proxy.signal(SIGINT)
-        let stopped = proxy.finish()
+        let stopped = await proxy.finish()
         #expect(stopped.status == 0, "\(stopped.output)")
         let json = try #require(stopped.output.range(of: "{").map { String(stopped.output[$0.lowerBound...]) })
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -92,7 +92,7 @@ struct ProxyCommandTests {
     }
 
     @Test("a scenario's proxy passes TLS through, sliced into small pieces, to the embedded TLS server; a toxic error names its line and column")
-    func tlsThroughTheProxy() throws {
+    func tlsThroughTheProxy() async throws {
         let scratch = Scratch()
         let scenario = """
             server start epoll tls
@@ -107,18 +107,18 @@ struct ProxyCommandTests {
             """
         let file = scratch.path + "/tls-proxy.scn"
         try scenario.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
+        let run = try await Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("toxic slicer_downstream: slicer average_size=50"), "\(run.output)")
         let bad = scratch.path + "/bad-toxic.scn"
         try "proxy p\ntoxic p latency latency=5\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try Piped.run(["run", bad], input: "", scratch: scratch, timeout: 60)
+        let refused = try await Piped.run(["run", bad], input: "", scratch: scratch, timeout: 60)
         #expect(refused.status == 2, "\(refused.output)")
         #expect(refused.output.contains("bad-toxic.scn:2:17: latency=5: duration '5' needs a unit"), "\(refused.output)")
     }
 
     @Test("a RESP proxy drops the second SET's reply: the client sees no reply and its retry on a new connection succeeds", .needs(.redisServer))
-    func respReplyDropped() throws {
+    func respReplyDropped() async throws {
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
         let scratch = Scratch()
@@ -141,14 +141,14 @@ struct ProxyCommandTests {
             """#
         let file = scratch.path + "/retry.scn"
         try scenario.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
+        let run = try await Piped.run(["run", file, "-v"], input: "", scratch: scratch, timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("acted on 1 frames"), "\(run.output)")
     }
 
     @Test("--record writes what went through as a scenario: it replays against redis-server, fails against an echo server, and seeds the content fuzzer",
           .needs(.redisServer))
-    func recordAndReplay() throws {
+    func recordAndReplay() async throws {
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
         let redisPath = try RequiredTool.redisServer.requirePath()
@@ -156,15 +156,15 @@ struct ProxyCommandTests {
         let file = scratch.path + "/session.scn"
         let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--framing", "resp",
                                          "--record", file], scratch: scratch)
-        let listen = try SocketAddress.parse(try address(after: "listening on ", in: proxy))
-        #expect(proxy.waitForOutput(containing: "recording to"), "\(proxy.output)")
+        let listen = await try SocketAddress.parse(try address(after: "listening on ", in: proxy))
+        #expect(await proxy.waitForOutput(containing: "recording to"), "\(proxy.output)")
         let client = try LoopbackClient(connectingTo: listen)
         try client.send(Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nv1\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".utf8))
         #expect(try client.receive(exactly: 13, timeout: 20) == Array("+OK\r\n$2\r\nv1\r\n".utf8))
         try client.shutdownWrite()
         #expect(client.receiveToEnd().end == .eof)
         proxy.signal(SIGINT)
-        let stopped = proxy.finish()
+        let stopped = await proxy.finish()
         #expect(stopped.status == 0, "\(stopped.output)")
         #expect(stopped.output.contains("recorded 1 connection to \(file)"), "\(stopped.output)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
@@ -172,17 +172,17 @@ struct ProxyCommandTests {
         #expect(text.contains(#"expect c1 reply "$2\r\nv1\r\n" within 5s"#), "\(text)")
         #expect(text.contains("halfclose c1"), "\(text)")
 
-        let replay = try Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        let replay = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
         #expect(replay.status == 0, "\(replay.output)")
         // Aimed elsewhere it fails: an echo server answers with the requests themselves.
         let echo = try RunningSockfuzz(["serve", "--port", "0"], scratch: scratch)
-        let echoAddress = try address(after: "listening on ", in: echo)
-        let wrong = try Piped.run(["run", file, "--target", echoAddress], input: "", scratch: scratch, timeout: 60)
+        let echoAddress = await try address(after: "listening on ", in: echo)
+        let wrong = try await Piped.run(["run", file, "--target", echoAddress], input: "", scratch: scratch, timeout: 60)
         echo.signal(SIGTERM)
-        _ = echo.finish()
+        _ = await echo.finish()
         #expect(wrong.status == 1, "\(wrong.output)")
 
-        let fuzz = try Piped.run(["fuzz", "--seed-scenario", file, "--framing", "resp", "--runs", "10", "--seed", "1",
+        let fuzz = try await Piped.run(["fuzz", "--seed-scenario", file, "--framing", "resp", "--runs", "10", "--seed", "1",
                                   "--spawn", "\(redisPath) --port {port} --bind 127.0.0.1 --save '' --appendonly no",
                                   "--out", scratch.path + "/findings"], input: "", scratch: scratch, timeout: 120)
         #expect(fuzz.status == 0, "\(fuzz.output)")
@@ -199,8 +199,8 @@ struct ProxyCommandTests {
          "--toxic #2 'latency latency=30ms': a toxic named latency_downstream is given already"),
         (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "drop nth=2"], "drop acts on whole requests or replies: give --framing"),
     ])
-    func badOptions(arguments: [String], message: String) throws {
-        let run = try Piped.run(arguments, input: "", scratch: Scratch(), timeout: 30)
+    func badOptions(arguments: [String], message: String) async throws {
+        let run = try await Piped.run(arguments, input: "", scratch: Scratch(), timeout: 30)
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains(message), "\(run.output)")
     }

@@ -8,7 +8,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("${name} in recv, match and print", .serialized)
+@Suite("${name} in recv, match and print", .childSlot, .serialized)
 struct ReferenceSubstitutionTests {
     static let prologue = """
         server start epoll
@@ -18,18 +18,18 @@ struct ReferenceSubstitutionTests {
 
         """
 
-    private func run(_ body: String) throws -> PipedRun {
+    private func run(_ body: String) async throws -> PipedRun {
         let scratch = Scratch()
         let file = scratch.path + "/refs.scn"
         try (Self.prologue + body).write(toFile: file, atomically: true, encoding: .utf8)
         setenv("SOCKFUZZ_TEST_WORD", "zebra", 1)
         defer { unsetenv("SOCKFUZZ_TEST_WORD") }
-        return try Piped.run(["run", file, "-v"], input: "", scratch: scratch)
+        return try await Piped.run(["run", file, "-v"], input: "", scratch: scratch)
     }
 
     @Test("captures and environment variables fill in recv, match and print")
-    func filledIn() throws {
-        let result = try run("""
+    func filledIn() async throws {
+        let result = try await run("""
             send e "got a.b and zebra\\n"
             expect e recv "got ${word} and ${SOCKFUZZ_TEST_WORD}\\n" within 2s
             send e "again a.b\\n"
@@ -46,8 +46,8 @@ struct ReferenceSubstitutionTests {
         ("expect e match \"x ${nope}\"\n", "refs.scn:5:19:"),
         ("print \"x ${nope}\"\n", "refs.scn:5:10:"),
     ])
-    func unknownNameExits2(_ body: String, _ location: String) throws {
-        let result = try run(body)
+    func unknownNameExits2(_ body: String, _ location: String) async throws {
+        let result = try await run(body)
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains(location + " unknown name '${nope}'"), "\(result.output)")
     }
@@ -57,8 +57,8 @@ struct ReferenceSubstitutionTests {
         // The captured `.` is escaped: it matches a dot, not any byte.
         ("send e \"again axb\\n\"\nexpect e match \"^again ${word}\\n\" within 300ms\n", "again a\\.b"),
     ])
-    func differenceFails(_ body: String, _ shown: String) throws {
-        let result = try run(body)
+    func differenceFails(_ body: String, _ shown: String) async throws {
+        let result = try await run(body)
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains(shown), "the failure shows the filled-in value: \(result.output)")
     }

@@ -8,7 +8,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Replies through the executable", .serialized)
+@Suite("Replies through the executable", .childSlot, .serialized)
 struct ReplyTests {
     static let pipeline = """
         # Three GETs pipelined on one keep-alive connection, each reply's status line checked in order.
@@ -31,10 +31,10 @@ struct ReplyTests {
     }
 
     /// The console, piped, at a fresh redis-server with `connect r 1 framing=resp` done.
-    private func consoleAtRedis(_ lines: String) throws -> PipedRun {
+    private func consoleAtRedis(_ lines: String) async throws -> PipedRun {
         let redis = try Self.startRedis()
         defer { redis.stop() }
-        return try Piped.run([], input: "target \(redis.address)\nconnect r 1 framing=resp\n" + lines, scratch: Scratch())
+        return try await Piped.run([], input: "target \(redis.address)\nconnect r 1 framing=resp\n" + lines, scratch: Scratch())
     }
 
     private func scenario(_ text: String, in scratch: Scratch) throws -> String {
@@ -44,8 +44,8 @@ struct ReplyTests {
     }
 
     @Test("the console piped at redis shows each reply and checks it", .needs(.redisServer))
-    func redisConsole() throws {
-        let run = try consoleAtRedis("""
+    func redisConsole() async throws {
+        let run = try await consoleAtRedis("""
             send r "PING\\r\\n"
             expect r reply "+PONG\\r\\n"
             send r "SET greeting hello\\r\\n"
@@ -65,8 +65,8 @@ struct ReplyTests {
     }
 
     @Test("a reply that differs fails with the frame seen, shown as text", .needs(.redisServer))
-    func redisWrongReply() throws {
-        let run = try consoleAtRedis("""
+    func redisWrongReply() async throws {
+        let run = try await consoleAtRedis("""
             send r "GET missing-key\\r\\n"
             expect r reply "+PONG\\r\\n"
 
@@ -77,29 +77,29 @@ struct ReplyTests {
     }
 
     @Test("a scenario checks an nginx keep-alive pipeline reply by reply", .needs(.nginx))
-    func nginxPipeline() throws {
+    func nginxPipeline() async throws {
         let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(),
                                     files: ["a.txt": "first\n", "b.txt": "second\n", "c.txt": "third\n"])
         defer { nginx.stop() }
         let scratch = Scratch()
         let file = try scenario(Self.pipeline, in: scratch)
-        let run = try Piped.run(["run", file, "--target", nginx.address, "-v"], input: "", scratch: scratch)
+        let run = try await Piped.run(["run", file, "--target", nginx.address, "-v"], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("PASSED"), "\(run.output)")
     }
 
     @Test("a server answering the second pipelined request wrongly fails at that reply; its twin passes")
-    func wrongSecondReply() throws {
+    func wrongSecondReply() async throws {
         let scratch = Scratch()
         let file = try scenario(Self.pipeline, in: scratch)
         let twin = try MisbehavingServer(.httpPipeline(wrongAt: nil))
         defer { twin.stop() }
-        let good = try Piped.run(["run", file, "--target", twin.address], input: "", scratch: scratch)
+        let good = try await Piped.run(["run", file, "--target", twin.address], input: "", scratch: scratch)
         #expect(good.status == 0, "\(good.output)")
 
         let wrong = try MisbehavingServer(.httpPipeline(wrongAt: 2))
         defer { wrong.stop() }
-        let bad = try Piped.run(["run", file, "--target", wrong.address], input: "", scratch: scratch)
+        let bad = try await Piped.run(["run", file, "--target", wrong.address], input: "", scratch: scratch)
         #expect(bad.status == 1, "\(bad.output)")
         #expect(bad.output.contains("\(file):7:1: expect web reply match"), "\(bad.output)")
         #expect(bad.output.contains(#"web[0]: reply 2 at stream offset "#), "\(bad.output)")
@@ -107,7 +107,7 @@ struct ReplyTests {
     }
 
     @Test("a framing error fails the next check with the error and its stream offset; a well-framed twin passes")
-    func framingError() throws {
+    func framingError() async throws {
         let scratch = Scratch()
         let text = """
             connect r 1 framing=resp
@@ -119,7 +119,7 @@ struct ReplyTests {
         // `H` (of `HTTP/1.1 400`) starts no RESP reply.
         let http = try MisbehavingServer(.httpError)
         defer { http.stop() }
-        let bad = try Piped.run(["run", file, "--target", http.address], input: "", scratch: scratch)
+        let bad = try await Piped.run(["run", file, "--target", http.address], input: "", scratch: scratch)
         #expect(bad.status == 1, "\(bad.output)")
         #expect(bad.output.contains("r[0]: resp framing error at stream offset 0:"), "\(bad.output)")
 
@@ -127,20 +127,20 @@ struct ReplyTests {
         // line is not RESP, so the twin speaks line framing instead).
         let echo = try MisbehavingServer(.echo)
         defer { echo.stop() }
-        let twin = try Piped.run(["run", try scenario(text.replacingOccurrences(of: "framing=resp", with: "framing=line"), in: scratch),
+        let twin = try await Piped.run(["run", try scenario(text.replacingOccurrences(of: "framing=resp", with: "framing=line"), in: scratch),
                                   "--target", echo.address], input: "", scratch: scratch)
         #expect(twin.status == 0, "\(twin.output)")
     }
 
     @Test("${NAME} in target and strings comes from the environment; an unknown name is an error at check time")
-    func environment() throws {
+    func environment() async throws {
         let scratch = Scratch()
         let echo = try MisbehavingServer(.echo)
         defer { echo.stop() }
         setenv("SOCKFUZZ_TEST_TARGET", echo.address, 1)
         setenv("SOCKFUZZ_TEST_WORD", "fromenv", 1)
         defer { unsetenv("SOCKFUZZ_TEST_TARGET"); unsetenv("SOCKFUZZ_TEST_WORD") }
-        let ok = try Piped.run(["run", try scenario("""
+        let ok = try await Piped.run(["run", try scenario("""
             target ${SOCKFUZZ_TEST_TARGET}
             connect c 1 framing=line
             send c "${SOCKFUZZ_TEST_WORD}\\n"
@@ -150,13 +150,13 @@ struct ReplyTests {
         #expect(ok.status == 0, "\(ok.output)")
 
         let file = try scenario("connect c 1 framing=line\nsend c \"a ${SOCKFUZZ_TEST_UNSET}\\n\"\n", in: scratch)
-        let unknown = try Piped.run(["run", file], input: "", scratch: scratch)
+        let unknown = try await Piped.run(["run", file], input: "", scratch: scratch)
         #expect(unknown.status == 2, "\(unknown.output)")
         #expect(unknown.output.contains("\(file):2:11: unknown name '${SOCKFUZZ_TEST_UNSET}'"), "\(unknown.output)")
     }
 
     @Test("each reply completes the oldest request: a late reply fails a latency bound it should, a generous bound holds")
-    func requestReplyLatency() throws {
+    func requestReplyLatency() async throws {
         let scratch = Scratch()
         // The reply is the echo plus a `!` sent 300 ms later: a frame cut at `!` arrives late.
         let late = try MisbehavingServer(.lateByte(delayMillis: 300))
@@ -167,18 +167,18 @@ struct ReplyTests {
             expect c reply "x!" within 5s
 
             """
-        let slow = try Piped.run(["run", try scenario(base + "expect c p99 < 100ms\n", in: scratch), "--target", late.address],
+        let slow = try await Piped.run(["run", try scenario(base + "expect c p99 < 100ms\n", in: scratch), "--target", late.address],
                                  input: "", scratch: scratch)
         #expect(slow.status == 1, "\(slow.output)")
         #expect(slow.output.contains("over 1 round trips"), "\(slow.output)")
-        let generous = try Piped.run(["run", try scenario(base + "expect c p99 < 5s\n", in: scratch), "--target", late.address],
+        let generous = try await Piped.run(["run", try scenario(base + "expect c p99 < 5s\n", in: scratch), "--target", late.address],
                                      input: "", scratch: scratch)
         #expect(generous.status == 0, "\(generous.output)")
 
         // Three pipelined requests, three replies: three round trips, answered in order.
         let echo = try MisbehavingServer(.echo)
         defer { echo.stop() }
-        let pipelined = try Piped.run(["run", try scenario("""
+        let pipelined = try await Piped.run(["run", try scenario("""
             connect c 1 framing=line
             send c "one\\n"
             send c "two\\n"
@@ -193,7 +193,7 @@ struct ReplyTests {
     }
 
     @Test("replies N fails when fewer whole replies come, naming how many did")
-    func tooFewReplies() throws {
+    func tooFewReplies() async throws {
         let scratch = Scratch()
         let server = try MisbehavingServer(.httpPipeline(wrongAt: nil))
         defer { server.stop() }
@@ -204,21 +204,21 @@ struct ReplyTests {
             expect web replies N within 1s
 
             """
-        let two = try Piped.run(["run", try scenario(text.replacingOccurrences(of: "replies N", with: "replies 2"), in: scratch),
+        let two = try await Piped.run(["run", try scenario(text.replacingOccurrences(of: "replies N", with: "replies 2"), in: scratch),
                                  "--target", server.address], input: "", scratch: scratch)
         #expect(two.status == 0, "\(two.output)")
-        let three = try Piped.run(["run", try scenario(text.replacingOccurrences(of: "replies N", with: "replies 3"), in: scratch),
+        let three = try await Piped.run(["run", try scenario(text.replacingOccurrences(of: "replies N", with: "replies 3"), in: scratch),
                                    "--target", server.address], input: "", scratch: scratch)
         #expect(three.status == 1, "\(three.output)")
         #expect(three.output.contains("seen:     web[0]: 2 whole replies"), "\(three.output)")
     }
 
     @Test("set show hex prints replies as a hex dump; set show off prints none")
-    func showModes() throws {
+    func showModes() async throws {
         let scratch = Scratch()
         let echo = try MisbehavingServer(.echo)
         defer { echo.stop() }
-        let run = try Piped.run([], input: """
+        let run = try await Piped.run([], input: """
             target \(echo.address)
             connect c 1 framing=line
             set show hex

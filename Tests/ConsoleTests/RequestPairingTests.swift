@@ -8,13 +8,13 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("console reply pairing through the executable", .serialized)
+@Suite("console reply pairing through the executable", .childSlot, .serialized)
 struct RequestPairingTests {
     static let ping = "*1\\r\\n$4\\r\\nPING\\r\\n"
 
     @Test("one send of two RESP requests awaits two replies: none is left over, both are timed")
-    func twoRequestsInOneSend() throws {
-        let run = try Piped.run([], input: """
+    func twoRequestsInOneSend() async throws {
+        let run = try await Piped.run([], input: """
             connect w 1 framing=resp
             send w "\(Self.ping)\(Self.ping)"
             expect w reply "\(Self.ping)" within 5s
@@ -28,8 +28,8 @@ struct RequestPairingTests {
     }
 
     @Test("with a reply-only framing a send is one request, and a second reply to it is said")
-    func unaskedRepliesAreSaid() throws {
-        let run = try Piped.run([], input: """
+    func unaskedRepliesAreSaid() async throws {
+        let run = try await Piped.run([], input: """
             connect w 1 framing=line
             send w "a\\nb\\n"
             sleep 300ms
@@ -39,7 +39,7 @@ struct RequestPairingTests {
     }
 
     @Test("a request sent in pieces with chunks= and gap= is one request, timed from its last piece, not across the pauses")
-    func requestInPieces() throws {
+    func requestInPieces() async throws {
         let scratch = Scratch()
         let file = scratch.path + "/pieces.scn"
         try """
@@ -50,7 +50,7 @@ struct RequestPairingTests {
             expect w p99 < 140ms
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        let run = try await Piped.run(["run", file], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("over 1 round trips") || run.output.contains("PASSED"), "\(run.output)")
         // The pauses happened: two of 150 ms between three pieces.
@@ -59,7 +59,7 @@ struct RequestPairingTests {
 
         let bad = scratch.path + "/bad.scn"
         try "connect w 1\nsend w \"x\" gap=1ms\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let refused = try Piped.run(["run", bad], input: "", scratch: scratch)
+        let refused = try await Piped.run(["run", bad], input: "", scratch: scratch)
         #expect(refused.status == 2 && refused.output.contains("bad.scn:2:12: gap= goes with chunks="), "\(refused.output)")
     }
 }

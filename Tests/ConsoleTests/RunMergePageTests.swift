@@ -6,7 +6,7 @@
 import Foundation
 import Testing
 
-@Suite("merge --html of scenario run shares", .serialized)
+@Suite("merge --html of scenario run shares", .childSlot, .serialized)
 struct RunMergePageTests {
     /// `tag[2]`, share 1/2's, sends 124 bytes; corrupt-echo flips byte 100 of every stream, so
     /// only its echo comes back wrong. The `web` messages stay under 100 bytes.
@@ -27,25 +27,25 @@ struct RunMergePageTests {
     }
 
     /// Runs both shares as processes and merges them with --html: (merge status and output, page).
-    private func sharesMerged(fault: String, _ scratch: Scratch, _ name: String) throws -> (status: Int32, output: String, page: String) {
+    private func sharesMerged(fault: String, _ scratch: Scratch, _ name: String) async throws -> (status: Int32, output: String, page: String) {
         let file = scratch.path + "/\(name).scn"
         try Self.scenario(fault: fault).write(toFile: file, atomically: true, encoding: .utf8)
         let paths = (0..<2).map { scratch.path + "/\(name)-\($0).json" }
         let shares = try (0..<2).map { i in try RunningSockfuzz(["run", file, "--segment", "\(i)/2", "--json", paths[i]], scratch: scratch) }
         for (i, share) in shares.enumerated() {
-            let run = share.finish(timeout: 60)
+            let run = await share.finish(timeout: 60)
             #expect(run.status == (fault.isEmpty || i == 0 ? 0 : 1), "share \(i): \(run.output)")
         }
         let html = scratch.path + "/\(name).html"
-        let merged = try Piped.run(["merge"] + paths + ["--html", html], input: "", scratch: scratch)
+        let merged = try await Piped.run(["merge"] + paths + ["--html", html], input: "", scratch: scratch)
         let page = String(decoding: try #require(FileManager.default.contents(atPath: html), "\(merged.output)"), as: UTF8.self)
         return (merged.status, merged.output, page)
     }
 
     @Test("one share's server fault: the page says FAILED, with the share, the check's location and its text escaped; the twin says PASSED")
-    func faultAndTwin() throws {
+    func faultAndTwin() async throws {
         let scratch = Scratch()
-        let bad = try sharesMerged(fault: " fault=corrupt-echo", scratch, "faulty")
+        let bad = try await sharesMerged(fault: " fault=corrupt-echo", scratch, "faulty")
         #expect(bad.status == 1 && bad.output.contains("merge: FAILED"), "\(bad.output)")
         #expect(bad.page.contains("<strong>FAILED: a share failed (below)</strong>"), "\(bad.page)")
         #expect(bad.page.contains("<h3>Failed checks</h3>"), "\(bad.page)")
@@ -59,7 +59,7 @@ struct RunMergePageTests {
         #expect(!bad.page.contains("<script") && !bad.page.contains("<b>"), "\(bad.page)")
         #expect(bad.page.contains("<td>web</td><td>6 of 6</td>") && bad.page.contains("<th>latency</th>"), "\(bad.page)")
 
-        let good = try sharesMerged(fault: "", scratch, "twin")
+        let good = try await sharesMerged(fault: "", scratch, "twin")
         #expect(good.status == 0 && good.output.contains("merge: PASSED"), "\(good.output)")
         #expect(good.page.contains("<strong>PASSED: every share of every run passed</strong>"), "\(good.page)")
         #expect(!good.page.contains("Failed checks") && !good.page.contains("FAILED"), "\(good.page)")

@@ -6,7 +6,7 @@ import Foundation
 import Glibc
 import Testing
 
-@Suite("Segmented scenario runs and merge", .serialized)
+@Suite("Segmented scenario runs and merge", .childSlot, .serialized)
 struct SegmentedRunTests {
     /// 40 connections in two groups, random payloads of different sizes per connection, a
     /// member range, and count checks that a share scales to its part.
@@ -46,10 +46,10 @@ struct SegmentedRunTests {
     }
 
     @Test("4 shares as 4 processes merge to the whole run's connections and bytes; a share against another server is refused")
-    func fourSharesAddUp() throws {
+    func fourSharesAddUp() async throws {
         let scratch = Scratch()
         let file = try write(Self.scenario, "split.scn", scratch)
-        let whole = try Piped.run(["run", file, "--json", scratch.path + "/whole.json"], input: "", scratch: scratch)
+        let whole = try await Piped.run(["run", file, "--json", scratch.path + "/whole.json"], input: "", scratch: scratch)
         #expect(whole.status == 0, "\(whole.output)")
 
         let paths = (0..<4).map { scratch.path + "/share-\($0).json" }
@@ -58,11 +58,11 @@ struct SegmentedRunTests {
             try RunningSockfuzz(["run", file, "--segment", "\(i)/4", "--start-at", start, "--json", paths[i], "-v"], scratch: scratch)
         }
         for (i, share) in shares.enumerated() {
-            let run = share.finish(timeout: 60)
+            let run = await share.finish(timeout: 60)
             #expect(run.status == 0, "share \(i): \(run.output)")
             if i == 1 { #expect(run.output.contains("share 1/4 of 30: web[8..14]"), "\(run.output)") }
         }
-        let merged = try Piped.run(["merge"] + paths + ["--json", scratch.path + "/merged.json"], input: "", scratch: scratch)
+        let merged = try await Piped.run(["merge"] + paths + ["--json", scratch.path + "/merged.json"], input: "", scratch: scratch)
         #expect(merged.status == 0, "\(merged.output)")
         #expect(merged.output.contains("merge: PASSED"), "\(merged.output)")
 
@@ -81,7 +81,7 @@ struct SegmentedRunTests {
         // after its --start-at, it says so, in its output and its result.
         let inline = try write(Self.scenario.replacingOccurrences(of: "seed 11\n", with: "seed 11\nsegment 1/4\n"), "inline.scn", scratch)
         let past = "@\(Int(Date().timeIntervalSince1970) - 10)"
-        let one = try Piped.run(["run", inline, "--start-at", past, "--json", scratch.path + "/inline.json"], input: "", scratch: scratch)
+        let one = try await Piped.run(["run", inline, "--start-at", past, "--json", scratch.path + "/inline.json"], input: "", scratch: scratch)
         #expect(one.output.contains("run: started") && one.output.contains("after --start-at \(past)"), "\(one.output)")
         #expect(one.status == 0, "\(one.output)")
         let inlineRun = (try json(scratch.path + "/inline.json")["runs"] as? [[String: Any]])?.first
@@ -92,88 +92,88 @@ struct SegmentedRunTests {
 
         // A share against another server is not a share of this run.
         let faulty = scratch.path + "/faulty.json"
-        let bad = try Piped.run(["run", file, "--segment", "2/4", "--fault", "corrupt-echo", "--json", faulty], input: "", scratch: scratch)
+        let bad = try await Piped.run(["run", file, "--segment", "2/4", "--fault", "corrupt-echo", "--json", faulty], input: "", scratch: scratch)
         #expect(bad.status == 1, "\(bad.output)")
-        let mixed = try Piped.run(["merge", paths[0], paths[1], faulty, paths[3]], input: "", scratch: scratch)
+        let mixed = try await Piped.run(["merge", paths[0], paths[1], faulty, paths[3]], input: "", scratch: scratch)
         #expect(mixed.status == 2 && mixed.output.contains("share 2/4 ran against epoll fault=corrupt-echo"), "\(mixed.output)")
     }
 
     @Test("a check that fails on the one share owning its connection fails the merge, as it fails the whole run")
-    func failingShare() throws {
+    func failingShare() async throws {
         let scratch = Scratch()
         let file = try write(Self.scenario + "expect web[9] recv \"not an echo\" within 300ms\n", "failing.scn", scratch)
-        let whole = try Piped.run(["run", file], input: "", scratch: scratch)
+        let whole = try await Piped.run(["run", file], input: "", scratch: scratch)
         #expect(whole.status == 1, "\(whole.output)")
         var paths: [String] = []
         for i in 0..<4 {
             paths.append(scratch.path + "/share-\(i).json")
-            let run = try Piped.run(["run", file, "--segment", "\(i)/4", "--json", paths[i]], input: "", scratch: scratch)
+            let run = try await Piped.run(["run", file, "--segment", "\(i)/4", "--json", paths[i]], input: "", scratch: scratch)
             // web[9] is share 1's (web[8..14]); the others say they leave it to its owner.
             #expect(run.status == (i == 1 ? 1 : 0), "share \(i): \(run.output)")
         }
-        let merged = try Piped.run(["merge"] + paths, input: "", scratch: scratch)
+        let merged = try await Piped.run(["merge"] + paths, input: "", scratch: scratch)
         #expect(merged.status == 1 && merged.output.contains("merge: FAILED") && merged.output.contains("share 1/4: "), "\(merged.output)")
     }
 
     @Test("a share's count checks catch their fault and pass on a correct server; != and loop figures are check errors")
-    func shareChecks() throws {
+    func shareChecks() async throws {
         let scratch = Scratch()
         let checks = "connect web 8\nexpect web connected == 8 within 2s\nexpect server active == 8 within 2s\nreset web\nexpect server descriptors == 0 within 1s\n"
         let good = try write("server start epoll\n" + checks, "good.scn", scratch)
-        let passed = try Piped.run(["run", good, "--segment", "0/4", "-v"], input: "", scratch: scratch)
+        let passed = try await Piped.run(["run", good, "--segment", "0/4", "-v"], input: "", scratch: scratch)
         #expect(passed.status == 0, "\(passed.output)")
         #expect(passed.output.contains("2 connected on web (share 0/4: its part of 8 is 8 × 2/8 = 2)"), "\(passed.output)")
         // A server that keeps one connection of the share's two fails the scaled connected check.
         let limited = try write("server start epoll limit=1\n" + checks, "limited.scn", scratch)
-        let refused = try Piped.run(["run", limited, "--segment", "0/4"], input: "", scratch: scratch)
+        let refused = try await Piped.run(["run", limited, "--segment", "0/4"], input: "", scratch: scratch)
         #expect(refused.status == 1 && refused.output.contains("its part of 8 is 8 × 2/8 = 2"), "\(refused.output)")
         // A server leaking descriptors after a reset fails the share's server check.
-        let leaked = try Piped.run(["run", good, "--segment", "0/4", "--fault", "leak-on-reset"], input: "", scratch: scratch)
+        let leaked = try await Piped.run(["run", good, "--segment", "0/4", "--fault", "leak-on-reset"], input: "", scratch: scratch)
         #expect(leaked.status == 1 && leaked.output.contains("descriptors"), "\(leaked.output)")
 
         // A load's open-loop rate is split like its connections: 3 of 10 send 300 of 1000/s.
         let load = try write("connect web 10\nload web size=64 rate=1000/s duration=300ms\n", "load.scn", scratch)
-        let loaded = try Piped.run(["run", load, "--segment", "1/3", "-v"], input: "", scratch: scratch)
+        let loaded = try await Piped.run(["run", load, "--segment", "1/3", "-v"], input: "", scratch: scratch)
         #expect(loaded.status == 0 && loaded.output.contains("load: 3 connections, 64 B messages, rate 300/s"), "\(loaded.output)")
 
         let notEqual = try write("connect web 8\nexpect web connected != 3\n", "ne.scn", scratch)
-        let ne = try Piped.run(["run", notEqual, "--segment", "1/4"], input: "", scratch: scratch)
+        let ne = try await Piped.run(["run", notEqual, "--segment", "1/4"], input: "", scratch: scratch)
         #expect(ne.status == 1 && ne.output.contains("!= on a part says nothing about the whole"), "\(ne.output)")
         let loop = try write("connect web 8\nexpect server iterations >= 1\n", "loop.scn", scratch)
-        let it = try Piped.run(["run", loop, "--segment", "1/4"], input: "", scratch: scratch)
+        let it = try await Piped.run(["run", loop, "--segment", "1/4"], input: "", scratch: scratch)
         #expect(it.status == 1 && it.output.contains("iterations is a figure of the server loop"), "\(it.output)")
     }
 
     @Test("bad segments are usage errors naming the argument or file:line:column; merge refuses unsplit and incomplete runs")
-    func badSegments() throws {
+    func badSegments() async throws {
         let scratch = Scratch()
         let file = try write("connect web 4\nsend web \"x\"\nexpect web echo\n", "ok.scn", scratch)
         for bad in ["5/4", "0/0"] {
-            let run = try Piped.run(["run", file, "--segment", bad], input: "", scratch: scratch)
+            let run = try await Piped.run(["run", file, "--segment", bad], input: "", scratch: scratch)
             #expect(run.status == 2 && run.output.contains("--segment"), "\(bad): \(run.output)")
         }
         let twice = try write("segment 0/2\nsegment 1/2\nconnect web 4\n", "twice.scn", scratch)
-        let t = try Piped.run(["run", twice], input: "", scratch: scratch)
+        let t = try await Piped.run(["run", twice], input: "", scratch: scratch)
         #expect(t.status == 2 && t.output.contains("twice.scn:2:1: segment is given twice"), "\(t.output)")
         let late = try write("connect web 4\nsegment 0/2\n", "late.scn", scratch)
-        let l = try Piped.run(["run", late], input: "", scratch: scratch)
+        let l = try await Piped.run(["run", late], input: "", scratch: scratch)
         #expect(l.status == 2 && l.output.contains("late.scn:2:1: segment must come before any connect"), "\(l.output)")
         let range = try write("segment 4/4\n", "range.scn", scratch)
-        let r = try Piped.run(["run", range], input: "", scratch: scratch)
+        let r = try await Piped.run(["run", range], input: "", scratch: scratch)
         #expect(r.status == 2 && r.output.contains("range.scn:1:9: segment 4/4 does not exist"), "\(r.output)")
 
         let p = { (name: String) in scratch.path + "/\(name).json" }
         for (name, extra) in [("whole", [String]()), ("s0", ["--segment", "0/2"]), ("s1", ["--segment", "1/2"]), ("other", ["--segment", "1/2", "--seed", "5"])] {
-            let run = try Piped.run(["run", file, "--json", p(name)] + extra, input: "", scratch: scratch)
+            let run = try await Piped.run(["run", file, "--json", p(name)] + extra, input: "", scratch: scratch)
             #expect(run.status == 0, "\(name): \(run.output)")
         }
-        let unsplit = try Piped.run(["merge", p("whole"), p("s0")], input: "", scratch: scratch)
+        let unsplit = try await Piped.run(["merge", p("whole"), p("s0")], input: "", scratch: scratch)
         #expect(unsplit.status == 2 && unsplit.output.contains("is not a share"), "\(unsplit.output)")
-        let missing = try Piped.run(["merge", p("s0")], input: "", scratch: scratch)
+        let missing = try await Piped.run(["merge", p("s0")], input: "", scratch: scratch)
         #expect(missing.status == 2 && missing.output.contains("missing share 1/2"), "\(missing.output)")
-        let other = try Piped.run(["merge", p("s0"), p("other")], input: "", scratch: scratch)
+        let other = try await Piped.run(["merge", p("s0"), p("other")], input: "", scratch: scratch)
         #expect(other.status == 2 && other.output.contains("share of another run"), "\(other.output)")
-        let good = try Piped.run(["merge", p("s1"), p("s0")], input: "", scratch: scratch)
+        let good = try await Piped.run(["merge", p("s1"), p("s0")], input: "", scratch: scratch)
         #expect(good.status == 0, "\(good.output)")
     }
 }

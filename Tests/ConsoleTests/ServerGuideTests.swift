@@ -6,7 +6,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("The testing-your-own-server guide", .serialized)
+@Suite("The testing-your-own-server guide", .childSlot, .serialized)
 struct ServerGuideTests {
     /// The ```scn blocks of the guide, in order.
     static func scenarios() throws -> [String] {
@@ -14,13 +14,13 @@ struct ServerGuideTests {
         return doc.components(separatedBy: "```scn\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] + "\n" }
     }
 
-    func run(_ scenario: String, _ variable: String, _ address: String) throws -> PipedRun {
+    func run(_ scenario: String, _ variable: String, _ address: String) async throws -> PipedRun {
         let scratch = Scratch()
         let file = scratch.path + "/guide.scn"
         try scenario.write(toFile: file, atomically: true, encoding: .utf8)
         setenv(variable, address, 1)
         defer { unsetenv(variable) }
-        return try Piped.run(["run", file, "-v"], input: "", scratch: scratch)
+        return try await Piped.run(["run", file, "-v"], input: "", scratch: scratch)
     }
 
     /// The guide's scenario aimed at `${variable}`.
@@ -36,18 +36,18 @@ struct ServerGuideTests {
     }
 
     @Test("the redis scenario passes against redis-server", .needs(.redisServer))
-    func redis() throws {
+    func redis() async throws {
         let redis = try ReplyTests.startRedis()
         defer { redis.stop() }
-        let result = try run(try Self.scenario(for: "REDIS_ADDR"), "REDIS_ADDR", "\(redis.address)")
+        let result = try await run(try Self.scenario(for: "REDIS_ADDR"), "REDIS_ADDR", "\(redis.address)")
         #expect(result.status == 0, "\(result.output)")
     }
 
     @Test("the nginx scenario passes against nginx", .needs(.nginx))
-    func nginx() throws {
+    func nginx() async throws {
         let nginx = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello\n"])
         defer { nginx.stop() }
-        let result = try run(try Self.scenario(for: "NGINX_ADDR"), "NGINX_ADDR", nginx.address)
+        let result = try await run(try Self.scenario(for: "NGINX_ADDR"), "NGINX_ADDR", nginx.address)
         #expect(result.status == 0, "\(result.output)")
     }
 }

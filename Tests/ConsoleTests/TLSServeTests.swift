@@ -8,20 +8,20 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("serve --tls through the executable", .serialized, .timeLimit(.minutes(5)))
+@Suite("serve --tls through the executable", .childSlot, .serialized, .timeLimit(.minutes(10)))
 struct TLSServeTests {
 
     @Test("openssl s_client -quiet against serve --tls gets back what it sends", .needs(.openssl))
-    func sClientEchoes() throws {
+    func sClientEchoes() async throws {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
         let serve = try RunningSockfuzz(["serve", "--tls", "--mode", "epoll", "--edge"], scratch: scratch)
-        let port = try #require(listeningPort(serve))
+        let port = try #require(await listeningPort(serve))
         let reply = try OpenSSLClient.exchange(openssl, ["s_client", "-connect", "127.0.0.1:\(port)", "-quiet"],
                                                send: "hello over tls\n", expect: "hello over tls\n")
         #expect(reply.contains("hello over tls"), "s_client printed: \(reply)")
         serve.signal(SIGTERM)
-        let run = serve.finish()
+        let run = await serve.finish()
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("self-signed"))
         #expect(counter("tls_handshakes", in: run.output) == 1, "\(run.output)")
@@ -29,26 +29,26 @@ struct TLSServeTests {
     }
 
     @Test("serve --tls --cert --key serves the given certificate; s_client verifies it", .needs(.openssl))
-    func certificateFiles() throws {
+    func certificateFiles() async throws {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
         let (cert, key) = try localhostCertificate(openssl, in: scratch.path)
         for mode in ["busy", "select", "epoll"] {
             let serve = try RunningSockfuzz(["serve", "--tls", "--cert", cert, "--key", key, "--mode", mode], scratch: scratch)
-            let port = try #require(listeningPort(serve))
+            let port = try #require(await listeningPort(serve))
             let reply = try OpenSSLClient.exchange(openssl, ["s_client", "-connect", "127.0.0.1:\(port)", "-quiet",
                                                              "-CAfile", cert, "-verify_return_error", "-verify_hostname", "localhost"],
                                                    send: "verified \(mode)\n", expect: "verified \(mode)\n")
             #expect(reply.contains("verified \(mode)"), "\(mode): s_client printed: \(reply)")
             serve.signal(SIGTERM)
-            let run = serve.finish()
+            let run = await serve.finish()
             #expect(run.output.contains("TLS with \(cert)"), "\(run.output)")
             #expect(counter("tls_handshakes", in: run.output) == 1, "\(mode): \(run.output)")
         }
     }
 
     @Test("a scenario's cert= and key= are read relative to the scenario file", .needs(.openssl))
-    func scenarioCertificateFiles() throws {
+    func scenarioCertificateFiles() async throws {
         let openssl = try RequiredTool.openssl.requirePath()
         let scratch = Scratch()
         try FileManager.default.createDirectory(atPath: scratch.path + "/certs", withIntermediateDirectories: true)
@@ -62,7 +62,7 @@ struct TLSServeTests {
         send web "clear text"
         expect server tls_handshake_failures == 1 within 5s
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", file], input: "", scratch: scratch)
+        let run = try await Piped.run(["run", file], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
     }
 
@@ -71,21 +71,21 @@ struct TLSServeTests {
         (["serve", "--tls", "--cert", "c.pem"], "needs its key"),
         (["serve", "--mode", "select", "--fault", "tls-ignore-pending"], "needs --mode epoll"),
     ])
-    func usageErrors(arguments: [String], message: String) throws {
-        let run = try Piped.run(arguments, input: "", scratch: Scratch())
+    func usageErrors(arguments: [String], message: String) async throws {
+        let run = try await Piped.run(arguments, input: "", scratch: Scratch())
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains(message), "\(run.output)")
     }
 
     @Test("a certificate file that does not exist: serve says so and fails")
-    func missingCertificate() throws {
-        let run = try Piped.run(["serve", "--tls", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"], input: "", scratch: Scratch())
+    func missingCertificate() async throws {
+        let run = try await Piped.run(["serve", "--tls", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"], input: "", scratch: Scratch())
         #expect(run.status != 0)
         #expect(run.output.contains("cannot use the certificate /nonexistent/c.pem"), "\(run.output)")
     }
 
     @Test("a scenario starts the TLS server in every mode and reads its counters: a clear client fails the handshake")
-    func scenarioCounters() throws {
+    func scenarioCounters() async throws {
         let scratch = Scratch()
         let file = scratch.path + "/tls.scn"
         try """
@@ -97,7 +97,7 @@ struct TLSServeTests {
         expect server tls_handshakes == 0
         expect web eof within 5s
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        let run = try Piped.run(["run", "--mode", "all", "--verbose", file], input: "", scratch: scratch)
+        let run = try await Piped.run(["run", "--mode", "all", "--verbose", file], input: "", scratch: scratch)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.components(separatedBy: ", TLS").count - 1 >= 3, "\(run.output)")
     }
@@ -106,8 +106,8 @@ struct TLSServeTests {
 // MARK: helpers
 
 /// The port from serve's "listening on 127.0.0.1:PORT, mode ..." line.
-func listeningPort(_ serve: RunningSockfuzz) -> Int? {
-    guard serve.waitForOutput(containing: "Ctrl-C or SIGTERM", timeout: 60),
+func listeningPort(_ serve: RunningSockfuzz) async -> Int? {
+    guard await serve.waitForOutput(containing: "Ctrl-C or SIGTERM", timeout: 60),
           let range = serve.output.range(of: "listening on 127.0.0.1:") else { return nil }
     return Int(serve.output[range.upperBound...].prefix { $0.isNumber })
 }

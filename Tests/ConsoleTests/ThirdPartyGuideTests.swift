@@ -8,7 +8,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("the guide's commands against redis-server, memcached and nginx", .serialized)
+@Suite("the guide's commands against redis-server, memcached and nginx", .childSlot, .serialized)
 struct ThirdPartyGuideTests {
     static let guide = "docs/testing-your-own-server.md"
 
@@ -40,13 +40,13 @@ struct ThirdPartyGuideTests {
     }
 
     @Test("memcached: the guide's scenario, then its load and fuzz commands, pass", .needs(.memcached))
-    func memcached() throws {
+    func memcached() async throws {
         // -u root: memcached refuses to run as root without a user; ignored when not root.
         let server = try SpawnedServer.start(try RequiredTool.memcached.requirePath(),
                                              ["-p", "{port}", "-l", "127.0.0.1", "-U", "0", "-t", "2", "-u", "root"])
         defer { server.stop() }
         // The scenario stores the values the load and fuzz requests read.
-        let result = try ServerGuideTests().run(try ServerGuideTests.scenario(for: "MEMCACHED_ADDR"), "MEMCACHED_ADDR", "\(server.address)")
+        let result = try await ServerGuideTests().run(try ServerGuideTests.scenario(for: "MEMCACHED_ADDR"), "MEMCACHED_ADDR", "\(server.address)")
         #expect(result.status == 0, "\(result.output)")
         _ = try Self.runCommands(reading: "MEMCACHED_ADDR", address: "\(server.address)", Scratch())
     }

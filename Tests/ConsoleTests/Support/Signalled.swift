@@ -1,12 +1,18 @@
 // A `sockfuzz` run that a test can signal mid-way: started in the background with its output
 // collected from a pipe, waited on for a line, sent SIGINT or SIGTERM, then reaped.
+//
+// The waits are async: the blocking read runs on a thread of its own while the test is suspended,
+// so a test waiting on its child does not hold one of the few threads Swift Testing runs tests
+// on (two on this machine), and other tests run meanwhile (ChildSlots bounds how many).
 
 import Foundation
 import Glibc
 import Testing
 import TestSupport
 
-final class RunningSockfuzz {
+// Unchecked: one test owns a run; its waits run one at a time, each on a thread of its own
+// while the test awaits it.
+final class RunningSockfuzz: @unchecked Sendable {
     let pid: pid_t
     private let readFD: Int32
     private var collected = [UInt8]()
@@ -65,7 +71,11 @@ final class RunningSockfuzz {
     var output: String { String(decoding: collected, as: UTF8.self) }
 
     /// Reads output until it contains `text` or `timeout` seconds pass; returns whether it did.
-    func waitForOutput(containing text: String, timeout: Double = 60) -> Bool {
+    func waitForOutput(containing text: String, timeout: Double = 60) async -> Bool {
+        await OffThread.run { self.waitForOutputBlocking(containing: text, timeout: timeout) }
+    }
+
+    private func waitForOutputBlocking(containing text: String, timeout: Double) -> Bool {
         let deadline = nowNanos() + seconds(timeout)
         while !output.contains(text) {
             guard nowNanos() < deadline, read(untilNanos: deadline) else { return output.contains(text) }
@@ -77,7 +87,12 @@ final class RunningSockfuzz {
 
     /// Reads the rest of the output and reaps the child; kills it if it has not ended within
     /// `timeout` seconds. Returns the exit status (128 + N for signal N) and everything it printed.
-    func finish(timeout: Double = 30) -> PipedRun {
+    func finish(timeout: Double = 30) async -> PipedRun {
+        await OffThread.run { self.finishBlocking(timeout: timeout) }
+    }
+
+    /// `finish` on the calling thread, for a `defer` (which cannot await).
+    func finishBlocking(timeout: Double = 30) -> PipedRun {
         let deadline = nowNanos() + seconds(timeout)
         while read(untilNanos: deadline) {}
         if nowNanos() >= deadline { kill(pid, SIGKILL) }

@@ -73,15 +73,15 @@ enum Piped {
     /// output and error into one pipe; waits at most `timeout` seconds. In `directory` when
     /// given, for what writes relative to it (a `fuzz` statement's `./fuzz-failures`).
     static func run(_ arguments: [String], input: String, scratch: Scratch, in directory: String? = nil,
-                    timeout: Double = 60) throws -> PipedRun {
+                    timeout: Double = 60) async throws -> PipedRun {
         let inputFile = scratch.path + "/stdin-\(UInt32.random(in: 0...UInt32.max)).txt"
         try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
-        return try RunningSockfuzz(arguments, scratch: scratch, stdin: inputFile, directory: directory).finish(timeout: timeout)
+        return try await RunningSockfuzz(arguments, scratch: scratch, stdin: inputFile, directory: directory).finish(timeout: timeout)
     }
 
     /// `run` in `directory` with empty standard input, HOME a fresh scratch folder.
-    static func run(_ arguments: [String], in directory: String, timeout: Double = 60) throws -> PipedRun {
-        try run(arguments, input: "", scratch: Scratch(), in: directory, timeout: timeout)
+    static func run(_ arguments: [String], in directory: String, timeout: Double = 60) async throws -> PipedRun {
+        try await run(arguments, input: "", scratch: Scratch(), in: directory, timeout: timeout)
     }
 }
 
