@@ -11,7 +11,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("Embedded echo server", .serialized, .ownsDescriptorTable, .timeLimit(.minutes(5)))
+@Suite("Embedded echo server", .serialized, .ownsDescriptorTable, .timeLimit(.minutes(10)))
 struct EchoServerTests {
     // MARK: echo
 
@@ -147,7 +147,7 @@ struct EchoServerTests {
 
     // MARK: descriptor limits
 
-    @Test("select refuses connections past FD_SETSIZE cleanly and keeps serving the rest")
+    @Test("select refuses connections past FD_SETSIZE cleanly and keeps serving the rest", .needsQuietDescriptorTable)
     func selectPastFDSetSize() throws {
         raiseOpenFileLimit()
         let (server, address) = try startServer(.select)
@@ -196,7 +196,7 @@ struct EchoServerTests {
 
     // MARK: lifecycle and stats
 
-    @Test("stop() leaves no descriptor behind, with connections open at stop time", arguments: ServerMode.all)
+    @Test("stop() leaves no descriptor behind, with connections open at stop time", .needsQuietDescriptorTable, arguments: ServerMode.all)
     func stopReleasesEverything(mode: ServerMode) throws {
         let before = openDescriptorNumbers()
         let (server, address) = try startServer(mode, queueLimit: 256 * 1024)
@@ -340,7 +340,7 @@ struct EchoServerTests {
 
     // MARK: out of descriptors (last: it lowers the process-wide limit)
 
-    @Test("EMFILE on accept sheds connections without spinning or crashing", arguments: ServerMode.all)
+    @Test("EMFILE on accept sheds connections without spinning or crashing", .needsQuietDescriptorTable, arguments: ServerMode.all)
     func emfileOnAccept(mode: ServerMode) throws {
         raiseOpenFileLimit()
         let originalLimit = Sys.openFileLimit()

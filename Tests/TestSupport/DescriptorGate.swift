@@ -11,6 +11,13 @@ import Testing
 
 public actor DescriptorGate {
     public static let process = DescriptorGate()
+    /// The second gate, between the tests that drive `sockfuzz` children (ConsoleTests, shared,
+    /// each for its whole run) and the few in-process tests that count descriptors or lower
+    /// RLIMIT_NOFILE (exclusive, each for one test). Console tests open only a few descriptors
+    /// (their children's pipes, a helper server's sockets), so the suites that hold `process`
+    /// exclusively for their descriptor numbers or their many sockets run beside them; a test
+    /// that counts or limits descriptors does not.
+    public static let quiet = DescriptorGate()
 
     private var readers = 0
     private var writer = false
@@ -42,15 +49,16 @@ public actor DescriptorGate {
         if exclusive { writer = true } else { readers += 1 }
     }
 
-    /// Runs `body` holding the gate.
-    public static func with<R: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> R) async rethrows -> R {
-        await process.acquire(exclusive: exclusive)
+    /// Runs `body` holding the gate (`process` unless another is given).
+    public static func with<R: Sendable>(_ gate: DescriptorGate = process, exclusive: Bool,
+                                         _ body: @Sendable () async throws -> R) async rethrows -> R {
+        await gate.acquire(exclusive: exclusive)
         do {
             let result = try await body()
-            await process.release(exclusive: exclusive)
+            await gate.release(exclusive: exclusive)
             return result
         } catch {
-            await process.release(exclusive: exclusive)
+            await gate.release(exclusive: exclusive)
             throw error
         }
     }
@@ -60,6 +68,7 @@ public actor DescriptorGate {
 /// each case of a test function.
 public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
     public let exclusive: Bool
+    public var gate = DescriptorGate.process
 
     public var isRecursive: Bool { false }
 
@@ -70,7 +79,7 @@ public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
-        try await DescriptorGate.with(exclusive: exclusive, function)
+        try await DescriptorGate.with(gate, exclusive: exclusive, function)
     }
 }
 
@@ -79,4 +88,7 @@ extension Trait where Self == DescriptorGateTrait {
     public static var sharesDescriptorTable: Self { DescriptorGateTrait(exclusive: false) }
     /// Counts descriptors, depends on descriptor numbers, or changes RLIMIT_NOFILE: runs alone.
     public static var ownsDescriptorTable: Self { DescriptorGateTrait(exclusive: true) }
+    /// Counts descriptors or lowers RLIMIT_NOFILE: no test driving `sockfuzz` children runs
+    /// beside it (they hold `DescriptorGate.quiet` shared).
+    public static var needsQuietDescriptorTable: Self { DescriptorGateTrait(exclusive: true, gate: .quiet) }
 }

@@ -12,6 +12,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 final class ChildSlots: @unchecked Sendable {
     static let shared = ChildSlots(limit: ProcessInfo.processInfo.environment["SOCKFUZZ_TEST_CHILDREN"].flatMap { Int($0) }.map { max(1, $0) } ?? 2)
@@ -51,7 +52,11 @@ final class ChildSlots: @unchecked Sendable {
     }
 }
 
-/// Each test case holds one of ChildSlots' slots while it runs.
+/// Each test case holds one of ChildSlots' slots while it runs, and then the quiet descriptor
+/// gate shared: its children's pipes, its servers and clients are descriptors of this process,
+/// which a test counting descriptors or lowering the open-file limit must not see come and go.
+/// (Run beside them ungated, console tests failed with EMFILE and descriptor counts were off by
+/// one; once, Foundation's process monitor then waited for ever and hung the whole run.)
 struct ChildSlotTrait: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
@@ -62,7 +67,7 @@ struct ChildSlotTrait: SuiteTrait, TestTrait, TestScoping {
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         await ChildSlots.shared.acquire()
         defer { ChildSlots.shared.release() }
-        try await function()
+        try await DescriptorGate.with(.quiet, exclusive: false, function)
     }
 }
 
