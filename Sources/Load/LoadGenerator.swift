@@ -38,7 +38,7 @@ public struct LoadProgress: Sendable {
     public var connections: Int
     /// The measured window's seconds closed so far, each with its histogram (shared, not
     /// copied), for a live exporter (`--metrics-listen`).
-    public var intervals: [LoadInterval] = []
+    public var seconds: [LoadSecond] = []
 }
 
 public final class LoadGenerator: PacedLoad {
@@ -80,6 +80,8 @@ public final class LoadGenerator: PacedLoad {
         Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     }
     var meter: LoadMeter
+    /// Closed loop: each answered message is replaced (decided once, not per message).
+    private let refills: Bool
     private var corrupted: UInt64 = 0
     private var connectionErrors: UInt64 = 0
 
@@ -96,6 +98,7 @@ public final class LoadGenerator: PacedLoad {
         self.plan = plan
         transport = LoadTransport(tls, count: fds.count)
         loop = try EventLoop<EpollBackend>()
+        if case .depth = plan.pacing { refills = true } else { refills = false }
         switch plan.pacing {
         case .depth(let d): ringSize = 1 << (Int.bitWidth - (max(1, d) - 1).leadingZeroBitCount)
         case .rate: ringSize = 4096
@@ -298,7 +301,7 @@ public final class LoadGenerator: PacedLoad {
                 let stamp = stamps[conns[i].ring + Int(seq & ringMask)]
                 meter.outstanding -= 1
                 meter.record(now > stamp ? now - stamp : 0)
-                if meter.accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
+                if refills && meter.accepting { enqueue(i, stamp: now) }
             }
         }
     }

@@ -96,6 +96,8 @@ public final class RequestLoadGenerator: PacedLoad {
     private let check: ReplyCheck
 
     var meter: LoadMeter
+    /// Closed loop: each answered message is replaced (decided once, not per message).
+    private let refills: Bool
     private var mismatched: UInt64 = 0
     private var firstMismatch: String?
     private var framingErrors: UInt64 = 0
@@ -126,6 +128,7 @@ public final class RequestLoadGenerator: PacedLoad {
         transport = LoadTransport(tls, count: fds.count)
         check = try ReplyCheck(pattern: plan.expect, requests: plan.mix.requests.count)
         loop = try EventLoop<EpollBackend>()
+        if case .depth = plan.pacing { refills = true } else { refills = false }
         switch plan.pacing {
         case .depth(let d): ringSize = max(1, d)
         case .rate: ringSize = 4096
@@ -420,7 +423,7 @@ public final class RequestLoadGenerator: PacedLoad {
         conns[i].answered = seq + 1
         meter.outstanding -= 1
         if reconnect != nil, case .http1 = plan.framing, HTTP1Reply.closesConnection(reply) { conns[i].closing = true }
-        if meter.accepting, case .depth = plan.pacing { enqueue(i, stamp: now) }
+        if refills && meter.accepting { enqueue(i, stamp: now) }
     }
 
     // MARK: opening a connection again
