@@ -11,13 +11,13 @@ import Syscalls
 struct LoadMeter {
     /// Round trips of the measured window; whole seconds are added as they end, so the hot
     /// path records into the current second's histogram only.
-    var histogram = LoadGenerator.emptyHistogram()
-    var intervalHistogram = LoadGenerator.emptyHistogram()
+    var histogram = LoadMeter.emptyHistogram()
+    var intervalHistogram = LoadMeter.emptyHistogram()
     /// A zeroed histogram each second starts from. Assigning it shares its counts, and the
     /// second's first round trip copies them (one specialised copy); `Histogram.reset()` is not
     /// inlinable, and zeroed its counts one unspecialised generic call at a time, a stall of the
     /// client every second.
-    let empty = LoadGenerator.emptyHistogram()
+    let empty = LoadMeter.emptyHistogram()
     var intervalMessages: UInt64 = 0
     /// The measured window's seconds closed so far, raw: their compressed encoding
     /// (`intervals`) is made after the run, never on the loop that moves the bytes.
@@ -36,6 +36,15 @@ struct LoadMeter {
     var firstError: String?
 
     init(alive: Int) { self.alive = alive }
+
+    /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
+    static func emptyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Open loop: most due messages handed out per turn of the loop, so a rate the client cannot
+    /// keep up with still lets the turn end and the deadline be looked at.
+    static let maxDuePerTurn = 16_384
 
     /// One round trip of `nanos` completed now.
     @inline(__always)
@@ -81,7 +90,7 @@ struct LoadRun {
     var interrupted: Bool
 }
 
-/// A load generator the shared run loop can drive.
+/// What the run loop drives (the load runner, specialised for its work).
 protocol PacedLoad: AnyObject, EventHandler {
     var loop: EventLoop<EpollBackend> { get }
     var meter: LoadMeter { get set }
@@ -183,7 +192,7 @@ extension PacedLoad {
             var behind = false
             if interval > 0 {
                 // Open loop: the messages due by now go out, stamped with when they were due.
-                var budget = LoadGenerator.maxDuePerTurn
+                var budget = LoadMeter.maxDuePerTurn
                 while nextDue <= now && budget > 0 {
                     handOut(nextConn, stamp: nextDue)
                     nextConn = nextConn + 1 == connectionCount ? 0 : nextConn + 1
