@@ -32,7 +32,7 @@ let package = Package(
         // sizes, counts and rates (the language and the command line both read values with it).
         .target(name: "Vocabulary"),
         // Every syscall wrapped once: EINTR retried, EAGAIN as a value, errors naming call/errno/fd.
-        .target(name: "Syscalls", dependencies: ["CSockfuzz"]),
+        .target(name: "Syscalls", dependencies: ["CSockfuzz"], swiftSettings: hotPath),
         // The single-threaded event loop and its busy / select / epoll backends.
         .target(name: "Reactor", dependencies: [
             "Vocabulary", "Syscalls", "CSockfuzz",
@@ -55,7 +55,7 @@ let package = Package(
         ], swiftSettings: hotPath),
         // A TLS client over the system OpenSSL: SSL_CTX from the client's settings, non-blocking
         // SSL_read/SSL_write. Shared by every client side (load, and the scenario engine).
-        .target(name: "TLSClient", dependencies: ["Vocabulary", "Syscalls", "COpenSSL"]),
+        .target(name: "TLSClient", dependencies: ["Vocabulary", "Syscalls", "COpenSSL"], swiftSettings: hotPath),
         // Sustained load (closed and open loop) with verified echoes and latency percentiles.
         .target(name: "Load", dependencies: [
             "Vocabulary", "Results", "Reactor", "Syscalls", "CSockfuzz", "Framing", "TLSClient",

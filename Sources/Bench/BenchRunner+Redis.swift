@@ -93,7 +93,7 @@ extension BenchRunner {
                                    pacing: .depth(pipeline), durationNanos: UInt64(self.plan.measuredSeconds * 1e9),
                                    warmupNanos: UInt64(self.plan.warmupSeconds * 1e9))
         let result: LoadResult
-        do { result = try RequestLoadGenerator(fds: fds, plan: plan).run(interrupted: interrupted) } catch {
+        do { result = try LoadJob.requests(plan).run(fds: fds, interrupted: interrupted).result } catch {
             throw LoadCell.Failure(description: "\(error)")
         }
         let problems = LoadVerdict.problems(result)

@@ -1,5 +1,5 @@
 // One measured cell driven by sockfuzz's own load generator: open the connections with
-// ConnectBurst, warm up with one LoadGenerator run, then measure with a second one while reading
+// ConnectBurst, warm up with one load run, then measure with a second one while reading
 // the server's CPU time from /proc before and after, so CPU per message covers that window only.
 
 import Glibc
@@ -57,7 +57,7 @@ enum LoadCell {
             let warm = LoadPlan(messageSize: messageSize, pacing: .depth(depth),
                                 durationNanos: UInt64(warmupSeconds * 1e9), warmupNanos: 0)
             let result: LoadResult
-            do { result = try LoadGenerator(fds: fds, plan: warm, tls: tls).run(interrupted: interrupted) } catch {
+            do { result = try LoadJob.echo(warm).run(fds: fds, tls: tls, interrupted: interrupted).result } catch {
                 throw Failure(description: "epoll: \(error)")
             }
             // A message still unanswered would arrive during the measured run as a stray byte.
@@ -68,12 +68,13 @@ enum LoadCell {
         }
         let plan = LoadPlan(messageSize: messageSize, pacing: .depth(depth),
                             durationNanos: UInt64(measuredSeconds * 1e9), warmupNanos: 0)
-        let generator: LoadGenerator
-        do { generator = try LoadGenerator(fds: fds, plan: plan, tls: tls) } catch { throw Failure(description: "epoll: \(error)") }
         let server0 = serverPID.flatMap(ProcessProbe.cpuSeconds)
         let own0 = ProcessProbe.ownCPUSeconds()
         let t0 = Sys.monotonicNanos()
-        let result = generator.run(interrupted: interrupted)
+        let result: LoadResult
+        do { result = try LoadJob.echo(plan).run(fds: fds, tls: tls, interrupted: interrupted).result } catch {
+            throw Failure(description: "epoll: \(error)")
+        }
         let t1 = Sys.monotonicNanos()
         let own1 = ProcessProbe.ownCPUSeconds()
         let server1 = serverPID.flatMap(ProcessProbe.cpuSeconds)

@@ -11,10 +11,18 @@ import Syscalls
 struct LoadMeter {
     /// Round trips of the measured window; whole seconds are added as they end, so the hot
     /// path records into the current second's histogram only.
-    var histogram = LoadGenerator.emptyHistogram()
-    var intervalHistogram = LoadGenerator.emptyHistogram()
+    var histogram = LoadMeter.emptyHistogram()
+    var intervalHistogram = LoadMeter.emptyHistogram()
+    /// A zeroed histogram each second starts from. Assigning it shares its counts, and the
+    /// second's first round trip copies them (one specialised copy); `Histogram.reset()` is not
+    /// inlinable, and zeroed its counts one unspecialised generic call at a time, a stall of the
+    /// client every second.
+    let empty = LoadMeter.emptyHistogram()
     var intervalMessages: UInt64 = 0
-    var intervals: [LoadInterval] = []
+    /// The measured window's seconds closed so far, raw: their compressed encoding
+    /// (`intervals`) is made after the run, never on the loop that moves the bytes.
+    var seconds: [LoadSecond] = []
+    var intervals: [LoadInterval] { seconds.map(LoadInterval.init) }
     /// Round trips completed in the measured window.
     var messages: UInt64 = 0
     var measuring = false
@@ -29,6 +37,15 @@ struct LoadMeter {
 
     init(alive: Int) { self.alive = alive }
 
+    /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
+    static func emptyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Open loop: most due messages handed out per turn of the loop, so a rate the client cannot
+    /// keep up with still lets the turn end and the deadline be looked at.
+    static let maxDuePerTurn = 16_384
+
     /// One round trip of `nanos` completed now.
     @inline(__always)
     mutating func record(_ nanos: UInt64) {
@@ -42,11 +59,20 @@ struct LoadMeter {
     /// trips join the run's histogram.
     mutating func closeInterval(from: UInt64, to: UInt64, measuredStart: UInt64) {
         guard to > from else { return }
-        intervals.append(LoadInterval(startSeconds: Double(from &- measuredStart) / 1e9, seconds: Double(to &- from) / 1e9,
-                                      messages: intervalMessages, histogram: intervalHistogram))
+        seconds.append(LoadSecond(startSeconds: Double(from &- measuredStart) / 1e9, seconds: Double(to &- from) / 1e9,
+                                  messages: intervalMessages, histogram: intervalHistogram))
         histogram.add(intervalHistogram)
-        intervalHistogram.reset()
+        intervalHistogram = empty
         intervalMessages = 0
+    }
+
+    /// The measured window starts now: what warmup recorded is dropped.
+    mutating func startMeasuring() {
+        measuring = true
+        histogram = empty
+        intervalHistogram = empty
+        intervalMessages = 0
+        messages = 0
     }
 
     /// The one policy for a failing event loop: the run ends, and the result says why.
@@ -64,7 +90,7 @@ struct LoadRun {
     var interrupted: Bool
 }
 
-/// A load generator the shared run loop can drive.
+/// What the run loop drives (the load runner, specialised for its work).
 protocol PacedLoad: AnyObject, EventHandler {
     var loop: EventLoop<EpollBackend> { get }
     var meter: LoadMeter { get set }
@@ -152,14 +178,10 @@ extension PacedLoad {
         while true {
             let now = Sys.monotonicNanos()
             if !meter.measuring && now >= measureFrom {
-                meter.measuring = true
+                meter.startMeasuring()
                 measuredStart = now
                 measuredWallStart = Sys.wallClockNanos()
                 nextInterval = now &+ 1_000_000_000
-                meter.histogram.reset()
-                meter.intervalHistogram.reset()
-                meter.intervalMessages = 0
-                meter.messages = 0
             }
             if meter.measuring && now >= nextInterval {
                 meter.closeInterval(from: nextInterval &- 1_000_000_000, to: nextInterval, measuredStart: measuredStart)
@@ -170,7 +192,7 @@ extension PacedLoad {
             var behind = false
             if interval > 0 {
                 // Open loop: the messages due by now go out, stamped with when they were due.
-                var budget = LoadGenerator.maxDuePerTurn
+                var budget = LoadMeter.maxDuePerTurn
                 while nextDue <= now && budget > 0 {
                     handOut(nextConn, stamp: nextDue)
                     nextConn = nextConn + 1 == connectionCount ? 0 : nextConn + 1
@@ -187,7 +209,7 @@ extension PacedLoad {
                 let elapsed = meter.measuring ? Double(now - measuredStart) / 1e9 : 0
                 progress(LoadProgress(elapsedSeconds: elapsed, messages: meter.messages,
                                       messagesPerSecond: elapsed > 0 && meter.measuring ? Double(meter.messages) / elapsed : 0,
-                                      errors: errorsSoFar, connections: meter.alive, intervals: meter.intervals))
+                                      errors: errorsSoFar, connections: meter.alive, seconds: meter.seconds))
             }
             let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
             do { try loop.runOnce(self, maxWaitNanos: wait) } catch { meter.clientFailed(error); break }

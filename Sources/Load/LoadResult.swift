@@ -112,4 +112,18 @@ public struct LoadInterval: Sendable, Codable, Equatable {
         self.histogram = HistogramEncoding.base64(histogram)
         maxNanos = histogram.totalCount > 0 ? histogram.max : 0
     }
+
+    public init(_ second: LoadSecond) {
+        self.init(startSeconds: second.startSeconds, seconds: second.seconds, messages: second.messages, histogram: second.histogram)
+    }
+}
+
+/// One closed second of a running load, raw: what the run loop keeps (encoding it there was a
+/// stall every second), and what a live exporter reads.
+public struct LoadSecond: Sendable {
+    public var startSeconds: Double
+    public var seconds: Double
+    public var messages: UInt64
+    /// Its round trips in nanoseconds; never changed once the second is closed.
+    public var histogram: Histogram<UInt64>
 }

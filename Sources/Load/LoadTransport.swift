@@ -16,19 +16,20 @@ struct LoadTransport {
         usesTLS = tls != nil
     }
 
+    // Clear text goes straight to the socket: no per-connection transport is loaded and switched on.
     @inline(__always)
     func send(_ i: Int, _ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) throws -> IOResult<Int> {
-        try transports[i].send(fd, bytes, count)
+        usesTLS ? try transports[i].send(fd, bytes, count) : try Sys.send(fd, bytes, count)
     }
 
     @inline(__always)
     func receive(_ i: Int, _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) throws -> IOResult<Int> {
-        try transports[i].receive(fd, buffer, count)
+        usesTLS ? try transports[i].receive(fd, buffer, count) : try Sys.recv(fd, buffer, count)
     }
 
     /// OpenSSL holds records for connection i that no readiness will announce.
     @inline(__always)
-    func hasPending(_ i: Int) -> Bool { transports[i].hasPending }
+    func hasPending(_ i: Int) -> Bool { usesTLS && transports[i].hasPending }
 
     /// Connection i was opened again: its bytes move through `transport` from now on.
     mutating func replace(_ i: Int, with transport: Transport) { transports[i] = transport }

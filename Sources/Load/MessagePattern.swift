@@ -28,9 +28,10 @@ func writePattern(conn: UInt64, seq: UInt64, from: Int, count: Int, into out: Un
         out.storeBytes(of: UInt8(truncatingIfNeeded: word >> UInt64((offset & 7) * 8)), toByteOffset: i, as: UInt8.self)
         i += 1
     }
-    while i + 8 <= count {
-        out.storeBytes(of: patternWord(key: key, word: UInt64((from + i) >> 3)).littleEndian, toByteOffset: i, as: UInt64.self)
-        i += 8
+    // Wrapping arithmetic: offsets stay far below overflow, and the checks cost more than the words.
+    while i &+ 8 <= count {
+        out.storeBytes(of: patternWord(key: key, word: UInt64(truncatingIfNeeded: (from &+ i) >> 3)).littleEndian, toByteOffset: i, as: UInt64.self)
+        i &+= 8
     }
     while i < count {
         let offset = from + i
@@ -54,9 +55,9 @@ func matchesPattern(conn: UInt64, seq: UInt64, from: Int, count: Int, in bytes: 
         differs |= UInt64(bytes.load(fromByteOffset: i, as: UInt8.self) ^ UInt8(truncatingIfNeeded: word >> UInt64((offset & 7) * 8)))
         i += 1
     }
-    while i + 8 <= count {
-        differs |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ patternWord(key: key, word: UInt64((from + i) >> 3)).littleEndian
-        i += 8
+    while i &+ 8 <= count {
+        differs |= bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ patternWord(key: key, word: UInt64(truncatingIfNeeded: (from &+ i) >> 3)).littleEndian
+        i &+= 8
     }
     while i < count {
         let offset = from + i

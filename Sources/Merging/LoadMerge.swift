@@ -67,7 +67,7 @@ public enum LoadMerge {
                                 connectionsRequested: 0, connected: 0, echoed: 0, messages: 0, corrupted: 0,
                                 connectionErrors: 0, unanswered: 0, notSent: 0, messagesPerSecond: 0, latencyMicros: nil,
                                 replies: nil, histogram: nil, intervals: [], late: [:])
-        var total = LoadGenerator.emptyHistogram()
+        var total = LoadResult.emptyHistogram()
         /// The first share's histogram, then the others added (all have ConnectBurst's layout).
         var handshakeTotal: Histogram<UInt64>?
         let starts = records.compactMap { $0.record.load?.measuredSinceEpochNanos }
@@ -105,7 +105,7 @@ public enum LoadMerge {
                 let h = try MergeShares.histogram(interval.histogram, share: share, what: "a histogram")
                 total.add(h)
                 let k = Int((offset + interval.startSeconds).rounded(.down))
-                var slot = seconds[k] ?? (0, LoadGenerator.emptyHistogram())
+                var slot = seconds[k] ?? (0, LoadResult.emptyHistogram())
                 slot.messages += interval.messages
                 slot.histogram.add(h)
                 seconds[k] = slot

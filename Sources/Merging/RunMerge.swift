@@ -161,7 +161,7 @@ public enum RunMerge {
     private static func add(_ encoded: String?, into histogram: inout Histogram<UInt64>?, _ share: String) throws {
         guard let encoded else { return }
         let h = try MergeShares.histogram(encoded, share: share, what: "a latency histogram")
-        if histogram == nil { histogram = LoadGenerator.emptyHistogram() }
+        if histogram == nil { histogram = LoadResult.emptyHistogram() }
         histogram!.add(h)
     }
 }

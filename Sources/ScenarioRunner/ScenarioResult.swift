@@ -104,7 +104,7 @@ public struct GroupFigures: Sendable, Codable, Equatable {
         if keepingHistogram && s.latency.totalCount > 0 {
             // The group's histogram grows as needed and says so in no header: encode it in the
             // load's fixed range (up to an hour), which every decoder reads back.
-            var fixed = LoadGenerator.emptyHistogram()
+            var fixed = LoadResult.emptyHistogram()
             fixed.add(s.latency)
             latencyHistogram = HistogramEncoding.base64(fixed)
         }

@@ -51,25 +51,22 @@ extension ScenarioSession {
         /// Lent connections still mid-message (ended on reclaim over TLS only: see below).
         let unfinished: [Int]
         do {
+            let job: LoadJob
             if let requests = spec.requests, let framing {
                 // Request bytes and replies are outside the engine's echo model: none are counted as
                 // exchanged, but the groups' figures count them (a run's "B sent, B received").
-                let plan = RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
-                                           pacing: pacing, durationNanos: duration, warmupNanos: warmup)
-                let generator = try RequestLoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
-                result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                (failed, unfinished) = (generator.failedConnections, generator.unfinishedConnections)
-                recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
-                for (k, moved) in generator.traffic.enumerated() {
-                    engine.countTraffic(engine.view(ids[k]).group, sent: moved.sent, received: moved.received)
-                }
+                job = .requests(RequestLoadPlan(mix: RequestMix([requests.request]), framing: framing, expect: requests.expect,
+                                                pacing: pacing, durationNanos: duration, warmupNanos: warmup))
             } else {
-                let plan = LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup)
-                let generator = try LoadGenerator(fds: lent.fds, plan: plan, tls: lent.sessions)
-                result = generator.run(progress: progress, interrupted: { interrupt.isSet })
-                (failed, unfinished) = (generator.failedConnections, generator.unfinishedConnections)
-                recordLatencies = { self.engine.recordLatencies($0, generator.histogram) }
-                exchanged = generator.verifiedBytes
+                job = .echo(LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup))
+            }
+            let outcome = try job.run(fds: lent.fds, tls: lent.sessions, progress: progress, interrupted: { interrupt.isSet })
+            result = outcome.result
+            (failed, unfinished) = (outcome.failedConnections, outcome.unfinishedConnections)
+            recordLatencies = { self.engine.recordLatencies($0, outcome.histogram) }
+            if let verified = outcome.verifiedBytes { exchanged = verified }
+            for (k, moved) in (outcome.traffic ?? []).enumerated() {
+                engine.countTraffic(engine.view(ids[k]).group, sent: moved.sent, received: moved.received)
             }
         } catch {
             engine.reclaim(ids, exchanged: exchanged, failed: [])

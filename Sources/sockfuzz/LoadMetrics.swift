@@ -14,12 +14,13 @@ final class LoadMetrics: Sendable {
         var opened = 0
         var messages: UInt64 = 0
         var errors: UInt64 = 0
-        var intervals: [LoadInterval] = []
+        /// The closed seconds' histograms, in order.
+        var seconds: [Histogram<UInt64>] = []
     }
 
     private let state = Mutex(State())
     /// The closed seconds' histograms added up so far (the endpoint's thread only).
-    private let latency = Mutex<(seconds: Int, histogram: Histogram<UInt64>)>((0, LoadGenerator.emptyHistogram()))
+    private let latency = Mutex<(seconds: Int, histogram: Histogram<UInt64>)>((0, LoadResult.emptyHistogram()))
     /// Echo load: each message's size; nil for request load, whose requests vary.
     private let messageSize: Int?
     private let labels: [(String, String)]
@@ -38,7 +39,7 @@ final class LoadMetrics: Sendable {
             $0.connections = p.connections
             $0.messages = p.messages
             $0.errors = p.errors
-            $0.intervals = p.intervals
+            $0.seconds = p.seconds.map(\.histogram)
         }
     }
 
@@ -49,17 +50,18 @@ final class LoadMetrics: Sendable {
             guard let result else { return }
             $0.messages = result.messages
             $0.errors = result.errors
-            $0.intervals = result.intervals ?? $0.intervals
+            if let intervals = result.intervals {
+                // The result's last second may be one the progress never saw.
+                $0.seconds = intervals.compactMap { try? HistogramEncoding.decode(base64: $0.histogram) }
+            }
         }
     }
 
     func render() -> String {
         let now = state.withLock { $0 }
         let h = latency.withLock { merged -> Histogram<UInt64> in
-            for interval in now.intervals.dropFirst(merged.seconds) {
-                if let decoded = try? HistogramEncoding.decode(base64: interval.histogram) { merged.histogram.add(decoded) }
-            }
-            merged.seconds = max(merged.seconds, now.intervals.count)
+            for second in now.seconds.dropFirst(merged.seconds) { merged.histogram.add(second) }
+            merged.seconds = max(merged.seconds, now.seconds.count)
             return merged.histogram
         }
         typealias F = PrometheusText.Family

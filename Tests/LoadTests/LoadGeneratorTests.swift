@@ -5,7 +5,7 @@
 import EmbeddedServer
 import Foundation
 import Glibc
-import Load
+@testable import Load
 import Reactor
 import Syscalls
 import Testing

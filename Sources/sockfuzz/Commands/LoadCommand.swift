@@ -225,20 +225,19 @@ struct LoadCommand: ParsableCommand {
                 published?.publish(p)
                 progress.update("load: \(Int(p.elapsedSeconds))s  \(Int(p.messagesPerSecond)) \(unit)  errors \(p.errors)  connections \(p.connections)")
             }
-            let result: LoadResult
+            let job: LoadJob
             if requestLoad {
                 let plan = RequestLoadPlan(mix: try requests.mix(), framing: try requests.parsedFraming(), expect: requests.expect,
                                            pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
                 // A server that closes between requests (nginx after keepalive_requests) gets a new
                 // connection, as wrk does; the shares of a test reconnect to the same place.
-                let reconnect = RequestLoadGenerator.Reconnect(
+                let reconnect = LoadReconnect(
                     to: address, tls: tls.map { Connector.TLSTarget($0, host: target.flatMap(Targets.host) ?? address.host) })
-                result = try RequestLoadGenerator(fds: fds, plan: plan, tls: sessions, reconnect: reconnect)
-                    .run(progress: report, interrupted: { interrupt.isSet })
+                job = .requests(plan, reconnect: reconnect)
             } else {
-                let plan = LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
-                result = try LoadGenerator(fds: fds, plan: plan, tls: sessions).run(progress: report, interrupted: { interrupt.isSet })
+                job = .echo(LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm))
             }
+            let result = try job.run(fds: fds, tls: sessions, progress: report, interrupted: { interrupt.isSet }).result
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
