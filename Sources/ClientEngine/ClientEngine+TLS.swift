@@ -66,6 +66,8 @@ extension ClientEngine {
             switch error {
             case SSL_ERROR_WANT_READ:
                 tls.readWaitsFor = .readable
+                // Nothing more to read: no record buffer stays with the idle connection.
+                TLSIO.releaseBuffers(ssl)
             case SSL_ERROR_WANT_WRITE:
                 tls.readWaitsFor = .writable
             case SSL_ERROR_ZERO_RETURN:
