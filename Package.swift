@@ -123,6 +123,7 @@ let package = Package(
         ]),
         .testTarget(name: "ScenarioRunnerTests", dependencies: [
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing", "ClientEngine", "Vocabulary",
+            "TLSClient", "COpenSSL",
         ]),
         .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "TLSClient", "Vocabulary"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.

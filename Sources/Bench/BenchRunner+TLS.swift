@@ -39,7 +39,7 @@ extension BenchRunner {
             skip(6, "tls_echo_ref cells", tools.tlsEchoRefProblem ?? "tls_echo_ref not built")
         }
         // First, while this process has allocated little: its RSS growth is then the client's.
-        let memory = interrupted() ? nil : tlsIdleMemory(context)
+        let memory = interrupted() ? nil : tlsIdleMemory(context, reference: servers.count > 1 ? servers[1] : nil)
         let sTime = ReferenceTools.findExecutable("openssl")
         if sTime == nil { skip(6, "openssl s_time", "no openssl on PATH") }
         var samples: [String: [TLSRun]] = [:]
@@ -173,36 +173,66 @@ extension BenchRunner {
         return nil
     }
 
-    /// RSS growth of `sockfuzz serve --tls` and of this process with N idle TLS connections
-    /// (each SSL keeps no buffers while idle: SSL_MODE_RELEASE_BUFFERS, on both ends).
-    private func tlsIdleMemory(_ context: TLSClientContext) -> TLSIdleMemory? {
+    /// RSS growth per idle TLS connection of `sockfuzz serve --tls` and of this process (the
+    /// client ends), then of tls_echo_ref (the same OpenSSL objects, in C: the floor a server
+    /// keeping one SSL per connection can reach).
+    private func tlsIdleMemory(_ context: TLSClientContext, reference: (String, [String])?) -> TLSIdleMemory? {
+        let ours = [plan.selfExecutable, "serve", "--mode", "epoll", "--tls", "--port", "0"]
+        guard let mine = idleTLSGrowth("sockfuzz epoll tls", ours, context) else { return nil }
+        var memory = TLSIdleMemory(connections: mine.connections, serverBytesPerConnection: mine.server,
+                                   clientBytesPerConnection: mine.client)
+        if let (name, arguments) = reference, !interrupted(), let theirs = idleTLSGrowth(name, arguments, context) {
+            memory.referenceServerBytesPerConnection = theirs.server
+        }
+        return memory
+    }
+
+    /// One server's RSS growth per connection, and this process's, with N idle TLS connections
+    /// (handshake done, one byte echoed). Both are read after a warm-up of two connections
+    /// (opened, then closed): what the first handshake sets up once per process (OpenSSL's
+    /// algorithm fetches and caches) is not per connection. The client's figure includes the
+    /// burst's own tables (about 0.2 KiB per connection at 1000).
+    private func idleTLSGrowth(_ name: String, _ arguments: [String], _ context: TLSClientContext)
+        -> (connections: Int, server: Double, client: Double)? {
         let count = plan.tlsMemoryConnections
         let server: TLSServer
-        do { server = try startTLSServer("sockfuzz epoll tls", [plan.selfExecutable, "serve", "--mode", "epoll", "--tls", "--port", "0"]) } catch {
-            skip(6, "TLS idle memory", error.description)
+        do { server = try startTLSServer(name, arguments) } catch {
+            skip(6, "TLS idle memory of \(name)", error.description)
             return nil
         }
         defer { server.process.stop() }
-        guard let before = stableRSS(server.process.pid), let ownBefore = ProcessProbe.residentBytes(getpid()),
-              let burst = try? ConnectBurst() else {
-            skip(6, "TLS idle memory", "cannot read /proc/\(server.process.pid)/statm")
+        // A burst runs once (its counters add up); both are made before the figures are read.
+        guard let warmBurst = try? ConnectBurst(), let burst = try? ConnectBurst() else {
+            skip(6, "TLS idle memory of \(name)", "cannot make an event loop")
             return nil
         }
-        let (_, fds) = burst.run(count: count, to: server.address, inFlight: plan.tlsInFlight, timeoutNanos: 60_000_000_000,
-                                 tls: context, tlsHost: "127.0.0.1", interrupted: interrupted)
-        let sessions = burst.keptSessions
-        defer {
+        var failures = ""
+        func open(_ n: Int, with burst: ConnectBurst) -> ([Int32], [OpaquePointer]) {
+            let (result, fds) = burst.run(count: n, to: server.address, inFlight: plan.tlsInFlight, timeoutNanos: 60_000_000_000,
+                                          tls: context, tlsHost: "127.0.0.1", interrupted: interrupted)
+            if result.failed > 0 { failures = ", \(result.failed) failed (\(result.firstError ?? "no reason given"))" }
+            return (fds, burst.keptSessions)
+        }
+        func closeAll(_ fds: [Int32], _ sessions: [OpaquePointer]) {
             for ssl in sessions { TLSIO.free(ssl) }
             LoadCell.closeAll(fds)
         }
-        guard !fds.isEmpty, let after = stableRSS(server.process.pid), let ownAfter = ProcessProbe.residentBytes(getpid()) else {
-            skip(6, "TLS idle memory", "no TLS connection opened")
+        let (warmFDs, warmSessions) = open(2, with: warmBurst)
+        closeAll(warmFDs, warmSessions)
+        guard let before = stableRSS(server.process.pid), let ownBefore = ProcessProbe.residentBytes(getpid()) else {
+            skip(6, "TLS idle memory of \(name)", "cannot read /proc/\(server.process.pid)/statm")
             return nil
         }
-        let memory = TLSIdleMemory(connections: fds.count, serverBytesPerConnection: Double(after - before) / Double(fds.count),
-                                   clientBytesPerConnection: Double(ownAfter - ownBefore) / Double(fds.count))
-        progress("(6) idle TLS connections: \(fds.count): server RSS \(BenchFormat.bytes(before)) -> \(BenchFormat.bytes(after)) "
-                 + "(\(Int(memory.serverBytesPerConnection)) B each), client \(Int(memory.clientBytesPerConnection)) B each")
-        return memory
+        let (fds, sessions) = open(count, with: burst)
+        defer { closeAll(fds, sessions) }
+        guard !fds.isEmpty, let after = stableRSS(server.process.pid), let ownAfter = ProcessProbe.residentBytes(getpid()) else {
+            skip(6, "TLS idle memory of \(name)", "no TLS connection opened")
+            return nil
+        }
+        let serverEach = Double(after - before) / Double(fds.count)
+        let clientEach = Double(ownAfter - ownBefore) / Double(fds.count)
+        progress("(6) idle TLS connections: \(fds.count) to \(name): server RSS \(BenchFormat.bytes(before)) -> \(BenchFormat.bytes(after)) "
+                 + "(\(Int(serverEach)) B each), client \(Int(clientEach)) B each" + failures)
+        return (fds.count, serverEach, clientEach)
     }
 }

@@ -67,6 +67,7 @@ public enum BenchTargets {
             if target.verdict == .skipped { target.detail = skipReason(r, section: 5) }
             targets.append(target)
         }
+        if r.settings.sections.contains(6) { targets += tlsTargets(r) }
         if r.settings.sections.contains(7) { targets += proxyTargets(r) }
         if let m = r.idleMemory {
             targets.append(TargetResult(id: "idle-memory", goal: "<= 1 KiB RSS per idle connection, sockfuzz serve --mode epoll",
@@ -97,6 +98,36 @@ public enum BenchTargets {
         if missing > 0 { detail += "; \(missing) cell(s) without a reference figure" }
         return TargetResult(id: id, goal: goal, measured: worst.0, threshold: threshold, unit: "ratio",
                             verdict: worst.0 >= threshold ? .pass : .miss, detail: detail)
+    }
+
+    /// Per idle TLS connection, both ends, at most this (issue 18).
+    public static let tlsMemoryLimitBytes = 4096.0
+
+    /// Issue 18's TLS goals, section (6): idle memory on both ends, and handshakes/s beside
+    /// tls_echo_ref under the same client.
+    private static func tlsTargets(_ r: BenchReport) -> [TargetResult] {
+        let limit = tlsMemoryLimitBytes
+        func memory(_ id: String, _ goal: String, _ measured: Double?, _ detail: String) -> TargetResult {
+            guard let measured else {
+                return TargetResult(id: id, goal: goal, measured: nil, threshold: limit, unit: "bytes", verdict: .skipped,
+                                    detail: r.skipped.first { $0.section == 6 && $0.what.hasPrefix("TLS idle memory") }?.reason
+                                        ?? skipReason(r, section: 6))
+            }
+            return TargetResult(id: id, goal: goal, measured: measured, threshold: limit, unit: "bytes",
+                                verdict: measured <= limit ? .pass : .miss, detail: detail)
+        }
+        let m = r.tls?.idleMemory
+        let floor = m?.referenceServerBytesPerConnection.map { "; tls_echo_ref \(Int($0.rounded())) B/conn" } ?? ""
+        let count = m.map { "\($0.connections) connections" } ?? ""
+        let cells = (r.tls?.cells ?? []).filter { !$0.server.hasPrefix("tls_echo_ref") }
+        return [
+            memory("tls-idle-memory-server", "<= 4 KiB RSS per idle TLS connection, sockfuzz serve --mode epoll --tls (6)",
+                   m?.serverBytesPerConnection, count + floor),
+            memory("tls-idle-memory-client", "<= 4 KiB RSS per idle TLS connection, the load client (6)",
+                   m?.clientBytesPerConnection, count),
+            ratioTarget(id: "tls-handshakes", goal: "sockfuzz serve --tls >= 1.0x tls_echo_ref handshakes/s, same client (6)",
+                        cells: cells.map { ($0.ratioToReference, "\($0.inFlight) in flight") }, section: 6),
+        ]
     }
 
     /// Issue 19's speed goals for `sockfuzz proxy` with no toxic, every cell of (7).

@@ -64,18 +64,24 @@ public struct TLSBenchCell: Codable, Sendable, Equatable {
     }
 }
 
-/// RSS growth per idle TLS connection (handshake done, one byte echoed), both ends.
+/// RSS growth per idle TLS connection (handshake done, one byte echoed), both ends, after a
+/// warm-up connection (what OpenSSL sets up once per process is not counted).
 public struct TLSIdleMemory: Codable, Sendable, Equatable {
     public var connections: Int
     /// `sockfuzz serve --mode epoll --tls`.
     public var serverBytesPerConnection: Double
     /// This process holding the client ends (socket + SSL object each).
     public var clientBytesPerConnection: Double
+    /// tls_echo_ref under the same client: one SSL object per connection and nothing else, the
+    /// floor for a server on this OpenSSL (nil when not measured; absent from older reports).
+    public var referenceServerBytesPerConnection: Double?
 
-    public init(connections: Int, serverBytesPerConnection: Double, clientBytesPerConnection: Double) {
+    public init(connections: Int, serverBytesPerConnection: Double, clientBytesPerConnection: Double,
+                referenceServerBytesPerConnection: Double? = nil) {
         self.connections = connections
         self.serverBytesPerConnection = serverBytesPerConnection
         self.clientBytesPerConnection = clientBytesPerConnection
+        self.referenceServerBytesPerConnection = referenceServerBytesPerConnection
     }
 }
 
@@ -97,11 +103,13 @@ extension TLSBenchSection {
         }
     }
 
-    /// "1000 idle TLS connections: server 30.1 KiB each, client 25.0 KiB each", or nil.
+    /// "1000 idle TLS connections (RSS growth): sockfuzz serve --tls 14.6 KiB each, client
+    /// (sockfuzz load --tls) 16.9 KiB each, tls_echo_ref 14.5 KiB each", or nil.
     var memoryLine: String? {
         idleMemory.map { m in
             "\(m.connections) idle TLS connections (RSS growth): sockfuzz serve --tls \(BenchFormat.bytes(Int(m.serverBytesPerConnection))) each, "
                 + "client (sockfuzz load --tls) \(BenchFormat.bytes(Int(m.clientBytesPerConnection))) each"
+                + (m.referenceServerBytesPerConnection.map { ", tls_echo_ref \(BenchFormat.bytes(Int($0))) each" } ?? "")
         }
     }
 }

@@ -55,3 +55,10 @@ fail:
 
 /// A memory BIO that returns 0 (end of stream) when empty instead of "retry": the socket's EOF.
 static inline void sockfuzz_bio_set_mem_eof_return(BIO *bio, int value) { BIO_set_mem_eof_return(bio, value); }
+
+/// How many bytes a memory BIO has allocated: it keeps the most it ever held at once, read or not.
+static inline size_t sockfuzz_bio_mem_capacity(BIO *bio) {
+    BUF_MEM *memory = NULL;
+    BIO_get_mem_ptr(bio, &memory);
+    return memory ? memory->max : 0;
+}

@@ -66,6 +66,8 @@ extension ClientEngine {
             switch error {
             case SSL_ERROR_WANT_READ:
                 tls.readWaitsFor = .readable
+                // Nothing more to read: no record buffer stays with the idle connection.
+                TLSIO.releaseBuffers(ssl)
             case SSL_ERROR_WANT_WRITE:
                 tls.readWaitsFor = .writable
             case SSL_ERROR_ZERO_RETURN:
@@ -124,29 +126,37 @@ extension ClientEngine {
     }
 
     /// Sends the records OpenSSL wrote: true when all went out, false when the socket is full
-    /// (the rest waits in `backlog`), nil when the connection ended.
+    /// (the rest waits in `backlog`), nil when the connection ended. Records go out straight
+    /// from the scratch buffer; only what the socket does not take is copied to the backlog.
     func flushRecords(_ c: ClientConnection, _ tls: TLSClientSession) -> Bool? {
         guard let output = tls.output else { return true }
-        while true {
-            if tls.backlog.isEmpty {
+        do {
+            while true {
+                while !tls.backlog.isEmpty {
+                    let pending = tls.backlog.readable
+                    guard case .processed(let k) = try Sys.send(c.fd, pending.baseAddress!, pending.count) else {
+                        tls.writeWaitsFor = .writable
+                        return false
+                    }
+                    tls.backlog.consume(k)
+                }
                 let n = Int(BIO_read(output, scratch, 64 * 1024))
-                guard n > 0 else { return true }
-                tls.backlog.append(scratch, n)
-            }
-            let pending = tls.backlog.readable
-            do {
-                switch try Sys.send(c.fd, pending.baseAddress!, pending.count) {
+                guard n > 0 else { break }
+                switch try Sys.send(c.fd, scratch, n) {
                 case .wouldBlock:
+                    tls.backlog.append(scratch, n)
                     tls.writeWaitsFor = .writable
                     return false
                 case .processed(let k):
-                    tls.backlog.consume(k)
+                    if k < n { tls.backlog.append(scratch + k, n - k) } // tried again at once, as before
                 }
-            } catch {
-                ended(c, by: error)
-                return nil
             }
+        } catch {
+            ended(c, by: error)
+            return nil
         }
+        tls.outputDrained()
+        return true
     }
 
     /// Whether records wait for the socket (the interest then includes writable).

@@ -36,6 +36,23 @@ final class TLSClientSession {
         self.host = host
     }
 
+    /// What the records' way out (`output` and `backlog`) may keep allocated while it is empty.
+    static let idleOutputLimit = 4096
+
+    /// Everything went out: the backlog's storage is freed, and so is a memory BIO that grew
+    /// past `idleOutputLimit` (it keeps the most it ever held, e.g. 256 KiB of records after a
+    /// large send), replaced by a fresh one. An idle connection then holds no output buffer.
+    func outputDrained() {
+        backlog.release()
+        guard let ssl, let output, sockfuzz_bio_mem_capacity(output) > Self.idleOutputLimit,
+              let fresh = BIO_new(BIO_s_mem()) else { return }
+        SSL_set0_wbio(ssl, fresh) // frees the drained one
+        self.output = fresh
+    }
+
+    /// Bytes the records' way out holds allocated.
+    var outputCapacity: Int { backlog.capacity + (output.map { Int(sockfuzz_bio_mem_capacity($0)) } ?? 0) }
+
     func free() {
         if let ssl { SSL_free(ssl) }
         ssl = nil

@@ -165,6 +165,9 @@ extension EchoServerCore {
             let dropRest = configuration.fault == .dropOnPartialWrite && k < pending.count
             connections[i].queue.consume(dropRest ? pending.count : k)
         }
+        // Drained: OpenSSL holds nothing of it either (a write succeeds once its record is out),
+        // so the idle connection keeps no queue storage, as it keeps no record buffer.
+        if connections[i].queue.isEmpty { connections[i].queue.release() }
         if connections[i].closing && connections[i].queue.isEmpty {
             tlsConnections[i].sendCloseNotify = true
             close(fd)

@@ -342,6 +342,9 @@ public final class ConnectBurst: EventHandler {
                 echoed += 1
                 pending -= 1
                 loop.forget(fd)
+                // Idle from here: what reading the echo (and the session tickets) allocated goes now,
+                // for the next connections to reuse.
+                transports[i].releaseBuffers()
             }
         case .idle, .done, .failed:
             break
@@ -362,6 +365,7 @@ public final class ConnectBurst: EventHandler {
             echoed += 1
             pending -= 1
             loop.forget(fds[i])
+            transports[i].releaseBuffers()
             return
         }
         phases[i] = .waitingEcho

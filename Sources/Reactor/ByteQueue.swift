@@ -7,7 +7,8 @@ import Glibc
 
 public struct ByteQueue {
     private var storage: UnsafeMutableRawPointer?
-    private var capacity = 0
+    /// Bytes allocated (0 while nothing is held since the last `release`).
+    public private(set) var capacity = 0
     private var head = 0
     private var tail = 0
 

@@ -31,11 +31,27 @@ public enum TLSIO {
             }
             // What failed after some bytes came is met again by the next read.
             if got > 0 { break }
-            if SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN { return .processed(0) }
+            let code = SSL_get_error(ssl, n)
+            if code == SSL_ERROR_ZERO_RETURN { return .processed(0) }
+            if code == SSL_ERROR_WANT_READ {
+                releaseBuffers(ssl)
+                return .wouldBlock
+            }
             guard let failure = TLSClientContext.failure(ssl, n) else { return .wouldBlock }
             throw TLSClientError(failure)
         }
         return .processed(got)
+    }
+
+    /// Frees the record buffers of a connection that has nothing to read (SSL_read said
+    /// WANT_READ, or the caller took every byte and leaves it idle). SSL_MODE_RELEASE_BUFFERS
+    /// frees them after application data, but not after post-handshake messages: a TLS 1.3
+    /// client that read the server's session tickets otherwise keeps a 16 KiB write buffer
+    /// for as long as the connection stays idle. OpenSSL keeps anything still pending (it
+    /// returns 0 then), and a fully read connection has no partial record for it to lose.
+    @inline(__always)
+    public static func releaseBuffers(_ ssl: OpaquePointer) {
+        _ = SSL_free_buffers(ssl)
     }
 
     /// Up to `count` bytes (partial writes are on: one record or more). After `.wouldBlock`

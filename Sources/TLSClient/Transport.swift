@@ -43,6 +43,12 @@ public enum Transport {
     /// What the server's orderly close is called.
     public var orderlyClose: String { ssl == nil ? "EOF" : "close_notify" }
 
+    /// A connection going idle: OpenSSL's record buffers are freed (`TLSIO.releaseBuffers`).
+    @inline(__always)
+    public func releaseBuffers() {
+        if case .tls(let ssl) = self { TLSIO.releaseBuffers(ssl) }
+    }
+
     /// Frees the TLS session of a connection that failed (nothing more is sent); the socket stays.
     public func free() {
         if case .tls(let ssl) = self { TLSIO.free(ssl) }

@@ -64,7 +64,8 @@ enum Fixtures {
                          clientCPUMicrosPerHandshake: 480, sequentialHandshakesPerSecond: 480, sTimeHandshakesPerSecond: 490,
                          echoConnections: 100, echoDepth: 16, echoMessagesPerSecond: 400_000, echoLatencyMicros: nil,
                          ratioToReference: nil, echoRatioToReference: nil, runs: [800], errors: 0, firstError: "a <first> & error"),
-        ], idleMemory: TLSIdleMemory(connections: 1000, serverBytesPerConnection: 15_000, clientBytesPerConnection: 30_000))
+        ], idleMemory: TLSIdleMemory(connections: 1000, serverBytesPerConnection: 15_000, clientBytesPerConnection: 30_000,
+                                      referenceServerBytesPerConnection: 14_500))
         withTLS.proxy = proxySection(ratio: proxyRatio, addedMicros: proxyAddedMicros)
         return BenchTargets.evaluate(withTLS)
     }

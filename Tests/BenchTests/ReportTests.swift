@@ -40,7 +40,7 @@ import Testing
                                                "sequentialHandshakesPerSecond", "sTimeHandshakesPerSecond", "echoMessagesPerSecond",
                                                "ratioToReference", "echoRatioToReference", "runs"]))
         let tlsMemory = try #require(tls["idleMemory"] as? [String: Any])
-        #expect(Set(tlsMemory.keys) == ["connections", "serverBytesPerConnection", "clientBytesPerConnection"])
+        #expect(Set(tlsMemory.keys) == ["connections", "serverBytesPerConnection", "clientBytesPerConnection", "referenceServerBytesPerConnection"])
     }
 
     @Test func aReportWithNothingMeasuredRoundTrips() throws {
@@ -106,7 +106,7 @@ import Testing
         // Section 6: handshakes/s, the ratio to tls_echo_ref, s_time beside it, and idle TLS memory.
         let tls = try #require(text.split(separator: "\n").first { $0.contains("sockfuzz epoll tls") })
         #expect(tls.contains("1,200") && tls.contains("1.50x") && tls.contains("600") && tls.contains("1.25x"), "\(tls)")
-        #expect(text.contains("1000 idle TLS connections (RSS growth): sockfuzz serve --tls 14.6 KiB each"), "\(text)")
+        #expect(text.contains("1000 idle TLS connections (RSS growth): sockfuzz serve --tls 14.6 KiB each, client (sockfuzz load --tls) 29.3 KiB each, tls_echo_ref 14.2 KiB each"), "\(text)")
         // Columns line up: every row of the first table is as wide as its rule or narrower.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let header = lines.firstIndex { $0.contains("conns") && $0.contains("server") }!
