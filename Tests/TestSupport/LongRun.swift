@@ -1,4 +1,4 @@
-// The longer test run: `SOCKFUZZ_LONG=1 Scripts/test` (README). Long campaigns
+// The longer test run: `SOCKFUZZ_LONG=1 swift test` (README). Long campaigns
 // (hundreds of fuzz runs on correct servers, bigger samples, minutes against real servers) run
 // there in full; the normal run keeps a short version of each, so every check still runs.
 

@@ -8,14 +8,14 @@
 // of a suite that carries it holds one slot while it runs, enough to overlap the waiting, few
 // enough that a campaign's time budget means on a loaded 2-core machine what it means alone.
 // A test holds one slot however many children it starts, so no test waits for a second one
-// while holding the first (no deadlock). SOCKFUZZ_TEST_CHILDREN sets the number (default 2).
+// while holding the first (no deadlock). SOCKFUZZ_TEST_CHILDREN sets the number (default 3).
 
 import Foundation
 import Testing
 import TestSupport
 
 final class ChildSlots: @unchecked Sendable {
-    static let shared = ChildSlots(limit: ProcessInfo.processInfo.environment["SOCKFUZZ_TEST_CHILDREN"].flatMap { Int($0) }.map { max(1, $0) } ?? 2)
+    static let shared = ChildSlots(limit: ProcessInfo.processInfo.environment["SOCKFUZZ_TEST_CHILDREN"].flatMap { Int($0) }.map { max(1, $0) } ?? 3)
 
     private let lock = NSLock()
     private var free: Int
