@@ -31,9 +31,11 @@ public struct LoadProgress: Sendable {
     public var messagesPerSecond: Double
     public var errors: UInt64
     public var connections: Int
-    /// The measured window's seconds closed so far, each with its histogram (shared, not
-    /// copied), for a live exporter (`--metrics-listen`).
+    /// The measured window's last seconds closed, each with its histogram (shared, not
+    /// copied), for a live exporter (`--metrics-listen`): the last 16 at most.
     public var seconds: [LoadSecond] = []
+    /// How many seconds closed before the first in `seconds`.
+    public var secondsBefore = 0
 }
 
 final class EchoLoad: LoadWork {

@@ -19,10 +19,17 @@ struct LoadMeter {
     /// client every second.
     let empty = LoadMeter.emptyHistogram()
     var intervalMessages: UInt64 = 0
-    /// The measured window's seconds closed so far, raw: their compressed encoding
-    /// (`intervals`) is made after the run, never on the loop that moves the bytes.
+    /// The measured window's last seconds closed, raw (`rawSeconds` at most), for a live
+    /// exporter; the ones before them, encoded. A raw second holds a histogram sized for an
+    /// hour (264 KiB): kept for every second, an hour's load held 930 MiB. Encoding one (a
+    /// millisecond or less) when a second closes was a stall of the loop every second, so the
+    /// first `rawSeconds` are encoded only after the run, and a longer run encodes one per
+    /// second from then on.
     var seconds: [LoadSecond] = []
-    var intervals: [LoadInterval] { seconds.map(LoadInterval.init) }
+    /// Seconds closed before the first in `seconds`, encoded.
+    var encoded: [LoadInterval] = []
+    static let rawSeconds = 16
+    var intervals: [LoadInterval] { encoded + seconds.map(LoadInterval.init) }
     /// Round trips completed in the measured window.
     var messages: UInt64 = 0
     var measuring = false
@@ -64,6 +71,7 @@ struct LoadMeter {
         histogram.add(intervalHistogram)
         intervalHistogram = empty
         intervalMessages = 0
+        if seconds.count > Self.rawSeconds { encoded.append(LoadInterval(seconds.removeFirst())) }
     }
 
     /// The measured window starts now: what warmup recorded is dropped.
@@ -209,7 +217,8 @@ extension PacedLoad {
                 let elapsed = meter.measuring ? Double(now - measuredStart) / 1e9 : 0
                 progress(LoadProgress(elapsedSeconds: elapsed, messages: meter.messages,
                                       messagesPerSecond: elapsed > 0 && meter.measuring ? Double(meter.messages) / elapsed : 0,
-                                      errors: errorsSoFar, connections: meter.alive, seconds: meter.seconds))
+                                      errors: errorsSoFar, connections: meter.alive, seconds: meter.seconds,
+                                      secondsBefore: meter.encoded.count))
             }
             let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
             do { try loop.runOnce(self, maxWaitNanos: wait) } catch { meter.clientFailed(error); break }

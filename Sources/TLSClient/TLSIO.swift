@@ -47,11 +47,15 @@ public enum TLSIO {
     /// WANT_READ, or the caller took every byte and leaves it idle). SSL_MODE_RELEASE_BUFFERS
     /// frees them after application data, but not after post-handshake messages: a TLS 1.3
     /// client that read the server's session tickets otherwise keeps a 16 KiB write buffer
-    /// for as long as the connection stays idle. OpenSSL keeps anything still pending (it
-    /// returns 0 then), and a fully read connection has no partial record for it to lose.
+    /// for as long as the connection stays idle. WANT_READ may also mean a record's header came
+    /// and its body did not: OpenSSL from 3.0.14 (3.1.6, 3.2.2, 3.3.1) then keeps the buffer
+    /// (it returns 0); older ones freed it under the reader (CVE-2024-4741), so there nothing is
+    /// released and an idle connection keeps its buffers.
+    public static let canReleaseBuffers = sockfuzz_ssl_free_buffers_is_safe() != 0
+
     @inline(__always)
     public static func releaseBuffers(_ ssl: OpaquePointer) {
-        _ = SSL_free_buffers(ssl)
+        if canReleaseBuffers { _ = SSL_free_buffers(ssl) }
     }
 
     /// Up to `count` bytes (partial writes are on: one record or more). After `.wouldBlock`

@@ -1,6 +1,8 @@
 // What `load --metrics-listen` exposes: the counters the progress line publishes (4 times a
 // second, under a lock: nothing per message), and the latency of the measured seconds closed so
-// far, merged on the endpoint's thread when scraped; after the run, the final result.
+// far, merged on the endpoint's thread when scraped; after the run, the final result. The
+// progress carries only the last seconds closed: those not merged yet are kept here until a
+// scrape merges them, so a scrape that comes late loses none.
 
 import Histogram
 import Load
@@ -14,8 +16,9 @@ final class LoadMetrics: Sendable {
         var opened = 0
         var messages: UInt64 = 0
         var errors: UInt64 = 0
-        /// The closed seconds' histograms, in order.
+        /// Closed seconds' histograms not merged yet, in order, from second `firstSecond`.
         var seconds: [Histogram<UInt64>] = []
+        var firstSecond = 0
     }
 
     private let state = Mutex(State())
@@ -39,7 +42,17 @@ final class LoadMetrics: Sendable {
             $0.connections = p.connections
             $0.messages = p.messages
             $0.errors = p.errors
-            $0.seconds = p.seconds.map(\.histogram)
+            // Keep what is new since the last progress, beside what no scrape merged yet.
+            let known = $0.firstSecond + $0.seconds.count
+            for (i, second) in p.seconds.enumerated() where p.secondsBefore + i >= known {
+                $0.seconds.append(second.histogram)
+            }
+            // Nobody scraping: merge the oldest here rather than keep every second.
+            while $0.seconds.count > 16 {
+                let oldest = $0.seconds.removeFirst()
+                $0.firstSecond += 1
+                latency.withLock { $0.histogram.add(oldest); $0.seconds += 1 }
+            }
         }
     }
 
@@ -52,16 +65,25 @@ final class LoadMetrics: Sendable {
             $0.errors = result.errors
             if let intervals = result.intervals {
                 // The result's last second may be one the progress never saw.
-                $0.seconds = intervals.compactMap { try? HistogramEncoding.decode(base64: $0.histogram) }
+                let known = $0.firstSecond + $0.seconds.count
+                for interval in intervals.dropFirst(known) {
+                    if let h = try? HistogramEncoding.decode(base64: interval.histogram) { $0.seconds.append(h) }
+                }
             }
         }
     }
 
     func render() -> String {
-        let now = state.withLock { $0 }
+        // Take the seconds not merged yet (the progress no longer holds them: only here).
+        let now = state.withLock { state -> State in
+            let taken = state
+            state.firstSecond += state.seconds.count
+            state.seconds = []
+            return taken
+        }
         let h = latency.withLock { merged -> Histogram<UInt64> in
-            for second in now.seconds.dropFirst(merged.seconds) { merged.histogram.add(second) }
-            merged.seconds = max(merged.seconds, now.seconds.count)
+            for second in now.seconds { merged.histogram.add(second) }
+            merged.seconds += now.seconds.count
             return merged.histogram
         }
         typealias F = PrometheusText.Family

@@ -146,7 +146,7 @@ struct MetricsListenTests {
         let json = scratch.path + "/fuzz.json"
         let fuzz = try RunningSockfuzz(["fuzz", "--runs", "12", "--connections", "2", "--out", scratch.path + "/findings",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        let bodies = await try scrapeUntilGone(fuzz, forSeconds: 60)
+        let bodies = try await scrapeUntilGone(fuzz, forSeconds: 60)
         let run = await fuzz.finish(timeout: 60)
         #expect(run.status == 0, "\(run.output)")
         let report = try #require(try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -174,7 +174,7 @@ struct MetricsListenTests {
         }
         let json = scratch.path + "/run.json"
         let run = try RunningSockfuzz(["run"] + files + ["--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        let bodies = await try scrapeUntilGone(run, forSeconds: 30)
+        let bodies = try await scrapeUntilGone(run, forSeconds: 30)
         let finished = await run.finish(timeout: 30)
         #expect(finished.status == 0, "\(finished.output)")
 

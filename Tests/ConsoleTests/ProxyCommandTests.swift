@@ -44,7 +44,7 @@ struct ProxyCommandTests {
         defer { redis.stop() }
         let scratch = Scratch()
         let proxy = try RunningSockfuzz(["proxy", "--api", "127.0.0.1:0"], scratch: scratch)
-        let api = await try address(after: "toxiproxy API on http://", in: proxy)
+        let api = try await address(after: "toxiproxy API on http://", in: proxy)
         let script = Binary.packageRoot + "/Tests/Fixtures/proxy/toxiproxy_redis.py"
         let parts = api.split(separator: ":")
         let (status, output) = try python([script, String(parts[0]), String(parts[1]), "\(redis.address)"])
@@ -64,7 +64,7 @@ struct ProxyCommandTests {
         let scratch = Scratch()
         let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--name", "redis",
                                          "--toxic", "latency latency=400ms", "--json", "--metrics-listen", "127.0.0.1:0"], scratch: scratch)
-        let listen = await try SocketAddress.parse(try address(after: "listening on ", in: proxy))
+        let listen = try await SocketAddress.parse(try address(after: "listening on ", in: proxy))
         let client = try LoopbackClient(connectingTo: listen)
         let start = nowNanos()
         try client.send(Array("PING\r\n".utf8))
@@ -72,7 +72,7 @@ struct ProxyCommandTests {
         #expect(elapsedSeconds(since: start) >= 0.4)
         client.close()
         // The counters for Prometheus, while it runs, say what the final JSON will.
-        let metrics = await try SocketAddress.parse(try address(after: "metrics: serving http://", in: proxy).replacingOccurrences(of: "/metrics", with: ""))
+        let metrics = try await SocketAddress.parse(try address(after: "metrics: serving http://", in: proxy).replacingOccurrences(of: "/metrics", with: ""))
         let scrape = try LoopbackClient(connectingTo: metrics)
         try scrape.send(Array("GET /metrics HTTP/1.0\r\n\r\n".utf8))
         let body = String(decoding: scrape.receiveToEnd().bytes, as: UTF8.self)
@@ -156,7 +156,7 @@ struct ProxyCommandTests {
         let file = scratch.path + "/session.scn"
         let proxy = try RunningSockfuzz(["proxy", "--listen", "127.0.0.1:0", "--upstream", "\(redis.address)", "--framing", "resp",
                                          "--record", file], scratch: scratch)
-        let listen = await try SocketAddress.parse(try address(after: "listening on ", in: proxy))
+        let listen = try await SocketAddress.parse(try address(after: "listening on ", in: proxy))
         #expect(await proxy.waitForOutput(containing: "recording to"), "\(proxy.output)")
         let client = try LoopbackClient(connectingTo: listen)
         try client.send(Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nv1\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".utf8))
@@ -176,7 +176,7 @@ struct ProxyCommandTests {
         #expect(replay.status == 0, "\(replay.output)")
         // Aimed elsewhere it fails: an echo server answers with the requests themselves.
         let echo = try RunningSockfuzz(["serve", "--port", "0"], scratch: scratch)
-        let echoAddress = await try address(after: "listening on ", in: echo)
+        let echoAddress = try await address(after: "listening on ", in: echo)
         let wrong = try await Piped.run(["run", file, "--target", echoAddress], input: "", scratch: scratch, timeout: 60)
         echo.signal(SIGTERM)
         _ = await echo.finish()

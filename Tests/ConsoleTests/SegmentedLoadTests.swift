@@ -32,7 +32,7 @@ struct SegmentedLoadTests {
     @Test("4 segments as 4 processes add up to the test run whole")
     func fourShares() async throws {
         let scratch = Scratch()
-        let (server, address) = await try serve(scratch)
+        let (server, address) = try await serve(scratch)
         defer { server.signal(SIGTERM); _ = server.finishBlocking() }
 
         let whole = try await Piped.run(loadArguments(address) + ["--json", scratch.path + "/whole.json"], input: "", scratch: scratch)
@@ -86,7 +86,7 @@ struct SegmentedLoadTests {
     @Test("merge refuses a missing share, a share of another test, and a share given twice")
     func refusals() async throws {
         let scratch = Scratch()
-        let (server, address) = await try serve(scratch)
+        let (server, address) = try await serve(scratch)
         defer { server.signal(SIGTERM); _ = server.finishBlocking() }
         let base = ["load", "--target", address, "--connections", "4", "--depth", "1", "--duration", "300ms"]
         for (name, extra) in [("a0", ["--segment", "0/2"]), ("a1", ["--segment", "1/2"]), ("b1", ["--segment", "1/2", "--size", "128"])] {
@@ -107,7 +107,7 @@ struct SegmentedLoadTests {
     @Test("--source spreads connections over loopback addresses; an address not on this host is a usage error")
     func sources() async throws {
         let scratch = Scratch()
-        let (server, address) = await try serve(scratch)
+        let (server, address) = try await serve(scratch)
         defer { server.signal(SIGTERM); _ = server.finishBlocking() }
         let spread = try await Piped.run(["load", "--target", address, "--connections", "16", "--depth", "1", "--duration", "300ms",
                                     "--source", "127.0.0.2-127.0.0.5"], input: "", scratch: scratch)

@@ -107,3 +107,20 @@ struct LoadJSONTests {
         #expect(throws: (any Error).self) { try JSONDecoder().decode(LoadResult.self, from: Data("{\"connections\": 2}".utf8)) }
     }
 }
+
+@Suite("load meter: closed seconds")
+struct LoadMeterSecondsTests {
+    @Test("a long run keeps at most 16 seconds raw (264 KiB each); every second still reaches the result, in order")
+    func boundedRawSeconds() {
+        var meter = LoadMeter(alive: 1)
+        meter.startMeasuring()
+        for i in 0..<40 {
+            for _ in 0...i { meter.record(1_000 + UInt64(i)) }
+            meter.closeInterval(from: UInt64(i) * 1_000_000_000, to: UInt64(i + 1) * 1_000_000_000, measuredStart: 0)
+        }
+        #expect(meter.seconds.count == LoadMeter.rawSeconds)
+        #expect(meter.intervals.count == 40)
+        #expect(meter.intervals.map(\.messages) == (0..<40).map { UInt64($0 + 1) })
+        #expect(meter.intervals.map(\.startSeconds) == (0..<40).map(Double.init))
+    }
+}
