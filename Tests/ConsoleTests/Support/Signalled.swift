@@ -70,17 +70,25 @@ final class RunningSockfuzz: @unchecked Sendable {
 
     var output: String { String(decoding: collected, as: UTF8.self) }
 
-    /// Reads output until it contains `text` or `timeout` seconds pass; returns whether it did.
+    /// Reads output until it contains `text` on a line that has ended (a pipe may hand over half
+    /// a line: "listening on 127.0.0.1:4511" of ":45113", a port of another test's redis-server,
+    /// once answered for the proxy), or `timeout` seconds pass; returns whether it did.
     func waitForOutput(containing text: String, timeout: Double = 60) async -> Bool {
         await OffThread.run { self.waitForOutputBlocking(containing: text, timeout: timeout) }
     }
 
     private func waitForOutputBlocking(containing text: String, timeout: Double) -> Bool {
         let deadline = nowNanos() + seconds(timeout)
-        while !output.contains(text) {
+        while !hasEndedLine(containing: text) {
             guard nowNanos() < deadline, read(untilNanos: deadline) else { return output.contains(text) }
         }
         return true
+    }
+
+    private func hasEndedLine(containing text: String) -> Bool {
+        let all = output
+        guard let found = all.range(of: text) else { return false }
+        return all[found.upperBound...].contains("\n")
     }
 
     func signal(_ signal: Int32) { kill(pid, signal) }
