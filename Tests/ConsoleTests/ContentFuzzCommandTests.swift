@@ -207,7 +207,7 @@ struct ContentFuzzCommandTests {
         let guide = try DocCommand.extract(from: ThirdPartyGuideTests.guide).first { $0.text.contains("fuzz --spawn 'redis-server") }
         let command = try #require(guide).shell.replacingOccurrences(of: "--duration 2m", with: Self.realBudget.joined(separator: " "))
             .replacingOccurrences(of: "redis-server --port", with: "\(redis) --port")
-        let onRedis = try ShellRun.run(command + " --seed 1 --out found-redis", in: scratch.path, timeout: 300)
+        let onRedis = try await ShellRun.run(command + " --seed 1 --out found-redis", in: scratch.path, timeout: 300)
         #expect(onRedis.status == 0 && onRedis.output.contains("no failure"), "\(command):\n\(onRedis.output.suffix(3000))")
 
         let memcached = try RequiredTool.memcached.requirePath()

@@ -185,7 +185,12 @@ enum ShellRun {
         var timedOut: Bool
     }
 
-    static func run(_ command: String, in directory: String, timeout: Double) throws -> Outcome {
+    /// Runs `command` with `sh -c` in `directory`, waiting off Swift Testing's threads.
+    static func run(_ command: String, in directory: String, timeout: Double) async throws -> Outcome {
+        try await OffThread.run { Result { try runBlocking(command, in: directory, timeout: timeout) } }.get()
+    }
+
+    private static func runBlocking(_ command: String, in directory: String, timeout: Double) throws -> Outcome {
         let outputFile = directory + "/.doc-command-output"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -217,7 +222,7 @@ struct DocsAsTests {
     static let timeoutPerCommand = 240.0
 
     @Test("each doc's sockfuzz commands run in order and exit as documented", arguments: Docs.all)
-    func docCommands(doc: String) throws {
+    func docCommands(doc: String) async throws {
         let scratch = Scratch()
         // Relative paths in the docs (`scenarios/*.scn`, `docs/benchmarks.json`) resolve as in a
         // clone; whatever the commands write stays in the scratch directory.
@@ -230,7 +235,7 @@ struct DocsAsTests {
                 continue
             }
             if command.needsRedis { continue }  // docCommandsAgainstRedis runs it
-            try check(command, shell: command.shell, in: scratch)
+            try await check(command, shell: command.shell, in: scratch)
         }
     }
 
@@ -240,18 +245,18 @@ struct DocsAsTests {
     @Test("each command the docs aim at redis runs against a redis-server started here",
           .enabled(if: !redisCommands.isEmpty, "no doc shows a command against redis that is not in the skipped list"),
           .needs(.redisServer))
-    func docCommandsAgainstRedis() throws {
+    func docCommandsAgainstRedis() async throws {
         let redis = try SpawnedServer.start(try RequiredTool.redisServer.requirePath(), ["--port", "{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         defer { redis.stop() }
         let scratch = Scratch()
         for command in Self.redisCommands {
-            try check(command, shell: command.shell.replacingOccurrences(of: "127.0.0.1:6379", with: "\(redis.address)"), in: scratch)
+            try await check(command, shell: command.shell.replacingOccurrences(of: "127.0.0.1:6379", with: "\(redis.address)"), in: scratch)
         }
     }
 
-    private func check(_ command: DocCommand, shell: String, in scratch: Scratch) throws {
+    private func check(_ command: DocCommand, shell: String, in scratch: Scratch) async throws {
         let started = Date()
-        let outcome = try ShellRun.run(shell, in: scratch.path, timeout: Self.timeoutPerCommand)
+        let outcome = try await ShellRun.run(shell, in: scratch.path, timeout: Self.timeoutPerCommand)
         print("ran \(command): exit \(outcome.status) after \(Int(Date().timeIntervalSince(started))) s")
         let tail = outcome.output.split(separator: "\n").suffix(15).joined(separator: "\n")
         #expect(!outcome.timedOut, "\(command) did not finish within \(Int(Self.timeoutPerCommand)) s:\n\(tail)")

@@ -76,7 +76,9 @@ struct MetricsListenTests {
         try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
         let scratch = Scratch()
         let json = scratch.path + "/load.json"
-        let load = try RunningSockfuzz(["load", "--connections", "8", "--rate", "2000", "--duration", "3s",
+        // 6 s: the scrapes start when this test is resumed after the endpoint's line, which on a
+        // loaded 2-core machine once came after a 3 s load had ended.
+        let load = try RunningSockfuzz(["load", "--connections", "8", "--rate", "2000", "--duration", "6s",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
         #expect(await load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
         let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""

@@ -23,13 +23,13 @@ struct ThirdPartyGuideTests {
     }
 
     /// Runs every command of the guide that reads `$variable` with it set to `address`; each must exit 0.
-    static func runCommands(reading variable: String, address: String, _ scratch: Scratch) throws -> [String] {
+    static func runCommands(reading variable: String, address: String, _ scratch: Scratch) async throws -> [String] {
         try writeRequestFiles(scratch)
         let commands = try DocCommand.extract(from: guide).filter { $0.text.contains("$" + variable) }
         #expect(!commands.isEmpty, "the guide shows no command with $\(variable)")
         var outputs: [String] = []
         for command in commands {
-            let outcome = try ShellRun.run("export \(variable)=\(address); " + command.shell, in: scratch.path, timeout: 120)
+            let outcome = try await ShellRun.run("export \(variable)=\(address); " + command.shell, in: scratch.path, timeout: 120)
             #expect(outcome.status == 0 && !outcome.timedOut, "\(command) exited \(outcome.status):\n\(outcome.output.suffix(2000))")
             if command.text.contains(" fuzz ") {
                 #expect(outcome.output.contains("20 runs") && outcome.output.contains("no failure"), "\(command):\n\(outcome.output.suffix(2000))")
@@ -48,11 +48,11 @@ struct ThirdPartyGuideTests {
         // The scenario stores the values the load and fuzz requests read.
         let result = try await ServerGuideTests().run(try ServerGuideTests.scenario(for: "MEMCACHED_ADDR"), "MEMCACHED_ADDR", "\(server.address)")
         #expect(result.status == 0, "\(result.output)")
-        _ = try Self.runCommands(reading: "MEMCACHED_ADDR", address: "\(server.address)", Scratch())
+        _ = try await Self.runCommands(reading: "MEMCACHED_ADDR", address: "\(server.address)", Scratch())
     }
 
     @Test("redis-server: the guide's fuzz command finds nothing", .needs(.redisServer))
-    func redis() throws {
+    func redis() async throws {
         let server = try ReplyTests.startRedis()
         defer { server.stop() }
         let scratch = Scratch()
@@ -60,16 +60,16 @@ struct ThirdPartyGuideTests {
         #expect(commands.count == 1)
         try Self.writeRequestFiles(scratch)
         for command in commands {
-            let outcome = try ShellRun.run("export REDIS_ADDR=\(server.address); " + command.shell, in: scratch.path, timeout: 120)
+            let outcome = try await ShellRun.run("export REDIS_ADDR=\(server.address); " + command.shell, in: scratch.path, timeout: 120)
             #expect(outcome.status == 0 && outcome.output.contains("20 runs") && outcome.output.contains("no failure"),
                     "\(command) exited \(outcome.status):\n\(outcome.output.suffix(2000))")
         }
     }
 
     @Test("nginx: the guide's fuzz command (Date masked) finds nothing", .needs(.nginx))
-    func nginx() throws {
+    func nginx() async throws {
         let server = try NginxServer(executable: try RequiredTool.nginx.requirePath(), files: ["index.html": "hello\n"])
         defer { server.stop() }
-        _ = try Self.runCommands(reading: "NGINX_ADDR", address: server.address, Scratch())
+        _ = try await Self.runCommands(reading: "NGINX_ADDR", address: server.address, Scratch())
     }
 }
