@@ -115,9 +115,7 @@ extension ClientEngine {
     }
 
     private func adopt(_ fd: Int32, _ c: ClientConnection) {
-        if Int(fd) >= idByFD.count {
-            idByFD.append(contentsOf: repeatElement(-1, count: max(Int(fd) + 1, idByFD.count * 2, 64) - idByFD.count))
-        }
+        idByFD.growToHold(descriptor: fd, empty: -1)
         idByFD[Int(fd)] = c.id
         c.fd = fd
     }

@@ -140,9 +140,7 @@ final class EchoServerCore<Backend: PollerBackend>: EventHandler {
             return
         }
         try? Sys.setNoDelay(fd)
-        if Int(fd) >= connections.count {
-            connections.append(contentsOf: repeatElement(Connection(), count: max(Int(fd) + 1, connections.count * 2, 64) - connections.count))
-        }
+        connections.growToHold(descriptor: fd, empty: Connection())
         connections[Int(fd)] = Connection(open: true)
         counters.accepted += 1
         counters.active += 1

@@ -156,9 +156,7 @@ final class UringEchoCore {
             return
         }
         try? Sys.setNoDelay(fd)
-        if Int(fd) >= connections.count {
-            connections.append(contentsOf: repeatElement(UringConnection(), count: max(Int(fd) + 1, connections.count * 2, 64) - connections.count))
-        }
+        connections.growToHold(descriptor: fd, empty: UringConnection())
         let generation = connections[Int(fd)].generation
         connections[Int(fd)] = UringConnection()
         connections[Int(fd)].generation = generation

@@ -260,9 +260,7 @@ public final class ConnectBurst: EventHandler {
         }
         if let attempt {
             let fd = attempt.fd
-            if Int(fd) >= indexByFD.count {
-                indexByFD.append(contentsOf: repeatElement(-1, count: max(Int(fd) + 1, indexByFD.count * 2) - indexByFD.count))
-            }
+            indexByFD.growToHold(descriptor: fd, empty: -1)
             indexByFD[Int(fd)] = Int32(i)
             fds[i] = fd
             attempts[i] = attempt

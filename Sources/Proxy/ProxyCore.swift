@@ -150,9 +150,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     }
 
     private func remember(_ link: ProxyLink, _ fd: Int32) {
-        if Int(fd) >= byDescriptor.count {
-            byDescriptor.append(contentsOf: repeatElement(nil, count: max(Int(fd) + 1, byDescriptor.count * 2, 64) - byDescriptor.count))
-        }
+        byDescriptor.growToHold(descriptor: fd, empty: nil)
         byDescriptor[Int(fd)] = link
     }
 
