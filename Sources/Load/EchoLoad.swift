@@ -24,20 +24,6 @@ public struct LoadPlan: Sendable {
     }
 }
 
-/// Live figures for a progress line.
-public struct LoadProgress: Sendable {
-    public var elapsedSeconds: Double
-    public var messages: UInt64
-    public var messagesPerSecond: Double
-    public var errors: UInt64
-    public var connections: Int
-    /// The measured window's last seconds closed, each with its histogram (shared, not
-    /// copied), for a live exporter (`--metrics-listen`): the last 16 at most.
-    public var seconds: [LoadSecond] = []
-    /// How many seconds closed before the first in `seconds`.
-    public var secondsBefore = 0
-}
-
 final class EchoLoad: LoadWork {
     struct State {
         /// Bytes of the queued messages already written.

@@ -63,3 +63,17 @@ extension LoadResult {
     /// The histogram a run's latencies are recorded in, empty: sized for an hour up front.
     public static func emptyHistogram() -> Histogram<UInt64> { LoadMeter.emptyHistogram() }
 }
+
+/// Live figures for a progress line.
+public struct LoadProgress: Sendable {
+    public var elapsedSeconds: Double
+    public var messages: UInt64
+    public var messagesPerSecond: Double
+    public var errors: UInt64
+    public var connections: Int
+    /// The measured window's last seconds closed, each with its histogram (shared, not
+    /// copied), for a live exporter (`--metrics-listen`): the last 16 at most.
+    public var seconds: [LoadSecond] = []
+    /// How many seconds closed before the first in `seconds`.
+    public var secondsBefore = 0
+}

@@ -102,13 +102,8 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
     private var ownsSocket: [Bool]
     private var ownedSessions: [OpaquePointer?]
 
-    /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
-    static func emptyHistogram() -> Histogram<UInt64> { LoadMeter.emptyHistogram() }
-
     /// Round-trip latencies of the measured window, in nanoseconds.
     public var histogram: Histogram<UInt64> { meter.histogram }
-    /// The measured window, second by second (`--hdr-log`, and merging shares of a test).
-    public var intervals: [LoadInterval] { meter.intervals }
 
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's). With
@@ -355,9 +350,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
         conns[i].fd = -1
         if let attempt {
             let fd = attempt.fd
-            if Int(fd) >= connIndexByFD.count {
-                connIndexByFD.append(contentsOf: repeatElement(-1, count: Int(fd) + 1 - connIndexByFD.count))
-            }
+            connIndexByFD.growToHold(descriptor: fd, empty: -1)
             connIndexByFD[Int(fd)] = Int32(i)
             conns[i].fd = fd
             attempts[i] = attempt

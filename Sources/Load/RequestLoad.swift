@@ -125,12 +125,21 @@ final class RequestLoad: LoadWork {
             offset += n
             if offset == requestLength[k] { seq += 1; offset = 0 }
         }
+        filledTo = (seq, offset)
         return filled
     }
 
-    /// Advances past what went out: whole requests, then the bytes of the next.
+    /// Where the last `fill` ended: a write of all it filled ends there.
+    private var filledTo: (seq: UInt64, offset: Int) = (0, 0)
+
+    /// Advances past what went out: to where the fill ended when all of it went (the usual
+    /// case), else whole requests, then the bytes of the next.
     func wrote(_ i: Int, _ c: inout LoadConnection<State>, sent: Int, filled: Int) {
         c.state.bytesOut &+= UInt64(sent)
+        if sent == filled {
+            (c.state.sent, c.state.sentOffset) = filledTo
+            return
+        }
         var left = sent
         while left > 0 {
             let k = request(i, c.state.sent)

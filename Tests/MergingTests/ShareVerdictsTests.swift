@@ -29,7 +29,7 @@ struct ShareVerdictsTests {
         let merged = try LoadMerge.merge([("a.json", a), ("b.json", b)])
         #expect(merged.passed && merged.problems.isEmpty)
         #expect(merged.messages == 4 && merged.connectionsRequested == 4)
-        var added = LoadGenerator.emptyHistogram()
+        var added = LoadResult.emptyHistogram()
         for interval in (a.load!.intervals! + b.load!.intervals!) { added.add(try HistogramEncoding.decode(base64: interval.histogram)) }
         #expect(added.totalCount == 4 && merged.latencyMicros == LoadResult.Percentiles(nanoseconds: added))
         // b began 0.5 s after a: its first second lands in a's first.
