@@ -13,14 +13,14 @@ static inline long sockfuzz_ssl_set_sni(SSL *ssl, const char *name) { return SSL
 /* SSL_free_buffers on a connection with a partial record buffered (WANT_READ after a record
    header) freed the buffer OpenSSL still reads from before 3.0.14, 3.1.6, 3.2.2 and 3.3.1
    (CVE-2024-4741); from those on it refuses. Only there is it called. */
-static inline int sockfuzz_ssl_free_buffers_is_safe(void) {
-    unsigned long v = OpenSSL_version_num();
+static inline int sockfuzz_ssl_free_buffers_is_safe_in(unsigned long v) {
     if (v < 0x300000e0UL) return 0;
     if (v >= 0x30100000UL && v < 0x30100060UL) return 0;
     if (v >= 0x30200000UL && v < 0x30200020UL) return 0;
     if (v >= 0x30300000UL && v < 0x30300010UL) return 0;
     return 1;
 }
+static inline int sockfuzz_ssl_free_buffers_is_safe(void) { return sockfuzz_ssl_free_buffers_is_safe_in(OpenSSL_version_num()); }
 static inline int sockfuzz_err_reason(unsigned long e) { return ERR_GET_REASON(e); }
 static inline int sockfuzz_ssl_is_unexpected_eof(unsigned long e) { return ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING; }
 static inline long sockfuzz_ssl_mode_partial_moving(void) {

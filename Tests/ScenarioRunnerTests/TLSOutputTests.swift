@@ -41,3 +41,16 @@ struct TLSOutputTests {
         #expect(session.output == fresh)
     }
 }
+
+@Suite("releasing an idle TLS connection's buffers")
+struct ReleaseBuffersVersionTests {
+    @Test("only on an OpenSSL that keeps a partial record's buffer: 3.0.14, 3.1.6, 3.2.2, 3.3.1 and later")
+    func fixedVersionsOnly() {
+        // OPENSSL_VERSION_NUMBER: 0xMNN00PP0.
+        let refused: [UInt] = [0x1010_107f, 0x3000_0000, 0x3000_00d0, 0x3010_0000, 0x3010_0050, 0x3020_0010, 0x3030_0000]
+        let allowed: [UInt] = [0x3000_00e0, 0x3000_0130, 0x3010_0060, 0x3020_0020, 0x3030_0010, 0x3040_0000, 0x3050_0000]
+        #expect(refused.filter { sockfuzz_ssl_free_buffers_is_safe_in($0) != 0 } == [])
+        #expect(allowed.filter { sockfuzz_ssl_free_buffers_is_safe_in($0) == 0 } == [])
+        #expect(TLSIO.canReleaseBuffers == (sockfuzz_ssl_free_buffers_is_safe_in(UInt(OpenSSL_version_num())) != 0))
+    }
+}
