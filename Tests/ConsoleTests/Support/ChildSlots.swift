@@ -38,6 +38,9 @@ final class ChildSlots: @unchecked Sendable {
         }
     }
 
+    /// How many are waiting for a slot now.
+    var waitingCount: Int { lock.withLock { waiting.count } }
+
     /// Gives a slot back: to the longest waiting, else to the pool.
     func release() {
         lock.lock()
