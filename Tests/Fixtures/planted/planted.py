@@ -44,7 +44,9 @@ def serve_all(serve, c):
     connection, or the parse raises (a planted bug that trusts a message to have arrived whole
     would trip on the window's end), the request is parsed again from all that is left, as a
     server that sees its whole buffer does: a parse that reads the same bytes takes the same
-    path. Copying the rest of the buffer once per request instead made 24,000 empty lines in one
+    path. So a serve function must change its state only for a request it serves whole and
+    keeps open (every one here does: the closing and raising paths change nothing first), or
+    the retry would apply it twice. Copying the rest of the buffer once per request instead made 24,000 empty lines in one
     read take seconds (quadratic), which the fuzzer rightly called a hang.
     """
     buffer, offset, replies = c["in"], 0, []
