@@ -2,6 +2,7 @@
  * one thread, non-blocking sockets, level-triggered epoll or select, at most 64 KiB unsent per
  * connection. usage: echo_ref PORT [epoll|select]  (127.0.0.1; PORT 0 picks one; prints it). */
 #define _GNU_SOURCE
+#include "ref_server.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +34,7 @@ static char chunk[CHUNK];
 static int use_select, ep = -1, listener, spare_fd = -1;
 static fd_set want_read, want_write; /* select: each connection is in exactly one */
 static int top_fd;
-static sigset_t wait_mask; /* the signal mask while waiting: SIGINT and SIGTERM let through */
-static volatile sig_atomic_t stopping;
 static unsigned long accepted, refused;
-
-static void on_stop(int sig) { (void)sig; stopping = 1; }
 
 /* Registers (op EPOLL_CTL_ADD) or updates what fd waits for: writing while bytes are pending,
  * else reading. */
@@ -180,33 +177,13 @@ int main(int argc, char **argv) {
     conn_slots = limit.rlim_cur < (1 << 20) ? (int)limit.rlim_cur : (1 << 20);
     conns = calloc(conn_slots, sizeof *conns);
 
-    signal(SIGPIPE, SIG_IGN);
-    /* SIGINT and SIGTERM are blocked except inside the wait (epoll_pwait, pselect), so a stop
-     * request cannot land between the check of `stopping` and a wait with no timeout. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-    struct sigaction stop = { .sa_handler = on_stop };
-    sigaction(SIGINT, &stop, NULL);
-    sigaction(SIGTERM, &stop, NULL);
+    ref_catch_stop_signals();
 
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
-    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    socklen_t length = sizeof address;
-    int one = 1;
-    listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 4096) != 0
-        || getsockname(listener, (struct sockaddr *)&address, &length) != 0) {
-        perror("echo_ref: bind/listen");
-        return 1;
-    }
+    int port;
+    listener = ref_listen_loopback(argv[1], "echo_ref", &port);
+    if (listener < 0) return 1;
     spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    printf("echo_ref %s listening on 127.0.0.1:%d\n", mode, ntohs(address.sin_port));
+    printf("echo_ref %s listening on 127.0.0.1:%d\n", mode, port);
     fflush(stdout);
 
     if (use_select) run_select();

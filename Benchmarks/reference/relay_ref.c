@@ -6,6 +6,7 @@
  * usage: relay_ref LISTEN_PORT UPSTREAM_HOST UPSTREAM_PORT  (listens on 127.0.0.1; LISTEN_PORT 0
  * picks one; prints it). */
 #define _GNU_SOURCE
+#include "ref_server.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,11 +44,7 @@ static char chunk[CHUNK];
 static int ep = -1, listener, spare_fd = -1;
 static struct sockaddr_storage upstream;
 static socklen_t upstream_len;
-static sigset_t wait_mask; /* the signal mask while waiting: SIGINT and SIGTERM let through */
-static volatile sig_atomic_t stopping;
 static unsigned long accepted, refused, failed_connects;
-
-static void on_stop(int sig) { (void)sig; stopping = 1; }
 
 /* What fd waits for, from the pair's state: its connect; writing while it holds pending bytes;
  * reading while its peer can take more (connected, nothing pending) and no EOF came yet. An fd
@@ -231,33 +228,13 @@ int main(int argc, char **argv) {
     slots = limit.rlim_cur < (1 << 20) ? (int)limit.rlim_cur : (1 << 20);
     sides = calloc(slots, sizeof *sides);
 
-    signal(SIGPIPE, SIG_IGN);
-    /* SIGINT and SIGTERM are blocked except inside epoll_pwait, so a stop request cannot land
-     * between the check of `stopping` and a wait with no timeout. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-    struct sigaction stop = { .sa_handler = on_stop };
-    sigaction(SIGINT, &stop, NULL);
-    sigaction(SIGTERM, &stop, NULL);
+    ref_catch_stop_signals();
 
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
-    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    socklen_t length = sizeof address;
-    int one = 1;
-    listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 4096) != 0
-        || getsockname(listener, (struct sockaddr *)&address, &length) != 0) {
-        perror("relay_ref: bind/listen");
-        return 1;
-    }
+    int port;
+    listener = ref_listen_loopback(argv[1], "relay_ref", &port);
+    if (listener < 0) return 1;
     spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    printf("relay_ref listening on 127.0.0.1:%d, forwarding to %s:%s\n", ntohs(address.sin_port), argv[2], argv[3]);
+    printf("relay_ref listening on 127.0.0.1:%d, forwarding to %s:%s\n", port, argv[2], argv[3]);
     fflush(stdout);
 
     struct epoll_event events[512];

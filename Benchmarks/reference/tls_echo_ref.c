@@ -5,6 +5,7 @@
  * usage: tls_echo_ref PORT [CERT.pem KEY.pem]  (127.0.0.1; PORT 0 picks one; prints it).
  * build: cc -O2 -o tls_echo_ref tls_echo_ref.c -lssl -lcrypto */
 #define _GNU_SOURCE
+#include "ref_server.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -35,11 +36,7 @@ static struct conn *conns; /* indexed by descriptor */
 static int conn_slots, ep, listener;
 static char chunk[CHUNK];
 static SSL_CTX *ctx;
-static sigset_t wait_mask;
-static volatile sig_atomic_t stopping;
 static unsigned long accepted, handshakes, failures;
-
-static void on_stop(int sig) { (void)sig; stopping = 1; }
 
 static void set_interest(int fd, uint32_t events) {
     struct epoll_event ev = { .events = events, .data.fd = fd };
@@ -173,34 +170,15 @@ int main(int argc, char **argv) {
     conn_slots = limit.rlim_cur < (1 << 20) ? (int)limit.rlim_cur : (1 << 20);
     conns = calloc(conn_slots, sizeof *conns);
 
-    signal(SIGPIPE, SIG_IGN);
-    /* SIGINT and SIGTERM are let through only inside epoll_pwait (see echo_ref.c). */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop_signals, &wait_mask);
-    sigdelset(&wait_mask, SIGINT);
-    sigdelset(&wait_mask, SIGTERM);
-    struct sigaction stop = { .sa_handler = on_stop };
-    sigaction(SIGINT, &stop, NULL);
-    sigaction(SIGTERM, &stop, NULL);
+    ref_catch_stop_signals();
 
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
-    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    socklen_t length = sizeof address;
-    int one = 1;
-    listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 4096) != 0
-        || getsockname(listener, (struct sockaddr *)&address, &length) != 0) {
-        perror("tls_echo_ref: bind/listen");
-        return 1;
-    }
+    int port;
+    listener = ref_listen_loopback(argv[1], "tls_echo_ref", &port);
+    if (listener < 0) return 1;
     ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event lev = { .events = EPOLLIN, .data.fd = listener };
     epoll_ctl(ep, EPOLL_CTL_ADD, listener, &lev);
-    printf("tls_echo_ref listening on 127.0.0.1:%d\n", ntohs(address.sin_port));
+    printf("tls_echo_ref listening on 127.0.0.1:%d\n", port);
     fflush(stdout);
 
     struct epoll_event events[256];

@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
         one handshake at a time beside openssl s_time -new, and RSS per idle TLS connection on both \
         ends; (7, or `proxy`) proxy pass-through: loadc through sockfuzz proxy (no toxic), relay_ref \
         and socat in front of the same echo server at 1, 100 and 1000 connections, depth 1 and 16. \
-        echo_ref.c, loadc.c, relay_ref.c and tls_echo_ref.c are compiled with cc -O2 from \
+        echo_ref.c, loadc.c, relay_ref.c and tls_echo_ref.c (the servers include ref_server.h) are compiled with cc -O2 from \
         --ref-dir into a scratch folder; cells that need them are skipped when they are missing.
         """
     )
