@@ -15,7 +15,7 @@ private let prometheusParser = PythonModule.available("prometheus_client.parser"
 @Suite("Prometheus metrics endpoint", .childSlot, .serialized)
 struct MetricsListenTests {
     /// One HTTP/1.0 request; nil when nothing listens any more.
-    private func get(_ path: String, from address: SocketAddress) -> String? {
+    private static func get(_ path: String, from address: SocketAddress) -> String? {
         guard let client = try? LoopbackClient(connectingTo: address, timeout: 5) else { return nil }
         defer { client.close() }
         guard (try? client.send(Array("GET \(path) HTTP/1.0\r\nHost: sockfuzz\r\n\r\n".utf8))) != nil else { return nil }
@@ -23,18 +23,37 @@ struct MetricsListenTests {
         return reply.bytes.isEmpty ? nil : String(decoding: reply.bytes, as: UTF8.self)
     }
 
-    /// The bodies of scrapes every 100 ms of the endpoint `process` prints, until it answers no more.
-    private func scrapeUntilGone(_ process: RunningSockfuzz, forSeconds limit: Double) async throws -> [String] {
-        #expect(await process.waitForOutput(containing: "metrics: serving http://"), "\(process.output)")
-        let url = process.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
-        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
-        var bodies: [String] = []
-        let deadline = nowNanos() + seconds(limit)
-        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
-            bodies.append(reply.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n"))
-            sleepMillis(100)
+    /// The replies (head and body) to a GET of `path` every `interval` ms of the endpoint `process`
+    /// prints, until it answers no more or `limit` seconds pass. Waiting for the address and
+    /// scraping run on one thread of their own: a `run` of two scenarios lasts about 2 s, and on a
+    /// loaded machine a test's continuation once waited longer than that for one of Swift Testing's
+    /// threads, so that it scraped nothing (the run had ended).
+    private func repliesUntilGone(_ process: RunningSockfuzz, path: String = "/metrics", every interval: Int = 100,
+                                  forSeconds limit: Double) async throws -> [String] {
+        let prefix = "metrics: serving http://"
+        let scraped = await OffThread.run { () -> (started: Bool, address: String, replies: [String]) in
+            guard process.waitForOutputBlocking(containing: prefix, timeout: 60) else { return (false, "", []) }
+            let url = process.output.split(separator: "\n").first { $0.hasPrefix(prefix) } ?? ""
+            let text = String(url.dropFirst(prefix.count).prefix { $0 != "/" })
+            guard let address = try? SocketAddress.parse(text) else { return (true, text, []) }
+            var replies: [String] = []
+            let deadline = nowNanos() + seconds(limit)
+            while nowNanos() < deadline, let reply = Self.get(path, from: address) {
+                replies.append(reply)
+                sleepMillis(interval)
+            }
+            return (true, text, replies)
         }
-        return bodies
+        #expect(scraped.started, "\(process.output)")
+        _ = try SocketAddress.parse(scraped.address)
+        return scraped.replies
+    }
+
+    /// The bodies of `repliesUntilGone`.
+    private func scrapeUntilGone(_ process: RunningSockfuzz, forSeconds limit: Double) async throws -> [String] {
+        try await repliesUntilGone(process, forSeconds: limit).map {
+            $0.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        }
     }
 
     /// The samples of a scrape body: `name{labels}` -> value.
@@ -76,21 +95,9 @@ struct MetricsListenTests {
         try #require(prometheusParser, "the prometheus-client Python package is missing: .ci/run must install it")
         let scratch = Scratch()
         let json = scratch.path + "/load.json"
-        // 6 s: the scrapes start when this test is resumed after the endpoint's line, which on a
-        // loaded 2-core machine once came after a 3 s load had ended.
-        let load = try RunningSockfuzz(["load", "--connections", "8", "--rate", "2000", "--duration", "6s",
+        let load = try RunningSockfuzz(["load", "--connections", "8", "--rate", "2000", "--duration", "4s",
                                         "--metrics-listen", "127.0.0.1:0", "--json", json], scratch: scratch)
-        #expect(await load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
-        let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
-        let hostPort = url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }
-        let address = try SocketAddress.parse(String(hostPort))
-
-        var scrapes: [String] = []
-        let deadline = nowNanos() + seconds(15)
-        while nowNanos() < deadline, let reply = get("/metrics", from: address) {
-            scrapes.append(reply)
-            sleepMillis(150)
-        }
+        let scrapes = try await repliesUntilGone(load, every: 150, forSeconds: 15)
         let run = await load.finish(timeout: 30)
         #expect(run.status == 0, "\(run.output)")
         try #require(!scrapes.isEmpty, "no scrape answered: \(run.output)")
@@ -213,10 +220,7 @@ struct MetricsListenTests {
         let scratch = Scratch()
         let load = try RunningSockfuzz(["load", "--connections", "2", "--depth", "1", "--duration", "1s",
                                         "--metrics-listen", "127.0.0.1:0"], scratch: scratch)
-        #expect(await load.waitForOutput(containing: "metrics: serving http://"), "\(load.output)")
-        let url = load.output.split(separator: "\n").first { $0.hasPrefix("metrics: serving http://") } ?? ""
-        let address = try SocketAddress.parse(String(url.dropFirst("metrics: serving http://".count).prefix { $0 != "/" }))
-        let other = get("/", from: address)
+        let other = try await repliesUntilGone(load, path: "/", forSeconds: 15).first
         #expect(other?.hasPrefix("HTTP/1.0 404") == true, "\(other ?? "no answer")")
         #expect(await load.finish(timeout: 30).status == 0)
         let bad = try await Piped.run(["load", "--metrics-listen", "nowhere"], input: "", scratch: scratch)

@@ -77,7 +77,8 @@ final class RunningSockfuzz: @unchecked Sendable {
         await OffThread.run { self.waitForOutputBlocking(containing: text, timeout: timeout) }
     }
 
-    private func waitForOutputBlocking(containing text: String, timeout: Double) -> Bool {
+    /// `waitForOutput` on the calling thread, for a test that already runs on a thread of its own.
+    func waitForOutputBlocking(containing text: String, timeout: Double) -> Bool {
         let deadline = nowNanos() + seconds(timeout)
         while !hasEndedLine(containing: text) {
             guard nowNanos() < deadline, read(untilNanos: deadline) else { return output.contains(text) }
