@@ -80,11 +80,13 @@ def check(case):
     process, port = start(script, ["--bug", bug])
     try:
         if effect == "crash":
-            exchange(port, trigger, 1, 5)
+            got = exchange(port, trigger, 1, 5)
             try:
-                process.wait(timeout=5)
+                # Generous: on a loaded test machine a crash once was not seen to end the process within 5 s
+                # (cause not found; the message now says what the server answered).
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                problems.append("did not crash")
+                problems.append("did not crash (answered %r)" % got[:80])
             else:
                 stderr = process.stderr.read().decode(errors="replace").strip().splitlines()
                 if process.returncode == 0 or not stderr:
