@@ -8,7 +8,7 @@ import TestSupport
 struct ChildSlotsTests {
     @Test("past the limit an acquire waits until a slot is given back, then gets it; first come, first served")
     func waitsPastTheLimit() async {
-        let slots = ChildSlots(limit: 1)
+        let slots = Slots(limit: 1)
         await slots.acquire()
         let order = Order()
         let first = Task { await slots.acquire(); order.append(1) }

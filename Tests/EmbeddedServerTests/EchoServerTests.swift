@@ -11,7 +11,11 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("Embedded echo server", .serialized, .ownsDescriptorTable, .timeLimit(.minutes(10)))
+// Each test holds the descriptor gate shared, so other suites' socket tests run beside these;
+// those that count the process's descriptors, need low descriptor numbers, open hundreds of
+// sockets (a select server elsewhere would get descriptors past FD_SETSIZE) or lower
+// RLIMIT_NOFILE hold it (and the quiet gate) alone.
+@Suite("Embedded echo server", .serialized, .timeLimit(.minutes(10)))
 struct EchoServerTests {
     // MARK: echo
 
@@ -22,7 +26,13 @@ struct EchoServerTests {
     static let selectConnectionCap = 400
 
     @Test("echoes on N concurrent connections", arguments: ServerMode.all, [1, 100, 1000])
-    func concurrentEcho(mode: ServerMode, connections requested: Int) throws {
+    func concurrentEcho(mode: ServerMode, connections requested: Int) async throws {
+        // Hundreds of low descriptors (both ends are in this process) would push a select server
+        // running in another test past FD_SETSIZE: the gate alone for those.
+        try await DescriptorGate.with(exclusive: requested >= 100) { try Self.echoOnConcurrentConnections(mode, requested) }
+    }
+
+    static func echoOnConcurrentConnections(_ mode: ServerMode, _ requested: Int) throws {
         raiseOpenFileLimit()
         let n = mode.kind == .select ? min(requested, Self.selectConnectionCap) : requested
         if mode.kind == .select {
@@ -48,7 +58,7 @@ struct EchoServerTests {
         #expect(stats.bytesIn == UInt64(n * 48) && stats.bytesOut == UInt64(n * 48))
     }
 
-    @Test("a 1 MiB payload is echoed intact", arguments: ServerMode.all)
+    @Test("a 1 MiB payload is echoed intact", .sharesDescriptorTable, arguments: ServerMode.all)
     func largePayload(mode: ServerMode) throws {
         let (server, address) = try startServer(mode)
         defer { server.stop() }
@@ -63,7 +73,7 @@ struct EchoServerTests {
 
     // MARK: half-close
 
-    @Test("half-close flushes everything before EOF", arguments: ServerMode.all)
+    @Test("half-close flushes everything before EOF", .sharesDescriptorTable, arguments: ServerMode.all)
     func halfCloseFlushes(mode: ServerMode) throws {
         let outcome = try halfCloseRoundTrip(mode)
         #expect(outcome.sawEOF, "the server never saw the client's EOF")
@@ -72,7 +82,7 @@ struct EchoServerTests {
         #expect(outcome.flushedEverything, "\(outcome.summary)")
     }
 
-    @Test("an echo queued for a client that reads late is delivered without further input", arguments: ServerMode.all)
+    @Test("an echo queued for a client that reads late is delivered without further input", .sharesDescriptorTable, arguments: ServerMode.all)
     func queuedEchoIsFlushedForLateReader(mode: ServerMode) throws {
         // Like the half-close test but the client never shuts down: nothing but the socket
         // becoming writable can make the server send what it queued.
@@ -82,7 +92,7 @@ struct EchoServerTests {
         #expect(firstDifference(outcome.received, outcome.payload) == nil, "\(outcome.summary)")
     }
 
-    @Test("the flush check catches a server that closes before flushing", arguments: ServerMode.all)
+    @Test("the flush check catches a server that closes before flushing", .sharesDescriptorTable, arguments: ServerMode.all)
     func flushCheckCatchesCloseBeforeFlush(mode: ServerMode) throws {
         let outcome = try halfCloseRoundTrip(mode, fault: .closeBeforeFlush)
         #expect(outcome.sawEOF)
@@ -92,7 +102,7 @@ struct EchoServerTests {
 
     // MARK: resets
 
-    @Test("a client reset is counted and the server goes on serving", arguments: ServerMode.all)
+    @Test("a client reset is counted and the server goes on serving", .sharesDescriptorTable, arguments: ServerMode.all)
     func clientResetIsCounted(mode: ServerMode) throws {
         let limit = 256 * 1024
         let (server, address) = try startServer(mode, queueLimit: limit)
@@ -120,7 +130,7 @@ struct EchoServerTests {
 
     // MARK: bounded memory
 
-    @Test("a 50 MiB non-reading client leaves the queue bounded by the limit", arguments: ServerMode.all)
+    @Test("a 50 MiB non-reading client leaves the queue bounded by the limit", .sharesDescriptorTable, arguments: ServerMode.all)
     func nonReadingClientIsBounded(mode: ServerMode) throws {
         let outcome = try nonReadingClient(mode, queueLimit: 256 * 1024)
         #expect(outcome.staysBounded, "\(outcome.summary)")
@@ -129,7 +139,7 @@ struct EchoServerTests {
         #expect(outcome.sent < outcome.offered, "\(outcome.summary)")
     }
 
-    @Test("the default 1 MiB queue limit holds for a 50 MiB non-reading client")
+    @Test("the default 1 MiB queue limit holds for a 50 MiB non-reading client", .sharesDescriptorTable)
     func defaultLimitIsBounded() throws {
         let limit = ServerConfiguration().queueLimit
         #expect(limit == 1 << 20)
@@ -138,7 +148,7 @@ struct EchoServerTests {
         #expect(outcome.highWater >= UInt64(limit), "\(outcome.summary)")
     }
 
-    @Test("the bounded-queue check catches a server that ignores the limit", arguments: ServerMode.all)
+    @Test("the bounded-queue check catches a server that ignores the limit", .sharesDescriptorTable, arguments: ServerMode.all)
     func boundCheckCatchesUnboundedQueue(mode: ServerMode) throws {
         let outcome = try nonReadingClient(mode, queueLimit: 256 * 1024, fault: .unboundedQueue)
         #expect(!outcome.staysBounded, "unbounded-queue passed the check: \(outcome.summary)")
@@ -177,7 +187,7 @@ struct EchoServerTests {
         #expect(freshConnectionEchoes(address))
     }
 
-    @Test("epoll serves 5000 concurrent connections", arguments: [ServerMode.epoll, .epollEdge])
+    @Test("epoll serves 5000 concurrent connections", .ownsDescriptorTable, arguments: [ServerMode.epoll, .epollEdge])
     func epollServesFiveThousand(mode: ServerMode) throws {
         let limit = raiseOpenFileLimit()
         try #require(limit >= 12_000, "needs about 10000 descriptors, the soft limit is \(limit)")
@@ -239,7 +249,7 @@ struct EchoServerTests {
         server.stop() // a second stop is harmless
     }
 
-    @Test("stats are readable from another thread while the server runs", arguments: ServerMode.all)
+    @Test("stats are readable from another thread while the server runs", .sharesDescriptorTable, arguments: ServerMode.all)
     func statsFromAnotherThread(mode: ServerMode) throws {
         struct Reading: Sendable {
             var stop = false
@@ -301,7 +311,7 @@ struct EchoServerTests {
     /// A port number is unique per address only: a listener on 127.0.0.2 (or [::1]) may hold
     /// the embedded server's port number, and its connections are not the server's. Counting
     /// them once failed a correct server's `expect server descriptors == 0` in a full test run.
-    @Test("held descriptors count the server's connections, not another address's on the same port")
+    @Test("held descriptors count the server's connections, not another address's on the same port", .sharesDescriptorTable)
     func heldDescriptorsMatchTheWholeAddress() throws {
         let (server, address) = try startServer(ServerMode.all.first { $0.kind == .epoll }!)
         defer { server.stop() }
@@ -325,7 +335,7 @@ struct EchoServerTests {
     /// The other half of matching the whole address: a server listening on 0.0.0.0 accepts on
     /// whichever address the client reached (here 127.0.0.1), never on 0.0.0.0 itself, so an
     /// exact match alone would count none of its connections and pass a leaking server.
-    @Test("a wildcard listener's connections count, accepted on 127.0.0.1 though it listens on 0.0.0.0")
+    @Test("a wildcard listener's connections count, accepted on 127.0.0.1 though it listens on 0.0.0.0", .sharesDescriptorTable)
     func heldDescriptorsOfAWildcardListener() throws {
         let listener = try listeningSocket(on: try SocketAddress.parse("0.0.0.0:0"))
         defer { Glibc.close(listener) }

@@ -10,7 +10,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("Embedded echo server over TLS", .serialized, .ownsDescriptorTable, .timeLimit(.minutes(5)))
+@Suite("Embedded echo server over TLS", .serialized, .sharesDescriptorTable, .timeLimit(.minutes(5)))
 struct TLSEchoServerTests {
 
     @Test("echoes byte for byte over TLS", arguments: ServerMode.servingTLS, [1, 64 * 1024, 4 << 20])

@@ -10,7 +10,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("load bounds and verdicts", .serialized, .ownsDescriptorTable)
+@Suite("load bounds and verdicts", .serialized, .sharesDescriptorTable)
 struct LoadBoundsTests {
     init() { _ = Sys.raiseOpenFileLimit() }
 

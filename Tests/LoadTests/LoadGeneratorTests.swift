@@ -11,7 +11,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("load generator", .serialized, .ownsDescriptorTable)
+@Suite("load generator", .serialized, .sharesDescriptorTable)
 struct LoadGeneratorTests {
     init() { _ = Sys.raiseOpenFileLimit() }
 

@@ -8,7 +8,7 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("Descriptor reuse", .ownsDescriptorTable, .needsQuietDescriptorTable, .timeLimit(.minutes(10)))
+@Suite("Descriptor reuse", .needsQuietDescriptorTable, .timeLimit(.minutes(10)))
 struct DescriptorReuseTests {
     @Test("a reused descriptor number gets no stale event", arguments: LoopFlavor.all)
     func reusedNumberGetsNoStaleEvent(flavor: LoopFlavor) throws {

@@ -66,9 +66,10 @@ struct EchoTrackingTests {
 
     @Test("connects that fail with EMFILE fail the connect, naming errno 24 and the limit")
     func descriptorExhaustion() async throws {
-        await DescriptorGate.process.acquire(exclusive: true)
+        // The quiet gate first, as every holder of both takes them (DescriptorGateTrait).
         await DescriptorGate.quiet.acquire(exclusive: true)
-        defer { Task { await DescriptorGate.quiet.release(exclusive: true); await DescriptorGate.process.release(exclusive: true) } }
+        await DescriptorGate.process.acquire(exclusive: true)
+        defer { Task { await DescriptorGate.process.release(exclusive: true); await DescriptorGate.quiet.release(exclusive: true) } }
         let before = Sys.openFileLimit()
         let limit = Sys.openDescriptorCount() + 40
         #expect(Sys.setOpenFileLimit(limit))

@@ -7,6 +7,7 @@
 // which number the kernel hands out next, or change the open-file limit take it exclusively.
 // Waiting suspends (an actor), it never blocks a cooperative thread.
 
+import Foundation
 import Testing
 
 public actor DescriptorGate {
@@ -65,10 +66,12 @@ public actor DescriptorGate {
 }
 
 /// A trait that holds the descriptor gate around a suite (once, for all its tests) or around
-/// each case of a test function.
+/// each case of a test function; with `quiet`, the quiet gate too, taken first (the order every
+/// holder of both keeps, so none waits for the other: the quiet gate waits out the console tests
+/// running now while the in-process tests go on, and the process gate is held only after).
 public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
     public let exclusive: Bool
-    public var gate = DescriptorGate.process
+    public var quiet = false
 
     public var isRecursive: Bool { false }
 
@@ -79,16 +82,51 @@ public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
-        try await DescriptorGate.with(gate, exclusive: exclusive, function)
+        let asked = GateLog.now()
+        if quiet {
+            try await DescriptorGate.with(.quiet, exclusive: true) {
+                try await holdingProcessGate(test, asked: asked, function)
+            }
+        } else {
+            try await holdingProcessGate(test, asked: asked, function)
+        }
+    }
+
+    private func holdingProcessGate(_ test: Test, asked: Double, _ function: @Sendable () async throws -> Void) async throws {
+        try await DescriptorGate.with(.process, exclusive: exclusive) {
+            let entered = GateLog.now()
+            defer { GateLog.record(test.name, gates: quiet ? "quiet+process" : "process", exclusive: exclusive, asked: asked, entered: entered) }
+            try await function()
+        }
     }
 }
 
 extension Trait where Self == DescriptorGateTrait {
     /// Opens and closes descriptors; may run beside other such tests.
     public static var sharesDescriptorTable: Self { DescriptorGateTrait(exclusive: false) }
-    /// Counts descriptors, depends on descriptor numbers, or changes RLIMIT_NOFILE: runs alone.
+    /// Depends on descriptor numbers or opens very many: runs alone among in-process tests.
     public static var ownsDescriptorTable: Self { DescriptorGateTrait(exclusive: true) }
-    /// Counts descriptors or lowers RLIMIT_NOFILE: no test driving `sockfuzz` children runs
-    /// beside it (they hold `DescriptorGate.quiet` shared).
-    public static var needsQuietDescriptorTable: Self { DescriptorGateTrait(exclusive: true, gate: .quiet) }
+    /// Counts descriptors or lowers RLIMIT_NOFILE: runs alone, and no test driving `sockfuzz`
+    /// children runs beside it (they hold `DescriptorGate.quiet` shared).
+    public static var needsQuietDescriptorTable: Self { DescriptorGateTrait(exclusive: true, quiet: true) }
+}
+
+/// With SOCKFUZZ_GATE_LOG set, each hold of a gate is written to standard error (when it was
+/// asked for, entered and left, in seconds since the first): the serial chain of a test run.
+public enum GateLog {
+    static let enabled = getenv("SOCKFUZZ_GATE_LOG") != nil
+    static let start = now()
+
+    public static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    public static func record(_ name: String, gates: String, exclusive: Bool, asked: Double, entered: Double) {
+        guard enabled else { return }
+        let line = String(format: "gate %@ %@ asked %.1f entered %.1f left %.1f: %@\n", gates, exclusive ? "exclusive" : "shared",
+                          asked - start, entered - start, now() - start, name)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
 }

@@ -108,9 +108,10 @@ struct ProxyCommand: ParsableCommand {
         var apiServer: ToxiproxyAPI?
         do {
             if let listen, let upstream {
-                let proxy = try server.create(name: name, listen: listen, upstream: upstream, framing: framing)
-                Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
-                            + (proxy.framing.map { ", framing \($0)" } ?? "") + ", seed \(seed))")
+                // Toxics and the recording are in place before the first connection can arrive:
+                // the proxy listens only once they are (a client that connected on seeing
+                // "listening on" once got through without the latency it asked for).
+                _ = try server.create(name: name, listen: listen, upstream: upstream, enabled: false, framing: framing)
                 if let record {
                     // Said now, not after a long session: the file must be writable.
                     guard FileManager.default.createFile(atPath: record, contents: Data()) else {
@@ -119,12 +120,13 @@ struct ProxyCommand: ParsableCommand {
                         throw ExitCode(2)
                     }
                     try server.startRecording(name)
-                    Output.line("  recording to \(record) (written when stopped)")
                 }
-                for text in toxic {
-                    let added = try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " ")))
-                    Output.line("  toxic \(added.name): \(ToxicText.render(added))")
-                }
+                let added = try toxic.map { text in try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " "))) }
+                let proxy = try server.update(name: name, enabled: true)
+                Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
+                            + (proxy.framing.map { ", framing \($0)" } ?? "") + ", seed \(seed))")
+                if record != nil { Output.line("  recording to \(record!) (written when stopped)") }
+                for toxic in added { Output.line("  toxic \(toxic.name): \(ToxicText.render(toxic))") }
             }
             if let api {
                 let started = try ToxiproxyAPI(server: server, listen: api)

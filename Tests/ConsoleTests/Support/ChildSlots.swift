@@ -1,5 +1,4 @@
-// How many tests that drive `sockfuzz` children run at once, and waiting off Swift Testing's
-// threads.
+// How many tests that drive `sockfuzz` children run at once.
 //
 // Swift Testing runs tests on a pool as wide as the machine has cores (two here). A test that
 // blocked its thread while its child ran kept every other test waiting; these tests await their
@@ -14,48 +13,12 @@ import Foundation
 import Testing
 import TestSupport
 
-final class ChildSlots: @unchecked Sendable {
-    static let shared = ChildSlots(limit: ProcessInfo.processInfo.environment["SOCKFUZZ_TEST_CHILDREN"].flatMap { Int($0) }.map { max(1, $0) } ?? 3)
-
-    private let lock = NSLock()
-    private var free: Int
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) { free = limit }
-
-    /// Waits (suspended) until a slot is free, and takes it. First come, first served.
-    func acquire() async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if waiting.isEmpty && free > 0 {
-                free -= 1
-                lock.unlock()
-                waiter.resume()
-            } else {
-                waiting.append(waiter)
-                lock.unlock()
-            }
-        }
-    }
-
-    /// How many are waiting for a slot now.
-    var waitingCount: Int { lock.withLock { waiting.count } }
-
-    /// Gives a slot back: to the longest waiting, else to the pool.
-    func release() {
-        lock.lock()
-        if waiting.isEmpty {
-            free += 1
-            lock.unlock()
-        } else {
-            let next = waiting.removeFirst()
-            lock.unlock()
-            next.resume()
-        }
-    }
+extension Slots {
+    /// The slots of the tests that drive `sockfuzz` children.
+    static let children = Slots(limit: ProcessInfo.processInfo.environment["SOCKFUZZ_TEST_CHILDREN"].flatMap { Int($0) }.map { max(1, $0) } ?? 3)
 }
 
-/// Each test case holds one of ChildSlots' slots while it runs, and then the quiet descriptor
+/// Each test case holds one of `Slots.children` while it runs, and then the quiet descriptor
 /// gate shared: its children's pipes, its servers and clients are descriptors of this process,
 /// which a test counting descriptors or lowering the open-file limit must not see come and go.
 /// (Run beside them ungated, console tests failed with EMFILE and descriptor counts were off by
@@ -68,24 +31,18 @@ struct ChildSlotTrait: SuiteTrait, TestTrait, TestScoping {
     }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        await ChildSlots.shared.acquire()
-        defer { ChildSlots.shared.release() }
-        try await DescriptorGate.with(.quiet, exclusive: false, function)
+        let asked = GateLog.now()
+        await Slots.children.acquire()
+        defer { Slots.children.release() }
+        try await DescriptorGate.with(.quiet, exclusive: false) {
+            let entered = GateLog.now()
+            defer { GateLog.record(test.name, gates: "child slot", exclusive: false, asked: asked, entered: entered) }
+            try await function()
+        }
     }
 }
 
 extension Trait where Self == ChildSlotTrait {
     /// The suite's tests drive `sockfuzz` children: at most a few such tests run at once.
     static var childSlot: Self { ChildSlotTrait() }
-}
-
-enum OffThread {
-    /// Runs `body` on a thread of its own and suspends the caller until it returns.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
-            let thread = Thread { done.resume(returning: body()) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
-    }
 }
