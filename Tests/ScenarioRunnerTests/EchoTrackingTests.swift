@@ -26,8 +26,8 @@ struct EchoTrackingTests {
 
     @Test("a liveness-style program keeps no sent bytes: 1 MiB to a server that never answers leaves nothing in flight")
     func livenessKeepsNothing() async throws {
-        await DescriptorGate.process.acquire(exclusive: false)
-        defer { Task { await DescriptorGate.process.release(exclusive: false) } }
+        await DescriptorGate.process.acquire(.sockets)
+        defer { Task { await DescriptorGate.process.release(.sockets) } }
         let server = try MisbehavingServer(.silent)
         defer { server.stop() }
         let statements = try Self.program("connect c 1\nsend c random 1MiB\nexpect c match \"never\" within 100ms\n")
@@ -66,12 +66,10 @@ struct EchoTrackingTests {
 
     @Test("connects that fail with EMFILE fail the connect, naming errno 24 and the limit")
     func descriptorExhaustion() async throws {
-        // The quiet gate first, as every holder of both takes them (DescriptorGateTrait).
-        await DescriptorGate.quiet.acquire(exclusive: true)
-        await DescriptorGate.process.acquire(exclusive: true)
-        defer { Task { await DescriptorGate.process.release(exclusive: true); await DescriptorGate.quiet.release(exclusive: true) } }
+        await DescriptorGate.process.acquire(.quiet)
+        defer { Task { await DescriptorGate.process.release(.quiet) } }
         let before = Sys.openFileLimit()
-        let limit = Sys.openDescriptorCount() + 40
+        let limit = openFileLimit(leavingFree: 40)
         #expect(Sys.setOpenFileLimit(limit))
         defer { Sys.setOpenFileLimit(before) }
         let statements = try Self.program("connect c 100\n")

@@ -32,7 +32,7 @@ struct ScenarioReplayTests {
         // of connections would push a select server running in another test past FD_SETSIZE (and
         // its own select server needs the low numbers), so it holds the gate alone.
         let many = try Self.largestConnect(path) >= 100
-        let result = await DescriptorGate.with(exclusive: many) {
+        let result = await DescriptorGate.with(many ? .ownSockets : .sockets) {
             ScenarioRunner.run(program, name: name, configuration: RunConfiguration(mode: mode))
         }
         #expect(result.status == .passed, "\(name) [\(mode)]: \(result.failures.map(\.description).joined(separator: "\n")) \(result.note ?? "")")

@@ -6,7 +6,7 @@ import ScenarioLanguage
 import ScenarioRunner
 import Testing
 
-@Suite("The embedded server's loop failing", .serialized)
+@Suite("The embedded server's loop failing", .serialized, .sharesDescriptorTable)
 struct ServerLoopFailureTests {
     private func statements(_ source: String) throws -> [Statement] {
         try ScenarioParser.parse(source: source, file: "loop.scn").statements

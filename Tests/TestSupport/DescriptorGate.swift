@@ -2,100 +2,113 @@
 //
 // `swift test` links every test target into one process and Swift Testing runs suites in
 // parallel, so `.serialized` on one suite does not stop a test in another target from opening
-// sockets while a server test counts descriptors or lowers RLIMIT_NOFILE. Tests that merely
-// open and close descriptors take the gate shared; tests that count descriptors, rely on
-// which number the kernel hands out next, or change the open-file limit take it exclusively.
-// Waiting suspends (an actor), it never blocks a cooperative thread.
+// sockets while a server test counts descriptors or lowers RLIMIT_NOFILE. One gate, taken with
+// the access a test needs (`Access`): tests that open and close sockets share it, and tests that
+// drive `sockfuzz` children share it with those and with the in-process tests that need the low
+// descriptor numbers; a test that counts descriptors or lowers the limit has it alone. One gate,
+// so a test never holds one while waiting for another. Waiting suspends (an actor), it never
+// blocks a cooperative thread.
 
 import Foundation
 import Testing
 
 public actor DescriptorGate {
     public static let process = DescriptorGate()
-    /// The second gate, between the tests that drive `sockfuzz` children (ConsoleTests, shared,
-    /// each for its whole run) and the few in-process tests that count descriptors or lower
-    /// RLIMIT_NOFILE (exclusive, each for one test). Console tests open only a few descriptors
-    /// (their children's pipes, a helper server's sockets), so the suites that hold `process`
-    /// exclusively for their descriptor numbers or their many sockets run beside them; a test
-    /// that counts or limits descriptors does not.
-    public static let quiet = DescriptorGate()
 
-    private var readers = 0
-    private var writer = false
-    private var waiters: [(exclusive: Bool, resume: CheckedContinuation<Void, Never>)] = []
+    /// What a holder does with the descriptor table.
+    public enum Access: Sendable {
+        /// A test driving `sockfuzz` children: a few descriptors of its own (pipes, a helper server).
+        case children
+        /// Opens and closes sockets in this process.
+        case sockets
+        /// Needs the low descriptor numbers or opens very many: no other in-process socket test.
+        case ownSockets
+        /// Counts descriptors or lowers RLIMIT_NOFILE: nothing else at all.
+        case quiet
 
-    public func acquire(exclusive: Bool) async {
-        if waiters.isEmpty && canEnter(exclusive: exclusive) {
-            enter(exclusive: exclusive)
+        func allows(_ other: Access) -> Bool {
+            switch (self, other) {
+            case (.quiet, _), (_, .quiet): false
+            case (.children, _), (_, .children): true
+            case (.sockets, .sockets): true
+            default: false
+            }
+        }
+    }
+
+    private var holders: [Access] = []
+    private var waiters: [(access: Access, resume: CheckedContinuation<Void, Never>)] = []
+
+    public func acquire(_ access: Access) async {
+        if canEnter(access, behind: waiters.map(\.access).filter { $0 != .quiet }) {
+            holders.append(access)
             return
         }
-        await withCheckedContinuation { waiters.append((exclusive, $0)) }
+        await withCheckedContinuation { waiters.append((access, $0)) }
     }
 
-    public func release(exclusive: Bool) {
-        if exclusive { writer = false } else { readers -= 1 }
-        // First come, first served: wake from the front while the next waiter fits.
-        while let next = waiters.first, canEnter(exclusive: next.exclusive) {
-            waiters.removeFirst()
-            enter(exclusive: next.exclusive)
-            next.resume.resume()
+    public func release(_ access: Access) {
+        holders.remove(at: holders.firstIndex(of: access)!)
+        // A waiter enters when the holders allow it and it gets ahead only of waiters it allows
+        // (a console test passes a waiting in-process exclusive one), or quiet ones: a quiet test
+        // waits for a moment when nothing holds the gate, and everyone passes it meanwhile, since
+        // making the others wait for it would empty the machine for as long as the longest test
+        // then running (tens of seconds, for a quiet test of a second or two). It runs when the
+        // others are done, if not before.
+        var ahead: [Access] = []
+        var index = 0
+        while index < waiters.count {
+            let next = waiters[index]
+            if canEnter(next.access, behind: ahead) {
+                waiters.remove(at: index)
+                holders.append(next.access)
+                next.resume.resume()
+            } else {
+                if next.access != .quiet { ahead.append(next.access) }
+                index += 1
+            }
         }
     }
 
-    private func canEnter(exclusive: Bool) -> Bool {
-        exclusive ? (!writer && readers == 0) : !writer
+    private func canEnter(_ access: Access, behind ahead: [Access]) -> Bool {
+        holders.allSatisfy { $0.allows(access) } && ahead.allSatisfy { $0.allows(access) }
     }
 
-    private func enter(exclusive: Bool) {
-        if exclusive { writer = true } else { readers += 1 }
-    }
-
-    /// Runs `body` holding the gate (`process` unless another is given).
-    public static func with<R: Sendable>(_ gate: DescriptorGate = process, exclusive: Bool,
-                                         _ body: @Sendable () async throws -> R) async rethrows -> R {
-        await gate.acquire(exclusive: exclusive)
+    /// Runs `body` holding the gate with `access`.
+    public static func with<R: Sendable>(_ access: Access, _ body: @Sendable () async throws -> R) async rethrows -> R {
+        await process.acquire(access)
         do {
             let result = try await body()
-            await gate.release(exclusive: exclusive)
+            await process.release(access)
             return result
         } catch {
-            await gate.release(exclusive: exclusive)
+            await process.release(access)
             throw error
         }
     }
 }
 
-/// A trait that holds the descriptor gate around a suite (once, for all its tests) or around
-/// each case of a test function; with `quiet`, the quiet gate too, taken first (the order every
-/// holder of both keeps, so none waits for the other: the quiet gate waits out the console tests
-/// running now while the in-process tests go on, and the process gate is held only after).
+/// A trait that holds the descriptor gate around each test case (or, for quiet access on a
+/// suite, once around all of it).
 public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
-    public let exclusive: Bool
-    public var quiet = false
+    public let access: DescriptorGate.Access
 
-    public var isRecursive: Bool { false }
+    /// On a suite, quiet access is held once around all of it (one wait for a moment when nothing
+    /// else runs); any other access is held around each test case, so that a suite does not hold
+    /// the gate while its own tests wait their turn.
+    public var isRecursive: Bool { access != .quiet }
 
     public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
-        // A suite: one scope around all of it. A test function: one per case.
-        test.isSuite ? self : (testCase == nil ? nil : self)
+        if access == .quiet { return test.isSuite ? self : (testCase == nil ? nil : self) }
+        return testCase == nil ? nil : self
     }
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
         let asked = GateLog.now()
-        if quiet {
-            try await DescriptorGate.with(.quiet, exclusive: true) {
-                try await holdingProcessGate(test, asked: asked, function)
-            }
-        } else {
-            try await holdingProcessGate(test, asked: asked, function)
-        }
-    }
-
-    private func holdingProcessGate(_ test: Test, asked: Double, _ function: @Sendable () async throws -> Void) async throws {
-        try await DescriptorGate.with(.process, exclusive: exclusive) {
+        try await DescriptorGate.with(access) {
             let entered = GateLog.now()
-            defer { GateLog.record(test.name, gates: quiet ? "quiet+process" : "process", exclusive: exclusive, asked: asked, entered: entered) }
+            defer { GateLog.record(test.name, access: access, asked: asked, entered: entered) }
             try await function()
         }
     }
@@ -103,12 +116,12 @@ public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
 
 extension Trait where Self == DescriptorGateTrait {
     /// Opens and closes descriptors; may run beside other such tests.
-    public static var sharesDescriptorTable: Self { DescriptorGateTrait(exclusive: false) }
+    public static var sharesDescriptorTable: Self { DescriptorGateTrait(access: .sockets) }
     /// Depends on descriptor numbers or opens very many: runs alone among in-process tests.
-    public static var ownsDescriptorTable: Self { DescriptorGateTrait(exclusive: true) }
-    /// Counts descriptors or lowers RLIMIT_NOFILE: runs alone, and no test driving `sockfuzz`
-    /// children runs beside it (they hold `DescriptorGate.quiet` shared).
-    public static var needsQuietDescriptorTable: Self { DescriptorGateTrait(exclusive: true, quiet: true) }
+    public static var ownsDescriptorTable: Self { DescriptorGateTrait(access: .ownSockets) }
+    /// Counts descriptors or lowers RLIMIT_NOFILE: runs alone, with no test driving `sockfuzz`
+    /// children beside it either.
+    public static var needsQuietDescriptorTable: Self { DescriptorGateTrait(access: .quiet) }
 }
 
 /// With SOCKFUZZ_GATE_LOG set, each hold of a gate is written to standard error (when it was
@@ -123,9 +136,9 @@ public enum GateLog {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    public static func record(_ name: String, gates: String, exclusive: Bool, asked: Double, entered: Double) {
+    public static func record(_ name: String, access: DescriptorGate.Access, asked: Double, entered: Double) {
         guard enabled else { return }
-        let line = String(format: "gate %@ %@ asked %.1f entered %.1f left %.1f: %@\n", gates, exclusive ? "exclusive" : "shared",
+        let line = String(format: "gate %@ asked %.1f entered %.1f left %.1f: %@\n", "\(access)",
                           asked - start, entered - start, now() - start, name)
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -36,10 +36,16 @@ public func describeDescriptor(_ fd: Int32) -> String {
     return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-/// Descriptors open now that were not in `before`, described, for a leak report.
-public func descriptorsOpened(since before: [Int32]) -> [String] {
-    let old = Set(before)
-    return openDescriptorNumbers().filter { !old.contains($0) }.map { "\($0) -> \(describeDescriptor($0))" }
+/// The descriptors open now, each with what it refers to ("socket:[123]", a path): two
+/// snapshots differ for a number that was closed and opened again for something else.
+public func openDescriptorTable() -> [Int32: String] {
+    Dictionary(uniqueKeysWithValues: openDescriptorNumbers().map { ($0, describeDescriptor($0)) })
+}
+
+/// Descriptors open now that were not in `before` (or refer to something else now), described,
+/// for a leak report.
+public func descriptorsOpened(since before: [Int32: String]) -> [String] {
+    openDescriptorTable().filter { before[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { "\($0.key) -> \($0.value)" }
 }
 
 /// A connected, non-blocking AF_UNIX stream pair.
@@ -130,3 +136,24 @@ public func writeAll(_ fd: Int32, _ bytes: [UInt8], timeout: Double = 10) throws
 /// descriptors call this; the hard limit here is 20000).
 @discardableResult
 public func raiseOpenFileLimit() -> Int { Sys.raiseOpenFileLimit() }
+
+/// The RLIMIT_NOFILE value under which exactly `free` more descriptors can be opened now. A new
+/// descriptor takes the lowest free number, which must be below the limit; counting the open
+/// ones is not enough, since descriptors at high numbers (a client engine keeps its sockets
+/// above 2048) leave that many more holes below `count + free`.
+public func openFileLimit(leavingFree free: Int) -> Int {
+    let used = openDescriptorNumbers()
+    var limit = 0
+    var holes = 0
+    var next = used.makeIterator()
+    var upcoming = next.next()
+    while holes < free {
+        if let taken = upcoming, taken == Int32(limit) {
+            upcoming = next.next()
+        } else {
+            holes += 1
+        }
+        limit += 1
+    }
+    return limit
+}

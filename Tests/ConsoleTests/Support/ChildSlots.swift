@@ -34,9 +34,9 @@ struct ChildSlotTrait: SuiteTrait, TestTrait, TestScoping {
         let asked = GateLog.now()
         await Slots.children.acquire()
         defer { Slots.children.release() }
-        try await DescriptorGate.with(.quiet, exclusive: false) {
+        try await DescriptorGate.with(.children) {
             let entered = GateLog.now()
-            defer { GateLog.record(test.name, gates: "child slot", exclusive: false, asked: asked, entered: entered) }
+            defer { GateLog.record(test.name, access: .children, asked: asked, entered: entered) }
             try await function()
         }
     }
