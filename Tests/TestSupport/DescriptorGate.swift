@@ -39,6 +39,12 @@ public actor DescriptorGate {
     private var holders: [Access] = []
     private var waiters: [(access: Access, resume: CheckedContinuation<Void, Never>)] = []
 
+    public init() {}
+
+    /// What holds the gate now, and what waits (for tests of the gate).
+    public var holding: [Access] { holders }
+    public var waiting: [Access] { waiters.map(\.access) }
+
     public func acquire(_ access: Access) async {
         if canEnter(access, behind: waiters.map(\.access).filter { $0 != .quiet }) {
             holders.append(access)
