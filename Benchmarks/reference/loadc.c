@@ -1,6 +1,9 @@
 /* loadc.c - the reference load client `sockfuzz bench` measures its own against: one thread,
- * level-triggered epoll, closed loop, echoes counted but not verified; always 127.0.0.1.
- *   loadc -p PORT -c CONNS -d DEPTH -s SIZE -t SECS [-w WARMUP_SECS]   prints one ECHO line
+ * level-triggered epoll, closed loop; always 127.0.0.1. Echoes are counted; with -V every
+ * message is also made from a keyed pattern and every echoed byte compared with it, the work
+ * sockfuzz's load client does (the same pattern: a hash of connection and sequence number per
+ * message, then one multiply-add per 8-byte word), so that the two are compared doing the same.
+ *   loadc -p PORT -c CONNS -d DEPTH -s SIZE -t SECS [-w WARMUP_SECS] [-V]   prints one ECHO line
  *   loadc -p PORT -C COUNT [-q IN_FLIGHT] [-H HOLD_SECS]               prints one CONNECT line */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -86,6 +89,8 @@ static double percentile_micros(double p) {
  * complete messages in stream order; each completion is timed and the message sent again. */
 struct flow {
     int fd;
+    uint64_t send_seq, recv_seq; /* -V: the message the next byte written / read belongs to */
+    size_t send_off;             /* -V: offset of the next byte written in message send_seq */
     uint64_t *sent_at; /* ring of `depth` send times; `oldest` is the next to complete */
     int oldest;
     size_t owed;     /* bytes due but not yet written */
@@ -94,8 +99,60 @@ struct flow {
 };
 
 static struct flow *flows;
-static int conns = 1, depth = 1, size = 64;
-static unsigned long errors;
+static int conns = 1, depth = 1, size = 64, verify = 0;
+static unsigned long errors, mismatches;
+
+/* -V: the keyed pattern (as sockfuzz's MessagePattern.swift makes it). */
+static inline uint64_t message_key(uint64_t conn, uint64_t seq) {
+    uint64_t z = (seq * 0x9E3779B97F4A7C15u) ^ (conn * 0xD6E8FEB86659FD93u);
+    z = (z ^ (z >> 31)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 29);
+}
+
+static inline uint64_t pattern_word(uint64_t key, uint64_t word) { return key + (word + 1) * 0xBF58476D1CE4E5B9u; }
+
+static inline uint8_t pattern_byte(uint64_t key, size_t offset) {
+    return (uint8_t)(pattern_word(key, offset >> 3) >> ((offset & 7) * 8));
+}
+
+/* Bytes [from, from + count) of message `seq` of connection `conn` into out. */
+static void write_pattern(uint64_t conn, uint64_t seq, size_t from, size_t count, uint8_t *out) {
+    uint64_t key = message_key(conn, seq);
+    size_t i = 0;
+    for (; i < count && ((from + i) & 7) != 0; i++) out[i] = pattern_byte(key, from + i);
+    for (; i + 8 <= count; i += 8) {
+        uint64_t word = pattern_word(key, (from + i) >> 3); /* little-endian, as on x86 and arm64 Linux */
+        memcpy(out + i, &word, 8);
+    }
+    for (; i < count; i++) out[i] = pattern_byte(key, from + i);
+}
+
+/* Whether bytes hold [from, from + count) of message `seq`: compared word by word as computed. */
+static int matches_pattern(uint64_t conn, uint64_t seq, size_t from, size_t count, const uint8_t *bytes) {
+    uint64_t key = message_key(conn, seq), differs = 0;
+    size_t i = 0;
+    for (; i < count && ((from + i) & 7) != 0; i++) differs |= bytes[i] ^ pattern_byte(key, from + i);
+    for (; i + 8 <= count; i += 8) {
+        uint64_t got;
+        memcpy(&got, bytes + i, 8);
+        differs |= got ^ pattern_word(key, (from + i) >> 3);
+    }
+    for (; i < count; i++) differs |= bytes[i] ^ pattern_byte(key, from + i);
+    return differs == 0;
+}
+
+/* -V: fills out_buf with the next `count` bytes this flow sends (without advancing). */
+static void fill_pattern(struct flow *f, uint32_t index, size_t count) {
+    uint64_t seq = f->send_seq;
+    size_t off = f->send_off, at = 0;
+    while (at < count) {
+        size_t chunk = (size_t)size - off < count - at ? (size_t)size - off : count - at;
+        write_pattern(index, seq, off, chunk, (uint8_t *)out_buf + at);
+        at += chunk;
+        off += chunk;
+        if (off == (size_t)size) { off = 0; seq++; }
+    }
+}
 
 static void drop(struct flow *f) {
     close(f->fd);
@@ -105,11 +162,18 @@ static void drop(struct flow *f) {
 
 static void write_owed(struct flow *f, uint32_t index) {
     while (f->owed > 0) {
-        ssize_t w = write(f->fd, out_buf, f->owed < IO_BYTES ? f->owed : IO_BYTES);
+        size_t count = f->owed < IO_BYTES ? f->owed : IO_BYTES;
+        if (verify) fill_pattern(f, index, count);
+        ssize_t w = write(f->fd, out_buf, count);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && errno == EAGAIN) break;
         if (w < 0) { drop(f); return; }
         f->owed -= w;
+        if (verify) {
+            f->send_off += (size_t)w;
+            f->send_seq += f->send_off / size;
+            f->send_off %= size;
+        }
     }
     int wants_out = f->owed > 0;
     if (wants_out != f->wants_out) set_events(f->fd, wants_out ? EPOLLIN | EPOLLOUT : EPOLLIN, index, EPOLL_CTL_MOD);
@@ -123,6 +187,23 @@ static uint64_t read_echoes(struct flow *f, uint32_t index, uint64_t now, int me
     if (n <= 0) { drop(f); return 0; }
     uint64_t completed = 0;
     *bytes += n;
+    if (verify) {
+        /* Every echoed byte against the message it belongs to, in stream order. */
+        size_t at = 0, off = f->received;
+        uint64_t seq = f->recv_seq;
+        while (at < (size_t)n) {
+            size_t chunk = (size_t)size - off < (size_t)n - at ? (size_t)size - off : (size_t)n - at;
+            if (!matches_pattern(index, seq, off, chunk, (const uint8_t *)in_buf + at)) {
+                mismatches++;
+                drop(f);
+                return 0;
+            }
+            at += chunk;
+            off += chunk;
+            if (off == (size_t)size) { off = 0; seq++; }
+        }
+        f->recv_seq = seq;
+    }
     for (f->received += n; f->received >= (size_t)size; f->received -= size) {
         if (measuring) {
             histogram[bucket_of(now - f->sent_at[f->oldest])]++;
@@ -190,9 +271,10 @@ static int echo_mode(double seconds, double warmup) {
         }
     }
     double secs = (now_ns() - measure_from) / 1e9;
-    printf("ECHO conns=%d depth=%d size=%d secs=%.2f msgs/s=%.0f MB/s=%.2f p50_us=%.1f p99_us=%.1f p999_us=%.1f errs=%lu\n",
+    printf("ECHO conns=%d depth=%d size=%d secs=%.2f msgs/s=%.0f MB/s=%.2f p50_us=%.1f p99_us=%.1f p999_us=%.1f errs=%lu "
+           "verified=%d mismatches=%lu\n",
            conns, depth, size, secs, messages / secs, bytes / secs / 1e6, percentile_micros(0.5),
-           percentile_micros(0.99), percentile_micros(0.999), errors);
+           percentile_micros(0.99), percentile_micros(0.999), errors, verify, mismatches);
     return 0;
 }
 
@@ -266,7 +348,7 @@ static double capped(double seconds) { return seconds > MAX_SECONDS ? MAX_SECOND
 int main(int argc, char **argv) {
     int port = 0, connect_count = 0, in_flight = 100, option;
     double seconds = 5, warmup = 1, hold = 0;
-    while ((option = getopt(argc, argv, "p:c:d:s:t:w:C:q:H:")) != -1) {
+    while ((option = getopt(argc, argv, "p:c:d:s:t:w:C:q:H:V")) != -1) {
         switch (option) {
         case 'p': port = atoi(optarg); break;
         case 'c': conns = atoi(optarg); break;
@@ -277,12 +359,13 @@ int main(int argc, char **argv) {
         case 'C': connect_count = atoi(optarg); break;
         case 'q': in_flight = atoi(optarg); break;
         case 'H': hold = capped(atof(optarg)); break;
+        case 'V': verify = 1; break;
         default: return 2;
         }
     }
     if (port <= 0 || port > 65535 || conns < 1 || depth < 1 || size < 1 || !(seconds > 0) || warmup < 0
         || connect_count < 0 || in_flight < 1) {
-        fprintf(stderr, "usage: %s -p PORT -c CONNS -d DEPTH -s SIZE -t SECS [-w WARMUP]\n"
+        fprintf(stderr, "usage: %s -p PORT -c CONNS -d DEPTH -s SIZE -t SECS [-w WARMUP] [-V]\n"
                         "       %s -p PORT -C COUNT [-q IN_FLIGHT] [-H HOLD_SECS]\n", argv[0], argv[0]);
         return 2;
     }

@@ -1,5 +1,6 @@
 // (3) The load client against loadc, both on the client CPU driving the same echo_ref epoll
-// process; and connects/s of both. (4) RSS per idle connection of a fresh `sockfuzz serve`.
+// process, both making every message from the keyed pattern and checking every echoed byte
+// (loadc -V: a yardstick does the work of what it measures); and connects/s of both. (4) RSS per idle connection of a fresh `sockfuzz serve`.
 
 import Glibc
 import Load
@@ -31,8 +32,10 @@ extension BenchRunner {
                     case .loadc:
                         let args = [loadc, "-p", String(server.address.port), "-c", String(connections),
                                     "-d", String(plan.clientDepth), "-s", String(plan.messageSize),
-                                    "-t", String(seconds), "-w", String(warmup)]
+                                    "-t", String(seconds), "-w", String(warmup), "-V"]
                         switch runLoadc(args, expect: "ECHO", timeoutSeconds: seconds + warmup + 60) {
+                        case .success(let fields) where (fields["mismatches"] ?? 0) > 0:
+                            skip(3, "loadc, \(connections) connections", "echoes differed from what was sent: \(fields)")
                         case .success(let fields):
                             let rate = fields["msgs/s"] ?? 0
                             let latency = fields["p50_us"].flatMap { p50 in fields["p99_us"].map { Latency(p50: p50, p99: $0) } }

@@ -169,6 +169,27 @@ struct ReferenceProgramTests {
         #expect(fields["p50_us"] != nil && fields["p99_us"] != nil, "\(output)")
     }
 
+    @Test("loadc -V compares every echoed byte with the keyed pattern: a correct echo passes, a garbled one is caught (without -V it is not)",
+          .needs(.cc))
+    func loadcVerifies() throws {
+        let built = try BuiltReferences()
+        let server = try built.startEchoRef(.refEpoll)
+        defer { server.stop() }
+        let arguments = ["-c", "4", "-d", "4", "-s", "100", "-t", "0.5", "-w", "0.2"]
+        let correct = try built.runLoadc(["-p", String(server.address.port), "-V"] + arguments)
+        let passed = try #require(BenchRunner.loadcFields(in: correct, expect: "ECHO"), "no ECHO line in: \(correct)")
+        #expect(passed["verified"] == 1 && passed["mismatches"] == 0 && passed["errs"] == 0 && (passed["msgs/s"] ?? 0) > 0, "\(correct)")
+
+        let garbling = try MisbehavingServer(.garblesConnections(once: 2, from: nil))
+        defer { garbling.stop() }
+        let caught = try built.runLoadc(["-p", String(garbling.port), "-V"] + arguments)
+        let failed = try #require(BenchRunner.loadcFields(in: caught, expect: "ECHO"), "no ECHO line in: \(caught)")
+        #expect(failed["mismatches"] == 1 && failed["errs"] == 1, "\(caught)")
+        let unverified = try built.runLoadc(["-p", String(garbling.port)] + arguments)
+        let blind = try #require(BenchRunner.loadcFields(in: unverified, expect: "ECHO"), "no ECHO line in: \(unverified)")
+        #expect(blind["mismatches"] == 0 && blind["errs"] == 0, "without -V loadc counts garbage as echoes: \(unverified)")
+    }
+
     @Test("loadc's CONNECT line passes the harness's parser, every connection echoed", .needs(.cc))
     func loadcConnectLine() throws {
         let built = try BuiltReferences()
