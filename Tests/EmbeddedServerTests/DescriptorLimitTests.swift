@@ -1,7 +1,7 @@
 // The embedded server at the descriptor table's edges: select past FD_SETSIZE, nothing left
 // behind by stop(), and EMFILE on accept. These count the process's descriptors, need the low
-// numbers or lower RLIMIT_NOFILE, so the suite holds the descriptor gates alone, once for all of
-// them (each hold first waits for the console tests running then to end).
+// numbers or lower RLIMIT_NOFILE, so the suite holds the descriptor gate alone (quiet access),
+// once for all of them: it waits for a moment when nothing else holds the gate.
 
 import EmbeddedServer
 import Glibc

@@ -16,8 +16,9 @@ import TestSupport
 // Shares the descriptor table: a fuzz run's server counts only the descriptors connected to its
 // own address (`expect server descriptors`), so other tests' sockets do not disturb it. Its
 // campaigns are paced by timeouts, not the CPU: they run a few at once (`campaigns`), each on a
-// thread of its own, beside the rest of the test run.
-@Suite("fuzzer against injected faults and the correct server", .sharesDescriptorTable)
+// thread of its own, beside the rest of the test run. A case takes its campaign slot first and
+// the gate only then, so that cases waiting for a slot do not hold the gate.
+@Suite("fuzzer against injected faults and the correct server")
 struct FaultDetectionTests {
     /// At most this many campaigns at once: enough to overlap their waiting, few enough that a
     /// 1 s check deadline still means on a loaded 2-core machine what it means alone.
@@ -42,7 +43,7 @@ struct FaultDetectionTests {
     @Test("each injected fault is found, shrunk to a short scenario, and the file replays it",
           arguments: [ServerFault.edgeSingleRead, .closeBeforeFlush, .dropOnPartialWrite, .leakOnReset, .stallSlowReader])
     func findsAndShrinks(_ fault: ServerFault) async throws {
-        let campaign = await Self.campaigns.with { await OffThread.run { Self.findAndReplay(fault) } }
+        let campaign = await Self.campaigns.with { await DescriptorGate.with(.sockets) { await OffThread.run { Self.findAndReplay(fault) } } }
         let found = try #require(campaign.finding, "\(fault.rawValue) not found: \(campaign.tried.joined(separator: ", "))")
         print("\(fault.rawValue): found in run \(found.run) (\(campaign.tried.joined(separator: ", "))), shrunk to \(found.shrunkOperations) operations / "
               + "\(found.shrunkCommands) commands in \(found.shrinkAttempts) candidate runs, \(found.reproduced) of \(found.replays) replays, "
@@ -114,7 +115,7 @@ struct FaultDetectionTests {
     @Test("the correct server passes fuzz runs in every mode (no false alarms; hundreds in the long run)",
           arguments: ServerDesigns.all)
     func noFalseAlarms(_ mode: BackendKind) async {
-        let summary = await Self.campaigns.with { await OffThread.run { Self.correctServerCampaign(mode) } }
+        let summary = await Self.campaigns.with { await DescriptorGate.with(.sockets) { await OffThread.run { Self.correctServerCampaign(mode) } } }
         #expect(summary.runs == Self.correctRuns)
         #expect(summary.finding == nil, "\(mode): \(summary.finding?.scenario ?? "")")
     }

@@ -24,10 +24,8 @@ struct EchoTrackingTests {
         #expect(try !ScenarioRunner.needsEchoTracking(Self.program("connect c 1\nsend c \"PING\\r\\n\"\nexpect c match \"PONG\"\n")))
     }
 
-    @Test("a liveness-style program keeps no sent bytes: 1 MiB to a server that never answers leaves nothing in flight")
+    @Test("a liveness-style program keeps no sent bytes: 1 MiB to a server that never answers leaves nothing in flight", .sharesDescriptorTable)
     func livenessKeepsNothing() async throws {
-        await DescriptorGate.process.acquire(.sockets)
-        defer { Task { await DescriptorGate.process.release(.sockets) } }
         let server = try MisbehavingServer(.silent)
         defer { server.stop() }
         let statements = try Self.program("connect c 1\nsend c random 1MiB\nexpect c match \"never\" within 100ms\n")
@@ -41,7 +39,7 @@ struct EchoTrackingTests {
         #expect(session.engine.view(0).bytesInFlight == 0)
     }
 
-    @Test("an echo program still keeps what it sent and catches a corrupt echo")
+    @Test("an echo program still keeps what it sent and catches a corrupt echo", .sharesDescriptorTable)
     func echoProgramCatchesCorruption() throws {
         let statements = try Self.program("connect c 1\nsend c random 64KiB\nexpect c echo within 5s\n")
         let result = ScenarioRunner.run(Program(statements: statements), name: "t.scn",
@@ -50,7 +48,7 @@ struct EchoTrackingTests {
         #expect(result.failures.first?.seen.contains("first differing byte") == true, "\(result.failures)")
     }
 
-    @Test("a failing epoll_wait ends the statement with the syscall and errno, never a trap")
+    @Test("a failing epoll_wait ends the statement with the syscall and errno, never a trap", .sharesDescriptorTable)
     func loopFailure() throws {
         let session = try ScenarioSession(configuration: RunConfiguration())
         defer { session.close() }
@@ -64,10 +62,8 @@ struct EchoTrackingTests {
         }
     }
 
-    @Test("connects that fail with EMFILE fail the connect, naming errno 24 and the limit")
+    @Test("connects that fail with EMFILE fail the connect, naming errno 24 and the limit", .needsQuietDescriptorTable)
     func descriptorExhaustion() async throws {
-        await DescriptorGate.process.acquire(.quiet)
-        defer { Task { await DescriptorGate.process.release(.quiet) } }
         let before = Sys.openFileLimit()
         let limit = openFileLimit(leavingFree: 40)
         #expect(Sys.setOpenFileLimit(limit))

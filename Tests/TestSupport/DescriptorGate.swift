@@ -99,6 +99,9 @@ public actor DescriptorGate {
 public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
     public let access: DescriptorGate.Access
 
+    /// (Swift Testing's experimental SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH must stay
+    /// unset: it would let the cases waiting for the gate fill every slot while a quiet suite,
+    /// holding the gate, waits for a slot for its own cases.)
     /// On a suite, quiet access is held once around all of it (one wait for a moment when nothing
     /// else runs); any other access is held around each test case, so that a suite does not hold
     /// the gate while its own tests wait their turn.
@@ -111,6 +114,7 @@ public struct DescriptorGateTrait: TestTrait, SuiteTrait, TestScoping {
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
+        GateLog.begin()
         let asked = GateLog.now()
         try await DescriptorGate.with(access) {
             let entered = GateLog.now()
@@ -135,6 +139,9 @@ extension Trait where Self == DescriptorGateTrait {
 public enum GateLog {
     static let enabled = getenv("SOCKFUZZ_GATE_LOG") != nil
     static let start = now()
+
+    /// Starts the log's clock (at the first hold asked for, so that no time is negative).
+    public static func begin() { _ = start }
 
     public static func now() -> Double {
         var ts = timespec()

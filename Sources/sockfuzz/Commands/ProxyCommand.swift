@@ -100,6 +100,21 @@ struct ProxyCommand: ParsableCommand {
         }
     }
 
+    /// Whether `path` can be written: the file if it exists, else the folder it would be made in.
+    static func mayWrite(_ path: String) -> Bool {
+        let files = FileManager.default
+        if files.fileExists(atPath: path) { return files.isWritableFile(atPath: path) }
+        let folder = (path as NSString).deletingLastPathComponent
+        return files.isWritableFile(atPath: folder.isEmpty ? "." : folder)
+    }
+
+    /// Says that --record's file cannot be written, stops the proxy, and gives exit status 2.
+    private func recordUnwritable(_ path: String, _ server: ProxyServer) -> ExitCode {
+        Output.error("sockfuzz proxy: --record \(path): cannot write there (\(String(cString: strerror(errno))))")
+        server.stop()
+        return ExitCode(2)
+    }
+
     func run() throws {
         let signals = ForegroundSignals()
 
@@ -113,16 +128,14 @@ struct ProxyCommand: ParsableCommand {
                 // "listening on" once got through without the latency it asked for).
                 _ = try server.create(name: name, listen: listen, upstream: upstream, enabled: false, framing: framing)
                 if let record {
-                    // Said now, not after a long session: the file must be writable.
-                    guard FileManager.default.createFile(atPath: record, contents: Data()) else {
-                        Output.error("sockfuzz proxy: --record \(record): cannot write there (\(String(cString: strerror(errno))))")
-                        server.stop()
-                        throw ExitCode(2)
-                    }
+                    // Said now, not after a long session: the file must be writable. Checked
+                    // without touching it, since listening may still fail; emptied once listening.
+                    guard Self.mayWrite(record) else { throw recordUnwritable(record, server) }
                     try server.startRecording(name)
                 }
                 let added = try toxic.map { text in try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " "))) }
                 let proxy = try server.update(name: name, enabled: true)
+                if let record, !FileManager.default.createFile(atPath: record, contents: Data()) { throw recordUnwritable(record, server) }
                 Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
                             + (proxy.framing.map { ", framing \($0)" } ?? "") + ", seed \(seed))")
                 if record != nil { Output.line("  recording to \(record!) (written when stopped)") }

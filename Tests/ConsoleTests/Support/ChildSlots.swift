@@ -18,8 +18,8 @@ extension Slots {
     static let children = Slots(limit: ProcessInfo.processInfo.environment["SOCKFUZZ_TEST_CHILDREN"].flatMap { Int($0) }.map { max(1, $0) } ?? 3)
 }
 
-/// Each test case holds one of `Slots.children` while it runs, and then the quiet descriptor
-/// gate shared: its children's pipes, its servers and clients are descriptors of this process,
+/// Each test case holds one of `Slots.children` while it runs, and then the descriptor gate
+/// with `.children` access: its children's pipes, its servers and clients are descriptors of this process,
 /// which a test counting descriptors or lowering the open-file limit must not see come and go.
 /// (Run beside them ungated, console tests failed with EMFILE and descriptor counts were off by
 /// one; once, Foundation's process monitor then waited for ever and hung the whole run.)
@@ -31,6 +31,7 @@ struct ChildSlotTrait: SuiteTrait, TestTrait, TestScoping {
     }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        GateLog.begin()
         let asked = GateLog.now()
         await Slots.children.acquire()
         defer { Slots.children.release() }
