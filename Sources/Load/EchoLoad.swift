@@ -8,19 +8,12 @@ import Vocabulary
 
 public struct LoadPlan: Sendable {
     public var messageSize: Int
-    public var pacing: LoadPacing
-    public var durationNanos: UInt64
-    public var warmupNanos: UInt64
-    /// After the window, how long to wait for outstanding echoes before giving up on them.
-    public var drainNanos: UInt64
+    public var window: LoadWindow
 
     public init(messageSize: Int, pacing: LoadPacing, durationNanos: UInt64, warmupNanos: UInt64 = 0,
                 drainNanos: UInt64 = 2_000_000_000) {
         self.messageSize = messageSize
-        self.pacing = pacing
-        self.durationNanos = durationNanos
-        self.warmupNanos = warmupNanos
-        self.drainNanos = drainNanos
+        window = LoadWindow(pacing: pacing, durationNanos: durationNanos, warmupNanos: warmupNanos, drainNanos: drainNanos)
     }
 }
 
@@ -156,8 +149,7 @@ extension LoadRunner where Work == EchoLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's).
     convenience init(fds: [Int32], plan: LoadPlan, tls: [OpaquePointer]? = nil) throws(SystemError) {
-        try self.init(work: EchoLoad(messageSize: plan.messageSize), fds: fds, pacing: plan.pacing, durationNanos: plan.durationNanos,
-                      warmupNanos: plan.warmupNanos, drainNanos: plan.drainNanos, tls: tls, reconnect: nil)
+        try self.init(work: EchoLoad(messageSize: plan.messageSize), fds: fds, window: plan.window, tls: tls, reconnect: nil)
     }
 
     /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.

@@ -160,18 +160,17 @@ extension PacedLoad {
 
     /// Runs warmup, the measured window and the drain; `progress` is called a few times a
     /// second, `interrupted` polled as often.
-    func drive(pacing: LoadPacing, durationNanos: UInt64, warmupNanos: UInt64, drainNanos: UInt64,
-               progress: (LoadProgress) -> Void, interrupted: () -> Bool) -> LoadRun {
+    func drive(_ window: LoadWindow, progress: (LoadProgress) -> Void, interrupted: () -> Bool) -> LoadRun {
         let start = Sys.monotonicNanos()
-        let measureFrom = start &+ warmupNanos
-        let end = measureFrom &+ durationNanos
-        meter.measuring = warmupNanos == 0
+        let measureFrom = start &+ window.warmupNanos
+        let end = measureFrom &+ window.durationNanos
+        meter.measuring = window.warmupNanos == 0
         for i in 0..<connectionCount { try? loop.setInterest(descriptor(i), .readable) }
 
         var interval: UInt64 = 0
         var nextDue = start
         var nextConn = 0
-        switch pacing {
+        switch window.pacing {
         case .depth(let d): fill(depth: d, stamp: start)
         case .rate(let r): interval = max(1, UInt64(1e9 / r.perSecond))
         }
@@ -235,7 +234,7 @@ extension PacedLoad {
         // interrupted run drains too (bounded as ever), so its partial result counts as
         // unanswered only what really was.
         meter.accepting = false
-        let drainUntil = measuredEnd &+ drainNanos
+        let drainUntil = measuredEnd &+ window.drainNanos
         while meter.outstanding > 0 && meter.clientError == nil && Sys.monotonicNanos() < drainUntil {
             do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { meter.clientFailed(error) }
         }

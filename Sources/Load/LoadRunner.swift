@@ -69,10 +69,7 @@ protocol LoadWork: AnyObject {
 
 final class LoadRunner<Work: LoadWork>: PacedLoad {
     let work: Work
-    let pacing: LoadPacing
-    let durationNanos: UInt64
-    let warmupNanos: UInt64
-    let drainNanos: UInt64
+    let window: LoadWindow
     let loop: EventLoop<EpollBackend>
     var conns: UnsafeMutableBufferPointer<LoadConnection<Work.State>>
     /// Per connection, a ring of send (or intended send) times of its outstanding messages.
@@ -108,14 +105,10 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's). With
     /// `reconnect`, a connection the server closes between requests is opened again.
-    init(work: Work, fds: [Int32], pacing: LoadPacing, durationNanos: UInt64, warmupNanos: UInt64, drainNanos: UInt64,
-         tls: [OpaquePointer]?, reconnect: LoadReconnect?) throws(SystemError) {
+    init(work: Work, fds: [Int32], window: LoadWindow, tls: [OpaquePointer]?, reconnect: LoadReconnect?) throws(SystemError) {
         precondition(tls == nil || tls!.count == fds.count)
         self.work = work
-        self.pacing = pacing
-        self.durationNanos = durationNanos
-        self.warmupNanos = warmupNanos
-        self.drainNanos = drainNanos
+        self.window = window
         self.reconnect = reconnect
         canReopen = reconnect != nil
         attempts = Array(repeating: nil, count: fds.count)
@@ -123,7 +116,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
         ownedSessions = Array(repeating: nil, count: fds.count)
         transport = LoadTransport(tls, count: fds.count)
         loop = try EventLoop<EpollBackend>()
-        switch pacing {
+        switch window.pacing {
         case .depth(let d):
             ringSize = 1 << (Int.bitWidth - (max(1, d) - 1).leadingZeroBitCount)
             refills = true
@@ -161,8 +154,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
     /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.
     /// The result's work-specific figures are the caller's (`LoadJob.run`) to add.
     func drive(progress: (LoadProgress) -> Void, interrupted: () -> Bool) -> LoadRun {
-        drive(pacing: pacing, durationNanos: durationNanos, warmupNanos: warmupNanos, drainNanos: drainNanos,
-              progress: progress, interrupted: interrupted)
+        drive(window, progress: progress, interrupted: interrupted)
     }
 
     /// The figures every run reports, whatever its work: `messageSize` and `megabytes` are the
@@ -171,7 +163,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
                 replies: ReplyCheckResult?) -> LoadResult {
         var depth: Int?
         var rate: Double?
-        switch pacing {
+        switch window.pacing {
         case .depth(let d): depth = d
         case .rate(let r): rate = r.perSecond
         }

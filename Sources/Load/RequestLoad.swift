@@ -14,10 +14,7 @@ public struct RequestLoadPlan: Sendable {
     public var framing: Framing
     /// A regex every reply must match; nil accepts any well-framed reply.
     public var expect: String?
-    public var pacing: LoadPacing
-    public var durationNanos: UInt64
-    public var warmupNanos: UInt64
-    public var drainNanos: UInt64
+    public var window: LoadWindow
 
     public init(mix: RequestMix, framing: Framing, expect: String?, pacing: LoadPacing, durationNanos: UInt64,
                 warmupNanos: UInt64 = 0, drainNanos: UInt64 = 2_000_000_000) {
@@ -25,10 +22,7 @@ public struct RequestLoadPlan: Sendable {
         self.mix = mix
         self.framing = framing
         self.expect = expect
-        self.pacing = pacing
-        self.durationNanos = durationNanos
-        self.warmupNanos = warmupNanos
-        self.drainNanos = drainNanos
+        window = LoadWindow(pacing: pacing, durationNanos: durationNanos, warmupNanos: warmupNanos, drainNanos: drainNanos)
     }
 }
 
@@ -269,8 +263,7 @@ extension LoadRunner where Work == RequestLoad {
     /// closes between requests is opened again (counted in `reconnects`); without, it fails.
     convenience init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil, reconnect: LoadReconnect? = nil) throws {
         try self.init(work: RequestLoad(plan: plan, connections: fds.count, watchesClose: reconnect != nil), fds: fds,
-                      pacing: plan.pacing, durationNanos: plan.durationNanos, warmupNanos: plan.warmupNanos,
-                      drainNanos: plan.drainNanos, tls: tls, reconnect: reconnect)
+                      window: plan.window, tls: tls, reconnect: reconnect)
     }
 
     func run(progress: (LoadProgress) -> Void = { _ in }, interrupted: () -> Bool = { false }) -> LoadResult {

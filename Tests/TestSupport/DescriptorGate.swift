@@ -143,11 +143,7 @@ public enum GateLog {
     /// Starts the log's clock (at the first hold asked for, so that no time is negative).
     public static func begin() { _ = start }
 
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    public static func now() -> Double { Double(nowNanos()) / 1e9 }
 
     public static func record(_ name: String, access: DescriptorGate.Access, asked: Double, entered: Double) {
         guard enabled else { return }
