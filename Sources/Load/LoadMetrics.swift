@@ -2,14 +2,14 @@
 // second, under a lock: nothing per message), and the latency of the measured seconds closed so
 // far, merged on the endpoint's thread when scraped; after the run, the final result. The
 // progress carries only the last seconds closed: those not merged yet are kept here until a
-// scrape merges them, so a scrape that comes late loses none.
+// scrape merges them, so a scrape that comes late loses none. (Here beside the load, not in the
+// executable, so that its bookkeeping is tested: LoadMetricsTests.)
 
 import Histogram
-import Load
 import Results
 import Synchronization
 
-final class LoadMetrics: Sendable {
+public final class LoadMetrics: Sendable {
     struct State: Sendable {
         var running = true
         var connections = 0
@@ -28,16 +28,19 @@ final class LoadMetrics: Sendable {
     private let messageSize: Int?
     private let labels: [(String, String)]
 
-    init(messageSize: Int?, test: String, segment: String) {
+    /// Closed seconds held unmerged now (at most 16, scraped or not).
+    var unmergedSeconds: Int { state.withLock { $0.seconds.count } }
+
+    public init(messageSize: Int?, test: String, segment: String) {
         self.messageSize = messageSize
         labels = [("test", test), ("segment", segment)]
     }
 
-    func connected(_ n: Int) {
+    public func connected(_ n: Int) {
         state.withLock { $0.opened = n; $0.connections = n }
     }
 
-    func publish(_ p: LoadProgress) {
+    public func publish(_ p: LoadProgress) {
         state.withLock {
             $0.connections = p.connections
             $0.messages = p.messages
@@ -57,7 +60,7 @@ final class LoadMetrics: Sendable {
     }
 
     /// The run is over: its result, so a scrape now agrees with it exactly.
-    func finish(_ result: LoadResult?) {
+    public func finish(_ result: LoadResult?) {
         state.withLock {
             $0.running = false
             guard let result else { return }
@@ -73,7 +76,7 @@ final class LoadMetrics: Sendable {
         }
     }
 
-    func render() -> String {
+    public func render() -> String {
         // Take the seconds not merged yet (the progress no longer holds them: only here).
         let now = state.withLock { state -> State in
             let taken = state
