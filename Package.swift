@@ -103,10 +103,17 @@ let package = Package(
             "Results", "Load", "ScenarioRunner", "Fuzzing", "Bench", "Vocabulary",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        // What `--metrics-listen` serves: the Prometheus text of a run's, a fuzz campaign's and the
+        // proxies' figures, and the small HTTP endpoint scrapers read it from, on a thread of its
+        // own. Not in Results, for the reason Merging is not: it reads those commands' own types.
+        .target(name: "Metrics", dependencies: [
+            "Results", "ScenarioRunner", "Fuzzing", "Proxy", "ClientEngine", "Reactor", "Syscalls",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // GNU readline (libreadline-dev) for the interactive console's line editing and history.
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(name: "sockfuzz", dependencies: [
-            "Fuzzing", "Load", "Bench", "Merging", "ScenarioRunner", "Results", "Vocabulary",
+            "Fuzzing", "Load", "Bench", "Merging", "Metrics", "ScenarioRunner", "Results", "Vocabulary",
             "EmbeddedServer", "ClientEngine", "Reactor", "Syscalls", "ScenarioLanguage", "Framing", "TLSClient", "ProcessMonitor", "RequestMutation",
             "Proxy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,6 +149,11 @@ let package = Package(
         // The bench report's JSON schema and HTML well-formedness, on synthetic data (no benchmarks);
         // the C reference programs built and run briefly against each other.
         .testTarget(name: "BenchTests", dependencies: ["Bench", "TestSupport", "COpenSSL"]),
+        // The exporters' text from known figures, and the endpoint's HTTP handling over loopback.
+        .testTarget(name: "MetricsTests", dependencies: [
+            "Metrics", "ScenarioRunner", "Fuzzing", "Proxy", "ClientEngine", "Results", "Syscalls", "Vocabulary", "TestSupport",
+            "EmbeddedServer",
+        ]),
         // The interactive console, driven through a pseudo-terminal and through piped stdin.
         .testTarget(name: "ConsoleTests", dependencies: [
             "sockfuzz", "ScenarioLanguage", "TestSupport", "ScenarioMutations", "Results", "Merging", "Framing",

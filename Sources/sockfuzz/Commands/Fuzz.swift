@@ -3,6 +3,7 @@
 // reply against its request's reference reply, or a liveness probe; the first failure is shrunk
 // and written as a replayable scenario.
 
+import Metrics
 import ArgumentParser
 import EmbeddedServer
 import Foundation

@@ -5,6 +5,7 @@
 // back verified (and, with --tls, every handshake completed); 1 with the reasons (a TLS failure
 // in OpenSSL's words); 2 for usage; 130 on SIGINT/SIGTERM, after the partial result.
 
+import Metrics
 import ArgumentParser
 import EmbeddedServer
 import Foundation

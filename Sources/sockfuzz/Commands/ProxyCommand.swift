@@ -2,6 +2,7 @@
 // toxics from the command line and, with --api, toxiproxy's HTTP API for changing them live.
 // Exit status: 0 stopped by a signal, 2 bad options or an address it cannot listen on.
 
+import Metrics
 import ArgumentParser
 import Foundation
 import Framing

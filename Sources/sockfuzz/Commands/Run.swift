@@ -2,6 +2,7 @@
 // three, or against a third-party target; print a summary, write JUnit XML and JSON reports.
 // Exit status: 0 every expectation held, 1 one failed, 2 usage or syntax error.
 
+import Metrics
 import ArgumentParser
 import EmbeddedServer
 import Fuzzing
@@ -112,7 +113,7 @@ struct Run: ParsableCommand {
             if let late = lateSeconds { Output.line("run: started \(Format.seconds(late)) after --start-at \(startAt)") }
         }
         let client = tls.settings(embedded: address == nil, fault: fault)
-        let publish: ((ScenarioSession) -> Void)? = endpoint == nil ? nil : { metrics.publish($0) }
+        let publish: ((ScenarioSession) -> Void)? = endpoint == nil ? nil : { metrics.publish(totals: $0.totals, checks: $0.checks) }
         var results: [ScenarioResult] = []
         for planned in plan {
             if interrupt.isSet { break }

@@ -4,8 +4,8 @@
 import Proxy
 import Results
 
-enum ProxyMetrics {
-    static func render(_ proxies: [ProxyInfo]) -> String {
+public enum ProxyMetrics {
+    public static func render(_ proxies: [ProxyInfo]) -> String {
         typealias F = PrometheusText.Family
         typealias S = PrometheusText.Sample
         func per(_ value: (ProxyCounters) -> UInt64) -> [S] {

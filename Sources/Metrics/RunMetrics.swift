@@ -8,8 +8,8 @@ import Results
 import ScenarioRunner
 import Synchronization
 
-final class RunMetrics: Sendable {
-    struct State: Sendable {
+public final class RunMetrics: Sendable {
+    private struct State: Sendable {
         var running = true
         var planned: Int
         var passed = 0
@@ -27,15 +27,14 @@ final class RunMetrics: Sendable {
     private let state: Mutex<State>
     private let segment: String
 
-    init(planned: Int, segment: String) {
+    public init(planned: Int, segment: String) {
         state = Mutex(State(planned: planned))
         self.segment = segment
     }
 
-    /// On the run's thread, from its loop's timer (and once at its end): its figures so far.
-    func publish(_ session: ScenarioSession) {
-        let totals = session.totals
-        let checks = session.checks
+    /// On the run's thread, from its loop's timer (and once at its end): the running scenario's
+    /// figures and checks so far (they replace the last ones published, not add to them).
+    public func publish(totals: GroupStats, checks: CheckCounts) {
         state.withLock {
             $0.current = totals
             $0.currentChecks = checks
@@ -43,7 +42,7 @@ final class RunMetrics: Sendable {
     }
 
     /// A scenario run is over: its figures join the finished ones'.
-    func finished(_ result: ScenarioResult) {
+    public func finished(_ result: ScenarioResult) {
         state.withLock {
             switch result.status {
             case .passed: $0.passed += 1
@@ -58,9 +57,9 @@ final class RunMetrics: Sendable {
     }
 
     /// Every run is over (or interrupted): the figures are final.
-    func stop() { state.withLock { $0.running = false } }
+    public func stop() { state.withLock { $0.running = false } }
 
-    func render() -> String {
+    public func render() -> String {
         let now = state.withLock { $0 }
         var checks = now.checks
         checks.add(now.currentChecks)

@@ -2,16 +2,15 @@
 // loop, so the measured loop never waits for a scraper: `GET /metrics` gets what `render` returns,
 // other paths 404; a request must fit in 8 KiB and arrive within 5 s; one response, then close.
 
-import ArgumentParser
 import Foundation
 import Reactor
 import Results
 import Synchronization
 import Syscalls
 
-final class MetricsEndpoint: EventHandler, @unchecked Sendable {
+public final class MetricsEndpoint: EventHandler, @unchecked Sendable {
     /// Where it listens (the port chosen when asked for port 0).
-    let address: SocketAddress
+    public let address: SocketAddress
     private let listener: Int32
     private let loop: EventLoop<EpollBackend>
     private let render: @Sendable () -> String
@@ -27,11 +26,14 @@ final class MetricsEndpoint: EventHandler, @unchecked Sendable {
         var deadline: UInt64
     }
 
-    static let maxRequest = 8192
-    static let requestTimeoutNanos: UInt64 = 5_000_000_000
+    public static let maxRequest = 8192
+    /// How long a client has to send its request's head before it is dropped.
+    private let requestTimeoutNanos: UInt64
 
     /// Listens on `text` (HOST:PORT; port 0 picks a free one) and starts serving.
-    init(listeningOn text: String, render: @escaping @Sendable () -> String) throws {
+    public init(listeningOn text: String, requestTimeoutNanos: UInt64 = 5_000_000_000,
+                render: @escaping @Sendable () -> String) throws {
+        self.requestTimeoutNanos = requestTimeoutNanos
         let wanted = try SocketAddress.parse(text)
         let fd = try Sys.socket(family: wanted.family)
         do {
@@ -52,27 +54,8 @@ final class MetricsEndpoint: EventHandler, @unchecked Sendable {
         thread.start()
     }
 
-    /// `--metrics-listen` of `command` ("sockfuzz load"): nil when not asked; a usage error
-    /// (exit 2) when it cannot listen; else serving, its address printed.
-    static func start(_ listen: String?, for command: String, render: @escaping @Sendable () -> String) throws -> MetricsEndpoint? {
-        guard let listen else { return nil }
-        let endpoint: MetricsEndpoint
-        do { endpoint = try MetricsEndpoint(listeningOn: listen, render: render) } catch {
-            Output.error("\(command): --metrics-listen \(listen): cannot listen: \(error)")
-            throw ExitCode(2)
-        }
-        Output.line("metrics: serving http://\(endpoint.address)/metrics")
-        return endpoint
-    }
-
-    /// Validates a `--metrics-listen` value before anything runs.
-    static func validate(_ listen: String?) throws {
-        guard let listen else { return }
-        do { _ = try SocketAddress.parse(listen) } catch { throw ValidationError("--metrics-listen \(listen): \(error)") }
-    }
-
     /// Stops serving and closes every descriptor (waits up to a second for the thread).
-    func stop() {
+    public func stop() {
         stopping.store(true, ordering: .relaxed)
         _ = finished.wait(timeout: .now() + 1)
     }
@@ -91,10 +74,10 @@ final class MetricsEndpoint: EventHandler, @unchecked Sendable {
         finished.signal()
     }
 
-    func handle(fd: Int32, events: IOEvents) -> Bool {
+    public func handle(fd: Int32, events: IOEvents) -> Bool {
         if fd == listener {
             while case .processed(let client)? = try? Sys.accept(listener) {
-                clients[client] = Client(deadline: Sys.monotonicNanos() &+ Self.requestTimeoutNanos)
+                clients[client] = Client(deadline: Sys.monotonicNanos() &+ requestTimeoutNanos)
                 try? loop.setInterest(client, .readable)
             }
             return true
@@ -131,7 +114,7 @@ final class MetricsEndpoint: EventHandler, @unchecked Sendable {
     }
 
     /// The whole response once the request's head is in; nil while it is incomplete.
-    static func respond(to request: [UInt8], render: () -> String) -> [UInt8]? {
+    public static func respond(to request: [UInt8], render: () -> String) -> [UInt8]? {
         let text = String(decoding: request, as: UTF8.self)
         guard text.contains("\r\n\r\n") || text.contains("\n\n") else {
             return request.count >= maxRequest ? response(431, "Request Header Fields Too Large", "request too large\n") : nil

@@ -6,8 +6,8 @@ import Fuzzing
 import Results
 import Synchronization
 
-final class FuzzMetrics: Sendable {
-    struct Campaign: Sendable {
+public final class FuzzMetrics: Sendable {
+    private struct Campaign: Sendable {
         var against: String
         var runs = 0
         var operations = 0
@@ -19,14 +19,14 @@ final class FuzzMetrics: Sendable {
     private let campaigns = Mutex<[Campaign]>([])
     private let segment: String
 
-    init(segment: String) { self.segment = segment }
+    public init(segment: String) { self.segment = segment }
 
     /// A campaign against `against` begins (one per mode).
-    func start(_ against: String) {
+    public func start(_ against: String) {
         campaigns.withLock { $0.append(Campaign(against: against)) }
     }
 
-    func observe(_ event: FuzzEvent) {
+    public func observe(_ event: FuzzEvent) {
         campaigns.withLock { all in
             guard !all.isEmpty else { return }
             switch event {
@@ -43,7 +43,7 @@ final class FuzzMetrics: Sendable {
     }
 
     /// The campaign is over: its summary, so a scrape now agrees with the report.
-    func finish(_ summary: FuzzSummary) {
+    public func finish(_ summary: FuzzSummary) {
         campaigns.withLock { all in
             guard !all.isEmpty else { return }
             all[all.count - 1].runs = summary.runs
@@ -54,7 +54,7 @@ final class FuzzMetrics: Sendable {
         }
     }
 
-    func render() -> String {
+    public func render() -> String {
         let now = campaigns.withLock { $0 }
         typealias F = PrometheusText.Family
         typealias S = PrometheusText.Sample
