@@ -55,7 +55,7 @@ extension ScenarioSession {
     /// For a recv/match that waited in vain: the echo check that moved the cursor past what
     /// arrived before it, if there was one.
     func cursorHint(_ id: Int) -> String {
-        guard let echo = echoVerifiedBy[id] else { return "" }
+        guard let echo = reads.echoVerifier(of: id) else { return "" }
         return "; expect echo at line \(echo.location.line) already consumed what arrived before it (one read cursor per connection)"
     }
 
@@ -73,7 +73,7 @@ extension ScenarioSession {
 
     /// "web[0]: 1 unexpected byte after the echo completed: [21] "!"", or nil.
     func extraBytes(_ id: Int) -> String? {
-        guard echoVerifiedBy[id] != nil else { return nil }
+        guard reads.echoVerifier(of: id) != nil else { return nil }
         let v = engine.view(id)
         guard let mismatch = v.echoMismatch, mismatch.expected.isEmpty else { return nil }
         let count = v.bytesReceived > v.bytesSent ? v.bytesReceived - v.bytesSent : UInt64(mismatch.seen.count)
@@ -84,8 +84,8 @@ extension ScenarioSession {
     /// fail the run, located at the `expect echo` that verified it.
     public func checkExtraBytesAtEnd() throws(RunStop) {
         engine.poll()
-        for id in echoVerifiedBy.keys.sorted() {
-            guard let seen = extraBytes(id), let statement = echoVerifiedBy[id] else { continue }
+        for (id, statement) in reads.echoVerified {
+            guard let seen = extraBytes(id) else { continue }
             // The echo check that held fails after all.
             checks.passed -= 1
             checks.failed += 1

@@ -29,7 +29,7 @@ extension ScenarioSession {
         // The read cursor moves past everything echoed; bytes arriving from now on are extra.
         for id in ids {
             engine.clearInbox(id)
-            echoVerifiedBy[id] = statement
+            reads.echoVerified(id, by: statement)
         }
         emit(.passed("echo on \(ids.count) connection(s), \(Format.bytes(bytes)) intact"))
     }

@@ -7,7 +7,6 @@
 import ClientEngine
 import Foundation
 import Framing
-import Glibc
 import ScenarioLanguage
 import Syscalls
 
@@ -48,7 +47,7 @@ extension ScenarioSession {
             engine.consumeReply(id)
         }
         if case .match(_, let name?) = check, let captured {
-            captures[name] = captured
+            reads.capture(name, captured)
             emit(.passed("reply matched on \(ids.count) connection(s); \(name) = \(FrameText.render(captured))"))
         } else {
             emit(.passed("reply as expected on \(ids.count) connection(s)"))
@@ -71,7 +70,7 @@ extension ScenarioSession {
         // A framing error already reported by an earlier check is not news.
         func arrived(_ id: Int) -> Bool {
             let v = engine.view(id)
-            return engine.replyCount(id) > 0 || v.partialReplyBytes > 0 || (v.framingError != nil && !framingErrorReported.contains(id))
+            return engine.replyCount(id) > 0 || v.partialReplyBytes > 0 || (v.framingError != nil && !reads.framingErrorReported(id))
         }
         engine.poll()
         if let within, !ids.contains(where: arrived) {
@@ -113,7 +112,7 @@ extension ScenarioSession {
             for id in ids where engine.replyCount(id) < count {
                 let v = engine.view(id)
                 if let error = v.framingError {
-                    framingErrorReported.insert(id)
+                    reads.reportFramingError(id)
                     verdict = Verdict(.malformedReply, Self.framingFailure(v, error))
                     return true
                 }
@@ -140,16 +139,10 @@ extension ScenarioSession {
 
     // MARK: captures and ${name}
 
-    /// The value of `${name}`: a capture, else the environment variable (as the checker's
-    /// `CheckState.knows` looks it up), nil when neither exists.
-    func referenceValue(_ name: String) -> [UInt8]? {
-        captures[name] ?? getenv(name).map { Array(String(cString: $0).utf8) }
-    }
-
     /// A template's bytes, each reference filled in; an unknown name fails here.
     func expand(_ template: ByteTemplate, _ statement: Statement) throws(RunStop) -> [UInt8] {
         do {
-            return try template.expanded(referenceValue)
+            return try template.expanded(reads.referenceValue)
         } catch {
             throw fail(statement, expected: "a value for ${\(error.name)}", seen: error.description, how: .other)
         }
@@ -159,7 +152,7 @@ extension ScenarioSession {
     func expandPattern(_ source: String, _ statement: Statement) throws(RunStop) -> String {
         var pattern = source
         for (name, range) in References.find(in: source).reversed() {
-            guard let value = referenceValue(name) else {
+            guard let value = reads.referenceValue(name) else {
                 throw fail(statement, expected: "a value for ${\(name)}", seen: UnknownReference(name: name).description, how: .other)
             }
             pattern.replaceSubrange(range, with: ByteRegex.literal(value))
@@ -171,10 +164,10 @@ extension ScenarioSession {
 
     /// A framing error fails the next check on its connection (once), saying where it was.
     func rejectFramingErrors(_ statement: Statement, _ ids: [Int]) throws(RunStop) {
-        for id in ids where !framingErrorReported.contains(id) {
+        for id in ids where !reads.framingErrorReported(id) {
             let v = engine.view(id)
             guard let error = v.framingError else { continue }
-            framingErrorReported.insert(id)
+            reads.reportFramingError(id)
             throw fail(statement, expected: "\(v.name)'s replies to be well-formed \(v.framing!)", seen: Self.framingFailure(v, error), how: .malformedReply)
         }
     }

@@ -62,7 +62,7 @@ extension ScenarioSession {
         engine.poll()
         try rejectExtraBytes(statement, ids)
         for id in ids {
-            if engine.canSend(id) { closedAt[id] = (verb, statement.location) }
+            if engine.canSend(id) { reads.ended(id, by: verb, at: statement.location) }
             body(id)
         }
         engine.poll()
@@ -194,9 +194,9 @@ extension ScenarioSession {
         case .group, .all: wholeGroup = true
         case .member, .range: wholeGroup = false
         }
-        let ids = wholeGroup ? selected.filter { engine.canSend($0) || closedAt[$0] == nil } : selected
+        let ids = wholeGroup ? selected.filter { engine.canSend($0) || reads.ending(of: $0) == nil } : selected
         let blocked = { (id: Int) in
-            !self.engine.canSend(id) && (self.closedAt[id] != nil || !self.engine.view(id).everConnected)
+            !self.engine.canSend(id) && (self.reads.ending(of: id) != nil || !self.engine.view(id).everConnected)
         }
         if let dead = ids.first(where: blocked) ?? (ids.isEmpty ? selected.first : nil) {
             throw fail(statement, expected: "\(selector) open for sending", seen: cannotSend(dead), how: Self.how(engine.view(dead)))
@@ -211,7 +211,7 @@ extension ScenarioSession {
         // A failed TLS handshake ends the connection with a protocol error; OpenSSL's reason is
         // what the user needs (a certificate that does not verify, a version refused).
         if let tls = v.tls, !tls.handshakeDone, let reason = tls.failure { why = "TLS handshake failed: \(reason)" }
-        if let by = closedAt[id] { why = "\(by.verb) at line \(by.at.line)" }
+        if let by = reads.ending(of: id) { why = "\(by.verb) at line \(by.at.line)" }
         let state = v.phase == .open ? "half-closed" : v.phase == .failed || v.phase == .timedOut ? "not connected" : v.phase.rawValue
         return "\(v.name) is \(state) (\(why)): nothing can be sent"
     }

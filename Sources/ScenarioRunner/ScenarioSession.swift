@@ -56,18 +56,14 @@ public final class ScenarioSession {
     /// The configuration of the last embedded server this session started (it may be stopped
     /// now): what the report names, mode and fault, instead of a default that never ran.
     public private(set) var lastServerConfiguration: ServerConfiguration?
-    /// Where each connection we closed, reset or half-closed was told so (for `send` failures).
-    var closedAt: [Int: (verb: String, at: SourceLocation)] = [:]
-    /// The `expect echo` that last verified each connection: bytes arriving after it are extra.
-    var echoVerifiedBy: [Int: Statement] = [:]
+    /// Who ended each connection, which echo check verified it, reported framing errors, captures.
+    var reads = ReadState()
     /// The framing of connects written without `framing=` (`set framing`).
     public internal(set) var defaultFraming: Framing?
     /// How replies are shown as they arrive (`set show`); the console starts with `.text`.
     public var replyDisplay: ReplyDisplay = .off
     /// Values captured by `expect ... reply match ... capture=NAME`, for `${NAME}`.
-    public internal(set) var captures: [String: [UInt8]] = [:]
-    /// Connections whose framing error has failed a check already.
-    var framingErrorReported: Set<Int> = []
+    public var captures: [String: [UInt8]] { reads.captures }
     /// Which share of the scenario this session runs (`--segment`, or the file's `segment`).
     public internal(set) var segment: ExecutionSegment
     /// Each group's size in the whole (unsegmented) run: the global index of its next connection.
