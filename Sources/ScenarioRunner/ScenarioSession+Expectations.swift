@@ -260,7 +260,7 @@ extension ScenarioSession {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
         let own = selector == .all ? ownedConnectionCount : ids.count
-        let scale = try shareScale(statement, comparison, value, own: own, whole: wholeSize(of: selector))
+        let scale = try shareScale(statement, comparison, value, own: own, whole: shares.wholeSize(of: selector))
         if case .notThisShare = scale { return }
         var count = 0
         let held = awaitCheck(within) {

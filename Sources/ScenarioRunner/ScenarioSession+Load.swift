@@ -26,7 +26,7 @@ extension ScenarioSession {
             throw fail(statement, expected: "open, idle connections (nothing queued or in flight, not paused)",
                        seen: "\(v.name) is \(v.phase == .open ? "busy (expect echo first, or resume it)" : v.phase.rawValue)", how: .other)
         }
-        let pacing = sharePacing(spec.pacing, own: ids.count, whole: wholeSize(of: selector))
+        let pacing = shares.pacing(spec.pacing, own: ids.count, whole: shares.wholeSize(of: selector))
         let duration = UInt64(spec.duration.nanoseconds)
         let warmup = UInt64(spec.warmup?.nanoseconds ?? 0)
         var framing: Framing?

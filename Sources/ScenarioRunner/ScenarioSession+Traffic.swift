@@ -76,7 +76,7 @@ extension ScenarioSession {
         let timeoutNanos = timeout.map { UInt64($0.nanoseconds) } ?? connectTimeoutNanos
         let started = Sys.monotonicNanos()
         let wholeCount = count
-        let share = connectShare(group: group, count: wholeCount, rate: rate)
+        let share = shares.connect(group: group, count: wholeCount, rate: rate)
         let count = share.count
         let ids = engine.connect(group: group, count: count, to: target!, ratePerSecond: share.ratePerSecond,
                                  timeoutNanos: timeoutNanos, framing: framing, firstIndex: share.firstIndex, tls: tls,

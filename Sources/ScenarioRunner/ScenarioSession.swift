@@ -64,10 +64,8 @@ public final class ScenarioSession {
     public var replyDisplay: ReplyDisplay = .off
     /// Values captured by `expect ... reply match ... capture=NAME`, for `${NAME}`.
     public var captures: [String: [UInt8]] { reads.captures }
-    /// Which share of the scenario this session runs (`--segment`, or the file's `segment`).
-    public internal(set) var segment: ExecutionSegment
-    /// Each group's size in the whole (unsegmented) run: the global index of its next connection.
-    var wholeGroupSizes: [String: Int] = [:]
+    /// Which share of the scenario this session runs, and each group's size in the whole run.
+    var shares: ShareState
     /// The server under test as a process (`spawn`, `--spawn`), ended with the session.
     public internal(set) var spawned: ServerProcess?
     /// `--spawn`'s server was started (or failed to): once per session.
@@ -87,7 +85,7 @@ public final class ScenarioSession {
         connectTimeoutNanos = configuration.connectTimeoutNanos
         target = configuration.target?.address
         thirdParty = configuration.target
-        segment = configuration.segment ?? .whole
+        shares = ShareState(configuration.segment ?? .whole)
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
             emit(.reply(shownReply(id, frame)))
@@ -103,6 +101,9 @@ public final class ScenarioSession {
         stopServer()
         spawned?.stop()
     }
+
+    /// Which share of the scenario this session runs (`--segment`, or the file's `segment`).
+    public var segment: ExecutionSegment { shares.segment }
 
     /// The mode the embedded server runs in now, if one runs.
     public var serverMode: BackendKind? { server?.configuration.mode }
