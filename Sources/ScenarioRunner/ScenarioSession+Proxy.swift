@@ -48,8 +48,7 @@ extension ScenarioSession {
             slot.server.stop()
             proxies.slots[name] = nil
             var line = "proxy \(name) stopped"
-            if target == slot.listen {
-                target = slot.upstream
+            if serverSlot.proxyStopped(listen: slot.listen, upstream: slot.upstream) {
                 line += "; later connects go to \(slot.upstream) directly"
             }
             emit(.info(line))
@@ -96,7 +95,7 @@ extension ScenarioSession {
             }
         } else {
             try ensureTarget(statement)
-            upstreamAddress = target!
+            upstreamAddress = serverSlot.connectAddress!
         }
         let loopMode = mode ?? .epoll
         let server: ProxyServer
@@ -115,7 +114,7 @@ extension ScenarioSession {
             throw fail(statement, expected: "proxy \(name) listening", seen: "it reports no address", how: .other)
         }
         proxies.slots[name] = ProxySlots.Slot(server: server, listen: listenAddress, upstream: upstreamAddress)
-        target = listenAddress
+        serverSlot.connectThrough(listenAddress)
         emit(.info("proxy \(name) (\(loopMode.rawValue)\(framing.map { ", framing \($0)" } ?? "")) listening on \(info.listen), forwarding to \(upstreamAddress); later connects go through it"))
     }
 

@@ -22,25 +22,22 @@ extension ScenarioSession {
 
     /// `run --spawn`: the server starts before the first statement that could use it.
     func startConfiguredSpawn(_ statement: Statement) throws(RunStop) {
-        guard let command = configuration.spawn, spawned == nil, !spawnTried else { return }
+        guard let command = configuration.spawn, !serverSlot.spawnTried else { return }
         try startSpawned(statement, command)
     }
 
     private func startSpawned(_ statement: Statement, _ command: SpawnCommand) throws(RunStop) {
-        spawnTried = true
-        spawned?.stop()
         let process: ServerProcess
-        do { process = try ServerProcess.start(command) } catch {
+        do { process = try serverSlot.spawn(command) } catch {
             throw fail(statement, expected: "the spawned server to accept connections", seen: error.description, how: .other)
         }
-        pointAtSpawned(process)
         emit(.info("spawned `\(command)` (process group \(process.pid)), listening on \(process.address)"))
     }
 
     /// `expect target alive [probe="..."] [match="re"] [within D]`.
     func expectAlive(_ statement: Statement, probe: [UInt8]?, match: String?, within: ScenarioDuration?) throws(RunStop) {
         try ensureTarget(statement)
-        guard let address = target else {
+        guard let address = serverSlot.connectAddress else {
             throw fail(statement, expected: "a target to probe", seen: "none", how: .other)
         }
         let check = LivenessProbe(request: probe, framing: defaultFraming, pattern: match)

@@ -24,54 +24,49 @@ public final class ScenarioSession {
     public let configuration: RunConfiguration
     public let engine: ClientEngine
     public let interrupt: InterruptFlag
-    public private(set) var server: EchoServer?
-    /// Where connects go: the embedded server's address (kept after `server stop`, so connects
-    /// are refused), or a third-party server's.
-    public internal(set) var target: SocketAddress?
-    /// The third-party server in use (`--target`, or a `target` line since the last server
-    /// start), with its host as written (the name TLS sends and checks, as a replayed finding
-    /// must too); nil while connects go to an embedded server's address.
-    public private(set) var thirdParty: Target?
+    public let emit: (RunEvent) -> Void
+    /// Runs `fuzz` statements (the fuzzer lives in a module that builds on this one).
+    public var fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)?
+
+    // MARK: parts, each a type of its own
+
+    /// The server the traffic is for (embedded, third-party or spawned) and where connects go.
+    var serverSlot: ServerSlot
+    /// Which share of the scenario this session runs, and each group's size in the whole run.
+    var shares: ShareState
+    /// Who ended each connection, which echo check verified it, reported framing errors, captures.
+    var reads = ReadState()
+    /// The impairment proxies this session started (`proxy NAME ...`), stopped with it.
+    var proxies = ProxySlots()
+
+    // MARK: random streams
+
     public private(set) var seed: UInt64
     var random: SeededRandom
     /// Counts executed statements, so each draws from its own random stream (repeats differ).
     var serial: UInt64 = 0
+
+    // MARK: what `set` statements change
+
     public var timeoutNanos: UInt64
     public var connectTimeoutNanos: UInt64
     /// `set stall-timeout`: a waiting check fails once nothing moved for this long (nil: off).
     public var stallNanos: UInt64?
-    /// The last check of this statement stopped early because nothing moved for this long.
-    var stalledFor: UInt64?
-    public let emit: (RunEvent) -> Void
-    /// The checks this session made so far (each `expect`, and `fuzz`), for the reports and metrics.
-    public internal(set) var checks = CheckCounts()
-    /// How many times `emitSkipped` was called, so a check that skipped is told from one that held.
-    private var skipCount = 0
-    /// Runs `fuzz` statements (the fuzzer lives in a module that builds on this one).
-    public var fuzzHandler: ((FuzzSpec, ScenarioSession, Statement) throws(RunStop) -> Void)?
-    /// What every `load` statement measured, for the reports.
-    public internal(set) var loadResults: [LoadResult] = []
-    /// Every embedded server this session started, for the final report's counters.
-    public private(set) var lastServerStats: ServerStatsSnapshot?
-    /// The configuration of the last embedded server this session started (it may be stopped
-    /// now): what the report names, mode and fault, instead of a default that never ran.
-    public private(set) var lastServerConfiguration: ServerConfiguration?
-    /// Who ended each connection, which echo check verified it, reported framing errors, captures.
-    var reads = ReadState()
     /// The framing of connects written without `framing=` (`set framing`).
     public internal(set) var defaultFraming: Framing?
     /// How replies are shown as they arrive (`set show`); the console starts with `.text`.
     public var replyDisplay: ReplyDisplay = .off
-    /// Values captured by `expect ... reply match ... capture=NAME`, for `${NAME}`.
-    public var captures: [String: [UInt8]] { reads.captures }
-    /// Which share of the scenario this session runs, and each group's size in the whole run.
-    var shares: ShareState
-    /// The server under test as a process (`spawn`, `--spawn`), ended with the session.
-    public internal(set) var spawned: ServerProcess?
-    /// `--spawn`'s server was started (or failed to): once per session.
-    var spawnTried = false
-    /// The impairment proxies this session started (`proxy NAME ...`), stopped with it.
-    var proxies = ProxySlots()
+
+    // MARK: what the session checked and measured
+
+    /// The checks this session made so far (each `expect`, and `fuzz`), for the reports and metrics.
+    public internal(set) var checks = CheckCounts()
+    /// How many times `emitSkipped` was called, so a check that skipped is told from one that held.
+    private var skipCount = 0
+    /// The last check of this statement stopped early because nothing moved for this long.
+    var stalledFor: UInt64?
+    /// What every `load` statement measured, for the reports.
+    public internal(set) var loadResults: [LoadResult] = []
 
     public init(configuration: RunConfiguration, interrupt: InterruptFlag = InterruptFlag(),
                 onEvent: @escaping (RunEvent) -> Void = { _ in }) throws(SystemError) {
@@ -83,8 +78,7 @@ public final class ScenarioSession {
         random = SeededRandom(seed: seed)
         timeoutNanos = configuration.defaultTimeoutNanos
         connectTimeoutNanos = configuration.connectTimeoutNanos
-        target = configuration.target?.address
-        thirdParty = configuration.target
+        serverSlot = ServerSlot(target: configuration.target)
         shares = ShareState(configuration.segment ?? .whole)
         emit = onEvent
         engine.replyObserver = { [unowned self] id, frame in
@@ -98,15 +92,32 @@ public final class ScenarioSession {
     public func close() {
         engine.closeAll()
         proxies.stopAll()
-        stopServer()
-        spawned?.stop()
+        serverSlot.close()
     }
+
+    // MARK: the parts, as the runner, the fuzzer and the console read them
 
     /// Which share of the scenario this session runs (`--segment`, or the file's `segment`).
     public var segment: ExecutionSegment { shares.segment }
+    /// Values captured by `expect ... reply match ... capture=NAME`, for `${NAME}`.
+    public var captures: [String: [UInt8]] { reads.captures }
 
+    /// The embedded server, while it runs.
+    public var server: EchoServer? { serverSlot.running }
     /// The mode the embedded server runs in now, if one runs.
     public var serverMode: BackendKind? { server?.configuration.mode }
+    /// Where connects go: the embedded server's address (kept after `server stop`, so connects
+    /// are refused), a third-party or spawned server's, or a proxy's in front of either.
+    public var target: SocketAddress? { serverSlot.connectAddress }
+    /// The third-party server in use (`--target`, a `target` line or a spawned server, since the
+    /// last server start), with its host as written; nil while traffic is for an embedded server.
+    public var thirdParty: Target? { serverSlot.thirdParty }
+    /// The server under test as a process (`spawn`, `--spawn`), ended with the session.
+    public var spawned: ServerProcess? { serverSlot.spawned }
+    /// The configuration of the last embedded server this session started (it may be stopped now).
+    public var lastServerConfiguration: ServerConfiguration? { serverSlot.lastConfiguration }
+    /// The running embedded server's counters, else the last one's as it stopped (the report's).
+    public var serverStats: ServerStatsSnapshot? { serverSlot.stats }
 
     // MARK: executing
 
@@ -188,15 +199,7 @@ public final class ScenarioSession {
         case .serverStart(let options):
             try startServer(options, statement)
         case .serverStop:
-            if skipServerCommand(statement) { break }
-            guard server != nil, let address = target else {
-                emit(.info("server stop: no embedded server is running"))
-                break
-            }
-            let dropped = stopServer()
-            // The address stays the target: later connects are refused, which a scenario can expect.
-            emit(.info("server stopped" + (Self.dropped(dropped).map { "; \($0)" } ?? "")
-                       + "; later connects to \(address) are refused"))
+            serverStop(statement)
         case .serverStats:
             if skipServerCommand(statement) { break }
             guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running", how: .other) }
@@ -214,33 +217,7 @@ public final class ScenarioSession {
         case .spawn(let command):
             try spawn(statement, command)
         case .target(let host, let port):
-            // Port 0: a `${NAME}` the environment lacks, kept as written (see CheckLimits.targetsReplaced).
-            let written = port == 0 ? host : "\(host):\(port)"
-            if let given = configuration.spawn {
-                emit(.info("\(at): target \(written) ignored: --spawn '\(given)' wins"))
-                break
-            }
-            if configuration.target != nil {
-                emitSkipped("\(at): target \(written) ignored: --target \(configuration.target!) wins")
-                break
-            }
-            let address: SocketAddress
-            do {
-                address = try SocketAddress.resolve(host: host, port: port)
-            } catch {
-                throw fail(statement, expected: "a resolvable target", seen: error.description, how: .other)
-            }
-            // A third-party server replaces the embedded one: stop it, so `expect server` cannot
-            // read the counters of a server that no longer gets the traffic.
-            let mode = serverMode
-            let dropped = stopServer()
-            target = address
-            thirdParty = Target(address, host: host)
-            // A name says what it resolved to: TLS sends and checks the name, connects go to the address.
-            var line = host == address.host ? "target \(address)" : "target \(thirdParty!) (\(address))"
-            if let mode { line += "; the embedded \(mode.rawValue) server stopped" }
-            if let phrase = Self.dropped(dropped) { line += " (\(phrase))" }
-            emit(.info(line))
+            try useTarget(statement, host: host, port: port)
         case .connect(let group, let count, let rate, let timeout, let framing, let tls):
             try connect(statement, group: group, count: count, rate: rate, timeout: timeout, framing: framing ?? defaultFraming,
                         tls: try tlsContext(statement, tls))
@@ -338,13 +315,13 @@ public final class ScenarioSession {
             return engine.drive(until: deadline(within), interrupted: { interrupt.isSet }, condition)
         }
         var seenProgress = engine.progress
-        var seenServer = serverMovement()
+        var seenServer = serverSlot.movement()
         var lastMove = Sys.monotonicNanos()
         var stalled = false
         let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet || stalled }) {
             if condition() { return true }
             let now = Sys.monotonicNanos()
-            let server = serverMovement()
+            let server = serverSlot.movement()
             if engine.progress != seenProgress || server != seenServer {
                 seenProgress = engine.progress
                 seenServer = server
@@ -358,102 +335,7 @@ public final class ScenarioSession {
         return held
     }
 
-    /// The embedded server's own movement (accepts, bytes, closes; not its loop's idle turns):
-    /// a server still catching up on a busy machine, with nothing left to move on the client's
-    /// side, is not a stall.
-    private func serverMovement() -> ServerStatsSnapshot? {
-        guard var stats = server?.stats.snapshot() else { return nil }
-        stats.iterations = 0
-        stats.idleIterations = 0
-        return stats
-    }
-
     func deadline(_ within: ScenarioDuration?) -> UInt64 {
         Sys.monotonicNanos() &+ (within.map { UInt64($0.nanoseconds) } ?? timeoutNanos)
     }
-
-    // MARK: the server
-
-    /// Starts the embedded server (a fresh one) unless a third-party target is in use.
-    private func startServer(_ options: ScenarioLanguage.ServerOptions, _ statement: Statement, forceMode: Bool = false) throws(RunStop) {
-        if skipServerCommand(statement) { return }
-        let override = forceMode ? nil : configuration.mode
-        var config = options.configuration(mode: override)
-        if let forced = configuration.fault { config.fault = forced }
-        // `--tls`: the client speaks TLS to every server, so every embedded one serves it.
-        if configuration.tls != nil && config.tls == nil { config.tls = ServerTLS() }
-        // PEM paths as written are relative to the scenario file (as `send SEL file` is).
-        if !forceMode, let tls = config.tls {
-            config.tls = ServerTLS(certificatePath: tls.certificatePath.map { ScenarioPaths.resolve($0, relativeTo: statement.location.file) },
-                                   keyPath: tls.keyPath.map { ScenarioPaths.resolve($0, relativeTo: statement.location.file) })
-        }
-        // A `--mode` override must not quietly drop what the file asked for (`edge`, an
-        // epoll-only fault): the scenario does not apply to that mode, and says so.
-        if let conflict = config.conflict(with: config.mode) {
-            throw .skipped("\(statement.location): \(statement.command.rendered): \(conflict)")
-        }
-        let dropped = stopServer()
-        let fresh = EchoServer(configuration: config)
-        let address: SocketAddress
-        do {
-            address = try fresh.start()
-        } catch {
-            throw fail(statement, expected: "the embedded server to start", seen: "\(error)", how: .other)
-        }
-        target = address
-        thirdParty = nil
-        server = fresh
-        lastServerConfiguration = config
-        var description = "server \(config.mode.rawValue) listening on \(address)"
-        if config.edgeTriggered || config.fault == .edgeSingleRead || config.fault == .tlsIgnorePending { description += " (edge-triggered)" }
-        if config.tls != nil || config.fault?.impliesTLS == true { description += ", TLS" }
-        if let fault = config.fault { description += ", fault \(fault.rawValue)" }
-        if dropped != nil { description = "restarted" + (Self.dropped(dropped).map { ": \($0)" } ?? "") + "; " + description }
-        emit(.info(description))
-    }
-
-    /// Starts the default embedded server if nothing was chosen yet.
-    func ensureTarget(_ statement: Statement) throws(RunStop) {
-        guard target == nil else { return }
-        try startServer(ScenarioLanguage.ServerOptions(mode: configuration.mode ?? .epoll), statement)
-    }
-
-    /// Stops the embedded server, if one runs; returns how many of our connections were open
-    /// (and are dropped with it), nil when none ran. The target address is kept: after
-    /// `server stop`, connects go to the closed port and are refused.
-    @discardableResult
-    private func stopServer() -> Int? {
-        guard let server else { return nil }
-        let open = engine.openConnections().count
-        lastServerStats = server.stats.snapshot()
-        server.stop()
-        self.server = nil
-        return open
-    }
-
-    /// "12 open connections dropped" for result lines; nil when none were (or no server ran).
-    static func dropped(_ open: Int?) -> String? {
-        guard let open, open > 0 else { return nil }
-        return "\(open) open connection\(open == 1 ? "" : "s") dropped"
-    }
-
-    /// Later connects go to a spawned server (the embedded one stops, as for `target`).
-    func pointAtSpawned(_ process: ServerProcess) {
-        stopServer()
-        spawned = process
-        target = process.address
-        thirdParty = Target(process.address)
-    }
-
-    private func skipServerCommand(_ statement: Statement) -> Bool {
-        if let given = configuration.spawn {
-            emitSkipped("\(statement.location): \(statement.command.rendered): skipped against the spawned server (--spawn '\(given)')")
-            return true
-        }
-        guard let external = configuration.target else { return false }
-        emitSkipped("\(statement.location): \(statement.command.rendered): skipped against third-party target \(external)")
-        return true
-    }
-
-    public var serverStats: ServerStatsSnapshot? { server?.stats.snapshot() ?? lastServerStats }
 }
