@@ -12,26 +12,14 @@ extension ScenarioSession {
     func skip(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ count: Int,
               _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
-        var verdict: Verdict?
-        let held = awaitCheck(within) {
-            var complete = true
-            for id in ids where engine.inbox(id).count < count {
-                let v = engine.view(id)
-                if v.phase != .open || v.peerEOF {
-                    verdict = Verdict(Self.how(v), "\(v.name): \(Self.describe(v)) after \(engine.inbox(id).count) of \(count) bytes")
-                    return true
-                }
-                complete = false
-            }
-            return complete
-        }
-        if interrupt.isSet { throw .interrupted }
-        let expected = "\(count) byte(s) to skip on \(selector)"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
-        guard held else {
+        try expectEach(statement, ids, within, expected: "\(count) byte(s) to skip on \(selector)") { [self] v in
+            let arrived = engine.inbox(v.id).count
+            if arrived >= count { return .holds }
+            if v.phase != .open || v.peerEOF { return .never(Self.how(v), "\(Self.describe(v)) after \(arrived) of \(count) bytes") }
+            return .notYet
+        } late: {
             let short = ids.first { engine.inbox($0).count < count }!
-            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s) arrived", how: .timedOut)
+            return "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s) arrived"
         }
         for id in ids { engine.consumeInbox(id, count: count) }
         emit(.passed("skipped \(Format.bytes(count)) on \(ids.count) connection(s)"))

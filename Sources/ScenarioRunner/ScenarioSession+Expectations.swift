@@ -1,7 +1,8 @@
 // The expectations: each is a judgement of one connection (holds, not yet, or never, and why),
 // and one driver, `judgeEach`, runs the loop until it holds on every connection, can never hold
-// on one (a differing byte, a reset where EOF was expected), or the deadline passes. A failure
-// says what was expected and what was seen, naming the connection and the byte.
+// on one (a differing byte, a reset where EOF was expected), or the deadline passes; `expectEach`
+// turns that into the check's failure. A failure says what was expected and what was seen,
+// naming the connection and the byte.
 
 import ClientEngine
 import Foundation
@@ -15,16 +16,12 @@ extension ScenarioSession {
     func expectEcho(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        let (held, verdict) = judgeEach(ids, Self.echoJudgement) { awaitCheck(within, $0) }
-        if interrupt.isSet { throw .interrupted }
-        let expected = "every byte sent on \(selector) echoed back, in order, nothing extra"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
-        guard held else {
+        try expectEach(statement, ids, within, expected: "every byte sent on \(selector) echoed back, in order, nothing extra",
+                       Self.echoJudgement, late: {
             let pending = ids.map { engine.view($0) }.filter { $0.bytesInFlight > 0 || $0.hasPendingOutput }
             let first = pending.first.map { "\($0.name): \($0.bytesReceived) of \($0.bytesSent) bytes back, \($0.bytesInFlight) in flight\($0.hasPendingOutput ? ", more not yet sent" : "")" } ?? "?"
-            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(pending.count) connection(s) incomplete at the deadline; \(first)", how: .timedOut)
-        }
+            return "\(pending.count) connection(s) incomplete at the deadline; \(first)"
+        })
         let bytes = ids.reduce(UInt64(0)) { $0 + engine.view($1).bytesSent }
         // The read cursor moves past everything echoed; bytes arriving from now on are extra.
         for id in ids {
@@ -68,7 +65,7 @@ extension ScenarioSession {
     func expectRecv(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ bytes: [UInt8], _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
         try rejectExtraBytes(statement, ids)
-        let (held, verdict) = judgeEach(ids, { [self] v in
+        try expectEach(statement, ids, within, expected: "\(selector) to receive \(Excerpt.render(bytes))") { [self] v in
             let inbox = engine.inbox(v.id)
             let n = min(inbox.count, bytes.count)
             if let i = (0..<n).first(where: { inbox[inbox.startIndex + $0] != bytes[$0] }) {
@@ -79,15 +76,10 @@ extension ScenarioSession {
                 return .never(Self.how(v), "\(v.peerEOF ? "EOF" : v.phase.rawValue) after \(inbox.count) of \(bytes.count) bytes: \(Excerpt.render(Array(inbox)))")
             }
             return .notYet
-        }) { awaitCheck(within, $0) }
-        if interrupt.isSet { throw .interrupted }
-        let expected = "\(selector) to receive \(Excerpt.render(bytes))"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
-        guard held else {
+        } late: {
             let short = ids.first { engine.inbox($0).count < bytes.count }!
-            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s): \(Excerpt.render(Array(engine.inbox(short))))"
-                           + cursorHint(short), how: .timedOut)
+            return "\(engine.view(short).name): only \(engine.inbox(short).count) byte(s): \(Excerpt.render(Array(engine.inbox(short))))"
+                + cursorHint(short)
         }
         for id in ids { engine.consumeInbox(id, count: bytes.count) }
         emit(.passed("received \(bytes.count) expected byte(s) on \(ids.count) connection(s)"))
@@ -176,6 +168,19 @@ extension ScenarioSession {
         case .closed: return v.peerEOF ? .earlyEOF : .closed
         case .open: return v.peerEOF ? .earlyEOF : .other
         case .pending, .connecting: return .timedOut
+        }
+    }
+
+    /// A waiting check on `ids`: drives the loop (`awaitCheck`) until `judge` holds on every one.
+    /// An interrupt stops it; a connection on which it can never hold fails it with the verdict;
+    /// the deadline fails it as timed out, with what `late` says was seen then.
+    func expectEach(_ statement: Statement, _ ids: [Int], _ within: ScenarioDuration?, expected: String,
+                    _ judge: @escaping (ConnectionView) -> Judgement, late: () -> String) throws(RunStop) {
+        let (held, verdict) = judgeEach(ids, judge) { awaitCheck(within, $0) }
+        if interrupt.isSet { throw .interrupted }
+        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
+        guard held else {
+            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))", seen: late(), how: .timedOut)
         }
     }
 

@@ -106,34 +106,24 @@ extension ScenarioSession {
     /// stopped it (a framing error, the connection's end, the deadline).
     private func awaitReplies(_ statement: Statement, _ ids: [Int], count: Int, _ within: ScenarioDuration?,
                               expected: String) throws(RunStop) {
-        var verdict: Verdict?
-        let held = awaitCheck(within) {
-            var complete = true
-            for id in ids where engine.replyCount(id) < count {
-                let v = engine.view(id)
-                if let error = v.framingError {
-                    reads.reportFramingError(id)
-                    verdict = Verdict(.malformedReply, Self.framingFailure(v, error))
-                    return true
-                }
-                if v.phase != .open || v.peerEOF {
-                    verdict = Verdict(Self.how(v), "\(v.name): \(Self.describe(v)) with \(engine.replyCount(id)) of \(count) repl\(count == 1 ? "y" : "ies")")
-                    return true
-                }
-                complete = false
+        try expectEach(statement, ids, within, expected: expected) { [self] v in
+            let whole = engine.replyCount(v.id)
+            if whole >= count { return .holds }
+            if let error = v.framingError {
+                reads.reportFramingError(v.id)
+                return .never(.malformedReply, Self.framingProblem(v, error))
             }
-            return complete
-        }
-        if interrupt.isSet { throw .interrupted }
-        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
-        guard held else {
+            if v.phase != .open || v.peerEOF {
+                return .never(Self.how(v), "\(Self.describe(v)) with \(whole) of \(count) repl\(count == 1 ? "y" : "ies")")
+            }
+            return .notYet
+        } late: {
             let id = ids.first { engine.replyCount($0) < count }!
             let v = engine.view(id)
             let partial = engine.inbox(id)
-            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(v.name): \(engine.replyCount(id)) whole repl\(engine.replyCount(id) == 1 ? "y" : "ies")"
-                           + (v.partialReplyBytes > 0 ? ", and \(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame" : "")
-                           + (partial.isEmpty ? "" : "; bytes after the read cursor: \(FrameText.render(Array(partial.prefix(256))))"), how: .timedOut)
+            return "\(v.name): \(engine.replyCount(id)) whole repl\(engine.replyCount(id) == 1 ? "y" : "ies")"
+                + (v.partialReplyBytes > 0 ? ", and \(v.partialReplyBytes) byte(s) of an incomplete \(v.framing!) frame" : "")
+                + (partial.isEmpty ? "" : "; bytes after the read cursor: \(FrameText.render(Array(partial.prefix(256))))")
         }
     }
 
@@ -174,7 +164,12 @@ extension ScenarioSession {
 
     /// "web[0]: http1 framing error at stream offset 120: ... (after 2 whole replies)".
     static func framingFailure(_ v: ConnectionView, _ error: FramingError) -> String {
-        "\(v.name): \(v.framing!) framing error \(error) (after \(v.repliesReceived) whole repl\(v.repliesReceived == 1 ? "y" : "ies"))"
+        "\(v.name): " + framingProblem(v, error)
+    }
+
+    /// "http1 framing error at stream offset 120: ... (after 2 whole replies)".
+    static func framingProblem(_ v: ConnectionView, _ error: FramingError) -> String {
+        "\(v.framing!) framing error \(error) (after \(v.repliesReceived) whole repl\(v.repliesReceived == 1 ? "y" : "ies"))"
     }
 
     /// A reply as `set show` wants it: nil when off.

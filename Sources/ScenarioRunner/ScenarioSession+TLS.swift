@@ -23,14 +23,11 @@ extension ScenarioSession {
 
     func expectTLS(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ check: TLSCheck, _ within: ScenarioDuration?) throws(RunStop) {
         let ids = try resolve(statement, selector)
-        let (held, verdict) = judgeEach(ids, { Self.judge($0, check) }) { awaitCheck(within, $0) }
-        if interrupt.isSet { throw .interrupted }
-        let expected = "\(selector) \(Self.phrase(check))"
-        if let verdict { throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how) }
-        guard held else {
+        try expectEach(statement, ids, within, expected: "\(selector) \(Self.phrase(check))") {
+            Self.judge($0, check)
+        } late: {
             let waiting = ids.map { engine.view($0) }.filter { if case .notYet = Self.judge($0, check) { return true } else { return false } }
-            throw fail(statement, expected: expected + " within \(Format.nanos(withinNanos(within)))",
-                       seen: "\(waiting.count) of \(ids.count) still handshaking", how: .timedOut)
+            return "\(waiting.count) of \(ids.count) still handshaking"
         }
         emit(.passed("\(ids.count) connection(s): \(check)"))
     }
