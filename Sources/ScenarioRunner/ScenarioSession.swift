@@ -1,6 +1,8 @@
-// A live scenario session: the client engine, the embedded server (or a third-party target),
-// the seed and the default deadline. Executes statements one at a time, so a scenario file
-// and the REPL share every rule. The first failed expectation stops a statement list.
+// A live scenario session: the client engine, the server under test, the seed and the default
+// deadline. Executes statements one at a time, so a scenario file and the REPL share every rule.
+// The first failed expectation stops a statement list. Its parts are types of their own: the
+// server slot (ServerSlot), the share (ShareState), what it remembers of reads (ReadState) and
+// its proxies (ProxySlots); each statement's work is in the ScenarioSession+*.swift extensions.
 
 import ClientEngine
 import EmbeddedServer
