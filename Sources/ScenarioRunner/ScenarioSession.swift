@@ -160,7 +160,6 @@ public final class ScenarioSession {
         try startConfiguredSpawn(statement)
         serial &+= 1
         stalledFor = nil
-        let at = statement.location
         switch statement.command {
         case .seed(let value):
             // --seed replays a reported run: it wins over the file's own seed.
