@@ -107,6 +107,8 @@ extension ScenarioSession {
         emit(.info(line))
     }
 
+    /// Under `--spawn` or `--target` there is no embedded server to act on: a server command is
+    /// skipped, saying why (and counted, so a check that skipped is not a pass).
     func skipServerCommand(_ statement: Statement) -> Bool {
         if let given = configuration.spawn {
             emitSkipped("\(statement.location): \(statement.command.rendered): skipped against the spawned server (--spawn '\(given)')")

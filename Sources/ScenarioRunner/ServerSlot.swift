@@ -1,7 +1,8 @@
 // The server a session's traffic is for, and where its connects go: the embedded echo server it
 // started, a third-party server (`--target`, a `target` line) or a spawned process, with a
 // proxy's address in front while one runs; and what the last embedded server was and counted,
-// for the report once it has stopped. Holds no session state: starting and stopping say nothing.
+// for the report once it has stopped. It reports nothing itself: the session's statements say
+// what changed.
 
 import EmbeddedServer
 import ProcessMonitor
