@@ -315,21 +315,11 @@ public final class ScenarioSession {
         guard let stall = stallNanos else {
             return engine.drive(until: deadline(within), interrupted: { interrupt.isSet }, condition)
         }
-        var seenProgress = engine.progress
-        var seenServer = serverSlot.movement()
-        var lastMove = Sys.monotonicNanos()
+        var watch = StallWatch(limitNanos: stall, progress: engine.progress, server: serverSlot.movement(), now: Sys.monotonicNanos())
         var stalled = false
         let held = engine.drive(until: deadline(within), interrupted: { interrupt.isSet || stalled }) {
             if condition() { return true }
-            let now = Sys.monotonicNanos()
-            let server = serverSlot.movement()
-            if engine.progress != seenProgress || server != seenServer {
-                seenProgress = engine.progress
-                seenServer = server
-                lastMove = now
-            } else if now &- lastMove >= stall {
-                stalled = true
-            }
+            if watch.stalled(progress: engine.progress, server: serverSlot.movement(), now: Sys.monotonicNanos()) { stalled = true }
             return false
         }
         if !held && stalled { stalledFor = stall }
