@@ -98,7 +98,7 @@ extension BenchRunner {
         }
         let problems = LoadVerdict.problems(result)
         guard problems.isEmpty || result.interrupted else { throw LoadCell.Failure(description: problems.joined(separator: "; ")) }
-        return (result.messagesPerSecond, result.latencyMicros.map { Latency(p50: $0.p50, p99: $0.p99) })
+        return (result.messagesPerSecond, result.latencyMicros.map(Latency.init))
     }
 
     struct RedisBenchmarkProblem: Error, CustomStringConvertible {

@@ -122,7 +122,7 @@ extension BenchRunner {
             let server1 = ProcessProbe.cpuSeconds(server.process.pid)
             closeAll(fds, sessions)
             run.handshakesPerSecond = tls.perSecond
-            run.latency = tls.latencyMicros.map { Latency(p50: $0.p50, p99: $0.p99) }
+            run.latency = tls.latencyMicros.map(Latency.init)
             if tls.completed > 0 {
                 run.clientCPUMicros = (own1 - own0) / Double(tls.completed) * 1e6
                 if let server0, let server1 { run.serverCPUMicros = (server1 - server0) / Double(tls.completed) * 1e6 }

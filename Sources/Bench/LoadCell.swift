@@ -20,7 +20,7 @@ struct LoadMeasurement {
     }
     var serverCPUPercent: Double? { serverCPUSeconds.map { wallSeconds > 0 ? $0 / wallSeconds * 100 : 0 } }
     var clientCPUPercent: Double { wallSeconds > 0 ? clientCPUSeconds / wallSeconds * 100 : 0 }
-    var latency: Latency? { result.latencyMicros.map { Latency(p50: $0.p50, p99: $0.p99) } }
+    var latency: Latency? { result.latencyMicros.map(Latency.init) }
 }
 
 enum LoadCell {

@@ -43,7 +43,7 @@ public struct ConnectBurstResult: Sendable, Codable, Equatable {
     public var connectsPerSecond: Double
     public var echoedPerSecond: Double
     /// Time from connect() to the first echoed byte, per connection, in microseconds.
-    public var firstByteMicros: LoadResult.Percentiles?
+    public var firstByteMicros: Percentiles?
     /// TLS only: the handshakes.
     public var tls: TLSHandshakes? = nil
 }
@@ -62,7 +62,7 @@ public struct TLSHandshakes: Sendable, Codable, Equatable {
     public var seconds: Double
     public var perSecond: Double
     /// From connect() to the handshake's end, per connection, in microseconds.
-    public var latencyMicros: LoadResult.Percentiles?
+    public var latencyMicros: Percentiles?
     /// What the first handshake negotiated: "TLSv1.3", and the ALPN protocol if any.
     public var version: String?
     public var alpn: String?
@@ -206,7 +206,7 @@ public final class ConnectBurst: EventHandler {
         }
         let connectSeconds = Double((lastConnect > 0 ? lastConnect : Sys.monotonicNanos()) - t0) / 1e9
         let echoSeconds = Double((lastEcho > 0 ? lastEcho : Sys.monotonicNanos()) - t0) / 1e9
-        let percentiles = LoadResult.Percentiles(nanoseconds: firstByte)
+        let percentiles = Percentiles(nanoseconds: firstByte)
         var result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
                                         failed: count - echoed, connectTimeouts: connectTimeouts, echoTimeouts: echoTimeouts,
                                         wrongEchoes: wrongEchoes, firstWrongEcho: firstWrongEcho, echoTimeoutSeconds: Double(echoTimeoutNanos) / 1e9,
@@ -220,7 +220,7 @@ public final class ConnectBurst: EventHandler {
             result.tls = TLSHandshakes(completed: handshakes, failed: handshakeFailures, timeouts: handshakeTimeouts,
                                        firstFailure: firstHandshakeFailure, seconds: seconds,
                                        perSecond: seconds > 0 ? Double(handshakes) / seconds : 0,
-                                       latencyMicros: LoadResult.Percentiles(nanoseconds: handshakeLatency),
+                                       latencyMicros: Percentiles(nanoseconds: handshakeLatency),
                                        version: negotiated?.version, alpn: negotiated?.alpn,
                                        histogram: handshakeLatency.totalCount > 0 ? HistogramEncoding.base64(handshakeLatency) : nil)
         }

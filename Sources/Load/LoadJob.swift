@@ -59,11 +59,6 @@ public struct LoadOutcome {
     public var traffic: [(sent: UInt64, received: UInt64)]?
 }
 
-extension LoadResult {
-    /// The histogram a run's latencies are recorded in, empty: sized for an hour up front.
-    public static func emptyHistogram() -> Histogram<UInt64> { LoadMeter.emptyHistogram() }
-}
-
 /// Live figures for a progress line.
 public struct LoadProgress: Sendable {
     public var elapsedSeconds: Double

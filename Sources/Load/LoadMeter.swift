@@ -6,18 +6,19 @@
 
 import Histogram
 import Reactor
+import Results
 import Syscalls
 
 struct LoadMeter {
     /// Round trips of the measured window; whole seconds are added as they end, so the hot
     /// path records into the current second's histogram only.
-    var histogram = LoadMeter.emptyHistogram()
-    var intervalHistogram = LoadMeter.emptyHistogram()
+    var histogram = LatencyHistogram.empty()
+    var intervalHistogram = LatencyHistogram.empty()
     /// A zeroed histogram each second starts from. Assigning it shares its counts, and the
     /// second's first round trip copies them (one specialised copy); `Histogram.reset()` is not
     /// inlinable, and zeroed its counts one unspecialised generic call at a time, a stall of the
     /// client every second.
-    let empty = LoadMeter.emptyHistogram()
+    let empty = LatencyHistogram.empty()
     var intervalMessages: UInt64 = 0
     /// The measured window's last seconds closed, raw (`rawSeconds` at most), for a live
     /// exporter; the ones before them, encoded. A raw second holds a histogram sized for an
@@ -43,11 +44,6 @@ struct LoadMeter {
     var firstError: String?
 
     init(alive: Int) { self.alive = alive }
-
-    /// Sized for an hour up front: a histogram that resizes itself does so on the hot path.
-    static func emptyHistogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
-    }
 
     /// Open loop: most due messages handed out per turn of the loop, so a rate the client cannot
     /// keep up with still lets the turn end and the deadline be looked at.

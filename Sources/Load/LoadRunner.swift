@@ -15,6 +15,7 @@
 import Glibc
 import Histogram
 import Reactor
+import Results
 import Syscalls
 import TLSClient
 
@@ -173,7 +174,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
                           seconds: seconds, messages: counted, verified: counted,
                           messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
                           megabytesPerSecond: seconds > 0 ? Double(counted) * bytesPerMessage / seconds / 1e6 : 0,
-                          latencyMicros: LoadResult.Percentiles(nanoseconds: meter.histogram), corrupted: corrupted,
+                          latencyMicros: Percentiles(nanoseconds: meter.histogram), corrupted: corrupted,
                           connectionErrors: connectionErrors, firstError: meter.firstError, unanswered: meter.outstanding,
                           firstUnanswered: meter.outstanding > 0 ? firstUnanswered() : nil, notSent: meter.notSent,
                           clientError: meter.clientError, interrupted: run.interrupted,

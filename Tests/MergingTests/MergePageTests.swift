@@ -5,6 +5,7 @@
 import Histogram
 import Load
 @testable import Merging
+import Results
 import Testing
 
 @Suite("merge page: units and rates")
@@ -15,7 +16,7 @@ struct MergePageTests {
         for _ in 0..<98 { h.record(743_000) }
         h.record(2_100_000)
         h.record(1_500_000_000)
-        let text = MergePage.percentiles(try #require(LoadResult.Percentiles(nanoseconds: h)))
+        let text = MergePage.percentiles(try #require(Percentiles(nanoseconds: h)))
         #expect(text.hasPrefix("p50 743 µs, p90 743 µs, p99 2.1 ms"), "\(text)")
         #expect(text.hasSuffix("max 1.50 s"), "\(text)")
     }
