@@ -78,7 +78,7 @@ let package = Package(
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Framing",
+            "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "Framing",
             "TLSClient", "Vocabulary", "ProcessMonitor", "RequestMutation",
         ]),
         // The server under test as a process (`--spawn`): started in its own process group on a

@@ -2,7 +2,6 @@
 // with the model's checks, and on the first failure shrinks the program and writes the minimal
 // one as a scenario file that `sockfuzz run` replays to the same failure.
 
-import ClientEngine
 import EmbeddedServer
 import Foundation
 import Reactor

@@ -2,6 +2,7 @@
 // connected count) and `expect server STAT OP N`. Regexes are compiled here to fail early.
 
 import Foundation
+import Vocabulary
 
 extension CommandParser {
     static let expectations = ["echo", "recv", "match", "reply", "replies", "no-reply", "skip", "drain", "eof", "reset", "open", "refused",
@@ -66,9 +67,8 @@ extension CommandParser {
             let sizeToken = try cursor.word("a size after 'skip'")
             let size = try NumberParsing.size(Substring(sizeToken.text), at: sizeToken.location)
             guard size.bytes >= 1 else { throw ScenarioError("skip must be at least 1 byte, got '\(sizeToken.text)'", at: sizeToken.location) }
-            // The engine keeps at most 4 MiB of received bytes per connection (its inbox limit).
-            guard size.bytes <= 4 << 20 else {
-                throw ScenarioError("skip can move past at most 4MiB at once (what is kept per connection), got '\(sizeToken.text)'",
+            guard size.bytes <= InboxLimit.bytesPerConnection else {
+                throw ScenarioError("skip can move past at most \(InboxLimit.bytesPerConnection >> 20)MiB at once (what is kept per connection), got '\(sizeToken.text)'",
                                     at: sizeToken.location)
             }
             return .expectSkip(selector, size, within: try cursor.within())
