@@ -30,3 +30,14 @@ struct MergePageTests {
         #expect(MergePage.perSecond(cut) == 1000)
     }
 }
+
+@Suite("fuzz page")
+struct FuzzPageTests {
+    @Test("a campaign's page is titled as a fuzz page, with its verdict and seed; a merge page keeps its own title")
+    func titledAsFuzz() {
+        let page = FuzzPage.render(Shares.fuzz(0, of: 1))
+        #expect(page.contains("<title>sockfuzz fuzz</title>") && !page.contains("sockfuzz merge"), "\(page.prefix(300))")
+        #expect(page.contains("<th>verdict</th><td>PASSED</td>") && page.contains("<th>seed</th><td>1</td>"))
+        #expect(MergePage.document(heading: "h", body: "").contains("<title>sockfuzz merge</title>"))
+    }
+}

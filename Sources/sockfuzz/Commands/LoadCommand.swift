@@ -261,7 +261,7 @@ struct LoadCommand: ParsableCommand {
             Output.line("load: FAILED: " + problems.joined(separator: "; "))
         }
         if let hdrLog, let load = record.load {
-            try Reports.write(HdrLogFile.render(load, comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
+            try Reports.write(load.intervalLog(comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
         }
         if let json { try Reports.writeJSON(record, to: json) }
         if record.interrupted { throw ExitCode(130) }
