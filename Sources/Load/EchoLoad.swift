@@ -142,9 +142,6 @@ final class EchoLoad: LoadWork {
     }
 }
 
-/// Echo load through the one runner.
-typealias LoadGenerator = LoadRunner<EchoLoad>
-
 extension LoadRunner where Work == EchoLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's).

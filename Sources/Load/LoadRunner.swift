@@ -68,7 +68,7 @@ protocol LoadWork: AnyObject {
     var errors: UInt64 { get }
 }
 
-final class LoadRunner<Work: LoadWork>: PacedLoad {
+final class LoadRunner<Work: LoadWork>: EventHandler {
     let work: Work
     let window: LoadWindow
     let loop: EventLoop<EpollBackend>

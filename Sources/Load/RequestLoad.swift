@@ -253,9 +253,6 @@ final class RequestLoad: LoadWork {
     }
 }
 
-/// Request load through the one runner.
-typealias RequestLoadGenerator = LoadRunner<RequestLoad>
-
 extension LoadRunner where Work == RequestLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's).

@@ -68,7 +68,7 @@ struct LoadBoundsTests {
     func loadLoopFails() throws {
         let (server, fds) = try Self.twoConnections()
         defer { fds.forEach(Sys.close); server.stop() }
-        let generator = try LoadGenerator(fds: fds, plan: LoadPlan(messageSize: 64, pacing: .depth(2), durationNanos: 5_000_000_000))
+        let generator = try LoadRunner<EchoLoad>(fds: fds, plan: LoadPlan(messageSize: 64, pacing: .depth(2), durationNanos: 5_000_000_000))
         generator.loop.close()
         let result = generator.run()
         #expect(result.clientError?.contains("epoll_wait") == true, "\(result)")
@@ -83,7 +83,7 @@ struct LoadBoundsTests {
         defer { fds.forEach(Sys.close); server.stop() }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(Int(LoadPacing.maxRatePerSecond))), durationNanos: 300_000_000)
         let started = nowNanos()
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         #expect(elapsedSeconds(since: started) < 10, "took \(elapsedSeconds(since: started)) s for 0.3 s and a 2 s drain")
         #expect(result.notSent > 0 && result.errors == 0, "\(result)")
         #expect(LoadVerdict.problems(result).contains { $0.hasPrefix("not sent \(result.notSent) (client saturated") })
@@ -94,7 +94,7 @@ struct LoadBoundsTests {
         let (server, fds) = try Self.twoConnections()
         defer { fds.forEach(Sys.close); server.stop() }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(200)), durationNanos: 300_000_000)
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         #expect(result.notSent == 0 && result.unanswered == 0 && result.errors == 0, "\(result)")
         #expect(LoadVerdict.problems(result).isEmpty)
     }
