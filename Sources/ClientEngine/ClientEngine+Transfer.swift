@@ -29,7 +29,7 @@ extension ClientEngine {
             return false
         }
         if c.decoder != nil, segments.contains(where: { $0.byteCount > 0 }) {
-            // Framed: the replies awaited are the requests sent (see `repliesArrived`).
+            // Framed: each request sent is a reply awaited (`requestsQueued` beside `repliesReceived`).
             c.outgoing.append(contentsOf: countingRequests(c, segments))
         } else {
             c.outgoing.append(contentsOf: segments)

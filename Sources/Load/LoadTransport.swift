@@ -1,6 +1,6 @@
-// How a load generator's connections move bytes: each connection's `Transport` (its socket, or
-// its TLS session), decided when it opened. One branch per call, none per byte; both generators
-// read and write through it.
+// How the load runner's connections move bytes: each connection's `Transport` (its socket, or
+// its TLS session), decided when it opened. One branch per call, none per byte; echo and request
+// work both read and write through it.
 
 import Syscalls
 import TLSClient
