@@ -148,6 +148,12 @@ public struct Latency: Codable, Sendable, Equatable {
     public init(_ full: Percentiles) {
         self.init(p50: full.p50, p99: full.p99)
     }
+
+    /// From a C yardstick's `key=value` line (`p50_us=`, `p99_us=`); nil unless it gave both.
+    init?(fields: [String: Double]) {
+        guard let p50 = fields["p50_us"], let p99 = fields["p99_us"] else { return nil }
+        self.init(p50: p50, p99: p99)
+    }
 }
 
 public struct ServerCell: Codable, Sendable, Equatable {
