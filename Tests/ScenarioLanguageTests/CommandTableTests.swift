@@ -25,6 +25,23 @@ struct CommandTableTests {
         #expect(program.statements.first?.command.specName == spec.name)
     }
 
+    @Test("the checks a run counts are the expect forms and the fuzz campaigns, and nothing else")
+    func checks() {
+        let checks = CommandTable.all.filter(\.isCheck)
+        #expect(Set(checks.map(\.command)) == ["expect", "fuzz"])
+        #expect(checks.count == CommandTable.all.filter { $0.command == "expect" || $0.command == "fuzz" }.count)
+        #expect(CommandTable.all.filter { $0.kind == .block }.map(\.name) == ["include", "repeat"])
+    }
+
+    @Test("what each form reads of the bytes received: the inbox through the cursor, the echo books, or whole replies")
+    func reading() {
+        func forms(_ reading: CommandSpec.Reading) -> [String] { CommandTable.all.filter { $0.reads == reading }.map(\.name) }
+        #expect(forms(.inbox) == ["expect recv", "expect match", "expect skip", "expect drain"])
+        #expect(forms(.echo) == ["expect echo", "fuzz", "fuzz request", "fuzz content"])
+        #expect(forms(.replies(consumes: true)) == ["expect reply", "expect reply match", "expect replies"])
+        #expect(forms(.replies(consumes: false)) == ["expect no-reply"])
+    }
+
     @Test("the command words cover every form")
     func commandWords() {
         #expect(CommandTable.commandWords == ["seed", "segment", "set", "print", "sleep", "include", "repeat", "server", "target",
