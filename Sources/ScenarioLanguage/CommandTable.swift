@@ -1,6 +1,7 @@
 // The single table of every command form: syntax, summary, example, keywords and options, and
-// what each form is to the code that runs it (see `CommandSpec`). The REPL's help and tab
-// completion read it; a test keeps docs/scenario-language.md in sync with it.
+// what each form is to the code that runs it (see `CommandSpec`). The parser takes each
+// command's options from it, as the REPL's help and tab completion do; a test keeps
+// docs/scenario-language.md in sync with it.
 
 import Framing
 import Vocabulary
