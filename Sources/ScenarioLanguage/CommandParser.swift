@@ -182,8 +182,8 @@ struct CommandParser {
         case "start":
             let mode = try serverMode()
             let options = try cursor.options(for: "server start")
-            if let edge = options.flags["edge"], mode != .epoll {
-                throw ScenarioError("'edge' needs mode epoll, not \(mode.rawValue)", at: edge)
+            if let edge = options.flags["edge"], mode != ServerConfiguration.edgeTriggeredMode {
+                throw ScenarioError("'edge' needs mode \(ServerConfiguration.edgeTriggeredMode.rawValue), not \(mode.rawValue)", at: edge)
             }
             let port = try options.value("port") { (t, l) throws(ScenarioError) in try NumberParsing.port(t, at: l, range: 0...65535) }
             let host = try options.value("host") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "an address after 'host='", at: l) }
