@@ -314,7 +314,7 @@ public enum Fuzzer {
         } else {
             var server = ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
                                                         queue: ByteSize(bytes: serverQueue(runSeed)))
-            server.tls = config.tls != nil
+            if config.tls != nil { server.tls = ServerTLS() }
             prologue.append(.serverStart(server))
         }
         lines += (prologue + ProgramCompiler.render(items, compileSettings(config))).map(\.rendered)

@@ -204,10 +204,8 @@ struct CommandParser {
                 guard size.bytes >= 1 else { throw ScenarioError("queue must be at least 1 byte, got '\(t)'", at: l) }
                 return size
             }
-            var start = ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
-                                      fault: fault, limit: limit, queue: queue)
-            try Self.tlsOptions(options, into: &start, at: sub.location)
-            return .serverStart(start)
+            return .serverStart(ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
+                                              fault: fault, limit: limit, queue: queue, tls: try Self.serverTLS(options, at: sub.location)))
         case "stop": return .serverStop
         case "stats": return .serverStats
         case "mode": return .serverMode(try serverMode())
@@ -217,18 +215,18 @@ struct CommandParser {
     }
 
     /// `tls [cert=FILE key=FILE]`: a certificate needs its key, and both need `tls`.
-    static func tlsOptions(_ options: Options, into start: inout ServerOptions, at location: SourceLocation) throws(ScenarioError) {
-        start.tls = options.flags["tls"] != nil
-        start.certificate = try options.value("cert") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'cert='", at: l) }
-        start.key = try options.value("key") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'key='", at: l) }
-        if start.certificate != nil || start.key != nil {
-            guard start.tls else {
+    static func serverTLS(_ options: Options, at location: SourceLocation) throws(ScenarioError) -> ServerTLS? {
+        let certificate = try options.value("cert") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'cert='", at: l) }
+        let key = try options.value("key") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'key='", at: l) }
+        if certificate != nil || key != nil {
+            guard options.flags["tls"] != nil else {
                 throw ScenarioError("'cert=' and 'key=' need 'tls' (server start MODE tls cert=FILE key=FILE)", at: location)
             }
-            guard start.certificate != nil, start.key != nil else {
+            guard certificate != nil, key != nil else {
                 throw ScenarioError("a TLS certificate needs its key: give both 'cert=' and 'key=', or neither", at: location)
             }
         }
+        return options.flags["tls"] == nil ? nil : ServerTLS(certificatePath: certificate, keyPath: key)
     }
 
     /// A command that reads the embedded server's counters cannot follow a `target` (until a
