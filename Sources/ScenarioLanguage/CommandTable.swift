@@ -192,20 +192,20 @@ public enum CommandTable {
              "Sends the request over and over to any request/response server; every reply is framed (line, resp, http1, delimiter:, length:) and must match REGEX; fails on any wrong or missing reply.",
              "load web request=\"PING\\r\\n\" framing=resp expect=\"^\\+PONG\" depth=16 duration=10s",
              options: ["request=", "framing=", "expect=", "depth=", "rate=", "duration=", "warmup="], failsAs: .load),
-        spec("fuzz", "fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
-             "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
-             "fuzz runs=100 connections=8 duration=30s seed=7",
-             options: ["runs=", "connections=", "duration=", "seed="], kind: .campaign, failsAs: .fuzz, reads: .echo),
-        spec("fuzz request", "fuzz",
-             "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F [mask=\"REGEX\"]",
-             "Fuzzes a request/response server: every reply must be the reply its request got alone on a fresh connection, however the requests were cut, paced, pipelined or interleaved.",
-             "fuzz runs=20 request=\"GET k\\n\" framing=line seed=1",
-             options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask=", "oracle="], kind: .campaign, failsAs: .fuzz, reads: .echo),
-        spec("fuzz content", "fuzz",
-             "fuzz [runs=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F oracle=content [spawn=\"CMD {port}\"] [hang-timeout=DURATION]",
-             "Mutates what the requests say and finds the one that crashes, hangs or desynchronises the server.",
-             "fuzz request-file=reqs.txt framing=resp oracle=content spawn=\"./myserver --port {port}\" duration=1m",
-             options: ["runs=", "duration=", "seed=", "request=", "request-file=", "framing=", "oracle=", "spawn=", "hang-timeout="], kind: .campaign, failsAs: .fuzz, reads: .echo),
+        campaign("fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
+                 "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
+                 "fuzz runs=100 connections=8 duration=30s seed=7",
+                 options: ["runs=", "connections=", "duration=", "seed="]),
+        campaign("fuzz request",
+                 "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F [mask=\"REGEX\"]",
+                 "Fuzzes a request/response server: every reply must be the reply its request got alone on a fresh connection, however the requests were cut, paced, pipelined or interleaved.",
+                 "fuzz runs=20 request=\"GET k\\n\" framing=line seed=1",
+                 options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask=", "oracle="]),
+        campaign("fuzz content",
+                 "fuzz [runs=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F oracle=content [spawn=\"CMD {port}\"] [hang-timeout=DURATION]",
+                 "Mutates what the requests say and finds the one that crashes, hangs or desynchronises the server.",
+                 "fuzz request-file=reqs.txt framing=resp oracle=content spawn=\"./myserver --port {port}\" duration=1m",
+                 options: ["runs=", "duration=", "seed=", "request=", "request-file=", "framing=", "oracle=", "spawn=", "hang-timeout="]),
         spec("proxy", "proxy", "proxy NAME [listen=HOST:PORT] [upstream=HOST:PORT] [mode=MODE] [framing=FRAMING]",
              "Starts the impairment proxy NAME in front of `upstream=` (default: where connects go now), listening on `listen=` "
                 + "(default: a free loopback port); later connects go through it. See docs/proxy.md.",
@@ -247,6 +247,12 @@ public enum CommandTable {
                              isServerCommand: Bool = false) -> CommandSpec {
         CommandSpec(name: name, command: command, syntax: syntax, summary: summary, example: example, keywords: keywords,
                     options: options, kind: kind, failsAs: failsAs, reads: reads, isServerCommand: isServerCommand)
+    }
+
+    /// A `fuzz` form: one check, a campaign of many runs, whose echo oracle reads the echo books.
+    private static func campaign(_ name: String, _ syntax: String, _ summary: String, _ example: String,
+                                 options: [String]) -> CommandSpec {
+        spec(name, "fuzz", syntax, summary, example, options: options, kind: .campaign, failsAs: .fuzz, reads: .echo)
     }
 
     /// An `expect` form: a check.
