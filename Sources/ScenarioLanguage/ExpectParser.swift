@@ -5,9 +5,6 @@ import Foundation
 import Vocabulary
 
 extension CommandParser {
-    static let expectations = ["echo", "recv", "match", "reply", "replies", "no-reply", "skip", "drain", "eof", "reset", "open", "refused",
-                               "closed", "truncated", "connected", "tls", "tls-version", "alpn"]
-
     mutating func parseExpect() throws(ScenarioError) -> Command {
         let first = try cursor.take("a selector or 'server' after 'expect'")
         if first.isWord("server") {
@@ -19,13 +16,13 @@ extension CommandParser {
             var optionTokens: [Token] = []
             while let token = cursor.peek(), !token.isWord("within") { optionTokens.append(cursor.next()!) }
             var options = TokenCursor(optionTokens)
-            let probe = try LoadRequestParsing.aliveProbe(try options.options(for: "expect target alive", keys: ["probe", "match"]))
+            let probe = try LoadRequestParsing.aliveProbe(try options.options(for: "expect target alive"))
             return .expectAlive(probe: probe.request, match: probe.match, within: try cursor.within())
         }
         let site = try SelectorParsing.selector(first)
         try groups.check(site)
         let selector = site.selector
-        let choices = Self.expectations.joined(separator: ", ") + " or a percentile like p99"
+        let choices = CommandTable.expectationWords.joined(separator: ", ") + " or a percentile like p99"
         let what = "what to expect: " + choices
         let kind = try cursor.word(what)
         if let state = ConnectionState(rawValue: kind.text) {

@@ -209,9 +209,7 @@ public final class ScenarioSession {
             if let current = server?.configuration {
                 options.port = current.port == 0 ? nil : current.port
                 options.host = current.host
-                options.tls = current.tls != nil
-                options.certificate = current.tls?.certificatePath
-                options.key = current.tls?.keyPath
+                options.tls = current.tls
             }
             try startServer(options, statement, forceMode: true)
         case .spawn(let command):
@@ -408,7 +406,7 @@ public final class ScenarioSession {
         server = fresh
         lastServerConfiguration = config
         var description = "server \(config.mode.rawValue) listening on \(address)"
-        if config.edgeTriggered || config.fault == .edgeSingleRead || config.fault == .tlsIgnorePending { description += " (edge-triggered)" }
+        if config.isEdgeTriggered { description += " (edge-triggered)" }
         if config.tls != nil || config.fault?.impliesTLS == true { description += ", TLS" }
         if let fault = config.fault { description += ", fault \(fault.rawValue)" }
         if dropped != nil { description = "restarted" + (Self.dropped(dropped).map { ": \($0)" } ?? "") + "; " + description }
