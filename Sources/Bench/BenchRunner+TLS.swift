@@ -102,8 +102,8 @@ extension BenchRunner {
         var firstError: String?
         func handshakes(_ count: Int, inFlight: Int, probeEcho: Bool) -> (ConnectBurstResult, [Int32], [OpaquePointer])? {
             guard let burst = try? ConnectBurst() else { return nil }
-            let (result, fds) = burst.run(count: count, to: server.address, inFlight: inFlight, timeoutNanos: 60_000_000_000,
-                                          probeEcho: probeEcho, tls: context, tlsHost: "127.0.0.1", interrupted: interrupted)
+            let (result, fds) = burst.run(count: count, to: Target(server.address, host: "127.0.0.1"), inFlight: inFlight, timeoutNanos: 60_000_000_000,
+                                          probeEcho: probeEcho, tls: context, interrupted: interrupted)
             errors += UInt64(result.failed)
             if firstError == nil { firstError = result.firstError }
             return (result, fds, burst.keptSessions)
@@ -208,8 +208,8 @@ extension BenchRunner {
         }
         var failures = ""
         func open(_ n: Int, with burst: ConnectBurst) -> ([Int32], [OpaquePointer]) {
-            let (result, fds) = burst.run(count: n, to: server.address, inFlight: plan.tlsInFlight, timeoutNanos: 60_000_000_000,
-                                          tls: context, tlsHost: "127.0.0.1", interrupted: interrupted)
+            let (result, fds) = burst.run(count: n, to: Target(server.address, host: "127.0.0.1"), inFlight: plan.tlsInFlight, timeoutNanos: 60_000_000_000,
+                                          tls: context, interrupted: interrupted)
             if result.failed > 0 { failures = ", \(result.failed) failed (\(result.firstError ?? "no reason given"))" }
             return (fds, burst.keptSessions)
         }

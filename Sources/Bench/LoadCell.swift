@@ -33,7 +33,7 @@ enum LoadCell {
                         interrupted: () -> Bool) throws(Failure) -> (ConnectBurstResult, [Int32]) {
         let burst: ConnectBurst
         do { burst = try ConnectBurst() } catch { throw Failure(description: "epoll: \(error)") }
-        let (result, fds) = burst.run(count: count, to: address, inFlight: inFlight, timeoutNanos: 30_000_000_000,
+        let (result, fds) = burst.run(count: count, to: Target(address), inFlight: inFlight, timeoutNanos: 30_000_000_000,
                                       interrupted: interrupted)
         if fds.isEmpty {
             throw Failure(description: "no connection to \(address) echoed" + (result.firstError.map { ": \($0)" } ?? ""))

@@ -18,12 +18,12 @@ extension Fuzzer {
         guard case .requests(var oracle) = config.oracle else { return nil }
         var embedded: EchoServer?
         defer { embedded?.stop() }
-        let address: SocketAddress
-        if let target = config.target {
-            address = target.address
+        let target: Target
+        if let given = config.target {
+            target = given
         } else {
             let server = EchoServer(configuration: ServerConfiguration(mode: config.mode, tls: config.tls == nil ? nil : ServerTLS()))
-            do { address = try server.start() } catch { return "the embedded server did not start: \(error)" }
+            do { target = Target(try server.start()) } catch { return "the embedded server did not start: \(error)" }
             embedded = server
         }
         let tls: TLSClientContext?
@@ -32,8 +32,7 @@ extension Fuzzer {
         }
         oracle.references = []
         for request in oracle.requests {
-            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls,
-                                         tlsHost: config.target?.host) {
+            switch ReferenceClient.reply(to: request, at: target, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls) {
             case .success(let reply): oracle.references.append(reply)
             case .failure(let problem):
                 return "the clean run of request \(FrameText.render(request)) alone on a fresh connection: \(problem.description)"
@@ -46,17 +45,17 @@ extension Fuzzer {
 
 /// One request on one fresh blocking-style connection (non-blocking socket, poll with a deadline),
 /// over TLS when given a context (a full handshake first; close_notify at the end), sending and
-/// checking `tlsHost` (the target's name as written; nil: the address).
+/// checking the target's `tlsName`.
 enum ReferenceClient {
     struct Problem: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func reply(to request: [UInt8], at address: SocketAddress, framing: Framing,
-                      timeoutNanos: UInt64, tls: TLSClientContext? = nil, tlsHost: String? = nil) -> Result<[UInt8], Problem> {
+    static func reply(to request: [UInt8], at target: Target, framing: Framing,
+                      timeoutNanos: UInt64, tls: TLSClientContext? = nil) -> Result<[UInt8], Problem> {
         let deadline = Sys.monotonicNanos() &+ timeoutNanos
         let fd: Int32, transport: Transport
-        switch Connector.open(to: address, tls: tls.map { Connector.TLSTarget($0, host: tlsHost ?? address.host) }, until: deadline) {
+        switch Connector.open(to: target.address, tls: tls.map { Connector.TLSTarget($0, host: target.tlsName) }, until: deadline) {
         case .success(let open): (fd, transport) = (open.fd, open.transport)
         case .failure(let failure): return .failure(Problem(description: failure.description))
         }

@@ -121,17 +121,17 @@ public final class ConnectBurst: EventHandler {
         answer.deallocate()
     }
 
-    /// Opens `count` connections to `address`; returns the figures and the descriptors of the
+    /// Opens `count` connections to `target`; returns the figures and the descriptors of the
     /// connections that echoed (the caller owns them; the others are closed). With `tls`, each
-    /// connection speaks TLS to `tlsHost` (the name checked and sent, unless the settings name
-    /// one) and `keptSessions` holds the SSL objects of those returned. `perSecond`: start at
+    /// connection speaks TLS to the target's `tlsName` (the name checked and sent, unless the
+    /// settings name one) and `keptSessions` holds the SSL objects of those returned. `perSecond`: start at
     /// most so many connections a second (nil: as fast as the in-flight bound lets).
-    public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
+    public func run(count: Int, to target: Target, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
                     echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [], probeEcho: Bool = true,
-                    tls: TLSClientContext? = nil, tlsHost: String = "", perSecond: Double? = nil,
+                    tls: TLSClientContext? = nil, perSecond: Double? = nil,
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
         self.probeEcho = probeEcho
-        self.tls = tls.map { Connector.TLSTarget($0, host: tlsHost) }
+        self.tls = tls.map { Connector.TLSTarget($0, host: target.tlsName) }
         attempts = Array(repeating: nil, count: count)
         transports = Array(repeating: .clear, count: count)
         keptSessions = []
@@ -157,7 +157,7 @@ public final class ConnectBurst: EventHandler {
                     let now = Sys.monotonicNanos()
                     if due > now { wait = min(wait, due - now); break }
                 }
-                start(next, address, sources)
+                start(next, target.address, sources)
                 next += 1
             }
             do { try loop.runOnce(self, maxWaitNanos: wait) } catch {

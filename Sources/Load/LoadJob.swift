@@ -37,9 +37,10 @@ public enum LoadJob {
 public struct LoadReconnect {
     public let address: SocketAddress
     public let tls: Connector.TLSTarget?
-    public init(to address: SocketAddress, tls: Connector.TLSTarget?) {
-        self.address = address
-        self.tls = tls
+    /// With `tls`, each new connection's handshake sends and checks the target's `tlsName`.
+    public init(to target: Target, tls: TLSClientContext?) {
+        address = target.address
+        self.tls = tls.map { Connector.TLSTarget($0, host: target.tlsName) }
     }
 }
 

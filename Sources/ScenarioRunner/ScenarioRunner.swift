@@ -131,7 +131,7 @@ public enum ScenarioRunner {
     /// the run judges (exit 1), not a usage error.
     public static func probe(_ address: SocketAddress, timeoutNanos: UInt64 = 3_000_000_000) -> Int32 {
         guard let engine = try? ClientEngine() else { return EMFILE }
-        let ids = engine.connect(group: "probe", count: 1, to: address, timeoutNanos: timeoutNanos)
+        let ids = engine.connect(group: "probe", count: 1, to: Target(address), timeoutNanos: timeoutNanos)
         _ = engine.drive(until: Sys.monotonicNanos() &+ timeoutNanos &+ 500_000_000) { !engine.stillConnecting(ids) }
         let view = engine.view(ids[0])
         engine.closeAll()

@@ -166,16 +166,16 @@ struct LoadCommand: ParsableCommand {
         let warm = UInt64(warmup.nanoseconds)
 
         var server: EchoServer?
-        let address: SocketAddress
+        let destination: Target
         if let target {
-            address = try Targets.reachable(target, option: "--target")
+            destination = try Targets.reachableTarget(target, option: "--target")
         } else {
             let embedded = EchoServer(configuration: ServerConfiguration(mode: mode, tls: tlsOptions.tls ? ServerTLS() : nil))
-            address = try embedded.start()
+            destination = Target(try embedded.start())
             server = embedded
         }
         defer { server?.stop() }
-        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue)\(tlsOptions.tls ? " TLS" : "") server on \(address)"
+        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue)\(tlsOptions.tls ? " TLS" : "") server on \(destination.address)"
         let tls: TLSClientContext?
         do { tls = try tlsOptions.settings(embedded: target == nil).map(TLSClientContext.init) } catch {
             throw ValidationError("--tls: \(error)")
@@ -195,9 +195,9 @@ struct LoadCommand: ParsableCommand {
         let burst = try ConnectBurst()
         let requestLoad = requests.isRequestLoad
         let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
-        let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight,
+        let (connect, fds) = burst.run(count: shareConnections, to: destination, inFlight: inflight,
                                        echoTimeoutNanos: UInt64(echoTimeout.nanoseconds), sources: sources,
-                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.flatMap(Targets.host) ?? address.host,
+                                       probeEcho: !requestLoad, tls: tls,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
         let sessions = tls == nil ? nil : burst.keptSessions
         defer {
@@ -232,8 +232,7 @@ struct LoadCommand: ParsableCommand {
                                            pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
                 // A server that closes between requests (nginx after keepalive_requests) gets a new
                 // connection, as wrk does; the shares of a test reconnect to the same place.
-                let reconnect = LoadReconnect(
-                    to: address, tls: tls.map { Connector.TLSTarget($0, host: target.flatMap(Targets.host) ?? address.host) })
+                let reconnect = LoadReconnect(to: destination, tls: tls)
                 job = .requests(plan, reconnect: reconnect)
             } else {
                 job = .echo(LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm))
