@@ -63,11 +63,21 @@ public struct TLSHandshakes: Sendable, Codable, Equatable {
     public var perSecond: Double
     /// From connect() to the handshake's end, per connection, in microseconds.
     public var latencyMicros: LoadResult.Percentiles?
-    /// What the first handshake negotiated: "TLSv1.3", and the ALPN protocol if any.
-    public var version: String?
+    /// What the first handshake negotiated, and the ALPN protocol if any.
+    public var version: ClientTLS.Version? {
+        get { versionName.flatMap(ClientTLS.Version.init(openSSLName:)) }
+        set { versionName = newValue?.openSSLName }
+    }
     public var alpn: String?
     /// The latencies in nanoseconds, HdrHistogram's compressed encoding (base64): shares merge exactly.
     public var histogram: String? = nil
+    /// The version as the JSON record writes it, OpenSSL's name ("TLSv1.3").
+    fileprivate var versionName: String? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case completed, failed, timeouts, firstFailure, seconds, perSecond, latencyMicros, alpn, histogram
+        case versionName = "version"
+    }
 }
 
 public final class ConnectBurst: EventHandler {
@@ -106,7 +116,7 @@ public final class ConnectBurst: EventHandler {
     private var firstHandshakeFailure: String?
     private var lastHandshake: UInt64 = 0
     private var handshakeLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
-    private var negotiated: (version: String, alpn: String?)?
+    private var negotiated: (version: ClientTLS.Version?, alpn: String?)?
     /// TLS only: the SSL objects of the connections returned, in their order; the caller owns them.
     public private(set) var keptSessions: [OpaquePointer] = []
     /// Room for more than the one byte an echo server can answer, to see a server that says more.
@@ -221,8 +231,9 @@ public final class ConnectBurst: EventHandler {
                                        firstFailure: firstHandshakeFailure, seconds: seconds,
                                        perSecond: seconds > 0 ? Double(handshakes) / seconds : 0,
                                        latencyMicros: LoadResult.Percentiles(nanoseconds: handshakeLatency),
-                                       version: negotiated?.version, alpn: negotiated?.alpn,
+                                       alpn: negotiated?.alpn,
                                        histogram: handshakeLatency.totalCount > 0 ? HistogramEncoding.base64(handshakeLatency) : nil)
+            result.tls!.version = negotiated?.version
         }
         return (result, kept)
     }

@@ -50,7 +50,7 @@ struct ConnectorTests {
         #expect(throws: Connector.Failure.refused) { try refused.get() }
     }
 
-    @Test("a TLS open handshakes and echoes through its session; TLS to a clear server fails with OpenSSL's reason")
+    @Test("a TLS open handshakes and echoes through its session, its version a value; TLS to a clear server fails with OpenSSL's reason")
     func tls() throws {
         var configuration = ServerConfiguration(mode: .epoll)
         configuration.tls = ServerTLS()
@@ -62,7 +62,13 @@ struct ConnectorTests {
         let open = try Connector.open(to: address, tls: target, until: Self.deadline()).get()
         defer { open.transport.end(); Sys.close(open.fd) }
         #expect(open.transport.ssl != nil)
+        #expect(TLSClientContext.negotiated(open.transport.ssl!).version == .tls13)
         #expect(try Self.echo("over tls", open.fd, open.transport) == "over tls")
+
+        let pinned = try TLSClientContext(ClientTLS(verification: .off, version: .tls12))
+        let older = try Connector.open(to: address, tls: Connector.TLSTarget(pinned, host: "127.0.0.1"), until: Self.deadline()).get()
+        defer { older.transport.end(); Sys.close(older.fd) }
+        #expect(TLSClientContext.negotiated(older.transport.ssl!).version == .tls12)
 
         let clear = try MisbehavingServer(.garbage)
         defer { clear.stop() }

@@ -271,7 +271,7 @@ struct LoadCommand: ParsableCommand {
 extension LoadCommand {
     /// "tls: 100/100 handshakes (TLSv1.3) in 0.20 s: 500 handshakes/s, latency p50 ... p99 ..."
     static func handshakeLine(_ h: TLSHandshakes, of requested: Int, verification: ClientTLS.Verification?) -> String {
-        var line = "tls: \(h.completed)/\(requested) handshakes" + (h.version.map { " (\($0)" + (h.alpn.map { ", ALPN \($0)" } ?? "") + ")" } ?? "")
+        var line = "tls: \(h.completed)/\(requested) handshakes" + (h.version.map { " (\($0.openSSLName)" + (h.alpn.map { ", ALPN \($0)" } ?? "") + ")" } ?? "")
             + " in \(Format.seconds(h.seconds)): \(Int(h.perSecond)) handshakes/s"
         if let l = h.latencyMicros {
             line += ", latency p50 \(micros(l.p50)) p90 \(micros(l.p90)) p99 \(micros(l.p99)) p99.9 \(micros(l.p999)) max \(micros(l.max))"
