@@ -90,7 +90,9 @@ public final class ConnectBurst: EventHandler {
     /// When each connection's byte went out: its echo deadline counts from there.
     private var sentAt: [UInt64] = []
     private var indexByFD: [Int32] = []
-    private var pending = 0
+    /// The bound on connections started and not yet done: connecting, handshaking or waiting
+    /// for their echo. Queues nothing: the burst starts them by index, as the pace allows.
+    private var slots = ConnectSlots<Never>(limit: 1)
     private var connected = 0
     private var echoed = 0
     private var failed = 0
@@ -145,6 +147,7 @@ public final class ConnectBurst: EventHandler {
         attempts = Array(repeating: nil, count: count)
         transports = Array(repeating: .clear, count: count)
         keptSessions = []
+        slots = ConnectSlots(limit: inFlight)
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
         fds = Array(repeating: -1, count: count)
@@ -160,13 +163,14 @@ public final class ConnectBurst: EventHandler {
         while echoed + failed < count && Sys.monotonicNanos() < deadline {
             if interrupted() { wasInterrupted = true; break }
             var wait: UInt64 = 100_000_000
-            while next < count && pending < max(1, inFlight) {
+            while next < count && slots.hasFreeSlot {
                 if let perSecond {
                     // Connection k is due k/rate seconds after the start.
                     let due = t0 &+ UInt64(Double(next) / perSecond * 1e9)
                     let now = Sys.monotonicNanos()
                     if due > now { wait = min(wait, due - now); break }
                 }
+                slots.takeFreeSlot()
                 start(next, target.address, sources)
                 next += 1
             }
@@ -258,7 +262,6 @@ public final class ConnectBurst: EventHandler {
     private func start(_ i: Int, _ address: SocketAddress, _ sources: [SocketAddress]) {
         started[i] = Sys.monotonicNanos()
         phases[i] = .connecting
-        pending += 1
         let (attempt, step) = Connector.Attempt.start(to: address, tls: tls) { fd in
             try? Sys.setNoDelay(fd)
             guard !sources.isEmpty else { return .success(fd) }
@@ -349,7 +352,7 @@ public final class ConnectBurst: EventHandler {
                 lastEcho = now
                 phases[i] = .done
                 echoed += 1
-                pending -= 1
+                slots.release()
                 loop.forget(fd)
                 // Idle from here: what reading the echo (and the session tickets) allocated goes now,
                 // for the next connections to reuse.
@@ -372,7 +375,7 @@ public final class ConnectBurst: EventHandler {
         guard probeEcho else {
             phases[i] = .done
             echoed += 1
-            pending -= 1
+            slots.release()
             loop.forget(fds[i])
             transports[i].releaseBuffers()
             return
@@ -394,7 +397,7 @@ public final class ConnectBurst: EventHandler {
 
     private func failOne(_ i: Int, _ why: String) {
         if firstError == nil { firstError = why }
-        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { pending -= 1 }
+        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { slots.release() }
         phases[i] = .failed
         failed += 1
         attempts[i]?.abandon()

@@ -199,9 +199,12 @@ public struct ConnectSlots<Waiting> {
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
+    /// Whether a connect may start now: a slot is free and none waits for one.
+    public var hasFreeSlot: Bool { inFlight < limit && nextWaiting == waiting.count }
+
     /// Takes a slot for a connect, or queues `waiter` for one: true when it may start now.
     public mutating func take(orQueue waiter: Waiting) -> Bool {
-        if inFlight < limit && nextWaiting == waiting.count {
+        if hasFreeSlot {
             inFlight += 1
             return true
         }
@@ -209,8 +212,16 @@ public struct ConnectSlots<Waiting> {
         return false
     }
 
+    /// Takes the free slot `hasFreeSlot` saw, for an owner that keeps its own order of who
+    /// starts next (a burst starting its connections by index as the pace allows).
+    public mutating func takeFreeSlot() {
+        precondition(hasFreeSlot, "no free connect slot")
+        inFlight += 1
+    }
+
     /// A connect ended: its slot goes to the longest waiting that `canStart` still (the owner
     /// may have closed some meanwhile), returned with the slot taken; nil when none waits.
+    @discardableResult
     public mutating func release(to canStart: (Waiting) -> Bool = { _ in true }) -> Waiting? {
         inFlight -= 1
         while nextWaiting < waiting.count {

@@ -42,6 +42,17 @@ struct LoadBoundsTests {
         #expect(twin.echoed == 4 && LoadVerdict.problems(twin).isEmpty, "\(twin)")
     }
 
+    @Test("a connect burst keeps at most its in-flight bound of connections waiting for their echo; the rest wait their turn")
+    func inFlightBound() throws {
+        let silent = try MisbehavingServer(.neverReads)
+        defer { silent.stop() }
+        // One at a time: the first waits out its echo deadline before the second may start, and
+        // the burst's deadline comes before the third's turn.
+        let (result, fds) = try ConnectBurst().run(count: 3, to: Target(try SocketAddress.parse(silent.address)), inFlight: 1,
+                                                   timeoutNanos: 600_000_000, echoTimeoutNanos: 400_000_000)
+        #expect(fds.isEmpty && result.connected <= 2 && result.connectTimeouts >= 1, "\(result)")
+    }
+
     @Test("a connect burst compares the byte that comes back with the one sent: an HTTP error page is no echo")
     func wrongByte() throws {
         let nginxLike = try MisbehavingServer(.httpError)
