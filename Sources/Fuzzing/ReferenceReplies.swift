@@ -67,7 +67,7 @@ enum ReferenceClient {
             while sent < request.count {
                 let result = try request[sent...].withUnsafeBytes { try transport.send(fd, $0.baseAddress!, $0.count) }
                 if case .processed(let n) = result { sent += n; continue }
-                guard Connector.poll(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
+                guard Sys.poll(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
             }
             var decoder = FrameDecoder(framing)
             if case .http1 = framing { decoder.noteRequest(isHEAD: HTTP1Request.isHEAD(request)) }
@@ -75,7 +75,7 @@ enum ReferenceClient {
             var frames: [Frame] = []
             while frames.isEmpty {
                 // Records OpenSSL read ahead show as no readiness.
-                guard transport.hasPending || Connector.poll(fd, for: Int16(POLLIN), until: deadline) else {
+                guard transport.hasPending || Sys.poll(fd, for: Int16(POLLIN), until: deadline) else {
                     return .failure(Problem(description: "no whole \(framing) reply within the deadline (\(decoder.pendingByteCount) byte(s) of one)"))
                 }
                 let result = try buffer.withUnsafeMutableBytes { try transport.receive(fd, $0.baseAddress!, $0.count) }

@@ -22,12 +22,12 @@ struct ConnectorTests {
         var sent = 0
         while sent < bytes.count {
             if case .processed(let n) = try bytes[sent...].withUnsafeBytes({ try transport.send(fd, $0.baseAddress!, $0.count) }) { sent += n; continue }
-            guard Connector.poll(fd, for: Int16(POLLOUT), until: end) else { return "" }
+            guard Sys.poll(fd, for: Int16(POLLOUT), until: end) else { return "" }
         }
         var back: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
         while back.count < bytes.count {
-            guard transport.hasPending || Connector.poll(fd, for: Int16(POLLIN), until: end) else { break }
+            guard transport.hasPending || Sys.poll(fd, for: Int16(POLLIN), until: end) else { break }
             if case .processed(let n) = try buffer.withUnsafeMutableBytes({ try transport.receive(fd, $0.baseAddress!, $0.count) }) {
                 if n == 0 { break }
                 back += buffer[..<n]
@@ -48,6 +48,35 @@ struct ConnectorTests {
 
         let refused = Connector.open(to: address, until: Self.deadline())
         #expect(throws: Connector.Failure.refused) { try refused.get() }
+    }
+
+    @Test("the TCP connect under it: open, refused with its errno, and a connect the server never completes ends at the deadline")
+    func tcp() throws {
+        let server = try MisbehavingServer(.echo)
+        let address = try SocketAddress.parse(server.address)
+        let fd = try TCPConnect.open(to: address, until: Self.deadline()).get()
+        #expect(try Self.echo("tcp", fd, .clear) == "tcp")
+        Sys.close(fd)
+        server.stop()
+        let refused = TCPConnect.open(to: address, until: Self.deadline())
+        guard case .failure(let failure) = refused else {
+            Issue.record("a closed port accepted a connection")
+            return
+        }
+        #expect(failure.errno == ECONNREFUSED, "\(failure)")
+
+        // A listener that never accepts, its queue full: the kernel drops the next SYN.
+        let full = try Sys.listeningSocket(SocketAddress.loopback(port: 0), backlog: 0)
+        defer { Sys.close(full) }
+        let fullAddress = try Sys.localAddress(full)
+        var queued: [Int32] = []
+        defer { queued.forEach(Sys.close) }
+        var result = TCPConnect.open(to: fullAddress, until: Sys.monotonicNanos() &+ 200_000_000)
+        while case .success(let fd) = result, queued.count < 8 {
+            queued.append(fd)
+            result = TCPConnect.open(to: fullAddress, until: Sys.monotonicNanos() &+ 200_000_000)
+        }
+        #expect(throws: TCPConnect.Failure.timedOut) { try result.get() }
     }
 
     @Test("a TLS open handshakes and echoes through its session, its version a value; TLS to a clear server fails with OpenSSL's reason")
