@@ -119,8 +119,9 @@ public final class ConnectBurst: EventHandler {
     private var lastHandshake: UInt64 = 0
     private var handshakeLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
     private var negotiated: (version: ClientTLS.Version?, alpn: String?)?
-    /// TLS only: the SSL objects of the connections returned, in their order; the caller owns them.
-    public private(set) var keptSessions: [OpaquePointer] = []
+    /// How each connection returned moves its bytes, in their order; the caller owns them (a TLS
+    /// session to end or free, as the descriptor to close).
+    public private(set) var keptTransports: [Transport] = []
     /// Room for more than the one byte an echo server can answer, to see a server that says more.
     private let answer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
@@ -136,7 +137,7 @@ public final class ConnectBurst: EventHandler {
     /// Opens `count` connections to `target`; returns the figures and the descriptors of the
     /// connections that echoed (the caller owns them; the others are closed). With `tls`, each
     /// connection speaks TLS to the target's `tlsName` (the name checked and sent, unless the
-    /// settings name one) and `keptSessions` holds the SSL objects of those returned. `perSecond`: start at
+    /// settings name one); `keptTransports` says how each returned connection moves its bytes. `perSecond`: start at
     /// most so many connections a second (nil: as fast as the in-flight bound lets).
     public func run(count: Int, to target: Target, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
                     echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [], probeEcho: Bool = true,
@@ -146,7 +147,7 @@ public final class ConnectBurst: EventHandler {
         self.tls = tls.map { Connector.TLSTarget($0, host: target.tlsName) }
         attempts = Array(repeating: nil, count: count)
         transports = Array(repeating: .clear, count: count)
-        keptSessions = []
+        keptTransports = []
         slots = ConnectSlots(limit: inFlight)
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
@@ -211,7 +212,7 @@ public final class ConnectBurst: EventHandler {
             loop.forget(fds[i])
             if phases[i] == .done {
                 kept.append(fds[i])
-                if let ssl = transports[i].ssl { keptSessions.append(ssl) }
+                keptTransports.append(transports[i])
             } else {
                 attempts[i]?.abandon()
                 transports[i].free()

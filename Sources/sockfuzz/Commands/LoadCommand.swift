@@ -199,9 +199,9 @@ struct LoadCommand: ParsableCommand {
                                        echoTimeoutNanos: UInt64(echoTimeout.nanoseconds), sources: sources,
                                        probeEcho: !requestLoad, tls: tls,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
-        let sessions = tls == nil ? nil : burst.keptSessions
+        let transports = burst.keptTransports
         defer {
-            for ssl in sessions ?? [] { TLSIO.end(ssl) }
+            for transport in transports { transport.end() }
             for fd in fds { Sys.close(fd) }
         }
         if !segment.isWhole { Output.line("load: share \(segment) of the test: \(shareConnections) of \(connections) connections") }
@@ -237,7 +237,7 @@ struct LoadCommand: ParsableCommand {
             } else {
                 job = .echo(LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm))
             }
-            let result = try job.run(fds: fds, tls: sessions, progress: report, interrupted: { interrupt.isSet }).result
+            let result = try job.run(fds: fds, transports: transports, progress: report, interrupted: { interrupt.isSet }).result
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
