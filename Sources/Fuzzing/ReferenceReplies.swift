@@ -63,23 +63,17 @@ enum ReferenceClient {
         // Runs before the close above: the SSL uses the descriptor.
         defer { transport.end() }
         do {
-            var sent = 0
-            while sent < request.count {
-                let result = try request[sent...].withUnsafeBytes { try transport.send(fd, $0.baseAddress!, $0.count) }
-                if case .processed(let n) = result { sent += n; continue }
-                guard Sys.poll(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
+            guard try transport.send(fd, all: request, until: deadline) else {
+                return .failure(Problem(description: "the request was not taken within the deadline"))
             }
             var decoder = FrameDecoder(framing)
             if case .http1 = framing { decoder.noteRequest(isHEAD: HTTP1Request.isHEAD(request)) }
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             var frames: [Frame] = []
             while frames.isEmpty {
-                // Records OpenSSL read ahead show as no readiness.
-                guard transport.hasPending || Sys.poll(fd, for: Int16(POLLIN), until: deadline) else {
+                guard let n = try buffer.withUnsafeMutableBytes({ try transport.receive(fd, $0.baseAddress!, $0.count, until: deadline) }) else {
                     return .failure(Problem(description: "no whole \(framing) reply within the deadline (\(decoder.pendingByteCount) byte(s) of one)"))
                 }
-                let result = try buffer.withUnsafeMutableBytes { try transport.receive(fd, $0.baseAddress!, $0.count) }
-                guard case .processed(let n) = result else { continue }
                 frames += n == 0 ? try decoder.finish() : try decoder.feed(Array(buffer[..<n]))
                 if n == 0 && frames.isEmpty { return .failure(Problem(description: "the server closed without a reply")) }
             }

@@ -68,18 +68,3 @@ public enum TCPConnect {
         return .success(fd)
     }
 }
-
-extension Sys {
-    /// Waits for `events` on `fd` until the monotonic `deadline`; false when it passed first.
-    public static func poll(_ fd: Int32, for events: Int16, until deadline: UInt64) -> Bool {
-        while true {
-            let now = monotonicNanos()
-            guard now < deadline else { return false }
-            var p = pollfd(fd: fd, events: events, revents: 0)
-            let millis = Int32(min(1000, (deadline - now + 999_999) / 1_000_000))
-            let n = Glibc.poll(&p, 1, millis)
-            if n > 0 { return true }
-            if n < 0 && errno != EINTR { return false }
-        }
-    }
-}

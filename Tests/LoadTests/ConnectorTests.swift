@@ -19,19 +19,12 @@ struct ConnectorTests {
     private static func echo(_ text: String, _ fd: Int32, _ transport: Transport) throws -> String {
         let bytes = Array(text.utf8)
         let end = deadline()
-        var sent = 0
-        while sent < bytes.count {
-            if case .processed(let n) = try bytes[sent...].withUnsafeBytes({ try transport.send(fd, $0.baseAddress!, $0.count) }) { sent += n; continue }
-            guard Sys.poll(fd, for: Int16(POLLOUT), until: end) else { return "" }
-        }
+        guard try transport.send(fd, all: bytes, until: end) else { return "" }
         var back: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
-        while back.count < bytes.count {
-            guard transport.hasPending || Sys.poll(fd, for: Int16(POLLIN), until: end) else { break }
-            if case .processed(let n) = try buffer.withUnsafeMutableBytes({ try transport.receive(fd, $0.baseAddress!, $0.count) }) {
-                if n == 0 { break }
-                back += buffer[..<n]
-            }
+        while back.count < bytes.count,
+              let n = try buffer.withUnsafeMutableBytes({ try transport.receive(fd, $0.baseAddress!, $0.count, until: end) }), n > 0 {
+            back += buffer[..<n]
         }
         return String(decoding: back, as: UTF8.self)
     }
@@ -77,6 +70,41 @@ struct ConnectorTests {
             result = TCPConnect.open(to: fullAddress, until: Sys.monotonicNanos() &+ 200_000_000)
         }
         #expect(throws: TCPConnect.Failure.timedOut) { try result.get() }
+    }
+
+    @Test("a blocking send to a peer that answers without reading hears the answer while it waits, and ends at its deadline")
+    func sendWhileAnswered() throws {
+        let listener = try Sys.listeningSocket(SocketAddress.loopback(port: 0), backlog: 4)
+        defer { Sys.close(listener) }
+        let client = try TCPConnect.open(to: try Sys.localAddress(listener), until: Self.deadline()).get()
+        defer { Sys.close(client) }
+        #expect(Sys.poll(listener, for: Int16(POLLIN), until: Self.deadline()))
+        guard case .processed(let server) = try Sys.accept(listener) else {
+            Issue.record("no connection to accept")
+            return
+        }
+        defer { Sys.close(server) }
+        let tooMuch = [UInt8](repeating: 0x61, count: 64 << 20)  // more than both socket buffers hold
+
+        // The peer never reads: the send fills the socket and waits out its deadline.
+        #expect(try Transport.clear.send(client, all: tooMuch, until: Sys.monotonicNanos() &+ 200_000_000) == false)
+
+        // The peer answers meanwhile: the waiting send is told, and stops when told to.
+        var answer = Array("early".utf8)
+        guard case .processed(5) = try Sys.send(server, &answer, answer.count) else {
+            Issue.record("the answer did not go out")
+            return
+        }
+        var heard = 0
+        let started = Sys.monotonicNanos()
+        let sent = try Transport.clear.send(client, all: tooMuch, until: started &+ 5_000_000_000) {
+            heard += 1
+            return false
+        }
+        #expect(!sent && heard == 1 && Sys.monotonicNanos() &- started < 2_000_000_000)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let got = try buffer.withUnsafeMutableBytes { try Transport.clear.receive(client, $0.baseAddress!, $0.count, until: Self.deadline()) }
+        #expect(got == 5 && buffer.prefix(5) == answer[...])
     }
 
     @Test("a TLS open handshakes and echoes through its session, its version a value; TLS to a clear server fails with OpenSSL's reason")
