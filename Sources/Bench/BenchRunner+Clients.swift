@@ -106,7 +106,7 @@ extension BenchRunner {
                 case .sockfuzz:
                     do {
                         let burst = try ConnectBurst()
-                        let (result, fds) = burst.run(count: n, to: server.address, inFlight: q, interrupted: interrupted)
+                        let (result, fds) = burst.run(count: n, to: Target(server.address), inFlight: q, interrupted: interrupted)
                         LoadCell.closeAll(fds)
                         if result.connected < n {
                             notes.append("(3) sockfuzz connect burst: \(result.connected)/\(n) connected"

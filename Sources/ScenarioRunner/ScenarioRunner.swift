@@ -124,12 +124,12 @@ public enum ScenarioRunner {
     /// server that accepts and at once resets is reachable: resetting is its behaviour, which
     /// the run judges (exit 1), not a usage error.
     public static func probe(_ address: SocketAddress, timeoutNanos: UInt64 = 3_000_000_000) -> Int32 {
-        guard let engine = try? ClientEngine() else { return EMFILE }
-        let ids = engine.connect(group: "probe", count: 1, to: address, timeoutNanos: timeoutNanos)
-        _ = engine.drive(until: Sys.monotonicNanos() &+ timeoutNanos &+ 500_000_000) { !engine.stillConnecting(ids) }
-        let view = engine.view(ids[0])
-        engine.closeAll()
-        if view.phase == .open || view.phase == .reset || view.lastError == ECONNRESET { return 0 }
-        return view.lastError == 0 ? ETIMEDOUT : view.lastError
+        switch TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ timeoutNanos) {
+        case .success(let fd):
+            Sys.close(fd)
+            return 0
+        case .failure(let failure):
+            return failure.errno == ECONNRESET ? 0 : failure.errno
+        }
     }
 }

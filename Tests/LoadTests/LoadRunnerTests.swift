@@ -16,7 +16,7 @@ struct LoadRunnerTests {
     init() { _ = Sys.raiseOpenFileLimit() }
 
     static func connect(_ count: Int, to address: SocketAddress) throws -> [Int32] {
-        let (result, fds) = try ConnectBurst().run(count: count, to: address, inFlight: 100, timeoutNanos: 20_000_000_000)
+        let (result, fds) = try ConnectBurst().run(count: count, to: Target(address), inFlight: 100, timeoutNanos: 20_000_000_000)
         #expect(result.echoed == count, "\(result)")
         return fds
     }

@@ -100,7 +100,7 @@ extension Fuzz {
                     throw ExitCode(2)
                 }
             } else {
-                config.reference = try Targets.reachable(reference, option: "--reference")
+                config.reference = try Targets.reachableTarget(reference, option: "--reference")
             }
         }
         let address = monitor?.address ?? config.target!.address
