@@ -78,7 +78,7 @@ let package = Package(
         ]),
         // Random programs checked against a model of an echo server, shrunk on failure.
         .target(name: "Fuzzing", dependencies: [
-            "ScenarioRunner", "ScenarioLanguage", "ClientEngine", "EmbeddedServer", "Reactor", "Syscalls", "Framing",
+            "ScenarioRunner", "ScenarioLanguage", "EmbeddedServer", "Reactor", "Syscalls", "Framing",
             "TLSClient", "Vocabulary", "ProcessMonitor", "RequestMutation",
         ]),
         // The server under test as a process (`--spawn`): started in its own process group on a
@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "ProcessMonitor", dependencies: ["Syscalls", "CSockfuzz"]),
         // The benchmark harness of `sockfuzz bench`: servers as processes, measurements, and the
         // report as a table, JSON and an HTML page with SVG charts. Never prints.
-        .target(name: "Bench", dependencies: ["Load", "Framing", "Syscalls", "CSockfuzz", "TLSClient"]),
+        .target(name: "Bench", dependencies: ["Load", "Results", "Framing", "Syscalls", "CSockfuzz", "TLSClient"]),
         // zlib (zlib1g-dev), for HdrHistogram's compressed encoding.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Results that merge across segments: HdrHistogram encodings and interval logs.
@@ -132,7 +132,7 @@ let package = Package(
             "ScenarioRunner", "ScenarioLanguage", "Reactor", "Syscalls", "TestSupport", "Framing", "ClientEngine", "Vocabulary",
             "TLSClient", "COpenSSL",
         ]),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "TLSClient", "Vocabulary"]),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "Results", "EmbeddedServer", "Reactor", "Syscalls", "TestSupport", "TLSClient", "Vocabulary"]),
         // Seeded mutants of the example scenarios, shared by the in-process and the executable property tests.
         .target(name: "ScenarioMutations", dependencies: ["ScenarioLanguage", "ClientEngine", "Vocabulary"], path: "Tests/ScenarioMutations"),
         .testTarget(name: "ScenarioLanguageTests", dependencies: ["ScenarioLanguage", "Vocabulary", "ScenarioMutations", "Framing", "TestSupport"]),

@@ -2,6 +2,8 @@
 // the terminal table and the HTML page are rendered from it. Ratios and target verdicts are
 // derived by `BenchTargets.evaluate` and stored too, so a reader of the JSON needs no code.
 
+import Results
+
 /// A server under test: sockfuzz's embedded server or the C reference, in one I/O design.
 public struct ServerID: Codable, Sendable, Hashable, CustomStringConvertible {
     public enum Implementation: String, Codable, Sendable, CaseIterable { case sockfuzz, echoRef = "echo_ref" }
@@ -131,7 +133,9 @@ public struct BenchReport: Codable, Sendable, Equatable {
     }
 }
 
-/// Latency percentiles of one cell, in microseconds.
+/// Latency of one cell, in microseconds: the median and the 99th percentile only, because they
+/// are all the yardsticks report (loadc, redis-benchmark's CSV, the relay probe), and a cell
+/// compares like with like. Our own side's full `Percentiles` are cut down to these.
 public struct Latency: Codable, Sendable, Equatable {
     public var p50: Double
     public var p99: Double
@@ -139,6 +143,16 @@ public struct Latency: Codable, Sendable, Equatable {
     public init(p50: Double, p99: Double) {
         self.p50 = p50
         self.p99 = p99
+    }
+
+    public init(_ full: Percentiles) {
+        self.init(p50: full.p50, p99: full.p99)
+    }
+
+    /// From a C yardstick's `key=value` line (`p50_us=`, `p99_us=`); nil unless it gave both.
+    init?(fields: [String: Double]) {
+        guard let p50 = fields["p50_us"], let p99 = fields["p99_us"] else { return nil }
+        self.init(p50: p50, p99: p99)
     }
 }
 

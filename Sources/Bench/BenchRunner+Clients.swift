@@ -38,7 +38,7 @@ extension BenchRunner {
                             skip(3, "loadc, \(connections) connections", "echoes differed from what was sent: \(fields)")
                         case .success(let fields):
                             let rate = fields["msgs/s"] ?? 0
-                            let latency = fields["p50_us"].flatMap { p50 in fields["p99_us"].map { Latency(p50: p50, p99: $0) } }
+                            let latency = Latency(fields: fields)
                             echo[key, default: []].append((rate, latency))
                             progress("(3) loadc    \(String(connections).leftPadded(5)) conns depth \(plan.clientDepth): "
                                      + "\(BenchFormat.count(rate).leftPadded(9)) msgs/s  p99 \(BenchFormat.micros(latency?.p99, micro: "us"))")
@@ -106,7 +106,7 @@ extension BenchRunner {
                 case .sockfuzz:
                     do {
                         let burst = try ConnectBurst()
-                        let (result, fds) = burst.run(count: n, to: server.address, inFlight: q, interrupted: interrupted)
+                        let (result, fds) = burst.run(count: n, to: Target(server.address), inFlight: q, interrupted: interrupted)
                         LoadCell.closeAll(fds)
                         if result.connected < n {
                             notes.append("(3) sockfuzz connect burst: \(result.connected)/\(n) connected"

@@ -119,7 +119,7 @@ extension BenchRunner {
         let wall = Double(Sys.monotonicNanos() - t0) / 1e9
         let cpu1 = pid.flatMap(ProcessProbe.cpuSeconds)
         return outcome.map { fields in
-            let latency = fields["p50_us"].flatMap { p50 in fields["p99_us"].map { Latency(p50: p50, p99: $0) } }
+            let latency = Latency(fields: fields)
             var cpu: Double?
             if let cpu0, let cpu1, wall > 0 { cpu = (cpu1 - cpu0) / wall * 100 }
             return ProxySample(rate: fields["msgs/s"] ?? 0, latency: latency, cpu: cpu, errors: UInt64(fields["errs"] ?? 0))

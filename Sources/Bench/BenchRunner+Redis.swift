@@ -85,7 +85,7 @@ extension BenchRunner {
                                  pipeline: Int) throws(LoadCell.Failure) -> (Double, Latency?) {
         let burst: ConnectBurst
         do { burst = try ConnectBurst() } catch { throw LoadCell.Failure(description: "epoll: \(error)") }
-        let (_, fds) = burst.run(count: connections, to: address, timeoutNanos: 30_000_000_000, probeEcho: false,
+        let (_, fds) = burst.run(count: connections, to: Target(address), timeoutNanos: 30_000_000_000, probeEcho: false,
                                  interrupted: interrupted)
         defer { LoadCell.closeAll(fds) }
         guard fds.count == connections else { throw LoadCell.Failure(description: "only \(fds.count) of \(connections) connected") }
@@ -98,7 +98,7 @@ extension BenchRunner {
         }
         let problems = LoadVerdict.problems(result)
         guard problems.isEmpty || result.interrupted else { throw LoadCell.Failure(description: problems.joined(separator: "; ")) }
-        return (result.messagesPerSecond, result.latencyMicros.map { Latency(p50: $0.p50, p99: $0.p99) })
+        return (result.messagesPerSecond, result.latencyMicros.map(Latency.init))
     }
 
     struct RedisBenchmarkProblem: Error, CustomStringConvertible {

@@ -100,16 +100,16 @@ extension BenchRunner {
     private func measureTLS(_ server: TLSServer, _ context: TLSClientContext, sTime: String?) -> TLSRun {
         var errors: UInt64 = 0
         var firstError: String?
-        func handshakes(_ count: Int, inFlight: Int, probeEcho: Bool) -> (ConnectBurstResult, [Int32], [OpaquePointer])? {
+        func handshakes(_ count: Int, inFlight: Int, probeEcho: Bool) -> (ConnectBurstResult, [Int32], [Transport])? {
             guard let burst = try? ConnectBurst() else { return nil }
-            let (result, fds) = burst.run(count: count, to: server.address, inFlight: inFlight, timeoutNanos: 60_000_000_000,
-                                          probeEcho: probeEcho, tls: context, tlsHost: "127.0.0.1", interrupted: interrupted)
+            let (result, fds) = burst.run(count: count, to: Target(server.address, host: "127.0.0.1"), inFlight: inFlight, timeoutNanos: 60_000_000_000,
+                                          probeEcho: probeEcho, tls: context, interrupted: interrupted)
             errors += UInt64(result.failed)
             if firstError == nil { firstError = result.firstError }
-            return (result, fds, burst.keptSessions)
+            return (result, fds, burst.keptTransports)
         }
-        func closeAll(_ fds: [Int32], _ sessions: [OpaquePointer]) {
-            for ssl in sessions { TLSIO.free(ssl) }
+        func closeAll(_ fds: [Int32], _ sessions: [Transport]) {
+            for transport in sessions { transport.free() }
             LoadCell.closeAll(fds)
         }
         // Warm the server (page faults, allocator) before the measured burst.
@@ -122,7 +122,7 @@ extension BenchRunner {
             let server1 = ProcessProbe.cpuSeconds(server.process.pid)
             closeAll(fds, sessions)
             run.handshakesPerSecond = tls.perSecond
-            run.latency = tls.latencyMicros.map { Latency(p50: $0.p50, p99: $0.p99) }
+            run.latency = tls.latencyMicros.map(Latency.init)
             if tls.completed > 0 {
                 run.clientCPUMicros = (own1 - own0) / Double(tls.completed) * 1e6
                 if let server0, let server1 { run.serverCPUMicros = (server1 - server0) / Double(tls.completed) * 1e6 }
@@ -207,14 +207,14 @@ extension BenchRunner {
             return nil
         }
         var failures = ""
-        func open(_ n: Int, with burst: ConnectBurst) -> ([Int32], [OpaquePointer]) {
-            let (result, fds) = burst.run(count: n, to: server.address, inFlight: plan.tlsInFlight, timeoutNanos: 60_000_000_000,
-                                          tls: context, tlsHost: "127.0.0.1", interrupted: interrupted)
+        func open(_ n: Int, with burst: ConnectBurst) -> ([Int32], [Transport]) {
+            let (result, fds) = burst.run(count: n, to: Target(server.address, host: "127.0.0.1"), inFlight: plan.tlsInFlight, timeoutNanos: 60_000_000_000,
+                                          tls: context, interrupted: interrupted)
             if result.failed > 0 { failures = ", \(result.failed) failed (\(result.firstError ?? "no reason given"))" }
-            return (fds, burst.keptSessions)
+            return (fds, burst.keptTransports)
         }
-        func closeAll(_ fds: [Int32], _ sessions: [OpaquePointer]) {
-            for ssl in sessions { TLSIO.free(ssl) }
+        func closeAll(_ fds: [Int32], _ sessions: [Transport]) {
+            for transport in sessions { transport.free() }
             LoadCell.closeAll(fds)
         }
         let (warmFDs, warmSessions) = open(2, with: warmBurst)

@@ -5,6 +5,7 @@
 import Glibc
 import Load
 import Syscalls
+import TLSClient
 
 struct LoadMeasurement {
     var result: LoadResult
@@ -20,7 +21,7 @@ struct LoadMeasurement {
     }
     var serverCPUPercent: Double? { serverCPUSeconds.map { wallSeconds > 0 ? $0 / wallSeconds * 100 : 0 } }
     var clientCPUPercent: Double { wallSeconds > 0 ? clientCPUSeconds / wallSeconds * 100 : 0 }
-    var latency: Latency? { result.latencyMicros.map { Latency(p50: $0.p50, p99: $0.p99) } }
+    var latency: Latency? { result.latencyMicros.map(Latency.init) }
 }
 
 enum LoadCell {
@@ -33,7 +34,7 @@ enum LoadCell {
                         interrupted: () -> Bool) throws(Failure) -> (ConnectBurstResult, [Int32]) {
         let burst: ConnectBurst
         do { burst = try ConnectBurst() } catch { throw Failure(description: "epoll: \(error)") }
-        let (result, fds) = burst.run(count: count, to: address, inFlight: inFlight, timeoutNanos: 30_000_000_000,
+        let (result, fds) = burst.run(count: count, to: Target(address), inFlight: inFlight, timeoutNanos: 30_000_000_000,
                                       interrupted: interrupted)
         if fds.isEmpty {
             throw Failure(description: "no connection to \(address) echoed" + (result.firstError.map { ": \($0)" } ?? ""))
@@ -52,12 +53,12 @@ enum LoadCell {
 
     /// Warmup run (not counted), then the measured run with the server's CPU read around it.
     static func measure(fds: [Int32], messageSize: Int, depth: Int, warmupSeconds: Double, measuredSeconds: Double,
-                        serverPID: pid_t?, tls: [OpaquePointer]? = nil, interrupted: () -> Bool) throws(Failure) -> LoadMeasurement {
+                        serverPID: pid_t?, tls: [Transport]? = nil, interrupted: () -> Bool) throws(Failure) -> LoadMeasurement {
         if warmupSeconds > 0 {
             let warm = LoadPlan(messageSize: messageSize, pacing: .depth(depth),
                                 durationNanos: UInt64(warmupSeconds * 1e9), warmupNanos: 0)
             let result: LoadResult
-            do { result = try LoadJob.echo(warm).run(fds: fds, tls: tls, interrupted: interrupted).result } catch {
+            do { result = try LoadJob.echo(warm).run(fds: fds, transports: tls, interrupted: interrupted).result } catch {
                 throw Failure(description: "epoll: \(error)")
             }
             // A message still unanswered would arrive during the measured run as a stray byte.
@@ -72,7 +73,7 @@ enum LoadCell {
         let own0 = ProcessProbe.ownCPUSeconds()
         let t0 = Sys.monotonicNanos()
         let result: LoadResult
-        do { result = try LoadJob.echo(plan).run(fds: fds, tls: tls, interrupted: interrupted).result } catch {
+        do { result = try LoadJob.echo(plan).run(fds: fds, transports: tls, interrupted: interrupted).result } catch {
             throw Failure(description: "epoll: \(error)")
         }
         let t1 = Sys.monotonicNanos()

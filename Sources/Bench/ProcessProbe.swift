@@ -77,38 +77,31 @@ public enum ProcessProbe {
     @discardableResult
     public static func pinCallingThread(to cpu: Int) -> Bool { csf_pin_to_cpu(0, Int32(cpu)) == 0 }
 
-    /// Pins every thread of `pid` to `cpu`; false if any thread refused.
-    @discardableResult
-    public static func pinProcess(_ pid: pid_t, to cpu: Int) -> Bool {
-        guard let dir = opendir("/proc/\(pid)/task") else { return false }
+    /// The thread ids of `pid` (from /proc), nil when it is gone.
+    static func threads(of pid: pid_t) -> [pid_t]? {
+        guard let dir = opendir("/proc/\(pid)/task") else { return nil }
         defer { closedir(dir) }
-        var ok = true
-        var any = false
+        var tids: [pid_t] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard let tid = Int32(name) else { continue }
-            any = true
-            if csf_pin_to_cpu(tid, Int32(cpu)) != 0 { ok = false }
+            if let tid = Int32(name) { tids.append(tid) }
         }
-        return ok && any
+        return tids
+    }
+
+    /// Pins every thread of `pid` to `cpu`; false if any thread refused.
+    @discardableResult
+    public static func pinProcess(_ pid: pid_t, to cpu: Int) -> Bool {
+        guard let tids = threads(of: pid), !tids.isEmpty else { return false }
+        return tids.map { csf_pin_to_cpu($0, Int32(cpu)) == 0 }.allSatisfy { $0 }
     }
 
     /// Whether every thread of `pid` may run on `cpu` alone.
     public static func isPinned(_ pid: pid_t, to cpu: Int) -> Bool {
-        guard let dir = opendir("/proc/\(pid)/task") else { return false }
-        defer { closedir(dir) }
-        var any = false
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let tid = Int32(name) else { continue }
-            any = true
-            if csf_affinity_mask(tid) != UInt64(1) << UInt64(cpu) { return false }
-        }
-        return any
+        guard let tids = threads(of: pid), !tids.isEmpty else { return false }
+        return tids.allSatisfy { csf_affinity_mask($0) == UInt64(1) << UInt64(cpu) }
     }
 
     /// The 1-minute load average.

@@ -133,20 +133,13 @@ public final class ServerUnderTest {
         return false
     }
 
+    /// Whether a connection is accepted within half a second; it is reset at once (no TIME_WAIT
+    /// left behind by the many tries of a start).
     static func connectOnce(_ address: SocketAddress) -> Bool {
-        guard let fd = try? Sys.socket(family: address.family) else { return false }
-        defer {
-            try? Sys.setLingerZero(fd)
-            Sys.close(fd)
-        }
-        switch try? Sys.connect(fd, address) {
-        case .processed?: return true
-        case .wouldBlock?:
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            guard poll(&p, 1, 500) == 1 else { return false }
-            return (try? Sys.pendingError(fd)) == 0
-        case nil: return false
-        }
+        guard case .success(let fd) = TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ 500_000_000) else { return false }
+        try? Sys.setLingerZero(fd)
+        Sys.close(fd)
+        return true
     }
 }
 

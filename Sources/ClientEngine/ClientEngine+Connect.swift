@@ -11,15 +11,14 @@ import TLSClient
 
 extension ClientEngine {
     /// Adds `count` connections to `group` (created if new) and starts connecting them to
-    /// `address`, all at once or `ratePerSecond` apart. Returns their ids. `firstIndex` numbers
+    /// `target`, all at once or `ratePerSecond` apart. Returns their ids. `firstIndex` numbers
     /// them from there instead of after the group's last member (a share of a segmented run
     /// names its connections by their index in the whole run, so they draw the same payloads).
-    /// `tlsHost`: the target's host as the user wrote it (a name), which TLS sends and checks;
-    /// nil: the address's (no SNI for an IP address).
+    /// With `tls`, the handshake sends and checks the target's `tlsName`.
     @discardableResult
-    public func connect(group: String, count: Int, to address: SocketAddress,
+    public func connect(group: String, count: Int, to target: Target,
                         ratePerSecond: Double? = nil, timeoutNanos: UInt64 = 5_000_000_000,
-                        framing: Framing? = nil, firstIndex: Int? = nil, tls: TLSClientContext? = nil, tlsHost: String? = nil) -> [Int] {
+                        framing: Framing? = nil, firstIndex: Int? = nil, tls: TLSClientContext? = nil) -> [Int] {
         if groupMembers[group] == nil {
             groupMembers[group] = []
             groupOrder.append(group)
@@ -31,7 +30,7 @@ extension ClientEngine {
         for i in 0..<count {
             let c = ClientConnection(id: connections.count, group: group, index: firstIndex.map { $0 + i } ?? groupMembers[group]!.count)
             if let framing { c.decoder = FrameDecoder(framing) }
-            if let tls { c.tls = TLSClientSession(context: tls, host: tlsHost ?? address.host) }
+            if let tls { c.tls = TLSClientSession(context: tls, host: target.tlsName) }
             connections.append(c)
             groupMembers[group]!.append(c.id)
             ids.append(c.id)
@@ -40,9 +39,9 @@ extension ClientEngine {
                 let offset = Double(i) / rate * 1e9
                 let sum = offset.isFinite && offset < 1.8e19 ? start.addingReportingOverflow(UInt64(offset)) : (partialValue: 0, overflow: true)
                 let at = sum.overflow ? UInt64.max : sum.partialValue
-                loop.schedule(atNanos: at) { [unowned self] in self.requestConnect(c, address, timeoutNanos) }
+                loop.schedule(atNanos: at) { [unowned self] in self.requestConnect(c, target.address, timeoutNanos) }
             } else {
-                requestConnect(c, address, timeoutNanos)
+                requestConnect(c, target.address, timeoutNanos)
             }
         }
         return ids

@@ -37,7 +37,7 @@ extension ClientEngine {
         tls.handshakeDone = true
         tls.readWaitsFor = .readable
         let negotiated = TLSClientContext.negotiated(ssl)
-        tls.version = negotiated.version == "TLSv1.3" ? .tls13 : negotiated.version == "TLSv1.2" ? .tls12 : nil
+        tls.version = negotiated.version
         tls.alpn = negotiated.alpn
         return true
     }

@@ -7,6 +7,7 @@ import Glibc
 import Histogram
 import Reactor
 import Syscalls
+import TLSClient
 
 extension ClientEngine {
     // MARK: queueing work
@@ -29,7 +30,7 @@ extension ClientEngine {
             return false
         }
         if c.decoder != nil, segments.contains(where: { $0.byteCount > 0 }) {
-            // Framed: the replies awaited are the requests sent (see `repliesArrived`).
+            // Framed: each request sent is a reply awaited (`requestsQueued` beside `repliesReceived`).
             c.outgoing.append(contentsOf: countingRequests(c, segments))
         } else {
             c.outgoing.append(contentsOf: segments)
@@ -149,14 +150,14 @@ extension ClientEngine {
     /// touches them. TLS connections lend their SSL objects too (see `lendTLS` for who owns what).
     public func lend(_ ids: [Int]) -> LentConnections {
         precondition(Set(ids.map { connections[$0].tls == nil }).count <= 1, "lend: clear and TLS connections mixed")
-        var sessions: [OpaquePointer] = []
+        var transports: [Transport] = []
         let fds = ids.map { id in
             let c = connections[id]
             loop.forget(c.fd)
-            if let tls = c.tls { sessions.append(lendTLS(tls)) }
+            if let tls = c.tls { transports.append(.tls(lendTLS(tls))) }
             return c.fd
         }
-        return LentConnections(fds: fds, sessions: sessions.isEmpty ? nil : sessions)
+        return LentConnections(fds: fds, transports: transports.isEmpty ? nil : transports)
     }
 
     /// Takes lent connections back: `exchanged[i]` bytes went each way on `ids[i]` (sent and

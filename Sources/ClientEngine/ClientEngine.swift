@@ -8,6 +8,7 @@ import Framing
 import Glibc
 import Reactor
 import Syscalls
+import Vocabulary
 import TLSClient
 
 public final class ClientEngine: EventHandler {
@@ -23,7 +24,7 @@ public final class ClientEngine: EventHandler {
 
     /// Keep received bytes for `recv`/`match` checks (at most `inboxLimit` per connection).
     public var keepsInbox = true
-    public var inboxLimit = 4 << 20
+    public var inboxLimit = InboxLimit.bytesPerConnection
     /// Keep sent bytes until they come back, for the echo check. Turn it off when no echo check
     /// can run (a non-echo server's replies would never drain it: memory grows with every send).
     public var tracksEcho = true

@@ -1,6 +1,8 @@
 // Connections the engine lends to another loop (a `load` run), from `lend` until `reclaim`:
 // their descriptors and, for TLS ones, their SSL objects. Ownership stays with the engine.
 
+import TLSClient
+
 /// What a borrower gets from `ClientEngine.lend`. The engine keeps owning every descriptor and
 /// SSL object: the borrower reads and writes through them and must not close or free any. Until
 /// `reclaim` a TLS connection's SSL writes straight to its socket (not through the engine's
@@ -9,6 +11,7 @@
 /// half-sent inside OpenSSL, which the engine's next write could not continue).
 public struct LentConnections {
     public let fds: [Int32]
-    /// Per descriptor, in the same order, its established SSL; nil when the connections are clear.
-    public let sessions: [OpaquePointer]?
+    /// Per descriptor, in the same order, its Transport (an established TLS session); nil when
+    /// the connections are clear.
+    public let transports: [Transport]?
 }

@@ -9,6 +9,26 @@ public enum FindingFile {
         public let description: String
     }
 
+    /// Where a finding went: its file, or why it is not on disk (both nil: no folder was asked for).
+    public struct Outcome: Sendable {
+        public var path: String?
+        public var notWritten: String?
+    }
+
+    /// Writes a finding's `text` into `directory` (nil: findings are not written) and tells
+    /// `onEvent` where it went, or why not.
+    static func record(_ text: String, directory: String?, name: String, onEvent: (FuzzEvent) -> Void) -> Outcome {
+        guard let directory else { return Outcome() }
+        switch write(text, directory: directory, name: name) {
+        case .success(let full):
+            onEvent(.wrote(path: full))
+            return Outcome(path: full)
+        case .failure(let problem):
+            onEvent(.notWritten(reason: problem.description))
+            return Outcome(notWritten: problem.description)
+        }
+    }
+
     /// Makes `directory` (and its parents) if missing and checks a file can be created in it;
     /// the problem, or nil. The probe file is removed again.
     public static func prepare(_ directory: String) -> Problem? {

@@ -130,23 +130,12 @@ final class FindingRecorder {
         let headerText = header(written, failure, reproduced: replay.count, ran: replay.ran)
         let text = Fuzzer.scenarioText(written.items, runSeed: runSeed, config, header: headerText)
 
-        var path: String?
-        var notWritten: String?
-        if let directory = config.outDirectory {
-            switch FindingFile.write(text, directory: directory, name: fileName) {
-            case .success(let full):
-                path = full
-                onEvent(.wrote(path: full))
-            case .failure(let problem):
-                notWritten = problem.description
-                onEvent(.notWritten(reason: problem.description))
-            }
-        }
+        let saved = FindingFile.record(text, directory: config.outDirectory, name: fileName, onEvent: onEvent)
         return FuzzFinding(run: run, runSeed: runSeed, kind: signature.kind, signature: signature.description, failure: failure,
                            originalOperations: originalApplied, shrunkOperations: written.operations,
                            shrunkCommands: written.commands, shrinkSteps: steps, shrinkAttempts: attempts,
                            shrinkDeadlineNanos: learnedNanos, shrunk: written.shrunk, reproduced: replay.count,
-                           replays: replay.ran, scenario: text, scenarioPath: path, notWritten: notWritten)
+                           replays: replay.ran, scenario: text, scenarioPath: saved.path, notWritten: saved.notWritten)
     }
 
     /// The result of shrinking under one setting.

@@ -3,7 +3,7 @@
 // on a fresh connection (a wrong --expect is said at once, with the reply, not after minutes
 // of shrinking a "failure" every run would have).
 
-import ClientEngine
+import Framing
 import ScenarioLanguage
 import ScenarioRunner
 

@@ -2,7 +2,6 @@
 // with the model's checks, and on the first failure shrinks the program and writes the minimal
 // one as a scenario file that `sockfuzz run` replays to the same failure.
 
-import ClientEngine
 import EmbeddedServer
 import Foundation
 import Reactor
@@ -314,7 +313,7 @@ public enum Fuzzer {
         } else {
             var server = ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
                                                         queue: ByteSize(bytes: serverQueue(runSeed)))
-            server.tls = config.tls != nil
+            if config.tls != nil { server.tls = ServerTLS() }
             prologue.append(.serverStart(server))
         }
         lines += (prologue + ProgramCompiler.render(items, compileSettings(config))).map(\.rendered)
@@ -332,23 +331,8 @@ public enum Fuzzer {
 
 extension Command {
     /// An `expect` that reads whole replies off its connections (later reply checks count on it).
-    var consumesReply: Bool {
-        switch self {
-        case .expectReply, .expectReplies: return true
-        default: return false
-        }
-    }
+    var consumesReply: Bool { spec.reads == .replies(consumes: true) }
 
     /// An `expect` of any kind.
-    var isExpectation: Bool {
-        switch self {
-        case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .expectAlive:
-            return true
-        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .include, .repeat,
-             .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose,
-             .reset, .close, .pause, .resume, .load, .fuzz, .proxy, .toxic:
-            return false
-        }
-    }
+    var isExpectation: Bool { spec.kind == .expectation }
 }

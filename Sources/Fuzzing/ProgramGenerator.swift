@@ -2,7 +2,6 @@
 // connection comes from the run's stream, each operation's parameters from its connection's
 // own stream, so connections do not shift each other's choices.
 
-import ClientEngine
 import Vocabulary
 
 public struct GeneratorSettings: Sendable {

@@ -18,12 +18,12 @@ extension Fuzzer {
         guard case .requests(var oracle) = config.oracle else { return nil }
         var embedded: EchoServer?
         defer { embedded?.stop() }
-        let address: SocketAddress
-        if let target = config.target {
-            address = target.address
+        let target: Target
+        if let given = config.target {
+            target = given
         } else {
             let server = EchoServer(configuration: ServerConfiguration(mode: config.mode, tls: config.tls == nil ? nil : ServerTLS()))
-            do { address = try server.start() } catch { return "the embedded server did not start: \(error)" }
+            do { target = Target(try server.start()) } catch { return "the embedded server did not start: \(error)" }
             embedded = server
         }
         let tls: TLSClientContext?
@@ -32,8 +32,7 @@ extension Fuzzer {
         }
         oracle.references = []
         for request in oracle.requests {
-            switch ReferenceClient.reply(to: request, at: address, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls,
-                                         tlsHost: config.target?.host) {
+            switch ReferenceClient.reply(to: request, at: target, framing: oracle.framing, timeoutNanos: config.timeoutNanos, tls: tls) {
             case .success(let reply): oracle.references.append(reply)
             case .failure(let problem):
                 return "the clean run of request \(FrameText.render(request)) alone on a fresh connection: \(problem.description)"
@@ -46,17 +45,17 @@ extension Fuzzer {
 
 /// One request on one fresh blocking-style connection (non-blocking socket, poll with a deadline),
 /// over TLS when given a context (a full handshake first; close_notify at the end), sending and
-/// checking `tlsHost` (the target's name as written; nil: the address).
+/// checking the target's `tlsName`.
 enum ReferenceClient {
     struct Problem: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func reply(to request: [UInt8], at address: SocketAddress, framing: Framing,
-                      timeoutNanos: UInt64, tls: TLSClientContext? = nil, tlsHost: String? = nil) -> Result<[UInt8], Problem> {
+    static func reply(to request: [UInt8], at target: Target, framing: Framing,
+                      timeoutNanos: UInt64, tls: TLSClientContext? = nil) -> Result<[UInt8], Problem> {
         let deadline = Sys.monotonicNanos() &+ timeoutNanos
         let fd: Int32, transport: Transport
-        switch Connector.open(to: address, tls: tls.map { Connector.TLSTarget($0, host: tlsHost ?? address.host) }, until: deadline) {
+        switch Connector.open(to: target.address, tls: tls.map { Connector.TLSTarget($0, host: target.tlsName) }, until: deadline) {
         case .success(let open): (fd, transport) = (open.fd, open.transport)
         case .failure(let failure): return .failure(Problem(description: failure.description))
         }
@@ -64,23 +63,17 @@ enum ReferenceClient {
         // Runs before the close above: the SSL uses the descriptor.
         defer { transport.end() }
         do {
-            var sent = 0
-            while sent < request.count {
-                let result = try request[sent...].withUnsafeBytes { try transport.send(fd, $0.baseAddress!, $0.count) }
-                if case .processed(let n) = result { sent += n; continue }
-                guard Connector.poll(fd, for: Int16(POLLOUT), until: deadline) else { return .failure(Problem(description: "the request was not taken within the deadline")) }
+            guard try transport.send(fd, all: request, until: deadline) else {
+                return .failure(Problem(description: "the request was not taken within the deadline"))
             }
             var decoder = FrameDecoder(framing)
             if case .http1 = framing { decoder.noteRequest(isHEAD: HTTP1Request.isHEAD(request)) }
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             var frames: [Frame] = []
             while frames.isEmpty {
-                // Records OpenSSL read ahead show as no readiness.
-                guard transport.hasPending || Connector.poll(fd, for: Int16(POLLIN), until: deadline) else {
+                guard let n = try buffer.withUnsafeMutableBytes({ try transport.receive(fd, $0.baseAddress!, $0.count, until: deadline) }) else {
                     return .failure(Problem(description: "no whole \(framing) reply within the deadline (\(decoder.pendingByteCount) byte(s) of one)"))
                 }
-                let result = try buffer.withUnsafeMutableBytes { try transport.receive(fd, $0.baseAddress!, $0.count) }
-                guard case .processed(let n) = result else { continue }
                 frames += n == 0 ? try decoder.finish() : try decoder.feed(Array(buffer[..<n]))
                 if n == 0 && frames.isEmpty { return .failure(Problem(description: "the server closed without a reply")) }
             }

@@ -43,7 +43,7 @@ public struct ConnectBurstResult: Sendable, Codable, Equatable {
     public var connectsPerSecond: Double
     public var echoedPerSecond: Double
     /// Time from connect() to the first echoed byte, per connection, in microseconds.
-    public var firstByteMicros: LoadResult.Percentiles?
+    public var firstByteMicros: Percentiles?
     /// TLS only: the handshakes.
     public var tls: TLSHandshakes? = nil
 }
@@ -62,12 +62,22 @@ public struct TLSHandshakes: Sendable, Codable, Equatable {
     public var seconds: Double
     public var perSecond: Double
     /// From connect() to the handshake's end, per connection, in microseconds.
-    public var latencyMicros: LoadResult.Percentiles?
-    /// What the first handshake negotiated: "TLSv1.3", and the ALPN protocol if any.
-    public var version: String?
+    public var latencyMicros: Percentiles?
+    /// What the first handshake negotiated, and the ALPN protocol if any.
+    public var version: ClientTLS.Version? {
+        get { versionName.flatMap(ClientTLS.Version.init(openSSLName:)) }
+        set { versionName = newValue?.openSSLName }
+    }
     public var alpn: String?
     /// The latencies in nanoseconds, HdrHistogram's compressed encoding (base64): shares merge exactly.
     public var histogram: String? = nil
+    /// The version as the JSON record writes it, OpenSSL's name ("TLSv1.3").
+    fileprivate var versionName: String? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case completed, failed, timeouts, firstFailure, seconds, perSecond, latencyMicros, alpn, histogram
+        case versionName = "version"
+    }
 }
 
 public final class ConnectBurst: EventHandler {
@@ -80,7 +90,9 @@ public final class ConnectBurst: EventHandler {
     /// When each connection's byte went out: its echo deadline counts from there.
     private var sentAt: [UInt64] = []
     private var indexByFD: [Int32] = []
-    private var pending = 0
+    /// The bound on connections started and not yet done: connecting, handshaking or waiting
+    /// for their echo. Queues nothing: the burst starts them by index, as the pace allows.
+    private var slots = ConnectSlots<Never>(limit: 1)
     private var connected = 0
     private var echoed = 0
     private var failed = 0
@@ -106,9 +118,10 @@ public final class ConnectBurst: EventHandler {
     private var firstHandshakeFailure: String?
     private var lastHandshake: UInt64 = 0
     private var handshakeLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .two)
-    private var negotiated: (version: String, alpn: String?)?
-    /// TLS only: the SSL objects of the connections returned, in their order; the caller owns them.
-    public private(set) var keptSessions: [OpaquePointer] = []
+    private var negotiated: (version: ClientTLS.Version?, alpn: String?)?
+    /// How each connection returned moves its bytes, in their order; the caller owns them (a TLS
+    /// session to end or free, as the descriptor to close).
+    public private(set) var keptTransports: [Transport] = []
     /// Room for more than the one byte an echo server can answer, to see a server that says more.
     private let answer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
 
@@ -121,20 +134,21 @@ public final class ConnectBurst: EventHandler {
         answer.deallocate()
     }
 
-    /// Opens `count` connections to `address`; returns the figures and the descriptors of the
+    /// Opens `count` connections to `target`; returns the figures and the descriptors of the
     /// connections that echoed (the caller owns them; the others are closed). With `tls`, each
-    /// connection speaks TLS to `tlsHost` (the name checked and sent, unless the settings name
-    /// one) and `keptSessions` holds the SSL objects of those returned. `perSecond`: start at
+    /// connection speaks TLS to the target's `tlsName` (the name checked and sent, unless the
+    /// settings name one); `keptTransports` says how each returned connection moves its bytes. `perSecond`: start at
     /// most so many connections a second (nil: as fast as the in-flight bound lets).
-    public func run(count: Int, to address: SocketAddress, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
+    public func run(count: Int, to target: Target, inFlight: Int = 1000, timeoutNanos: UInt64 = 60_000_000_000,
                     echoTimeoutNanos: UInt64 = 5_000_000_000, sources: [SocketAddress] = [], probeEcho: Bool = true,
-                    tls: TLSClientContext? = nil, tlsHost: String = "", perSecond: Double? = nil,
+                    tls: TLSClientContext? = nil, perSecond: Double? = nil,
                     interrupted: () -> Bool = { false }) -> (ConnectBurstResult, [Int32]) {
         self.probeEcho = probeEcho
-        self.tls = tls.map { Connector.TLSTarget($0, host: tlsHost) }
+        self.tls = tls.map { Connector.TLSTarget($0, host: target.tlsName) }
         attempts = Array(repeating: nil, count: count)
         transports = Array(repeating: .clear, count: count)
-        keptSessions = []
+        keptTransports = []
+        slots = ConnectSlots(limit: inFlight)
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
         fds = Array(repeating: -1, count: count)
@@ -150,14 +164,15 @@ public final class ConnectBurst: EventHandler {
         while echoed + failed < count && Sys.monotonicNanos() < deadline {
             if interrupted() { wasInterrupted = true; break }
             var wait: UInt64 = 100_000_000
-            while next < count && pending < max(1, inFlight) {
+            while next < count && slots.hasFreeSlot {
                 if let perSecond {
                     // Connection k is due k/rate seconds after the start.
                     let due = t0 &+ UInt64(Double(next) / perSecond * 1e9)
                     let now = Sys.monotonicNanos()
                     if due > now { wait = min(wait, due - now); break }
                 }
-                start(next, address, sources)
+                slots.takeFreeSlot()
+                start(next, target.address, sources)
                 next += 1
             }
             do { try loop.runOnce(self, maxWaitNanos: wait) } catch {
@@ -197,7 +212,7 @@ public final class ConnectBurst: EventHandler {
             loop.forget(fds[i])
             if phases[i] == .done {
                 kept.append(fds[i])
-                if let ssl = transports[i].ssl { keptSessions.append(ssl) }
+                keptTransports.append(transports[i])
             } else {
                 attempts[i]?.abandon()
                 transports[i].free()
@@ -206,7 +221,7 @@ public final class ConnectBurst: EventHandler {
         }
         let connectSeconds = Double((lastConnect > 0 ? lastConnect : Sys.monotonicNanos()) - t0) / 1e9
         let echoSeconds = Double((lastEcho > 0 ? lastEcho : Sys.monotonicNanos()) - t0) / 1e9
-        let percentiles = LoadResult.Percentiles(nanoseconds: firstByte)
+        let percentiles = Percentiles(nanoseconds: firstByte)
         var result = ConnectBurstResult(requested: count, connected: connected, echoed: echoed,
                                         failed: count - echoed, connectTimeouts: connectTimeouts, echoTimeouts: echoTimeouts,
                                         wrongEchoes: wrongEchoes, firstWrongEcho: firstWrongEcho, echoTimeoutSeconds: Double(echoTimeoutNanos) / 1e9,
@@ -220,9 +235,10 @@ public final class ConnectBurst: EventHandler {
             result.tls = TLSHandshakes(completed: handshakes, failed: handshakeFailures, timeouts: handshakeTimeouts,
                                        firstFailure: firstHandshakeFailure, seconds: seconds,
                                        perSecond: seconds > 0 ? Double(handshakes) / seconds : 0,
-                                       latencyMicros: LoadResult.Percentiles(nanoseconds: handshakeLatency),
-                                       version: negotiated?.version, alpn: negotiated?.alpn,
+                                       latencyMicros: Percentiles(nanoseconds: handshakeLatency),
+                                       alpn: negotiated?.alpn,
                                        histogram: handshakeLatency.totalCount > 0 ? HistogramEncoding.base64(handshakeLatency) : nil)
+            result.tls!.version = negotiated?.version
         }
         return (result, kept)
     }
@@ -247,7 +263,6 @@ public final class ConnectBurst: EventHandler {
     private func start(_ i: Int, _ address: SocketAddress, _ sources: [SocketAddress]) {
         started[i] = Sys.monotonicNanos()
         phases[i] = .connecting
-        pending += 1
         let (attempt, step) = Connector.Attempt.start(to: address, tls: tls) { fd in
             try? Sys.setNoDelay(fd)
             guard !sources.isEmpty else { return .success(fd) }
@@ -338,7 +353,7 @@ public final class ConnectBurst: EventHandler {
                 lastEcho = now
                 phases[i] = .done
                 echoed += 1
-                pending -= 1
+                slots.release()
                 loop.forget(fd)
                 // Idle from here: what reading the echo (and the session tickets) allocated goes now,
                 // for the next connections to reuse.
@@ -361,7 +376,7 @@ public final class ConnectBurst: EventHandler {
         guard probeEcho else {
             phases[i] = .done
             echoed += 1
-            pending -= 1
+            slots.release()
             loop.forget(fds[i])
             transports[i].releaseBuffers()
             return
@@ -383,7 +398,7 @@ public final class ConnectBurst: EventHandler {
 
     private func failOne(_ i: Int, _ why: String) {
         if firstError == nil { firstError = why }
-        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { pending -= 1 }
+        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { slots.release() }
         phases[i] = .failed
         failed += 1
         attempts[i]?.abandon()

@@ -4,6 +4,7 @@
 // message; a division happens once per write, never per message.
 
 import Syscalls
+import TLSClient
 import Vocabulary
 
 public struct LoadPlan: Sendable {
@@ -142,14 +143,11 @@ final class EchoLoad: LoadWork {
     }
 }
 
-/// Echo load through the one runner.
-typealias LoadGenerator = LoadRunner<EchoLoad>
-
 extension LoadRunner where Work == EchoLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
-    /// `tls`, the connections' SSL objects in the same order (still the caller's).
-    convenience init(fds: [Int32], plan: LoadPlan, tls: [OpaquePointer]? = nil) throws(SystemError) {
-        try self.init(work: EchoLoad(messageSize: plan.messageSize), fds: fds, window: plan.window, tls: tls, reconnect: nil)
+    /// `transports`, theirs in the same order (still the caller's; nil: all clear).
+    convenience init(fds: [Int32], plan: LoadPlan, transports: [Transport]? = nil) throws(SystemError) {
+        try self.init(work: EchoLoad(messageSize: plan.messageSize), fds: fds, window: plan.window, transports: transports, reconnect: nil)
     }
 
     /// Runs the plan; `progress` is called a few times a second, `interrupted` polled as often.

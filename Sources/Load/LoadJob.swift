@@ -14,18 +14,18 @@ public enum LoadJob {
     case requests(RequestLoadPlan, reconnect: LoadReconnect? = nil)
 
     /// Runs the job over `fds` (connected, non-blocking; they stay open and the caller's, as do
-    /// the SSL objects in `tls`, one per descriptor in order). Throws when the runner cannot
-    /// start (no epoll; a request plan's `expect` is no valid regex).
-    public func run(fds: [Int32], tls: [OpaquePointer]? = nil, progress: (LoadProgress) -> Void = { _ in },
+    /// their `transports`, one per descriptor in order; nil: all clear). Throws when the runner
+    /// cannot start (no epoll; a request plan's `expect` is no valid regex).
+    public func run(fds: [Int32], transports: [Transport]? = nil, progress: (LoadProgress) -> Void = { _ in },
                     interrupted: () -> Bool = { false }) throws -> LoadOutcome {
         switch self {
         case .echo(let plan):
-            let runner = try LoadRunner(fds: fds, plan: plan, tls: tls)
+            let runner = try LoadRunner(fds: fds, plan: plan, transports: transports)
             let result = runner.run(progress: progress, interrupted: interrupted)
             return LoadOutcome(result: result, histogram: runner.histogram, failedConnections: runner.failedConnections,
                                unfinishedConnections: runner.unfinishedConnections, verifiedBytes: runner.verifiedBytes, traffic: nil)
         case .requests(let plan, let reconnect):
-            let runner = try LoadRunner(fds: fds, plan: plan, tls: tls, reconnect: reconnect)
+            let runner = try LoadRunner(fds: fds, plan: plan, transports: transports, reconnect: reconnect)
             let result = runner.run(progress: progress, interrupted: interrupted)
             return LoadOutcome(result: result, histogram: runner.histogram, failedConnections: runner.failedConnections,
                                unfinishedConnections: runner.unfinishedConnections, verifiedBytes: nil, traffic: runner.traffic)
@@ -37,9 +37,10 @@ public enum LoadJob {
 public struct LoadReconnect {
     public let address: SocketAddress
     public let tls: Connector.TLSTarget?
-    public init(to address: SocketAddress, tls: Connector.TLSTarget?) {
-        self.address = address
-        self.tls = tls
+    /// With `tls`, each new connection's handshake sends and checks the target's `tlsName`.
+    public init(to target: Target, tls: TLSClientContext?) {
+        address = target.address
+        self.tls = tls.map { Connector.TLSTarget($0, host: target.tlsName) }
     }
 }
 
@@ -57,11 +58,6 @@ public struct LoadOutcome {
     public var verifiedBytes: [UInt64]?
     /// Request load: bytes each connection wrote and received.
     public var traffic: [(sent: UInt64, received: UInt64)]?
-}
-
-extension LoadResult {
-    /// The histogram a run's latencies are recorded in, empty: sized for an hour up front.
-    public static func emptyHistogram() -> Histogram<UInt64> { LoadMeter.emptyHistogram() }
 }
 
 /// Live figures for a progress line.

@@ -23,7 +23,7 @@ public final class LoadMetrics: Sendable {
 
     private let state = Mutex(State())
     /// The closed seconds' histograms added up so far (the endpoint's thread only).
-    private let latency = Mutex<(seconds: Int, histogram: Histogram<UInt64>)>((0, LoadResult.emptyHistogram()))
+    private let latency = Mutex<(seconds: Int, histogram: Histogram<UInt64>)>((0, LatencyHistogram.empty()))
     /// Echo load: each message's size; nil for request load, whose requests vary.
     private let messageSize: Int?
     private let labels: [(String, String)]

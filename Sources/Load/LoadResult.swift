@@ -45,29 +45,6 @@ public struct LoadResult: Sendable, Codable, Equatable {
     /// Request/response load only: how replies were framed and checked, and what failed.
     public var replies: ReplyCheckResult? = nil
 
-    public struct Percentiles: Sendable, Codable, Equatable {
-        public var p50: Double
-        public var p90: Double
-        public var p99: Double
-        public var p999: Double
-        public var max: Double
-
-        /// The percentiles of a histogram of nanoseconds, in microseconds; nil when it is empty.
-        public init?(nanoseconds h: Histogram<UInt64>) {
-            guard h.totalCount > 0 else { return nil }
-            func micros(_ p: Double) -> Double { Double(h.valueAtPercentile(p)) / 1000 }
-            self.init(p50: micros(50), p90: micros(90), p99: micros(99), p999: micros(99.9), max: Double(h.max) / 1000)
-        }
-
-        init(p50: Double, p90: Double, p99: Double, p999: Double, max: Double) {
-            self.p50 = p50
-            self.p90 = p90
-            self.p99 = p99
-            self.p999 = p999
-            self.max = max
-        }
-    }
-
     /// Every error: corrupted echoes, wrong or unframeable replies, connection errors, and a failed client loop.
     public var errors: UInt64 {
         corrupted + connectionErrors + (clientError != nil ? 1 : 0) + (replies.map { $0.mismatched + $0.framingErrors } ?? 0)

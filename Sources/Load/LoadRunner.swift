@@ -15,6 +15,7 @@
 import Glibc
 import Histogram
 import Reactor
+import Results
 import Syscalls
 import TLSClient
 
@@ -67,7 +68,7 @@ protocol LoadWork: AnyObject {
     var errors: UInt64 { get }
 }
 
-final class LoadRunner<Work: LoadWork>: PacedLoad {
+final class LoadRunner<Work: LoadWork>: EventHandler {
     let work: Work
     let window: LoadWindow
     let loop: EventLoop<EpollBackend>
@@ -94,27 +95,25 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
     private(set) var reconnects: UInt64 = 0
     /// Per connection, the connect under way when it is being opened again.
     private var attempts: [Connector.Attempt?]
-    /// Per connection, whether its socket (and TLS session) is one this runner opened, to close
-    /// at the end; the ones given stay the caller's.
-    private var ownsSocket: [Bool]
-    private var ownedSessions: [OpaquePointer?]
+    /// Per connection opened again by this runner, its transport (`.clear` until it opens): the
+    /// socket and TLS session to end at the end. Nil for the ones given, which stay the caller's.
+    private var owned: [Transport?]
 
     /// Round-trip latencies of the measured window, in nanoseconds.
     public var histogram: Histogram<UInt64> { meter.histogram }
 
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
-    /// `tls`, the connections' SSL objects in the same order (still the caller's). With
+    /// `transports`, theirs in the same order (still the caller's; nil: all clear). With
     /// `reconnect`, a connection the server closes between requests is opened again.
-    init(work: Work, fds: [Int32], window: LoadWindow, tls: [OpaquePointer]?, reconnect: LoadReconnect?) throws(SystemError) {
-        precondition(tls == nil || tls!.count == fds.count)
+    init(work: Work, fds: [Int32], window: LoadWindow, transports: [Transport]?, reconnect: LoadReconnect?) throws(SystemError) {
+        precondition(transports == nil || transports!.count == fds.count)
         self.work = work
         self.window = window
         self.reconnect = reconnect
         canReopen = reconnect != nil
         attempts = Array(repeating: nil, count: fds.count)
-        ownsSocket = Array(repeating: false, count: fds.count)
-        ownedSessions = Array(repeating: nil, count: fds.count)
-        transport = LoadTransport(tls, count: fds.count)
+        owned = Array(repeating: nil, count: fds.count)
+        transport = LoadTransport(transports, count: fds.count)
         loop = try EventLoop<EpollBackend>()
         switch window.pacing {
         case .depth(let d):
@@ -138,9 +137,10 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
 
     deinit {
         for i in conns.indices where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
-        for i in conns.indices where ownsSocket[i] {
+        for i in conns.indices {
+            guard let transport = owned[i] else { continue }
             attempts[i]?.abandon()
-            if let ssl = ownedSessions[i] { TLSIO.end(ssl) }
+            transport.end()
             if conns[i].fd >= 0 { Sys.close(conns[i].fd) }
         }
         loop.close()
@@ -173,7 +173,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
                           seconds: seconds, messages: counted, verified: counted,
                           messagesPerSecond: seconds > 0 ? Double(counted) / seconds : 0,
                           megabytesPerSecond: seconds > 0 ? Double(counted) * bytesPerMessage / seconds / 1e6 : 0,
-                          latencyMicros: LoadResult.Percentiles(nanoseconds: meter.histogram), corrupted: corrupted,
+                          latencyMicros: Percentiles(nanoseconds: meter.histogram), corrupted: corrupted,
                           connectionErrors: connectionErrors, firstError: meter.firstError, unanswered: meter.outstanding,
                           firstUnanswered: meter.outstanding > 0 ? firstUnanswered() : nil, notSent: meter.notSent,
                           clientError: meter.clientError, interrupted: run.interrupted,
@@ -326,9 +326,8 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
         let old = conns[i].fd
         loop.forget(old)
         connIndexByFD[Int(old)] = -1
-        if ownsSocket[i] {
-            if let ssl = ownedSessions[i] { TLSIO.free(ssl) }
-            ownedSessions[i] = nil
+        if let transport = owned[i] {
+            transport.free()
             Sys.close(old)
         }
         reconnects += 1
@@ -338,7 +337,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
             try? Sys.setNoDelay(fd)
             return .success(fd)
         }
-        ownsSocket[i] = true
+        owned[i] = .clear
         conns[i].fd = -1
         if let attempt {
             let fd = attempt.fd
@@ -359,7 +358,7 @@ final class LoadRunner<Work: LoadWork>: PacedLoad {
             fail(i, "connection \(i): opening it again after the server closed it: \(failure)")
         case .open(let opened):
             attempts[i] = nil
-            ownedSessions[i] = opened.ssl
+            owned[i] = opened
             transport.replace(i, with: opened)
             try? loop.setInterest(conns[i].fd, .readable)
             flush(i)

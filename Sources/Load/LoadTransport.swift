@@ -1,6 +1,6 @@
-// How a load generator's connections move bytes: each connection's `Transport` (its socket, or
-// its TLS session), decided when it opened. One branch per call, none per byte; both generators
-// read and write through it.
+// How the load runner's connections move bytes: each connection's `Transport` (its socket, or
+// its TLS session), decided when it opened. One branch per call, none per byte; echo and request
+// work both read and write through it.
 
 import Syscalls
 import TLSClient
@@ -10,10 +10,10 @@ struct LoadTransport {
     private var transports: [Transport]
     let usesTLS: Bool
 
-    /// `tls`: the connections' SSL objects in order, nil in clear.
-    init(_ tls: [OpaquePointer]?, count: Int) {
-        transports = tls.map { $0.map(Transport.tls) } ?? Array(repeating: .clear, count: count)
-        usesTLS = tls != nil
+    /// `transports`: the connections', in order; nil when all are clear.
+    init(_ transports: [Transport]?, count: Int) {
+        self.transports = transports ?? Array(repeating: .clear, count: count)
+        usesTLS = self.transports.contains { $0.ssl != nil }
     }
 
     // Clear text goes straight to the socket: no per-connection transport is loaded and switched on.

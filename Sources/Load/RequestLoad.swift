@@ -7,6 +7,7 @@
 import Framing
 import Glibc
 import Syscalls
+import TLSClient
 import Vocabulary
 
 public struct RequestLoadPlan: Sendable {
@@ -253,17 +254,14 @@ final class RequestLoad: LoadWork {
     }
 }
 
-/// Request load through the one runner.
-typealias RequestLoadGenerator = LoadRunner<RequestLoad>
-
 extension LoadRunner where Work == RequestLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
     /// `tls`, the connections' SSL objects in the same order (still the caller's).
     /// Throws when `plan.expect` is not a valid regex. With `reconnect`, a connection the server
     /// closes between requests is opened again (counted in `reconnects`); without, it fails.
-    convenience init(fds: [Int32], plan: RequestLoadPlan, tls: [OpaquePointer]? = nil, reconnect: LoadReconnect? = nil) throws {
+    convenience init(fds: [Int32], plan: RequestLoadPlan, transports: [Transport]? = nil, reconnect: LoadReconnect? = nil) throws {
         try self.init(work: RequestLoad(plan: plan, connections: fds.count, watchesClose: reconnect != nil), fds: fds,
-                      window: plan.window, tls: tls, reconnect: reconnect)
+                      window: plan.window, transports: transports, reconnect: reconnect)
     }
 
     func run(progress: (LoadProgress) -> Void = { _ in }, interrupted: () -> Bool = { false }) -> LoadResult {

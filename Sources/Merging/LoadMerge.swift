@@ -33,7 +33,7 @@ public struct MergedLoad: Codable {
     public var notSent: UInt64
     /// The shares' rates added up (they ran at the same time).
     public var messagesPerSecond: Double
-    public var latencyMicros: LoadResult.Percentiles?
+    public var latencyMicros: Percentiles?
     /// Request/response load (`load --request`): the shares' reply checks added up; `messages`
     /// then counts the measured replies, `latencyMicros` each request's round trip.
     public var replies: ReplyCheckResult?
@@ -51,7 +51,7 @@ public struct MergedHandshakes: Codable {
     public var failed = 0
     /// The shares' handshakes/s added up (they ran at the same time).
     public var perSecond = 0.0
-    public var latencyMicros: LoadResult.Percentiles?
+    public var latencyMicros: Percentiles?
 }
 
 public enum LoadMerge {
@@ -67,7 +67,7 @@ public enum LoadMerge {
                                 connectionsRequested: 0, connected: 0, echoed: 0, messages: 0, corrupted: 0,
                                 connectionErrors: 0, unanswered: 0, notSent: 0, messagesPerSecond: 0, latencyMicros: nil,
                                 replies: nil, histogram: nil, intervals: [], late: [:])
-        var total = LoadResult.emptyHistogram()
+        var total = LatencyHistogram.empty()
         /// The first share's histogram, then the others added (all have ConnectBurst's layout).
         var handshakeTotal: Histogram<UInt64>?
         let starts = records.compactMap { $0.record.load?.measuredSinceEpochNanos }
@@ -105,15 +105,15 @@ public enum LoadMerge {
                 let h = try MergeShares.histogram(interval.histogram, share: share, what: "a histogram")
                 total.add(h)
                 let k = Int((offset + interval.startSeconds).rounded(.down))
-                var slot = seconds[k] ?? (0, LoadResult.emptyHistogram())
+                var slot = seconds[k] ?? (0, LatencyHistogram.empty())
                 slot.messages += interval.messages
                 slot.histogram.add(h)
                 seconds[k] = slot
             }
         }
         merged.passed = merged.problems.isEmpty
-        merged.latencyMicros = LoadResult.Percentiles(nanoseconds: total)
-        if let handshakeTotal { merged.handshakes?.latencyMicros = LoadResult.Percentiles(nanoseconds: handshakeTotal) }
+        merged.latencyMicros = Percentiles(nanoseconds: total)
+        if let handshakeTotal { merged.handshakes?.latencyMicros = Percentiles(nanoseconds: handshakeTotal) }
         if total.totalCount > 0 { merged.histogram = HistogramEncoding.base64(total) }
         merged.intervals = seconds.keys.sorted().map { k in
             LoadInterval(startSeconds: Double(k), seconds: 1, messages: seconds[k]!.messages, histogram: seconds[k]!.histogram)

@@ -5,6 +5,7 @@
 import Bench
 import Foundation
 import Load
+import Results
 import ScenarioRunner
 import Vocabulary
 
@@ -56,7 +57,7 @@ extension MergePage {
     }
 
     /// Merged percentiles (given in microseconds) in the terminal's units: `743 µs`, `2.1 ms`.
-    static func percentiles(_ l: LoadResult.Percentiles) -> String {
+    static func percentiles(_ l: Percentiles) -> String {
         [("p50", l.p50), ("p90", l.p90), ("p99", l.p99), ("p99.9", l.p999), ("max", l.max)]
             .map { "\($0.0) \(Format.seconds($0.1 / 1e6))" }.joined(separator: ", ")
     }

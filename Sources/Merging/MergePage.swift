@@ -47,10 +47,10 @@ public enum MergePage {
     }
 
     /// The page around `body` (HTML already escaped), with the one style sheet of every merge page.
-    public static func document(heading: String, body: String) -> String {
+    public static func document(title: String = "sockfuzz merge", heading: String, body: String) -> String {
         """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>sockfuzz merge</title>
+        <html lang="en"><head><meta charset="utf-8"><title>\(xmlEscape(title))</title>
         <style>body{font-family:sans-serif;margin:2em;max-width:60em}th{text-align:left;padding-right:1em;vertical-align:top}
         td{padding-right:1em;vertical-align:top}.unbroken{white-space:nowrap}.passed{color:#2e7d32}.failed{color:#b71c1c}</style>
         </head><body>

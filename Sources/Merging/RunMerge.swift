@@ -5,6 +5,7 @@
 import Foundation
 import Histogram
 import Load
+import Results
 import ScenarioRunner
 import Vocabulary
 
@@ -22,7 +23,7 @@ public struct MergedGroup: Codable {
     public var bytesReceived: UInt64 = 0
     public var latencySamples: UInt64 = 0
     /// From the shares' merged histograms (never averaged percentiles), in microseconds.
-    public var latencyMicros: LoadResult.Percentiles?
+    public var latencyMicros: Percentiles?
 
     init(name: String) { self.name = name }
 
@@ -146,7 +147,7 @@ public enum RunMerge {
         }
         result.groups = groupOrder.map { name in
             var g = groups[name]!.figures
-            g.latencyMicros = groups[name]!.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
+            g.latencyMicros = groups[name]!.histogram.flatMap { Percentiles(nanoseconds: $0) }
             return g
         }
         // The printed lines: what `failures` and `notes` hold, one source for each.
@@ -154,14 +155,14 @@ public enum RunMerge {
             "share \($0.share): \($0.failure.location): \($0.failure.statement): expected \($0.failure.expected), seen \($0.failure.seen)"
         } + result.notes
         result.totals = total.figures
-        result.totals.latencyMicros = total.histogram.flatMap { LoadResult.Percentiles(nanoseconds: $0) }
+        result.totals.latencyMicros = total.histogram.flatMap { Percentiles(nanoseconds: $0) }
         return result
     }
 
     private static func add(_ encoded: String?, into histogram: inout Histogram<UInt64>?, _ share: String) throws {
         guard let encoded else { return }
         let h = try MergeShares.histogram(encoded, share: share, what: "a latency histogram")
-        if histogram == nil { histogram = LoadResult.emptyHistogram() }
+        if histogram == nil { histogram = LatencyHistogram.empty() }
         histogram!.add(h)
     }
 }

@@ -177,13 +177,8 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Whether a connection to `address` is accepted (within a second).
     public static func accepts(_ address: SocketAddress) -> Bool {
-        guard let fd = try? Sys.socket(family: address.family) else { return false }
-        defer { Sys.close(fd) }
-        guard let started = try? Sys.connect(fd, address) else { return false }
-        if case .wouldBlock = started {
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            guard Glibc.poll(&p, 1, 1000) == 1 else { return false }
-        }
-        return (try? Sys.pendingError(fd)) == 0
+        guard case .success(let fd) = TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ 1_000_000_000) else { return false }
+        Sys.close(fd)
+        return true
     }
 }

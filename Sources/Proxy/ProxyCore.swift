@@ -106,17 +106,12 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
         proxy.counters.active += 1
         remember(link, client)
         remember(link, upstream)
-        let connected: IOResult<Void>
-        do {
-            connected = try Sys.connect(upstream, proxy.upstreamAddress)
-        } catch {
+        switch TCPConnect.begin(upstream, to: proxy.upstreamAddress) {
+        case .failed:
             proxy.counters.upstreamFailures += 1
             drop(link, reset: false)
-            return
-        }
-        switch connected {
-        case .processed: _ = markOpen(link)
-        case .wouldBlock:
+        case .connected: _ = markOpen(link)
+        case .waits:
             do { try loop.setInterest(upstream, .writable) } catch {
                 // select cannot watch a descriptor past FD_SETSIZE: the loop's limit, not the upstream's fault.
                 proxy.counters.refused += 1
@@ -126,8 +121,7 @@ final class ProxyCore<Backend: PollerBackend>: EventHandler {
     }
 
     private func finishConnect(_ link: ProxyLink) -> Bool {
-        let failed = (try? Sys.pendingError(link.upstream)) ?? EIO
-        if failed != 0 {
+        if case .failed = TCPConnect.finish(link.upstream) {
             link.proxy.counters.upstreamFailures += 1
             drop(link, reset: false)
             return true

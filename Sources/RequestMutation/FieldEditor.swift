@@ -287,18 +287,7 @@ struct FieldEditor {
 
     /// Bytes as short escaped text: printable ASCII as is, the rest as escapes, long runs cut.
     static func quoted(_ bytes: [UInt8], quotes: Bool = true) -> String {
-        var text = ""
-        for b in bytes.prefix(40) {
-            switch b {
-            case 0x0d: text += "\\r"
-            case 0x0a: text += "\\n"
-            case 0x09: text += "\\t"
-            case 0x22: text += "\\\""
-            case 0x5c: text += "\\\\"
-            case 0x20...0x7e: text.append(Character(UnicodeScalar(b)))
-            default: text += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
-            }
-        }
+        var text = ByteEscaping.escaped(bytes.prefix(40))
         if bytes.count > 40 { text += "...(\(bytes.count) bytes)" }
         return quotes ? "\"\(text)\"" : text
     }

@@ -161,14 +161,12 @@ public struct ServerOptions: Sendable, Equatable {
     public var limit: Int?
     /// Per-connection queue limit: past it the server stops reading that connection.
     public var queue: ByteSize?
-    /// Serve TLS; with `certificate` and `key` (PEM paths as written, relative to the scenario
-    /// file) or, without them, a self-signed certificate made in memory.
-    public var tls = false
-    public var certificate: String?
-    public var key: String?
+    /// Serve TLS (nil: clear text), from the PEM files `cert=` and `key=` (paths as written,
+    /// relative to the scenario file) or, without them, a self-signed certificate made in memory.
+    public var tls: ServerTLS?
 
     public init(mode: ServerMode, port: Int? = nil, host: String? = nil, edgeTriggered: Bool = false,
-                fault: ServerFault? = nil, limit: Int? = nil, queue: ByteSize? = nil) {
+                fault: ServerFault? = nil, limit: Int? = nil, queue: ByteSize? = nil, tls: ServerTLS? = nil) {
         self.mode = mode
         self.port = port
         self.host = host
@@ -176,6 +174,7 @@ public struct ServerOptions: Sendable, Equatable {
         self.fault = fault
         self.limit = limit
         self.queue = queue
+        self.tls = tls
     }
 }
 
@@ -274,6 +273,6 @@ extension ServerOptions {
     public func configuration(mode: ServerMode? = nil) -> ServerConfiguration {
         ServerConfiguration(mode: mode ?? self.mode, host: host ?? "127.0.0.1", port: port ?? 0,
                             edgeTriggered: edgeTriggered, queueLimit: queue?.bytes ?? 1 << 20,
-                            maxConnections: limit, fault: fault, tls: tls ? ServerTLS(certificatePath: certificate, keyPath: key) : nil)
+                            maxConnections: limit, fault: fault, tls: tls)
     }
 }

@@ -6,8 +6,8 @@ import Vocabulary
 extension CommandParser {
     mutating func parseProxy() throws(ScenarioError) -> Command {
         let name = try proxyName("proxy")
-        guard let next = cursor.peek(), next.kind == .word, ["off", "on", "stop", "stats"].contains(next.text) else {
-            let options = try cursor.options(for: "proxy", keys: ["listen", "upstream", "mode", "framing"])
+        guard let next = cursor.peek(), next.kind == .word, CommandTable.spec(named: "proxy off")!.keywords.contains(next.text) else {
+            let options = try cursor.options(for: "proxy")
             let listen = try options.value("listen") { (t, l) throws(ScenarioError) in try Self.address(t, "listen", at: l) }
             let upstream = try options.value("upstream") { (t, l) throws(ScenarioError) in try Self.address(t, "upstream", at: l) }
             let mode = try options.value("mode") { (t, l) throws(ScenarioError) -> ServerMode in

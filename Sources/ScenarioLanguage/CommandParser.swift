@@ -136,7 +136,8 @@ struct CommandParser {
     // MARK: - Commands
 
     mutating func parseSet() throws(ScenarioError) -> Command {
-        let key = try cursor.word("'timeout', 'connect-timeout', 'stall-timeout', 'rcvbuf', 'framing' or 'show' after 'set'")
+        let settings = CommandTable.subcommands(of: "set")
+        let key = try cursor.word(TokenCursor.list(settings.map { "'\($0)'" }) + " after 'set'")
         switch key.text {
         case "timeout", "connect-timeout":
             let token = try cursor.word("a duration after 'set \(key.text)'")
@@ -165,12 +166,13 @@ struct CommandParser {
             }
             return .setShow(display)
         default:
-            throw ScenarioError("unknown setting '\(key.text)': expected timeout, connect-timeout, stall-timeout, rcvbuf, framing or show", at: key.location)
+            throw ScenarioError("unknown setting '\(key.text)': expected \(TokenCursor.list(settings))", at: key.location)
         }
     }
 
     mutating func parseServer() throws(ScenarioError) -> Command {
-        let sub = try cursor.word("start, stop, stats or mode after 'server'")
+        let subcommands = TokenCursor.list(CommandTable.subcommands(of: "server"))
+        let sub = try cursor.word("\(subcommands) after 'server'")
         switch sub.text {
         case "start", "mode": state.targetAt = nil
         case "stats": try noEmbeddedServerAfterTarget("server stats", at: sub.location)
@@ -179,10 +181,9 @@ struct CommandParser {
         switch sub.text {
         case "start":
             let mode = try serverMode()
-            let options = try cursor.options(for: "server start", keys: ["port", "host", "fault", "limit", "queue", "cert", "key"],
-                                             flags: ["edge", "tls"])
-            if let edge = options.flags["edge"], mode != .epoll {
-                throw ScenarioError("'edge' needs mode epoll, not \(mode.rawValue)", at: edge)
+            let options = try cursor.options(for: "server start")
+            if let edge = options.flags["edge"], mode != ServerConfiguration.edgeTriggeredMode {
+                throw ScenarioError("'edge' needs mode \(ServerConfiguration.edgeTriggeredMode.rawValue), not \(mode.rawValue)", at: edge)
             }
             let port = try options.value("port") { (t, l) throws(ScenarioError) in try NumberParsing.port(t, at: l, range: 0...65535) }
             let host = try options.value("host") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "an address after 'host='", at: l) }
@@ -203,31 +204,29 @@ struct CommandParser {
                 guard size.bytes >= 1 else { throw ScenarioError("queue must be at least 1 byte, got '\(t)'", at: l) }
                 return size
             }
-            var start = ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
-                                      fault: fault, limit: limit, queue: queue)
-            try Self.tlsOptions(options, into: &start, at: sub.location)
-            return .serverStart(start)
+            return .serverStart(ServerOptions(mode: mode, port: port, host: host, edgeTriggered: options.flags["edge"] != nil,
+                                              fault: fault, limit: limit, queue: queue, tls: try Self.serverTLS(options, at: sub.location)))
         case "stop": return .serverStop
         case "stats": return .serverStats
         case "mode": return .serverMode(try serverMode())
         default:
-            throw ScenarioError("unknown server command '\(sub.text)': expected start, stop, stats or mode", at: sub.location)
+            throw ScenarioError("unknown server command '\(sub.text)': expected \(subcommands)", at: sub.location)
         }
     }
 
     /// `tls [cert=FILE key=FILE]`: a certificate needs its key, and both need `tls`.
-    static func tlsOptions(_ options: Options, into start: inout ServerOptions, at location: SourceLocation) throws(ScenarioError) {
-        start.tls = options.flags["tls"] != nil
-        start.certificate = try options.value("cert") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'cert='", at: l) }
-        start.key = try options.value("key") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'key='", at: l) }
-        if start.certificate != nil || start.key != nil {
-            guard start.tls else {
+    static func serverTLS(_ options: Options, at location: SourceLocation) throws(ScenarioError) -> ServerTLS? {
+        let certificate = try options.value("cert") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'cert='", at: l) }
+        let key = try options.value("key") { (t, l) throws(ScenarioError) in try Self.nonEmpty(t, "a PEM file after 'key='", at: l) }
+        if certificate != nil || key != nil {
+            guard options.flags["tls"] != nil else {
                 throw ScenarioError("'cert=' and 'key=' need 'tls' (server start MODE tls cert=FILE key=FILE)", at: location)
             }
-            guard start.certificate != nil, start.key != nil else {
+            guard certificate != nil, key != nil else {
                 throw ScenarioError("a TLS certificate needs its key: give both 'cert=' and 'key=', or neither", at: location)
             }
         }
+        return options.flags["tls"] == nil ? nil : ServerTLS(certificatePath: certificate, keyPath: key)
     }
 
     /// A command that reads the embedded server's counters cannot follow a `target` (until a
@@ -285,7 +284,7 @@ struct CommandParser {
             throw ScenarioError("\(count) connections can never be open at once: this process can hold at most \(most) (\(state.limits.reason))",
                                 at: countToken.location)
         }
-        let options = try cursor.options(for: "connect", keys: ["rate", "timeout", "framing"] + Self.tlsConnectKeys, flags: ["tls"])
+        let options = try cursor.options(for: "connect")
         let rate = try options.value("rate") { (t, l) throws(ScenarioError) -> Rate in
             let rate = try NumberParsing.rate(t, at: l)
             // count / rate: how long the connect would take to start its connections.
@@ -348,7 +347,7 @@ struct CommandParser {
     /// `gap=` was written.
     mutating func piecesOptions(for command: String) throws(ScenarioError)
         -> (chunks: ClosedRange<Int>?, gaps: ClosedRange<ScenarioDuration>?, gapAt: SourceLocation?) {
-        let options = try cursor.options(for: command, keys: ["chunks", "gap"])
+        let options = try cursor.options(for: command)
         let chunks = try options.value("chunks") { (t, l) throws(ScenarioError) in
             let r = try NumberParsing.range(t, at: l, element: NumberParsing.count)
             _ = try Self.atLeast(r.lowerBound, 1, "chunk count", at: l)
@@ -386,7 +385,7 @@ struct CommandParser {
 
     mutating func parseLoad(_ head: Token) throws(ScenarioError) -> Command {
         let selector = try selector(after: "load")
-        let options = try cursor.options(for: "load", keys: ["size", "depth", "rate", "duration", "warmup", "request", "framing", "expect"])
+        let options = try cursor.options(for: "load")
         let requests = try LoadRequestParsing.requests(options, head: head)
         let size: ByteSize
         if let requests {
@@ -421,8 +420,7 @@ struct CommandParser {
     }
 
     mutating func parseFuzz(_ head: Token) throws(ScenarioError) -> Command {
-        let options = try cursor.options(for: "fuzz", keys: ["runs", "connections", "duration", "seed", "request", "request-file", "framing", "mask",
-                                                            "oracle", "spawn", "hang-timeout"])
+        let options = try cursor.options(for: "fuzz")
         let runs = try options.value("runs") { (t, l) throws(ScenarioError) in
             try Self.atLeast(try NumberParsing.count(t, at: l), 1, "runs", at: l)
         }

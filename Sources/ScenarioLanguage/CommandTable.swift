@@ -1,24 +1,10 @@
-// The single table of every command form: syntax, summary, example, keywords and options.
-// The REPL's help and tab completion read it; a test keeps docs/scenario-language.md in sync with it.
+// The single table of every command form: syntax, summary, example, keywords and options, and
+// what each form is to the code that runs it (see `CommandSpec`). The parser takes each
+// command's options from it, as the REPL's help and tab completion do; a test keeps
+// docs/scenario-language.md in sync with it.
 
 import Framing
 import Vocabulary
-
-public struct CommandSpec: Sendable, Equatable {
-    /// Unique name of the form, also its heading in the language reference: `send hex`.
-    public var name: String
-    /// The word(s) the user types first: `send`, `server start`, `set timeout`.
-    public var command: String
-    /// The syntax line exactly as the reference shows it.
-    public var syntax: String
-    public var summary: String
-    /// A valid example (it may span lines for `repeat`); groups it uses are assumed connected.
-    public var example: String
-    /// Fixed words the form accepts after the command (modes, stats, payload kinds...).
-    public var keywords: [String]
-    /// `key=` options and bare flags, as typed.
-    public var options: [String]
-}
 
 public enum CommandTable {
     static let comparisons = Comparison.allCases.map(\.rawValue)
@@ -58,10 +44,10 @@ public enum CommandTable {
              "sleep 250ms"),
         spec("include", "include", "include PATH",
              "Inlines another scenario file; a relative PATH is relative to the including file's directory.",
-             "include common/setup.scn"),
+             "include common/setup.scn", kind: .block),
         spec("repeat", "repeat", "repeat N {",
              "Runs the lines up to the matching `}` (alone on its line) N times; blocks nest, up to 100 deep.",
-             "repeat 3 {\n    send web \"ping\\n\"\n    expect web echo\n}"),
+             "repeat 3 {\n    send web \"ping\\n\"\n    expect web echo\n}", kind: .block),
         spec("server start", "server start",
              "server start MODE [tls [cert=FILE key=FILE]] [port=N] [host=ADDR] [edge] [fault=NAME] [limit=N] [queue=SIZE]",
              "Starts the embedded echo server with the busy, select, epoll or uring (io_uring) backend; `tls` serves TLS 1.2/1.3 (not uring) "
@@ -69,27 +55,27 @@ public enum CommandTable {
                 + "(relative to the scenario file).",
              "server start epoll port=7000 edge limit=1000",
              keywords: ServerMode.allCases.map(\.rawValue),
-             options: ["tls", "cert=", "key=", "port=", "host=", "edge", "fault=", "limit=", "queue="]),
+             options: ["port=", "host=", "edge", "fault=", "limit=", "queue=", "tls", "cert=", "key="], isServerCommand: true),
         spec("server stop", "server stop", "server stop",
              "Stops the embedded server, closing its connections.",
-             "server stop"),
+             "server stop", isServerCommand: true),
         spec("server stats", "server stats", "server stats",
              "Writes the embedded server's counters to the run log.",
-             "server stats"),
+             "server stats", isServerCommand: true),
         spec("server mode", "server mode", "server mode MODE",
              "Restarts the embedded server with another backend (busy, select, epoll or uring).",
              "server mode select",
-             keywords: ServerMode.allCases.map(\.rawValue)),
+             keywords: ServerMode.allCases.map(\.rawValue), isServerCommand: true),
         spec("target", "target", "target HOST:PORT",
              "Points later connects at a third-party server instead of the embedded one.",
-             "target [::1]:8080"),
+             "target [::1]:8080", isServerCommand: true),
         spec("spawn", "spawn", "spawn \"COMMAND {port}\"",
              "Starts the server under test as a process (its own process group, `{port}` a free loopback port) and points later connects at it; it is ended with the run, and `expect target alive` names how it died.",
              "spawn \"./myserver --port {port}\""),
         spec("connect", "connect", "connect GROUP N [rate=R/s] [timeout=DURATION] [framing=FRAMING]",
              "Opens N connections and adds them to GROUP (created on first use), optionally paced.",
              "connect web 100 rate=500/s timeout=1s framing=http1",
-             options: ["rate=", "timeout=", "framing="]),
+             options: ["rate=", "timeout=", "framing="], failsAs: .connect),
         spec("connect tls", "connect",
              "connect GROUP N tls [sni=NAME] [alpn=P,Q] [verify=on|off] [ca=FILE] [version=1.2|1.3] [rate=R/s] [timeout=DURATION] [framing=FRAMING]",
              "Opens N TLS connections (TLS 1.2 or 1.3); the handshake counts as part of the connect (its timeout, its bound on connects in flight). "
@@ -97,23 +83,23 @@ public enum CommandTable {
                 + "the name sent (SNI) and checked is `sni=`, else the target's host as written (`target localhost:8443`: `localhost`); "
                 + "an IP address sends no SNI and is checked against the certificate's IP entries.",
              "connect web 10 tls sni=localhost alpn=h2,http/1.1 version=1.3",
-             options: ["tls", "sni=", "alpn=", "verify=", "ca=", "version=", "rate=", "timeout=", "framing="]),
+             options: ["tls", "sni=", "alpn=", "verify=", "ca=", "version=", "rate=", "timeout=", "framing="], failsAs: .connect),
         spec("send", "send", "send SEL \"text\" [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends the bytes of a string to every selected connection; chunks= writes them in that many pieces, gap= apart (still one send: one request, timed from its last piece).",
              "send web[0] \"GET / HTTP/1.0\\r\\n\\r\\n\"",
-             options: ["chunks=", "gap="]),
+             options: ["chunks=", "gap="], failsAs: .send),
         spec("send hex", "send", "send SEL hex \"HEX\" [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends bytes written as hex digits; blanks between digits are ignored.",
              "send web hex \"48 65 6c 6c 6f\"",
-             keywords: ["hex"], options: ["chunks=", "gap="]),
+             keywords: ["hex"], options: ["chunks=", "gap="], failsAs: .send),
         spec("send file", "send", "send SEL file PATH [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends a file's contents; a relative PATH is relative to the scenario file's directory.",
              "send web file payloads/request.bin",
-             keywords: ["file"], options: ["chunks=", "gap="]),
+             keywords: ["file"], options: ["chunks=", "gap="], failsAs: .send),
         spec("send random", "send", "send SEL random SIZE-RANGE [chunks=COUNT-RANGE] [gap=DURATION-RANGE]",
              "Sends random bytes of a size drawn from the range, split into chunks with gaps between them.",
              "send web random 1..8KiB chunks=1..4 gap=0..10ms",
-             keywords: ["random"], options: ["chunks=", "gap="]),
+             keywords: ["random"], options: ["chunks=", "gap="], failsAs: .send),
         spec("halfclose", "halfclose", "halfclose SEL",
              "Shuts down the sending side (FIN; over TLS, close_notify first) and keeps reading.",
              "halfclose web[0..9]"),
@@ -129,97 +115,97 @@ public enum CommandTable {
         spec("resume", "resume", "resume SEL",
              "Starts reading again after `pause`.",
              "resume web[0]"),
-        spec("expect echo", "expect", "expect SEL echo [within DURATION]",
-             "Waits until each connection got back everything it has sent.",
-             "expect web echo within 1s",
-             keywords: ["echo", "within"]),
-        spec("expect recv", "expect", "expect SEL recv \"bytes\" [within DURATION]",
-             "Waits until exactly these bytes arrive next on each connection.",
-             "expect web[0] recv \"HTTP/1.0 200\" within 2s",
-             keywords: ["recv", "within"]),
-        spec("expect match", "expect", "expect SEL match \"regex\" [within DURATION]",
-             "Waits until what arrives next matches the regular expression (taken verbatim).",
-             "expect web[0] match \"^HTTP/1\\.[01] 200\" within 2s",
-             keywords: ["match", "within"]),
-        spec("expect state", "expect", "expect SEL eof|reset|open|refused|closed|truncated [within DURATION]",
-             "Waits until each connection is in the given state. Over TLS, `eof` needs the peer's close_notify; "
-                + "`truncated` is the peer closing without it.",
-             "expect web[3] reset within 500ms",
-             keywords: ConnectionState.allCases.map(\.rawValue) + ["within"]),
-        spec("expect server", "expect", "expect server STAT OP NUMBER [within DURATION]",
-             "Waits until an embedded-server counter compares as given.",
-             "expect server accepted == 100 within 2s",
-             keywords: ["server"] + ServerStat.allCases.map(\.rawValue) + comparisons + ["within"]),
-        spec("expect latency", "expect", "expect SEL PCTL OP DURATION",
-             "Checks a latency percentile of the selected connections' round trips (OP is < or <=).",
-             "expect web p99 < 5ms",
-             keywords: Percentile.allCases.map(\.rawValue) + LatencyBound.allCases.map(\.rawValue)),
-        spec("expect connected", "expect", "expect SEL connected OP N [within DURATION]",
-             "Waits until the number of open connections among the selected ones compares as given.",
-             "expect web connected == 100",
-             keywords: ["connected"] + comparisons + ["within"]),
-        spec("expect skip", "expect", "expect SEL skip SIZE [within DURATION]",
-             "Waits until SIZE more bytes arrived on each connection and moves its read cursor past them, unchecked.",
-             "expect web[0] skip 12 within 1s",
-             keywords: ["skip", "within"]),
-        spec("expect drain", "expect", "expect SEL drain",
-             "Moves each connection's read cursor past everything received so far, without waiting; holds unless what came cannot be framed.",
-             "expect web drain",
-             keywords: ["drain"]),
-        spec("expect reply", "expect", "expect SEL reply \"bytes\" [within DURATION]",
-             "Waits for the next whole reply (frame) on each connection and checks it equals these bytes.",
-             "expect web[0] reply \"+PONG\\r\\n\" within 2s",
-             keywords: ["reply", "within"]),
-        spec("expect reply match", "expect", "expect SEL reply match \"regex\" [capture=NAME] [within DURATION]",
-             "Waits for the next whole reply on each connection and checks the regular expression matches it.",
-             "expect web[0] reply match \"Location: (\\S+)\" capture=loc within 2s",
-             keywords: ["reply", "match", "within"], options: ["capture="]),
-        spec("expect replies", "expect", "expect SEL replies N [within DURATION]",
-             "Waits until N more whole replies arrived on each connection, and consumes them unchecked.",
-             "expect web replies 3 within 2s",
-             keywords: ["replies", "within"]),
-        spec("expect no-reply", "expect", "expect SEL no-reply [within DURATION]",
-             "Checks that nothing more arrived on each connection after the replies read: no whole reply, no byte of one; with within, all through DURATION.",
-             "expect web no-reply within 100ms",
-             keywords: ["no-reply", "within"]),
-        spec("expect tls", "expect", "expect SEL tls ok|failed [within DURATION]",
-             "Waits until each connection's TLS handshake completed (ok) or failed; a failure says OpenSSL's reason.",
-             "expect web tls ok within 2s",
-             keywords: ["tls", "ok", "failed", "within"]),
-        spec("expect tls-version", "expect", "expect SEL tls-version OP 1.2|1.3 [within DURATION]",
-             "Waits for each connection's handshake and checks the negotiated TLS version.",
-             "expect web tls-version == 1.3",
-             keywords: ["tls-version"] + comparisons + ClientTLS.Version.allCases.map(\.rawValue) + ["within"]),
-        spec("expect alpn", "expect", "expect SEL alpn \"NAME\" [within DURATION]",
-             "Waits for each connection's handshake and checks the protocol the server picked by ALPN.",
-             "expect web alpn \"h2\"",
-             keywords: ["alpn", "within"]),
-        spec("expect target alive", "expect", "expect target alive [probe=\"bytes\"] [match=\"regex\"] [within DURATION]",
-             "Checks the server still serves: a fresh connection is accepted and, with `probe=`, gets one whole reply (in the `set framing` framing) matching `match=`; a spawned server must still run. Fails as a crash (it ended, or refuses or drops the connection) or a hang (no answer in time).",
-             "expect target alive probe=\"PING\\r\\n\" within 1s",
-             keywords: ["target", "alive", "within"], options: ["probe=", "match="]),
+        check("expect echo", "expect SEL echo [within DURATION]",
+              "Waits until each connection got back everything it has sent.",
+              "expect web echo within 1s",
+              keywords: ["echo", "within"], failsAs: .echo, reads: .echo),
+        check("expect recv", "expect SEL recv \"bytes\" [within DURATION]",
+              "Waits until exactly these bytes arrive next on each connection.",
+              "expect web[0] recv \"HTTP/1.0 200\" within 2s",
+              keywords: ["recv", "within"], failsAs: .recv, reads: .inbox),
+        check("expect match", "expect SEL match \"regex\" [within DURATION]",
+              "Waits until what arrives next matches the regular expression (taken verbatim).",
+              "expect web[0] match \"^HTTP/1\\.[01] 200\" within 2s",
+              keywords: ["match", "within"], failsAs: .match, reads: .inbox),
+        check("expect state", "expect SEL eof|reset|open|refused|closed|truncated [within DURATION]",
+              "Waits until each connection is in the given state. Over TLS, `eof` needs the peer's close_notify; "
+                 + "`truncated` is the peer closing without it.",
+              "expect web[3] reset within 500ms",
+              keywords: ConnectionState.allCases.map(\.rawValue) + ["within"], failsAs: .state),
+        check("expect server", "expect server STAT OP NUMBER [within DURATION]",
+              "Waits until an embedded-server counter compares as given.",
+              "expect server accepted == 100 within 2s",
+              keywords: ["server"] + ServerStat.allCases.map(\.rawValue) + comparisons + ["within"], failsAs: .server, isServerCommand: true),
+        check("expect latency", "expect SEL PCTL OP DURATION",
+              "Checks a latency percentile of the selected connections' round trips (OP is < or <=).",
+              "expect web p99 < 5ms",
+              keywords: Percentile.allCases.map(\.rawValue) + LatencyBound.allCases.map(\.rawValue), failsAs: .latency),
+        check("expect connected", "expect SEL connected OP N [within DURATION]",
+              "Waits until the number of open connections among the selected ones compares as given.",
+              "expect web connected == 100",
+              keywords: ["connected"] + comparisons + ["within"], failsAs: .connected),
+        check("expect skip", "expect SEL skip SIZE [within DURATION]",
+              "Waits until SIZE more bytes arrived on each connection and moves its read cursor past them, unchecked.",
+              "expect web[0] skip 12 within 1s",
+              keywords: ["skip", "within"], failsAs: .skip, reads: .inbox),
+        check("expect drain", "expect SEL drain",
+              "Moves each connection's read cursor past everything received so far, without waiting; holds unless what came cannot be framed.",
+              "expect web drain",
+              keywords: ["drain"], failsAs: .skip, reads: .inbox),
+        check("expect reply", "expect SEL reply \"bytes\" [within DURATION]",
+              "Waits for the next whole reply (frame) on each connection and checks it equals these bytes.",
+              "expect web[0] reply \"+PONG\\r\\n\" within 2s",
+              keywords: ["reply", "within"], failsAs: .reply, reads: .replies(consumes: true)),
+        check("expect reply match", "expect SEL reply match \"regex\" [capture=NAME] [within DURATION]",
+              "Waits for the next whole reply on each connection and checks the regular expression matches it.",
+              "expect web[0] reply match \"Location: (\\S+)\" capture=loc within 2s",
+              keywords: ["reply", "match", "within"], options: ["capture="], failsAs: .reply, reads: .replies(consumes: true)),
+        check("expect replies", "expect SEL replies N [within DURATION]",
+              "Waits until N more whole replies arrived on each connection, and consumes them unchecked.",
+              "expect web replies 3 within 2s",
+              keywords: ["replies", "within"], failsAs: .reply, reads: .replies(consumes: true)),
+        check("expect no-reply", "expect SEL no-reply [within DURATION]",
+              "Checks that nothing more arrived on each connection after the replies read: no whole reply, no byte of one; with within, all through DURATION.",
+              "expect web no-reply within 100ms",
+              keywords: ["no-reply", "within"], failsAs: .reply, reads: .replies(consumes: false)),
+        check("expect tls", "expect SEL tls ok|failed [within DURATION]",
+              "Waits until each connection's TLS handshake completed (ok) or failed; a failure says OpenSSL's reason.",
+              "expect web tls ok within 2s",
+              keywords: ["tls", "ok", "failed", "within"], failsAs: .tls),
+        check("expect tls-version", "expect SEL tls-version OP 1.2|1.3 [within DURATION]",
+              "Waits for each connection's handshake and checks the negotiated TLS version.",
+              "expect web tls-version == 1.3",
+              keywords: ["tls-version"] + comparisons + ClientTLS.Version.allCases.map(\.rawValue) + ["within"], failsAs: .tls),
+        check("expect alpn", "expect SEL alpn \"NAME\" [within DURATION]",
+              "Waits for each connection's handshake and checks the protocol the server picked by ALPN.",
+              "expect web alpn \"h2\"",
+              keywords: ["alpn", "within"], failsAs: .tls),
+        check("expect target alive", "expect target alive [probe=\"bytes\"] [match=\"regex\"] [within DURATION]",
+              "Checks the server still serves: a fresh connection is accepted and, with `probe=`, gets one whole reply (in the `set framing` framing) matching `match=`; a spawned server must still run. Fails as a crash (it ended, or refuses or drops the connection) or a hang (no answer in time).",
+              "expect target alive probe=\"PING\\r\\n\" within 1s",
+              keywords: ["target", "alive", "within"], options: ["probe=", "match="], failsAs: .liveness),
         spec("load", "load", "load SEL size=SIZE (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
              "Runs echo round trips of SIZE bytes, closed-loop (depth) or open-loop (rate), recording latency.",
              "load web size=64 depth=4 duration=10s warmup=1s",
-             options: ["size=", "depth=", "rate=", "duration=", "warmup="]),
+             options: ["size=", "depth=", "rate=", "duration=", "warmup="], failsAs: .load),
         spec("load request", "load", "load SEL request=\"...\" [framing=F] [expect=\"REGEX\"] (depth=N | rate=R/s) duration=DURATION [warmup=DURATION]",
              "Sends the request over and over to any request/response server; every reply is framed (line, resp, http1, delimiter:, length:) and must match REGEX; fails on any wrong or missing reply.",
              "load web request=\"PING\\r\\n\" framing=resp expect=\"^\\+PONG\" depth=16 duration=10s",
-             options: ["request=", "framing=", "expect=", "depth=", "rate=", "duration=", "warmup="]),
-        spec("fuzz", "fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
-             "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
-             "fuzz runs=100 connections=8 duration=30s seed=7",
-             options: ["runs=", "connections=", "duration=", "seed="]),
-        spec("fuzz request", "fuzz",
-             "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F [mask=\"REGEX\"]",
-             "Fuzzes a request/response server: every reply must be the reply its request got alone on a fresh connection, however the requests were cut, paced, pipelined or interleaved.",
-             "fuzz runs=20 request=\"GET k\\n\" framing=line seed=1",
-             options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask=", "oracle="]),
-        spec("fuzz content", "fuzz",
-             "fuzz [runs=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F oracle=content [spawn=\"CMD {port}\"] [hang-timeout=DURATION]",
-             "Mutates what the requests say and finds the one that crashes, hangs or desynchronises the server.",
-             "fuzz request-file=reqs.txt framing=resp oracle=content spawn=\"./myserver --port {port}\" duration=1m",
-             options: ["runs=", "duration=", "seed=", "request=", "request-file=", "framing=", "oracle=", "spawn=", "hang-timeout="]),
+             options: ["request=", "framing=", "expect=", "depth=", "rate=", "duration=", "warmup="], failsAs: .load),
+        campaign("fuzz", "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N]",
+                 "Runs generated scenarios against the server, shrinking any failure to a minimal script.",
+                 "fuzz runs=100 connections=8 duration=30s seed=7",
+                 options: ["runs=", "connections=", "duration=", "seed="]),
+        campaign("fuzz request",
+                 "fuzz [runs=N] [connections=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F [mask=\"REGEX\"]",
+                 "Fuzzes a request/response server: every reply must be the reply its request got alone on a fresh connection, however the requests were cut, paced, pipelined or interleaved.",
+                 "fuzz runs=20 request=\"GET k\\n\" framing=line seed=1",
+                 options: ["runs=", "connections=", "duration=", "seed=", "request=", "request-file=", "framing=", "mask=", "oracle="]),
+        campaign("fuzz content",
+                 "fuzz [runs=N] [duration=DURATION] [seed=N] (request=\"...\" | request-file=FILE) framing=F oracle=content [spawn=\"CMD {port}\"] [hang-timeout=DURATION]",
+                 "Mutates what the requests say and finds the one that crashes, hangs or desynchronises the server.",
+                 "fuzz request-file=reqs.txt framing=resp oracle=content spawn=\"./myserver --port {port}\" duration=1m",
+                 options: ["runs=", "duration=", "seed=", "request=", "request-file=", "framing=", "oracle=", "spawn=", "hang-timeout="]),
         spec("proxy", "proxy", "proxy NAME [listen=HOST:PORT] [upstream=HOST:PORT] [mode=MODE] [framing=FRAMING]",
              "Starts the impairment proxy NAME in front of `upstream=` (default: where connects go now), listening on `listen=` "
                 + "(default: a free loopback port); later connects go through it. See docs/proxy.md.",
@@ -242,7 +228,9 @@ public enum CommandTable {
     ]
 
     /// The form with this unique name.
-    public static func spec(named name: String) -> CommandSpec? { all.first { $0.name == name } }
+    public static func spec(named name: String) -> CommandSpec? { byName[name] }
+
+    static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
     /// The distinct first words of all commands, for completing the start of a line.
     public static var commandWords: [String] {
@@ -254,9 +242,25 @@ public enum CommandTable {
     }
 
     private static func spec(_ name: String, _ command: String, _ syntax: String, _ summary: String, _ example: String,
-                             keywords: [String] = [], options: [String] = []) -> CommandSpec {
-        CommandSpec(name: name, command: command, syntax: syntax, summary: summary, example: example,
-                    keywords: keywords, options: options)
+                             keywords: [String] = [], options: [String] = [], kind: CommandSpec.Kind = .action,
+                             failsAs: CommandSpec.CheckFamily = .command, reads: CommandSpec.Reading = .nothing,
+                             isServerCommand: Bool = false) -> CommandSpec {
+        CommandSpec(name: name, command: command, syntax: syntax, summary: summary, example: example, keywords: keywords,
+                    options: options, kind: kind, failsAs: failsAs, reads: reads, isServerCommand: isServerCommand)
+    }
+
+    /// A `fuzz` form: one check, a campaign of many runs, whose echo oracle reads the echo books.
+    private static func campaign(_ name: String, _ syntax: String, _ summary: String, _ example: String,
+                                 options: [String]) -> CommandSpec {
+        spec(name, "fuzz", syntax, summary, example, options: options, kind: .campaign, failsAs: .fuzz, reads: .echo)
+    }
+
+    /// An `expect` form: a check.
+    private static func check(_ name: String, _ syntax: String, _ summary: String, _ example: String,
+                              keywords: [String] = [], options: [String] = [], failsAs: CommandSpec.CheckFamily,
+                              reads: CommandSpec.Reading = .nothing, isServerCommand: Bool = false) -> CommandSpec {
+        spec(name, "expect", syntax, summary, example, keywords: keywords, options: options, kind: .expectation,
+             failsAs: failsAs, reads: reads, isServerCommand: isServerCommand)
     }
 }
 

@@ -2,11 +2,9 @@
 // connected count) and `expect server STAT OP N`. Regexes are compiled here to fail early.
 
 import Foundation
+import Vocabulary
 
 extension CommandParser {
-    static let expectations = ["echo", "recv", "match", "reply", "replies", "no-reply", "skip", "drain", "eof", "reset", "open", "refused",
-                               "closed", "truncated", "connected", "tls", "tls-version", "alpn"]
-
     mutating func parseExpect() throws(ScenarioError) -> Command {
         let first = try cursor.take("a selector or 'server' after 'expect'")
         if first.isWord("server") {
@@ -18,13 +16,13 @@ extension CommandParser {
             var optionTokens: [Token] = []
             while let token = cursor.peek(), !token.isWord("within") { optionTokens.append(cursor.next()!) }
             var options = TokenCursor(optionTokens)
-            let probe = try LoadRequestParsing.aliveProbe(try options.options(for: "expect target alive", keys: ["probe", "match"]))
+            let probe = try LoadRequestParsing.aliveProbe(try options.options(for: "expect target alive"))
             return .expectAlive(probe: probe.request, match: probe.match, within: try cursor.within())
         }
         let site = try SelectorParsing.selector(first)
         try groups.check(site)
         let selector = site.selector
-        let choices = Self.expectations.joined(separator: ", ") + " or a percentile like p99"
+        let choices = CommandTable.expectationWords.joined(separator: ", ") + " or a percentile like p99"
         let what = "what to expect: " + choices
         let kind = try cursor.word(what)
         if let state = ConnectionState(rawValue: kind.text) {
@@ -66,9 +64,8 @@ extension CommandParser {
             let sizeToken = try cursor.word("a size after 'skip'")
             let size = try NumberParsing.size(Substring(sizeToken.text), at: sizeToken.location)
             guard size.bytes >= 1 else { throw ScenarioError("skip must be at least 1 byte, got '\(sizeToken.text)'", at: sizeToken.location) }
-            // The engine keeps at most 4 MiB of received bytes per connection (its inbox limit).
-            guard size.bytes <= 4 << 20 else {
-                throw ScenarioError("skip can move past at most 4MiB at once (what is kept per connection), got '\(sizeToken.text)'",
+            guard size.bytes <= InboxLimit.bytesPerConnection else {
+                throw ScenarioError("skip can move past at most \(InboxLimit.bytesPerConnection >> 20)MiB at once (what is kept per connection), got '\(sizeToken.text)'",
                                     at: sizeToken.location)
             }
             return .expectSkip(selector, size, within: try cursor.within())

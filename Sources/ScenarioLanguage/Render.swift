@@ -76,7 +76,7 @@ extension Command {
             return indent + "repeat \(count) {\n" + inner + indent + "}"
         case .serverStart(let o):
             return indent + "server start \(o.mode.rawValue)"
-                + (o.tls ? " tls" : "") + Render.options([("cert", o.certificate), ("key", o.key)])
+                + (o.tls == nil ? "" : " tls") + Render.options([("cert", o.tls?.certificatePath), ("key", o.tls?.keyPath)])
                 + Render.options([("port", o.port.map(String.init)), ("host", o.host)])
                 + (o.edgeTriggered ? " edge" : "")
                 + Render.options([("fault", o.fault?.rawValue), ("limit", o.limit.map(String.init)), ("queue", o.queue.map(Render.size))])

@@ -16,7 +16,8 @@ public enum TLSCheck: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension CommandParser {
-    static let tlsConnectKeys = ["sni", "alpn", "verify", "ca", "version"]
+    /// The `key=` options only a TLS connect takes: each needs the `tls` flag.
+    static let tlsConnectKeys = CommandTable.spec(named: "connect tls")!.keys.filter { !CommandTable.spec(named: "connect")!.keys.contains($0) }
 
     /// The TLS settings of `connect`'s options: nil without the `tls` flag (then no TLS key may appear).
     static func clientTLS(_ options: Options, at location: SourceLocation) throws(ScenarioError) -> ClientTLS? {

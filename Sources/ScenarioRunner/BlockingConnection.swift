@@ -56,21 +56,17 @@ public final class BlockingConnection {
     /// Writes all of `bytes` before `deadline`; false when the connection ended or the time ran
     /// out first (`ending` then says which, nil for the time).
     public func send(_ bytes: [UInt8], until deadline: UInt64) -> Bool {
-        var sent = 0
-        while sent < bytes.count {
-            guard ended == nil else { return false }
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, csf_MSG_NOSIGNAL) }
-            if n > 0 { sent += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK {
-                ended = errno == EPIPE || errno == ECONNRESET ? .reset : .error(Format.errno(errno))
-                return false
+        guard ended == nil else { return bytes.isEmpty }
+        do {
+            return try Transport.clear.send(fd, all: bytes, until: deadline) { [self] in
+                readAvailable(into: &early)
+                return ended == nil
             }
-            var p = [pollfd(fd: fd, events: Int16(POLLOUT | POLLIN), revents: 0)]
-            guard pollOnce(&p, until: deadline) else { return false }
-            if p[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readAvailable(into: &early) }
+        } catch {
+            let errno = (error as? SystemError)?.errno ?? EIO
+            ended = errno == EPIPE || errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+            return false
         }
-        return true
     }
 
     /// How the connection ended, once it has.
@@ -89,8 +85,7 @@ public final class BlockingConnection {
             readAvailable(into: &buffer)
             if buffer.count > before { return true }
             if ended != nil { break }
-            var p = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-            guard pollOnce(&p, until: deadline) else { return false }
+            guard Sys.poll(fd, for: Int16(POLLIN), until: deadline) else { return false }
         }
         return false
     }
@@ -99,32 +94,16 @@ public final class BlockingConnection {
     private func readAvailable(into buffer: inout [UInt8]) {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while ended == nil {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, csf_MSG_DONTWAIT) }
-            if n > 0 {
-                buffer += chunk[..<n]
-                if n < chunk.count { return }
-                continue
+            let read: IOResult<Int>
+            do { read = try chunk.withUnsafeMutableBytes { try Transport.clear.receive(fd, $0.baseAddress!, $0.count) } } catch {
+                let errno = (error as? SystemError)?.errno ?? EIO
+                ended = errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+                return
             }
+            guard case .processed(let n) = read else { return }
             if n == 0 { ended = .eof; return }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { return }
-            ended = errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+            buffer += chunk[..<n]
+            if n < chunk.count { return }
         }
-    }
-
-    private func pollOnce(_ p: inout [pollfd], until deadline: UInt64) -> Bool {
-        while true {
-            let now = Sys.monotonicNanos()
-            guard now < deadline else { return false }
-            let millis = Int32(min(1000, (deadline - now + 999_999) / 1_000_000))
-            let n = poll(&p, 1, millis)
-            if n > 0 { return true }
-            if n < 0 && errno != EINTR { return false }
-        }
-    }
-
-    private func wait(for events: Int16, until deadline: UInt64) -> Bool {
-        var p = [pollfd(fd: fd, events: events, revents: 0)]
-        return pollOnce(&p, until: deadline)
     }
 }

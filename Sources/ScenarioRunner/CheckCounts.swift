@@ -21,18 +21,7 @@ public struct CheckCounts: Sendable, Codable, Equatable {
         skipped += other.skipped
     }
 
-    /// Whether `command` is a check. Exhaustive on purpose: a new command must decide.
-    static func isCheck(_ command: Command) -> Bool {
-        switch command {
-        case .expectEcho, .expectRecv, .expectMatch, .expectState, .expectServer, .expectLatency, .expectConnected,
-             .expectSkip, .expectDrain, .expectReply, .expectReplies, .expectNoReply, .expectTLS, .expectAlive, .fuzz:
-            return true
-        // A block's checks are counted one by one as they run.
-        case .repeat, .include: return false
-        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep,
-             .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .load, .proxy, .toxic:
-            return false
-        }
-    }
+    /// Whether `command` is a check, as its form in the command table says. A block's checks
+    /// are counted one by one as they run.
+    static func isCheck(_ command: Command) -> Bool { command.spec.isCheck }
 }

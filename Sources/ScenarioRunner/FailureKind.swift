@@ -75,27 +75,30 @@ public struct FailureKind: Hashable, Sendable, Codable, CustomStringConvertible 
         check = how.impliedCheck ?? Self.check(of: command)
     }
 
+    /// The check a failure of `command` is reported as: its form's family in the command
+    /// table, with the state or counter of a `state` or `server` check.
     static func check(of command: Command) -> Check {
-        switch command {
-        case .expectEcho: return .echo
-        case .expectRecv: return .recv
-        case .expectMatch: return .match
-        case .expectReply, .expectReplies, .expectNoReply: return .reply
-        case .expectState(_, let state, _): return .state(state)
-        case .expectServer(let stat, _, _, _): return .server(stat)
-        case .expectConnected: return .connected
-        case .expectLatency: return .latency
-        case .expectTLS: return .tls
-        case .expectSkip, .expectDrain: return .skip
-        case .expectAlive: return .liveness
+        switch command.spec.failsAs {
+        case .echo: return .echo
+        case .recv: return .recv
+        case .match: return .match
+        case .reply: return .reply
+        case .skip: return .skip
+        case .connected: return .connected
+        case .latency: return .latency
+        case .tls: return .tls
+        case .liveness: return .liveness
         case .connect: return .connect
         case .send: return .send
         case .load: return .load
         case .fuzz: return .fuzz
-        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow,
-             .print, .sleep, .include, .repeat, .serverStart, .serverStop, .serverStats, .serverMode, .target, .spawn,
-             .halfclose, .reset, .close, .pause, .resume, .proxy, .toxic:
-            return .command
+        case .command: return .command
+        case .state:
+            guard case .expectState(_, let state, _) = command else { return .command }
+            return .state(state)
+        case .server:
+            guard case .expectServer(let stat, _, _, _) = command else { return .command }
+            return .server(stat)
         }
     }
 

@@ -82,7 +82,7 @@ public struct GroupFigures: Sendable, Codable, Equatable {
     public var bytesReceived: UInt64
     public var latencySamples: UInt64
     /// Round-trip latency percentiles in microseconds (nil: no samples).
-    public var latencyMicros: LatencyFigures?
+    public var latencyMicros: Percentiles?
     /// A share's round trips at full precision (HdrHistogram's compressed encoding, base64),
     /// so `sockfuzz merge` computes the whole run's percentiles; only in segmented runs.
     public var latencyHistogram: String?
@@ -100,32 +100,14 @@ public struct GroupFigures: Sendable, Codable, Equatable {
         bytesSent = s.bytesSent
         bytesReceived = s.bytesReceived
         latencySamples = s.latency.totalCount
-        latencyMicros = LatencyFigures(s)
+        latencyMicros = Percentiles(nanoseconds: s.latency)
         if keepingHistogram && s.latency.totalCount > 0 {
             // The group's histogram grows as needed and says so in no header: encode it in the
             // load's fixed range (up to an hour), which every decoder reads back.
-            var fixed = LoadResult.emptyHistogram()
+            var fixed = LatencyHistogram.empty()
             fixed.add(s.latency)
             latencyHistogram = HistogramEncoding.base64(fixed)
         }
-    }
-}
-
-public struct LatencyFigures: Sendable, Codable, Equatable {
-    public var p50: Double
-    public var p90: Double
-    public var p99: Double
-    public var p999: Double
-    public var max: Double
-
-    public init?(_ s: GroupStats) {
-        guard s.latency.totalCount > 0 else { return nil }
-        func micros(_ p: Double) -> Double { Double(s.latencyNanos(atPercentile: p) ?? 0) / 1000 }
-        p50 = micros(50)
-        p90 = micros(90)
-        p99 = micros(99)
-        p999 = micros(99.9)
-        max = micros(100)
     }
 }
 

@@ -108,21 +108,15 @@ public enum ScenarioRunner {
         return both
     }
 
-    /// What a command reads of the received bytes: the inbox (copied bytes) or the echo books.
-    /// Exhaustive on purpose: a new command must decide.
+    /// What a command reads of the received bytes: the inbox (copied bytes) or the echo books,
+    /// as its form in the command table says; a block reads what its body reads. Replies are
+    /// cut from the bytes by each connection's decoder, not read from the inbox.
     static func reads(_ command: Command) -> (inbox: Bool, echo: Bool) {
         switch command {
-        case .expectRecv, .expectMatch, .expectSkip, .expectDrain: return (true, false)
-        case .expectEcho, .fuzz: return (false, true)
-        case .repeat(_, let body), .include(_, let body):
-            return reads(body)
-        // Replies are cut from the bytes by each connection's decoder, not read from the inbox.
-        case .expectReply, .expectReplies, .expectNoReply: return (false, false)
-        case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming, .setShow, .print, .sleep, .serverStart,
-             .serverStop, .serverStats, .serverMode, .target, .spawn, .connect, .send, .halfclose, .reset, .close,
-             .pause, .resume, .expectState, .expectServer, .expectLatency, .expectConnected, .expectTLS, .expectAlive, .load,
-             .proxy, .toxic:
-            return (false, false)
+        case .repeat(_, let body), .include(_, let body): return reads(body)
+        default:
+            let reading = command.spec.reads
+            return (reading == .inbox, reading == .echo)
         }
     }
 
@@ -130,12 +124,12 @@ public enum ScenarioRunner {
     /// server that accepts and at once resets is reachable: resetting is its behaviour, which
     /// the run judges (exit 1), not a usage error.
     public static func probe(_ address: SocketAddress, timeoutNanos: UInt64 = 3_000_000_000) -> Int32 {
-        guard let engine = try? ClientEngine() else { return EMFILE }
-        let ids = engine.connect(group: "probe", count: 1, to: address, timeoutNanos: timeoutNanos)
-        _ = engine.drive(until: Sys.monotonicNanos() &+ timeoutNanos &+ 500_000_000) { !engine.stillConnecting(ids) }
-        let view = engine.view(ids[0])
-        engine.closeAll()
-        if view.phase == .open || view.phase == .reset || view.lastError == ECONNRESET { return 0 }
-        return view.lastError == 0 ? ETIMEDOUT : view.lastError
+        switch TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ timeoutNanos) {
+        case .success(let fd):
+            Sys.close(fd)
+            return 0
+        case .failure(let failure):
+            return failure.errno == ECONNRESET ? 0 : failure.errno
+        }
     }
 }

@@ -3,6 +3,7 @@
 // Bytes that arrive after a verified echo are extra: the next check on the connection fails.
 
 import ClientEngine
+import Framing
 import ScenarioLanguage
 import Syscalls
 

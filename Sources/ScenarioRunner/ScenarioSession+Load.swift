@@ -60,7 +60,7 @@ extension ScenarioSession {
             } else {
                 job = .echo(LoadPlan(messageSize: spec.size.bytes, pacing: pacing, durationNanos: duration, warmupNanos: warmup))
             }
-            let outcome = try job.run(fds: lent.fds, tls: lent.sessions, progress: progress, interrupted: { interrupt.isSet })
+            let outcome = try job.run(fds: lent.fds, transports: lent.transports, progress: progress, interrupted: { interrupt.isSet })
             result = outcome.result
             (failed, unfinished) = (outcome.failedConnections, outcome.unfinishedConnections)
             recordLatencies = { self.engine.recordLatencies($0, outcome.histogram) }
@@ -77,7 +77,7 @@ extension ScenarioSession {
         // engine's writes continue it, and the server's echo of the partial message shows as extra
         // bytes to later checks. Its messages were unanswered anyway, so this statement fails below
         // (or was interrupted) whether or not the connection is counted failed.
-        if lent.sessions != nil { failed += unfinished }
+        if lent.transports != nil { failed += unfinished }
         engine.reclaim(ids, exchanged: exchanged, failed: Set(failed))
         if let group = selector.groupName {
             recordLatencies(group)

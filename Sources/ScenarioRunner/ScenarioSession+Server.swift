@@ -33,7 +33,7 @@ extension ScenarioSession {
             throw fail(statement, expected: "the embedded server to start", seen: "\(error)", how: .other)
         }
         var description = "server \(config.mode.rawValue) listening on \(address)"
-        if config.edgeTriggered || config.fault == .edgeSingleRead || config.fault == .tlsIgnorePending { description += " (edge-triggered)" }
+        if config.isEdgeTriggered { description += " (edge-triggered)" }
         if config.tls != nil || config.fault?.impliesTLS == true { description += ", TLS" }
         if let fault = config.fault { description += ", fault \(fault.rawValue)" }
         if dropped != nil { description = "restarted" + (Self.dropped(dropped).map { ": \($0)" } ?? "") + "; " + description }

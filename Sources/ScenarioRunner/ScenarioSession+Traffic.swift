@@ -78,9 +78,9 @@ extension ScenarioSession {
         let wholeCount = count
         let share = shares.connect(group: group, count: wholeCount, rate: rate)
         let count = share.count
-        let ids = engine.connect(group: group, count: count, to: serverSlot.connectAddress!, ratePerSecond: share.ratePerSecond,
-                                 timeoutNanos: timeoutNanos, framing: framing, firstIndex: share.firstIndex, tls: tls,
-                                 tlsHost: serverSlot.thirdParty?.host)
+        let ids = engine.connect(group: group, count: count, to: serverSlot.connectTarget!,
+                                 ratePerSecond: share.ratePerSecond, timeoutNanos: timeoutNanos, framing: framing,
+                                 firstIndex: share.firstIndex, tls: tls)
         let spread = rate.map { Self.saturatingNanos(seconds: Double(wholeCount) / $0.perSecond) } ?? 0
         // Connects queued behind the in-flight bound may each wait a full timeout in the worst case.
         let waves = UInt64(max(1, (count + engine.maxConnectsInFlight - 1) / engine.maxConnectsInFlight))

@@ -210,9 +210,7 @@ public final class ScenarioSession {
             if let current = server?.configuration {
                 options.port = current.port == 0 ? nil : current.port
                 options.host = current.host
-                options.tls = current.tls != nil
-                options.certificate = current.tls?.certificatePath
-                options.key = current.tls?.keyPath
+                options.tls = current.tls
             }
             try startServer(options, statement, forceMode: true)
         case .spawn(let command):

@@ -52,6 +52,10 @@ struct ServerSlot {
     /// Where connects go now; nil until a server was chosen.
     var connectAddress: SocketAddress? { detour ?? underTest?.address }
 
+    /// Where connects go, with the third-party server's host as written: the name TLS sends and
+    /// checks, also through a proxy in front of it.
+    var connectTarget: Target? { connectAddress.map { Target($0, host: thirdParty?.host) } }
+
     /// The third-party server in use, nil while traffic is for an embedded server.
     var thirdParty: Target? {
         guard case .thirdParty(let target) = underTest else { return nil }

@@ -1,9 +1,10 @@
 // Opening a client connection, the one way every client side of sockfuzz does it (the session's
-// engine, the connect bursts of `load` and `bench`, the fuzzer's reference and probes): a
-// non-blocking connect and, with TLS, the handshake after it, one step each time the socket is
-// ready for what the last step waits for. The owner decides how to wait (its event loop, or
-// poll(2) with a deadline: `open(to:until:)`), how many to keep in flight (`ConnectSlots`) and
-// what an open connection does; it gets the descriptor and its `Transport`.
+// engine, the connect bursts of `load` and `bench`, the fuzzer's reference and probes): the TCP
+// connect (Syscalls' TCPConnect, which the clear-only probes use alone) and, with TLS, the
+// handshake after it, one step each time the socket is ready for what the last step waits for.
+// The owner decides how to wait (its event loop, or poll(2) with a deadline: `open(to:until:)`),
+// how many to keep in flight (`ConnectSlots`) and what an open connection does; it gets the
+// descriptor and its `Transport`.
 
 import COpenSSL
 import Glibc
@@ -23,6 +24,11 @@ public enum Connector {
         /// Not open by the deadline (the poll-driven `open` only; owners with a loop time out
         /// attempts themselves).
         case timedOut
+
+        /// A failed TCP connect: refused, or another system error.
+        init(connecting error: SystemError) {
+            self = error.errno == ECONNREFUSED ? .refused : .system(error)
+        }
 
         /// The errno a connection view reports for it.
         public var errno: Int32 {
@@ -91,29 +97,17 @@ public enum Connector {
                 return (nil, .failed(failure))
             }
             var attempt = Attempt(fd: fd, tls: tls)
-            do {
-                switch try Sys.connect(fd, address) {
-                case .processed: return (attempt, attempt.connected())
-                case .wouldBlock: return (attempt, .waits(.writable))
-                }
-            } catch {
-                return (attempt, .failed(error.errno == ECONNREFUSED ? .refused : .system(error)))
-            }
+            return (attempt, attempt.tcpStep(TCPConnect.begin(fd, to: address)))
         }
 
-        private init(fd: Int32, tls: TLSTarget?) {
+        fileprivate init(fd: Int32, tls: TLSTarget?) {
             self.fd = fd
             self.tls = tls
         }
 
         /// The next step, once the socket is ready for what the last one waited for.
         public mutating func advance() -> Step {
-            guard let ssl else {
-                let error = (try? Sys.pendingError(fd)) ?? EBADF
-                if error == ECONNREFUSED { return .failed(.refused) }
-                if error != 0 { return .failed(.system(SystemError(call: "connect", errno: error, fd: fd))) }
-                return connected()
-            }
+            guard let ssl else { return tcpStep(TCPConnect.finish(fd)) }
             return handshake(ssl)
         }
 
@@ -123,8 +117,16 @@ public enum Connector {
             ssl = nil
         }
 
+        private mutating func tcpStep(_ step: TCPConnect.Step) -> Step {
+            switch step {
+            case .connected: connected()
+            case .waits: .waits(.writable)
+            case .failed(let error): .failed(Failure(connecting: error))
+            }
+        }
+
         /// TCP is up: open in clear, or start the handshake.
-        private mutating func connected() -> Step {
+        fileprivate mutating func connected() -> Step {
             guard let tls else { return .open(.clear) }
             do {
                 ssl = try tls.context.session(fd: fd, host: tls.host)
@@ -156,35 +158,29 @@ public enum Connector {
     /// outside any loop. Nothing is left open on failure.
     public static func open(to address: SocketAddress, tls: TLSTarget? = nil,
                             until deadline: UInt64) -> Result<(fd: Int32, transport: Transport), Failure> {
-        var (attempt, step) = Attempt.start(to: address, tls: tls)
+        let fd: Int32
+        switch TCPConnect.open(to: address, until: deadline) {
+        case .success(let connected): fd = connected
+        case .failure(.timedOut): return .failure(.timedOut)
+        case .failure(.system(let error)): return .failure(Failure(connecting: error))
+        }
+        var attempt = Attempt(fd: fd, tls: tls)
+        var step = attempt.connected()
         while true {
             switch step {
             case .open(let transport):
-                return .success((attempt!.fd, transport))
+                return .success((fd, transport))
             case .failed(let failure):
-                if let fd = attempt?.fd { Sys.close(fd) }
+                Sys.close(fd)
                 return .failure(failure)
             case .waits(let wait):
-                guard poll(attempt!.fd, for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), until: deadline) else {
-                    attempt!.abandon()
-                    Sys.close(attempt!.fd)
+                guard Sys.poll(fd, for: wait == .readable ? Int16(POLLIN) : Int16(POLLOUT), until: deadline) else {
+                    attempt.abandon()
+                    Sys.close(fd)
                     return .failure(.timedOut)
                 }
-                step = attempt!.advance()
+                step = attempt.advance()
             }
-        }
-    }
-
-    /// Waits for `events` on `fd` until the monotonic `deadline`; false when it passed first.
-    public static func poll(_ fd: Int32, for events: Int16, until deadline: UInt64) -> Bool {
-        while true {
-            let now = Sys.monotonicNanos()
-            guard now < deadline else { return false }
-            var p = pollfd(fd: fd, events: events, revents: 0)
-            let millis = Int32(min(1000, (deadline - now + 999_999) / 1_000_000))
-            let n = Glibc.poll(&p, 1, millis)
-            if n > 0 { return true }
-            if n < 0 && errno != EINTR { return false }
         }
     }
 }
@@ -199,9 +195,12 @@ public struct ConnectSlots<Waiting> {
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
+    /// Whether a connect may start now: a slot is free and none waits for one.
+    public var hasFreeSlot: Bool { inFlight < limit && nextWaiting == waiting.count }
+
     /// Takes a slot for a connect, or queues `waiter` for one: true when it may start now.
     public mutating func take(orQueue waiter: Waiting) -> Bool {
-        if inFlight < limit && nextWaiting == waiting.count {
+        if hasFreeSlot {
             inFlight += 1
             return true
         }
@@ -209,8 +208,16 @@ public struct ConnectSlots<Waiting> {
         return false
     }
 
+    /// Takes the free slot `hasFreeSlot` saw, for an owner that keeps its own order of who
+    /// starts next (a burst starting its connections by index as the pace allows).
+    public mutating func takeFreeSlot() {
+        precondition(hasFreeSlot, "no free connect slot")
+        inFlight += 1
+    }
+
     /// A connect ended: its slot goes to the longest waiting that `canStart` still (the owner
     /// may have closed some meanwhile), returned with the slot taken; nil when none waits.
+    @discardableResult
     public mutating func release(to canStart: (Waiting) -> Bool = { _ in true }) -> Waiting? {
         inFlight -= 1
         while nextWaiting < waiting.count {

@@ -124,12 +124,28 @@ public final class TLSClientContext: @unchecked Sendable {
         return reasons.joined(separator: "; ")
     }
 
-    /// The negotiated version ("TLSv1.3") and ALPN protocol (nil when none) of a finished handshake.
-    public static func negotiated(_ ssl: OpaquePointer) -> (version: String, alpn: String?) {
+    /// The negotiated version and ALPN protocol (nil when none) of a finished handshake. The
+    /// version is never nil in practice: the context offers nothing older than 1.2.
+    public static func negotiated(_ ssl: OpaquePointer) -> (version: ClientTLS.Version?, alpn: String?) {
         var data: UnsafePointer<UInt8>?
         var length: UInt32 = 0
         SSL_get0_alpn_selected(ssl, &data, &length)
         let alpn = data.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(length)), as: UTF8.self) }
-        return (String(cString: SSL_get_version(ssl)), alpn)
+        let version: ClientTLS.Version? = switch SSL_version(ssl) {
+        case TLS1_3_VERSION: .tls13
+        case TLS1_2_VERSION: .tls12
+        default: nil
+        }
+        return (version, alpn)
+    }
+}
+
+extension ClientTLS.Version {
+    /// As OpenSSL names it (`TLSv1.3`): how reports print it and the JSON record writes it.
+    public var openSSLName: String { "TLSv\(rawValue)" }
+
+    public init?(openSSLName: String) {
+        guard openSSLName.hasPrefix("TLSv") else { return nil }
+        self.init(rawValue: String(openSSLName.dropFirst(4)))
     }
 }

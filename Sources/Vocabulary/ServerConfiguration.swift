@@ -41,11 +41,16 @@ public struct ServerConfigurationError: Error, CustomStringConvertible, Sendable
 }
 
 extension ServerConfiguration {
+    /// The one design that can be edge-triggered (`edge`, and the faults that imply it).
+    public static let edgeTriggeredMode = BackendKind.epoll
+
     /// Why this configuration cannot run in `mode`, or nil when it can: edge-triggering and the
     /// seed's edge bug exist only in epoll. Lets `--mode` overrides skip such a server, saying
     /// why, instead of quietly dropping the `edge` or the fault the file asked for.
     public func conflict(with mode: BackendKind) -> String? {
-        if edgeTriggered && mode != .epoll { return "edge-triggered needs mode epoll, not \(mode.rawValue)" }
+        if edgeTriggered && mode != Self.edgeTriggeredMode {
+            return "edge-triggered needs mode \(Self.edgeTriggeredMode.rawValue), not \(mode.rawValue)"
+        }
         if let fault, let needed = fault.requiredMode, needed != mode {
             return "fault \(fault.rawValue) needs mode \(needed.rawValue), not \(mode.rawValue)"
         }
@@ -54,11 +59,14 @@ extension ServerConfiguration {
         return nil
     }
 
+    /// Edge-triggered as asked (`edge`), or by a fault that implies it.
+    public var isEdgeTriggered: Bool { edgeTriggered || fault?.impliesEdgeTriggered == true }
+
     /// Rejects combinations that cannot run, before anything is opened.
     public func validated() throws(ServerConfigurationError) -> ServerConfiguration {
         var copy = self
         if let conflict = conflict(with: mode) { throw ServerConfigurationError(description: conflict) }
-        if fault == .edgeSingleRead || fault == .tlsIgnorePending { copy.edgeTriggered = true }
+        if fault?.impliesEdgeTriggered == true { copy.edgeTriggered = true }
         if fault?.impliesTLS == true && copy.tls == nil { copy.tls = ServerTLS() }
         if let tls = copy.tls, (tls.certificatePath == nil) != (tls.keyPath == nil) {
             throw ServerConfigurationError(description: "a TLS certificate needs its key and a key its certificate (give both cert= and key=, or neither)")

@@ -23,8 +23,11 @@ public enum ServerFault: String, CaseIterable, Sendable, Codable {
     /// TLS: closes without sending close_notify, so the peer cannot tell the end from a truncation.
     case tlsNoCloseNotify = "tls-no-close-notify"
 
-    /// The one backend this fault exists in (the seed's edge-triggered bug is epoll's), nil: any.
-    public var requiredMode: BackendKind? { self == .edgeSingleRead || self == .tlsIgnorePending ? .epoll : nil }
+    /// An edge-triggered bug: the server it is injected into is edge-triggered, whatever `edge` says.
+    public var impliesEdgeTriggered: Bool { self == .edgeSingleRead || self == .tlsIgnorePending }
+
+    /// The one backend this fault exists in (the one that can be edge-triggered), nil: any.
+    public var requiredMode: BackendKind? { impliesEdgeTriggered ? ServerConfiguration.edgeTriggeredMode : nil }
 
     /// A TLS bug: the server it is injected into serves TLS.
     public var impliesTLS: Bool { self == .tlsIgnorePending || self == .tlsNoCloseNotify }

@@ -80,23 +80,6 @@ public enum ToxicText {
         return out
     }
 
-    static func escaped(_ bytes: [UInt8]) -> String {
-        var out = ""
-        for b in bytes {
-            switch b {
-            case 0x0d: out += "\\r"
-            case 0x0a: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0x00: out += "\\0"
-            case 0x5c: out += "\\\\"
-            case 0x22: out += "\\\""
-            case 0x20...0x7e: out.append(Character(UnicodeScalar(b)))
-            default: out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
-            }
-        }
-        return out
-    }
-
     /// `latency latency=100ms jitter=10ms downstream` and the rest, in parse's syntax.
     public static func render(_ toxic: Toxic) -> String {
         var words = [toxic.type.rawValue]
@@ -104,7 +87,7 @@ public enum ToxicText {
             words.append("\(attribute.name)=\(format(toxic[attribute.name], attribute.unit))")
         }
         if let match = toxic.match { words.append("match=\"\(match)\"") }
-        if let reply = toxic.reply { words.append("reply=\"\(escaped(reply))\"") }
+        if let reply = toxic.reply { words.append("reply=\"\(ByteEscaping.escaped(reply))\"") }
         words.append(toxic.stream.rawValue)
         if toxic.toxicity != 1 { words.append("toxicity=\(toxic.toxicity)") }
         if toxic.name != "\(toxic.type.rawValue)_\(toxic.stream.rawValue)" { words.append("name=\(toxic.name)") }

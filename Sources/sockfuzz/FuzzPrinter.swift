@@ -68,18 +68,4 @@ enum FuzzPrinter {
             Output.error("sockfuzz: \(internalError)")
         }
     }
-
-    static func asResult(_ s: FuzzSummary) -> ScenarioResult {
-        let failed = s.finding != nil || s.internalError != nil
-        var note = "\(Format.count(s.runs, "run")), \(Format.count(s.operations, "operation"))"
-        if let f = s.finding {
-            note = "run \(f.run); \(f.shrunk ? "shrunk to \(f.shrunkOperations) operations in \(f.shrinkSteps) steps" : "not shrunk"); reproduced \(f.reproduced) of \(f.replays) replays; \(f.scenarioPath ?? "not written: \(f.notWritten ?? "no --out")")"
-        } else if let internalError = s.internalError {
-            note = internalError
-        }
-        return ScenarioResult(scenario: "fuzz seed \(s.seed)", against: s.against,
-                              status: failed ? .failed : (s.interrupted ? .interrupted : .passed),
-                              seed: s.seed, durationSeconds: s.seconds, failures: s.finding.map { [$0.failure] } ?? [],
-                              note: note, groups: [], totals: nil, server: nil)
-    }
 }

@@ -140,10 +140,7 @@ struct RecorderTests {
         #expect(SessionRecorder.portable(block).rendered == "repeat 2 {\n    send web file /srv/scenarios/payload.bin\n}")
         let absolute = Statement(command: .include(path: "/etc/x.scn", body: []), location: at)
         #expect(SessionRecorder.portable(absolute).rendered == "include /etc/x.scn")
-        var tls = ScenarioLanguage.ServerOptions(mode: .epoll)
-        tls.tls = true
-        tls.certificate = "certs/c.pem"
-        tls.key = "/etc/k.pem"
+        let tls = ScenarioLanguage.ServerOptions(mode: .epoll, tls: ServerTLS(certificatePath: "certs/c.pem", keyPath: "/etc/k.pem"))
         let start = Statement(command: .serverStart(tls), location: SourceLocation(file: "/srv/scenarios/a.scn", line: 1, column: 1))
         #expect(SessionRecorder.portable(start).rendered == "server start epoll tls cert=/srv/scenarios/certs/c.pem key=/etc/k.pem")
         let verified = Statement(command: .connect(group: "web", count: 1, rate: nil, timeout: nil, tls: ClientTLS(verification: .authorities(file: "ca.pem"))),

@@ -15,14 +15,14 @@ struct LoadBoundsTests {
     init() { _ = Sys.raiseOpenFileLimit() }
 
     private func burst(_ count: Int, to server: MisbehavingServer, echoTimeoutNanos: UInt64 = 300_000_000) throws -> (ConnectBurstResult, [Int32]) {
-        try ConnectBurst().run(count: count, to: try SocketAddress.parse(server.address), inFlight: 100,
+        try ConnectBurst().run(count: count, to: Target(try SocketAddress.parse(server.address)), inFlight: 100,
                                timeoutNanos: 20_000_000_000, echoTimeoutNanos: echoTimeoutNanos)
     }
 
     /// An embedded epoll server and two connections to it that echoed their first byte.
     private static func twoConnections() throws -> (EchoServer, [Int32]) {
         let server = EchoServer(configuration: ServerConfiguration(mode: .epoll))
-        let (_, fds) = try ConnectBurst().run(count: 2, to: try server.start())
+        let (_, fds) = try ConnectBurst().run(count: 2, to: Target(try server.start()))
         return (server, fds)
     }
 
@@ -42,6 +42,17 @@ struct LoadBoundsTests {
         #expect(twin.echoed == 4 && LoadVerdict.problems(twin).isEmpty, "\(twin)")
     }
 
+    @Test("a connect burst keeps at most its in-flight bound of connections waiting for their echo; the rest wait their turn")
+    func inFlightBound() throws {
+        let silent = try MisbehavingServer(.neverReads)
+        defer { silent.stop() }
+        // One at a time: the first waits out its echo deadline before the second may start, and
+        // the burst's deadline comes before the third's turn.
+        let (result, fds) = try ConnectBurst().run(count: 3, to: Target(try SocketAddress.parse(silent.address)), inFlight: 1,
+                                                   timeoutNanos: 600_000_000, echoTimeoutNanos: 400_000_000)
+        #expect(fds.isEmpty && result.connected <= 2 && result.connectTimeouts >= 1, "\(result)")
+    }
+
     @Test("a connect burst compares the byte that comes back with the one sent: an HTTP error page is no echo")
     func wrongByte() throws {
         let nginxLike = try MisbehavingServer(.httpError)
@@ -58,7 +69,7 @@ struct LoadBoundsTests {
         defer { echo.stop() }
         let burst = try ConnectBurst()
         burst.loop.close()  // the next epoll_wait fails with EBADF
-        let (result, fds) = burst.run(count: 3, to: try SocketAddress.parse(echo.address))
+        let (result, fds) = burst.run(count: 3, to: Target(try SocketAddress.parse(echo.address)))
         fds.forEach(Sys.close)
         #expect(result.clientError?.contains("epoll_wait") == true, "\(result)")
         #expect(LoadVerdict.problems(result).contains { $0.contains("event loop failed") })
@@ -68,7 +79,7 @@ struct LoadBoundsTests {
     func loadLoopFails() throws {
         let (server, fds) = try Self.twoConnections()
         defer { fds.forEach(Sys.close); server.stop() }
-        let generator = try LoadGenerator(fds: fds, plan: LoadPlan(messageSize: 64, pacing: .depth(2), durationNanos: 5_000_000_000))
+        let generator = try LoadRunner<EchoLoad>(fds: fds, plan: LoadPlan(messageSize: 64, pacing: .depth(2), durationNanos: 5_000_000_000))
         generator.loop.close()
         let result = generator.run()
         #expect(result.clientError?.contains("epoll_wait") == true, "\(result)")
@@ -83,7 +94,7 @@ struct LoadBoundsTests {
         defer { fds.forEach(Sys.close); server.stop() }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(Int(LoadPacing.maxRatePerSecond))), durationNanos: 300_000_000)
         let started = nowNanos()
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         #expect(elapsedSeconds(since: started) < 10, "took \(elapsedSeconds(since: started)) s for 0.3 s and a 2 s drain")
         #expect(result.notSent > 0 && result.errors == 0, "\(result)")
         #expect(LoadVerdict.problems(result).contains { $0.hasPrefix("not sent \(result.notSent) (client saturated") })
@@ -94,7 +105,7 @@ struct LoadBoundsTests {
         let (server, fds) = try Self.twoConnections()
         defer { fds.forEach(Sys.close); server.stop() }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(200)), durationNanos: 300_000_000)
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         #expect(result.notSent == 0 && result.unanswered == 0 && result.errors == 0, "\(result)")
         #expect(LoadVerdict.problems(result).isEmpty)
     }

@@ -2,6 +2,7 @@
 // once, whether scrapes come every second, late or never, and what waits for a scrape is bounded.
 
 import Histogram
+import Results
 import Testing
 @testable import Load
 
@@ -9,7 +10,7 @@ import Testing
 struct LoadMetricsTests {
     /// Second k (from 0) of a run holds k + 1 round trips, so every second's share of a count shows.
     static func second(_ k: Int) -> LoadSecond {
-        var h = LoadResult.emptyHistogram()
+        var h = LatencyHistogram.empty()
         for _ in 0...k { h.record(UInt64(1_000 * (k + 1))) }
         return LoadSecond(startSeconds: Double(k), seconds: 1, messages: UInt64(k + 1), histogram: h)
     }

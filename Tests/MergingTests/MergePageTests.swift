@@ -5,6 +5,7 @@
 import Histogram
 import Load
 @testable import Merging
+import Results
 import Testing
 
 @Suite("merge page: units and rates")
@@ -15,7 +16,7 @@ struct MergePageTests {
         for _ in 0..<98 { h.record(743_000) }
         h.record(2_100_000)
         h.record(1_500_000_000)
-        let text = MergePage.percentiles(try #require(LoadResult.Percentiles(nanoseconds: h)))
+        let text = MergePage.percentiles(try #require(Percentiles(nanoseconds: h)))
         #expect(text.hasPrefix("p50 743 µs, p90 743 µs, p99 2.1 ms"), "\(text)")
         #expect(text.hasSuffix("max 1.50 s"), "\(text)")
     }
@@ -27,5 +28,16 @@ struct MergePageTests {
         let cut = LoadInterval(startSeconds: 1, seconds: 0.25, messages: 250, histogram: h)
         #expect(MergePage.perSecond(whole) == 1000)
         #expect(MergePage.perSecond(cut) == 1000)
+    }
+}
+
+@Suite("fuzz page")
+struct FuzzPageTests {
+    @Test("a campaign's page is titled as a fuzz page, with its verdict and seed; a merge page keeps its own title")
+    func titledAsFuzz() {
+        let page = FuzzPage.render(Shares.fuzz(0, of: 1))
+        #expect(page.contains("<title>sockfuzz fuzz</title>") && !page.contains("sockfuzz merge"), "\(page.prefix(300))")
+        #expect(page.contains("<th>verdict</th><td>PASSED</td>") && page.contains("<th>seed</th><td>1</td>"))
+        #expect(MergePage.document(heading: "h", body: "").contains("<title>sockfuzz merge</title>"))
     }
 }

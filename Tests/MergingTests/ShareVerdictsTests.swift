@@ -29,9 +29,9 @@ struct ShareVerdictsTests {
         let merged = try LoadMerge.merge([("a.json", a), ("b.json", b)])
         #expect(merged.passed && merged.problems.isEmpty)
         #expect(merged.messages == 4 && merged.connectionsRequested == 4)
-        var added = LoadResult.emptyHistogram()
+        var added = LatencyHistogram.empty()
         for interval in (a.load!.intervals! + b.load!.intervals!) { added.add(try HistogramEncoding.decode(base64: interval.histogram)) }
-        #expect(added.totalCount == 4 && merged.latencyMicros == LoadResult.Percentiles(nanoseconds: added))
+        #expect(added.totalCount == 4 && merged.latencyMicros == Percentiles(nanoseconds: added))
         // b began 0.5 s after a: its first second lands in a's first.
         #expect(merged.intervals.map(\.messages) == [3, 1])
     }

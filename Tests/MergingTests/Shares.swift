@@ -13,7 +13,7 @@ import Vocabulary
 enum Shares {
     /// A histogram of round trips, in the load's range.
     static func histogram(_ nanos: [UInt64]) -> Histogram<UInt64> {
-        var h = LoadResult.emptyHistogram()
+        var h = LatencyHistogram.empty()
         for n in nanos { h.record(n) }
         return h
     }
@@ -27,11 +27,11 @@ enum Shares {
         let intervals = seconds.enumerated().map { LoadInterval(startSeconds: Double($0.offset), seconds: 1, messages: UInt64($0.element.count),
                                                                 histogram: histogram($0.element)) }
         let messages = UInt64(seconds.joined().count)
-        var all = LoadResult.emptyHistogram()
+        var all = LatencyHistogram.empty()
         for s in seconds { all.add(histogram(s)) }
         var load = LoadResult(connections: 2, messageSize: 64, seconds: Double(seconds.count), messages: messages, verified: messages,
                               messagesPerSecond: Double(messages) / Double(seconds.count), megabytesPerSecond: 0,
-                              latencyMicros: LoadResult.Percentiles(nanoseconds: all), corrupted: 0, connectionErrors: 0, unanswered: 0,
+                              latencyMicros: Percentiles(nanoseconds: all), corrupted: 0, connectionErrors: 0, unanswered: 0,
                               notSent: 0, interrupted: false)
         load.measuredSinceEpochNanos = startNanos
         load.intervals = intervals

@@ -1,5 +1,6 @@
 // Keeps the command table, the parser and docs/scenario-language.md in step: every form's
-// syntax line and example appear verbatim in the doc, and every example parses to its form.
+// syntax line and example appear verbatim in the doc, every example parses to its form, and
+// the parser takes exactly the options the table lists (what help and completion offer).
 
 import Foundation
 import Testing
@@ -23,6 +24,67 @@ struct CommandTableTests {
         let program = try ScenarioParser.parse(source: spec.example, file: "example.scn", knownGroups: ["web": 100]) { _ in "" }
         #expect(program.statements.count == 1)
         #expect(program.statements.first?.command.specName == spec.name)
+    }
+
+    /// What the parser says when it refuses a word as an option (the toxic's words are toxiproxy's).
+    static let refusals = ["unknown option", "unexpected '", "has no attribute", "expected upstream, downstream"]
+
+    /// The parser's complaint about `line` (with groups `web` and proxy `db` known), nil when it parses.
+    func complaint(_ line: String) -> String? {
+        do {
+            _ = try ScenarioParser.parse(source: "proxy db\n" + line, file: "options.scn", knownGroups: ["web": 100]) { _ in "" }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// The example with `word` added before its `within`, or at its end.
+    func example(_ spec: CommandSpec, with word: String) -> String {
+        guard let within = spec.example.range(of: " within ") else { return spec.example + " " + word }
+        return spec.example.replacingCharacters(in: within, with: " \(word) within ")
+    }
+
+    @Test("every option a form lists in the table is one the parser takes",
+          arguments: CommandTable.all.filter { !$0.options.isEmpty }.map(\.name))
+    func listedOptionsAccepted(name: String) throws {
+        let spec = try #require(CommandTable.spec(named: name))
+        for option in spec.options {
+            // A value may be wrong for the option (that is its own error); the option must not be refused.
+            let word = option.hasSuffix("=") ? option + "1" : option
+            let written = spec.example.contains(" \(word.prefix { $0 != "=" })")
+            let line = written ? spec.example : example(spec, with: word)
+            let refused = complaint(line).flatMap { complaint in Self.refusals.first { complaint.contains($0) }.map { _ in complaint } }
+            #expect(refused == nil, "\(name): '\(option)' refused in `\(line)`")
+        }
+    }
+
+    @Test("an option no form lists is refused, named in the message",
+          arguments: CommandTable.all.filter { !$0.options.isEmpty }.map(\.name))
+    func unlistedOptionsRefused(name: String) throws {
+        let spec = try #require(CommandTable.spec(named: name))
+        for word in ["bogus=1", "bogus"] {
+            let said = complaint(example(spec, with: word))
+            #expect(said?.contains("'bogus") == true && Self.refusals.contains { said!.contains($0) },
+                    "\(name): `\(word)` not refused: \(said ?? "parsed")")
+        }
+    }
+
+    @Test("the checks a run counts are the expect forms and the fuzz campaigns, and nothing else")
+    func checks() {
+        let checks = CommandTable.all.filter(\.isCheck)
+        #expect(Set(checks.map(\.command)) == ["expect", "fuzz"])
+        #expect(checks.count == CommandTable.all.filter { $0.command == "expect" || $0.command == "fuzz" }.count)
+        #expect(CommandTable.all.filter { $0.kind == .block }.map(\.name) == ["include", "repeat"])
+    }
+
+    @Test("what each form reads of the bytes received: the inbox through the cursor, the echo books, or whole replies")
+    func reading() {
+        func forms(_ reading: CommandSpec.Reading) -> [String] { CommandTable.all.filter { $0.reads == reading }.map(\.name) }
+        #expect(forms(.inbox) == ["expect recv", "expect match", "expect skip", "expect drain"])
+        #expect(forms(.echo) == ["expect echo", "fuzz", "fuzz request", "fuzz content"])
+        #expect(forms(.replies(consumes: true)) == ["expect reply", "expect reply match", "expect replies"])
+        #expect(forms(.replies(consumes: false)) == ["expect no-reply"])
     }
 
     @Test("the command words cover every form")

@@ -151,8 +151,8 @@ let errorCases: [ErrorCase] = [
     ErrorCase(name: "latency bound other than < or <=", source: web + "expect web p99 > 5ms",
               expected: "2:16: a latency bound takes '<' or '<=', got '>'"),
     ErrorCase(name: "unknown expectation", source: web + "expect web foo",
-              expected: "2:12: unknown expectation 'foo': expected echo, recv, match, reply, replies, no-reply, skip, drain, eof, reset, open, refused, closed, "
-                  + "truncated, connected, tls, tls-version, alpn or a percentile like p99"),
+              expected: "2:12: unknown expectation 'foo': expected echo, recv, match, eof, reset, open, refused, closed, truncated, "
+                  + "connected, skip, drain, reply, replies, no-reply, tls, tls-version, alpn or a percentile like p99"),
     ErrorCase(name: "bad regex", source: web + #"expect web match "(ab""#,
               expected: #"2:18: invalid regular expression "(ab""#),
     ErrorCase(name: "within without a duration", source: web + "expect web echo within",

@@ -71,13 +71,8 @@ struct ParserTests {
 
     @Test("server start tls: self-signed, or cert= and key= files as written")
     func serverStartTLS() {
-        var selfSigned = ServerOptions(mode: .select)
-        selfSigned.tls = true
-        #expect(command("server start select tls") == .serverStart(selfSigned))
-        var files = ServerOptions(mode: .epoll, edgeTriggered: true)
-        files.tls = true
-        files.certificate = "certs/server.pem"
-        files.key = "/etc/key.pem"
+        #expect(command("server start select tls") == .serverStart(ServerOptions(mode: .select, tls: ServerTLS())))
+        let files = ServerOptions(mode: .epoll, edgeTriggered: true, tls: ServerTLS(certificatePath: "certs/server.pem", keyPath: "/etc/key.pem"))
         #expect(command("server start epoll key=/etc/key.pem edge tls cert=certs/server.pem") == .serverStart(files))
         #expect(files.configuration().tls == ServerTLS(certificatePath: "certs/server.pem", keyPath: "/etc/key.pem"))
         #expect(ServerOptions(mode: .epoll).configuration().tls == nil)

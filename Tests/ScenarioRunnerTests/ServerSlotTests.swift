@@ -20,6 +20,8 @@ struct ServerSlotTests {
         slot.connectThrough(Self.proxy)
         #expect(slot.connectAddress == Self.proxy)
         #expect(slot.thirdParty == Self.thirdParty)
+        #expect(slot.connectTarget?.address == Self.proxy)
+        #expect(slot.connectTarget?.tlsName == "localhost", "TLS through the proxy still names the server")
         let otherStopped = slot.proxyStopped(listen: SocketAddress.loopback(port: 7001), upstream: Self.proxy)
         #expect(!otherStopped, "another proxy's stop changes nothing")
         #expect(slot.connectAddress == Self.proxy)

@@ -42,7 +42,7 @@ public enum ContentCampaign {
         var summary = FuzzSummary(against: config.against, seed: config.seed, runs: 0, operations: 0, connections: 0,
                                   seconds: 0, interrupted: false, finding: nil)
         if !config.segment.isWhole { summary.segment = config.segment }
-        let server = ContentServer(monitor: monitor, target: config.target?.address, referenceMonitor: referenceMonitor, reference: config.reference)
+        let server = ContentServer(monitor: monitor, target: config.target?.address, referenceMonitor: referenceMonitor, reference: config.reference?.address)
         var mutator = start
         var timing = config.timing
         var settings = config

@@ -17,7 +17,7 @@ public struct ContentConfiguration: Sendable {
     /// ... or already running here (with `spawn` and no `{port}`: where the spawned one listens).
     public var target: Target?
     /// Another implementation: each reply must equal its reply to the same requests (masks apply).
-    public var reference: SocketAddress?
+    public var reference: Target?
     /// ... started as a process (`--reference 'CMD {port}'`), restarted with the server under
     /// test so both start each confirmation from the same (empty) state.
     public var referenceSpawn: SpawnCommand?

@@ -124,25 +124,14 @@ final class ContentRecorder {
                                                  statement: commands.last?.rendered ?? "", expected: "the server to keep serving",
                                                  seen: written.judgement.seen, seed: config.seed, kind: written.judgement.kind)
         failure.file = name
-        var path: String?
-        var notWritten: String?
-        if let directory = config.outDirectory {
-            switch FindingFile.write(text, directory: directory, name: name) {
-            case .success(let full):
-                path = full
-                onEvent(.wrote(path: full))
-            case .failure(let problem):
-                notWritten = problem.description
-                onEvent(.notWritten(reason: problem.description))
-            }
-        }
+        let saved = FindingFile.record(text, directory: config.outDirectory, name: name, onEvent: onEvent)
         let verdict = ReplayVerdict(reproduced: replay.count, of: replay.of, interrupted: interrupt.isSet, canReplay: canReplay(written.judgement.kind))
         var finding = FuzzFinding(run: suspect.run, runSeed: config.seed, kind: suspect.judgement.kind,
                                   signature: suspect.judgement.kind.description, failure: failure,
                                   originalOperations: requestsBefore, shrunkOperations: written.inputs.reduce(0) { $0 + $1.requests.count },
                                   shrunkCommands: commands.count, shrinkSteps: steps, shrinkAttempts: attempts,
                                   shrinkDeadlineNanos: config.hangTimeoutNanos, shrunk: written.shrunk, reproduced: replay.count,
-                                  replays: replay.of, scenario: text, scenarioPath: path, notWritten: notWritten)
+                                  replays: replay.of, scenario: text, scenarioPath: saved.path, notWritten: saved.notWritten)
         finding.replayVerdict = verdict.sentence
         finding.trigger = written.inputs.last?.requests.last.map { FrameText.render($0) }
         finding.confirmed = confirmed != nil

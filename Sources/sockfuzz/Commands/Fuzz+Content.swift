@@ -4,6 +4,7 @@
 // Exit status: 0 nothing found, 1 a finding, 2 a usage error, 3 the server stopped serving and
 // nothing could start a fresh one (the finding is unconfirmed), 130 interrupted.
 
+import Merging
 import Metrics
 import ArgumentParser
 import EmbeddedServer
@@ -99,7 +100,7 @@ extension Fuzz {
                     throw ExitCode(2)
                 }
             } else {
-                config.reference = try Targets.reachable(reference, option: "--reference")
+                config.reference = try Targets.reachableTarget(reference, option: "--reference")
             }
         }
         let address = monitor?.address ?? config.target!.address

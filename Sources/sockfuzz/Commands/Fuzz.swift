@@ -261,7 +261,7 @@ struct Fuzz: ParsableCommand {
     }
 
     func writeReports(_ summaries: [FuzzSummary]) throws {
-        let results = summaries.map(FuzzPrinter.asResult)
+        let results = summaries.map(\.asScenarioResult)
         if let junit = reports.junit { try Reports.write(JUnitReport.render(results, suiteName: "sockfuzz fuzz"), to: junit, option: "--junit") }
         if let json = reports.json {
             let passed = summaries.allSatisfy(FuzzReportDocument.passed)

@@ -166,16 +166,16 @@ struct LoadCommand: ParsableCommand {
         let warm = UInt64(warmup.nanoseconds)
 
         var server: EchoServer?
-        let address: SocketAddress
+        let destination: Target
         if let target {
-            address = try Targets.reachable(target, option: "--target")
+            destination = try Targets.reachableTarget(target, option: "--target")
         } else {
             let embedded = EchoServer(configuration: ServerConfiguration(mode: mode, tls: tlsOptions.tls ? ServerTLS() : nil))
-            address = try embedded.start()
+            destination = Target(try embedded.start())
             server = embedded
         }
         defer { server?.stop() }
-        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue)\(tlsOptions.tls ? " TLS" : "") server on \(address)"
+        let against = target.map { "target \($0)" } ?? "embedded \(mode.rawValue)\(tlsOptions.tls ? " TLS" : "") server on \(destination.address)"
         let tls: TLSClientContext?
         do { tls = try tlsOptions.settings(embedded: target == nil).map(TLSClientContext.init) } catch {
             throw ValidationError("--tls: \(error)")
@@ -195,13 +195,13 @@ struct LoadCommand: ParsableCommand {
         let burst = try ConnectBurst()
         let requestLoad = requests.isRequestLoad
         let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
-        let (connect, fds) = burst.run(count: shareConnections, to: address, inFlight: inflight,
+        let (connect, fds) = burst.run(count: shareConnections, to: destination, inFlight: inflight,
                                        echoTimeoutNanos: UInt64(echoTimeout.nanoseconds), sources: sources,
-                                       probeEcho: !requestLoad, tls: tls, tlsHost: target.flatMap(Targets.host) ?? address.host,
+                                       probeEcho: !requestLoad, tls: tls,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
-        let sessions = tls == nil ? nil : burst.keptSessions
+        let transports = burst.keptTransports
         defer {
-            for ssl in sessions ?? [] { TLSIO.end(ssl) }
+            for transport in transports { transport.end() }
             for fd in fds { Sys.close(fd) }
         }
         if !segment.isWhole { Output.line("load: share \(segment) of the test: \(shareConnections) of \(connections) connections") }
@@ -232,13 +232,12 @@ struct LoadCommand: ParsableCommand {
                                            pacing: sharePacing, durationNanos: measured, warmupNanos: warm)
                 // A server that closes between requests (nginx after keepalive_requests) gets a new
                 // connection, as wrk does; the shares of a test reconnect to the same place.
-                let reconnect = LoadReconnect(
-                    to: address, tls: tls.map { Connector.TLSTarget($0, host: target.flatMap(Targets.host) ?? address.host) })
+                let reconnect = LoadReconnect(to: destination, tls: tls)
                 job = .requests(plan, reconnect: reconnect)
             } else {
                 job = .echo(LoadPlan(messageSize: messageSize, pacing: sharePacing, durationNanos: measured, warmupNanos: warm))
             }
-            let result = try job.run(fds: fds, tls: sessions, progress: report, interrupted: { interrupt.isSet }).result
+            let result = try job.run(fds: fds, transports: transports, progress: report, interrupted: { interrupt.isSet }).result
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
@@ -261,7 +260,7 @@ struct LoadCommand: ParsableCommand {
             Output.line("load: FAILED: " + problems.joined(separator: "; "))
         }
         if let hdrLog, let load = record.load {
-            try Reports.write(HdrLogFile.render(load, comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
+            try Reports.write(load.intervalLog(comment: "sockfuzz \(testIdentity), share \(segment)"), to: hdrLog, option: "--hdr-log")
         }
         if let json { try Reports.writeJSON(record, to: json) }
         if record.interrupted { throw ExitCode(130) }
@@ -272,7 +271,7 @@ struct LoadCommand: ParsableCommand {
 extension LoadCommand {
     /// "tls: 100/100 handshakes (TLSv1.3) in 0.20 s: 500 handshakes/s, latency p50 ... p99 ..."
     static func handshakeLine(_ h: TLSHandshakes, of requested: Int, verification: ClientTLS.Verification?) -> String {
-        var line = "tls: \(h.completed)/\(requested) handshakes" + (h.version.map { " (\($0)" + (h.alpn.map { ", ALPN \($0)" } ?? "") + ")" } ?? "")
+        var line = "tls: \(h.completed)/\(requested) handshakes" + (h.version.map { " (\($0.openSSLName)" + (h.alpn.map { ", ALPN \($0)" } ?? "") + ")" } ?? "")
             + " in \(Format.seconds(h.seconds)): \(Int(h.perSecond)) handshakes/s"
         if let l = h.latencyMicros {
             line += ", latency p50 \(micros(l.p50)) p90 \(micros(l.p90)) p99 \(micros(l.p99)) p99.9 \(micros(l.p999)) max \(micros(l.max))"

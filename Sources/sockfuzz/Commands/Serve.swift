@@ -31,7 +31,7 @@ struct Serve: ParsableCommand {
             throw ExitCode(2)
         }
         var mode = server.mode.rawValue
-        if server.edge || server.fault == .edgeSingleRead || server.fault == .tlsIgnorePending { mode += " (edge-triggered)" }
+        if server.configuration.isEdgeTriggered { mode += " (edge-triggered)" }
         if server.tls || server.fault?.impliesTLS == true {
             mode += server.certificate.map { ", TLS with \($0)" } ?? ", TLS with a self-signed certificate for localhost"
         }

@@ -44,14 +44,11 @@ struct ServerOptions: ParsableArguments {
         if (certificate == nil) != (key == nil) {
             throw ValidationError("a TLS certificate needs its key: give both --cert and --key, or neither")
         }
-        if fault == .tlsIgnorePending && mode != .epoll {
-            throw ValidationError("--fault tls-ignore-pending needs --mode epoll (got --mode \(mode.rawValue))")
+        if let fault, let needed = fault.requiredMode, mode != needed {
+            throw ValidationError("--fault \(fault.rawValue) needs --mode \(needed.rawValue) (got --mode \(mode.rawValue))")
         }
-        if edge && mode != .epoll {
-            throw ValidationError("--edge needs --mode epoll (got --mode \(mode.rawValue))")
-        }
-        if fault == .edgeSingleRead && mode != .epoll {
-            throw ValidationError("--fault edge-single-read needs --mode epoll (got --mode \(mode.rawValue))")
+        if edge && mode != ServerConfiguration.edgeTriggeredMode {
+            throw ValidationError("--edge needs --mode \(ServerConfiguration.edgeTriggeredMode.rawValue) (got --mode \(mode.rawValue))")
         }
     }
 

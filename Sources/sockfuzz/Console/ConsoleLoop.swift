@@ -252,11 +252,7 @@ final class Console {
             }
         }
         if outcome == .passed, case .send = statement.command { awaitReplies() }
-        // After what lets replies arrive (a look at every connection: not after every command).
-        switch statement.command {
-        case .send, .sleep, .expectReply, .expectReplies, .expectNoReply: sayUnaskedReplies()
-        default: break
-        }
+        if Self.letsRepliesArrive(statement.command) { sayUnaskedReplies() }
         ConsoleSignals.commandEnded()
         out.end()
         eventBudget = .max
@@ -265,7 +261,7 @@ final class Console {
         switch outcome {
         case .passed:
             // Skipped against --target, it did nothing here; replayed, it would do something.
-            if !(skipped && Self.isServerCommand(statement.command)) { recorder.record(statement) }
+            if !(skipped && statement.command.spec.isServerCommand) { recorder.record(statement) }
             if shown == 0, let line = confirmation(statement, selected: selected) { out.line(line) }
             if suppressed > 0 { out.line("finished in \(Format.nanos(Sys.monotonicNanos() - begun)), no failure") }
         case .failed:
@@ -353,9 +349,12 @@ final class Console {
         }
     }
 
-    static func isServerCommand(_ command: Command) -> Bool {
+    /// A send, a sleep or a reply check: what lets replies arrive, after which the console looks
+    /// at every connection for replies nothing asked for (not after every command).
+    static func letsRepliesArrive(_ command: Command) -> Bool {
+        if case .replies = command.spec.reads { return true }
         switch command {
-        case .serverStart, .serverStop, .serverStats, .serverMode, .target, .expectServer: return true
+        case .send, .sleep: return true
         default: return false
         }
     }

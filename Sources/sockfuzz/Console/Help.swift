@@ -4,29 +4,21 @@
 
 import ScenarioLanguage
 
+/// A form `help` describes: one of the language's, or a console command.
+@dynamicMemberLookup
 struct HelpEntry: Sendable, Equatable {
-    /// Unique name of the form: `send random`, `server start`, `save`.
-    var name: String
-    /// The word(s) typed first: `send`, `server start`, `save`.
-    var command: String
-    var syntax: String
-    var summary: String
-    var example: String
-    /// Fixed words the form accepts after the command.
-    var keywords: [String]
-    /// `key=` options and bare flags.
-    var options: [String]
+    /// Its name, syntax, summary, example, keywords and options (`entry.syntax` reads them).
+    var spec: CommandSpec
     /// A console command (not valid in scenario files).
     var isConsole: Bool
 
-    var commandWords: [String] { command.split(separator: " ").map(String.init) }
+    subscript<Field>(dynamicMember field: KeyPath<CommandSpec, Field>) -> Field { spec[keyPath: field] }
+
+    var commandWords: [String] { spec.command.split(separator: " ").map(String.init) }
 }
 
 enum HelpTable {
-    static let language: [HelpEntry] = CommandTable.all.map { spec in
-        HelpEntry(name: spec.name, command: spec.command, syntax: spec.syntax, summary: spec.summary,
-                  example: spec.example, keywords: spec.keywords, options: spec.options, isConsole: false)
-    }
+    static let language: [HelpEntry] = CommandTable.all.map { HelpEntry(spec: $0, isConsole: false) }
 
     /// Commands only the console knows. docs/console.md describes them (a test keeps it in step).
     static let console: [HelpEntry] = [
@@ -143,7 +135,6 @@ enum HelpTable {
     }
 
     private static func entry(_ name: String, _ syntax: String, _ summary: String, _ example: String) -> HelpEntry {
-        HelpEntry(name: name, command: name, syntax: syntax, summary: summary, example: example,
-                  keywords: [], options: [], isConsole: true)
+        HelpEntry(spec: CommandSpec(name: name, command: name, syntax: syntax, summary: summary, example: example), isConsole: true)
     }
 }

@@ -51,9 +51,10 @@ struct SessionRecorder {
             copy.command = .send(selector, .file(absolute(path, from: file)))
         case .send(let selector, .pieces(.file(let path), let chunks, let gaps)):
             copy.command = .send(selector, .pieces(.file(absolute(path, from: file)), chunks: chunks, gaps: gaps))
-        case .serverStart(var options) where options.certificate != nil || options.key != nil:
-            options.certificate = options.certificate.map { absolute($0, from: file) }
-            options.key = options.key.map { absolute($0, from: file) }
+        case .serverStart(var options):
+            guard let tls = options.tls else { break }
+            options.tls = ServerTLS(certificatePath: tls.certificatePath.map { absolute($0, from: file) },
+                                    keyPath: tls.keyPath.map { absolute($0, from: file) })
             copy.command = .serverStart(options)
         case .connect(let group, let count, let rate, let timeout, let framing, var tls?):
             if case .authorities(file: let path) = tls.verification { tls.verification = .authorities(file: absolute(path, from: file)) }

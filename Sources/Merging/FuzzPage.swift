@@ -3,12 +3,12 @@
 // instrumentation), charted with the bench's SVG charts.
 
 import Bench
-import ScenarioRunner
+import Foundation
 import Fuzzing
-import Merging
+import ScenarioRunner
 
-enum FuzzPage {
-    static func render(_ s: FuzzSummary) -> String {
+public enum FuzzPage {
+    public static func render(_ s: FuzzSummary) -> String {
         var rows = [("against", s.against), ("seed", "\(s.seed)"), ("runs", "\(s.runs)"), ("requests sent", "\(s.operations)"),
                     ("seconds", Format.seconds(s.seconds)),
                     ("verdict", s.finding != nil ? "FAILED" : (s.interrupted ? "INTERRUPTED" : "PASSED"))]
@@ -27,7 +27,7 @@ enum FuzzPage {
                           series: [ChartSeries("reply classes", color: "#3b6ea5", values: curve.map { Double($0.classes) }),
                                    ChartSeries("transitions", color: "#b5523b", values: curve.map { Double($0.transitions) })],
                           unit: "")
-        return MergePage.document(heading: "sockfuzz fuzz: \(s.against)", body: MergePage.keyValueTable(rows) + "\n" + chart.svg())
-            .replacingOccurrences(of: "<title>sockfuzz merge</title>", with: "<title>sockfuzz fuzz</title>")
+        return MergePage.document(title: "sockfuzz fuzz", heading: "sockfuzz fuzz: \(s.against)",
+                                  body: MergePage.keyValueTable(rows) + "\n" + chart.svg())
     }
 }

@@ -1,4 +1,4 @@
-// The load generator's figures on tiny runs: every counted message was verified, a corrupted
+// The load runner's figures on tiny runs: every counted message was verified, a corrupted
 // echo is an error, and the open loop shows a server stall in its percentiles (latency from the
 // intended send time) where a closed loop would hide it.
 
@@ -11,12 +11,12 @@ import Syscalls
 import Testing
 import TestSupport
 
-@Suite("load generator", .serialized, .sharesDescriptorTable)
-struct LoadGeneratorTests {
+@Suite("load runner", .serialized, .sharesDescriptorTable)
+struct LoadRunnerTests {
     init() { _ = Sys.raiseOpenFileLimit() }
 
     static func connect(_ count: Int, to address: SocketAddress) throws -> [Int32] {
-        let (result, fds) = try ConnectBurst().run(count: count, to: address, inFlight: 100, timeoutNanos: 20_000_000_000)
+        let (result, fds) = try ConnectBurst().run(count: count, to: Target(address), inFlight: 100, timeoutNanos: 20_000_000_000)
         #expect(result.echoed == count, "\(result)")
         return fds
     }
@@ -29,7 +29,7 @@ struct LoadGeneratorTests {
         let fds = try Self.connect(20, to: address)
         defer { fds.forEach(Sys.close) }
         let plan = LoadPlan(messageSize: 100, pacing: .depth(4), durationNanos: 300_000_000, warmupNanos: 50_000_000)
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         #expect(result.messages > 0)
         #expect(result.verified == result.messages)
         #expect(result.errors == 0, "\(result.firstError ?? "")")
@@ -49,7 +49,7 @@ struct LoadGeneratorTests {
         let fds = try Self.connect(3, to: address)
         defer { fds.forEach(Sys.close) }
         let plan = LoadPlan(messageSize: 64, pacing: .depth(2), durationNanos: 200_000_000)
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         // The burst's byte was offset 0; the fault flips stream offset 100 = message 1, byte 35.
         #expect(result.corrupted == 3)
         #expect(result.firstError?.contains("byte 35 differs") == true, "\(result.firstError ?? "nil")")
@@ -76,7 +76,7 @@ struct LoadGeneratorTests {
             client.close()
         }
         let plan = LoadPlan(messageSize: 64, pacing: .rate(.perSecond(2000)), durationNanos: 2_000_000_000)
-        let result = try LoadGenerator(fds: fds, plan: plan).run()
+        let result = try LoadRunner<EchoLoad>(fds: fds, plan: plan).run()
         staller.join()
         let latency = try #require(result.latencyMicros)
         #expect(result.errors == 0, "\(result.firstError ?? "")")

@@ -5,18 +5,18 @@
 import Reactor
 import ScenarioLanguage
 
-struct PlannedRun {
-    var file: String
-    var program: Program
+public struct PlannedRun: Sendable {
+    public var file: String
+    public var program: Program
     /// The `--mode` override; nil: as the file says.
-    var mode: BackendKind?
+    public var mode: BackendKind?
     /// Said before the run, e.g. why a pinned file runs once.
-    var note: String?
+    public var note: String?
 }
 
-enum RunPlan {
+public enum RunPlan {
     /// `modes` as `ServerChoiceOptions.modes` gives them; `againstTarget`: one run each, no modes.
-    static func runs(_ programs: [(file: String, program: Program)], modes: [BackendKind?], againstTarget: Bool) -> [PlannedRun] {
+    public static func runs(_ programs: [(file: String, program: Program)], modes: [BackendKind?], againstTarget: Bool) -> [PlannedRun] {
         programs.flatMap { file, program -> [PlannedRun] in
             if againstTarget { return [PlannedRun(file: file, program: program, mode: nil)] }
             if modes.count > 1, let away = thirdPartyOnly(program.statements) {
@@ -35,7 +35,7 @@ enum RunPlan {
 
     /// The first `target` or `spawn` line of a file that never starts the embedded server (no
     /// `server start` or `server mode`): nil when the embedded server may take some traffic.
-    static func thirdPartyOnly(_ statements: [Statement]) -> Statement? {
+    public static func thirdPartyOnly(_ statements: [Statement]) -> Statement? {
         var away: Statement?
         var embedded = false
         func scan(_ statements: [Statement]) {
@@ -53,7 +53,7 @@ enum RunPlan {
     }
 
     /// The first `server mode X`, which wins over `--mode`, in blocks and included files too.
-    static func modePin(in statements: [Statement]) -> Statement? {
+    public static func modePin(in statements: [Statement]) -> Statement? {
         for statement in statements {
             switch statement.command {
             case .serverMode: return statement

@@ -1,0 +1,39 @@
+// Which runs `sockfuzz run` makes of its files: once per --mode, except a file that pins its
+// design or sends everything to a third-party server (once, saying why), and once each against
+// --target.
+
+import ScenarioLanguage
+import ScenarioRunner
+import Testing
+import Vocabulary
+
+@Suite("run plan")
+struct RunPlanTests {
+    private let modes: [BackendKind?] = [.busy, .select, .epoll]
+
+    private func plan(_ source: String, againstTarget: Bool = false) throws -> [PlannedRun] {
+        let program = try ScenarioParser.parse(source: source, file: "f.scn")
+        return RunPlan.runs([("f.scn", program)], modes: modes, againstTarget: againstTarget)
+    }
+
+    @Test("a plain file runs once per mode, and once against a target")
+    func perMode() throws {
+        let runs = try plan("connect c 1\nsend c \"x\"\nexpect c echo\n")
+        #expect(runs.map(\.mode) == modes && runs.allSatisfy { $0.note == nil })
+        #expect(try plan("connect c 1\n", againstTarget: true).map(\.mode) == [nil])
+    }
+
+    @Test("server mode inside a repeat block pins the design: one run, and the note names its line")
+    func pinnedInBlock() throws {
+        let runs = try plan("repeat 2 {\n  server mode select\n}\nconnect c 1\n")
+        #expect(runs.count == 1 && runs[0].mode == nil)
+        #expect(runs[0].note?.contains("at line 2 pins the design") == true, "\(runs[0].note ?? "no note")")
+    }
+
+    @Test("a file whose every connect goes to a third-party server runs once; starting the embedded server undoes that")
+    func thirdPartyOnly() throws {
+        let away = try plan("target 127.0.0.1:9\nconnect c 1\n")
+        #expect(away.count == 1 && away[0].note?.contains("third-party server: run once") == true)
+        #expect(try plan("target 127.0.0.1:9\nserver start epoll\nconnect c 1\n").count == 3)
+    }
+}
