@@ -12,6 +12,13 @@ public struct Target: Sendable, Equatable, CustomStringConvertible {
         self.host = host
     }
 
+    /// HOST:PORT as the user typed it (`localhost:6379`, `[::1]:8080`): resolved, with the host
+    /// kept as written.
+    public static func parse(_ text: String) throws(SocketAddress.ParseError) -> Target {
+        let (host, port) = try SocketAddress.split(text)
+        return Target(try SocketAddress.resolve(host: host, port: port), host: host)
+    }
+
     /// `localhost:6379`, `[::1]:8080` or the address: as the user wrote it.
     public var description: String {
         guard let host else { return "\(address)" }

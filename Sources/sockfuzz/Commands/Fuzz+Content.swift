@@ -73,7 +73,7 @@ extension Fuzz {
             let command = try SpawnCommand(spawn)
             config.spawn = command
             if let target = server.target {
-                config.target = Target(try SocketAddress.parse(target), host: Targets.host(target))
+                config.target = try Target.parse(target)
             }
             do { monitor = try ProcessMonitor(command, target: config.target?.address) } catch {
                 Output.error("sockfuzz: --spawn: \(error.description)")
