@@ -256,7 +256,7 @@ final class RequestLoad: LoadWork {
 
 extension LoadRunner where Work == RequestLoad {
     /// Takes over `fds` (connected, non-blocking) for the run; they stay open afterwards. With
-    /// `tls`, the connections' SSL objects in the same order (still the caller's).
+    /// `transports`, each connection's Transport in the same order (still the caller's).
     /// Throws when `plan.expect` is not a valid regex. With `reconnect`, a connection the server
     /// closes between requests is opened again (counted in `reconnects`); without, it fails.
     convenience init(fds: [Int32], plan: RequestLoadPlan, transports: [Transport]? = nil, reconnect: LoadReconnect? = nil) throws {

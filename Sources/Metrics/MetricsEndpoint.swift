@@ -8,7 +8,7 @@ import Results
 import Synchronization
 import Syscalls
 
-public final class MetricsEndpoint: EventHandler, @unchecked Sendable {
+public final class MetricsEndpoint: @unchecked Sendable {
     /// Where it listens (the port chosen when asked for port 0).
     public let address: SocketAddress
     private let listener: Int32
@@ -18,6 +18,13 @@ public final class MetricsEndpoint: EventHandler, @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Only the endpoint's thread touches these.
     private var clients: [Int32: Client] = [:]
+    /// What the loop dispatches to: kept private, so no other thread can call into the
+    /// endpoint's handling (and its unlocked `clients`).
+    private final class LoopEvents: EventHandler {
+        unowned let endpoint: MetricsEndpoint
+        init(_ endpoint: MetricsEndpoint) { self.endpoint = endpoint }
+        func handle(fd: Int32, events: IOEvents) -> Bool { endpoint.handle(fd: fd) }
+    }
 
     private struct Client {
         var request: [UInt8] = []
@@ -61,9 +68,10 @@ public final class MetricsEndpoint: EventHandler, @unchecked Sendable {
     }
 
     private func serve() {
+        let events = LoopEvents(self)
         while !stopping.load(ordering: .relaxed) {
             // A failing wait ends the endpoint, never the load it reports on.
-            do { _ = try loop.runOnce(self, maxWaitNanos: 100_000_000) } catch { break }
+            do { _ = try loop.runOnce(events, maxWaitNanos: 100_000_000) } catch { break }
             let now = Sys.monotonicNanos()
             for (fd, client) in clients where now > client.deadline { drop(fd) }
         }
@@ -74,7 +82,7 @@ public final class MetricsEndpoint: EventHandler, @unchecked Sendable {
         finished.signal()
     }
 
-    public func handle(fd: Int32, events: IOEvents) -> Bool {
+    private func handle(fd: Int32) -> Bool {
         if fd == listener {
             while case .processed(let client)? = try? Sys.accept(listener) {
                 clients[client] = Client(deadline: Sys.monotonicNanos() &+ requestTimeoutNanos)
@@ -114,7 +122,7 @@ public final class MetricsEndpoint: EventHandler, @unchecked Sendable {
     }
 
     /// The whole response once the request's head is in; nil while it is incomplete.
-    public static func respond(to request: [UInt8], render: () -> String) -> [UInt8]? {
+    static func respond(to request: [UInt8], render: () -> String) -> [UInt8]? {
         let text = String(decoding: request, as: UTF8.self)
         guard text.contains("\r\n\r\n") || text.contains("\n\n") else {
             return request.count >= maxRequest ? response(431, "Request Header Fields Too Large", "request too large\n") : nil

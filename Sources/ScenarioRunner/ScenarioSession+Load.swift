@@ -1,6 +1,6 @@
 // `load SEL size=SIZE (depth=N | rate=R/s) duration=D [warmup=D]` (or `request="..." framing=F
 // [expect="regex"]` for any request/response server): the selected connections are lent to the
-// load generator for the run, then taken back; round trips join the group's latency histogram,
+// load runner for the run, then taken back; round trips join the group's latency histogram,
 // so `expect SEL p99 < ...` reads them. Over TLS the run goes through the connections' own sessions
 // (lent with them, still the engine's; see LentConnections).
 

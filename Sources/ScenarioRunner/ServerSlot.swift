@@ -109,7 +109,8 @@ struct ServerSlot {
     }
 
     /// Starts `command` as the server under test, ending a process spawned before; later
-    /// connects go to it and the embedded server stops. A start that fails leaves the rest as it was.
+    /// connects go to it and the embedded server stops. A start that fails has already ended the
+    /// process spawned before (one server under test at a time); the embedded server is left as it was.
     mutating func spawn(_ command: SpawnCommand) throws(ServerProcess.StartError) -> ServerProcess {
         spawnTried = true
         spawned?.stop()

@@ -1,5 +1,5 @@
-// A third-party server as the user named it, one value: the address connects go to, and the
-// host as typed (`localhost`, not the address it resolved to), which TLS sends and checks and
+// A server as the user named it (or as the tool chose it, an address), one value: the address
+// connects go to, and the host as typed (`localhost`, not the address it resolved to), which TLS sends and checks and
 // every report shows. Kept together so no caller carries one without the other.
 
 public struct Target: Sendable, Equatable, CustomStringConvertible {

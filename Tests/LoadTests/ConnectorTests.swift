@@ -69,6 +69,7 @@ struct ConnectorTests {
             queued.append(fd)
             result = TCPConnect.open(to: fullAddress, until: Sys.monotonicNanos() &+ 200_000_000)
         }
+        if case .success(let fd) = result { queued.append(fd) }
         #expect(throws: TCPConnect.Failure.timedOut) { try result.get() }
     }
 
