@@ -1,6 +1,8 @@
 // Escape handling for quoted strings: decoding `\r \n \t \\ \" \0 \xHH` into bytes at parse
 // time, and the inverse (canonical quoting) for rendering. Regex strings bypass decoding.
 
+import Vocabulary
+
 enum StringLiteral {
     /// The bytes a string token stands for. Text is UTF-8; `\xHH` may add any byte.
     static func bytes(of token: Token) throws(ScenarioError) -> [UInt8] {
@@ -70,15 +72,8 @@ enum StringLiteral {
         while i < bytes.count {
             let b = bytes[i]
             switch b {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0D: out += "\\r"
-            case 0x0A: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0x00: out += "\\0"
             // A literal `${` would read back as a reference.
             case 0x24 where i + 1 < bytes.count && bytes[i + 1] == 0x7B: out += hexEscape(b)
-            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(b))
             case 0x80...:
                 if let (scalar, length) = printableScalar(in: bytes, at: i) {
                     out.unicodeScalars.append(scalar)
@@ -86,7 +81,7 @@ enum StringLiteral {
                     continue
                 }
                 out += hexEscape(b)
-            default: out += hexEscape(b)
+            default: ByteEscaping.append(b, to: &out)
             }
             i += 1
         }
