@@ -5,10 +5,11 @@ import Glibc
 @testable import Load
 import Syscalls
 import Testing
+import TestSupport
 import TLSClient
 import Vocabulary
 
-@Suite("LoadTransport: clear or TLS, decided once")
+@Suite("LoadTransport: clear or TLS, decided once", .sharesDescriptorTable)
 struct LoadTransportTests {
     @Test("clear connections take the socket path, whether given as none or as clear transports; a TLS session makes it TLS")
     func decidedFromTheTransports() throws {

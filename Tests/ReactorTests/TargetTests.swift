@@ -3,8 +3,10 @@
 
 import Syscalls
 import Testing
+import TestSupport
 
-@Suite("target as typed")
+// Resolving a name reads /etc/hosts: a descriptor opened, so it holds the gate like a socket test.
+@Suite("target as typed", .sharesDescriptorTable)
 struct TargetTests {
     @Test("a name keeps its spelling beside the address it resolves to; an IPv6 literal loses its brackets")
     func hostAsWritten() throws {
