@@ -77,9 +77,11 @@ public struct CommandSpec: Sendable, Equatable {
     public var isCheck: Bool { kind == .expectation || kind == .campaign }
 
     /// The `key=` options, without their `=`.
-    var keys: [String] { options.filter { $0.hasSuffix("=") }.map { String($0.dropLast()) } }
+    var keys: [String] { Self.keys(of: options) }
+
+    static func keys(of options: [String]) -> [String] { options.filter { $0.hasSuffix("=") }.map { String($0.dropLast()) } }
     /// The bare flags (`tls`, `edge`).
-    var flags: [String] { options.filter { !$0.hasSuffix("=") } }
+    static func flags(of options: [String]) -> [String] { options.filter { !$0.hasSuffix("=") } }
 }
 
 extension Command {

@@ -43,7 +43,6 @@ extension TokenCursor {
     /// `CommandTable.forms(of:)`); `command` also names it in errors.
     mutating func options(for command: String) throws(ScenarioError) -> Options {
         let accepted = CommandTable.options(of: command)
-        return try options(for: command, keys: accepted.filter { $0.hasSuffix("=") }.map { String($0.dropLast()) },
-                           flags: accepted.filter { !$0.hasSuffix("=") })
+        return try options(for: command, keys: CommandSpec.keys(of: accepted), flags: CommandSpec.flags(of: accepted))
     }
 }

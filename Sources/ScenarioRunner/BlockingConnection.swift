@@ -12,6 +12,8 @@ public final class BlockingConnection {
     public let fd: Int32
     private var early: [UInt8] = []
     private var ended: Ending?
+    /// Reads land here first: one buffer for the connection's life, not one per read.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
     public enum Ending: Sendable, Equatable {
         /// The peer closed its side (read returned 0).
@@ -19,6 +21,11 @@ public final class BlockingConnection {
         /// ECONNRESET, EPIPE: the peer reset the connection, or closed it with our bytes unread.
         case reset
         case error(String)
+
+        /// How a failed read or write ended the connection.
+        init(errno: Int32) {
+            self = errno == EPIPE || errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+        }
     }
 
     public enum ConnectProblem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -63,8 +70,7 @@ public final class BlockingConnection {
                 return ended == nil
             }
         } catch {
-            let errno = (error as? SystemError)?.errno ?? EIO
-            ended = errno == EPIPE || errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+            ended = Ending(errno: (error as? SystemError)?.errno ?? EIO)
             return false
         }
     }
@@ -92,12 +98,10 @@ public final class BlockingConnection {
 
     /// Reads what is there without waiting; notes the end if it came.
     private func readAvailable(into buffer: inout [UInt8]) {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while ended == nil {
             let read: IOResult<Int>
             do { read = try chunk.withUnsafeMutableBytes { try Transport.clear.receive(fd, $0.baseAddress!, $0.count) } } catch {
-                let errno = (error as? SystemError)?.errno ?? EIO
-                ended = errno == ECONNRESET ? .reset : .error(Format.errno(errno))
+                ended = Ending(errno: (error as? SystemError)?.errno ?? EIO)
                 return
             }
             guard case .processed(let n) = read else { return }
