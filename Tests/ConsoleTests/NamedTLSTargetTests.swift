@@ -22,7 +22,7 @@ struct NamedTLSTargetTests {
                                  + ["--seed", "1", "--runs", "5", "--connections", "1", "--timeout", "1s", "--out", "out"], in: scratch.path)
         #expect(fuzz.status == 1 && fuzz.output.contains("echo (wrong byte)"), "\(fuzz.output)")
         #expect(fuzz.output.contains("fuzz target localhost:\(server.port)"), "\(fuzz.output)")
-        let fuzzed = server.serverNames
+        let fuzzed = server.settledServerNames()
         #expect(!fuzzed.isEmpty && fuzzed.allSatisfy { $0 == "localhost" }, "SNI seen: \(fuzzed)")
         let out = scratch.path + "/out"
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out).first { $0.hasSuffix(".scn") }, "\(fuzz.output)")
@@ -32,7 +32,7 @@ struct NamedTLSTargetTests {
         #expect(scenario.contains(verifies ? " tls ca=\(cert)\n" : " tls\n"), "\(scenario)")
         let replay = try await Piped.run(["run", out + "/" + file], input: "", scratch: scratch)
         #expect(replay.status == 1 && replay.output.contains("echo") && !replay.output.contains("TLS"), "\(replay.output)")
-        let replayed = server.serverNames.dropFirst(fuzzed.count)
+        let replayed = server.settledServerNames().dropFirst(fuzzed.count)
         #expect(!replayed.isEmpty && replayed.allSatisfy { $0 == "localhost" }, "SNI seen on replay: \(Array(replayed))")
     }
 
@@ -46,7 +46,7 @@ struct NamedTLSTargetTests {
         var seen = 0
         /// The names the server saw since the last call.
         func newNames() -> [String?] {
-            let all = server.serverNames
+            let all = server.settledServerNames()
             defer { seen = all.count }
             return Array(all.dropFirst(seen))
         }

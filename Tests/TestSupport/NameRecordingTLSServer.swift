@@ -19,6 +19,8 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
     /// finish on threads of their own, and the next connection's may finish first.
     private let names = Mutex<[(accepted: Int, name: String?)]>([])
     private var accepted = 0
+    /// Connections accepted whose handshake has not ended yet (either way).
+    private let handshaking = Mutex<Int>(0)
     private let open = Mutex<Set<Int32>>([])
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
@@ -26,6 +28,13 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
     /// The SNI of every finished handshake so far, in order; nil where the client sent none.
     /// The names of the completed handshakes, in the order their connections were accepted.
     public var serverNames: [String?] { names.withLock { $0.sorted { $0.accepted < $1.accepted }.map(\.name) } }
+
+    /// Waits until every accepted connection's handshake has ended: a client may be done with its
+    /// side (and its process gone) before this server's thread has recorded the name.
+    public func settledServerNames(timeout: Double = 20) -> [String?] {
+        _ = waitUntil(timeout: timeout) { handshaking.withLock { $0 } == 0 }
+        return serverNames
+    }
 
     public init(certificate: String, key: String, garbles: Bool = false) throws {
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw MisbehavingServerError("SSL_CTX_new failed") }
@@ -111,6 +120,7 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
             guard fd >= 0 else { continue }
             open.withLock { _ = $0.insert(fd) }
             accepted += 1
+            handshaking.withLock { $0 += 1 }
             let order = accepted
             let thread = TestThread { [self] in
                 serve(fd, order)
@@ -127,9 +137,13 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
         guard let ssl = SSL_new(context) else { return }
         defer { SSL_free(ssl) }
         SSL_set_fd(ssl, fd)
-        guard SSL_accept(ssl) == 1 else { return }
-        let name = SSL_get_servername(ssl, Int32(TLSEXT_NAMETYPE_host_name)).map { String(cString: $0) }
-        names.withLock { $0.append((order, name)) }
+        let handshake = SSL_accept(ssl)
+        if handshake == 1 {
+            let name = SSL_get_servername(ssl, Int32(TLSEXT_NAMETYPE_host_name)).map { String(cString: $0) }
+            names.withLock { $0.append((order, name)) }
+        }
+        handshaking.withLock { $0 -= 1 }
+        guard handshake == 1 else { return }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while !stopping.load(ordering: .acquiring) {
             let n = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
