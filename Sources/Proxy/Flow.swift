@@ -17,16 +17,8 @@ struct Segment {
 }
 
 struct Flow {
-    var queue = ByteQueue()
-    var segments = Deque<Segment>()
-    /// Stream offsets: bytes taken into the queue, bytes written out of it.
-    var enqueued: UInt64 = 0
-    var sent: UInt64 = 0
-    /// Bytes read from the source (dropped ones too): what limit_data and reset_peer count.
-    var read: UInt64 = 0
-    var lastRelease: UInt64 = 0
-    /// When the bandwidth toxic's pipe is free again.
-    var bandwidthFree: UInt64 = 0
+    // What a clean pass-through reads and writes per chunk comes first, so that it shares a
+    // cache line or two: with a thousand connections the proxy's user time was mostly misses here.
     /// The source sent its FIN (or a toxic ended this direction).
     var sourceEnded = false
     /// The destination's write side is shut: this direction is over.
@@ -35,9 +27,19 @@ struct Flow {
     var blocked = false
     /// Too much queued: stop reading the source until it drains.
     var readPaused = false
-    var plan = FlowPlan() { didSet { clear = plan.isClear } }
     /// `plan.isClear`, kept with it: read on every chunk, where computing it copied the plan.
     private(set) var clear = true
+    /// Stream offsets: bytes taken into the queue, bytes written out of it.
+    var enqueued: UInt64 = 0
+    var sent: UInt64 = 0
+    /// Bytes read from the source (dropped ones too): what limit_data and reset_peer count.
+    var read: UInt64 = 0
+    var queue = ByteQueue()
+    var segments = Deque<Segment>()
+    var lastRelease: UInt64 = 0
+    /// When the bandwidth toxic's pipe is free again.
+    var bandwidthFree: UInt64 = 0
+    var plan = FlowPlan() { didSet { clear = plan.isClear } }
     /// When the flush timer is set for (the first segment's release), or nil.
     var timerAt: UInt64?
     var timer: TimerID?

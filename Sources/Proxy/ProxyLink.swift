@@ -16,12 +16,13 @@ final class ProxyLink {
     var state = State.connecting
     /// Until `drop`: checked after every step that may end the connection (a flag, not a lookup).
     var alive = true
-    /// [upstream (client to server), downstream (server to client)].
-    var flows = [Flow(), Flow()]
-    /// Per toxic name: whether it applies to this connection (drawn against its toxicity).
-    var applies: [String: Bool] = [:]
     /// The toxics generation the plans were compiled for.
     var planGeneration: UInt64 = .max
+    /// [upstream (client to server), downstream (server to client)], held in the link itself: an
+    /// array would be one more allocation to miss in the cache, and a uniqueness check, per chunk.
+    var flows: InlineArray<2, Flow> = [Flow(), Flow()]
+    /// Per toxic name: whether it applies to this connection (drawn against its toxicity).
+    var applies: [String: Bool] = [:]
     /// Timers a toxic armed on this connection (timeout, half_close), by toxic name.
     var toxicTimers: [String: TimerID] = [:]
     var random: SeededRandom
