@@ -1,5 +1,6 @@
 // C shim implementation: thin pass-throughs, no state, no policy.
 #define _GNU_SOURCE
+#include <malloc.h>
 #include "csockfuzz.h"
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -105,3 +106,5 @@ uint64_t csf_affinity_mask(int tid) {
 int csf_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
 }
+
+int csf_malloc_trim(void) { return malloc_trim(0); }

@@ -60,4 +60,8 @@ extern const int csf_MSG_NOSIGNAL, csf_MSG_DONTWAIT, csf_SHUT_WR, csf_SOCK_STREA
 int csf_pin_to_cpu(int tid, int cpu);
 uint64_t csf_affinity_mask(int tid);
 
+// malloc_trim(3): hands the heap's free memory back to the kernel (malloc.h is not in Glibc's
+// Swift module), so an RSS reading counts what is held, not what was once allocated.
+int csf_malloc_trim(void);
+
 #endif
