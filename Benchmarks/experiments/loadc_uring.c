@@ -2,11 +2,12 @@
  * learn whether a completion-based load client would beat loadc's epoll loop before building
  * one into sockfuzz (`load --engine uring`, which issue 18 left to measurement).
  *
- * Each connection keeps one receive armed into a ring of provided buffers; a completed receive
- * counts the messages it finishes and queues one send of that many new ones (its completion
+ * Each connection keeps one receive armed (one-shot, re-armed per completion) into a ring of
+ * provided buffers; a completed receive counts the messages it finishes and queues one send of
+ * that many new ones (MSG_WAITALL, so a short send is finished by the kernel, and its completion
  * skipped when it succeeds) and the next receive; everything queued goes to the kernel in the
- * one io_uring_enter that also waits for the next completions. One thread, 127.0.0.1 only,
- * bounded in time.
+ * one io_uring_enter that also waits for the next completions. One thread, 127.0.0.1 only, at
+ * most BUFFERS connections, bounded in time (a silent server ends it at the deadline).
  *
  *   cc -O2 -o loadc_uring loadc_uring.c -luring
  *   ./loadc_uring -p PORT -c CONNS -d DEPTH -s SIZE -t SECONDS [-F]   (-F: registered descriptors)
@@ -14,6 +15,7 @@
  * What it found is in docs/benchmarks.md ("A completion-based load client?").
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <liburing.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -48,6 +50,10 @@ static struct io_uring_sqe *next_sqe(void) {
         io_uring_submit(&ring);
         sqe = io_uring_get_sqe(&ring);
     }
+    if (!sqe) {
+        fprintf(stderr, "loadc_uring: no submission entry free after a submit\n");
+        exit(1);
+    }
     return sqe;
 }
 
@@ -61,7 +67,7 @@ static void arm_receive(int i) {
 
 static void queue_send(int i, size_t bytes) {
     struct io_uring_sqe *sqe = next_sqe();
-    io_uring_prep_send(sqe, registered ? i : fds[i], out_buf, bytes, MSG_NOSIGNAL);
+    io_uring_prep_send(sqe, registered ? i : fds[i], out_buf, bytes, MSG_NOSIGNAL | MSG_WAITALL);
     sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | (registered ? IOSQE_FIXED_FILE : 0);
     io_uring_sqe_set_data64(sqe, (uint64_t)i | SEND_FLAG);
 }
@@ -97,7 +103,7 @@ int main(int argc, char **argv) {
         default: fprintf(stderr, "usage: loadc_uring -p PORT [-c CONNS] [-d DEPTH] [-s SIZE] [-t SECONDS] [-F]\n"); return 2;
         }
     }
-    if (port <= 0 || conns < 1 || depth < 1 || size < 1 || (size_t)size * depth > sizeof out_buf || seconds <= 0 || seconds > 120) {
+    if (port <= 0 || conns < 1 || conns > BUFFERS || depth < 1 || size < 1 || (size_t)size * depth > sizeof out_buf || seconds <= 0 || seconds > 120) {
         fprintf(stderr, "loadc_uring: bad arguments\n");
         return 2;
     }
@@ -109,8 +115,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < conns; i++) {
         int one = 1;
         fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        setsockopt(fds[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&server, sizeof server) != 0) { perror("loadc_uring: connect"); return 1; }
+        if (fds[i] < 0 || setsockopt(fds[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0
+            || connect(fds[i], (struct sockaddr *)&server, sizeof server) != 0) { perror("loadc_uring: connect"); return 1; }
     }
     struct io_uring_params params;
     memset(&params, 0, sizeof params);
@@ -125,9 +131,16 @@ int main(int argc, char **argv) {
         arm_receive(i);
     }
     uint64_t start = now_ns(), end = start + (uint64_t)(seconds * 1e9), messages = 0, enters = 0;
-    while (now_ns() < end) {
-        io_uring_submit_and_wait(&ring, 1);
+    for (uint64_t now = start; now < end; now = now_ns()) {
+        struct __kernel_timespec left = { .tv_sec = (long long)((end - now) / 1000000000u),
+                                          .tv_nsec = (long long)((end - now) % 1000000000u) };
+        struct io_uring_cqe *first;
+        int rc = io_uring_submit_and_wait_timeout(&ring, &first, 1, &left, NULL);
         enters++;
+        if (rc < 0 && rc != -ETIME && rc != -EINTR) {
+            fprintf(stderr, "loadc_uring: io_uring_enter: %s\n", strerror(-rc));
+            return 1;
+        }
         struct io_uring_cqe *cqe;
         unsigned head, seen = 0;
         io_uring_for_each_cqe(&ring, head, cqe) {

@@ -39,7 +39,8 @@ extension BenchRunner {
         if let ref = tools.tlsEchoRef { servers.append(("tls_echo_ref epoll", [ref, "0"])) } else {
             skip(6, "tls_echo_ref cells", tools.tlsEchoRefProblem ?? "tls_echo_ref not built")
         }
-        // First, while this process has allocated little: its RSS growth is then the client's.
+        // First, before the section's own cells allocate (what earlier sections freed is handed
+        // back before the reading): this process's RSS growth is then the client's.
         let memory = interrupted() ? nil : tlsIdleMemory(context, reference: servers.count > 1 ? servers[1] : nil)
         let sTime = ReferenceTools.findExecutable("openssl")
         if sTime == nil { skip(6, "openssl s_time", "no openssl on PATH") }

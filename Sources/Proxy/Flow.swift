@@ -27,7 +27,8 @@ struct Flow {
     var blocked = false
     /// Too much queued: stop reading the source until it drains.
     var readPaused = false
-    /// `plan.isClear`, kept with it: read on every chunk, where computing it copied the plan.
+    /// `plan.isClear`, kept up to date by `plan`'s didSet: read on every chunk, where computing
+    /// it copied the plan.
     private(set) var clear = true
     /// Stream offsets: bytes taken into the queue, bytes written out of it.
     var enqueued: UInt64 = 0
