@@ -59,9 +59,9 @@ public enum TerminalReport {
                 let first = group != lastGroup
                 lastGroup = group
                 var target = ""
-                if let ref = c.server.reference, c.server.mode != "busy" {
-                    target = c.ratioToReference.map { $0 >= 1.0 ? "PASS" : "MISS" } ?? "SKIP"
-                    target += " (>= 1.0x \(ref))"
+                if let ref = c.server.reference, let threshold = BenchTargets.serverThreshold(c) {
+                    target = c.ratioToReference.map { $0 >= threshold ? "PASS" : "MISS" } ?? "SKIP"
+                    target += " (>= \(String(format: "%.1fx", threshold)) \(ref))"
                 } else if c.server.mode == "busy" {
                     target = "(vs echo_ref epoll, no target)"
                 }

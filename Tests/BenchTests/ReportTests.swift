@@ -88,6 +88,26 @@ import Testing
         #expect(abs((uring.ratioToReference ?? 0) - 1.15) < 1e-9, "uring is compared with echo_ref epoll")
     }
 
+    @Test("a uring row is judged by its target's threshold, in the terminal and on the page (1.15x is a MISS with load)")
+    func uringRowsUseTheirTargetsThreshold() throws {
+        // The fixture: uring 1.15x echo_ref epoll with 100 and 1000 connections, 1.05x on one.
+        let report = BenchTargets.evaluate(Fixtures.report(uringRatio: 1.15))
+        let lines = TerminalReport.render(report).split(separator: "\n")
+        let loaded = lines.filter { $0.contains("sockfuzz uring") && $0.contains("1.15x") }
+        let single = lines.filter { $0.contains("sockfuzz uring") && $0.contains("1.05x") }
+        #expect(loaded.count == 4 && single.count == 2, "\(lines)")
+        #expect(loaded.allSatisfy { $0.contains("MISS (>= 1.2x echo_ref epoll)") }, "\(loaded)")
+        #expect(single.allSatisfy { $0.contains("PASS (>= 1.0x echo_ref epoll)") }, "\(single)")
+        #expect(!lines.contains { $0.contains("sockfuzz busy") && ($0.contains("PASS") || $0.contains("MISS")) })
+
+        let rows = HTMLReport.render(report).components(separatedBy: "<tr>").filter { $0.contains("sockfuzz uring") }
+        let loadedRows = rows.filter { $0.contains("1.15x") }
+        let singleRows = rows.filter { $0.contains("1.05x") }
+        #expect(loadedRows.count == 4 && singleRows.count == 2, "\(rows)")
+        #expect(loadedRows.allSatisfy { $0.contains("MISS") && !$0.contains("PASS") }, "\(loadedRows)")
+        #expect(singleRows.allSatisfy { $0.contains("PASS") && !$0.contains("MISS") }, "\(singleRows)")
+    }
+
     @Test func sectionsNotRunAreSkippedNotPassed() {
         let report = Fixtures.empty()
         #expect(report.targets.count == 7)
