@@ -175,7 +175,8 @@ public enum HTMLReport {
                 + "uring, the fourth design, does not either, and goes one step further than epoll: instead of hearing which "
                 + "descriptors are ready and then reading and writing each with a system call of its own, it hands the kernel "
                 + "the receives and sends and reaps what completed, one io_uring_enter per batch. On loopback the kernel's TCP "
-                + "path is most of a message's cost, so that saving is small: uring's CPU per message here is about epoll's.</p>\n"
+                + "path is most of a message's cost, so that saving is small: compare uring's server CPU per message with "
+                + "epoll's in section (1).</p>\n"
             h += figures("cost-")
             h += table(["mode", "idle connections", "round trips/s", "spread", "p50", "p99", "server CPU/msg", "server CPU"],
                        left: [0], rows: r.costCurve.map { p in
