@@ -10,35 +10,41 @@ extension LoadRunner {
     /// (nothing when the connection is dead).
     @inline(__always)
     func handOut(_ i: Int, stamp: UInt64) {
-        guard isAlive(i) else { return }
+        guard conns[i].alive else { return }
         enqueue(i, stamp: stamp)
-        setWantsWrite(i)
     }
 
     /// A write fell short: connection `i` waits for writability (one epoll_ctl, only when its
-    /// interest changes).
+    /// interest changes); the writable event flushes it.
     @inline(__always)
     func awaitWritable(_ i: Int) {
-        let fd = descriptor(i)
+        let fd = conns[i].fd
         if loop.interest(of: fd) != .readWrite { try? loop.setInterest(fd, .readWrite) }
-        setWantsWrite(i)
     }
 
     /// All of connection `i`'s queued bytes are written: back to reading only.
     @inline(__always)
     func settleReadable(_ i: Int) {
-        if isAlive(i), loop.interest(of: descriptor(i)) != .readable { try? loop.setInterest(descriptor(i), .readable) }
-        clearWantsWrite(i)
+        let fd = conns[i].fd
+        if conns[i].alive, loop.interest(of: fd) != .readable { try? loop.setInterest(fd, .readable) }
     }
 
-    /// Writes what `handOut` queued.
-    func flushHandedOut() {
-        for i in 0..<connectionCount where wantsWrite(i) { flush(i) }
+    /// Writes what `handOut` queued this turn on the `count` connections from `first` (round
+    /// robin), except where a short write left a connection waiting for its writable event:
+    /// a send there would only say EAGAIN.
+    func flushHandedOut(from first: Int, count: Int) {
+        var i = first
+        for _ in 0..<count {
+            let fd = conns[i].fd
+            // A connection being opened again (no descriptor yet) is flushed once it opens.
+            if conns[i].alive && fd >= 0 && loop.interest(of: fd) != .readWrite { flush(i) }
+            i = i + 1 == conns.count ? 0 : i + 1
+        }
     }
 
     /// Closed loop start: `depth` messages on every connection, written.
     func fill(depth: Int, stamp: UInt64) {
-        for i in 0..<connectionCount {
+        for i in 0..<conns.count {
             for _ in 0..<depth { enqueue(i, stamp: stamp) }
             flush(i)
         }
@@ -51,7 +57,7 @@ extension LoadRunner {
         let measureFrom = start &+ window.warmupNanos
         let end = measureFrom &+ window.durationNanos
         meter.measuring = window.warmupNanos == 0
-        for i in 0..<connectionCount { try? loop.setInterest(descriptor(i), .readable) }
+        for i in 0..<conns.count { try? loop.setInterest(conns[i].fd, .readable) }
 
         var interval: UInt64 = 0
         var nextDue = start
@@ -86,15 +92,18 @@ extension LoadRunner {
             if interval > 0 {
                 // Open loop: the messages due by now go out, stamped with when they were due.
                 var budget = LoadMeter.maxDuePerTurn
+                let firstHandedOut = nextConn
+                var handedOut = 0
                 while nextDue <= now && budget > 0 {
                     handOut(nextConn, stamp: nextDue)
-                    nextConn = nextConn + 1 == connectionCount ? 0 : nextConn + 1
+                    nextConn = nextConn + 1 == conns.count ? 0 : nextConn + 1
                     nextDue &+= interval
                     budget -= 1
+                    handedOut += 1
                 }
                 behind = nextDue <= now
                 lastTurn = now
-                flushHandedOut()
+                flushHandedOut(from: firstHandedOut, count: min(handedOut, conns.count))
             }
             if now >= nextReport {
                 nextReport = now &+ 250_000_000
@@ -102,7 +111,7 @@ extension LoadRunner {
                 let elapsed = meter.measuring ? Double(now - measuredStart) / 1e9 : 0
                 progress(LoadProgress(elapsedSeconds: elapsed, messages: meter.messages,
                                       messagesPerSecond: elapsed > 0 && meter.measuring ? Double(meter.messages) / elapsed : 0,
-                                      errors: errorsSoFar, connections: meter.alive, seconds: meter.seconds,
+                                      errors: work.errors + connectionErrors, connections: meter.alive, seconds: meter.seconds,
                                       secondsBefore: meter.encoded.count))
             }
             let wait = behind ? 0 : interval > 0 ? min(nextDue > now ? nextDue - now : 0, end - now) : min(end - now, 50_000_000)
@@ -124,7 +133,7 @@ extension LoadRunner {
         while meter.outstanding > 0 && meter.clientError == nil && Sys.monotonicNanos() < drainUntil {
             do { try loop.runOnce(self, maxWaitNanos: 20_000_000) } catch { meter.clientFailed(error) }
         }
-        for i in 0..<connectionCount where descriptor(i) >= 0 { loop.forget(descriptor(i)) }
+        for i in 0..<conns.count where conns[i].fd >= 0 { loop.forget(conns[i].fd) }
         return LoadRun(seconds: Double(measuredEnd - measuredStart) / 1e9, messages: counted,
                        measuredSinceEpochNanos: meter.measuring ? measuredWallStart : nil, interrupted: wasInterrupted)
     }

@@ -27,7 +27,6 @@ struct LoadConnection<State> {
     var queued: UInt64 = 0
     /// Of those, the ones answered (echoed whole, or replied to), in order.
     var answered: UInt64 = 0
-    var wantsWrite = false
     /// A reply said the server closes after it: nothing more is written until the connection
     /// is opened again.
     var closing = false
@@ -179,17 +178,6 @@ final class LoadRunner<Work: LoadWork>: EventHandler {
                           clientError: meter.clientError, interrupted: run.interrupted,
                           measuredSinceEpochNanos: run.measuredSinceEpochNanos, intervals: meter.intervals, replies: replies)
     }
-
-    // MARK: what the shared run loop needs
-
-    var connectionCount: Int { conns.count }
-    func descriptor(_ i: Int) -> Int32 { conns[i].fd }
-    var errorsSoFar: UInt64 { work.errors + connectionErrors }
-
-    func isAlive(_ i: Int) -> Bool { conns[i].alive }
-    func wantsWrite(_ i: Int) -> Bool { conns[i].wantsWrite }
-    func setWantsWrite(_ i: Int) { conns[i].wantsWrite = true }
-    func clearWantsWrite(_ i: Int) { conns[i].wantsWrite = false }
 
     /// Where the first message still waiting for its answer stands.
     private func firstUnanswered() -> String? {
