@@ -110,19 +110,15 @@ extension BenchRunner {
             if firstError == nil { firstError = result.firstError }
             return (result, fds, burst.keptTransports)
         }
-        func closeAll(_ fds: [Int32], _ sessions: [Transport]) {
-            for transport in sessions { transport.free() }
-            LoadCell.closeAll(fds)
-        }
         // Warm the server (page faults, allocator) before the measured burst.
-        if let (_, fds, sessions) = handshakes(min(100, plan.tlsHandshakes), inFlight: plan.tlsInFlight, probeEcho: false) { closeAll(fds, sessions) }
+        if let (_, fds, sessions) = handshakes(min(100, plan.tlsHandshakes), inFlight: plan.tlsInFlight, probeEcho: false) { LoadCell.closeAll(fds, sessions) }
         let server0 = ProcessProbe.cpuSeconds(server.process.pid)
         let own0 = ProcessProbe.ownCPUSeconds()
         var run = TLSRun(handshakesPerSecond: 0, clientCPUMicros: 0, errors: 0)
         if let (result, fds, sessions) = handshakes(plan.tlsHandshakes, inFlight: plan.tlsInFlight, probeEcho: false), let tls = result.tls {
             let own1 = ProcessProbe.ownCPUSeconds()
             let server1 = ProcessProbe.cpuSeconds(server.process.pid)
-            closeAll(fds, sessions)
+            LoadCell.closeAll(fds, sessions)
             run.handshakesPerSecond = tls.perSecond
             run.latency = tls.latencyMicros.map(Latency.init)
             if tls.completed > 0 {
@@ -131,7 +127,7 @@ extension BenchRunner {
             }
         }
         if !interrupted(), let (result, fds, sessions) = handshakes(plan.tlsSequentialHandshakes, inFlight: 1, probeEcho: false) {
-            closeAll(fds, sessions)
+            LoadCell.closeAll(fds, sessions)
             run.sequential = result.tls?.perSecond
         }
         if !interrupted(), let sTime { run.sTime = sTimeHandshakes(sTime, server) }
@@ -146,7 +142,7 @@ extension BenchRunner {
                 errors += 1
                 if firstError == nil { firstError = "echo: \(error)" }
             }
-            closeAll(fds, sessions)
+            LoadCell.closeAll(fds, sessions)
         }
         run.errors = errors
         run.firstError = firstError
@@ -215,12 +211,8 @@ extension BenchRunner {
             if result.failed > 0 { failures = ", \(result.failed) failed (\(result.firstError ?? "no reason given"))" }
             return (fds, burst.keptTransports)
         }
-        func closeAll(_ fds: [Int32], _ sessions: [Transport]) {
-            for transport in sessions { transport.free() }
-            LoadCell.closeAll(fds)
-        }
         let (warmFDs, warmSessions) = open(2, with: warmBurst)
-        closeAll(warmFDs, warmSessions)
+        LoadCell.closeAll(warmFDs, warmSessions)
         // In a full run this process has run sections 1 to 5: memory they freed would be reused
         // by the connections and hide what they hold. Hand it back to the kernel first.
         _ = csf_malloc_trim()
@@ -229,7 +221,7 @@ extension BenchRunner {
             return nil
         }
         let (fds, sessions) = open(count, with: burst)
-        defer { closeAll(fds, sessions) }
+        defer { LoadCell.closeAll(fds, sessions) }
         guard !fds.isEmpty, let after = stableRSS(server.process.pid), let ownAfter = ProcessProbe.residentBytes(getpid()) else {
             skip(6, "TLS idle memory of \(name)", "no TLS connection opened")
             return nil

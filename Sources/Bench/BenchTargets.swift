@@ -105,8 +105,8 @@ public enum BenchTargets {
         }
         let worst = measured.min { $0.0 < $1.0 }!
         let missing = cells.count - measured.count
-        var detail = "worst \(BenchFormat.ratio(worst.0)) at \(worst.1)"
-        if measured.count > 1 { detail += "; best \(BenchFormat.ratio(measured.map(\.0).max()!))" }
+        var detail = "worst \(BenchFormat.ratio(worst.0, threshold: threshold)) at \(worst.1)"
+        if measured.count > 1 { detail += "; best \(BenchFormat.ratio(measured.map(\.0).max()!, threshold: threshold))" }
         if missing > 0 { detail += "; \(missing) cell(s) without a reference figure" }
         return TargetResult(id: id, goal: goal, measured: worst.0, threshold: threshold, unit: "ratio",
                             verdict: worst.0 >= threshold ? .pass : .miss, detail: detail)

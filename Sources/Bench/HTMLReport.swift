@@ -163,7 +163,7 @@ public enum HTMLReport {
                                    e(BenchFormat.spread(c.runs, around: c.messagesPerSecond)),
                                    e(BenchFormat.micros(c.latencyMicros?.p50)), e(BenchFormat.micros(c.latencyMicros?.p99)),
                                    e(BenchFormat.micros(c.serverCPUMicrosPerMessage)), e(BenchFormat.percent(c.serverCPUPercent)),
-                                   e(BenchFormat.percent(c.clientCPUPercent)), e(BenchFormat.ratio(c.ratioToReference)),
+                                   e(BenchFormat.percent(c.clientCPUPercent)), e(BenchFormat.ratio(c.ratioToReference, threshold: BenchTargets.serverThreshold(c) ?? 1.0)),
                                    target + (c.errors > 0 ? " errors: \(c.errors)" : "")]
                        })
         }

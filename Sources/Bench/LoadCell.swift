@@ -44,7 +44,9 @@ enum LoadCell {
 
     /// Closes with RST (SO_LINGER 0), as loadc does: no TIME_WAIT piles up over thousands of
     /// connections, and the server sees the close at once.
-    static func closeAll(_ fds: [Int32]) {
+    static func closeAll(_ fds: [Int32], _ transports: [Transport] = []) {
+        // The TLS sessions are freed (no close_notify) before their sockets close.
+        for transport in transports { transport.free() }
         for fd in fds {
             try? Sys.setLingerZero(fd)
             Sys.close(fd)

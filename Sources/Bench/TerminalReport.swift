@@ -69,7 +69,7 @@ public enum TerminalReport {
                        BenchFormat.count(c.messagesPerSecond), BenchFormat.spread(c.runs, around: c.messagesPerSecond),
                        BenchFormat.micros(c.latencyMicros?.p50),
                        BenchFormat.micros(c.latencyMicros?.p99), BenchFormat.micros(c.serverCPUMicrosPerMessage),
-                       BenchFormat.percent(c.serverCPUPercent), BenchFormat.ratio(c.ratioToReference),
+                       BenchFormat.percent(c.serverCPUPercent), BenchFormat.ratio(c.ratioToReference, threshold: BenchTargets.serverThreshold(c) ?? 1.0),
                        target + (c.errors > 0 ? " ERRORS \(c.errors)" : "")])
             }
             out.append(t.render())

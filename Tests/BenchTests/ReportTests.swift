@@ -172,8 +172,10 @@ import Testing
         #expect(BenchFormat.ratio(0.998) == "0.998x")
         #expect(BenchFormat.ratio(1.0) == "1.00x")
         // Just under uring's 1.2x a miss keeps its third decimal too, and 1.2x itself does not.
-        #expect(BenchFormat.ratio(1.196) == "1.196x")
-        #expect(BenchFormat.ratio(1.2) == "1.20x")
+        #expect(BenchFormat.ratio(1.196, threshold: 1.2) == "1.196x")
+        #expect(BenchFormat.ratio(1.2, threshold: 1.2) == "1.20x")
+        // The band is the threshold's own: against 1.0x, 1.196x is simply 1.20x.
+        #expect(BenchFormat.ratio(1.196) == "1.20x")
         #expect(BenchFormat.spread([90, 100, 110], around: 100) == "±10%")
         #expect(BenchFormat.spread([100], around: 100) == "-")
     }
