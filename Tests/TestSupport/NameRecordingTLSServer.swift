@@ -6,6 +6,7 @@ import COpenSSL
 import CSockfuzz
 import Glibc
 import Synchronization
+import Testing
 
 public final class NameRecordingTLSServer: @unchecked Sendable {
     /// The port it listens on, at 127.0.0.1.
@@ -25,14 +26,18 @@ public final class NameRecordingTLSServer: @unchecked Sendable {
     private let threads = Mutex<[TestThread]>([])
     private var acceptor: TestThread?
 
-    /// The SNI of every finished handshake so far, in order; nil where the client sent none.
-    /// The names of the completed handshakes, in the order their connections were accepted.
-    public var serverNames: [String?] { names.withLock { $0.sorted { $0.accepted < $1.accepted }.map(\.name) } }
+    /// The SNI of every finished handshake so far, in the order their connections were
+    /// accepted; nil where the client sent none.
+    private var serverNames: [String?] { names.withLock { $0.sorted { $0.accepted < $1.accepted }.map(\.name) } }
 
     /// Waits until every accepted connection's handshake has ended: a client may be done with its
-    /// side (and its process gone) before this server's thread has recorded the name.
+    /// side (and its process gone) before this server's thread has recorded the name. A handshake
+    /// still under way after `timeout` is recorded as the test's failure, not left to show as a
+    /// missing name.
     public func settledServerNames(timeout: Double = 20) -> [String?] {
-        _ = waitUntil(timeout: timeout) { handshaking.withLock { $0 } == 0 }
+        if !waitUntil(timeout: timeout, { handshaking.withLock { $0 } == 0 }) {
+            Issue.record("\(handshaking.withLock { $0 }) handshake(s) still under way after \(timeout) s")
+        }
         return serverNames
     }
 
