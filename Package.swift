@@ -64,6 +64,7 @@ let package = Package(
         // Incremental framing codecs (raw, line, delimiter, length prefix, RESP, HTTP/1 responses):
         // bytes in, in any fragmentation, whole frames out. No I/O.
         .target(name: "Framing", dependencies: [
+            "Vocabulary",
             .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: hotPath),
         // Mutants of requests that know their framing (lengths that lie, repeated headers, edge

@@ -1,6 +1,8 @@
 // What a framing codec produces: whole frames cut from a byte stream however it was fragmented,
 // and errors that say where in the stream the bytes stopped making sense. No I/O here.
 
+import Vocabulary
+
 /// One complete message as it came over the wire (prefix, headers and terminator included), so
 /// a failure can show exactly what arrived.
 public struct Frame: Sendable, Equatable, CustomStringConvertible {
@@ -43,23 +45,16 @@ public enum FrameText {
         let more = bytes.count > limit ? " … (\(bytes.count) bytes)" : ""
         let printable = shown.filter { (0x20...0x7e).contains($0) || $0 == 0x0d || $0 == 0x0a || $0 == 0x09 }.count
         if shown.isEmpty || printable * 10 >= shown.count * 9 {
-            return "\"" + shown.map(escape).joined() + "\"" + more
+            return "\"" + ByteEscaping.escaped(shown) + "\"" + more
         }
         return hexDump(Array(shown)) + more
     }
 
+    /// One byte as a string literal writes it (the language's own escapes: ByteEscaping).
     static func escape(_ b: UInt8) -> String {
-        switch b {
-        case 0x0d: return "\\r"
-        case 0x0a: return "\\n"
-        case 0x09: return "\\t"
-        case 0x22: return "\\\""
-        case 0x5c: return "\\\\"
-        case 0x20...0x7e: return String(UnicodeScalar(b))
-        default:
-            let digits = Array("0123456789abcdef")
-            return "\\x" + String([digits[Int(b >> 4)], digits[Int(b & 0xf)]])
-        }
+        var text = ""
+        ByteEscaping.append(b, to: &text)
+        return text
     }
 
     /// 16 bytes a row: offset, hex, and the printable bytes, like `hexdump -C`.
