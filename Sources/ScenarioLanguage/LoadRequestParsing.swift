@@ -41,6 +41,9 @@ enum LoadRequestParsing {
             if let at = options.keyLocation(of: key) { throw ScenarioError("'\(key)=' goes with oracle=content", at: at) }
         }
         guard content else { return nil }
+        if let at = options.keyLocation(of: "connections") {
+            throw ScenarioError("'connections=' goes with echo or replies fuzzing: content fuzzing sends each input on a connection of its own", at: at)
+        }
         if let at = options.keyLocation(of: "mask") { throw ScenarioError("'mask=' goes with oracle=replies (content fuzzing masks nothing without a reference)", at: at) }
         var spawn: String?
         if let at = options.location(of: "spawn") {

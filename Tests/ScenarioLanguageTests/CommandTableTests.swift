@@ -70,6 +70,25 @@ struct CommandTableTests {
         }
     }
 
+    /// Forms of one command share a parser, so an option one form lists could slip into its sibling
+    /// (`sni=` into a plain `connect`, `request=` into an echo `load`). Added to a form's example,
+    /// a sibling's option is refused, or the line parses as a form that lists it.
+    @Test("an option only a sibling form lists is refused, or makes the line that sibling",
+          arguments: CommandTable.all.map(\.name))
+    func siblingOptionsRefusedOrSwitchForm(name: String) throws {
+        let spec = try #require(CommandTable.spec(named: name))
+        let siblings = CommandTable.all.filter { $0.command == spec.command && $0.name != spec.name }
+        for option in Set(siblings.flatMap(\.options)).subtracting(spec.options).sorted() {
+            let word = option.hasSuffix("=") ? option + "1" : option
+            let line = example(spec, with: word)
+            guard let program = try? ScenarioParser.parse(source: "proxy db\n" + line, file: "options.scn",
+                                                          knownGroups: ["web": 100], loader: { _ in "" }) else { continue }
+            let parsedAs = try #require(program.statements.last).command.specName
+            #expect(CommandTable.spec(named: parsedAs)?.options.contains(option) == true,
+                    "\(name): sibling option '\(option)' taken by `\(line)`, parsed as \(parsedAs), which does not list it")
+        }
+    }
+
     @Test("the checks a run counts are the expect forms and the fuzz campaigns, and nothing else")
     func checks() {
         let checks = CommandTable.all.filter(\.isCheck)
