@@ -21,6 +21,12 @@ extension Fuzz {
     func validateContent() throws {
         if tls.tls { throw ValidationError("content fuzzing speaks clear text: drop --tls, or fuzz the cuts with --oracle replies") }
         if fault != nil { throw ValidationError("--fault goes with the echo and replies oracles, not content fuzzing") }
+        let shaping = [("--connections", connections != nil), ("--weights", weights != nil), ("--timeout", timeout != nil),
+                       ("--max-send", maxSend != nil)].filter(\.1).map(\.0)
+        if let first = shaping.first {
+            // Taken and ignored, they would promise a campaign that did not run.
+            throw ValidationError("\(first) shapes the echo and replies fuzzers' programs; content fuzzing sends each input on a connection of its own (its deadline is --hang-timeout)")
+        }
         guard requests.given || content.seedScenario != nil || content.corpus != nil else {
             throw ValidationError("content fuzzing needs seed requests: --request, --request-file, --seed-scenario or --corpus")
         }

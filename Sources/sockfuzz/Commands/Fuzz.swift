@@ -51,8 +51,8 @@ struct Fuzz: ParsableCommand {
     @Option(help: "Stop after this long per mode (e.g. 30s, 2m).", transform: ValueArguments.positiveDuration)
     var duration: ScenarioDuration?
 
-    @Option(help: "Most connections one program opens.", transform: ValueArguments.count)
-    var connections: Int = 8
+    @Option(help: "Most connections one program opens (default 8).", transform: ValueArguments.count)
+    var connections: Int?
 
     @Option(help: "Directory for failing scenarios (made if missing; checked writable before any run).")
     var out: String = "fuzz-failures"
@@ -82,10 +82,10 @@ struct Fuzz: ParsableCommand {
     var weights: String?
 
     @Option(help: "Deadline of each check in the generated programs (default 5s).", transform: ValueArguments.positiveDuration)
-    var timeout: ScenarioDuration = .seconds(5)
+    var timeout: ScenarioDuration?
 
     @Option(help: "Largest single send (default 8MiB).", transform: ValueArguments.size)
-    var maxSend: ByteSize = ByteSize(bytes: 8 << 20)
+    var maxSend: ByteSize?
 
     @Option(help: "Run share i of n of this campaign: runs i, i+n, i+2n, ... of the same seed.", transform: ValueArguments.segment)
     var segment: ExecutionSegment = .whole
@@ -96,6 +96,12 @@ struct Fuzz: ParsableCommand {
     @OptionGroup var budget: FindingBudgetOptions
 
     @OptionGroup var reports: ReportOptions
+
+    /// The shape of the echo and replies fuzzers' programs, given or by default. Content fuzzing
+    /// has none of them (each input goes on a connection of its own, its deadline --hang-timeout).
+    var maxConnections: Int { connections ?? 8 }
+    var checkTimeout: ScenarioDuration { timeout ?? .seconds(5) }
+    var largestSend: ByteSize { maxSend ?? ByteSize(bytes: 8 << 20) }
 
     /// The runs per mode: --runs, or 100 unless --duration alone says when to stop.
     var runLimit: Int? { runs ?? (duration == nil ? 100 : nil) }
@@ -112,11 +118,11 @@ struct Fuzz: ParsableCommand {
         if server.target != nil && fault != nil { throw ValidationError("--fault applies to the embedded server, not --target") }
         try tls.validate(fault: fault)
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
-        guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
+        guard (1...10_000).contains(maxConnections) else { throw ValidationError("--connections must be 1...10000") }
         // A deadline shorter than a loopback round trip fails checks on a correct server: a
         // false finding, the worst verdict this tool can give.
-        guard timeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(timeout)") }
-        guard maxSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
+        guard checkTimeout >= .milliseconds(10) else { throw ValidationError("--timeout must be at least 10ms (a correct server cannot answer faster), not \(checkTimeout)") }
+        guard largestSend.bytes >= 1 else { throw ValidationError("--max-send must be at least 1 byte") }
         if content.spawn != nil {
             if server.mode != nil { throw ValidationError("--spawn starts the server under test: it replaces the embedded one (--mode)") }
             if fault != nil { throw ValidationError("--fault applies to the embedded server, not --spawn") }
@@ -158,7 +164,7 @@ struct Fuzz: ParsableCommand {
     var campaignIdentity: String {
         // Both limits when both are given: the first reached stops each share.
         var words = ["fuzz"] + (runLimit.map { ["--runs \($0)"] } ?? []) + (duration.map { ["--duration \($0)"] } ?? [])
-        words += ["--connections \(connections)", "--timeout \(timeout)", "--max-send \(maxSend.bytes)",
+        words += ["--connections \(maxConnections)", "--timeout \(checkTimeout)", "--max-send \(largestSend.bytes)",
                   "--oracle \(chosenOracle.rawValue)", "--segment i/\(segment.count)"]
         if let fault { words.append("--fault \(fault.rawValue)") }
         // As drawn, not as typed: the defaults written out and any order name the same weights.
@@ -179,9 +185,9 @@ struct Fuzz: ParsableCommand {
         base.seed = seed
         base.runs = runLimit
         base.durationNanos = duration.map { UInt64($0.nanoseconds) }
-        base.timeoutNanos = UInt64(timeout.nanoseconds)
-        base.generator.maxConnections = connections
-        base.generator.maxSendSize = maxSend.bytes
+        base.timeoutNanos = UInt64(checkTimeout.nanoseconds)
+        base.generator.maxConnections = maxConnections
+        base.generator.maxSendSize = largestSend.bytes
         if let weights {
             do { base.generator.weights = try FuzzWeights(parsing: weights) } catch {
                 throw ValidationError("--weights: \(error.description)")
@@ -238,7 +244,7 @@ struct Fuzz: ParsableCommand {
                 Output.line("fuzz \(m.rawValue): skipped, fault \(fault.rawValue) needs \(needed.rawValue)")
                 continue
             }
-            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { Format.count($0, "run") } ?? "until \(duration.map(\.description) ?? "")"), up to \(connections) connections"
+            Output.line("fuzz \(config.against): seed \(seed), \(config.runs.map { Format.count($0, "run") } ?? "until \(duration.map(\.description) ?? "")"), up to \(maxConnections) connections"
                         + (segment.isWhole ? "" : "; share \(segment): runs \(segment.index), \(segment.index + segment.count), \(segment.index + 2 * segment.count), ..."))
             let progress = ProgressLine()
             metrics.start(config.against)
