@@ -90,9 +90,10 @@ public final class ConnectBurst: EventHandler {
     /// When each connection's byte went out: its echo deadline counts from there.
     private var sentAt: [UInt64] = []
     private var indexByFD: [Int32] = []
-    /// The bound on connections started and not yet done: connecting, handshaking or waiting
-    /// for their echo. Queues nothing: the burst starts them by index, as the pace allows.
-    private var slots = ConnectSlots<Never>(limit: 1)
+    /// Connections started and not yet done (connecting, handshaking or waiting for their echo),
+    /// and the most there may be. Nothing queues: the burst starts them by index, as the pace allows.
+    private var underway = 0
+    private var underwayLimit = 1
     private var connected = 0
     private var echoed = 0
     private var failed = 0
@@ -148,7 +149,8 @@ public final class ConnectBurst: EventHandler {
         attempts = Array(repeating: nil, count: count)
         transports = Array(repeating: .clear, count: count)
         keptTransports = []
-        slots = ConnectSlots(limit: inFlight)
+        underway = 0
+        underwayLimit = max(1, inFlight)
         let t0 = Sys.monotonicNanos()
         let deadline = t0 &+ timeoutNanos
         fds = Array(repeating: -1, count: count)
@@ -164,14 +166,14 @@ public final class ConnectBurst: EventHandler {
         while echoed + failed < count && Sys.monotonicNanos() < deadline {
             if interrupted() { wasInterrupted = true; break }
             var wait: UInt64 = 100_000_000
-            while next < count && slots.hasFreeSlot {
+            while next < count && underway < underwayLimit {
                 if let perSecond {
                     // Connection k is due k/rate seconds after the start.
                     let due = t0 &+ UInt64(Double(next) / perSecond * 1e9)
                     let now = Sys.monotonicNanos()
                     if due > now { wait = min(wait, due - now); break }
                 }
-                slots.takeFreeSlot()
+                underway += 1
                 start(next, target.address, sources)
                 next += 1
             }
@@ -353,7 +355,7 @@ public final class ConnectBurst: EventHandler {
                 lastEcho = now
                 phases[i] = .done
                 echoed += 1
-                slots.release()
+                underway -= 1
                 loop.forget(fd)
                 // Idle from here: what reading the echo (and the session tickets) allocated goes now,
                 // for the next connections to reuse.
@@ -376,7 +378,7 @@ public final class ConnectBurst: EventHandler {
         guard probeEcho else {
             phases[i] = .done
             echoed += 1
-            slots.release()
+            underway -= 1
             loop.forget(fds[i])
             transports[i].releaseBuffers()
             return
@@ -398,7 +400,7 @@ public final class ConnectBurst: EventHandler {
 
     private func failOne(_ i: Int, _ why: String) {
         if firstError == nil { firstError = why }
-        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { slots.release() }
+        if phases[i] == .connecting || phases[i] == .handshaking || phases[i] == .waitingEcho { underway -= 1 }
         phases[i] = .failed
         failed += 1
         attempts[i]?.abandon()

@@ -195,24 +195,15 @@ public struct ConnectSlots<Waiting> {
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
-    /// Whether a connect may start now: a slot is free and none waits for one.
-    public var hasFreeSlot: Bool { inFlight < limit && nextWaiting == waiting.count }
-
-    /// Takes a slot for a connect, or queues `waiter` for one: true when it may start now.
+    /// Takes a slot for a connect, or queues `waiter` for one: true when it may start now (a
+    /// slot is free and none waits for one).
     public mutating func take(orQueue waiter: Waiting) -> Bool {
-        if hasFreeSlot {
+        if inFlight < limit && nextWaiting == waiting.count {
             inFlight += 1
             return true
         }
         waiting.append(waiter)
         return false
-    }
-
-    /// Takes the free slot `hasFreeSlot` saw, for an owner that keeps its own order of who
-    /// starts next (a burst starting its connections by index as the pace allows).
-    public mutating func takeFreeSlot() {
-        precondition(hasFreeSlot, "no free connect slot")
-        inFlight += 1
     }
 
     /// A connect ended: its slot goes to the longest waiting that `canStart` still (the owner

@@ -163,19 +163,4 @@ struct ConnectorTests {
         // Nothing waits: a new connect takes a slot at once.
         #expect(slots.take(orQueue: 5) && slots.inFlight == 1)
     }
-
-    @Test("an owner that starts connects in its own order takes free slots only, and a waiter keeps its turn")
-    func freeSlots() {
-        var slots = ConnectSlots<Int>(limit: 2)
-        #expect(slots.hasFreeSlot)
-        slots.takeFreeSlot()
-        slots.takeFreeSlot()
-        #expect(!slots.hasFreeSlot && slots.inFlight == 2)
-        let startsAtOnce = slots.take(orQueue: 7)
-        #expect(!startsAtOnce)
-        #expect(slots.release() == 7)
-        #expect(!slots.hasFreeSlot, "the freed slot went to the waiter")
-        slots.release()
-        #expect(slots.hasFreeSlot && slots.inFlight == 1)
-    }
 }
