@@ -154,10 +154,10 @@ extension ClientEngine {
         let fds = ids.map { id in
             let c = connections[id]
             loop.forget(c.fd)
-            if let tls = c.tls { transports.append(.tls(lendTLS(tls))) }
+            transports.append(c.tls.map { .tls(lendTLS($0)) } ?? .clear)
             return c.fd
         }
-        return LentConnections(fds: fds, transports: transports.isEmpty ? nil : transports)
+        return LentConnections(fds: fds, transports: transports)
     }
 
     /// Takes lent connections back: `exchanged[i]` bytes went each way on `ids[i]` (sent and

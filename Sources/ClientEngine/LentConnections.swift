@@ -11,7 +11,11 @@ import TLSClient
 /// half-sent inside OpenSSL, which the engine's next write could not continue).
 public struct LentConnections {
     public let fds: [Int32]
-    /// Per descriptor, in the same order, its Transport (an established TLS session); nil when
-    /// the connections are clear.
-    public let transports: [Transport]?
+    /// Per descriptor, in the same order, how it moves bytes: `.clear`, or its established TLS
+    /// session (a lend never mixes the two).
+    public let transports: [Transport]
+
+    /// Whether the connections speak TLS: a record half-sent inside OpenSSL cannot be continued
+    /// by the engine, so the caller fails the connections the borrower left mid-message.
+    public var isTLS: Bool { transports.first?.ssl != nil }
 }

@@ -77,7 +77,7 @@ extension ScenarioSession {
         // engine's writes continue it, and the server's echo of the partial message shows as extra
         // bytes to later checks. Its messages were unanswered anyway, so this statement fails below
         // (or was interrupted) whether or not the connection is counted failed.
-        if lent.transports != nil { failed += unfinished }
+        if lent.isTLS { failed += unfinished }
         engine.reclaim(ids, exchanged: exchanged, failed: Set(failed))
         if let group = selector.groupName {
             recordLatencies(group)
