@@ -162,7 +162,7 @@ extension BenchRunner {
         var lastProblem = "no free port on 127.0.0.1"
         // A port found free may be taken before socat binds it: try a few.
         for _ in 0..<3 {
-            guard let port = ServerUnderTest.freePort() else { break }
+            guard let port = try? Sys.freeLoopbackPort() else { break }
             let child: ChildProcess
             do {
                 child = try pinning.onServerCPU {

@@ -18,7 +18,7 @@ extension BenchRunner {
             skip(5, "request load vs redis-benchmark", "redis-benchmark not on PATH (apt-get install redis-tools)")
             return []
         }
-        guard let port = ServerUnderTest.freePort() else {
+        guard let port = try? Sys.freeLoopbackPort() else {
             skip(5, "request load vs redis-benchmark", "no free port on 127.0.0.1")
             return []
         }

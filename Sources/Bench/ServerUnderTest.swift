@@ -30,7 +30,7 @@ public final class ServerUnderTest {
             var lastProblem = ""
             // A port found free may be taken before echo_ref binds it: try a few.
             for _ in 0..<3 {
-                guard let port = freePort() else { throw StartError(description: "no free port on 127.0.0.1") }
+                guard let port = try? Sys.freeLoopbackPort() else { throw StartError(description: "no free port on 127.0.0.1") }
                 let child: ChildProcess
                 do {
                     child = try pinning.onServerCPU { try ChildProcess([echoRef, String(port), id.mode], logPath: log) }
@@ -113,33 +113,16 @@ public final class ServerUnderTest {
         return Int(rest[rest.index(after: colon)...])
     }
 
-    /// A port nothing listens on now: bind 127.0.0.1:0, read it back, close.
-    static func freePort() -> Int? {
-        guard let fd = try? Sys.socket(family: AF_INET) else { return nil }
-        defer { Sys.close(fd) }
-        guard (try? Sys.bind(fd, SocketAddress.loopback(port: 0))) != nil,
-              let address = try? Sys.localAddress(fd) else { return nil }
-        return address.port
-    }
-
-    /// Connects (and closes) until a connect succeeds, the child dies, or the time runs out.
+    /// Connects (and closes) until a connect succeeds, the child dies, or the time runs out. Each
+    /// try waits half a second and resets (no TIME_WAIT left by the many tries of a start).
     static func waitUntilAccepting(_ address: SocketAddress, child: ChildProcess, timeoutNanos: UInt64) -> Bool {
         let deadline = Sys.monotonicNanos() &+ timeoutNanos
         while Sys.monotonicNanos() < deadline {
-            if connectOnce(address) { return true }
+            if case .success = TCPConnect.tryOnce(address, within: 500_000_000, reset: true) { return true }
             if !child.isRunning { return false }
             usleep(5_000)
         }
         return false
-    }
-
-    /// Whether a connection is accepted within half a second; it is reset at once (no TIME_WAIT
-    /// left behind by the many tries of a start).
-    static func connectOnce(_ address: SocketAddress) -> Bool {
-        guard case .success(let fd) = TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ 500_000_000) else { return false }
-        try? Sys.setLingerZero(fd)
-        Sys.close(fd)
-        return true
     }
 }
 

@@ -44,7 +44,7 @@ public final class ServerProcess: @unchecked Sendable {
             let port: Int?
             let address: SocketAddress
             if command.choosesPort || target == nil {
-                guard let free = freePort() else { throw StartError(description: "no free loopback port") }
+                guard let free = try? Sys.freeLoopbackPort() else { throw StartError(description: "no free loopback port") }
                 port = free
                 address = SocketAddress.loopback(port: free)
             } else {
@@ -167,18 +167,9 @@ public final class ServerProcess: @unchecked Sendable {
         return ServerProcess(command: command, pid: child, address: address, logPath: logPath)
     }
 
-    /// A port that was free a moment ago (bound to 0, read back, closed).
-    static func freePort() -> Int? {
-        guard let fd = try? Sys.socket(family: AF_INET) else { return nil }
-        defer { Sys.close(fd) }
-        guard (try? Sys.bind(fd, SocketAddress.loopback(port: 0))) != nil else { return nil }
-        return try? Sys.localAddress(fd).port
-    }
-
     /// Whether a connection to `address` is accepted (within a second).
     public static func accepts(_ address: SocketAddress) -> Bool {
-        guard case .success(let fd) = TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ 1_000_000_000) else { return false }
-        Sys.close(fd)
-        return true
+        if case .success = TCPConnect.tryOnce(address, within: 1_000_000_000) { return true }
+        return false
     }
 }

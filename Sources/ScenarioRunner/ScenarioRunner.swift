@@ -124,9 +124,8 @@ public enum ScenarioRunner {
     /// server that accepts and at once resets is reachable: resetting is its behaviour, which
     /// the run judges (exit 1), not a usage error.
     public static func probe(_ address: SocketAddress, timeoutNanos: UInt64 = 3_000_000_000) -> Int32 {
-        switch TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ timeoutNanos) {
-        case .success(let fd):
-            Sys.close(fd)
+        switch TCPConnect.tryOnce(address, within: timeoutNanos) {
+        case .success:
             return 0
         case .failure(let failure):
             return failure.errno == ECONNRESET ? 0 : failure.errno

@@ -183,6 +183,15 @@ extension Sys {
         throw SystemError(call: "connect", errno: e, fd: fd)
     }
 
+    /// A port nothing listened on a moment ago: 127.0.0.1:0 bound, read back, closed. Another
+    /// process may take it before the caller does; the caller's bind says so.
+    public static func freeLoopbackPort() throws(SystemError) -> Int {
+        let fd = try socket(family: AF_INET)
+        defer { close(fd) }
+        try bind(fd, SocketAddress.loopback(port: 0))
+        return try localAddress(fd).port
+    }
+
     public static func localAddress(_ fd: Int32) throws(SystemError) -> SocketAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

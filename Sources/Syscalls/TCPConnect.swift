@@ -67,4 +67,14 @@ public enum TCPConnect {
         }
         return .success(fd)
     }
+
+    /// Whether `address` accepts a connection within `nanos`: the connection is closed at once,
+    /// with RST when `reset` (many tries leave no TIME_WAIT behind). Readiness and reachability
+    /// checks take this.
+    public static func tryOnce(_ address: SocketAddress, within nanos: UInt64, reset: Bool = false) -> Result<Void, Failure> {
+        open(to: address, until: Sys.monotonicNanos() &+ nanos).map { fd in
+            if reset { try? Sys.setLingerZero(fd) }
+            Sys.close(fd)
+        }
+    }
 }

@@ -167,7 +167,7 @@ struct ToxicBehaviourTests {
 
     @Test("an unreachable upstream closes the client's connection and is counted")
     func unreachableUpstream() throws {
-        let port = try SpawnedServer.freePort()
+        let port = try Sys.freeLoopbackPort()
         let proxies = try ProxyServer(seed: 1)
         defer { proxies.stop() }
         let info = try proxies.create(name: "nowhere", listen: "127.0.0.1:0", upstream: "127.0.0.1:\(port)")

@@ -65,16 +65,14 @@ public func makeTCPPair(timeout: Double = 10) throws -> (client: Int32, server: 
     try Sys.bind(listener, SocketAddress.loopback(port: 0))
     try Sys.listen(listener, backlog: 8)
     let address = try Sys.localAddress(listener)
-    let client = try Sys.socket(family: AF_INET)
+    let deadline = Deadline(secondsFromNow: timeout)
+    let client: Int32
+    switch TCPConnect.open(to: address, until: Sys.monotonicNanos() &+ UInt64(timeout * 1e9)) {
+    case .success(let fd): client = fd
+    case .failure(.timedOut): throw TestSetupError("loopback connect timed out")
+    case .failure(.system(let error)): throw error
+    }
     do {
-        let deadline = Deadline(secondsFromNow: timeout)
-        if case .wouldBlock = try Sys.connect(client, address) {
-            guard pollOne(client, events: Int16(POLLOUT), deadline: deadline) != 0 else {
-                throw TestSetupError("loopback connect timed out")
-            }
-            let error = try Sys.pendingError(client)
-            guard error == 0 else { throw SystemError(call: "connect", errno: error, fd: client) }
-        }
         while true {
             switch try Sys.accept(listener) {
             case .processed(let server):

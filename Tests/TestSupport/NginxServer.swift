@@ -24,7 +24,7 @@ public final class NginxServer {
         try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
         for (path, contents) in files { try contents.write(toFile: site + "/" + path, atomically: true, encoding: .utf8) }
-        port = try SpawnedServer.freePort()
+        port = try Sys.freeLoopbackPort()
         let temp = directory + "/tmp"
         let tlsLines = tls.map { " ssl_certificate \($0.certificate); ssl_certificate_key \($0.key); ssl_protocols TLSv1.2 TLSv1.3;" } ?? ""
         let config = """
@@ -52,7 +52,7 @@ public final class NginxServer {
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline && process.isRunning {
-            if SpawnedServer.canConnect(SocketAddress.loopback(port: port)) { return }
+            if case .success = TCPConnect.tryOnce(SocketAddress.loopback(port: port), within: 1_000_000_000) { return }
             usleep(20_000)
         }
         let log = (try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? ""

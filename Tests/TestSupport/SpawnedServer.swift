@@ -13,20 +13,12 @@ public final class SpawnedServer {
         self.address = address
     }
 
-    /// A port that was free a moment ago (bound to 0, read back, closed).
-    public static func freePort() throws -> Int {
-        let fd = try Sys.socket(family: AF_INET)
-        defer { Sys.close(fd) }
-        try Sys.bind(fd, SocketAddress.loopback(port: 0))
-        return try Sys.localAddress(fd).port
-    }
-
     /// Starts `executable` with `arguments`, where `{port}` stands for a free port, and waits
     /// (up to 20 s) until it accepts connections.
     public static func start(_ executable: String, _ arguments: [String]) throws -> SpawnedServer {
         var lastError = "not started"
         for _ in 0..<3 {
-            let port = try freePort()
+            let port = try Sys.freeLoopbackPort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
@@ -36,7 +28,7 @@ public final class SpawnedServer {
             let address = SocketAddress.loopback(port: port)
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline && process.isRunning {
-                if canConnect(address) { return SpawnedServer(process: process, address: address) }
+                if case .success = TCPConnect.tryOnce(address, within: 1_000_000_000) { return SpawnedServer(process: process, address: address) }
                 usleep(20_000)
             }
             lastError = process.isRunning ? "never accepted on \(port)" : "exited with \(process.terminationStatus)"
@@ -44,15 +36,6 @@ public final class SpawnedServer {
             process.waitUntilExit()
         }
         throw TestSetupError("\(executable): \(lastError)")
-    }
-
-    static func canConnect(_ address: SocketAddress) -> Bool {
-        guard let fd = try? Sys.socket(family: AF_INET) else { return false }
-        defer { Sys.close(fd) }
-        _ = try? Sys.connect(fd, address)
-        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        guard poll(&p, 1, 1000) == 1 else { return false }
-        return (try? Sys.pendingError(fd)) == 0
     }
 
     /// SIGKILL to this process only, then wait. A test server keeps nothing worth a graceful
