@@ -193,15 +193,6 @@ struct ContentFuzzCommandTests {
         #expect(fuzz.status == 2 && fuzz.output.contains("\(dict):2:"), "\(fuzz.output)")
     }
 
-    @Test("an echo fuzzer's option given to content fuzzing is refused, named, before any run (exit 2)",
-          arguments: [["--connections", "4"], ["--weights", "send=5"], ["--timeout", "1s"], ["--max-send", "1KiB"]])
-    func echoShapingRefused(option: [String]) async throws {
-        let scratch = Scratch()
-        let fuzz = try await Piped.run(["fuzz", "--request", "PING\\r\\n", "--framing", "line", "--runs", "5"] + option,
-                                 input: "", scratch: scratch, timeout: 60)
-        #expect(fuzz.status == 2 && fuzz.output.contains("\(option[0]) shapes the echo and replies fuzzers"), "\(fuzz.output)")
-    }
-
     /// Real servers, as the guide runs them: nothing is a finding. A short campaign here; two
     /// minutes each in the long run.
     static let realBudget = LongRun.pick(["--runs", "200"], long: ["--duration", "2m"])

@@ -19,6 +19,31 @@ struct FuzzCommandTests {
         #expect(!run.output.contains("fuzz epoll: seed"), "nothing ran: \(run.output)")
     }
 
+    /// Each fuzzer reads its own options; one given to a fuzzer that never reads it would promise
+    /// a campaign that did not run, so it is refused, named, before any traffic.
+    static let optionsOfAnotherFuzzer: [(given: [String], said: String)] = [
+        (["--request", "PING\\n", "--framing", "line", "--connections", "4"], "--connections shapes the echo and replies fuzzers"),
+        (["--request", "PING\\n", "--framing", "line", "--weights", "send=5"], "--weights shapes the echo and replies fuzzers"),
+        (["--request", "PING\\n", "--framing", "line", "--timeout", "1s"], "--timeout shapes the echo and replies fuzzers"),
+        (["--request", "PING\\n", "--framing", "line", "--max-send", "1KiB"], "--max-send shapes the echo and replies fuzzers"),
+        (["--request", "PING\\n", "--framing", "line", "--mask", "zzz"], "in content fuzzing it goes with --reference"),
+        (["--request", "PING\\n", "--framing", "line", "--mode", "all"], "content fuzzing runs one server"),
+        (["--oracle", "echo", "--spawn", "sleep 100 {port}"], "--spawn goes with content fuzzing"),
+        (["--oracle", "replies", "--request", "PING\\n", "--framing", "line", "--hang-timeout", "9s"], "--hang-timeout goes with content fuzzing"),
+        (["--probe", "PING\\n", "--expect", "PONG"], "--probe goes with --oracle liveness or content, not --oracle echo"),
+        (["--oracle", "replies", "--request", "PING\\n", "--framing", "line", "--expect", "PONG"], "--expect goes with --oracle liveness or content"),
+    ]
+
+    @Test("an option only another fuzzer reads is a usage error naming it, before any run",
+          arguments: optionsOfAnotherFuzzer.indices)
+    func anotherFuzzersOptionExits2(_ i: Int) async throws {
+        let (given, said) = Self.optionsOfAnotherFuzzer[i]
+        let scratch = Scratch()
+        let run = try await Piped.run(["fuzz", "--runs", "3", "--out", scratch.path + "/out"] + given, input: "", scratch: scratch, timeout: 60)
+        #expect(run.status == 2 && run.output.contains(said), "\(given): \(run.output)")
+        #expect(!run.output.contains("seed"), "nothing ran: \(run.output)")
+    }
+
     @Test("finding budgets outside their ranges are usage errors naming the option",
           arguments: [["--shrink-attempts", "0"], ["--replays", "0"], ["--replays", "101"], ["--shrink-time", "10ms"]])
     func badBudgetsExit2(_ option: [String]) async throws {

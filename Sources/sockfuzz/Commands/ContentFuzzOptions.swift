@@ -26,7 +26,10 @@ struct ContentFuzzOptions: ParsableArguments {
     var dict: String?
 
     @Option(help: "A liveness probe without an answer within this long is a hang (default 1s).", transform: ValueArguments.positiveDuration)
-    var hangTimeout: ScenarioDuration = .seconds(1)
+    var hangTimeout: ScenarioDuration?
+
+    /// --hang-timeout, or 1 s.
+    var hangDeadline: ScenarioDuration { hangTimeout ?? .seconds(1) }
 
     @Option(help: "Another implementation, HOST:PORT or a command 'CMD {port}' to start it (restarted with the server under test, so a server that keeps state is compared from the same state): each reply must equal its reply to the same requests (--mask applies).")
     var reference: String?
@@ -119,7 +122,7 @@ struct ContentFuzzOptions: ParsableArguments {
         if let seedScenario { words.append("--seed-scenario \(seedScenario)") }
         if let dict { words.append("--dict \(dict)") }
         if let reference { words.append("--reference \(reference)") }
-        words.append("--hang-timeout \(hangTimeout)")
+        words.append("--hang-timeout \(hangDeadline)")
         return words
     }
 }

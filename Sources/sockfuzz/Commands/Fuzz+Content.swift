@@ -35,6 +35,13 @@ extension Fuzz {
         if framing == .raw { throw ValidationError("--framing raw cannot tell one reply from the next: pick line, resp, http1, delimiter: or length:") }
         if requests.given { _ = try requests.mix() }
         if expectPattern != nil && probe == nil { throw ValidationError("--expect goes with --probe") }
+        if server.mode == .all {
+            // One campaign against one server: `all` would fuzz the first design and name none.
+            throw ValidationError("content fuzzing runs one server: give --mode busy, select, epoll or uring, not all")
+        }
+        if !masks.isEmpty && content.reference == nil {
+            throw ValidationError("--mask hides what may differ from a reference's replies: in content fuzzing it goes with --reference")
+        }
     }
 
     func runContent() throws {
@@ -50,7 +57,7 @@ extension Fuzz {
         budget.apply(attempts: &config.shrinkAttempts, seconds: &config.shrinkSeconds, replays: &config.replays)
         config.corpusDirectory = content.corpus
         config.masks = masks
-        config.hangTimeoutNanos = UInt64(content.hangTimeout.nanoseconds)
+        config.hangTimeoutNanos = UInt64(content.hangDeadline.nanoseconds)
         config.probePattern = expectPattern
         if let probe {
             do { config.probeRequest = try ArgumentValues.escapedBytes(probe) } catch { throw ValidationError("--probe: \(error.message)") }
@@ -133,7 +140,7 @@ extension Fuzz {
         let budget = config.runs.map { Format.count($0, "run") } ?? "for \(duration.map(\.description) ?? "2m")"
         Output.line("fuzz \(config.against): seed \(seed), \(budget), content mutation of \(config.seeds.count) seed request\(config.seeds.count == 1 ? "" : "s") (framing \(framing))"
                     + (segment.isWhole ? "" : "; share \(segment)"))
-        var oracles = ["crash", "hang (no answer within \(content.hangTimeout))"]
+        var oracles = ["crash", "hang (no answer within \(content.hangDeadline))"]
         oracles.append(config.countsReplies ? "protocol violation" : "protocol violation (unframeable replies only: --framing does not cut these requests)")
         if let reference = content.reference { oracles.append("differential against \(reference)") }
         Output.line("oracles: " + oracles.joined(separator: ", "))

@@ -134,6 +134,13 @@ struct Fuzz: ParsableCommand {
             try validateContent()
         } else if content.given || content.html != nil {
             throw ValidationError("--seed-scenario, --corpus, --dict, --reference and --html go with content fuzzing (--oracle content)")
+        } else if content.spawn != nil {
+            // The echo, replies and liveness fuzzers run against the embedded server or --target.
+            throw ValidationError("--spawn goes with content fuzzing (--oracle content); the \(chosenOracle.rawValue) fuzzer takes --mode or --target")
+        } else if content.hangTimeout != nil {
+            throw ValidationError("--hang-timeout goes with content fuzzing (--oracle content); the \(chosenOracle.rawValue) fuzzer's checks wait --timeout")
+        } else if (probe != nil || expectPattern != nil) && chosenOracle != .liveness {
+            throw ValidationError("\(probe != nil ? "--probe" : "--expect") goes with --oracle liveness or content, not --oracle \(chosenOracle.rawValue)")
         } else if requests.given {
             guard chosenOracle == .replies else { throw ValidationError("--request goes with --oracle content or replies, not --oracle \(chosenOracle.rawValue)") }
             try requests.validateRequests()
