@@ -15,7 +15,7 @@ extension Fuzzer {
                                  _ statement: Statement) throws(RunStop) {
         let mix = try requestMix(requests, session, statement)
         var config = ContentConfiguration(seeds: mix.requests, framing: requests.framing)
-        config.seed = spec.seed ?? session.seed
+        config.seed = campaignSeed(spec, session)
         config.runs = spec.runs ?? (spec.duration == nil ? 500 : nil)
         config.durationNanos = spec.duration.map { UInt64($0.nanoseconds) }
         config.outDirectory = "fuzz-failures"

@@ -9,13 +9,19 @@ import ScenarioLanguage
 import ScenarioRunner
 
 extension Fuzzer {
+    /// `run --seed` replays a reported run, so it wins over the statement's `seed=` as over every
+    /// `seed` statement; then `seed=`, then the scenario's seed.
+    static func campaignSeed(_ spec: FuzzSpec, _ session: ScenarioSession) -> UInt64 {
+        session.configuration.seed ?? spec.seed ?? session.seed
+    }
+
     /// The handler a session runs `fuzz` statements with (`session.fuzzHandler = Fuzzer.statement`).
     public static func statement(_ spec: FuzzSpec, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) {
         if let content = spec.content, let requests = spec.requests {
             return try contentStatement(spec, requests, content, session, statement)
         }
         var config = FuzzConfiguration()
-        config.seed = spec.seed ?? session.seed
+        config.seed = campaignSeed(spec, session)
         config.runs = spec.runs ?? (spec.duration == nil ? 50 : nil)
         config.durationNanos = spec.duration.map { UInt64($0.nanoseconds) }
         if let n = spec.connections { config.generator.maxConnections = n }

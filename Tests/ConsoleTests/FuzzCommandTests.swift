@@ -44,6 +44,18 @@ struct FuzzCommandTests {
         #expect(!run.output.contains("seed"), "nothing ran: \(run.output)")
     }
 
+    @Test("run --seed wins over a fuzz statement's seed=, as over every seed statement: the campaign, its file and the report say the same seed")
+    func runSeedWinsOverStatementSeed() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/seeded.scn"
+        try "fuzz runs=3 connections=2 seed=1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // The statement writes its finding to ./fuzz-failures: run it from the scratch folder.
+        let run = try await Piped.run(["run", "--seed", "99", "--fault", "corrupt-echo", file], in: scratch.path)
+        #expect(run.status == 1 && run.output.contains("fuzz runs (seed 99)"), "\(run.output)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed99-run0.scn"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run0.scn"), "\(run.output)")
+    }
+
     @Test("finding budgets outside their ranges are usage errors naming the option",
           arguments: [["--shrink-attempts", "0"], ["--replays", "0"], ["--replays", "101"], ["--shrink-time", "10ms"]])
     func badBudgetsExit2(_ option: [String]) async throws {
