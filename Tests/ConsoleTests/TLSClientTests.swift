@@ -114,6 +114,18 @@ struct TLSClientTests {
         #expect(run.output.contains("certificate verify failed"), "\(run.output)")
     }
 
+    @Test("run --tls --spawn verifies the spawned server's certificate, as a --target's: the self-signed one fails, --verify off passes")
+    func spawnedServerVerified() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/hello.scn"
+        try "connect c 1\nsend c \"hi\"\nexpect c echo within 5s\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let spawn = "\(Binary.path) serve --mode epoll --port {port} --tls"
+        let verified = try await Piped.run(["run", "--tls", "--spawn", spawn, file], input: "", scratch: scratch, timeout: 60)
+        #expect(verified.status == 1 && verified.output.contains("certificate verify failed"), "\(verified.output)")
+        let unverified = try await Piped.run(["run", "--tls", "--verify", "off", "--spawn", spawn, file], input: "", scratch: scratch, timeout: 60)
+        #expect(unverified.status == 0, "\(unverified.output)")
+    }
+
     @Test("a send after a failed handshake names OpenSSL's reason, not a bare protocol error (issue 20 item 9)")
     func sendAfterFailedHandshake() async throws {
         let scratch = Scratch()

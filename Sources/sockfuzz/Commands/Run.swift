@@ -112,7 +112,8 @@ struct Run: ParsableCommand {
             lateSeconds = StartClock.wait(until: startAt, interrupted: { interrupt.isSet })
             if let late = lateSeconds { Output.line("run: started \(Format.seconds(late)) after --start-at \(startAt)") }
         }
-        let client = tls.settings(embedded: address == nil, fault: fault)
+        // A spawned server is the user's, like a --target: its certificate is verified unless --verify off says not.
+        let client = tls.settings(embedded: address == nil && spawn == nil, fault: fault)
         let publish: ((ScenarioSession) -> Void)? = endpoint == nil ? nil : { metrics.publish(totals: $0.totals, checks: $0.checks) }
         var results: [ScenarioResult] = []
         for planned in plan {
