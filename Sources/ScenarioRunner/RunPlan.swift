@@ -10,26 +10,46 @@ public struct PlannedRun: Sendable {
     public var program: Program
     /// The `--mode` override; nil: as the file says.
     public var mode: BackendKind?
-    /// Said before the run, e.g. why a pinned file runs once.
+    /// Said before the run, e.g. why a pinned file runs once, or which option does not apply.
     public var note: String?
+    /// Every connect goes to a third-party server (`target`, `spawn`): the embedded server, and
+    /// a fault injected into it, never meet the traffic.
+    public var thirdPartyOnly = false
 }
 
 public enum RunPlan {
-    /// `modes` as `ServerChoiceOptions.modes` gives them; `againstTarget`: one run each, no modes.
-    public static func runs(_ programs: [(file: String, program: Program)], modes: [BackendKind?], againstTarget: Bool) -> [PlannedRun] {
-        programs.flatMap { file, program -> [PlannedRun] in
+    /// `modes` as `ServerChoiceOptions.modes` gives them ([nil] when no --mode is given);
+    /// `againstTarget`: one run each, no modes. `fault`: the --fault given, named in a note where
+    /// it cannot apply.
+    public static func runs(_ programs: [(file: String, program: Program)], modes: [BackendKind?], againstTarget: Bool,
+                            fault: String? = nil) -> [PlannedRun] {
+        let givenMode = modes.count == 1 ? modes[0] : nil
+        return programs.flatMap { file, program -> [PlannedRun] in
             if againstTarget { return [PlannedRun(file: file, program: program, mode: nil)] }
-            if modes.count > 1, let away = thirdPartyOnly(program.statements) {
+            if let away = thirdPartyOnly(program.statements) {
                 // Every connect goes to a third-party server: the embedded design never meets the
                 // traffic, and three runs would be one test three times.
-                let note = "\(file): `\(away.command.rendered)` at line \(away.location.line) sends all its traffic to a third-party server: run once, not once per --mode"
-                return [PlannedRun(file: file, program: program, mode: nil, note: note)]
+                let unused = [givenMode.map { "--mode \($0)" }, fault.map { "--fault \($0)" }].compactMap { $0 }
+                var note: String?
+                if modes.count > 1 || !unused.isEmpty {
+                    note = "\(file): `\(away.command.rendered)` at line \(away.location.line) sends all its traffic to a third-party server"
+                        + (modes.count > 1 ? ": run once, not once per --mode" : "")
+                        + (unused.isEmpty ? "" : ": \(unused.joined(separator: " and ")) \(unused.count == 1 ? "does" : "do") not apply")
+                }
+                return [PlannedRun(file: file, program: program, mode: nil, note: note, thirdPartyOnly: true)]
             }
-            guard modes.count > 1, let pin = modePin(in: program.statements) else {
+            guard let pin = modePin(in: program.statements) else {
                 return modes.map { PlannedRun(file: file, program: program, mode: $0) }
             }
-            let note = "\(file): `\(pin.command.rendered)` at line \(pin.location.line) pins the design: run once, not once per --mode"
-            return [PlannedRun(file: file, program: program, mode: nil, note: note)]
+            if modes.count > 1 {
+                let note = "\(file): `\(pin.command.rendered)` at line \(pin.location.line) pins the design: run once, not once per --mode"
+                return [PlannedRun(file: file, program: program, mode: nil, note: note)]
+            }
+            if let givenMode, case .serverMode(let pinned) = pin.command, pinned != givenMode {
+                let note = "\(file): `\(pin.command.rendered)` at line \(pin.location.line) pins the design: --mode \(givenMode) does not apply"
+                return [PlannedRun(file: file, program: program, mode: givenMode, note: note)]
+            }
+            return modes.map { PlannedRun(file: file, program: program, mode: $0) }
         }
     }
 

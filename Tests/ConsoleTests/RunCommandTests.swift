@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 import Testing
 import TestSupport
+import Syscalls
 
 @Suite("sockfuzz run and serve: exit codes, messages, reports", .childSlot, .serialized)
 struct RunCommandTests {
@@ -58,6 +59,22 @@ struct RunCommandTests {
     }
 
     // MARK: item 16: report paths checked before traffic, reports written whatever the verdict
+
+    @Test("--fault with files whose traffic all goes to a target line exits 2 before any traffic: nothing would meet the fault")
+    func faultNoScenarioMeets() async throws {
+        let scratch = Scratch()
+        // A listener that never accepts: the kernel completes the connect a target line checks.
+        let listener = try Sys.socket(family: AF_INET)
+        defer { Sys.close(listener) }
+        try Sys.bind(listener, SocketAddress.loopback(port: 0))
+        try Sys.listen(listener, backlog: 8)
+        let file = scratch.path + "/away.scn"
+        try "target \(try Sys.localAddress(listener))\nconnect c 1\nsend c \"x\"\nexpect c echo\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try await Piped.run(["run", "--fault", "corrupt-echo", file], input: "", scratch: scratch)
+        #expect(run.status == 2 && run.output.contains("--fault corrupt-echo is injected into the embedded server, and no scenario given starts it"),
+                "\(run.output)")
+        #expect(!run.output.contains("PASSED") && !run.output.contains("FAILED"), "nothing ran: \(run.output)")
+    }
 
     @Test("an unwritable, directory or missing-folder report path exits 2 before any traffic",
           arguments: [("--junit", "/proc/x.xml", "cannot create a file in /proc"),

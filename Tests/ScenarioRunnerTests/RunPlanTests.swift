@@ -36,4 +36,20 @@ struct RunPlanTests {
         #expect(away.count == 1 && away[0].note?.contains("third-party server: run once") == true)
         #expect(try plan("target 127.0.0.1:9\nserver start epoll\nconnect c 1\n").count == 3)
     }
+
+    @Test("a single --mode or a --fault that cannot apply is said, with the line that makes it so")
+    func unusedOptionsNoted() throws {
+        let away = try ScenarioParser.parse(source: "target 127.0.0.1:9\nconnect c 1\n", file: "f.scn")
+        let faulted = RunPlan.runs([("f.scn", away)], modes: [.busy], againstTarget: false, fault: "corrupt-echo")
+        #expect(faulted.count == 1 && faulted[0].thirdPartyOnly)
+        #expect(faulted[0].note?.contains("at line 1 sends all its traffic to a third-party server: --mode busy and --fault corrupt-echo do not apply") == true,
+                "\(faulted[0].note ?? "no note")")
+        // Nothing given that could not apply: nothing said.
+        #expect(RunPlan.runs([("f.scn", away)], modes: [nil], againstTarget: false)[0].note == nil)
+
+        let pinned = try ScenarioParser.parse(source: "server mode select\nconnect c 1\n", file: "f.scn")
+        let run = RunPlan.runs([("f.scn", pinned)], modes: [.busy], againstTarget: false)
+        #expect(run.count == 1 && run[0].note?.contains("at line 1 pins the design: --mode busy does not apply") == true, "\(run[0].note ?? "no note")")
+        #expect(RunPlan.runs([("f.scn", pinned)], modes: [.select], againstTarget: false)[0].note == nil)
+    }
 }

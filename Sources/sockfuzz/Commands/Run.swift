@@ -99,7 +99,12 @@ struct Run: ParsableCommand {
         if let target = server.target {
             address = try Targets.reachableTarget(target, option: "--target")
         }
-        let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil)
+        let plan = RunPlan.runs(programs, modes: server.modes(default: nil), againstTarget: address != nil, fault: fault?.rawValue)
+        if let fault, plan.allSatisfy(\.thirdPartyOnly) {
+            // Nothing would run under the fault: a pass would say the checks caught nothing they met.
+            Output.error("sockfuzz: --fault \(fault.rawValue) is injected into the embedded server, and no scenario given starts it: each sends all its traffic to a target or spawn line")
+            throw ExitCode(2)
+        }
         let metrics = RunMetrics(planned: plan.count, segment: (segment ?? .whole).description)
         let endpoint = try MetricsEndpoint.start(metricsListen, for: "sockfuzz run", render: metrics.render)
         defer { endpoint?.stop() }
