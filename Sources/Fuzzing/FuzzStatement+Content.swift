@@ -22,10 +22,25 @@ extension Fuzzer {
         if let hang = content.hangTimeout { config.hangTimeoutNanos = UInt64(hang.nanoseconds) }
         config.countsReplies = mix.requests.allSatisfy { requests.framing.countableRequests($0) == 1 }
 
+        // Content fuzzing speaks clear text to a server without an injected fault (as the command
+        // line refuses --tls and --fault with it): under either, it would fuzz something else
+        // than the run says, so it is skipped, saying why.
+        let running = session.server?.configuration
+        let unfit: String? = session.configuration.tls != nil ? "--tls"
+            : session.thirdParty != nil ? nil
+            : running?.tls != nil ? "a TLS server"
+            : (running?.fault ?? session.configuration.fault).map { "fault \($0.rawValue)" }
+        if let unfit {
+            session.emitSkipped("\(statement.location): \(statement.command.rendered): skipped under \(unfit): content fuzzing speaks clear text to a server without an injected fault")
+            return
+        }
+
         var monitor: ProcessMonitor?
         var embedded: EchoServer?
         defer { monitor?.stop(); embedded?.stop() }
-        if let spawn = content.spawn {
+        // The command line wins over the file's servers, spawn= included, as over spawn and target lines.
+        let given = session.configuration.target.map { "--target \($0)" } ?? session.configuration.spawn.map { "--spawn '\($0)'" }
+        if let spawn = content.spawn, given == nil {
             do {
                 let command = try SpawnCommand(spawn)
                 config.spawn = command
@@ -34,9 +49,14 @@ extension Fuzzer {
                 throw session.fail(statement, expected: "the spawned server to accept connections", seen: "\(error)", how: .other)
             }
         } else if let target = session.thirdParty {
+            if content.spawn != nil, let given { session.emit(.info("\(statement.location): spawn= ignored: \(given) wins")) }
             config.target = target
         } else {
-            let server = EchoServer(configuration: ServerConfiguration(mode: session.server?.configuration.mode ?? session.configuration.mode ?? .epoll))
+            // A fresh server built like the scenario's (edge, limits), on a port of its own: a
+            // campaign's thousands of connections stay off the scenario's server and its counters.
+            var configuration = running ?? ServerConfiguration(mode: session.configuration.mode ?? .epoll)
+            configuration.port = 0
+            let server = EchoServer(configuration: configuration)
             do { config.target = Target(try server.start()) } catch {
                 throw session.fail(statement, expected: "an embedded server to fuzz", seen: "\(error)", how: .other)
             }

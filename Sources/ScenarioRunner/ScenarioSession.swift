@@ -133,7 +133,7 @@ public final class ScenarioSession {
 
     /// Emits `.skipped(message)`, counted: a check that skips checked nothing (never a pass).
     /// Every skip goes through here, not through `emit`, so the count cannot miss one.
-    func emitSkipped(_ message: String) {
+    public func emitSkipped(_ message: String) {
         skipCount &+= 1
         emit(.skipped(message))
     }

@@ -247,4 +247,30 @@ struct ContentFuzzStatementTests {
         let quiet = try await Piped.run(["run", "-v", try scenario("--correct", "runs=150")], input: "", scratch: scratch, in: scratch.path, timeout: 240)
         #expect(quiet.status == 0 && quiet.output.contains("150 content runs"), "\(quiet.output.suffix(3000))")
     }
+
+    @Test("a scenario's content fuzz statement under --tls or --fault is skipped, saying why, not run against another server",
+          arguments: [["--tls"], ["--fault", "close-before-flush"]])
+    func statementSkippedWhereItCannotApply(option: [String]) async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/content.scn"
+        try "connect c 1\nsend c \"hi\"\nexpect c echo within 5s\nfuzz request=\"PING\\n\" framing=line oracle=content runs=20\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try await Piped.run(["run", "-v", file] + option, input: "", scratch: scratch, in: scratch.path, timeout: 60)
+        #expect(run.output.contains("skipped under \(option == ["--tls"] ? "--tls" : "fault close-before-flush"): content fuzzing speaks clear text"),
+                "\(run.output)")
+        #expect(!run.output.contains("content runs"), "\(run.output)")
+    }
+
+    @Test("run --spawn wins over a content fuzz statement's spawn=, said, as over spawn lines")
+    func commandLineSpawnWins() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/content.scn"
+        // The file's own server would never answer: the statement passes only against --spawn's.
+        try "fuzz request=\"PING\\n\" framing=line oracle=content spawn=\"sleep 30 {port}\" runs=20\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try await Piped.run(["run", "-v", file, "--spawn", "\(Binary.path) serve --mode epoll --port {port}"],
+                                      input: "", scratch: scratch, in: scratch.path, timeout: 120)
+        #expect(run.status == 0 && run.output.contains("spawn= ignored: --spawn '") && run.output.contains("20 content runs"),
+                "\(run.output)")
+    }
 }
