@@ -31,6 +31,7 @@ extension Fuzzer {
             let server = session.server?.configuration
             config.mode = server?.mode ?? session.configuration.mode ?? .epoll
             config.fault = server?.fault ?? session.configuration.fault
+            config.edgeTriggered = server?.edgeTriggered ?? false
         }
         // Over TLS when the run says --tls, or when the server fuzzed speaks it (a TLS fault
         // included): clear connects to a TLS server would each be a false finding.

@@ -23,6 +23,9 @@ public struct FuzzConfiguration: Sendable {
     /// The embedded server's mode (ignored with a target).
     public var mode: BackendKind = .epoll
     public var fault: ServerFault?
+    /// Edge-triggered epoll for the embedded server (mode epoll only), as the scenario's server
+    /// was started: a `fuzz` statement fuzzes the server it follows.
+    public var edgeTriggered = false
     /// A third-party server, with its host as written (a name): what TLS sends and checks, and
     /// what the written findings' `target` line says, so a replay goes to the same name.
     public var target: Target?
@@ -77,6 +80,7 @@ public struct FuzzConfiguration: Sendable {
     public var against: String {
         if let target { return "target \(target)" }
         var text = mode.rawValue
+        if edgeTriggered && mode == .epoll { text += " edge" }
         if tls != nil { text += " tls" }
         if let fault { text += " fault=\(fault.rawValue)" }
         return text
@@ -311,8 +315,8 @@ public enum Fuzzer {
         if let target = config.target {
             prologue.append(.target(host: target.tlsName, port: target.address.port))
         } else {
-            var server = ScenarioLanguage.ServerOptions(mode: config.mode, fault: config.fault,
-                                                        queue: ByteSize(bytes: serverQueue(runSeed)))
+            var server = ScenarioLanguage.ServerOptions(mode: config.mode, edgeTriggered: config.edgeTriggered && config.mode == .epoll,
+                                                        fault: config.fault, queue: ByteSize(bytes: serverQueue(runSeed)))
             if config.tls != nil { server.tls = ServerTLS() }
             prologue.append(.serverStart(server))
         }

@@ -56,6 +56,17 @@ struct FuzzCommandTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run0.scn"), "\(run.output)")
     }
 
+    @Test("a fuzz statement fuzzes the edge-triggered server it follows: the report and the finding's server say edge")
+    func statementKeepsEdge() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/edge.scn"
+        try "server start epoll edge\nfuzz runs=3 connections=2 seed=1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try await Piped.run(["run", "--fault", "corrupt-echo", file], in: scratch.path)
+        #expect(run.status == 1, "\(run.output)")
+        let finding = try String(contentsOfFile: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run0.scn", encoding: .utf8)
+        #expect(finding.contains("against epoll edge fault=corrupt-echo") && finding.contains("server start epoll edge fault=corrupt-echo"), "\(finding)")
+    }
+
     @Test("finding budgets outside their ranges are usage errors naming the option",
           arguments: [["--shrink-attempts", "0"], ["--replays", "0"], ["--replays", "101"], ["--shrink-time", "10ms"]])
     func badBudgetsExit2(_ option: [String]) async throws {
