@@ -17,7 +17,9 @@ struct LoadCommandTests {
     private func against(_ behaviour: Misbehaviour, _ arguments: [String] = []) async throws -> PipedRun {
         let server = try MisbehavingServer(behaviour)
         defer { server.stop() }
-        return try await load(["--target", server.address, "--connections", "3", "--duration", "1s"] + arguments)
+        // --connect-only has no measured time: it stops once the connections are open.
+        let duration = arguments.contains("--connect-only") ? [] : ["--duration", "1s"]
+        return try await load(["--target", server.address, "--connections", "3"] + duration + arguments)
     }
 
     // MARK: the embedded server and signals
@@ -83,6 +85,17 @@ struct LoadCommandTests {
         #expect(run.output.contains("rate 10000/s"), "\(run.output)")
     }
 
+    @Test("an option the run would not read is a usage error naming it: --connect-only's sustained-load options, --request's echo deadline, an echo deadline past the connect phase's",
+          arguments: [["--connect-only", "--depth", "8"], ["--connect-only", "--duration", "2s"], ["--connect-only", "--warmup", "1s"],
+                      ["--connect-only", "--size", "4KiB"], ["--connect-only", "--hdr-log", "h.log"], ["--echo-timeout", "61s"],
+                      ["--target", "127.0.0.1:9", "--request", "PING\\r\\n", "--framing", "line", "--echo-timeout", "1s"]])
+    func unreadOptions(_ arguments: [String]) async throws {
+        let run = try await load(arguments)
+        let named = arguments.dropFirst(arguments[0] == "--connect-only" ? 1 : arguments.count - 2).first!
+        #expect(run.status == 2 && run.output.contains("sockfuzz: \(named) "), "\(run.output)")
+        #expect(!run.output.contains("connections to"), "nothing ran: \(run.output)")
+    }
+
     @Test("--depth and --connections that could never be held are usage errors",
           arguments: [["--depth", "1000000000"], ["--depth", "65536", "--connections", "1000"], ["--connections", "100000000"]])
     func tooMuch(_ arguments: [String]) async throws {
@@ -138,7 +151,7 @@ struct LoadCommandTests {
 
     @Test("a correct echo server passes, with load and with --connect-only (the twin)", arguments: [[], ["--connect-only"]])
     func echoTwin(_ extra: [String]) async throws {
-        let run = try await against(.echo, extra + ["--size", "4KiB"])
+        let run = try await against(.echo, extra + (extra.isEmpty ? ["--size", "4KiB"] : []))
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("load: PASSED: 3 connection(s) echoed"), "\(run.output)")
     }

@@ -51,15 +51,18 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Open loop: total messages per second (e.g. 50000, 50000/s or 10k/s).", transform: ValueArguments.rate)
     var rate: Rate?
 
-    @Option(help: "Measured time (e.g. 10s; default 5s).", transform: ValueArguments.positiveDuration)
-    var duration: ScenarioDuration = .seconds(5)
+    @Option(name: .customLong("duration"), help: "Measured time (e.g. 10s; default 5s).", transform: ValueArguments.positiveDuration)
+    var durationOption: ScenarioDuration?
+    var duration: ScenarioDuration { durationOption ?? .seconds(5) }
 
-    @Option(help: "Unmeasured time before it (e.g. 1s; default 0).", transform: ValueArguments.duration)
-    var warmup: ScenarioDuration = .zero
+    @Option(name: .customLong("warmup"), help: "Unmeasured time before it (e.g. 1s; default 0).", transform: ValueArguments.duration)
+    var warmupOption: ScenarioDuration?
+    var warmup: ScenarioDuration { warmupOption ?? .zero }
 
-    @Option(help: "How long each connection may take to echo its first byte before it counts as not answered (e.g. 500ms; default 5s).",
+    @Option(name: .customLong("echo-timeout"), help: "How long each connection may take to echo its first byte before it counts as not answered (e.g. 500ms; default 5s; at most 60s).",
             transform: ValueArguments.positiveDuration)
-    var echoTimeout: ScenarioDuration = .seconds(5)
+    var echoTimeoutOption: ScenarioDuration?
+    var echoTimeout: ScenarioDuration { echoTimeoutOption ?? .seconds(5) }
 
     @Option(name: .customLong("inflight"), help: "Most handshakes (TCP, and TLS with --tls) in flight while connecting (default 1000; 100 with --tls).",
             transform: ValueArguments.count)
@@ -96,6 +99,20 @@ struct LoadCommand: ParsableCommand {
 
     func validate() throws {
         if depth != nil && rate != nil { throw ValidationError("give --depth or --rate, not both") }
+        if connectOnly {
+            // Taken and ignored, they would describe a run that did not happen.
+            let unread = [("--depth", depth != nil), ("--duration", durationOption != nil), ("--warmup", warmupOption != nil),
+                          ("--size", sizeOption != nil), ("--hdr-log", hdrLog != nil)].filter(\.1).map(\.0)
+            if let first = unread.first {
+                throw ValidationError("\(first) is for sustained load: --connect-only opens the connections, echoes one byte on each, and stops")
+            }
+        }
+        if echoTimeoutOption != nil && requests.isRequestLoad {
+            throw ValidationError("--echo-timeout is the echo load's deadline for each connection's first echoed byte: --request load sends none")
+        }
+        if echoTimeout > Self.connectPhaseLimit {
+            throw ValidationError("--echo-timeout may be at most 60s (the connect phase's own deadline), not \(echoTimeout)")
+        }
         if requests.isRequestLoad {
             if target == nil { throw ValidationError("--request needs --target HOST:PORT (the embedded server is an echo server)") }
             if connectOnly { throw ValidationError("--connect-only sends no requests: drop --request") }
@@ -126,6 +143,10 @@ struct LoadCommand: ParsableCommand {
             throw ValidationError("--depth \(d) × --connections \(connections): more than \(Self.maxMessagesInFlight) messages in flight in all")
         }
     }
+
+    /// How long opening the connections may take in all (ConnectBurst's deadline): no single
+    /// connection's echo can be waited for longer.
+    static let connectPhaseLimit: ScenarioDuration = .seconds(60)
 
     /// Each message in flight holds a timestamp: 128 MiB of them at most.
     static let maxMessagesInFlight = 1 << 24
@@ -196,6 +217,7 @@ struct LoadCommand: ParsableCommand {
         let requestLoad = requests.isRequestLoad
         let connectRate: Double? = connectOnly ? sharePacing.flatMap { if case .rate(let r) = $0 { r.perSecond } else { nil } } : nil
         let (connect, fds) = burst.run(count: shareConnections, to: destination, inFlight: inflight,
+                                       timeoutNanos: UInt64(Self.connectPhaseLimit.nanoseconds),
                                        echoTimeoutNanos: UInt64(echoTimeout.nanoseconds), sources: sources,
                                        probeEcho: !requestLoad, tls: tls,
                                        perSecond: connectRate, interrupted: { interrupt.isSet })
