@@ -69,17 +69,26 @@ extension ScenarioSession {
         guard let slot = proxies.slots[name] else {
             throw fail(statement, expected: "a running proxy named \(name)", seen: "none runs (start it with `proxy \(name) ...` first)", how: .other)
         }
-        do {
-            switch action {
-            case .add(let toxic):
+        // The API's words ("toxic not found") name no toxic: say which, and which there are.
+        switch action {
+        case .add(let toxic):
+            do {
                 let added = try slot.server.addToxic(proxy: name, toxic)
                 emit(.info("proxy \(name): toxic \(added.name) added: \(ToxicText.render(added))"))
-            case .remove(let toxic):
+            } catch {
+                let seen = error.kind == .exists ? "a toxic named \(toxic.name) is on it already (name= tells two of a kind apart)" : error.message
+                throw fail(statement, expected: "toxic \(toxic.name) added to proxy \(name)", seen: seen, how: .other)
+            }
+        case .remove(let toxic):
+            do {
                 try slot.server.removeToxic(proxy: name, name: toxic)
                 emit(.info("proxy \(name): toxic \(toxic) removed"))
+            } catch {
+                let present = ((try? slot.server.get(name))?.toxics ?? []).map(\.name)
+                let has = present.isEmpty ? "it has none" : "it has \(present.joined(separator: ", "))"
+                throw fail(statement, expected: "toxic \(toxic) removed from proxy \(name)",
+                           seen: error.kind == .notFound ? "no toxic named \(toxic): \(has)" : error.message, how: .other)
             }
-        } catch {
-            throw fail(statement, expected: "the toxic to apply to proxy \(name)", seen: error.message, how: .other)
         }
     }
 

@@ -160,6 +160,8 @@ public struct Toxic: Sendable, Equatable {
                 throw ToxicError("\(type.rawValue) has no attribute '\(key)' (it has: \(known))")
             }
             guard value >= 0 else { throw ToxicError("\(type.rawValue) \(key) must be 0 or more, got \(value)") }
+            // Frames are counted from 1: nth=0 would name no frame (it acted on the first).
+            if key == "nth" && value < 1 { throw ToxicError("\(type.rawValue) nth counts frames from 1 (the first), got \(value)") }
             if let unit = type.attributes.first(where: { $0.name == key })?.unit, value > unit.maximum {
                 throw ToxicError("\(type.rawValue) \(key) must be at most \(unit.maximum)\(unit.name.isEmpty ? "" : " " + unit.name), got \(value)")
             }

@@ -117,6 +117,19 @@ struct ProxyCommandTests {
         #expect(refused.output.contains("bad-toxic.scn:2:17: latency=5: duration '5' needs a unit"), "\(refused.output)")
     }
 
+    @Test("removing a toxic a proxy does not have, or adding one it has, says which toxic and what the proxy has")
+    func toxicNotThere() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/toxics.scn"
+        try "proxy p\ntoxic p latency latency=5ms\ntoxic p remove nosuch\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let removed = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        #expect(removed.status == 1 && removed.output.contains("expected: toxic nosuch removed from proxy p")
+                && removed.output.contains("no toxic named nosuch: it has latency_downstream"), "\(removed.output)")
+        try "proxy p\ntoxic p latency latency=5ms\ntoxic p latency latency=9ms\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let twice = try await Piped.run(["run", file], input: "", scratch: scratch, timeout: 60)
+        #expect(twice.status == 1 && twice.output.contains("a toxic named latency_downstream is on it already"), "\(twice.output)")
+    }
+
     @Test("a RESP proxy drops the second SET's reply: the client sees no reply and its retry on a new connection succeeds", .needs(.redisServer))
     func respReplyDropped() async throws {
         let redis = try ReplyTests.startRedis()
@@ -198,10 +211,31 @@ struct ProxyCommandTests {
         (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "latency latency=20ms", "--toxic", "latency latency=30ms"],
          "--toxic #2 'latency latency=30ms': a toxic named latency_downstream is given already"),
         (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--toxic", "drop nth=2"], "drop acts on whole requests or replies: give --framing"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--mode", "uring"], "--mode uring: the proxy runs on busy, select or epoll"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--framing", "resp", "--toxic", "drop nth=0"],
+         "--toxic #1 'drop nth=0': drop nth counts frames from 1"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--framing", "resp", "--toxic", "drop match=[unclosed"],
+         "--toxic #1 'drop match=[unclosed': match=\"[unclosed\" is not a regular expression"),
+        (["proxy", "--api", "127.0.0.1:0", "--name", "db"], "--name names the --listen proxy"),
+        (["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--mask", "id"], "--mask needs --record FILE"),
     ])
     func badOptions(arguments: [String], message: String) async throws {
         let run = try await Piped.run(arguments, input: "", scratch: Scratch(), timeout: 30)
         #expect(run.status == 2, "\(run.output)")
         #expect(run.output.contains(message), "\(run.output)")
+    }
+
+    @Test("an address in use is exit 2 naming the option, --listen or --api, and nothing says listening first", arguments: ["--listen", "--api"])
+    func addressInUse(option: String) async throws {
+        let taken = try Sys.socket(family: AF_INET)
+        defer { Sys.close(taken) }
+        try Sys.bind(taken, SocketAddress.loopback(port: 0))
+        try Sys.listen(taken, backlog: 1)
+        let address = try Sys.localAddress(taken).description
+        let arguments = option == "--listen" ? ["proxy", "--listen", address, "--upstream", "127.0.0.1:9"]
+            : ["proxy", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9", "--api", address]
+        let run = try await Piped.run(arguments, input: "", scratch: Scratch(), timeout: 30)
+        #expect(run.status == 2 && run.output.contains("\(option) \(address): cannot listen"), "\(run.output)")
+        #expect(!run.output.contains("listening on"), "\(run.output)")
     }
 }

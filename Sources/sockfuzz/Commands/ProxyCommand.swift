@@ -32,13 +32,14 @@ struct ProxyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The server the proxy forwards to.", valueName: "host:port"))
     var upstream: String?
 
-    @Option(name: .long, help: "The proxy's name (in the API and the counters).")
-    var name: String = "proxy"
+    @Option(name: .long, help: "The --listen proxy's name (in the API and the counters; default proxy).")
+    var name: String = defaultName
+    static let defaultName = "proxy"
 
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A toxic to start with (repeatable).", valueName: "toxic"))
     var toxic: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Cut the streams into requests and replies for the frame-aware toxics (drop, delay, duplicate, corrupt, answer).",
+    @Option(name: .long, help: ArgumentHelp("Cut the streams into requests and replies for the frame-aware toxics (\(ToxicType.allCases.filter(\.isFrameAware).map(\.rawValue).joined(separator: ", "))).",
                                             valueName: "line|resp|http1|length:N|delimiter:D"), transform: ValueArguments.framing)
     var framing: Framing?
 
@@ -60,7 +61,7 @@ struct ProxyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Serve toxiproxy's HTTP API here.", valueName: "host:port"))
     var api: String?
 
-    @Option(name: .long, help: "I/O design of the proxy's loop: busy, select or epoll.")
+    @Option(name: .long, help: "I/O design of the proxy's loop: busy, select or epoll (default epoll).")
     var mode: BackendKind = .epoll
 
     @Option(name: .long, help: "Seed for toxicity draws, jitter and slicing (printed; random when not given).",
@@ -81,7 +82,10 @@ struct ProxyCommand: ParsableCommand {
         if listen == nil && !toxic.isEmpty { throw ValidationError("--toxic needs --listen and --upstream") }
         if listen == nil && framing != nil { throw ValidationError("--framing needs --listen and --upstream") }
         if listen == nil && record != nil { throw ValidationError("--record needs --listen and --upstream") }
-        if record == nil && (recordTiming || !mask.isEmpty) { throw ValidationError("--record-timing and --mask need --record FILE") }
+        if record == nil && recordTiming { throw ValidationError("--record-timing needs --record FILE") }
+        if record == nil && !mask.isEmpty { throw ValidationError("--mask needs --record FILE (it marks what may differ in recorded replies)") }
+        if mode == .uring { throw ValidationError("--mode uring: the proxy runs on busy, select or epoll (uring is the embedded server's design only)") }
+        if listen == nil && name != Self.defaultName { throw ValidationError("--name names the --listen proxy: create others with --api") }
         try MetricsEndpoint.validate(metricsListen)
         for pattern in mask where (try? NSRegularExpression(pattern: pattern)) == nil {
             throw ValidationError("--mask '\(pattern)': not a regular expression")
@@ -94,6 +98,9 @@ struct ProxyCommand: ParsableCommand {
             }
             guard names.insert(parsed.name).inserted else {
                 throw ValidationError("--toxic #\(index + 1) '\(text)': a toxic named \(parsed.name) is given already (name= tells two of a kind apart)")
+            }
+            if let match = parsed.match, (try? ByteRegex(match)) == nil {
+                throw ValidationError("--toxic #\(index + 1) '\(text)': match=\"\(match)\" is not a regular expression")
             }
             if parsed.type.isFrameAware && framing == nil {
                 throw ValidationError("--toxic #\(index + 1) '\(text)': \(parsed.type.rawValue) acts on whole requests or replies: give --framing")
@@ -123,6 +130,12 @@ struct ProxyCommand: ParsableCommand {
         let server = try ProxyServer(mode: mode, seed: seed)
         var apiServer: ToxiproxyAPI?
         do {
+            // The API first: when its address is taken, nothing has said "listening" yet.
+            if let api {
+                do { apiServer = try ToxiproxyAPI(server: server, listen: api) } catch {
+                    throw ProxyError(error.kind, error.kind == .listenFailed ? "--api \(api): \(error.message)" : error.message)
+                }
+            }
             if let listen, let upstream {
                 // Toxics and the recording are in place before the first connection can arrive:
                 // the proxy listens only once they are (a client that connected on seeing
@@ -135,24 +148,25 @@ struct ProxyCommand: ParsableCommand {
                     try server.startRecording(name)
                 }
                 let added = try toxic.map { text in try server.addToxic(proxy: name, try ToxicText.parse(text.split(separator: " "))) }
-                let proxy = try server.update(name: name, enabled: true)
+                let proxy: ProxyInfo
+                do { proxy = try server.update(name: name, enabled: true) } catch {
+                    throw ProxyError(error.kind, error.kind == .listenFailed ? "--listen \(listen): \(error.message)" : error.message)
+                }
                 if let record, !FileManager.default.createFile(atPath: record, contents: Data()) { throw recordUnwritable(record, server) }
-                Output.line("sockfuzz proxy \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
+                Output.line("sockfuzz proxy: \(proxy.name) listening on \(proxy.listen), forwarding to \(proxy.upstream) (mode \(mode.rawValue)"
                             + (proxy.framing.map { ", framing \($0)" } ?? "") + ", seed \(seed))")
                 if record != nil { Output.line("  recording to \(record!) (written when stopped)") }
                 for toxic in added { Output.line("  toxic \(toxic.name): \(ToxicText.render(toxic))") }
             }
-            if let api {
-                let started = try ToxiproxyAPI(server: server, listen: api)
-                apiServer = started
-                Output.line("toxiproxy API on http://\(started.address)")
-            }
+            if let apiServer { Output.line("toxiproxy API on http://\(apiServer.address)") }
         } catch let error as ProxyError {
             Output.error("sockfuzz proxy: \(error.message)")
+            apiServer?.stop()
             server.stop()
             throw ExitCode(2)
         } catch let error as ToxicError {
             Output.error("sockfuzz proxy: \(error.message)")
+            apiServer?.stop()
             server.stop()
             throw ExitCode(2)
         }
@@ -186,7 +200,7 @@ struct ProxyCommand: ParsableCommand {
     }
 
     private func writeRecording(_ recording: ProxyRecording, of proxy: ProxyInfo, to path: String) throws {
-        let header = ["Recorded by sockfuzz proxy \(proxy.name) (\(proxy.listen) -> \(proxy.upstream)) on \(Date())",
+        let header = ["Recorded by sockfuzz proxy (\(proxy.name): \(proxy.listen) -> \(proxy.upstream)) on \(Date())",
                       "Replay: sockfuzz run \(path)"]
         let options = RecordedScript.Options(framing: framing, masks: mask, keepTiming: recordTiming)
         let text = try RecordedScript.render(recording, upstream: proxy.upstream, header: header, options: options)
