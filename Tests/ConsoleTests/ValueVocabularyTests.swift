@@ -36,6 +36,9 @@ struct ValueVocabularyTests {
             (["run", "--seed", "0xg", "x.scn"], "expected a seed like 42 or 0x2a (up to 2^64-1), got '0xg'"),
             (["serve", "--port", "70000"], "expected a port 0-65535, got '70000'"),
             (["bench", "--runs", "0"], "must be above zero"),
+            // --from measures nothing: a measurement's option would be taken and ignored.
+            (["bench", "--from", "docs/benchmarks.json", "--only", "3"], "--only is for a new measurement: --from prints an earlier report"),
+            (["bench", "--from", "docs/benchmarks.json", "--json", "b.json"], "--json is for a new measurement"),
         ]
         for (arguments, why) in cases {
             let run = try await sockfuzz(arguments, scratch)

@@ -37,14 +37,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Sections to run, e.g. 1,3, tls or proxy (default: all of 1-7).")
     var only: String?
 
-    @Option(help: "Write the JSON report here.")
-    var json: String = "bench-results/bench.json"
+    @Option(name: .customLong("json"), help: "Write the JSON report here (default bench-results/bench.json).")
+    var jsonOption: String?
+    var json: String { jsonOption ?? "bench-results/bench.json" }
 
     @Option(help: "Write the HTML page here.")
     var html: String = "bench-results/bench.html"
 
-    @Option(help: "Folder holding echo_ref.c and loadc.c (relative: to the working folder, else to the package root).")
-    var refDir: String = "Benchmarks/reference"
+    @Option(name: .customLong("ref-dir"), help: "Folder holding echo_ref.c and loadc.c (relative: to the working folder, else to the package root; default Benchmarks/reference).")
+    var refDirOption: String?
+    var refDir: String { refDirOption ?? "Benchmarks/reference" }
 
     @Option(help: "Runs per cell, the median reported (default: 1 with --quick, else 3).", transform: ValueArguments.positiveCount)
     var runs: Int?
@@ -60,6 +62,14 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         _ = try sections()
+        if from != nil {
+            // --from measures nothing: an option of a measurement would be taken and ignored.
+            let measuring = [("--quick", quick), ("--only", only != nil), ("--runs", runs != nil), ("--duration", duration != nil),
+                             ("--warmup", warmup != nil), ("--ref-dir", refDirOption != nil), ("--json", jsonOption != nil)]
+            if let given = measuring.first(where: \.1) {
+                throw ValidationError("\(given.0) is for a new measurement: --from prints an earlier report and writes its --html page, nothing else")
+            }
+        }
     }
 
     private func sections() throws -> Set<Int> {
