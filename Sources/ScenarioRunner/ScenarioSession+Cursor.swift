@@ -12,7 +12,7 @@ extension ScenarioSession {
     /// discards them.
     func skip(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ count: Int,
               _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         try expectEach(statement, ids, within, expected: "\(count) byte(s) to skip on \(selector)") { [self] v in
             let arrived = engine.inbox(v.id).count
             if arrived >= count { return .holds }
@@ -29,7 +29,7 @@ extension ScenarioSession {
     /// `drain SEL`: discards whatever has arrived so far (without waiting), so the next check
     /// starts at what arrives next; bytes its framing cannot cut fail it.
     func drain(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         engine.poll()
         // A framing error fails the next check on its connection: this one too.
         try rejectFramingErrors(statement, ids)

@@ -14,7 +14,7 @@ extension ScenarioSession {
     // MARK: echo
 
     func expectEcho(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         try rejectExtraBytes(statement, ids)
         try expectEach(statement, ids, within, expected: "every byte sent on \(selector) echoed back, in order, nothing extra",
                        Self.echoJudgement, late: {
@@ -63,7 +63,7 @@ extension ScenarioSession {
     // MARK: exact bytes and patterns
 
     func expectRecv(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ bytes: [UInt8], _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         try rejectExtraBytes(statement, ids)
         try expectEach(statement, ids, within, expected: "\(selector) to receive \(Excerpt.render(bytes))") { [self] v in
             let inbox = engine.inbox(v.id)
@@ -86,7 +86,7 @@ extension ScenarioSession {
     }
 
     func expectMatch(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ pattern: String, _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         try rejectExtraBytes(statement, ids)
         guard let regex = try? ByteRegex(pattern) else {
             throw fail(statement, expected: "a valid regular expression", seen: "'\(pattern)'", how: .other)
@@ -126,7 +126,7 @@ extension ScenarioSession {
     // MARK: connection states
 
     func expectState(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ state: ConnectionState, _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         try rejectExtraBytes(statement, ids)
         // `open` is a claim about now: settle what is already pending, then judge at once
         // unless a deadline was given (connections still connecting may then finish).

@@ -12,10 +12,8 @@ import ScenarioLanguage
 
 extension ScenarioSession {
     func load(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ spec: LoadSpec) throws(RunStop) {
-        let ids = try resolve(statement, selector)
         // A share owning none of the selection has nothing to load (resolve said so).
-        if ids.isEmpty && !segment.isWhole { return }
-        guard !ids.isEmpty else { throw fail(statement, expected: "connections to load", seen: "\(selector) selects none", how: .other) }
+        guard let ids = try judged(statement, selector) else { return }
         // One load run speaks TLS on every connection or on none.
         if let secured = ids.first(where: { engine.view($0).tls != nil }), let clear = ids.first(where: { engine.view($0).tls == nil }) {
             throw fail(statement, expected: "connections that all speak TLS or all clear text (load them one group at a time)",

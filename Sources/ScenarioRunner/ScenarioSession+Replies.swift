@@ -13,7 +13,7 @@ import Syscalls
 extension ScenarioSession {
     func expectReply(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ check: ReplyCheck,
                      _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try framed(statement, selector)
+        guard let ids = try framed(statement, selector) else { return }
         let expected: String
         let judge: (Frame) -> (ok: Bool, captured: [UInt8]?)
         switch check {
@@ -56,7 +56,7 @@ extension ScenarioSession {
 
     func expectReplies(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ count: Int,
                        _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try framed(statement, selector)
+        guard let ids = try framed(statement, selector) else { return }
         try awaitReplies(statement, ids, count: count, within, expected: "\(count) more whole repl\(count == 1 ? "y" : "ies") on \(selector)")
         for id in ids { for _ in 0..<count { engine.consumeReply(id) } }
         emit(.passed("\(count) repl\(count == 1 ? "y" : "ies") on each of \(ids.count) connection(s)"))
@@ -66,7 +66,12 @@ extension ScenarioSession {
     /// arrived so far is read first) or all through D, failing as soon as anything arrives.
     /// Written after the replies a scenario expects, so whatever comes is one too many.
     func expectNoReply(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try framed(statement, selector)
+        guard let ids = try framed(statement, selector) else { return }
+        // A connection that never connected has no reply to send: that it sent none says nothing.
+        if let never = ids.first(where: { let v = engine.view($0); return !v.everConnected && v.phase != .pending && v.phase != .connecting }) {
+            let v = engine.view(never)
+            throw fail(statement, expected: "no more replies on \(selector)", seen: "\(v.name): \(Self.describe(v)), never connected", how: .notAccepted)
+        }
         // A framing error already reported by an earlier check is not news.
         func arrived(_ id: Int) -> Bool {
             let v = engine.view(id)
@@ -91,9 +96,9 @@ extension ScenarioSession {
         emit(.passed("no more replies on \(ids.count) connection(s)"))
     }
 
-    /// The connections of `selector`, each of which must have a framing.
-    private func framed(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
-        let ids = try resolve(statement, selector)
+    /// The connections of `selector`, each of which must have a framing (nil: this share owns none).
+    private func framed(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int]? {
+        guard let ids = try judged(statement, selector) else { return nil }
         try rejectExtraBytes(statement, ids)
         if let plain = ids.first(where: { engine.view($0).framing == nil }) {
             throw fail(statement, expected: "\(selector) to have a framing (connect ... framing=NAME, or set framing NAME before the connect)",

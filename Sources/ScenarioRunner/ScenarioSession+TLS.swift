@@ -22,7 +22,7 @@ extension ScenarioSession {
     }
 
     func expectTLS(_ statement: Statement, _ selector: ScenarioLanguage.Selector, _ check: TLSCheck, _ within: ScenarioDuration?) throws(RunStop) {
-        let ids = try resolve(statement, selector)
+        guard let ids = try judged(statement, selector) else { return }
         try expectEach(statement, ids, within, expected: "\(selector) \(Self.phrase(check))") {
             Self.judge($0, check)
         } late: {

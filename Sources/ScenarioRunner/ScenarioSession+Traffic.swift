@@ -17,6 +17,16 @@ extension ScenarioSession {
         return ids
     }
 
+    /// The connections a check judges. A share that owns none of them skips the check (`resolve`
+    /// says so): nil. In a whole run none at all fails it: over no connection it would hold
+    /// having judged nothing (`expect * echo` once every connection was closed or reset).
+    func judged(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int]? {
+        let ids = try resolve(statement, selector)
+        guard ids.isEmpty else { return ids }
+        if !segment.isWhole { return nil }
+        throw fail(statement, expected: "a connection to check", seen: "\(selector) selects none (no connection is open)", how: .other)
+    }
+
     private func selected(_ statement: Statement, _ selector: ScenarioLanguage.Selector) throws(RunStop) -> [Int] {
         switch selector {
         case .all:
