@@ -48,6 +48,11 @@ public enum LoadVerdict {
         }
         if r.connectionErrors > 0 { problems.append("connection errors \(r.connectionErrors)") }
         if r.notSent > 0 { problems.append("not sent \(r.notSent) (client saturated: the rate was not delivered)") }
+        if problems.isEmpty && !r.interrupted && r.connections > 0 && r.messages == 0 {
+            // Nothing measured is nothing verified: no pass.
+            problems.append("no message was measured on \(r.connections) connection(s)"
+                            + (r.targetRate != nil ? ": none was due at this rate in the duration" : ": the duration is shorter than a round trip"))
+        }
         if !problems.isEmpty, let first = r.firstError, first != r.clientError { problems.append("first error: \(first)") }
         return problems
     }
