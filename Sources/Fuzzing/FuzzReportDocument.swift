@@ -16,6 +16,6 @@ public struct FuzzReportDocument: Sendable, Codable {
     /// A campaign passed when it found nothing, broke nowhere, and ran to its end: an
     /// interrupted campaign is no pass, whatever it had seen by then.
     public static func passed(_ summary: FuzzSummary) -> Bool {
-        summary.finding == nil && summary.internalError == nil && !summary.interrupted
+        summary.finding == nil && summary.internalError == nil && !summary.interrupted && !summary.checkedNothing
     }
 }

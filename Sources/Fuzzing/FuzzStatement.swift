@@ -48,6 +48,9 @@ extension Fuzzer {
             throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
                                seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")", kind: finding.kind)
         }
+        if summary.checkedNothing {
+            throw session.fail(statement, expected: "at least one fuzz run", seen: "none was made: the campaign ended before its first (a longer duration=)", how: .other)
+        }
         session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
     }
 

@@ -12,9 +12,11 @@ extension FuzzSummary {
             note = "run \(f.run); \(f.shrunk ? "shrunk to \(f.shrunkOperations) operations in \(f.shrinkSteps) steps" : "not shrunk"); reproduced \(f.reproduced) of \(f.replays) replays; \(f.scenarioPath ?? "not written: \(f.notWritten ?? "no --out")")"
         } else if let internalError = s.internalError {
             note = internalError
+        } else if s.checkedNothing {
+            note = "no run was made: nothing was checked"
         }
         return ScenarioResult(scenario: "fuzz seed \(s.seed)", against: s.against,
-                              status: failed ? .failed : (s.interrupted ? .interrupted : .passed),
+                              status: failed ? .failed : (s.interrupted ? .interrupted : s.checkedNothing ? .skipped : .passed),
                               seed: s.seed, durationSeconds: s.seconds, failures: s.finding.map { [$0.failure] } ?? [],
                               note: note, groups: [], totals: nil, server: nil)
     }

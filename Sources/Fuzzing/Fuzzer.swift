@@ -140,6 +140,13 @@ public struct FuzzSummary: Sendable, Codable {
     public var campaign: String? = nil
     /// A content campaign's behaviour map, corpus and server restarts (nil for the others).
     public var content: ContentFigures? = nil
+
+    /// A whole campaign that ended before its first run (a duration shorter than one): it
+    /// found nothing because it looked at nothing, which is no pass. A share may get no run of
+    /// a short campaign: merge judges the whole.
+    public var checkedNothing: Bool {
+        runs == 0 && finding == nil && internalError == nil && !interrupted && (segment?.isWhole ?? true)
+    }
 }
 
 public enum FuzzEvent: Sendable {

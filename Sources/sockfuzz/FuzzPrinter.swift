@@ -53,7 +53,7 @@ enum FuzzPrinter {
                 Output.error("sockfuzz: the finding was NOT written: \(reason)")
             }
         } else if s.internalError == nil {
-            line += s.interrupted ? ": interrupted, no failure so far" : ": no failure"
+            line += s.interrupted ? ": interrupted, no failure so far" : s.checkedNothing ? ": no run was made (the campaign ended before its first): nothing was checked" : ": no failure"
             Output.line(line)
         }
         if let c = s.content {

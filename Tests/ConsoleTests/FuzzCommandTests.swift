@@ -67,6 +67,22 @@ struct FuzzCommandTests {
         #expect(finding.contains("against epoll edge fault=corrupt-echo") && finding.contains("server start epoll edge fault=corrupt-echo"), "\(finding)")
     }
 
+    @Test("a campaign that made no run checked nothing: exit 2, and the JSON does not say passed", arguments: [[], ["--request", "GET k\\n", "--framing", "line"]])
+    func noRunIsNoPass(_ extra: [String]) async throws {
+        let scratch = Scratch()
+        let json = scratch.path + "/fuzz.json"
+        let run = try await Piped.run(["fuzz", "--runs", "100", "--duration", "1ns", "--json", json, "--out", scratch.path + "/out"] + extra,
+                                      input: "", scratch: scratch)
+        #expect(run.status == 2 && run.output.contains("no run was made") && run.output.contains("nothing was checked"), "\(run.output)")
+        let document = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(document.contains("\"passed\" : false"), "\(document)")
+        // The statement in a scenario fails the same way.
+        let file = scratch.path + "/short.scn"
+        try "fuzz runs=100 duration=1ns\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let statement = try await Piped.run(["run", file], in: scratch.path)
+        #expect(statement.status == 1 && statement.output.contains("expected: at least one fuzz run"), "\(statement.output)")
+    }
+
     @Test("finding budgets outside their ranges are usage errors naming the option",
           arguments: [["--shrink-attempts", "0"], ["--replays", "0"], ["--replays", "101"], ["--shrink-time", "10ms"]])
     func badBudgetsExit2(_ option: [String]) async throws {

@@ -161,5 +161,9 @@ extension Fuzz {
         if interrupt.isSet { throw ExitCode(130) }
         if summary.content?.serverDied == true { throw ExitCode(3) }
         if summary.finding != nil || summary.internalError != nil { throw ExitCode(1) }
+        if summary.checkedNothing {
+            Output.error("sockfuzz fuzz: nothing was checked: the campaign made no run (give a longer --duration)")
+            throw ExitCode(2)
+        }
     }
 }

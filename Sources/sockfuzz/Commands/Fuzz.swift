@@ -271,6 +271,10 @@ struct Fuzz: ParsableCommand {
         // A finding, or the fuzzer's own bug (a program that did not parse): never a pass, and
         // not a usage error either (nothing the command line can fix), so 1.
         if summaries.contains(where: { $0.finding != nil || $0.internalError != nil }) { throw ExitCode(1) }
+        if summaries.contains(where: \.checkedNothing) {
+            Output.error("sockfuzz fuzz: nothing was checked: a campaign made no run (give a longer --duration)")
+            throw ExitCode(2)
+        }
     }
 
     func writeReports(_ summaries: [FuzzSummary]) throws {
