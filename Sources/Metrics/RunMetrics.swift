@@ -76,7 +76,7 @@ public final class RunMetrics: Sendable {
               [S(Double(done))]),
             F("sockfuzz_run_scenarios_passed_total", .counter, "Scenario runs that passed.", [S(Double(now.passed))]),
             F("sockfuzz_run_scenarios_failed_total", .counter, "Scenario runs that failed.", [S(Double(now.failed))]),
-            F("sockfuzz_run_checks_total", .counter, "Checks made (expectations and fuzz statements), by result; a skipped one checked nothing.",
+            F("sockfuzz_run_checks_total", .counter, "Checks made (expectations, load and fuzz statements), by result; a skipped one checked nothing.",
               [S(labels: [("result", "passed")], Double(checks.passed)), S(labels: [("result", "failed")], Double(checks.failed)),
                S(labels: [("result", "skipped")], Double(checks.skipped))]),
             F("sockfuzz_run_connections_total", .counter, "Connections established (TLS: handshake done).", [S(Double(figures.connected))]),

@@ -73,8 +73,9 @@ public struct CommandSpec: Sendable, Equatable {
         case replies(consumes: Bool)
     }
 
-    /// Counted in a run's checks: an `expect`, or a `fuzz` campaign.
-    public var isCheck: Bool { kind == .expectation || kind == .campaign }
+    /// Counted in a run's checks: an `expect`, a `fuzz` campaign, or a `load`, which verifies
+    /// every echoed byte or reply and fails on any that is wrong or missing.
+    public var isCheck: Bool { kind == .expectation || kind == .campaign || failsAs == .load }
 
     /// The `key=` options, without their `=`.
     var keys: [String] { Self.keys(of: options) }

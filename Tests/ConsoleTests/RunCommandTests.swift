@@ -76,6 +76,24 @@ struct RunCommandTests {
         #expect(!run.output.contains("PASSED") && !run.output.contains("FAILED"), "nothing ran: \(run.output)")
     }
 
+    @Test("files that make no check (a comment, an empty repeat, sends without an expect) exit 2: nothing was checked")
+    func noCheckExits2() async throws {
+        let scratch = Scratch()
+        var files: [String] = []
+        for (name, text) in [("comment", "# nothing here\n"), ("repeat0", "connect web 1\nrepeat 0 {\n  send web \"x\"\n  expect web echo\n}\n"),
+                             ("sends", "connect web 1\nsend web \"x\"\n")] {
+            let file = scratch.path + "/\(name).scn"
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        let run = try await Piped.run(["run"] + files, input: "", scratch: scratch)
+        #expect(run.status == 2 && run.output.contains("nothing was checked: the scenarios made no check"), "\(run.output)")
+        // One check among them is a run that checked something.
+        try "connect web 1\nsend web \"x\"\nexpect web echo within 5s\n".write(toFile: files[2], atomically: true, encoding: .utf8)
+        let checked = try await Piped.run(["run"] + files, input: "", scratch: scratch)
+        #expect(checked.status == 0, "\(checked.output)")
+    }
+
     @Test("an unwritable, directory or missing-folder report path exits 2 before any traffic",
           arguments: [("--junit", "/proc/x.xml", "cannot create a file in /proc"),
                       ("--json", "SCRATCH", "is a directory"),

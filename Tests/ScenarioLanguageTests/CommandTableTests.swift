@@ -89,11 +89,11 @@ struct CommandTableTests {
         }
     }
 
-    @Test("the checks a run counts are the expect forms and the fuzz campaigns, and nothing else")
+    @Test("the checks a run counts are the expect forms, the loads and the fuzz campaigns, and nothing else")
     func checks() {
         let checks = CommandTable.all.filter(\.isCheck)
-        #expect(Set(checks.map(\.command)) == ["expect", "fuzz"])
-        #expect(checks.count == CommandTable.all.filter { $0.command == "expect" || $0.command == "fuzz" }.count)
+        #expect(Set(checks.map(\.command)) == ["expect", "fuzz", "load"])
+        #expect(checks.count == CommandTable.all.filter { ["expect", "fuzz", "load"].contains($0.command) }.count)
         #expect(CommandTable.all.filter { $0.kind == .block }.map(\.name) == ["include", "repeat"])
     }
 

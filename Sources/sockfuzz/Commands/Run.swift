@@ -160,6 +160,11 @@ struct Run: ParsableCommand {
             Output.error("sockfuzz run: nothing was checked: all \(checks.skipped) check\(checks.skipped == 1 ? " was" : "s were") skipped under these options (the reasons are above)")
             throw ExitCode(2)
         }
+        if (segment?.isWhole ?? true) && checks.passed == 0 && checks.skipped == 0 && results.allSatisfy({ $0.checks != nil }) {
+            // Files that send and never check (an empty `repeat 0`, a comment-only file): no pass.
+            Output.error("sockfuzz run: nothing was checked: the scenarios made no check (expect, load or fuzz)")
+            throw ExitCode(2)
+        }
     }
 
     /// Every file parsed and checked before anything runs: a syntax error costs no traffic. Each
