@@ -58,6 +58,10 @@ public enum FuzzMerge {
                 if s.interrupted { campaign.problems.append("share \(share): interrupted") }
                 if let e = s.internalError { campaign.problems.append("share \(share): \(e)") }
             }
+            // Shares may each get no run of a short campaign; the whole getting none checked nothing.
+            if campaign.runs == 0 && campaign.findings.isEmpty && campaign.problems.isEmpty {
+                campaign.problems.append("no share made a run: nothing was checked")
+            }
             campaigns.append(campaign)
         }
         return MergedFuzz(campaigns: campaigns, passed: campaigns.allSatisfy { $0.findings.isEmpty && $0.problems.isEmpty })

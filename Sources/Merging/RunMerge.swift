@@ -150,6 +150,12 @@ public enum RunMerge {
             g.latencyMicros = groups[name]!.histogram.flatMap { Percentiles(nanoseconds: $0) }
             return g
         }
+        // Each share may skip its checks (none of the connections are its); all of them skipping
+        // every check, or making none, checked nothing: no pass.
+        if let checks = result.checks, checks.passed == 0 && checks.failed == 0 {
+            result.passed = false
+            result.notes.append("no share checked anything" + (checks.skipped > 0 ? " (\(checks.skipped) check(s) skipped)" : ""))
+        }
         // The printed lines: what `failures` and `notes` hold, one source for each.
         result.problems = result.failures.map {
             "share \($0.share): \($0.failure.location): \($0.failure.statement): expected \($0.failure.expected), seen \($0.failure.seen)"

@@ -127,6 +127,21 @@ struct MergeContradictionTests {
         try await refused([paths[0], found], scratch, naming: found, "it says passed, but its campaign against epoll has a finding (run 1: echo (timed out))")
     }
 
+    @Test("shares that checked nothing merge to no pass: a run with no check, a fuzz campaign with no run, a load with no message")
+    func nothingCheckedIsNoPass() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/no-checks.scn"
+        try "connect web 2\nsend web \"x\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        for (arguments, said) in [(["run", file], "no share checked anything"),
+                                  (["fuzz", "--runs", "5", "--duration", "1ns", "--out", scratch.path + "/out"], "no share made a run"),
+                                  (["load", "--mode", "epoll", "--connections", "2", "--depth", "1", "--duration", "1ns"], "no message was measured")] {
+            // A share alone may check nothing (merge judges the whole), so each exits as it did.
+            let paths = try await shares(arguments, scratch, expecting: arguments[0] == "load" ? 1 : 0)
+            let merged = try await Piped.run(["merge"] + paths, input: "", scratch: scratch)
+            #expect(merged.status == 1 && merged.output.contains(said) && !merged.output.contains("PASSED"), "\(arguments[0]): \(merged.output)")
+        }
+    }
+
     static let finding = #"""
         {"failure": {"column": 1, "expected": "every byte sent on c[1] echoed back", "file": "fuzz-epoll-seed1-run1.scn",
                      "kind": {"check": "echo", "how": "timed out"}, "line": 17, "seed": 7, "seen": "c[1]: 1636 of 3290 bytes back",
