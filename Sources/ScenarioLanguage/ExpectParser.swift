@@ -50,6 +50,7 @@ extension CommandParser {
             let token = try quoted(after: "match")
             try knowsReferences(token)
             try Self.compiles(token)
+            try Self.needsBytes(token)
             return .expectMatch(selector, pattern: token.text, within: try cursor.within())
         case "reply":
             return .expectReply(selector, try parseReplyCheck(), within: try cursor.within())
@@ -121,6 +122,17 @@ extension CommandParser {
             _ = try NSRegularExpression(pattern: pattern)
         } catch {
             throw ScenarioError("invalid regular expression \(token.display)", at: token.location)
+        }
+    }
+
+    /// `expect match` waits for bytes that match: a pattern the empty string matches ("a|", "x*")
+    /// holds at once on nothing, so it would check nothing.
+    static func needsBytes(_ token: Token) throws(ScenarioError) {
+        var pattern = token.text
+        for (_, range) in References.find(in: pattern).reversed() { pattern.replaceSubrange(range, with: "x") }
+        if let regex = try? NSRegularExpression(pattern: pattern), regex.firstMatch(in: "", range: NSRange(location: 0, length: 0)) != nil {
+            throw ScenarioError("the pattern \(token.display) matches zero bytes, so it would hold before anything arrived: make it match at least one byte",
+                                at: token.location)
         }
     }
 

@@ -155,6 +155,10 @@ let errorCases: [ErrorCase] = [
                   + "connected, skip, drain, reply, replies, no-reply, tls, tls-version, alpn or a percentile like p99"),
     ErrorCase(name: "bad regex", source: web + #"expect web match "(ab""#,
               expected: #"2:18: invalid regular expression "(ab""#),
+    ErrorCase(name: "a pattern that matches zero bytes holds before anything arrives", source: web + #"expect web match "ERROR|""#,
+              expected: #"2:18: the pattern "ERROR|" matches zero bytes, so it would hold before anything arrived: make it match at least one byte"#),
+    ErrorCase(name: "an optional or starred pattern matches zero bytes too", source: web + #"expect web match "z*" within 1s"#,
+              expected: #"2:18: the pattern "z*" matches zero bytes, so it would hold before anything arrived: make it match at least one byte"#),
     ErrorCase(name: "within without a duration", source: web + "expect web echo within",
               expected: "2:23: expected a duration after 'within', got end of line"),
     // Includes

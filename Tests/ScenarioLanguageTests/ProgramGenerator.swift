@@ -73,7 +73,7 @@ struct ProgramGenerator {
         case 20: return .expectEcho(selector(), within: within())
         case 21: return .expectRecv(selector(), bytes: ByteTemplate(bytes: bytes()), within: within())
         case 22:
-            let patterns = [#"^HTTP/1\.[01] \d+"#, #"say \"hi\""#, "a|b", #"\\"#, "é+", #"[\r\n]"#, "x?"]
+            let patterns = [#"^HTTP/1\.[01] \d+"#, #"say \"hi\""#, "a|b", #"\\"#, "é+", #"[\r\n]"#, "xy?"]
             return .expectMatch(selector(), pattern: rng.pick(patterns), within: within())
         case 23: return .expectState(selector(), rng.pick(ConnectionState.allCases), within: within())
         case 24 where !afterTarget: return .expectServer(rng.pick(ServerStat.allCases), rng.pick(Comparison.allCases), rng.int(0...Int.max), within: within())
