@@ -98,6 +98,10 @@ enum LoadRequestParsing {
     static func aliveProbe(_ options: Options) throws(ScenarioError) -> (request: [UInt8]?, match: String?) {
         var probe: [UInt8]?
         if let at = options.location(of: "probe") { probe = try request(options, at: at, key: "probe") }
+        if probe == nil, let at = options.keyLocation(of: "match") {
+            // Without a probe nothing is sent, so no answer comes to match: it would be ignored.
+            throw ScenarioError("match= checks the answer to probe=: give probe=\"...\" too (without it, alive checks only that a connection is accepted)", at: at)
+        }
         return (probe, try regex(options, "match"))
     }
 

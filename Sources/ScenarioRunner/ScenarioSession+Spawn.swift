@@ -47,6 +47,8 @@ extension ScenarioSession {
         if let verdict = check.check(address, withinNanos: withinNanos(within), process: spawned) {
             throw fail(statement, expected: expected, seen: verdict.seen, how: verdict.how)
         }
-        emit(.passed("target \(address) alive"))
+        // Without a probe only the kernel's handshake was seen: a hung server accepts too.
+        emit(.passed(probe == nil ? "target \(address) accepts connections (no probe=: whether it answers was not checked)"
+                                  : "target \(address) alive: answered the probe"))
     }
 }

@@ -153,6 +153,8 @@ let errorCases: [ErrorCase] = [
     ErrorCase(name: "unknown expectation", source: web + "expect web foo",
               expected: "2:12: unknown expectation 'foo': expected echo, recv, match, eof, reset, open, refused, closed, truncated, "
                   + "connected, skip, drain, reply, replies, no-reply, tls, tls-version, alpn or a percentile like p99"),
+    ErrorCase(name: "alive's match= without probe= would match nothing", source: #"expect target alive match="^zzz" within 1s"#,
+              expected: #"1:21: match= checks the answer to probe=: give probe="..." too (without it, alive checks only that a connection is accepted)"#),
     ErrorCase(name: "bad regex", source: web + #"expect web match "(ab""#,
               expected: #"2:18: invalid regular expression "(ab""#),
     ErrorCase(name: "a pattern that matches zero bytes holds before anything arrives", source: web + #"expect web match "ERROR|""#,
