@@ -20,6 +20,9 @@ extension Fuzzer {
                                seen: problem, how: .other)
         }
         if case .requests(let oracle) = config.oracle {
+            if let problem = oracle.maskedWholly {
+                throw session.fail(statement, expected: "masks that leave part of each reference reply to check", seen: problem, how: .other)
+            }
             for mask in oracle.masksMatchingNothing {
                 session.emit(.message("\(statement.location): warning: mask=\"\(mask)\" matches nothing in any reference reply, so it masks nothing"))
             }

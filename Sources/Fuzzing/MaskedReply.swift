@@ -39,6 +39,11 @@ enum MaskedReply {
         masks.filter { mask in replies.allSatisfy { maskedRanges($0, [mask]).isEmpty } }
     }
 
+    /// The replies the masks cover from end to end: their check would take any reply.
+    static func whollyMasked(_ masks: [String], in replies: [[UInt8]]) -> [Int] {
+        replies.indices.filter { k in !replies[k].isEmpty && maskedRanges(replies[k], masks) == [0..<replies[k].count] }
+    }
+
     static func pattern(_ reply: [UInt8], _ masked: [Range<Int>]) -> String {
         var out = "\\A"
         var i = 0

@@ -37,6 +37,13 @@ public struct RequestOracle: Sendable, Equatable {
     /// The masks that match nothing in any reference reply (warned about before fuzzing).
     public var masksMatchingNothing: [String] { MaskedReply.matchingNothing(masks, in: references) }
 
+    /// Why the masks leave nothing to check, or nil: a reference reply they cover end to end
+    /// would let any reply pass its check.
+    public var maskedWholly: String? {
+        guard let k = MaskedReply.whollyMasked(masks, in: references).first else { return nil }
+        return "the masks cover the whole reference reply to request \(k + 1) (\(FrameText.render(references[k]))): any reply would pass its check; mask only the part that varies"
+    }
+
     /// The check of request `k`'s reply: its reference exactly, or, where a mask matches it, a
     /// pattern with the masked parts as wildcards (see MaskedReply).
     public func replyCheck(_ k: Int) -> ScenarioLanguage.ReplyCheck {

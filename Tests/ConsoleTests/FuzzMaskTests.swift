@@ -38,4 +38,19 @@ struct FuzzMaskTests {
         #expect(warned < fuzzing, "said before fuzzing: \(run.output)")
         #expect(run.output.contains("failed (reply (wrong reply))") && !run.output.contains("liveness"), "\(run.output)")
     }
+
+    @Test("a mask that covers a whole reference reply leaves nothing to check: exit 2 before fuzzing, and a fuzz statement fails")
+    func maskCoveringTheReply() async throws {
+        let server = try MisbehavingServer(.httpDated)
+        defer { server.stop() }
+        let scratch = Scratch()
+        let run = try await fuzz(mask: #"[\s\S]*"#, server, scratch)
+        #expect(run.status == 2 && run.output.contains("the masks cover the whole reference reply to request 1"), "\(run.output)")
+        #expect(!run.output.contains("runs, up to"), "nothing fuzzed: \(run.output)")
+        let file = scratch.path + "/masked.scn"
+        try #"server start epoll fault=corrupt-echo\#nfuzz runs=5 request="GET k\n" framing=line mask="[\s\S]*"\#n"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let statement = try await Piped.run(["run", file], in: scratch.path)
+        #expect(statement.status == 1 && statement.output.contains("the masks cover the whole reference reply"), "\(statement.output)")
+    }
 }

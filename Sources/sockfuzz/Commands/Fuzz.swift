@@ -225,6 +225,10 @@ struct Fuzz: ParsableCommand {
             throw ExitCode(2)
         }
         if case .requests(let oracle) = base.oracle {
+            if let problem = oracle.maskedWholly {
+                Output.error("sockfuzz fuzz: --mask: \(problem)")
+                throw ExitCode(2)
+            }
             for mask in oracle.masksMatchingNothing {
                 Output.error("sockfuzz fuzz: warning: --mask '\(mask)' matches nothing in any reference reply, so it masks nothing: "
                              + "a reply that differs there will be a finding (a mask reads the reply's bytes; ^ and $ match at each line's ends)")
