@@ -43,4 +43,16 @@ struct CheckCountTests {
         #expect(result.failures.first?.line == 3, "\(result.failures)")
         #expect(result.checks == CheckCounts(passed: 0, failed: 1, skipped: 0), "\(String(describing: result.checks))")
     }
+
+    @Test("a whole run that skipped every check, or made none, is skipped, not passed: its report says nothing was checked")
+    func nothingCheckedIsSkipped() throws {
+        let server = try MisbehavingServer(.echo)
+        defer { server.stop() }
+        let skipped = try Self.run("connect c 1\nexpect server active == 0\n", against: server)
+        #expect(skipped.status == .skipped && skipped.note?.contains("all 1 check(s) skipped") == true, "\(skipped)")
+        let none = try Self.run("connect c 1\nsend c \"x\"\n", against: server)
+        #expect(none.status == .skipped && none.note == ScenarioResult.noCheckNote, "\(none)")
+        // The twin: one check that held makes it a pass.
+        #expect(try Self.run("connect c 1\nexpect server active == 0\nexpect c open\n", against: server).status == .passed)
+    }
 }

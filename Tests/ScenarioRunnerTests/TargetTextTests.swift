@@ -24,7 +24,7 @@ struct TargetTextTests {
         let server = try MisbehavingServer(.echo)
         defer { server.stop() }
         let configuration = RunConfiguration(target: Target(try SocketAddress.parse(server.address), host: "localhost"))
-        let program = try ScenarioParser.parse(source: "connect c 1\n", file: "named.scn")
+        let program = try ScenarioParser.parse(source: "connect c 1\nexpect c open\n", file: "named.scn")
         let result = ScenarioRunner.run(program, name: "named.scn", configuration: configuration)
         #expect(result.status == .passed, "\(result.failures)")
         #expect(result.against == "target localhost:\(server.port)", "\(result.against)")

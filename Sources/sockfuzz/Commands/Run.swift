@@ -147,24 +147,18 @@ struct Run: ParsableCommand {
         try writeReports(results + notRun)
         if interrupt.isSet { throw ExitCode(130) }
         if !results.isEmpty && results.allSatisfy({ $0.status == .skipped }) {
-            // Nothing was checked: that is no pass. The options asked for runs the files cannot do.
-            Output.error("sockfuzz run: nothing ran: every scenario was skipped under these options (the reasons are above)")
+            // Nothing was checked: that is no pass. The options asked for runs the files cannot
+            // do, skipped every check (a server check against --target), or the files make none.
+            var checks = CheckCounts()
+            for result in results { if let counted = result.checks { checks.add(counted) } }
+            let why = checks.skipped > 0
+                ? "nothing was checked: all \(checks.skipped) check\(checks.skipped == 1 ? " was" : "s were") skipped under these options (the reasons are above)"
+                : results.allSatisfy({ $0.note == ScenarioResult.noCheckNote }) ? "nothing was checked: the scenarios made no check (expect, load or fuzz)"
+                : "nothing ran: every scenario was skipped under these options (the reasons are above)"
+            Output.error("sockfuzz run: " + why)
             throw ExitCode(2)
         }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }
-        var checks = CheckCounts()
-        for result in results { if let counted = result.checks { checks.add(counted) } }
-        if (segment?.isWhole ?? true) && checks.passed == 0 && checks.skipped > 0 {
-            // Every check was skipped (a server check against --target, say): nothing was
-            // checked, and that is no pass. A share may skip all of its checks: merge judges it.
-            Output.error("sockfuzz run: nothing was checked: all \(checks.skipped) check\(checks.skipped == 1 ? " was" : "s were") skipped under these options (the reasons are above)")
-            throw ExitCode(2)
-        }
-        if (segment?.isWhole ?? true) && checks.passed == 0 && checks.skipped == 0 && results.allSatisfy({ $0.checks != nil }) {
-            // Files that send and never check (an empty `repeat 0`, a comment-only file): no pass.
-            Output.error("sockfuzz run: nothing was checked: the scenarios made no check (expect, load or fuzz)")
-            throw ExitCode(2)
-        }
     }
 
     /// Every file parsed and checked before anything runs: a syntax error costs no traffic. Each
