@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // sockfuzz: a scriptable TCP test client and fuzzer with an embedded echo server.
 // The targets follow the layers: C shim -> syscalls -> reactor (event loop + backends)
 // -> embedded server / client engine -> scenario language and runner -> one executable.
