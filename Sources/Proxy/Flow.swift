@@ -40,6 +40,9 @@ struct Flow {
     var lastRelease: UInt64 = 0
     /// When the bandwidth toxic's pipe is free again.
     var bandwidthFree: UInt64 = 0
+    /// When the slicer may send its next slice: slices leave `delay` apart however the reads
+    /// that bring them arrive, as toxiproxy's slicer waits after each one.
+    var slicerFree: UInt64 = 0
     var plan = FlowPlan() { didSet { clear = plan.isClear } }
     /// When the flush timer is set for (the first segment's release), or nil.
     var timerAt: UInt64?
@@ -101,6 +104,9 @@ struct FlowPlan {
     var slicer: (average: Int, variation: Int, delayNanos: UInt64)?
     /// timeout (and half_close once it fired): forward nothing.
     var dropsEverything = false
+    /// The timeout toxic's name and time: it closes the connection once this direction has been
+    /// silent that long, each chunk that arrives (and goes nowhere) starting the wait again.
+    var idleTimeout: (name: String, nanos: UInt64)?
     var limitBytes: UInt64?
     var resetAfterNanos: UInt64?
     var resetAfterBytes: UInt64?

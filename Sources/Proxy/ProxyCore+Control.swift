@@ -102,6 +102,12 @@ extension ProxyCore: ProxyControl {
             toxic.toxicity = toxicity
         }
         proxy.toxics[index] = toxic
+        // toxiproxy runs an updated toxic afresh on every connection: its toxicity is drawn
+        // again (turned from 0 to 1 it now acts on open connections), its timers start again.
+        for link in links.values where link.proxy === proxy {
+            link.applies[toxicName] = nil
+            if let timer = link.toxicTimers.removeValue(forKey: toxicName) { loop.cancel(timer) }
+        }
         toxicsChanged(proxy)
         return toxic
     }

@@ -14,6 +14,7 @@ extension ProxyCore {
         let names = Set(proxy.toxics.map(\.name))
         for name in link.applies.keys where !names.contains(name) {
             link.applies[name] = nil
+            link.toxicStart[name] = nil
             if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
         }
         var plans = [FlowPlan(), FlowPlan()]
@@ -26,6 +27,8 @@ extension ProxyCore {
             } else {
                 applies = toxic.toxicity >= 1 || Double(link.random.next() >> 11) / 9007199254740992.0 < toxic.toxicity
                 link.applies[toxic.name] = applies
+                // Kept when the toxic is drawn again after an update, as toxiproxy keeps a toxic's state.
+                if link.toxicStart[toxic.name] == nil { link.toxicStart[toxic.name] = link.flows[ProxyLink.index(toxic.stream)].read }
                 if applies {
                     proxy.counters.toxicConnections[toxic.name, default: 0] += 1
                     arm(toxic, on: link)
@@ -39,18 +42,22 @@ extension ProxyCore {
                 plans[d].latencyNanos &+= ms("latency")
                 plans[d].jitterNanos &+= ms("jitter")
             case .bandwidth:
+                // Rate 0 is no limit, as in toxiproxy (its default: raised later, or left open).
                 let rate = UInt64(toxic["rate"]) * 1000
-                plans[d].bytesPerSecond = plans[d].bytesPerSecond == 0 ? rate : min(plans[d].bytesPerSecond, rate)
+                if rate > 0 { plans[d].bytesPerSecond = plans[d].bytesPerSecond == 0 ? rate : min(plans[d].bytesPerSecond, rate) }
             case .slicer:
                 plans[d].slicer = (Int(toxic["average_size"]), Int(toxic["size_variation"]), UInt64(toxic["delay"]) * 1000)
             case .timeout:
                 plans[d].dropsEverything = true
+                if toxic["timeout"] > 0 { plans[d].idleTimeout = (toxic.name, ms("timeout")) }
             case .slowClose:
                 plans[d].slowCloseNanos &+= ms("delay")
             case .resetPeer:
-                if toxic["bytes"] > 0 { plans[d].resetAfterBytes = UInt64(toxic["bytes"]) } else { plans[d].resetAfterNanos = ms("timeout") }
+                let start = link.toxicStart[toxic.name] ?? 0
+                if toxic["bytes"] > 0 { plans[d].resetAfterBytes = start &+ UInt64(toxic["bytes"]) } else { plans[d].resetAfterNanos = ms("timeout") }
             case .limitData:
-                let limit = UInt64(toxic["bytes"])
+                // A stream offset: the bytes allowed after the toxic began to apply here.
+                let limit = (link.toxicStart[toxic.name] ?? 0) &+ UInt64(toxic["bytes"])
                 plans[d].limitBytes = min(plans[d].limitBytes ?? limit, limit)
             case .halfClose:
                 break  // acts through its timer
@@ -74,9 +81,7 @@ extension ProxyCore {
         let delay = UInt64(toxic["timeout"]) * 1_000_000
         switch toxic.type {
         case .timeout where delay > 0:
-            link.toxicTimers[toxic.name] = loop.schedule(afterNanos: delay) { [unowned self] in
-                if let link = links[id] { drop(link, reset: false) }
-            }
+            armTimeout(link, toxic.name, delay)
         case .halfClose:
             link.toxicTimers[toxic.name] = loop.schedule(afterNanos: delay) { [unowned self] in
                 guard let link = links[id], !link.flows[d].shutDown else { return }
@@ -91,6 +96,15 @@ extension ProxyCore {
         }
     }
 
+    /// (Re)starts the timeout toxic's wait: the connection closes after `nanos` of silence.
+    func armTimeout(_ link: ProxyLink, _ name: String, _ nanos: UInt64) {
+        if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
+        let id = link.id
+        link.toxicTimers[name] = loop.schedule(afterNanos: nanos) { [unowned self] in
+            if let link = links[id] { drop(link, reset: false) }
+        }
+    }
+
     /// Takes `n` bytes just read (in `buffer`) into direction `d` under its plan.
     func take(_ link: ProxyLink, _ d: Int, _ n: Int) {
         let plan = link.flows[d].plan
@@ -98,6 +112,8 @@ extension ProxyCore {
         link.flows[d].read &+= UInt64(n)
         if plan.dropsEverything || link.flows[d].limitReached || link.flows[d].resetWhenDrained || link.flows[d].shutDown {
             link.proxy.counters.bytesDropped &+= UInt64(n)
+            // toxiproxy's timeout waits for silence: data that arrives starts the wait again.
+            if let idle = plan.idleTimeout, plan.dropsEverything { armTimeout(link, idle.name, idle.nanos) }
             return
         }
         if plan.resetAfterBytes == nil, let after = plan.resetAfterNanos {
@@ -157,7 +173,12 @@ extension ProxyCore {
                 size = count - offset
             }
             size = min(size, count - offset, bandwidthPiece)
-            var release = start &+ (plan.slicer.map { index &* $0.delayNanos } ?? 0)
+            var release = start
+            if let slicer = plan.slicer {
+                // Each slice `delay` after the one before, across reads as within one.
+                release = max(start, link.flows[d].slicerFree)
+                link.flows[d].slicerFree = release &+ slicer.delayNanos
+            }
             if plan.bytesPerSecond > 0 {
                 let begin = max(release, link.flows[d].bandwidthFree)
                 let end = begin &+ UInt64(size) &* 1_000_000_000 / plan.bytesPerSecond

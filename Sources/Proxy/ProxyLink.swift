@@ -25,6 +25,9 @@ final class ProxyLink {
     var applies: [String: Bool] = [:]
     /// Timers a toxic armed on this connection (timeout, half_close), by toxic name.
     var toxicTimers: [String: TimerID] = [:]
+    /// Per toxic name: the direction's stream offset when the toxic began to apply here. A
+    /// limit_data counts from there, as toxiproxy's counts from when it was added.
+    var toxicStart: [String: UInt64] = [:]
     var random: SeededRandom
 
     init(id: UInt64, proxy: ProxyState, client: Int32, upstream: Int32, random: SeededRandom) {

@@ -95,7 +95,7 @@ public enum ToxicType: String, Sendable, CaseIterable {
     public var summary: String {
         switch self {
         case .latency: "delay every chunk by latency ms, plus or minus up to jitter ms"
-        case .bandwidth: "at most rate KB/s"
+        case .bandwidth: "at most rate KB/s (0: no limit)"
         case .slicer: "re-cut the stream into pieces of average_size +- size_variation bytes, delay us apart"
         case .timeout: "forward nothing; close the connection after timeout ms (0: never)"
         case .slowClose: "hold the close (FIN) back for delay ms"
@@ -167,10 +167,7 @@ public struct Toxic: Sendable, Equatable {
             }
         }
         self.attributes.merge(changes) { _, new in new }
-        if type == .bandwidth && self.attributes["rate", default: 0] == 0 {
-            // toxiproxy divides by the rate: 0 would hold every byte forever, unlike what anyone means.
-            throw ToxicError("bandwidth needs rate above 0 (KB/s)")
-        }
+        // bandwidth rate 0 is no limit, as toxiproxy takes it (its default).
     }
 
     public subscript(attribute: String) -> Int64 { attributes[attribute, default: 0] }

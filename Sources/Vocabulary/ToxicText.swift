@@ -121,8 +121,8 @@ public enum ToxicText {
                 let perSecond = value.hasSuffix("/s") ? value.dropLast(2) : value
                 guard value.hasSuffix("/s") else { throw ToxicError("\(key)=\(value): expected a rate like 64KB/s or 1MB/s") }
                 let bytes = Int64(try ValueParser.size(perSecond).bytes)
-                guard bytes % 1000 == 0, bytes > 0 else {
-                    throw ToxicError("\(key)=\(value): toxiproxy counts rate in whole KB/s (1000 bytes), above 0")
+                guard bytes % 1000 == 0 else {
+                    throw ToxicError("\(key)=\(value): toxiproxy counts rate in whole KB/s (1000 bytes); 0 is no limit")
                 }
                 return bytes / 1000
             }

@@ -107,6 +107,68 @@ struct ToxicBehaviourTests {
         #expect(setup.counters.bytesDropped == 4)
     }
 
+    @Test("timeout closes only after its time of silence: data that arrives, and goes nowhere, starts the wait again (as toxiproxy)")
+    func timeoutWaitsForSilence() throws {
+        let setup = try ProxiedEcho(toxics: ["timeout timeout=400ms upstream"])
+        let client = try setup.client()
+        let start = nowNanos()
+        // A byte every 100 ms for a second: toxiproxy's timeout never sees 400 ms of silence.
+        for _ in 0..<10 {
+            try client.send(Array("x".utf8))
+            usleep(100_000)
+        }
+        let outcome = client.receiveToEnd(timeout: 20)
+        #expect(outcome.bytes.isEmpty && outcome.end == .eof)
+        #expect(elapsedSeconds(since: start) >= 1.25, "closed after \(elapsedSeconds(since: start)) s, before 400 ms of silence")
+    }
+
+    @Test("bandwidth at rate 0 is no limit, as toxiproxy's default")
+    func bandwidthZero() throws {
+        let setup = try ProxiedEcho(toxics: ["bandwidth rate=0KB/s"])
+        let payload = patternBytes(count: 100_000, seed: 9)
+        #expect(try setup.client().echo(payload, timeout: 20) == payload)
+    }
+
+    @Test("limit_data added to an open connection counts from then, not from the connection's start")
+    func limitDataCountsFromItsStart() throws {
+        let setup = try ProxiedEcho()
+        let client = try setup.client()
+        #expect(try client.echo(patternBytes(count: 100, seed: 6)) == patternBytes(count: 100, seed: 6))
+        _ = try setup.proxies.addToxic(proxy: "echo", try ToxicText.parse(["limit_data", "bytes=50"]))
+        try client.send(patternBytes(count: 30, seed: 7))
+        let outcome = client.receive(upTo: 30, timeout: 20)
+        #expect(outcome.bytes == patternBytes(count: 30, seed: 7), "30 of the 50 bytes allowed from now went through")
+    }
+
+    @Test("a toxic's toxicity changed from 0 to 1 acts on open connections too (drawn again, as toxiproxy does)")
+    func toxicityUpdateActsOnOpenConnections() throws {
+        let setup = try ProxiedEcho(toxics: ["latency latency=400ms toxicity=0"])
+        let client = try setup.client()
+        #expect(try client.echo(Array("a".utf8)) == Array("a".utf8))
+        _ = try setup.proxies.updateToxic(proxy: "echo", name: "latency_downstream", attributes: [:], toxicity: 1)
+        let start = nowNanos()
+        #expect(try client.echo(Array("b".utf8)) == Array("b".utf8))
+        #expect(elapsedSeconds(since: start) >= 0.4, "the updated toxic did not act on the open connection")
+    }
+
+    @Test("the slicer spaces slices delay apart across reads, not only within one")
+    func slicerPacesAcrossReads() throws {
+        let setup = try ProxiedEcho(toxics: ["slicer average_size=1 delay=10ms"])
+        let client = try setup.client()
+        let start = nowNanos()
+        var sent: [UInt8] = []
+        // Ten writes of ten bytes, 20 ms apart: 100 one-byte slices need 1 s whatever the reads.
+        for i in 0..<10 {
+            let piece = patternBytes(count: 10, seed: UInt64(20 + i))
+            sent += piece
+            try client.send(piece)
+            usleep(20_000)
+        }
+        let outcome = client.receive(upTo: 100, timeout: 20)
+        #expect(outcome.bytes == sent)
+        #expect(elapsedSeconds(since: start) >= 0.95, "100 slices 10 ms apart took \(elapsedSeconds(since: start)) s")
+    }
+
     @Test("reset_peer resets the connection on the first data; with bytes= after that many")
     func resetPeer() throws {
         let setup = try ProxiedEcho(toxics: ["reset_peer timeout=0 upstream"])

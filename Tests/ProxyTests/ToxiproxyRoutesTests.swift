@@ -104,7 +104,8 @@ struct ToxiproxyRoutesTests {
         #expect(throws: ToxicError.self) { try ToxicText.parse(["latency", "latency=1500us"]) }
         #expect(throws: ToxicError.self) { try ToxicText.parse(["latency", "latency=100"]) }
         #expect(throws: ToxicError.self) { try ToxicText.parse(["latency", "rate=1KB/s"]) }
-        #expect(throws: ToxicError.self) { try ToxicText.parse(["bandwidth"]) }
+        // Rate 0 (the default) is no limit, as toxiproxy takes it.
+        #expect(try ToxicText.parse(["bandwidth"])["rate"] == 0)
         #expect(throws: ToxicError.self) { try ToxicText.parse(["gremlins"]) }
         #expect(ToxicText.render(toxic) == "latency latency=1000ms jitter=20ms upstream toxicity=0.5")
     }
