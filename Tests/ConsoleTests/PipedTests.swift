@@ -3,6 +3,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Console with piped input", .childSlot, .serialized, .timeLimit(.minutes(10)))
 struct PipedTests {
@@ -36,6 +37,51 @@ struct PipedTests {
         try text.write(toFile: scratch.path + "/open.scn", atomically: true, encoding: .utf8)
         let run = try await Piped.run(["run", scratch.path + "/open.scn"], input: "", scratch: scratch)
         #expect(run.status == 2 && run.output.contains("open.scn:3:1: unclosed 'repeat' block"), "\(run.output)")
+    }
+
+    /// The same text piped to the console and run as a file: the two statuses.
+    private func bothWays(_ text: String, _ arguments: [String] = [], _ scratch: Scratch) async throws -> (piped: PipedRun, run: PipedRun) {
+        let piped = try await Piped.run(arguments, input: text, scratch: scratch)
+        try text.write(toFile: scratch.path + "/same.scn", atomically: true, encoding: .utf8)
+        let run = try await Piped.run(["run", scratch.path + "/same.scn"] + arguments, input: "", scratch: scratch)
+        return (piped, run)
+    }
+
+    @Test("input that makes no check is no pass, piped as run: SKIPPED, exit 2; console commands alone claim nothing")
+    func noCheckIsNoPass() async throws {
+        let scratch = Scratch()
+        let (piped, run) = try await bothWays("connect a 2\nsend a \"hi\"\n", [], scratch)
+        #expect(piped.status == 2 && piped.output.contains("SKIPPED <stdin>") && piped.output.contains("nothing was checked"), "\(piped.output)")
+        #expect(run.status == 2, "\(run.output)")
+        let help = try await Piped.run([], input: "help\n", scratch: scratch)
+        #expect(help.status == 0, "\(help.output)")
+    }
+
+    @Test("a byte after an echo that held fails it at the end of piped input, as run does")
+    func extraByteAtTheEnd() async throws {
+        let server = try MisbehavingServer(.lateByte(delayMillis: 50))
+        defer { server.stop() }
+        let scratch = Scratch()
+        let (piped, run) = try await bothWays("connect a 1\nsend a \"x\"\nexpect a echo within 5s\nsleep 500ms\n",
+                                              ["--target", server.address], scratch)
+        #expect(piped.status == 1 && piped.output.contains("unexpected byte after the echo completed"), "\(piped.output)")
+        #expect(run.status == 1, "\(run.output)")
+    }
+
+    @Test("piped input does not wait for replies after a send: a reply's deadline holds as in run", .needs(.python3))
+    func noWaitAfterSend() async throws {
+        // A line server that answers each line 800 ms late.
+        let code = "import socket,sys,threading,time\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+            + "s.bind(('127.0.0.1',int(sys.argv[1])));s.listen(16)\n"
+            + "def h(c):\n while True:\n  d=c.recv(4096)\n  if not d: break\n  time.sleep(0.8)\n  c.sendall(d)\n"
+            + "while True:\n c,_=s.accept()\n threading.Thread(target=h,args=(c,),daemon=True).start()\n"
+        let server = try SpawnedServer.start("/usr/bin/env", ["python3", "-c", code, "{port}"])
+        defer { server.stop() }
+        let scratch = Scratch()
+        let (piped, run) = try await bothWays("connect a 1 framing=line\nsend a \"A\\n\"\nexpect a reply \"A\\n\" within 300ms\n",
+                                              ["--target", "\(server.address)"], scratch)
+        #expect(piped.status == 1 && piped.output.contains("0 whole replies"), "\(piped.output)")
+        #expect(run.status == 1, "\(run.output)")
     }
 
     @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")

@@ -98,16 +98,22 @@ final class Console {
             case .end:
                 if settings.interactive { out.line() }  // Ctrl-D leaves the cursor after the prompt
                 quitting = true
+                if settings.interactive && parser.openBlocks > 0 {
+                    out.line("(the unfinished repeat block was dropped)")
+                }
                 if !settings.interactive {
-                    // Piped input behaves like `sockfuzz run`: a block left open is a syntax error.
+                    // Piped input behaves like `sockfuzz run`: a block left open is a syntax error,
+                    // and bytes after an echo that held fail it at the end.
                     do { try parser.finish() } catch {
                         out.line(error.description)
                         stopStatus = ConsoleExit.usage
                     }
+                    if stopStatus == nil { checkExtraBytesAtEnd() }
                 }
             case .interrupted:
                 if ConsoleSignals.terminating {
                     quitting = true
+                    if !settings.interactive { stopStatus = ConsoleExit.interrupted }
                 } else if !settings.interactive {
                     stopStatus = ConsoleExit.interrupted
                     quitting = true
@@ -174,8 +180,13 @@ final class Console {
 
     func shutdown() -> Int32 {
         // Interactive: 0 when the user leaves. Piped: like `sockfuzz run`.
+        // Piped statements that made no check, or skipped every one, checked nothing: no pass
+        // (exit 2, as `sockfuzz run` says of the same text). Console commands alone (`help`)
+        // claim nothing.
+        let checkedNothing = !settings.interactive && stopStatus == nil && failed == 0 && executed > 0
+            && session.checks.passed == 0 && session.checks.failed == 0
         let status = settings.interactive ? (ConsoleSignals.terminating ? ConsoleExit.interrupted : ConsoleExit.passed)
-                                          : stopStatus ?? (failed > 0 ? ConsoleExit.failed : ConsoleExit.passed)
+                                          : stopStatus ?? (failed > 0 ? ConsoleExit.failed : checkedNothing ? ConsoleExit.usage : ConsoleExit.passed)
         let open = session.engine.openConnections().count
         let mode = session.serverMode
         session.close()
@@ -185,7 +196,7 @@ final class Console {
             if let mode { text += " and stopped the \(mode.rawValue) server" }
             out.line(text + ".")
         } else {
-            let verdict = [ConsoleExit.passed: "PASSED", ConsoleExit.failed: "FAILED",
+            let verdict = checkedNothing ? "SKIPPED" : [ConsoleExit.passed: "PASSED", ConsoleExit.failed: "FAILED",
                            ConsoleExit.usage: "ERROR", ConsoleExit.interrupted: "INTERRUPTED"][status] ?? "FAILED"
             let against = settings.target.map { "target \($0)" } ?? (mode ?? settings.mode).rawValue
             var text = "\(verdict.padded(to: 6)) \(fileName) [\(against)] \(Format.seconds(Double(Sys.monotonicNanos() - started) / 1e9))"
@@ -193,9 +204,25 @@ final class Console {
             if failed > 0 { text += ", \(failed) failed" }
             text += ", seed \(session.seed)"
             out.line(text)
+            if checkedNothing {
+                let skipped = session.checks.skipped
+                Output.error("sockfuzz: nothing was checked: " + (skipped > 0 ? "all \(skipped) check\(skipped == 1 ? " was" : "s were") skipped under these options"
+                                                                             : "the input made no check (expect, load or fuzz)"))
+            }
         }
         out.stop()
         return status
+    }
+
+    /// Piped input's end, as `sockfuzz run`'s: a byte after an echo that held fails that check.
+    func checkExtraBytesAtEnd() {
+        do { try session.checkExtraBytesAtEnd() } catch {
+            if case .failed(let f) = error {
+                failed += 1
+                showFailure(f)
+                stopStatus = ConsoleExit.failed
+            }
+        }
     }
 
     // MARK: one line
@@ -251,7 +278,9 @@ final class Console {
                                      kind: FailureKind(statement.command, how: .other))
             }
         }
-        if outcome == .passed, case .send = statement.command { awaitReplies() }
+        // A person at the prompt sees the replies to a send before typing on; piped input runs
+        // as `sockfuzz run` does, or a wait here would move later checks' deadlines.
+        if outcome == .passed, settings.interactive, case .send = statement.command { awaitReplies() }
         if Self.letsRepliesArrive(statement.command) { sayUnaskedReplies() }
         ConsoleSignals.commandEnded()
         out.end()
