@@ -13,7 +13,15 @@ enum Output {
             var offset = 0
             while offset < bytes.count {
                 let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EAGAIN {
+                    // A non-blocking pipe (some CI runners hand one over) that is full: wait for
+                    // room (at most a minute) rather than lose the verdict line.
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    if poll(&ready, 1, 60_000) > 0 { continue }
+                    return
+                }
+                if n <= 0 { return }
                 offset += n
             }
         }
