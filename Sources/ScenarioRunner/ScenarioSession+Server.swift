@@ -48,8 +48,12 @@ extension ScenarioSession {
 
     /// `server stop`. The address stays where connects go: later connects are refused, which a
     /// scenario can expect.
-    func serverStop(_ statement: Statement) {
+    func serverStop(_ statement: Statement) throws(RunStop) {
         if skipServerCommand(statement) { return }
+        // Before any server ran, the one connects would start is the one that stops: later
+        // connects are refused, as after a stop anywhere else (and as at the console, whose
+        // server starts at once). Else a server would start by itself after the stop.
+        if server == nil && serverSlot.connectAddress == nil { try ensureTarget(statement) }
         guard server != nil, let address = serverSlot.connectAddress else {
             emit(.info("server stop: no embedded server is running"))
             return

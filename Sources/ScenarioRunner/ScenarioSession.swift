@@ -200,7 +200,7 @@ public final class ScenarioSession {
         case .serverStart(let options):
             try startServer(options, statement)
         case .serverStop:
-            serverStop(statement)
+            try serverStop(statement)
         case .serverStats:
             if skipServerCommand(statement) { break }
             guard let server else { throw fail(statement, expected: "a running embedded server", seen: "none is running", how: .other) }
