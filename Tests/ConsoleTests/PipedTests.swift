@@ -117,6 +117,25 @@ struct PipedTests {
         #expect(output.contains("status 0") && output.contains("PASSED <stdin>"), "\(output.suffix(600))")
     }
 
+    @Test("a byte that is not UTF-8 in a piped command is the error run gives, at its column, not sent as U+FFFD")
+    func notUTF8() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/latin1.txt"
+        // Written as bytes (a String cannot hold 0xFF) and given as the console's standard input.
+        try Data("connect a 1\nsend a \"A".utf8 + [0xFF] + Data("B\"\nexpect a echo within 1s\n".utf8)).write(to: URL(fileURLWithPath: file))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["timeout", "60", Binary.path]
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2 && output.contains("<stdin>:2:10: byte 0xFF is not UTF-8"), "\(output)")
+    }
+
     @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")
     func failing() async throws {
         let scratch = Scratch()

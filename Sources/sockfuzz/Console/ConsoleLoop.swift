@@ -121,6 +121,19 @@ final class Console {
                     parser.cancelBlock()
                     out.line("(the unfinished repeat block was dropped)")
                 }
+            case .bytes(let bytes):
+                // As `run` reads a file: a byte that is not UTF-8 in a command is an error where
+                // it stands; in a comment it is ignored.
+                lineNumber += 1
+                do {
+                    handle(try Lexer.decode(bytes, file: fileName))
+                } catch {
+                    var located = error
+                    located.location.line = lineNumber
+                    syntaxError(located, text: String(decoding: bytes, as: UTF8.self), firstWord: nil)
+                    if !settings.interactive { stopStatus = ConsoleExit.usage }
+                }
+                if stopStatus != nil || ConsoleSignals.terminating { quitting = true }
             case .line(let text):
                 // A bracketed paste of several lines arrives as one: run them one by one.
                 for piece in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {

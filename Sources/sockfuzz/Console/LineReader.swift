@@ -7,6 +7,9 @@ import Glibc
 
 enum ReadResult: Equatable {
     case line(String)
+    /// A piped line that is not UTF-8: its bytes, for the lexer to say where (decoded, a byte
+    /// that is not UTF-8 would be sent as U+FFFD, which nobody wrote).
+    case bytes([UInt8])
     /// Ctrl-C at the prompt (or SIGTERM/SIGHUP: check `ConsoleSignals.terminating`).
     case interrupted
     /// Ctrl-D on an empty line, or the end of the input.
@@ -45,10 +48,10 @@ final class PlainLineReader: LineReader {
             if let newline = buffer.firstIndex(of: 10) {
                 let line = take(newline)
                 buffer.removeFirst()  // the newline
-                return .line(line)
+                return line
             }
             if ended {
-                return buffer.isEmpty ? .end : .line(take(buffer.count))
+                return buffer.isEmpty ? .end : take(buffer.count)
             }
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: ConsoleSignals.wakeFD, events: Int16(POLLIN), revents: 0)]
@@ -70,13 +73,13 @@ final class PlainLineReader: LineReader {
         }
     }
 
-    private func take(_ count: Int) -> String {
+    private func take(_ count: Int) -> ReadResult {
         var bytes = buffer[..<count]
         buffer.removeFirst(count)
         if bytes.last == 13 { bytes = bytes.dropLast() }  // CRLF files
-        let line = String(decoding: bytes, as: UTF8.self)
+        guard let line = String(validating: bytes, as: UTF8.self) else { return .bytes(Array(bytes)) }
         lines.append(line)
-        return line
+        return .line(line)
     }
 
     func close() {}
