@@ -136,6 +136,22 @@ struct PipedTests {
         #expect(process.terminationStatus == 2 && output.contains("<stdin>:2:10: byte 0xFF is not UTF-8"), "\(output)")
     }
 
+    @Test("quit in piped input says the rest is not run; a closed standard input is the end of the input, not a wait")
+    func quitAndClosedInput() async throws {
+        let scratch = Scratch()
+        let quit = try await Piped.run([], input: "connect a 1\nquit\nexpect a eof within 100ms\n", scratch: scratch)
+        #expect(quit.output.contains("<stdin>:2: quit: the rest of the input is not run"), "\(quit.output)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "exec timeout 20 \"$0\" <&-", Binary.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && output.contains("0 commands"), "status \(process.terminationStatus): \(output)")
+    }
+
     @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")
     func failing() async throws {
         let scratch = Scratch()

@@ -50,6 +50,8 @@ extension Console {
             if command.name == "save" { save(to: path, column: argumentColumn) } else { runFile(path, column: argumentColumn) }
         case "quit":
             quitting = true
+            // Piped, what follows is not run: say so, since `run` would have run it.
+            if !settings.interactive { out.line("\(fileName):\(lineNumber): \(word): the rest of the input is not run") }
         default:
             break
         }
