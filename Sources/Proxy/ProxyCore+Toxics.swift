@@ -61,6 +61,8 @@ extension ProxyCore {
                 plans[d].limitBytes = min(plans[d].limitBytes ?? limit, limit)
             case .halfClose:
                 break  // acts through its timer
+            case .noop:
+                break
             case .stall:
                 plans[d].stall = (ms("good"), ms("bad"))
             case .drop, .delay, .duplicate, .corrupt, .answer, .reorder:

@@ -97,7 +97,9 @@ public enum ToxiproxyRoutes {
                 return .json(200, json(toxic))
             case ("POST", 4, "proxies") where parts[2] == "toxics", ("PATCH", 4, "proxies") where parts[2] == "toxics":
                 let input = try decode(ToxicInput.self, request.body)
-                let toxic = try server.updateToxic(proxy: parts[1], name: parts[3], attributes: input.attributes ?? [:],
+                let type = try server.get(parts[1]).toxics.first { $0.name == parts[3] }?.type
+                let toxic = try server.updateToxic(proxy: parts[1], name: parts[3],
+                                                   attributes: type.map { Self.known(input.attributes ?? [:], of: $0) } ?? [:],
                                                    toxicity: input.toxicity)
                 return .json(200, json(toxic))
             case ("DELETE", 4, "proxies") where parts[2] == "toxics":
@@ -124,11 +126,18 @@ public enum ToxiproxyRoutes {
          "attributes": toxic.attributes]
     }
 
+    /// The attributes `type` has: toxiproxy decodes a toxic's JSON into its struct, so a key it
+    /// does not have is ignored there, not refused (clients send extra ones).
+    static func known(_ attributes: [String: Int64], of type: ToxicType) -> [String: Int64] {
+        attributes.filter { key, _ in type.attributes.contains { $0.name == key } }
+    }
+
     /// A toxic from a create request: type required, stream `downstream`, toxicity 1 and the
     /// name `TYPE_STREAM` by default, as toxiproxy does.
     static func toxic(from body: [UInt8]) throws(ProxyError) -> Toxic {
         let input = try decode(ToxicInput.self, body)
-        guard let stream = ToxicStream(rawValue: input.stream ?? "downstream") else {
+        // toxiproxy reads the stream name in any case ("Upstream").
+        guard let stream = ToxicStream(rawValue: (input.stream ?? "downstream").lowercased()) else {
             throw ProxyError(.invalid, "stream was invalid, can be either upstream or downstream")
         }
         guard let type = input.type.flatMap(ToxicType.init(rawValue:)) else {
@@ -137,7 +146,7 @@ public enum ToxiproxyRoutes {
         let name = input.name.flatMap { $0.isEmpty ? nil : $0 }
         do {
             return try Toxic(name: name, type: type, stream: stream, toxicity: input.toxicity ?? 1,
-                             attributes: input.attributes ?? [:])
+                             attributes: Self.known(input.attributes ?? [:], of: type))
         } catch {
             throw ProxyError(.invalid, error.message)
         }

@@ -15,6 +15,8 @@ public enum ToxicType: String, Sendable, CaseIterable {
     case slowClose = "slow_close"
     case resetPeer = "reset_peer"
     case limitData = "limit_data"
+    /// toxiproxy's placeholder, which does nothing (clients and tests create it).
+    case noop
     // sockfuzz's own.
     case halfClose = "half_close"
     case stall
@@ -80,6 +82,7 @@ public enum ToxicType: String, Sendable, CaseIterable {
                           .init(name: "bytes", unit: .bytes, defaultValue: 0)]
         case .limitData: [.init(name: "bytes", unit: .bytes, defaultValue: 0)]
         case .halfClose: [.init(name: "timeout", unit: .milliseconds, defaultValue: 0)]
+        case .noop: []
         case .stall: [.init(name: "good", unit: .milliseconds, defaultValue: 1000),
                       .init(name: "bad", unit: .milliseconds, defaultValue: 100)]
         case .delay: Self.frameSelection + [.init(name: "delay", unit: .milliseconds, defaultValue: 0)]
@@ -101,6 +104,7 @@ public enum ToxicType: String, Sendable, CaseIterable {
         case .slowClose: "hold the close (FIN) back for delay ms"
         case .resetPeer: "reset (RST) the connection timeout ms after the first data, or after bytes bytes"
         case .limitData: "close the connection once bytes bytes went through"
+        case .noop: "nothing: the bytes pass as they are (toxiproxy's placeholder)"
         case .halfClose: "shut this direction (the receiver reads EOF) timeout ms after the connection opens"
         case .stall: "stall bursts (Gilbert-Elliott): flowing for about good ms, then stalled for about bad ms"
         case .drop: "discard the chosen requests or replies"

@@ -66,6 +66,20 @@ struct ToxiproxyRoutesTests {
         #expect(call(server, "DELETE", "/proxies/db/toxics/latency_downstream").0 == 404)
     }
 
+    @Test("what toxiproxy takes, the API takes: noop, a stream in any case, attributes a toxic does not have (ignored)")
+    func lenientAsToxiproxy() throws {
+        let server = try ProxyServer(seed: 1)
+        defer { server.stop() }
+        _ = call(server, "POST", "/proxies", #"{"name":"db","upstream":"127.0.0.1:9","listen":"127.0.0.1:0"}"#)
+        #expect(call(server, "POST", "/proxies/db/toxics", #"{"type":"noop"}"#).0 == 200)
+        let upper = try #require(call(server, "POST", "/proxies/db/toxics", #"{"type":"latency","stream":"UPSTREAM"}"#).1 as? [String: Any])
+        #expect(upper["stream"] as? String == "upstream" && upper["name"] as? String == "latency_upstream")
+        let extra = try #require(call(server, "POST", "/proxies/db/toxics",
+                                      #"{"type":"bandwidth","attributes":{"rate":64,"jiter":5}}"#).1 as? [String: Any])
+        #expect((extra["attributes"] as? [String: Any])?.keys.sorted() == ["rate"])
+        #expect(call(server, "POST", "/proxies/db/toxics/bandwidth_downstream", #"{"attributes":{"rate":32,"burst":1}}"#).0 == 200)
+    }
+
     @Test("reset enables every proxy and removes every toxic; populate creates, keeps, and replaces")
     func resetAndPopulate() throws {
         let server = try ProxyServer(seed: 1)
