@@ -9,10 +9,11 @@ import ScenarioLanguage
 import ScenarioRunner
 
 extension Fuzzer {
-    /// `run --seed` replays a reported run, so it wins over the statement's `seed=` as over every
-    /// `seed` statement; then `seed=`, then the scenario's seed.
+    /// The statement's `seed=`, else the session's (`run --seed`, else the file's). `seed=` wins
+    /// over `run --seed`: replaying a reported failure passes the session's seed, which must
+    /// not change the campaign the statement names (its failure says the campaign's seed).
     static func campaignSeed(_ spec: FuzzSpec, _ session: ScenarioSession) -> UInt64 {
-        session.configuration.seed ?? spec.seed ?? session.seed
+        spec.seed ?? session.seed
     }
 
     /// The handler a session runs `fuzz` statements with (`session.fuzzHandler = Fuzzer.statement`).

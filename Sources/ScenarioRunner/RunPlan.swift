@@ -54,7 +54,9 @@ public enum RunPlan {
     }
 
     /// The first `target` or `spawn` line of a file that never starts the embedded server (no
-    /// `server start` or `server mode`): nil when the embedded server may take some traffic.
+    /// `server start` or `server mode`) and sends nothing before that line (a connect, a fuzz or
+    /// proxy statement, a server check there would start the default server): nil when the
+    /// embedded server may take some traffic.
     public static func thirdPartyOnly(_ statements: [Statement]) -> Statement? {
         var away: Statement?
         var embedded = false
@@ -64,7 +66,12 @@ public enum RunPlan {
                 case .target, .spawn: if away == nil { away = statement }
                 case .serverStart, .serverMode: embedded = true
                 case .repeat(_, let body), .include(_, let body): scan(body)
-                default: continue
+                case .seed, .segment, .setTimeout, .setConnectTimeout, .setStallTimeout, .setReceiveBuffer, .setFraming,
+                     .setShow, .print, .sleep:
+                    continue
+                default:
+                    // Anything else before the first target line meets the default embedded server.
+                    if away == nil { embedded = true }
                 }
             }
         }

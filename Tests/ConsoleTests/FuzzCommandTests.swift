@@ -44,16 +44,18 @@ struct FuzzCommandTests {
         #expect(!run.output.contains("seed"), "nothing ran: \(run.output)")
     }
 
-    @Test("run --seed wins over a fuzz statement's seed=, as over every seed statement: the campaign, its file and the report say the same seed")
-    func runSeedWinsOverStatementSeed() async throws {
+    @Test("a fuzz statement's seed= decides its campaign whatever run --seed says (a replay passes the session's seed), and its failure names it")
+    func statementSeedDecidesTheCampaign() async throws {
         let scratch = Scratch()
         let file = scratch.path + "/seeded.scn"
-        try "fuzz runs=3 connections=2 seed=1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "fuzz runs=3 connections=2 seed=7\n".write(toFile: file, atomically: true, encoding: .utf8)
         // The statement writes its finding to ./fuzz-failures: run it from the scratch folder.
-        let run = try await Piped.run(["run", "--seed", "99", "--fault", "corrupt-echo", file], in: scratch.path)
-        #expect(run.status == 1 && run.output.contains("fuzz runs (seed 99)"), "\(run.output)")
-        #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed99-run0.scn"), "\(run.output)")
-        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed1-run0.scn"), "\(run.output)")
+        for seed in ["1", "99"] {
+            let run = try await Piped.run(["run", "--seed", seed, "--fault", "corrupt-echo", file], in: scratch.path)
+            #expect(run.status == 1 && run.output.contains("fuzz runs (seed 7)"), "\(run.output)")
+        }
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed7-run0.scn"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/fuzz-failures/fuzz-epoll-seed99-run0.scn"))
     }
 
     @Test("a fuzz statement fuzzes the edge-triggered server it follows: the report and the finding's server say edge")

@@ -52,4 +52,13 @@ struct RunPlanTests {
         #expect(run.count == 1 && run[0].note?.contains("at line 1 pins the design: --mode busy does not apply") == true, "\(run[0].note ?? "no note")")
         #expect(RunPlan.runs([("f.scn", pinned)], modes: [.select], againstTarget: false)[0].note == nil)
     }
+
+    @Test("traffic before a file's first target line meets the embedded server: the file runs per --mode, and --fault applies")
+    func trafficBeforeTheTarget() throws {
+        let before = try ScenarioParser.parse(source: "connect a 1\nsend a \"hi\"\nexpect a echo within 2s\ntarget 127.0.0.1:9\n", file: "f.scn")
+        let runs = RunPlan.runs([("f.scn", before)], modes: [.select], againstTarget: false, fault: "corrupt-echo")
+        #expect(runs.count == 1 && runs[0].mode == .select && !runs[0].thirdPartyOnly && runs[0].note == nil, "\(runs)")
+        let after = try ScenarioParser.parse(source: "seed 3\nset timeout 2s\ntarget 127.0.0.1:9\nconnect a 1\n", file: "f.scn")
+        #expect(RunPlan.runs([("f.scn", after)], modes: [.select], againstTarget: false)[0].thirdPartyOnly)
+    }
 }
