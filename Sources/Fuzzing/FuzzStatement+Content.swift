@@ -26,8 +26,12 @@ extension Fuzzer {
         // line refuses --tls and --fault with it): under either, it would fuzz something else
         // than the run says, so it is skipped, saying why.
         let running = session.server?.configuration
+        // The command line wins over the file's servers, spawn= included, as over spawn and target lines.
+        let given = session.configuration.target.map { "--target \($0)" } ?? session.configuration.spawn.map { "--spawn '\($0)'" }
+        // Its own spawn= server (unless the command line names another) is neither TLS nor faulted.
+        let fuzzesEmbedded = session.thirdParty == nil && (content.spawn == nil || given != nil)
         let unfit: String? = session.configuration.tls != nil ? "--tls"
-            : session.thirdParty != nil ? nil
+            : !fuzzesEmbedded ? nil
             : running?.tls != nil ? "a TLS server"
             : (running?.fault ?? session.configuration.fault).map { "fault \($0.rawValue)" }
         if let unfit {
@@ -38,8 +42,6 @@ extension Fuzzer {
         var monitor: ProcessMonitor?
         var embedded: EchoServer?
         defer { monitor?.stop(); embedded?.stop() }
-        // The command line wins over the file's servers, spawn= included, as over spawn and target lines.
-        let given = session.configuration.target.map { "--target \($0)" } ?? session.configuration.spawn.map { "--spawn '\($0)'" }
         if let spawn = content.spawn, given == nil {
             do {
                 let command = try SpawnCommand(spawn)

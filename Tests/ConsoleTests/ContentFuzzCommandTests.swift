@@ -273,4 +273,14 @@ struct ContentFuzzStatementTests {
         #expect(run.status == 0 && run.output.contains("spawn= ignored: --spawn '") && run.output.contains("20 content runs"),
                 "\(run.output)")
     }
+
+    @Test("a content fuzz statement with its own spawn= fuzzes that server under --fault, which is the embedded server's")
+    func ownSpawnUnderFault() async throws {
+        let scratch = Scratch()
+        let file = scratch.path + "/own.scn"
+        try "fuzz request=\"PING\\n\" framing=line oracle=content spawn=\"\(Binary.path) serve --mode epoll --port {port}\" runs=10\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try await Piped.run(["run", "-v", file, "--fault", "corrupt-echo"], input: "", scratch: scratch, in: scratch.path, timeout: 120)
+        #expect(run.status == 0 && run.output.contains("10 content runs") && !run.output.contains("skipped under"), "\(run.output)")
+    }
 }

@@ -39,6 +39,23 @@ struct PipedTests {
         #expect(run.status == 2 && run.output.contains("open.scn:3:1: unclosed 'repeat' block"), "\(run.output)")
     }
 
+    /// `arguments` run through /usr/bin/env (each bounded by its own `timeout`), with `stdin` a
+    /// file's bytes as they are: standard input or output that `Piped` cannot set up. Status and
+    /// standard output with standard error.
+    private func direct(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let stdin { process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     /// The same text piped to the console and run as a file: the two statuses.
     private func bothWays(_ text: String, _ arguments: [String] = [], _ scratch: Scratch) async throws -> (piped: PipedRun, run: PipedRun) {
         let piped = try await Piped.run(arguments, input: text, scratch: scratch)
@@ -55,6 +72,8 @@ struct PipedTests {
         #expect(run.status == 2, "\(run.output)")
         let help = try await Piped.run([], input: "help\n", scratch: scratch)
         #expect(help.status == 0, "\(help.output)")
+        let comment = try await Piped.run([], input: "# only a comment\n", scratch: scratch)
+        #expect(comment.status == 2 && comment.output.contains("nothing was checked"), "\(comment.output)")
     }
 
     @Test("a byte after an echo that held fails it at the end of piped input, as run does")
@@ -106,14 +125,7 @@ struct PipedTests {
             print("status", p.wait(), "bytes", len(data))
             print(data[-400:].decode(errors='replace'))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["timeout", "60", "python3", "-c", script, Binary.path, input]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (_, output) = try direct(["timeout", "60", "python3", "-c", script, Binary.path, input])
         #expect(output.contains("status 0") && output.contains("PASSED <stdin>"), "\(output.suffix(600))")
     }
 
@@ -123,33 +135,17 @@ struct PipedTests {
         let file = scratch.path + "/latin1.txt"
         // Written as bytes (a String cannot hold 0xFF) and given as the console's standard input.
         try Data("connect a 1\nsend a \"A".utf8 + [0xFF] + Data("B\"\nexpect a echo within 1s\n".utf8)).write(to: URL(fileURLWithPath: file))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["timeout", "60", Binary.path]
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2 && output.contains("<stdin>:2:10: byte 0xFF is not UTF-8"), "\(output)")
+        let (status, output) = try direct(["timeout", "60", Binary.path], stdin: file)
+        #expect(status == 2 && output.contains("<stdin>:2:10: byte 0xFF is not UTF-8"), "\(output)")
     }
 
-    @Test("quit in piped input says the rest is not run; a closed standard input is the end of the input, not a wait")
+    @Test("quit in piped input says the rest is not run; a closed standard input is the end of the input (nothing checked), not a wait")
     func quitAndClosedInput() async throws {
         let scratch = Scratch()
         let quit = try await Piped.run([], input: "connect a 1\nquit\nexpect a eof within 100ms\n", scratch: scratch)
         #expect(quit.output.contains("<stdin>:2: quit: the rest of the input is not run"), "\(quit.output)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec timeout 20 \"$0\" <&-", Binary.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && output.contains("0 commands"), "status \(process.terminationStatus): \(output)")
+        let (status, output) = try direct(["sh", "-c", "exec timeout 20 \"$0\" <&-", Binary.path])
+        #expect(status == 2 && output.contains("0 commands") && output.contains("nothing was checked"), "status \(status): \(output)")
     }
 
     @Test("one failing expectation: exit 1, the failure printed with its location, nothing after it runs")

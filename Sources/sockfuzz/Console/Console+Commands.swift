@@ -14,6 +14,7 @@ import Syscalls
 extension Console {
 
     func consoleCommand(_ command: HelpEntry, text: String, word: String) {
+        consoleCommands += 1
         let column = Self.firstColumn(text)
         let afterWord = column - 1 + word.unicodeScalars.count
         let rest = String(text.unicodeScalars.dropFirst(afterWord))

@@ -50,6 +50,8 @@ final class Console {
     var held = 0
     var failed = 0
     var executed = 0
+    /// Console commands run (help, status, save...): input of those alone claims no check.
+    var consoleCommands = 0
     let started = Sys.monotonicNanos()
 
     // How the events of the running statement are shown.
@@ -193,13 +195,15 @@ final class Console {
 
     func shutdown() -> Int32 {
         // Interactive: 0 when the user leaves. Piped: like `sockfuzz run`.
-        // Piped statements that made no check, or skipped every one, checked nothing: no pass
-        // (exit 2, as `sockfuzz run` says of the same text). Console commands alone (`help`)
-        // claim nothing.
-        let checkedNothing = !settings.interactive && stopStatus == nil && failed == 0 && executed > 0
-            && session.checks.passed == 0 && session.checks.failed == 0
-        let status = settings.interactive ? (ConsoleSignals.terminating ? ConsoleExit.interrupted : ConsoleExit.passed)
-                                          : stopStatus ?? (failed > 0 ? ConsoleExit.failed : checkedNothing ? ConsoleExit.usage : ConsoleExit.passed)
+        // Piped input that made no check, or skipped every one, checked nothing: no pass (exit 2,
+        // as `sockfuzz run` says of the same text, an empty or comment-only one too). Console
+        // commands alone (`help`) are no scenario and claim nothing.
+        let checkedNothing = !settings.interactive && stopStatus == nil && failed == 0 && !ConsoleSignals.terminating
+            && (executed > 0 || consoleCommands == 0) && session.checks.passed == 0 && session.checks.failed == 0
+        // A signal that ended piped input ends it as interrupted, whatever ran before.
+        let status = ConsoleSignals.terminating ? ConsoleExit.interrupted
+            : settings.interactive ? ConsoleExit.passed
+            : stopStatus ?? (failed > 0 ? ConsoleExit.failed : checkedNothing ? ConsoleExit.usage : ConsoleExit.passed)
         let open = session.engine.openConnections().count
         let mode = session.serverMode
         session.close()
