@@ -43,6 +43,8 @@ struct Flow {
     /// When the slicer may send its next slice: slices leave `delay` apart however the reads
     /// that bring them arrive, as toxiproxy's slicer waits after each one.
     var slicerFree: UInt64 = 0
+    /// When the last chunk arrived while a timeout toxic held this direction.
+    var lastArrival: UInt64 = 0
     var plan = FlowPlan() { didSet { clear = plan.isClear } }
     /// When the flush timer is set for (the first segment's release), or nil.
     var timerAt: UInt64?
@@ -104,9 +106,9 @@ struct FlowPlan {
     var slicer: (average: Int, variation: Int, delayNanos: UInt64)?
     /// timeout (and half_close once it fired): forward nothing.
     var dropsEverything = false
-    /// The timeout toxic's name and time: it closes the connection once this direction has been
-    /// silent that long, each chunk that arrives (and goes nowhere) starting the wait again.
-    var idleTimeout: (name: String, nanos: UInt64)?
+    /// A timeout toxic is on: each chunk that arrives (and goes nowhere) is noted in the flow's
+    /// `lastArrival`, which its timer reads (see `ProxyCore.armTimeout`).
+    var notesArrivals = false
     var limitBytes: UInt64?
     var resetAfterNanos: UInt64?
     var resetAfterBytes: UInt64?

@@ -15,6 +15,7 @@ extension ProxyCore {
         for name in link.applies.keys where !names.contains(name) {
             link.applies[name] = nil
             link.toxicStart[name] = nil
+            link.counted.remove(name)
             if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
         }
         var plans = [FlowPlan(), FlowPlan()]
@@ -27,10 +28,11 @@ extension ProxyCore {
             } else {
                 applies = toxic.toxicity >= 1 || Double(link.random.next() >> 11) / 9007199254740992.0 < toxic.toxicity
                 link.applies[toxic.name] = applies
-                // Kept when the toxic is drawn again after an update, as toxiproxy keeps a toxic's state.
-                if link.toxicStart[toxic.name] == nil { link.toxicStart[toxic.name] = link.flows[ProxyLink.index(toxic.stream)].read }
                 if applies {
-                    proxy.counters.toxicConnections[toxic.name, default: 0] += 1
+                    // From the first draw that applies it, kept when an update draws again, as
+                    // toxiproxy keeps a toxic's state.
+                    if link.toxicStart[toxic.name] == nil { link.toxicStart[toxic.name] = link.flows[ProxyLink.index(toxic.stream)].read }
+                    if link.counted.insert(toxic.name).inserted { proxy.counters.toxicConnections[toxic.name, default: 0] += 1 }
                     arm(toxic, on: link)
                 }
             }
@@ -49,7 +51,7 @@ extension ProxyCore {
                 plans[d].slicer = (Int(toxic["average_size"]), Int(toxic["size_variation"]), UInt64(toxic["delay"]) * 1000)
             case .timeout:
                 plans[d].dropsEverything = true
-                if toxic["timeout"] > 0 { plans[d].idleTimeout = (toxic.name, ms("timeout")) }
+                plans[d].notesArrivals = toxic["timeout"] > 0
             case .slowClose:
                 plans[d].slowCloseNanos &+= ms("delay")
             case .resetPeer:
@@ -83,7 +85,8 @@ extension ProxyCore {
         let delay = UInt64(toxic["timeout"]) * 1_000_000
         switch toxic.type {
         case .timeout where delay > 0:
-            armTimeout(link, toxic.name, delay)
+            link.flows[d].lastArrival = Sys.monotonicNanos()
+            armTimeout(link, toxic.name, d, delay, after: delay)
         case .halfClose:
             link.toxicTimers[toxic.name] = loop.schedule(afterNanos: delay) { [unowned self] in
                 guard let link = links[id], !link.flows[d].shutDown else { return }
@@ -98,12 +101,15 @@ extension ProxyCore {
         }
     }
 
-    /// (Re)starts the timeout toxic's wait: the connection closes after `nanos` of silence.
-    func armTimeout(_ link: ProxyLink, _ name: String, _ nanos: UInt64) {
-        if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
+    /// toxiproxy's timeout waits for silence: the connection closes once direction `d` received
+    /// nothing for `idle`. A chunk only notes its arrival (`take`); the timer, when it fires,
+    /// looks, and waits again for the rest of the silence it still needs.
+    func armTimeout(_ link: ProxyLink, _ name: String, _ d: Int, _ idle: UInt64, after wait: UInt64) {
         let id = link.id
-        link.toxicTimers[name] = loop.schedule(afterNanos: nanos) { [unowned self] in
-            if let link = links[id] { drop(link, reset: false) }
+        link.toxicTimers[name] = loop.schedule(afterNanos: wait) { [unowned self] in
+            guard let link = links[id] else { return }
+            let quiet = Sys.monotonicNanos() &- link.flows[d].lastArrival
+            if quiet >= idle { drop(link, reset: false) } else { armTimeout(link, name, d, idle, after: idle - quiet) }
         }
     }
 
@@ -115,7 +121,7 @@ extension ProxyCore {
         if plan.dropsEverything || link.flows[d].limitReached || link.flows[d].resetWhenDrained || link.flows[d].shutDown {
             link.proxy.counters.bytesDropped &+= UInt64(n)
             // toxiproxy's timeout waits for silence: data that arrives starts the wait again.
-            if let idle = plan.idleTimeout, plan.dropsEverything { armTimeout(link, idle.name, idle.nanos) }
+            if plan.notesArrivals && plan.dropsEverything { link.flows[d].lastArrival = Sys.monotonicNanos() }
             return
         }
         if plan.resetAfterBytes == nil, let after = plan.resetAfterNanos {
@@ -165,7 +171,6 @@ extension ProxyCore {
         // slow pipe trickles evenly rather than in one late lump.
         let bandwidthPiece = plan.bytesPerSecond > 0 ? max(1, Int(plan.bytesPerSecond / 10)) : Int.max
         var offset = 0
-        var index: UInt64 = 0
         while offset < count {
             var size: Int
             if let slicer = plan.slicer {
@@ -193,7 +198,6 @@ extension ProxyCore {
             }
             link.flows[d].enqueue(bytes + offset, size, release: release, alone: plan.slicer != nil)
             offset += size
-            index &+= 1
         }
     }
 }

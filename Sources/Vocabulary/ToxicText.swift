@@ -48,6 +48,10 @@ public enum ToxicText {
                 attributes[key] = try convert(value, to: attribute.unit, key: key)
             }
         }
+        if type == .bandwidth && attributes["rate", default: 0] == 0 {
+            // Written, a bandwidth toxic means a limit; toxiproxy's API takes 0 as none, and so does ours.
+            throw ToxicError("bandwidth needs rate= above 0, like rate=64KB/s")
+        }
         return try Toxic(name: name, type: type, stream: stream, toxicity: toxicity, attributes: attributes, match: match, reply: reply)
     }
 

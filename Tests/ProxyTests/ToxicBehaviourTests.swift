@@ -109,22 +109,25 @@ struct ToxicBehaviourTests {
 
     @Test("timeout closes only after its time of silence: data that arrives, and goes nowhere, starts the wait again (as toxiproxy)")
     func timeoutWaitsForSilence() throws {
-        let setup = try ProxiedEcho(toxics: ["timeout timeout=400ms upstream"])
+        let setup = try ProxiedEcho(toxics: ["timeout timeout=2s upstream"])
         let client = try setup.client()
         let start = nowNanos()
-        // A byte every 100 ms for a second: toxiproxy's timeout never sees 400 ms of silence.
+        // A byte every 100 ms for a second: the timeout never sees 2 s of silence (a stall of
+        // this machine would have to last 1.9 s to close it early).
         for _ in 0..<10 {
             try client.send(Array("x".utf8))
             usleep(100_000)
         }
         let outcome = client.receiveToEnd(timeout: 20)
         #expect(outcome.bytes.isEmpty && outcome.end == .eof)
-        #expect(elapsedSeconds(since: start) >= 1.25, "closed after \(elapsedSeconds(since: start)) s, before 400 ms of silence")
+        // The last byte left at 0.9 s or later: 2 s of silence after it.
+        #expect(elapsedSeconds(since: start) >= 2.85, "closed after \(elapsedSeconds(since: start)) s, before 2 s of silence")
     }
 
-    @Test("bandwidth at rate 0 is no limit, as toxiproxy's default")
+    @Test("bandwidth at rate 0 (through the API, as toxiproxy's default) is no limit")
     func bandwidthZero() throws {
-        let setup = try ProxiedEcho(toxics: ["bandwidth rate=0KB/s"])
+        let setup = try ProxiedEcho()
+        _ = try setup.proxies.addToxic(proxy: "echo", try Toxic(name: nil, type: .bandwidth, stream: .downstream, toxicity: 1, attributes: ["rate": 0]))
         let payload = patternBytes(count: 100_000, seed: 9)
         #expect(try setup.client().echo(payload, timeout: 20) == payload)
     }
@@ -149,6 +152,19 @@ struct ToxicBehaviourTests {
         let start = nowNanos()
         #expect(try client.echo(Array("b".utf8)) == Array("b".utf8))
         #expect(elapsedSeconds(since: start) >= 0.4, "the updated toxic did not act on the open connection")
+    }
+
+    @Test("an updated toxic counts a connection once, and limit_data counts from when its draw first applied it")
+    func updatesCountOnceAndLimitFromApplying() throws {
+        let setup = try ProxiedEcho(toxics: ["limit_data bytes=50 toxicity=0"])
+        let client = try setup.client()
+        // 100 bytes while the toxic does not apply: they do not count against its 50.
+        #expect(try client.echo(patternBytes(count: 100, seed: 11)) == patternBytes(count: 100, seed: 11))
+        for _ in 0..<3 {
+            _ = try setup.proxies.updateToxic(proxy: "echo", name: "limit_data_downstream", attributes: [:], toxicity: 1)
+        }
+        #expect(try client.echo(patternBytes(count: 30, seed: 12)) == patternBytes(count: 30, seed: 12))
+        #expect(setup.counters.toxicConnections["limit_data_downstream"] == 1, "\(setup.counters.toxicConnections)")
     }
 
     @Test("the slicer spaces slices delay apart across reads, not only within one")

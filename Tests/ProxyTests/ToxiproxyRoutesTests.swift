@@ -118,8 +118,9 @@ struct ToxiproxyRoutesTests {
         #expect(throws: ToxicError.self) { try ToxicText.parse(["latency", "latency=1500us"]) }
         #expect(throws: ToxicError.self) { try ToxicText.parse(["latency", "latency=100"]) }
         #expect(throws: ToxicError.self) { try ToxicText.parse(["latency", "rate=1KB/s"]) }
-        // Rate 0 (the default) is no limit, as toxiproxy takes it.
-        #expect(try ToxicText.parse(["bandwidth"])["rate"] == 0)
+        // Written, a bandwidth toxic needs its limit (the API takes 0 as none, as toxiproxy does).
+        #expect(throws: ToxicError.self) { try ToxicText.parse(["bandwidth"]) }
+        #expect(throws: ToxicError.self) { try ToxicText.parse(["bandwidth", "rate=0KB/s"]) }
         #expect(throws: ToxicError.self) { try ToxicText.parse(["gremlins"]) }
         #expect(ToxicText.render(toxic) == "latency latency=1000ms jitter=20ms upstream toxicity=0.5")
     }
