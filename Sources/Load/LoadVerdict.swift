@@ -31,8 +31,9 @@ public enum LoadVerdict {
     }
 
     /// Why the load phase failed: every message must come back verified, and everything asked
-    /// for must have been sent.
-    public static func problems(_ r: LoadResult) -> [String] {
+    /// for must have been sent. `whole`: the run is not a share of one (a share may measure no
+    /// message of a slow rate; merge judges the whole).
+    public static func problems(_ r: LoadResult, whole: Bool = true) -> [String] {
         var problems: [String] = []
         if let clientError = r.clientError { problems.append(clientError) }
         if r.unanswered > 0 {
@@ -48,7 +49,7 @@ public enum LoadVerdict {
         }
         if r.connectionErrors > 0 { problems.append("connection errors \(r.connectionErrors)") }
         if r.notSent > 0 { problems.append("not sent \(r.notSent) (client saturated: the rate was not delivered)") }
-        if problems.isEmpty && !r.interrupted && r.connections > 0 && r.messages == 0 {
+        if whole && problems.isEmpty && !r.interrupted && r.connections > 0 && r.messages == 0 {
             // Nothing measured is nothing verified: no pass.
             problems.append("no message was measured on \(r.connections) connection(s)"
                             + (r.targetRate != nil ? ": none was due at this rate in the duration" : ": the duration is shorter than a round trip"))

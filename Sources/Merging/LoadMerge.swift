@@ -111,6 +111,11 @@ public enum LoadMerge {
                 seconds[k] = slot
             }
         }
+        // A share may measure no message (a slow rate split n ways); the whole measuring none
+        // verified nothing: no pass.
+        if merged.problems.isEmpty && merged.messages == 0 && records.contains(where: { $0.record.load != nil }) {
+            merged.problems.append("no message was measured in any share")
+        }
         merged.passed = merged.problems.isEmpty
         merged.latencyMicros = Percentiles(nanoseconds: total)
         if let handshakeTotal { merged.handshakes?.latencyMicros = Percentiles(nanoseconds: handshakeTotal) }

@@ -24,7 +24,7 @@ enum ShareVerdicts {
         var interrupted = record.interrupted || c.interrupted
         if let load = record.load {
             try requireConsistent(load, refuse)
-            problems += LoadVerdict.problems(load)
+            problems += LoadVerdict.problems(load, whole: false)
             interrupted = interrupted || load.interrupted
         }
         if record.passed {

@@ -86,7 +86,7 @@ extension ScenarioSession {
         loadResults.append(result)
         emit(.info(LoadSummary.line(result)))
         if interrupt.isSet { throw .interrupted }
-        let problems = LoadVerdict.problems(result)
+        let problems = LoadVerdict.problems(result, whole: segment.isWhole)
         if !problems.isEmpty {
             throw fail(statement, expected: spec.requests == nil ? "every echoed message intact on \(selector)"
                                                 : "a reply matching on every request on \(selector)", seen: problems.joined(separator: "; "), how: .other)

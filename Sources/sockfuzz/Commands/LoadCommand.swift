@@ -263,7 +263,7 @@ struct LoadCommand: ParsableCommand {
             progress.finish()
             Output.line(LoadSummary.line(result))
             record.load = result
-            problems += LoadVerdict.problems(result)
+            problems += LoadVerdict.problems(result, whole: segment.isWhole)
         }
         metrics.finish(record.load)
         record.interrupted = interrupt.isSet
