@@ -81,7 +81,8 @@ struct PipedTests {
         let server = try MisbehavingServer(.lateByte(delayMillis: 50))
         defer { server.stop() }
         let scratch = Scratch()
-        let (piped, run) = try await bothWays("connect a 1\nsend a \"x\"\nexpect a echo within 5s\nsleep 500ms\n",
+        // The byte comes 50 ms after the echo; the sleep leaves it two seconds.
+        let (piped, run) = try await bothWays("connect a 1\nsend a \"x\"\nexpect a echo within 5s\nsleep 2s\n",
                                               ["--target", server.address], scratch)
         #expect(piped.status == 1 && piped.output.contains("unexpected byte after the echo completed"), "\(piped.output)")
         #expect(run.status == 1, "\(run.output)")
@@ -111,12 +112,20 @@ struct PipedTests {
         try (String(repeating: "help\n", count: 60) + "connect a 1\nsend a \"x\"\nexpect a echo within 5s\n")
             .write(toFile: input, atomically: true, encoding: .utf8)
         let script = """
-            import os, subprocess, fcntl, time, sys
+            import os, subprocess, fcntl, termios, array, time, sys
             r, w = os.pipe()
+            size = fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: a small pipe, full after a few lines
             fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
             p = subprocess.Popen([sys.argv[1]], stdin=open(sys.argv[2]), stdout=w, stderr=subprocess.DEVNULL)
             os.close(w)
-            time.sleep(1)
+            # Read only once the pipe is full, so the writer has met EAGAIN (waited on, not slept).
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                queued = array.array('i', [0])
+                fcntl.ioctl(r, termios.FIONREAD, queued)
+                if queued[0] >= size: break
+                time.sleep(0.01)
+            time.sleep(0.2)
             data = b''
             while True:
                 d = os.read(r, 65536)
