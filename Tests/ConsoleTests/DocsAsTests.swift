@@ -81,6 +81,8 @@ struct DocCommand: Sendable, CustomStringConvertible {
             "the same with the PEM files of the `openssl req` line above it; TLSServeTests make them and run it with a verifying s_client",
         "sockfuzz load --target 127.0.0.1:8443 --tls --ca cert.pem --sni localhost --connect-only --connections 100":
             "aimed at the foreground serve --tls --cert line above it; TLSLoadTests.verification runs these options (--ca, --sni localhost) against serve with PEM files it makes",
+        "sockfuzz --target 127.0.0.1:6379":
+            "starts the console of the transcript below it, typed at a prompt (with nothing piped it checks nothing, exit 2); ReplyTests.redisConsole pipes those lines to the console at a redis-server it starts",
         "MEMCACHED_ADDR=127.0.0.1:11211 sockfuzz run memcached.scn":
             "runs the guide's memcached.scn block; ThirdPartyGuideTests.memcached writes it out and runs it against a memcached it starts",
         "sockfuzz load --target $MEMCACHED_ADDR --request-file memcached.txt --framing 'delimiter:END\\r\\n' --expect '^(VALUE greeting 0 5\\r\\nhello\\r\\n(VALUE b 0 3\\r\\nxyz\\r\\n)?)?END\\r\\n$' --connections 8 --depth 4 --duration 2s":
