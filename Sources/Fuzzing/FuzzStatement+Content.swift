@@ -79,9 +79,7 @@ extension Fuzzer {
                                seen: "run \(finding.run): \(finding.signature)\(died): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")",
                                kind: finding.kind)
         }
-        if summary.checkedNothing {
-            throw session.fail(statement, expected: "at least one fuzz run", seen: "none was made: the campaign ended before its first (a longer duration=)", how: .other)
-        }
+        try failIfNoRun(summary, session, statement)
         session.emit(.passed("fuzz \(config.against): \(summary.runs) content runs, \(summary.content?.classes ?? 0) reply classes, no failure"))
     }
 }

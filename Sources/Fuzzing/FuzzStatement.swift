@@ -16,6 +16,13 @@ extension Fuzzer {
         spec.seed ?? session.seed
     }
 
+    /// A campaign that made no run looked at nothing: the statement fails, as a load that
+    /// measured nothing does.
+    static func failIfNoRun(_ summary: FuzzSummary, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) {
+        guard summary.checkedNothing else { return }
+        throw session.fail(statement, expected: "at least one fuzz run", seen: "none was made: the campaign ended before its first (a longer duration=)", how: .other)
+    }
+
     /// The handler a session runs `fuzz` statements with (`session.fuzzHandler = Fuzzer.statement`).
     public static func statement(_ spec: FuzzSpec, _ session: ScenarioSession, _ statement: Statement) throws(RunStop) {
         if let content = spec.content, let requests = spec.requests {
@@ -49,9 +56,7 @@ extension Fuzzer {
             throw session.fail(statement, expected: "no failure in \(summary.runs) fuzz runs (seed \(config.seed))",
                                seen: "run \(finding.run): \(finding.signature): \(finding.failure.seen); scenario: \(finding.scenarioPath ?? "not written: \(finding.notWritten ?? "no --out")")", kind: finding.kind)
         }
-        if summary.checkedNothing {
-            throw session.fail(statement, expected: "at least one fuzz run", seen: "none was made: the campaign ended before its first (a longer duration=)", how: .other)
-        }
+        try failIfNoRun(summary, session, statement)
         session.emit(.passed("fuzz \(config.against): \(summary.runs) runs, \(summary.operations) operations, no failure"))
     }
 

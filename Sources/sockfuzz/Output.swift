@@ -18,7 +18,8 @@ enum Output {
                     // A non-blocking pipe (some CI runners hand one over) that is full: wait for
                     // room (at most a minute) rather than lose the verdict line.
                     var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    if poll(&ready, 1, 60_000) > 0 { continue }
+                    let rc = poll(&ready, 1, 60_000)
+                    if rc > 0 || (rc < 0 && errno == EINTR) { continue }
                     return
                 }
                 if n <= 0 { return }
