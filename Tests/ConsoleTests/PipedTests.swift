@@ -153,6 +153,9 @@ struct PipedTests {
         let scratch = Scratch()
         let quit = try await Piped.run([], input: "connect a 1\nquit\nexpect a eof within 100ms\n", scratch: scratch)
         #expect(quit.output.contains("<stdin>:2: quit: the rest of the input is not run"), "\(quit.output)")
+        // Last, it leaves nothing unrun, and says nothing of the kind.
+        let last = try await Piped.run([], input: "connect a 1\nexpect a open\nquit\n", scratch: scratch)
+        #expect(last.status == 0 && !last.output.contains("not run"), "\(last.output)")
         let (status, output) = try direct(["sh", "-c", "exec timeout 20 \"$0\" <&-", Binary.path])
         #expect(status == 2 && output.contains("0 commands") && output.contains("nothing was checked"), "status \(status): \(output)")
     }

@@ -52,7 +52,9 @@ extension Console {
         case "quit":
             quitting = true
             // Piped, what follows is not run: say so, since `run` would have run it.
-            if !settings.interactive { out.line("\(fileName):\(lineNumber): \(word): the rest of the input is not run") }
+            if let piped = reader as? PlainLineReader, piped.hasMore {
+                out.line("\(fileName):\(lineNumber): \(word): the rest of the input is not run")
+            }
         default:
             break
         }

@@ -42,6 +42,20 @@ final class PlainLineReader: LineReader {
 
     var history: [(number: Int, line: String)] { lines.enumerated().map { ($0.offset + 1, $0.element) } }
 
+    /// Whether input follows (read and not yet taken, or waiting in the pipe): what a `quit`
+    /// leaves unrun. Input that is still open but has nothing now counts as more.
+    var hasMore: Bool {
+        while true {
+            if !buffer.allSatisfy({ $0 == 10 || $0 == 13 || $0 == 32 || $0 == 9 }) { return true }
+            if ended { return false }
+            var ready = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 0) > 0 else { return true }
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            let n = Glibc.read(0, &chunk, chunk.count)
+            if n > 0 { buffer += chunk[..<n] } else if n == 0 || (errno != EINTR && errno != EAGAIN) { ended = true }
+        }
+    }
+
     /// Piped lines come at once, as `run` reads a file: nothing runs between them.
     func read(prompt: String, meanwhile: PromptWork?) -> ReadResult {
         while true {
