@@ -15,6 +15,14 @@ public struct CheckCounts: Sendable, Codable, Equatable {
         self.skipped = skipped
     }
 
+    /// Why a whole run with these counts checked nothing (no pass: exit 2), or nil when one check
+    /// held or failed. `run`, its reports and the console say it in these words.
+    public var nothingChecked: String? {
+        guard passed == 0 && failed == 0 else { return nil }
+        return skipped > 0 ? "nothing was checked: all \(skipped) check\(skipped == 1 ? " was" : "s were") skipped under these options"
+                           : "nothing was checked: no check was made (expect, load or fuzz)"
+    }
+
     public mutating func add(_ other: CheckCounts) {
         passed += other.passed
         failed += other.failed

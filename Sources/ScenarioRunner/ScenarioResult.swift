@@ -135,9 +135,6 @@ public struct ScenarioResult: Sendable, Codable {
 
     public var passed: Bool { status == .passed || status == .skipped }
 
-    /// The note of a run whose file made no check at all.
-    public static let noCheckNote = "nothing was checked: the scenario made no check (expect, load or fuzz)"
-
     public init(scenario: String, against: String, status: RunStatus, seed: UInt64, durationSeconds: Double,
                 failures: [RunFailure], note: String?, groups: [GroupFigures], totals: GroupFigures?,
                 server: ServerStatsSnapshot?) {

@@ -64,11 +64,9 @@ public enum ScenarioRunner {
         result.checks = session.checks
         // A whole run that made no check, or skipped every one, checked nothing: no pass, in the
         // text, JUnit and JSON alike. A share may: merge judges the whole.
-        if result.status == .passed && session.segment.isWhole && session.checks.passed == 0 && session.checks.failed == 0 {
+        if result.status == .passed && session.segment.isWhole, let why = session.checks.nothingChecked {
             result.status = .skipped
-            result.note = session.checks.skipped > 0
-                ? "nothing was checked: all \(session.checks.skipped) check(s) skipped under these options"
-                : ScenarioResult.noCheckNote
+            result.note = why
         }
         onTick?(session)
         if !session.segment.isWhole { result.segment = session.segment }

@@ -87,7 +87,7 @@ struct RunCommandTests {
             files.append(file)
         }
         let run = try await Piped.run(["run"] + files, input: "", scratch: scratch)
-        #expect(run.status == 2 && run.output.contains("nothing was checked: the scenarios made no check"), "\(run.output)")
+        #expect(run.status == 2 && run.output.contains("nothing was checked: no check was made"), "\(run.output)")
         // One check among them is a run that checked something.
         try "connect web 1\nsend web \"x\"\nexpect web echo within 5s\n".write(toFile: files[2], atomically: true, encoding: .utf8)
         let checked = try await Piped.run(["run"] + files, input: "", scratch: scratch)

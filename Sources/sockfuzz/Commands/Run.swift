@@ -151,11 +151,10 @@ struct Run: ParsableCommand {
             // do, skipped every check (a server check against --target), or the files make none.
             var checks = CheckCounts()
             for result in results { if let counted = result.checks { checks.add(counted) } }
-            let why = checks.skipped > 0
-                ? "nothing was checked: all \(checks.skipped) check\(checks.skipped == 1 ? " was" : "s were") skipped under these options (the reasons are above)"
-                : results.allSatisfy({ $0.note == ScenarioResult.noCheckNote }) ? "nothing was checked: the scenarios made no check (expect, load or fuzz)"
-                : "nothing ran: every scenario was skipped under these options (the reasons are above)"
-            Output.error("sockfuzz run: " + why)
+            // Skipped for having checked nothing (its note says so), or because it could not run.
+            let checkedNothing = results.allSatisfy { $0.note != nil && $0.note == $0.checks?.nothingChecked }
+            let why = checkedNothing ? checks.nothingChecked! : "nothing ran: every scenario was skipped under these options"
+            Output.error("sockfuzz run: \(why) (the reasons are above)")
             throw ExitCode(2)
         }
         if !results.allSatisfy(\.passed) { throw ExitCode(1) }

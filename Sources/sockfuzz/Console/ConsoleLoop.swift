@@ -221,11 +221,7 @@ final class Console {
             if failed > 0 { text += ", \(failed) failed" }
             text += ", seed \(session.seed)"
             out.line(text)
-            if checkedNothing {
-                let skipped = session.checks.skipped
-                Output.error("sockfuzz: nothing was checked: " + (skipped > 0 ? "all \(skipped) check\(skipped == 1 ? " was" : "s were") skipped under these options"
-                                                                             : "the input made no check (expect, load or fuzz)"))
-            }
+            if checkedNothing, let why = session.checks.nothingChecked { Output.error("sockfuzz: \(why)") }
         }
         out.stop()
         return status
