@@ -158,12 +158,6 @@ extension Fuzz {
         FuzzPrinter.summary(summary)
         try writeReports([summary])
         if let html = content.html { try Reports.write(FuzzPage.render(summary), to: html, option: "--html") }
-        if interrupt.isSet { throw ExitCode(130) }
-        if summary.content?.serverDied == true { throw ExitCode(3) }
-        if summary.finding != nil || summary.internalError != nil { throw ExitCode(1) }
-        if summary.checkedNothing {
-            Output.error("sockfuzz fuzz: nothing was checked: the campaign made no run (give a longer --duration)")
-            throw ExitCode(2)
-        }
+        try exitStatus([summary], interrupted: interrupt.isSet)
     }
 }

@@ -271,9 +271,15 @@ struct Fuzz: ParsableCommand {
             summaries.append(summary)
         }
         try writeReports(summaries)
-        if interrupt.isSet { throw ExitCode(130) }
-        // A finding, or the fuzzer's own bug (a program that did not parse): never a pass, and
-        // not a usage error either (nothing the command line can fix), so 1.
+        try exitStatus(summaries, interrupted: interrupt.isSet)
+    }
+
+    /// The campaigns' exit status, every kind of fuzzing alike: 130 interrupted, 3 a server that
+    /// died and could not be restarted, 1 a finding or the fuzzer's own bug (never a pass, and
+    /// nothing the command line can fix), 2 a campaign that made no run (it checked nothing).
+    func exitStatus(_ summaries: [FuzzSummary], interrupted: Bool) throws {
+        if interrupted { throw ExitCode(130) }
+        if summaries.contains(where: { $0.content?.serverDied == true }) { throw ExitCode(3) }
         if summaries.contains(where: { $0.finding != nil || $0.internalError != nil }) { throw ExitCode(1) }
         if summaries.contains(where: \.checkedNothing) {
             Output.error("sockfuzz fuzz: nothing was checked: a campaign made no run (give a longer --duration)")
