@@ -106,10 +106,10 @@ enum ShareVerdicts {
 
     /// A run report's own verdict agrees with its runs' statuses (what `run --json` writes).
     static func runReport(_ document: JSONReport.Document, file: String) throws {
-        let passed = document.runs.allSatisfy(\.passed)
+        let passed = JSONReport.passed(document.runs)
         if document.passed != passed {
-            throw refusal(file, document.passed ? "it says passed, but a run in it has status "
-                              + (document.runs.first { !$0.passed }?.status.rawValue ?? "?")
+            throw refusal(file, document.passed ? "it says passed, but "
+                              + (document.runs.first { !$0.passed }.map { "a run in it has status \($0.status.rawValue)" } ?? "every run in it was skipped")
                               : "it says failed, but every run in it passed")
         }
     }

@@ -131,6 +131,12 @@ struct ShareVerdictsTests {
         denied.passed = false
         let failed = Self.runRefusal([try Shares.report([Shares.run(0, of: 2)]), denied])
         #expect(failed?.contains("run1.json: the share contradicts itself: it says failed, but every run in it passed") == true, "\(failed ?? "merged")")
+        // A share whose every run was skipped (a --mode its file cannot run) says failed, as
+        // `run` wrote it: no contradiction, whatever the merge then makes of it.
+        var skipped = try Shares.run(1, of: 2)
+        skipped.status = .skipped
+        let honest = Self.runRefusal([try Shares.report([Shares.run(0, of: 2)]), try Shares.report([skipped])])
+        #expect(honest?.contains("contradicts itself") != true, "\(honest ?? "merged")")
     }
 
     static func fuzzRefusal(_ reports: [(passed: Bool, summary: FuzzSummary)]) -> String? {

@@ -11,9 +11,14 @@ public enum JSONReport {
         public var runs: [ScenarioResult]
     }
 
+    /// The report's verdict: every run passed (or was skipped), and not every run was skipped,
+    /// which checked nothing (`run` exits 2). Merge recomputes a share's verdict with this.
+    public static func passed(_ results: [ScenarioResult]) -> Bool {
+        results.allSatisfy(\.passed) && !results.allSatisfy { $0.status == .skipped }
+    }
+
     public static func render(_ results: [ScenarioResult], version: String) throws -> Data {
-        // Every run skipped checked nothing, and `run` exits 2: no pass.
-        let document = Document(version: version, passed: results.allSatisfy(\.passed) && !results.allSatisfy { $0.status == .skipped },
+        let document = Document(version: version, passed: passed(results),
                                 interrupted: results.contains { $0.status == .interrupted }, runs: results)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
