@@ -104,11 +104,7 @@ extension ProxyCore: ProxyControl {
         proxy.toxics[index] = toxic
         // toxiproxy runs an updated toxic afresh on every connection: its toxicity is drawn
         // again (turned from 0 to 1 it now acts on open connections), its timers start again.
-        for link in links.values where link.proxy === proxy {
-            link.applies[toxicName] = nil
-            if let timer = link.toxicTimers.removeValue(forKey: toxicName) { loop.cancel(timer) }
-        }
-        toxicsChanged(proxy)
+        toxicsChanged(proxy, drawingAgain: toxicName)
         return toxic
     }
 
@@ -146,10 +142,16 @@ extension ProxyCore: ProxyControl {
     }
 
     /// Every open connection takes the new toxics now (timers start when a toxic is added).
-    private func toxicsChanged(_ proxy: ProxyState) {
+    /// `drawingAgain`: an updated toxic, drawn afresh on each connection (its timers restart).
+    private func toxicsChanged(_ proxy: ProxyState, drawingAgain redrawn: String? = nil) {
         proxy.toxicsGeneration &+= 1
         for id in proxy.links {
-            guard let link = links[id], link.state == .open else { continue }
+            guard let link = links[id] else { continue }
+            if let redrawn {
+                link.applies[redrawn] = nil
+                if let timer = link.toxicTimers.removeValue(forKey: redrawn) { loop.cancel(timer) }
+            }
+            guard link.state == .open else { continue }
             compilePlans(link)
             // A toxic removed may have been holding bytes back; let them go now.
             for d in 0..<2 where links[id] != nil && link.flows[d].plan.frameRules.isEmpty { releaseHeld(link, d) }

@@ -15,7 +15,6 @@ extension ProxyCore {
         for name in link.applies.keys where !names.contains(name) {
             link.applies[name] = nil
             link.toxicStart[name] = nil
-            link.counted.remove(name)
             if let timer = link.toxicTimers.removeValue(forKey: name) { loop.cancel(timer) }
         }
         var plans = [FlowPlan(), FlowPlan()]
@@ -29,10 +28,12 @@ extension ProxyCore {
                 applies = toxic.toxicity >= 1 || Double(link.random.next() >> 11) / 9007199254740992.0 < toxic.toxicity
                 link.applies[toxic.name] = applies
                 if applies {
-                    // From the first draw that applies it, kept when an update draws again, as
-                    // toxiproxy keeps a toxic's state.
-                    if link.toxicStart[toxic.name] == nil { link.toxicStart[toxic.name] = link.flows[ProxyLink.index(toxic.stream)].read }
-                    if link.counted.insert(toxic.name).inserted { proxy.counters.toxicConnections[toxic.name, default: 0] += 1 }
+                    // From the first draw that applies it, kept (and counted once) when an update
+                    // draws again, as toxiproxy keeps a toxic's state.
+                    if link.toxicStart[toxic.name] == nil {
+                        link.toxicStart[toxic.name] = link.flows[ProxyLink.index(toxic.stream)].read
+                        proxy.counters.toxicConnections[toxic.name, default: 0] += 1
+                    }
                     arm(toxic, on: link)
                 }
             }
@@ -121,7 +122,7 @@ extension ProxyCore {
         if plan.dropsEverything || link.flows[d].limitReached || link.flows[d].resetWhenDrained || link.flows[d].shutDown {
             link.proxy.counters.bytesDropped &+= UInt64(n)
             // toxiproxy's timeout waits for silence: data that arrives starts the wait again.
-            if plan.notesArrivals && plan.dropsEverything { link.flows[d].lastArrival = Sys.monotonicNanos() }
+            if plan.notesArrivals { link.flows[d].lastArrival = Sys.monotonicNanos() }
             return
         }
         if plan.resetAfterBytes == nil, let after = plan.resetAfterNanos {
@@ -172,20 +173,16 @@ extension ProxyCore {
         let bandwidthPiece = plan.bytesPerSecond > 0 ? max(1, Int(plan.bytesPerSecond / 10)) : Int.max
         var offset = 0
         while offset < count {
-            var size: Int
+            var size = count - offset
+            var release = start
             if let slicer = plan.slicer {
                 let variation = slicer.variation > 0 ? Int(link.random.offset(spread: UInt64(slicer.variation))) : 0
                 size = max(1, slicer.average + variation)
-            } else {
-                size = count - offset
-            }
-            size = min(size, count - offset, bandwidthPiece)
-            var release = start
-            if let slicer = plan.slicer {
                 // Each slice `delay` after the one before, across reads as within one.
                 release = max(start, link.flows[d].slicerFree)
                 link.flows[d].slicerFree = release &+ slicer.delayNanos
             }
+            size = min(size, count - offset, bandwidthPiece)
             if plan.bytesPerSecond > 0 {
                 let begin = max(release, link.flows[d].bandwidthFree)
                 let end = begin &+ UInt64(size) &* 1_000_000_000 / plan.bytesPerSecond

@@ -28,8 +28,6 @@ final class ProxyLink {
     /// Per toxic name: the direction's stream offset when the toxic began to apply here. A
     /// limit_data counts from there, as toxiproxy's counts from when it was added.
     var toxicStart: [String: UInt64] = [:]
-    /// The toxics counted as applied to this connection (an update draws again: counted once).
-    var counted: Set<String> = []
     var random: SeededRandom
 
     init(id: UInt64, proxy: ProxyState, client: Int32, upstream: Int32, random: SeededRandom) {

@@ -126,7 +126,7 @@ public enum ToxicText {
                 guard value.hasSuffix("/s") else { throw ToxicError("\(key)=\(value): expected a rate like 64KB/s or 1MB/s") }
                 let bytes = Int64(try ValueParser.size(perSecond).bytes)
                 guard bytes % 1000 == 0 else {
-                    throw ToxicError("\(key)=\(value): toxiproxy counts rate in whole KB/s (1000 bytes); 0 is no limit")
+                    throw ToxicError("\(key)=\(value): toxiproxy counts rate in whole KB/s (1000 bytes)")
                 }
                 return bytes / 1000
             }

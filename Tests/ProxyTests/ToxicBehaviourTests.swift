@@ -138,9 +138,11 @@ struct ToxicBehaviourTests {
         let client = try setup.client()
         #expect(try client.echo(patternBytes(count: 100, seed: 6)) == patternBytes(count: 100, seed: 6))
         _ = try setup.proxies.addToxic(proxy: "echo", try ToxicText.parse(["limit_data", "bytes=50"]))
-        try client.send(patternBytes(count: 30, seed: 7))
-        let outcome = client.receive(upTo: 30, timeout: 20)
-        #expect(outcome.bytes == patternBytes(count: 30, seed: 7), "30 of the 50 bytes allowed from now went through")
+        // 80 bytes more: the 50 allowed from now come back, then the end (it does apply).
+        try client.send(patternBytes(count: 80, seed: 7))
+        let outcome = client.receive(upTo: 80, timeout: 20)
+        #expect(outcome.bytes == Array(patternBytes(count: 80, seed: 7).prefix(50)) && outcome.end == .eof,
+                "\(outcome.bytes.count) bytes, then \(outcome.end)")
     }
 
     @Test("a toxic's toxicity changed from 0 to 1 acts on open connections too (drawn again, as toxiproxy does)")
@@ -160,10 +162,15 @@ struct ToxicBehaviourTests {
         let client = try setup.client()
         // 100 bytes while the toxic does not apply: they do not count against its 50.
         #expect(try client.echo(patternBytes(count: 100, seed: 11)) == patternBytes(count: 100, seed: 11))
-        for _ in 0..<3 {
+        _ = try setup.proxies.updateToxic(proxy: "echo", name: "limit_data_downstream", attributes: [:], toxicity: 1)
+        // 30 of its 50 bytes, then two more updates: they draw again, but keep counting from the first.
+        #expect(try client.echo(patternBytes(count: 30, seed: 12)) == patternBytes(count: 30, seed: 12))
+        for _ in 0..<2 {
             _ = try setup.proxies.updateToxic(proxy: "echo", name: "limit_data_downstream", attributes: [:], toxicity: 1)
         }
-        #expect(try client.echo(patternBytes(count: 30, seed: 12)) == patternBytes(count: 30, seed: 12))
+        try client.send(patternBytes(count: 40, seed: 13))
+        let rest = client.receive(upTo: 40, timeout: 20)
+        #expect(rest.bytes == Array(patternBytes(count: 40, seed: 13).prefix(20)) && rest.end == .eof, "\(rest.bytes.count) bytes, then \(rest.end)")
         #expect(setup.counters.toxicConnections["limit_data_downstream"] == 1, "\(setup.counters.toxicConnections)")
     }
 

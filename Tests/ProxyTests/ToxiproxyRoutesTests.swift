@@ -77,7 +77,8 @@ struct ToxiproxyRoutesTests {
         let extra = try #require(call(server, "POST", "/proxies/db/toxics",
                                       #"{"type":"bandwidth","attributes":{"rate":64,"jiter":5}}"#).1 as? [String: Any])
         #expect((extra["attributes"] as? [String: Any])?.keys.sorted() == ["rate"])
-        #expect(call(server, "POST", "/proxies/db/toxics/bandwidth_downstream", #"{"attributes":{"rate":32,"burst":1}}"#).0 == 200)
+        let patched = call(server, "POST", "/proxies/db/toxics/bandwidth_downstream", #"{"attributes":{"rate":32,"burst":1}}"#)
+        #expect(patched.0 == 200 && ((patched.1 as? [String: Any])?["attributes"] as? [String: Any])?["rate"] as? Int == 32, "\(String(describing: patched.1))")
     }
 
     @Test("reset enables every proxy and removes every toxic; populate creates, keeps, and replaces")
