@@ -21,6 +21,9 @@ struct Sockfuzz: ParsableCommand {
     )
 
     static func main() {
+        // A standard descriptor started closed would be taken by the next socket or pipe opened
+        // (the console's signal pipe waited on itself as "stdin"; output would go into a socket).
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 { _ = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) }
         // Thousands of sockets need more than the default 1024 descriptors.
         Sys.raiseOpenFileLimit()
         Sys.ignoreSIGPIPE()

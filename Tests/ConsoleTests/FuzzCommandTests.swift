@@ -41,7 +41,7 @@ struct FuzzCommandTests {
         let scratch = Scratch()
         let run = try await Piped.run(["fuzz", "--runs", "3", "--out", scratch.path + "/out"] + given, input: "", scratch: scratch, timeout: 60)
         #expect(run.status == 2 && run.output.contains(said), "\(given): \(run.output)")
-        #expect(!run.output.contains("seed"), "nothing ran: \(run.output)")
+        #expect(!run.output.contains(": seed "), "nothing ran: \(run.output)")
     }
 
     @Test("a fuzz statement's seed= decides its campaign whatever run --seed says (a replay passes the session's seed), and its failure names it")

@@ -70,6 +70,12 @@ struct CommandTableTests {
         }
     }
 
+    /// Values the options take (the rest take `1`).
+    static let validValues = ["request=": #""x""#, "request-file=": "r.txt", "framing=": "line", "oracle=": "content",
+                              "mask=": #""x""#, "spawn=": #""c {port}""#, "hang-timeout=": "1s", "expect=": #""x""#,
+                              "sni=": "x", "alpn=": "h2", "verify=": "off", "ca=": "c.pem", "version=": "1.3",
+                              "probe=": #""x""#, "match=": #""x""#, "reply=": #""x""#, "capture=": "x"]
+
     /// Forms of one command share a parser, so an option one form lists could slip into its sibling
     /// (`sni=` into a plain `connect`, `request=` into an echo `load`). Added to a form's example,
     /// a sibling's option is refused, or the line parses as a form that lists it.
@@ -79,10 +85,21 @@ struct CommandTableTests {
         let spec = try #require(CommandTable.spec(named: name))
         let siblings = CommandTable.all.filter { $0.command == spec.command && $0.name != spec.name }
         for option in Set(siblings.flatMap(\.options)).subtracting(spec.options).sorted() {
-            let word = option.hasSuffix("=") ? option + "1" : option
+            // A value each option takes, so that an error speaks of the option, not of its value.
+            let word = option.hasSuffix("=") ? option + (Self.validValues[option] ?? "1") : option
             let line = example(spec, with: word)
-            guard let program = try? ScenarioParser.parse(source: "proxy db\n" + line, file: "options.scn",
-                                                          knownGroups: ["web": 100], loader: { _ in "" }) else { continue }
+            let program: Program
+            do {
+                program = try ScenarioParser.parse(source: "proxy db\n" + line, file: "options.scn", knownGroups: ["web": 100]) { _ in "" }
+            } catch {
+                // Refused, or it made the line a sibling form that then says what that form
+                // needs (`request-file=` asks for `framing=`); an error that names neither the
+                // option nor its forms' options means it was taken and not read.
+                let keys = siblings.filter { $0.options.contains(option) }.flatMap(\.options).map { String($0.prefix { $0 != "=" }) }
+                #expect(Self.refusals.contains { error.message.contains($0) } || keys.contains { error.message.contains($0) },
+                        "\(name): sibling option '\(option)' not refused by name in `\(line)`: \(error.message)")
+                continue
+            }
             let parsedAs = try #require(program.statements.last).command.specName
             #expect(CommandTable.spec(named: parsedAs)?.options.contains(option) == true,
                     "\(name): sibling option '\(option)' taken by `\(line)`, parsed as \(parsedAs), which does not list it")

@@ -14,7 +14,7 @@ import Syscalls
 extension Console {
 
     func consoleCommand(_ command: HelpEntry, text: String, word: String) {
-        consoleCommands += 1
+        if command.name != "quit" { consoleCommands += 1 }
         let column = Self.firstColumn(text)
         let afterWord = column - 1 + word.unicodeScalars.count
         let rest = String(text.unicodeScalars.dropFirst(afterWord))
@@ -52,7 +52,7 @@ extension Console {
         case "quit":
             quitting = true
             // Piped, what follows is not run: say so, since `run` would have run it.
-            if let piped = reader as? PlainLineReader, piped.hasMore {
+            if reader.hasMore {
                 out.line("\(fileName):\(lineNumber): \(word): the rest of the input is not run")
             }
         default:

@@ -32,6 +32,8 @@ protocol LineReader: AnyObject {
     var history: [(number: Int, line: String)] { get }
     /// Saves what needs saving (the history file).
     func close()
+    /// Whether input follows that a `quit` would leave unrun (a person at a prompt: none).
+    var hasMore: Bool { get }
 }
 
 /// Lines from a pipe or file: no prompt, no editing; the history is this run's lines.
@@ -121,6 +123,7 @@ private func readlineLineHandler(_ line: UnsafeMutablePointer<CChar>?) {
 /// readline's callback interface (not the blocking `readline()`), so the console's own poll loop
 /// waits for keys and for signals alike and Ctrl-C can abandon the line cleanly.
 final class ReadlineLineReader: LineReader {
+    var hasMore: Bool { false }
     static let historyLimit: Int32 = 1000
     private let historyPath: String?
 

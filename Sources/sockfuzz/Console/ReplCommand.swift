@@ -42,9 +42,6 @@ struct Repl: ParsableCommand {
     }
 
     func run() throws {
-        // A closed standard input would be taken by the next descriptor opened (the signal
-        // wake-up pipe), and the console would wait on its own pipe for ever: read /dev/null.
-        if fcntl(0, F_GETFD) == -1 { _ = open("/dev/null", O_RDONLY) }
         ConsoleSignals.install()
         var settings = ConsoleSettings(mode: mode ?? .epoll, seed: seed ?? UInt64.random(in: 1...999_999),
                                        historyPath: historyPath, interactive: Terminal.isTTY(0))
