@@ -28,8 +28,9 @@ extension Fuzzer {
         let running = session.server?.configuration
         // The command line wins over the file's servers, spawn= included, as over spawn and target lines.
         let given = session.configuration.target.map { "--target \($0)" } ?? session.configuration.spawn.map { "--spawn '\($0)'" }
-        // Its own spawn= server (unless the command line names another) is neither TLS nor faulted.
-        let fuzzesEmbedded = session.thirdParty == nil && (content.spawn == nil || given != nil)
+        // Its own spawn= server is neither TLS nor faulted (a command line's --target or --spawn
+        // is the third party by now, started before the first statement).
+        let fuzzesEmbedded = session.thirdParty == nil && content.spawn == nil
         let unfit: String? = session.configuration.tls != nil ? "--tls"
             : !fuzzesEmbedded ? nil
             : running?.tls != nil ? "a TLS server"

@@ -53,7 +53,7 @@ extension ScenarioSession {
         // Before any server ran, the one connects would start is the one that stops: later
         // connects are refused, as after a stop anywhere else (and as at the console, whose
         // server starts at once). Else a server would start by itself after the stop.
-        if server == nil && serverSlot.connectAddress == nil { try ensureTarget(statement) }
+        try ensureTarget(statement)
         guard server != nil, let address = serverSlot.connectAddress else {
             emit(.info("server stop: no embedded server is running"))
             return
